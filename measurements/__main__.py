@@ -1,0 +1,46 @@
+"""Command line: ``python -m measurements run --profile quick|standard|full [--only GLOB]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from measurements import UserError, environment, harness
+from measurements.profiles import PROFILES
+from measurements.results import RESULTS_DIR
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m measurements", description="Measure this machine.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run the measurements and write one results file per run")
+    listing = commands.add_parser("list", help="list the runs a profile would make, without running them")
+    for sub in (run, listing):
+        sub.add_argument("--only", action="append", metavar="GLOB",
+                         help="only runs whose workload/framework/mode/device matches (repeatable)")
+    run.add_argument("--profile", choices=sorted(PROFILES), default="standard")
+    run.add_argument("--results", type=Path, default=RESULTS_DIR, help="results folder (default: %(default)s)")
+    run.add_argument("--threads", type=int, help="threads for both frameworks (default: the CPUs available)")
+    run.add_argument("--timeout", type=float, help="seconds per run before it is killed (default: per profile)")
+    args = parser.parse_args(argv)
+
+    try:
+        runs = harness.plan(harness.devices_here(environment.gpus()), args.only)
+        if args.command == "list":
+            print("\n".join(r.key for r in runs))
+            return 0
+        if args.threads is not None and args.threads < 1:
+            raise UserError(f"--threads must be at least 1, not {args.threads}")
+        results = harness.run_all(runs, PROFILES[args.profile], args.results, args.threads, args.timeout)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: results written so far are kept", file=sys.stderr)
+        return 130
+    return 0 if all(r["outcome"]["status"] in ("ok", "skipped") for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

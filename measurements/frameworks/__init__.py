@@ -1,0 +1,25 @@
+"""Per-framework set-up inside the child: import, thread count, device, version and build.
+
+Each module here exposes ``setup(threads, device) -> dict`` (the software record) and
+``to_numpy(value) -> numpy.ndarray`` (which also waits for the value to be computed).
+Only the child process imports these modules, one framework per process.
+"""
+
+from __future__ import annotations
+
+FRAMEWORKS = ("pytorch", "tensorflow", "numpy")
+
+
+class Unavailable(Exception):
+    """The framework or device cannot run on this machine: the run is recorded as skipped."""
+
+FRAMEWORK_LABELS = {"pytorch": "PyTorch", "tensorflow": "TensorFlow", "numpy": "NumPy"}
+
+MODE_LABELS = {
+    ("pytorch", "eager"): "PyTorch eager",
+    ("pytorch", "compile"): "torch.compile",
+    ("tensorflow", "eager"): "TF eager",
+    ("tensorflow", "function"): "tf.function",
+    ("tensorflow", "xla"): "tf.function + XLA",
+    ("numpy", "default"): "NumPy",
+}

@@ -1,0 +1,27 @@
+"""NumPy set-up for a measurement child (used for the machine's matrix-multiply ceiling)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from measurements.frameworks import Unavailable
+
+
+def setup(threads: int, device: str) -> dict[str, Any]:
+    if device != "cpu":
+        raise Unavailable("NumPy runs on the CPU only")
+    threadpool_limits(threads)
+    blas = [
+        {"library": pool.get("internal_api"), "version": pool.get("version"), "threads": pool.get("num_threads"),
+         "architecture": pool.get("architecture")}
+        for pool in threadpool_info()
+        if pool.get("user_api") == "blas"
+    ]
+    return {"name": "numpy", "version": np.__version__, "build": {"blas": blas, "threads": threads}}
+
+
+def to_numpy(value: Any) -> np.ndarray:
+    return np.asarray(value)

@@ -1,0 +1,40 @@
+"""PyTorch set-up for a measurement child."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from measurements.frameworks import Unavailable
+
+try:
+    import torch
+except ImportError as exc:  # recorded as a skipped run, not a crash
+    raise Unavailable(f"PyTorch is not installed: {exc}") from exc
+
+
+def setup(threads: int, device: str) -> dict[str, Any]:
+    torch.set_num_threads(threads)
+    torch.set_num_interop_threads(threads)
+    if device == "cuda" and not torch.cuda.is_available():
+        raise Unavailable("this PyTorch build sees no CUDA device")
+    build: dict[str, Any] = {
+        "cuda": torch.version.cuda,
+        "cudnn": torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None,
+        "mkldnn": torch.backends.mkldnn.is_available(),
+        "mkl": torch.backends.mkl.is_available(),
+        "openmp": torch.backends.openmp.is_available(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "threads": torch.get_num_threads(),
+        "interop_threads": torch.get_num_interop_threads(),
+    }
+    if device == "cuda":
+        build["device_name"] = torch.cuda.get_device_name(0)
+    return {"name": "pytorch", "version": torch.__version__, "build": build}
+
+
+def to_numpy(value: Any) -> np.ndarray:
+    if value.is_cuda:
+        torch.cuda.synchronize()
+    return np.asarray(value.detach().cpu().numpy())

@@ -1,0 +1,49 @@
+"""TensorFlow set-up for a measurement child."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from measurements.frameworks import Unavailable
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TF's C++ start-up chatter out of logs
+
+try:
+    import tensorflow as tf
+except ImportError as exc:  # recorded as a skipped run, not a crash
+    raise Unavailable(f"TensorFlow is not installed: {exc}") from exc
+
+
+def _onednn_enabled() -> bool | None:
+    try:
+        from tensorflow.python.util import _pywrap_util_port
+    except ImportError:
+        return None
+    return bool(_pywrap_util_port.IsMklEnabled())
+
+
+def setup(threads: int, device: str) -> dict[str, Any]:
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    gpus = tf.config.list_physical_devices("GPU")
+    if device == "cuda" and not gpus:
+        raise Unavailable("this TensorFlow build sees no GPU (tensorflow-cpu has none)")
+    if device == "cpu" and gpus:
+        tf.config.set_visible_devices([], "GPU")
+    info = tf.sysconfig.get_build_info()
+    build: dict[str, Any] = {
+        "cuda": info.get("cuda_version"),
+        "cudnn": info.get("cudnn_version"),
+        "onednn": _onednn_enabled(),
+        "keras": tf.keras.__version__ if hasattr(tf.keras, "__version__") else None,
+        "threads": tf.config.threading.get_intra_op_parallelism_threads(),
+        "interop_threads": tf.config.threading.get_inter_op_parallelism_threads(),
+    }
+    return {"name": "tensorflow", "version": tf.__version__, "build": build}
+
+
+def to_numpy(value: Any) -> np.ndarray:
+    return np.asarray(value.numpy())

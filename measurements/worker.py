@@ -1,0 +1,146 @@
+"""Inside one child process: set up one framework, then measure each case of one workload.
+
+For each case: build the model from the shared NumPy weights, check forward parity against
+the NumPy float64 reference, time the first call (tracing or compiling included), warm up,
+then collect raw timing samples. Peak memory (``VmHWM``) is read at the end. The launcher
+passes ``--output``; this process writes its findings there as JSON, including the
+traceback when it fails.
+
+    python -m measurements.worker --workload mlp --framework pytorch --mode eager \
+        --device cpu --profile quick --threads 2 --output out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import sys
+import time
+import traceback
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from measurements import workloads
+from measurements.frameworks import Unavailable
+from measurements.profiles import PROFILES, Profile
+from measurements.workloads import Case
+
+MIN_WARMUP_STEPS = 3
+
+
+def proc_status_bytes(field: str) -> int | None:
+    """A memory field of /proc/self/status (VmHWM, VmRSS) in bytes; None off Linux."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def check_parity(fw: ModuleType, spec: ModuleType, prepared: workloads.Prepared, case: Case) -> dict[str, Any]:
+    reference = spec.parity(case.params)
+    got = fw.to_numpy(prepared.forward(*reference.inputs)).astype(np.float64)
+    diff = float(np.max(np.abs(got - reference.expected)))
+    return {
+        "reference": "NumPy float64",
+        "max_abs_diff": diff if math.isfinite(diff) else None,  # NaN or inf output: no parity
+        "rtol": reference.rtol,
+        "atol": reference.atol,
+        "passed": bool(np.allclose(got, reference.expected, rtol=reference.rtol, atol=reference.atol)),
+    }
+
+
+def measure_case(fw: ModuleType, spec: ModuleType, module: ModuleType, case: Case, mode: str, device: str,
+                 profile: Profile) -> dict[str, Any]:
+    prepared = module.prepare(case.params, mode, device)
+    parity = check_parity(fw, spec, prepared, case)
+
+    start = time.perf_counter()
+    fw.to_numpy(prepared.step())
+    first_call_s = time.perf_counter() - start
+
+    # Warm-up, excluded from the samples; it also sizes each sample to last >= sample_s.
+    steps, start = 0, time.perf_counter()
+    while steps < MIN_WARMUP_STEPS or time.perf_counter() - start < profile.warmup_s:
+        fw.to_numpy(prepared.step())
+        steps += 1
+    step_s = (time.perf_counter() - start) / steps
+    steps_per_sample = max(1, math.ceil(profile.sample_s / step_s))
+
+    samples = []
+    for _ in range(profile.samples):
+        start = time.perf_counter()
+        for _ in range(steps_per_sample):
+            out = prepared.step()
+        fw.to_numpy(out)  # wait for the last step (and so all before it) to finish
+        samples.append(case.work_per_step * steps_per_sample / (time.perf_counter() - start))
+
+    return {
+        "case": case.name,
+        "params": case.params,
+        "samples": samples,
+        "steps_per_sample": steps_per_sample,
+        "warmup_steps": steps,
+        "first_call_s": first_call_s,
+        "flops_per_unit": case.flops_per_step / case.work_per_step,
+        "parity": parity,
+    }
+
+
+def measure(workload_name: str, framework: str, mode: str, device: str, profile: Profile,
+            threads: int) -> dict[str, Any]:
+    workload = workloads.get(workload_name)
+    if mode not in workload.modes.get(framework, ()):
+        raise ValueError(f"{workload_name} has no mode {mode!r} for {framework}")
+    start = time.perf_counter()
+    fw = importlib.import_module(f"measurements.frameworks.{framework}")
+    import_s = time.perf_counter() - start
+    software = fw.setup(threads, device)
+    import_rss = proc_status_bytes("VmRSS")
+    spec = importlib.import_module(f"measurements.workloads.{workload_name}.spec")
+    module = importlib.import_module(f"measurements.workloads.{workload_name}.{framework}")
+    found = []
+    for case in spec.cases(profile):
+        entry = measure_case(fw, spec, module, case, mode, device, profile)
+        found.append({"metric": workload.metric, "unit": workload.unit, **entry})
+    return {
+        "framework": software,
+        "import_s": import_s,
+        "measurements": found,
+        "memory": {"peak_rss_bytes": proc_status_bytes("VmHWM"), "after_import_rss_bytes": import_rss},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m measurements.worker")
+    parser.add_argument("--workload", required=True)
+    parser.add_argument("--framework", required=True)
+    parser.add_argument("--mode", required=True)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="quick")
+    parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--output", type=Path, required=True)
+    args = parser.parse_args(argv)
+
+    status, error = "ok", None
+    found: dict[str, Any] = {}
+    try:
+        found = measure(args.workload, args.framework, args.mode, args.device, PROFILES[args.profile],
+                        args.threads)
+    except Unavailable as exc:
+        status, error = "skipped", str(exc)
+    except Exception:  # the launcher records the traceback as a failed outcome
+        status, error = "failed", traceback.format_exc()
+    args.output.write_text(json.dumps({"status": status, "error": error, **found}))
+    return 1 if status == "failed" else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,15 @@
+"""Matrix multiply in NumPy (its BLAS)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from measurements.workloads import Prepared
+from measurements.workloads.matmul import spec
+
+
+def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+    a, b = spec.matrices(params["n"], params["seed"])
+    return Prepared(step=lambda: (a @ b)[0, 0], forward=lambda a, b: a @ b)

@@ -1,0 +1,44 @@
+"""Square single-precision matrix multiply: the machine's ceiling in GFLOP/s.
+
+Each step computes ``a @ b`` for n×n float32 matrices (2·n³ floating-point operations) and
+returns one element of the product, so waiting for that element waits for the whole product
+without copying it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from measurements.profiles import Profile
+from measurements.workloads import Case, Parity
+
+SEED = 0
+SIZES = {"tiny": [128, 256], "standard": [1024, 2048], "full": [1024, 2048, 4096]}
+PARITY_SIZE = 128
+
+
+def cases(profile: Profile) -> list[Case]:
+    return [
+        Case(
+            name=f"n={n}",
+            params={"n": n, "dtype": "float32", "seed": SEED},
+            work_per_step=2 * n**3 / 1e9,
+            flops_per_step=2 * n**3,
+        )
+        for n in SIZES[profile.size]
+    ]
+
+
+def matrices(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((n, n)).astype(np.float32)
+    b = rng.standard_normal((n, n)).astype(np.float32)
+    return a, b
+
+
+def parity(params: dict[str, Any]) -> Parity:
+    a, b = matrices(PARITY_SIZE, params["seed"])
+    expected = a.astype(np.float64) @ b.astype(np.float64)
+    return Parity(inputs=(a, b), expected=expected, rtol=1e-4, atol=1e-3)

@@ -1,0 +1,80 @@
+"""MLP classifier training step: sizes, data and initial weights shared by both frameworks.
+
+Weights are made once here with NumPy from a fixed seed and loaded into each framework, so
+both start from the same model. Hyper-parameters whose defaults differ between the
+frameworks are pinned here (Adam's epsilon: PyTorch defaults to 1e-8, Keras to 1e-7).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from measurements.profiles import Profile
+from measurements.workloads import Case, Parity
+
+SEED = 0
+LEARNING_RATE = 1e-3
+ADAM_BETAS = (0.9, 0.999)
+ADAM_EPS = 1e-8
+
+SIZES: dict[str, list[tuple[tuple[int, ...], int]]] = {
+    # profile size -> [(layer widths, batch size)]
+    "tiny": [((64, 32, 32, 10), 32)],
+    "standard": [((784, 512, 512, 10), 256)],
+    "full": [((784, 512, 512, 10), 256), ((784, 512, 512, 10), 1024)],
+}
+
+
+def cases(profile: Profile) -> list[Case]:
+    found = []
+    for layers, batch in SIZES[profile.size]:
+        matmul_flops = 2 * batch * sum(a * b for a, b in zip(layers[:-1], layers[1:], strict=False))
+        found.append(
+            Case(
+                name=f"{'-'.join(map(str, layers))} batch {batch}",
+                params={"layers": list(layers), "batch_size": batch, "dtype": "float32", "seed": SEED},
+                work_per_step=batch,
+                # forward matmuls, then twice as many in the backward pass; the element-wise
+                # work and the optimiser update are left out, so this is a lower bound
+                flops_per_step=3 * matmul_flops,
+            )
+        )
+    return found
+
+
+def weights(params: dict[str, Any]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(kernel, bias) per layer; kernels are (inputs, outputs), Glorot-uniform, biases zero."""
+    rng = np.random.default_rng(params["seed"])
+    layers = params["layers"]
+    found = []
+    for fan_in, fan_out in zip(layers[:-1], layers[1:], strict=False):
+        limit = np.sqrt(6.0 / (fan_in + fan_out))
+        kernel = rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(np.float32)
+        found.append((kernel, np.zeros(fan_out, dtype=np.float32)))
+    return found
+
+
+def batch(params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """One batch of synthetic inputs (standard normal) and integer class labels."""
+    rng = np.random.default_rng(params["seed"] + 1)
+    layers = params["layers"]
+    x = rng.standard_normal((params["batch_size"], layers[0])).astype(np.float32)
+    y = rng.integers(0, layers[-1], size=params["batch_size"]).astype(np.int64)
+    return x, y
+
+
+def forward_reference(params: dict[str, Any], x: np.ndarray) -> np.ndarray:
+    h = x.astype(np.float64)
+    layers = weights(params)
+    for i, (kernel, bias) in enumerate(layers):
+        h = h @ kernel.astype(np.float64) + bias
+        if i < len(layers) - 1:
+            h = np.maximum(h, 0.0)
+    return h
+
+
+def parity(params: dict[str, Any]) -> Parity:
+    x, _ = batch(params)
+    return Parity(inputs=(x,), expected=forward_reference(params, x), rtol=1e-4, atol=1e-4)
