@@ -17,8 +17,12 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="run the measurements and write one results file per run")
     listing = commands.add_parser("list", help="list the runs a profile would make, without running them")
     for sub in (run, listing):
-        sub.add_argument("--only", action="append", metavar="GLOB",
-                         help="only runs whose workload/framework/mode/device matches (repeatable)")
+        sub.add_argument(
+            "--only",
+            action="append",
+            metavar="GLOB",
+            help="only runs whose workload/framework/mode/device matches (repeatable)",
+        )
     run.add_argument("--profile", choices=sorted(PROFILES), default="standard")
     run.add_argument("--results", type=Path, default=RESULTS_DIR, help="results folder (default: %(default)s)")
     run.add_argument("--threads", type=int, help="threads for both frameworks (default: the CPUs available)")

@@ -95,8 +95,9 @@ def run_child(run: Run, profile: Profile, threads: int, timeout_s: float) -> tup
             "--output", str(output),
         ]  # fmt: skip
         with log.open("wb") as log_file:
-            child = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=env,
-                                     start_new_session=True)
+            child = subprocess.Popen(
+                command, stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
             try:
                 code: int | None = child.wait(timeout=timeout_s)
             except subprocess.TimeoutExpired:
@@ -114,8 +115,16 @@ def run_child(run: Run, profile: Profile, threads: int, timeout_s: float) -> tup
         return {"status": "failed", "error": f"the child process ended without a result ({how}).\n{_tail(log)}"}, code
 
 
-def record(run: Run, profile: Profile, threads: int, machine: dict[str, Any], reported: dict[str, Any],
-           exit_code: int | None, started_at: str, wall_s: float) -> dict[str, Any]:
+def record(
+    run: Run,
+    profile: Profile,
+    threads: int,
+    machine: dict[str, Any],
+    reported: dict[str, Any],
+    exit_code: int | None,
+    started_at: str,
+    wall_s: float,
+) -> dict[str, Any]:
     framework = reported.get("framework") or {"name": run.framework, "version": None, "build": {}}
     return {
         "schema_version": SCHEMA_VERSION,
@@ -146,8 +155,14 @@ def summary(result: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def run_all(runs: list[Run], profile: Profile, results_dir: Path, threads: int | None = None,
-            timeout_s: float | None = None, console: Console | None = None) -> list[dict[str, Any]]:
+def run_all(
+    runs: list[Run],
+    profile: Profile,
+    results_dir: Path,
+    threads: int | None = None,
+    timeout_s: float | None = None,
+    console: Console | None = None,
+) -> list[dict[str, Any]]:
     console = console or Console(stderr=True)
     machine = environment.machine()
     threads = threads or machine["cpus_available"]

@@ -14,8 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = ROOT / "results"
 
 
-def result_path(results_dir: Path, machine_id: str, workload: str, framework: str, mode: str,
-                device: str) -> Path:
+def result_path(results_dir: Path, machine_id: str, workload: str, framework: str, mode: str, device: str) -> Path:
     return results_dir / machine_id / f"{workload}.{framework}.{mode}.{device}.json"
 
 
@@ -29,7 +28,7 @@ def write_json_atomic(path: Path, data: Any) -> None:
             f.write("\n")
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

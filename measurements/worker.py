@@ -57,8 +57,9 @@ def check_parity(fw: ModuleType, spec: ModuleType, prepared: workloads.Prepared,
     }
 
 
-def measure_case(fw: ModuleType, spec: ModuleType, module: ModuleType, case: Case, mode: str, device: str,
-                 profile: Profile) -> dict[str, Any]:
+def measure_case(
+    fw: ModuleType, spec: ModuleType, module: ModuleType, case: Case, mode: str, device: str, profile: Profile
+) -> dict[str, Any]:
     prepared = module.prepare(case.params, mode, device)
     parity = check_parity(fw, spec, prepared, case)
 
@@ -94,8 +95,9 @@ def measure_case(fw: ModuleType, spec: ModuleType, module: ModuleType, case: Cas
     }
 
 
-def measure(workload_name: str, framework: str, mode: str, device: str, profile: Profile,
-            threads: int) -> dict[str, Any]:
+def measure(
+    workload_name: str, framework: str, mode: str, device: str, profile: Profile, threads: int
+) -> dict[str, Any]:
     workload = workloads.get(workload_name)
     if mode not in workload.modes.get(framework, ()):
         raise ValueError(f"{workload_name} has no mode {mode!r} for {framework}")
@@ -132,8 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     status, error = "ok", None
     found: dict[str, Any] = {}
     try:
-        found = measure(args.workload, args.framework, args.mode, args.device, PROFILES[args.profile],
-                        args.threads)
+        found = measure(args.workload, args.framework, args.mode, args.device, PROFILES[args.profile], args.threads)
     except Unavailable as exc:
         status, error = "skipped", str(exc)
     except Exception:  # the launcher records the traceback as a failed outcome

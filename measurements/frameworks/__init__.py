@@ -13,6 +13,7 @@ FRAMEWORKS = ("pytorch", "tensorflow", "numpy")
 class Unavailable(Exception):
     """The framework or device cannot run on this machine: the run is recorded as skipped."""
 
+
 FRAMEWORK_LABELS = {"pytorch": "PyTorch", "tensorflow": "TensorFlow", "numpy": "NumPy"}
 
 MODE_LABELS = {

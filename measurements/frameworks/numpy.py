@@ -15,8 +15,12 @@ def setup(threads: int, device: str) -> dict[str, Any]:
         raise Unavailable("NumPy runs on the CPU only")
     threadpool_limits(threads)
     blas = [
-        {"library": pool.get("internal_api"), "version": pool.get("version"), "threads": pool.get("num_threads"),
-         "architecture": pool.get("architecture")}
+        {
+            "library": pool.get("internal_api"),
+            "version": pool.get("version"),
+            "threads": pool.get("num_threads"),
+            "architecture": pool.get("architecture"),
+        }
         for pool in threadpool_info()
         if pool.get("user_api") == "blas"
     ]

@@ -22,6 +22,7 @@ class Workload:
     unit: str  # the unit of each sample, e.g. "samples/s"
     modes: dict[str, tuple[str, ...]]  # framework -> its modes, plain first
     description: str = ""
+    headline: bool = True  # shown in the Home page's verdicts at a glance
 
 
 @dataclass(frozen=True)
@@ -100,5 +101,6 @@ register(
             "Square single-precision matrix multiplications: the best rate any library "
             "reaches here is the machine's ceiling, against which workloads are shown."
         ),
+        headline=False,
     )
 )

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from measurements.workloads import Prepared
 from measurements.workloads.matmul import spec
 

@@ -24,9 +24,7 @@ def build_model(params: dict[str, Any]) -> nn.Sequential:
 
 def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
     model = build_model(params).to(device)
-    optimizer = torch.optim.Adam(
-        model.parameters(), lr=spec.LEARNING_RATE, betas=spec.ADAM_BETAS, eps=spec.ADAM_EPS
-    )
+    optimizer = torch.optim.Adam(model.parameters(), lr=spec.LEARNING_RATE, betas=spec.ADAM_BETAS, eps=spec.ADAM_EPS)
     x_np, y_np = spec.batch(params)
     x, y = torch.from_numpy(x_np).to(device), torch.from_numpy(y_np).to(device)
 

@@ -7,6 +7,7 @@ frameworks are pinned here (Adam's epsilon: PyTorch defaults to 1e-8, Keras to 1
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -30,7 +31,7 @@ SIZES: dict[str, list[tuple[tuple[int, ...], int]]] = {
 def cases(profile: Profile) -> list[Case]:
     found = []
     for layers, batch in SIZES[profile.size]:
-        matmul_flops = 2 * batch * sum(a * b for a, b in zip(layers[:-1], layers[1:], strict=False))
+        matmul_flops = 2 * batch * sum(a * b for a, b in pairwise(layers))
         found.append(
             Case(
                 name=f"{'-'.join(map(str, layers))} batch {batch}",
@@ -49,7 +50,7 @@ def weights(params: dict[str, Any]) -> list[tuple[np.ndarray, np.ndarray]]:
     rng = np.random.default_rng(params["seed"])
     layers = params["layers"]
     found = []
-    for fan_in, fan_out in zip(layers[:-1], layers[1:], strict=False):
+    for fan_in, fan_out in pairwise(layers):
         limit = np.sqrt(6.0 / (fan_in + fan_out))
         kernel = rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(np.float32)
         found.append((kernel, np.zeros(fan_out, dtype=np.float32)))

@@ -1,0 +1,1 @@
+"""Site generator: results files -> statistics -> charts and Markdown pages -> MkDocs site."""

@@ -1,0 +1,149 @@
+"""Statistics on raw samples: medians with 95% intervals, ratios between frameworks, tests.
+
+The maths is here; the words for it are in ``describe``. Bootstrap resampling uses a fixed
+seed, so the same results always give the same pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import stats
+
+CONFIDENCE = 0.95
+ALPHA = 0.05  # significance level of the Mann-Whitney U test
+MEANINGFUL = 0.05  # a difference under 5% is "no meaningful difference", however significant
+NOISY_CV = 0.10  # coefficient of variation above which a series is flagged as noisy
+RESAMPLES = 4000
+SEED = 20261126
+
+Array = npt.NDArray[np.float64]
+Samples = Sequence[float] | Array
+
+
+@dataclass(frozen=True)
+class Summary:
+    n: int
+    median: float
+    low: float  # 95% bootstrap interval of the median
+    high: float
+    cv: float  # coefficient of variation (standard deviation / mean)
+
+    @property
+    def noisy(self) -> bool:
+        return self.cv > NOISY_CV
+
+    @property
+    def half_width(self) -> float:
+        """Half the interval's width as a share of the median (0.03 means ±3%)."""
+        return (self.high - self.low) / 2 / self.median if self.median else float("inf")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    ratio: float  # median(a) / median(b)
+    low: float  # 95% bootstrap interval of the ratio
+    high: float
+    p_value: float  # two-sided Mann-Whitney U
+    significant: bool
+    meaningful: bool  # significant and at least MEANINGFUL away from 1
+
+
+def _median_ci(*samples: np.ndarray, statistic: object) -> tuple[float, float]:
+    if all(np.ptp(s) == 0 for s in samples):  # constant series: the resampled statistic is too
+        value = float(statistic(*samples, axis=-1))  # type: ignore[operator]
+        return value, value
+    result = stats.bootstrap(
+        samples, statistic, confidence_level=CONFIDENCE, n_resamples=RESAMPLES, method="percentile",
+        vectorized=True, paired=False, rng=np.random.default_rng(SEED),
+    )  # fmt: skip
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
+def _median(a: Array, axis: int = -1) -> Array:
+    return np.asarray(np.median(a, axis=axis))
+
+
+def _ratio_of_medians(a: Array, b: Array, axis: int = -1) -> Array:
+    return np.asarray(np.median(a, axis=axis) / np.median(b, axis=axis))
+
+
+def summarise(samples: Samples) -> Summary:
+    values = np.asarray(samples, dtype=float)
+    median = float(np.median(values))
+    if len(values) < 2:
+        return Summary(len(values), median, median, median, 0.0)
+    low, high = _median_ci(values, statistic=_median)
+    cv = float(np.std(values, ddof=1) / np.mean(values))
+    return Summary(len(values), median, low, high, cv)
+
+
+def compare(a: Samples, b: Samples) -> Comparison:
+    """How series ``a`` relates to series ``b``: the ratio of medians, its interval, a test."""
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    ratio = float(np.median(x) / np.median(y))
+    if len(x) < 2 or len(y) < 2:
+        return Comparison(ratio, ratio, ratio, 1.0, False, False)
+    low, high = _median_ci(x, y, statistic=_ratio_of_medians)
+    p_value = float(stats.mannwhitneyu(x, y, alternative="two-sided").pvalue)
+    significant = p_value < ALPHA
+    return Comparison(ratio, low, high, p_value, significant, significant and abs(ratio - 1) >= MEANINGFUL)
+
+
+def describe(comparison: Comparison, higher_is_better: bool = True) -> str:
+    """Words for a comparison of ``a`` against ``b``, from ``a``'s side: "1.52× faster"."""
+    if not comparison.meaningful:
+        return "no meaningful difference"
+    better = (comparison.ratio > 1) == higher_is_better
+    factor = comparison.ratio if comparison.ratio > 1 else 1 / comparison.ratio
+    return f"{factor:.2f}× {'faster' if better else 'slower'}"
+
+
+@dataclass(frozen=True)
+class ModeResult:
+    """One (framework, mode) of one workload case on one machine, against the other framework."""
+
+    framework: str
+    mode: str
+    summary: Summary
+    first_call_s: float
+    peak_rss_bytes: int | None
+    after_import_rss_bytes: int | None  # resident memory once the framework is imported
+    parity_passed: bool
+    parity_max_abs_diff: float | None
+    file: str
+    gflops: float  # achieved rate: median × floating-point operations per unit
+    versus: str | None = None  # the other framework's fastest mode, compared against
+    comparison: Comparison | None = None
+
+    @property
+    def verdict(self) -> str:
+        return describe(self.comparison) if self.comparison else "no other framework measured"
+
+
+def best(results: list[ModeResult], framework: str) -> ModeResult | None:
+    """The framework's fastest mode by median (its best idiomatic path)."""
+    own = [r for r in results if r.framework == framework]
+    return max(own, key=lambda r: r.summary.median, default=None)
+
+
+def against_best_of_other(
+    results: list[ModeResult],
+    samples: dict[tuple[str, str], list[float]],
+    frameworks: tuple[str, str] = ("pytorch", "tensorflow"),
+) -> list[ModeResult]:
+    """Compare each mode with the fastest mode of the other framework."""
+    compared = []
+    for r in results:
+        other_framework = frameworks[1] if r.framework == frameworks[0] else frameworks[0]
+        other = best(results, other_framework)
+        if other is None or r.framework not in frameworks:
+            compared.append(r)
+            continue
+        comparison = compare(samples[(r.framework, r.mode)], samples[(other.framework, other.mode)])
+        compared.append(ModeResult(**{**r.__dict__, "versus": f"{other.framework}/{other.mode}",
+                                      "comparison": comparison}))  # fmt: skip
+    return compared

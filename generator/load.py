@@ -1,0 +1,158 @@
+"""Load results files: parse, migrate older schema versions, validate, and tabulate.
+
+Every problem names its file, the field and what to do; a bad file never stops the good
+ones from loading (unless the caller asks for strictness).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pandas as pd
+
+from measurements import workloads
+from measurements.results import SCHEMA_PATH, SCHEMA_VERSION
+
+MAX_FILE_BYTES = 10 * 2**20  # a result is a few kB; anything this big is not one
+REMEASURE = "fix or delete it, or re-measure with `nox -s measure`"
+
+# Migrations from older schema versions: MIGRATIONS[n] turns a version-n document into n+1.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+@dataclass
+class Loaded:
+    results: list[tuple[Path, dict[str, Any]]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # one line per bad file
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(SCHEMA_PATH.read_text())
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _field(path: Iterable[Any]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text or "(top level)"
+
+
+def check_document(doc: Any) -> tuple[dict[str, Any] | None, list[str]]:
+    """Migrate and validate a parsed document; returns (the current-version document, problems)."""
+    if not isinstance(doc, dict):
+        return None, [f"top level is a JSON {type(doc).__name__}, not an object; {REMEASURE}"]
+    version = doc.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        return None, [f"schema_version: missing or not an integer; {REMEASURE}"]
+    if version > SCHEMA_VERSION:
+        return None, [
+            f"schema_version: {version} is newer than this Framework Guide reads ({SCHEMA_VERSION}); "
+            "update Framework Guide (git pull) and build again"
+        ]
+    while version < SCHEMA_VERSION:
+        if version not in MIGRATIONS:
+            return None, [f"schema_version: {version} is too old to migrate; re-measure with `nox -s measure`"]
+        doc = MIGRATIONS[version](doc)
+        version = doc["schema_version"] = version + 1
+    problems = [
+        f"{_field(error.absolute_path)}: {error.message}; {REMEASURE}"
+        for error in sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
+    ]
+    if problems:
+        return None, problems
+    run = doc["run"]
+    try:
+        workload = workloads.get(run["workload"])
+    except workloads.UnknownName as exc:
+        return None, [f"run.workload: {exc.args[0]}; {REMEASURE}"]
+    if run["mode"] not in workload.modes.get(run["framework"], ()):
+        return None, [f"run.mode: {run['workload']} has no {run['framework']} mode {run['mode']!r}; {REMEASURE}"]
+    return doc, []
+
+
+def check_file(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
+    """Read one results file; returns (document, problems), each problem naming a field."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [f"{size / 2**20:.0f} MiB is far too large for a results file; {REMEASURE}"]
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [f"cannot be read ({exc}); {REMEASURE}"]
+    if not text.strip():
+        return None, [f"is empty; {REMEASURE}"]
+    try:
+        doc = json.loads(text, parse_constant=_reject_constant)
+    except ValueError as exc:
+        return None, [f"not valid JSON ({exc}); {REMEASURE}"]
+    return check_document(doc)
+
+
+def load_results(paths: Iterable[Path]) -> Loaded:
+    loaded = Loaded()
+    for path in sorted(paths):
+        doc, problems = check_file(path)
+        if doc is None:
+            more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+            loaded.problems.append(f"{path}: {problems[0]}{more}")
+        else:
+            loaded.results.append((path, doc))
+    return loaded
+
+
+def result_files(results_dir: Path) -> list[Path]:
+    return sorted(results_dir.glob("*/*.json"))
+
+
+def to_frame(results: list[tuple[Path, dict[str, Any]]], results_dir: Path) -> pd.DataFrame:
+    """One row per measurement (or per run where the run produced none), raw samples kept."""
+    rows = []
+    for path, doc in results:
+        run, outcome = doc["run"], doc["outcome"]
+        base = {
+            "machine": doc["machine"]["id"],
+            "workload": run["workload"],
+            "framework": run["framework"],
+            "mode": run["mode"],
+            "device": run["device"],
+            "profile": run["profile"],
+            "status": outcome["status"],
+            "error": outcome["error"],
+            "file": path.relative_to(results_dir).as_posix() if path.is_relative_to(results_dir) else path.name,
+            "peak_rss_bytes": doc["memory"]["peak_rss_bytes"],
+            "after_import_rss_bytes": doc["memory"]["after_import_rss_bytes"],
+            "import_s": doc["import_s"],
+            "framework_version": doc["software"]["framework"]["version"],
+        }
+        if not doc["measurements"]:
+            rows.append(base)
+        for m in doc["measurements"]:
+            rows.append({
+                **base,
+                "metric": m["metric"],
+                "unit": m["unit"],
+                "case": m["case"],
+                "samples": m["samples"],
+                "first_call_s": m["first_call_s"],
+                "flops_per_unit": m["flops_per_unit"],
+                "parity_passed": m["parity"]["passed"],
+                "parity_max_abs_diff": m["parity"]["max_abs_diff"],
+            })  # fmt: skip
+    columns = [
+        "machine", "workload", "framework", "mode", "device", "profile", "status", "error", "file",
+        "peak_rss_bytes", "after_import_rss_bytes", "import_s", "framework_version",
+        "metric", "unit", "case", "samples", "first_call_s", "flops_per_unit", "parity_passed", "parity_max_abs_diff",
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)

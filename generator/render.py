@@ -1,0 +1,236 @@
+"""Turn loaded results into Markdown pages (Jinja, StrictUndefined) and charts under docs/generated/."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+from generator import charts
+from generator.compare import ModeResult, against_best_of_other, best, summarise
+from generator.load import Loaded, to_frame
+from measurements import workloads
+from measurements.environment import slug
+from measurements.frameworks import FRAMEWORK_LABELS, MODE_LABELS
+from measurements.profiles import PROFILES
+from measurements.results import ROOT
+
+TEMPLATES = ROOT / "templates"
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def text(value: object) -> str:
+    """Untrusted text (from a results file) made inert in Markdown and HTML, on one line."""
+    escaped = html.escape(" ".join(str(value).split()), quote=True)
+    return MARKDOWN_SPECIALS.sub(r"\\\1", escaped)
+
+
+def num(value: float, digits: int = 4) -> str:
+    """A figure to ``digits`` significant digits, with thousands separators."""
+    if value == 0:
+        return "0"
+    if abs(value) >= 10 ** (digits - 1):
+        return f"{value:,.0f}"
+    return f"{value:,.{digits}g}" if abs(value) >= 1 else f"{value:.{digits - 1}g}"
+
+
+def mib(value: int | None) -> str:
+    return "n/a" if value is None else f"{value / 2**20:,.0f} MiB"
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value * 1000:.3g} ms" if value < 1 else f"{value:.3g} s"
+
+
+def pct(value: float) -> str:
+    """A share in percent: one decimal from 10% up, two significant digits below."""
+    return f"{value:.1f}%" if value >= 10 else f"{value:#.2g}%"
+
+
+def p_value(value: float) -> str:
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def label(framework: str, mode: str) -> str:
+    return MODE_LABELS.get((framework, mode), f"{FRAMEWORK_LABELS.get(framework, framework)} {mode}")
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # Markdown output; untrusted strings go through the ``text`` filter
+    )
+    env.filters.update(text=text, num=num, mib=mib, seconds=seconds, p=p_value, pct=pct)
+    env.globals.update(label=label, framework_label=FRAMEWORK_LABELS.get)
+    return env
+
+
+@dataclass
+class CaseSection:
+    case: str
+    unit: str
+    results: list[ModeResult]
+    headline: ModeResult | None  # PyTorch's fastest mode, compared with TensorFlow's fastest
+    charts: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class WorkloadSection:
+    workload: workloads.Workload
+    cases: list[CaseSection]
+    problems: list[dict[str, Any]]  # runs that failed, timed out or were skipped
+
+
+@dataclass
+class Ceiling:
+    gflops: float
+    framework: str
+    mode: str
+    case: str
+
+
+@dataclass
+class MachineReport:
+    id: str
+    machine: dict[str, Any]
+    software: list[dict[str, Any]]
+    settings: dict[str, Any]
+    profiles: list[str]
+    files: list[str]
+    ceiling: Ceiling | None
+    sections: list[WorkloadSection]
+
+    @property
+    def headlines(self) -> list[tuple[WorkloadSection, CaseSection]]:
+        return [
+            (s, c)
+            for s in self.sections
+            if s.workload.headline
+            for c in s.cases
+            if c.headline and c.headline.comparison
+        ]
+
+
+def mode_results(
+    rows: pd.DataFrame, ceiling: Ceiling | None
+) -> tuple[list[ModeResult], dict[tuple[str, str], list[float]]]:
+    results, samples = [], {}
+    for row in rows.itertuples():
+        summary = summarise(row.samples)
+        gflops = summary.median * row.flops_per_unit / 1e9
+        samples[(row.framework, row.mode)] = list(row.samples)
+        results.append(ModeResult(
+            framework=row.framework, mode=row.mode, summary=summary, first_call_s=row.first_call_s,
+            peak_rss_bytes=None if pd.isna(row.peak_rss_bytes) else int(row.peak_rss_bytes),
+            after_import_rss_bytes=None if pd.isna(row.after_import_rss_bytes) else int(row.after_import_rss_bytes),
+            parity_passed=bool(row.parity_passed),
+            parity_max_abs_diff=None if pd.isna(row.parity_max_abs_diff) else float(row.parity_max_abs_diff),
+            file=row.file, gflops=gflops,
+        ))  # fmt: skip
+    return against_best_of_other(results, samples), samples
+
+
+def find_ceiling(rows: pd.DataFrame) -> Ceiling | None:
+    rates = rows[(rows.workload == "matmul") & (rows.status == "ok")]
+    if rates.empty:
+        return None
+    medians = rates.apply(lambda r: summarise(r.samples).median, axis=1)
+    top = rates.loc[medians.idxmax()]
+    return Ceiling(float(medians.max()), top["framework"], top["mode"], top["case"])
+
+
+def machine_report(machine_id: str, rows: pd.DataFrame, docs: list[dict[str, Any]], out: Path) -> MachineReport:
+    ceiling = find_ceiling(rows)
+    sections = []
+    for workload in workloads.REGISTRY.values():
+        own = rows[rows.workload == workload.name]
+        if own.empty:
+            continue
+        ok = own[own.status == "ok"]
+        cases = []
+        for case_name in dict.fromkeys(ok["case"]):  # measured order
+            results, _ = mode_results(ok[ok.case == case_name], ceiling)
+            order = list(MODE_LABELS)
+            results.sort(key=lambda r: order.index((r.framework, r.mode)) if (r.framework, r.mode) in order else 99)
+            section = CaseSection(case_name, workload.unit, results, best(results, "pytorch"))
+            section.charts = case_charts(machine_id, workload, section, out / "charts")
+            cases.append(section)
+        problems = own[own.status != "ok"][["framework", "mode", "device", "status", "error", "file"]]
+        sections.append(WorkloadSection(workload, cases, problems.to_dict("records")))
+    software = {
+        (d["software"]["framework"]["name"], d["software"]["framework"]["version"]): d["software"] for d in docs
+    }
+    first = docs[0]
+    return MachineReport(
+        id=machine_id, machine=first["machine"],
+        software=[software[k] for k in sorted(software, key=str)],
+        settings=first["settings"], profiles=sorted({d["run"]["profile"] for d in docs}),
+        files=sorted(rows["file"].unique()), ceiling=ceiling, sections=sections,
+    )  # fmt: skip
+
+
+def case_charts(machine_id: str, workload: workloads.Workload, section: CaseSection, out: Path) -> dict[str, str]:
+    frame = charts.with_labels(pd.DataFrame([
+        {"framework": r.framework, "label": label(r.framework, r.mode), "median": r.summary.median,
+         "low": r.summary.low, "high": r.summary.high, "first_call_s": r.first_call_s,
+         "peak_mib": (r.peak_rss_bytes or 0) / 2**20}
+        for r in section.results
+    ]))  # fmt: skip
+    stem = f"{machine_id}-{workload.name}-{slug(section.case)}"
+    made = {
+        "speed": charts.save(charts.bar_chart(frame, "median", f"{workload.title}: {section.case}",
+                                              f"Median {workload.unit} (95% interval)", "low", "high"),
+                             out, f"{stem}-speed"),
+    }  # fmt: skip
+    if workload.metric == "train_throughput":
+        made["first_call"] = charts.save(
+            charts.bar_chart(frame, "first_call_s", "First step (tracing or compiling included)",
+                             "Seconds (log scale)", log=True), out, f"{stem}-first-call")  # fmt: skip
+        made["memory"] = charts.save(
+            charts.bar_chart(frame, "peak_mib", "Peak memory of the process (VmHWM)", "MiB"), out, f"{stem}-memory"
+        )
+    return made
+
+
+def build(loaded: Loaded, results_dir: Path, out: Path) -> list[MachineReport]:
+    """Write every generated page, chart and results copy under ``out`` (emptied first)."""
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    frame = to_frame(loaded.results, results_dir)
+    docs_by_machine: dict[str, list[dict[str, Any]]] = {}
+    for path, doc in loaded.results:
+        docs_by_machine.setdefault(doc["machine"]["id"], []).append(doc)
+        target = out / "results" / path.relative_to(results_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    reports = [machine_report(m, frame[frame.machine == m], docs_by_machine[m], out) for m in sorted(docs_by_machine)]
+    charts.write_bundle(out / "assets")
+
+    env = environment()
+    context = {"machines": reports, "problems": loaded.problems, "profiles": list(PROFILES.values())}
+    pages = {
+        "performance.md": "performance.md.j2",
+        "machines/index.md": "machines.md.j2",
+        "partials/headline.md": "headline.md.j2",
+        "partials/profiles.md": "profiles.md.j2",
+    }
+    pages.update({f"machines/{r.id}.md": "machine.md.j2" for r in reports})
+    for page, template in pages.items():
+        target = out / page
+        target.parent.mkdir(parents=True, exist_ok=True)
+        machine = next((r for r in reports if page == f"machines/{r.id}.md"), None)
+        target.write_text(env.get_template(template).render(**context, machine=machine))
+    return reports

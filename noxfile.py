@@ -1,0 +1,70 @@
+"""Framework Guide's tasks: measure, build the site, serve it, test, lint.
+
+Dependencies come from pyproject.toml. Sessions reuse their virtual environment once made
+(pip, not uv: uv would not see this machine's local torch wheel and pip settings).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "virtualenv"
+nox.options.reuse_venv = "yes"
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+RUNTIME = PYPROJECT["project"]["dependencies"]
+RESULTS = Path("results")
+
+
+def install(session: nox.Session, *groups: str) -> None:
+    session.install(*RUNTIME, *nox.project.dependency_groups(PYPROJECT, *groups))
+
+
+def generate(session: nox.Session) -> None:
+    """Generate the pages; where there are no results at all, measure quickly first."""
+    install(session, "site")
+    if not any(RESULTS.glob("*/*.json")):
+        session.log("No results for this machine and none committed: measuring with the quick profile first")
+        install(session, "frameworks")
+        session.run("python", "-m", "measurements", "run", "--profile", "quick")
+    session.run("python", "-m", "generator", "build")
+
+
+@nox.session(default=False)
+def measure(session: nox.Session) -> None:
+    """Measure this machine: -- --profile quick|standard|full, --only GLOB."""
+    install(session, "frameworks")
+    session.run("python", "-m", "measurements", "run", *session.posargs)
+
+
+@nox.session
+def site(session: nox.Session) -> None:
+    """Generate the pages from results/ and build the site into site/ (mkdocs --strict)."""
+    generate(session)
+    session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})
+
+
+@nox.session(default=False)
+def serve(session: nox.Session) -> None:
+    """Generate the pages and serve the site on http://127.0.0.1:8000 with live reload."""
+    generate(session)
+    session.run("mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", *session.posargs,
+                env={"NO_MKDOCS_2_WARNING": "1"})  # fmt: skip
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite (real measurements on the quick profile, generator, site build)."""
+    install(session, "frameworks", "site", "test")
+    session.run("pytest", *session.posargs, env={"NO_MKDOCS_2_WARNING": "1"})
+
+
+@nox.session(default=False)
+def lint(session: nox.Session) -> None:
+    """Check style and types: ruff and mypy (strict)."""
+    install(session, "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")

@@ -1,0 +1,101 @@
+"""Shared test helpers: valid results documents built from given samples."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from measurements.results import SCHEMA_VERSION
+
+ROOT = Path(__file__).resolve().parents[1]
+MACHINE = "test-cpu-4cpu"
+
+ResultMaker = Callable[..., dict[str, Any]]
+
+
+def make_result(
+    workload: str = "mlp",
+    framework: str = "pytorch",
+    mode: str = "eager",
+    samples: Sequence[float] = (100.0, 101.0, 99.0),
+    *,
+    machine_id: str = MACHINE,
+    status: str = "ok",
+    error: str | None = None,
+    cpu_model: str = "Test CPU",
+    parity_passed: bool = True,
+) -> dict[str, Any]:
+    """A complete, schema-valid result: one run with one measurement of ``samples``."""
+    unit = "GFLOP/s" if workload == "matmul" else "samples/s"
+    measurement = {
+        "metric": "matmul_rate" if workload == "matmul" else "train_throughput",
+        "unit": unit,
+        "case": "n=1024" if workload == "matmul" else "784-512-512-10 batch 256",
+        "params": {},
+        "samples": list(samples),
+        "steps_per_sample": 10,
+        "warmup_steps": 20,
+        "first_call_s": 2.5 if mode in ("compile", "xla") else 0.05,
+        "flops_per_unit": 1e9 if workload == "matmul" else 4_000_000.0,
+        "parity": {"reference": "NumPy float64", "max_abs_diff": 1e-6, "rtol": 1e-4, "atol": 1e-4,
+                   "passed": parity_passed},
+    }  # fmt: skip
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "run": {"workload": workload, "framework": framework, "mode": mode, "device": "cpu",
+                "profile": "standard", "started_at": "2026-11-26T12:00:00+00:00", "wall_s": 10.0},
+        "machine": {"id": machine_id, "cpu_model": cpu_model, "cpu_count": 4, "cpus_available": 4,
+                    "memory_bytes": 8 * 2**30, "gpus": [], "os": "Linux 6.1", "arch": "x86_64"},
+        "software": {"python": "CPython 3.11.7", "numpy": "2.4.6",
+                     "framework": {"name": framework, "version": "1.0", "build": {"onednn": True}}},
+        "settings": {"threads": 4, "env": {}},
+        "outcome": {"status": status, "error": error, "exit_code": 0 if status == "ok" else 1},
+        "import_s": 1.0,
+        "memory": {"peak_rss_bytes": 300 * 2**20, "after_import_rss_bytes": 200 * 2**20},
+        "measurements": [measurement] if status == "ok" else [],
+    }  # fmt: skip
+
+
+def write_results(folder: Path, docs: Sequence[dict[str, Any]]) -> Path:
+    """Write documents where the harness would; returns the results folder."""
+    for doc in docs:
+        run = doc["run"]
+        path = folder / doc["machine"]["id"] / f"{run['workload']}.{run['framework']}.{run['mode']}.cpu.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(doc))
+    return folder
+
+
+def golden_docs() -> list[dict[str, Any]]:
+    """A small corpus with known answers: torch.compile is exactly twice as fast as TF's best."""
+    spread = [-2.0, -1.0, 0.0, 1.0, 2.0] * 4
+    return [
+        make_result("mlp", "pytorch", "eager", [1000 + d for d in spread]),
+        make_result("mlp", "pytorch", "compile", [2000 + d for d in spread]),
+        make_result("mlp", "tensorflow", "eager", [500 + d for d in spread]),
+        make_result("mlp", "tensorflow", "function", [990 + d for d in spread]),
+        make_result("mlp", "tensorflow", "xla", [1000 + d for d in spread]),
+        make_result("matmul", "numpy", "default", [80 + d for d in spread]),
+        make_result("matmul", "pytorch", "eager", [100 + d for d in spread]),
+        make_result("matmul", "tensorflow", "eager", [90 + d for d in spread]),
+    ]
+
+
+@pytest.fixture
+def golden(tmp_path: Path) -> Path:
+    return write_results(tmp_path / "results", golden_docs())
+
+
+@pytest.fixture(scope="session")
+def quick_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every planned run measured for real with the quick profile (both frameworks)."""
+    from measurements import harness
+    from measurements.profiles import PROFILES
+
+    folder = tmp_path_factory.mktemp("quick") / "results"
+    harness.run_all(harness.plan(["cpu"]), PROFILES["quick"], folder)
+    return folder

@@ -1,0 +1,61 @@
+"""Statistics: medians and intervals, ratios, significance, and the words for them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from generator.compare import compare, describe, summarise
+
+
+def test_summary_of_a_known_series() -> None:
+    s = summarise([9.0, 10.0, 11.0, 10.0, 10.0] * 4)
+    assert s.median == 10.0
+    assert s.low <= 10.0 <= s.high
+    assert not s.noisy
+
+
+def test_noisy_series_is_flagged() -> None:
+    assert summarise([1.0, 2.0, 1.0, 2.0, 1.0, 2.0]).noisy
+
+
+def test_constant_series_has_a_zero_width_interval() -> None:
+    s = summarise([5.0] * 10)
+    assert (s.low, s.median, s.high) == (5.0, 5.0, 5.0)
+
+
+def test_clear_difference_is_meaningful_both_ways() -> None:
+    rng = np.random.default_rng(0)
+    fast, slow = rng.normal(200, 2, 30), rng.normal(100, 2, 30)
+    c = compare(fast, slow)
+    assert c.significant and c.meaningful
+    assert c.low < c.ratio < c.high
+    assert 1.9 < c.ratio < 2.1
+    assert describe(c) == f"{c.ratio:.2f}× faster"
+    assert describe(compare(slow, fast)).endswith("× slower")
+
+
+def test_small_but_significant_difference_is_not_meaningful() -> None:
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(102, 0.1, 30), rng.normal(100, 0.1, 30)
+    c = compare(a, b)
+    assert c.significant
+    assert not c.meaningful
+    assert describe(c) == "no meaningful difference"
+
+
+def test_large_but_not_significant_difference_is_not_called() -> None:
+    c = compare([100.0, 300.0, 120.0], [110.0, 90.0, 290.0])
+    assert not c.significant
+    assert describe(c) == "no meaningful difference"
+
+
+def test_lower_is_better_flips_the_words() -> None:
+    rng = np.random.default_rng(2)
+    c = compare(rng.normal(2, 0.01, 20), rng.normal(1, 0.01, 20))
+    assert describe(c, higher_is_better=False).endswith("× slower")
+
+
+def test_statistics_are_deterministic() -> None:
+    data = np.random.default_rng(3).normal(50, 5, 40)
+    assert summarise(data) == summarise(data)
+    assert compare(data, data * 1.1) == compare(data, data * 1.1)

@@ -1,0 +1,87 @@
+"""Results files: validation, one-line errors naming file and field, good files still load."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator import load
+from generator.__main__ import main as generator_main
+from tests.conftest import ROOT, make_result, write_results
+
+INVALID = ROOT / "tests" / "invalid"
+
+EXPECTED = {
+    "not-json.json": "not valid JSON",
+    "empty.json": "is empty",
+    "top-level-list.json": "top level is a JSON list, not an object",
+    "missing-field.json": "machine: 'cpu_model' is a required property",
+    "newer-version.json": "schema_version: 99 is newer than this Framework Guide reads (1); update Framework Guide",
+    "wrong-type.json": "measurements[0].samples[0]: 'fast' is not of type 'number'",
+    "nan-sample.json": "not valid JSON (NaN is not a number JSON allows)",
+    "negative-sample.json": "measurements[0].samples[0]: -5.0 is less than or equal to the minimum of 0",
+    "unknown-workload.json": "run.workload: unknown workload 'resnet9000'; known workloads: matmul, mlp",
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_bad_file_gets_a_problem_naming_the_field(name: str) -> None:
+    doc, problems = load.check_file(INVALID / name)
+    assert doc is None
+    assert EXPECTED[name] in problems[0]
+
+
+def test_every_invalid_file_is_covered() -> None:
+    assert sorted(p.name for p in INVALID.glob("*.json")) == sorted(EXPECTED)
+
+
+def test_a_valid_document_passes() -> None:
+    doc, problems = load.check_document(make_result())
+    assert problems == []
+    assert doc is not None
+
+
+def test_an_ok_run_without_measurements_is_refused() -> None:
+    doc = make_result()
+    doc["measurements"] = []
+    _, problems = load.check_document(doc)
+    assert problems and problems[0].startswith("measurements: [] should be non-empty")
+
+
+def test_bad_files_do_not_stop_good_ones(tmp_path: Path) -> None:
+    results = write_results(tmp_path, [make_result(), make_result(framework="tensorflow", mode="function")])
+    for name in EXPECTED:
+        shutil.copy(INVALID / name, results / "test-cpu-4cpu" / name)
+    loaded = load.load_results(load.result_files(results))
+    assert len(loaded.results) == 2
+    assert len(loaded.problems) == len(EXPECTED)
+    for problem in loaded.problems:
+        assert "\n" not in problem
+        assert problem.startswith(str(results / "test-cpu-4cpu"))
+
+
+def test_check_command_names_file_and_field(capsys: pytest.CaptureFixture[str]) -> None:
+    code = generator_main(["check", str(INVALID / "missing-field.json"), str(INVALID / "newer-version.json")])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert out[0].startswith(f"{INVALID / 'missing-field.json'}: machine: 'cpu_model' is a required property")
+    assert out[1].startswith(f"{INVALID / 'newer-version.json'}: schema_version: 99 is newer")
+
+
+def test_check_command_passes_good_files(tmp_path: Path) -> None:
+    path = tmp_path / "good.json"
+    path.write_text(json.dumps(make_result()))
+    assert generator_main(["check", str(path)]) == 0
+
+
+def test_build_strict_refuses_bad_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    results = write_results(tmp_path / "results", [make_result()])
+    shutil.copy(INVALID / "not-json.json", results / "test-cpu-4cpu" / "broken.json")
+    code = generator_main(["build", "--results", str(results), "--out", str(tmp_path / "out"), "--strict"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "broken.json: not valid JSON" in err
+    assert "--strict" in err

@@ -1,0 +1,105 @@
+"""The generator on a golden corpus: exact checks of the rendered pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator import load, render
+from generator.__main__ import main as generator_main
+from tests.conftest import golden_docs, make_result, write_results
+
+
+def build(results: Path, out: Path) -> dict[str, str]:
+    render.build(load.load_results(load.result_files(results)), results, out)
+    return {p.relative_to(out).as_posix(): p.read_text() for p in out.rglob("*.md")}
+
+
+def test_performance_page_states_the_known_answer(golden: Path, tmp_path: Path) -> None:
+    pages = build(golden, tmp_path / "out")
+    page = pages["performance.md"]
+    assert (
+        "**Fastest against fastest:** torch.compile is **2.00× faster** than tf.function + XLA\n"
+        "(2,000 against 1,000 samples/s;\n"
+    ) in page
+    assert "This machine's ceiling is **100 GFLOP/s**" in page
+    row = next(line for line in page.splitlines() if line.startswith("| torch.compile |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1] == "2,000"  # median
+    assert cells[4] == "2.00× faster"
+    assert cells[7] == "8.0%"  # 2000 samples/s × 4 MFLOP = 8 GFLOP/s of a 100 GFLOP/s ceiling
+    assert cells[8] == "2.5 s"  # first call
+    assert cells[9] == "300 MiB (200 MiB)"
+    assert cells[11] == "[json](results/test-cpu-4cpu/mlp.pytorch.compile.cpu.json)"
+
+
+def test_equal_modes_read_no_meaningful_difference(golden: Path, tmp_path: Path) -> None:
+    page = build(golden, tmp_path / "out")["performance.md"]
+    # PyTorch eager (median 1000) against tf.function + XLA (median 1000)
+    row = next(line for line in page.splitlines() if line.startswith("| PyTorch eager |"))
+    assert "| no meaningful difference | 1.00 (" in row
+
+
+def test_home_headline_and_results_copies(golden: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    pages = build(golden, out)
+    headline = pages["partials/headline.md"]
+    assert (
+        "PyTorch's fastest path (torch.compile) is **2.00× faster** than TensorFlow's (tf.function + XLA)" in headline
+    )
+    assert "Matrix-multiply" not in headline  # the ceiling is context, not a verdict
+    assert (out / "results" / "test-cpu-4cpu" / "mlp.tensorflow.xla.cpu.json").is_file()
+    assert (out / "assets" / "vega-bundle.js").stat().st_size > 100_000
+    svgs = sorted(p.name for p in (out / "charts").glob("*.svg"))
+    assert "test-cpu-4cpu-mlp-784-512-512-10-batch-256-speed.svg" in svgs
+    assert all((out / "charts" / n.replace(".svg", ".vl.json")).is_file() for n in svgs)
+
+
+def test_machine_page_shows_the_fingerprint(golden: Path, tmp_path: Path) -> None:
+    page = build(golden, tmp_path / "out")["machines/test-cpu-4cpu.md"]
+    assert "| CPU | Test CPU (x86\\_64) |" in page
+    assert "| Memory | 8,192 MiB |" in page
+    assert "| Ceiling | 100 GFLOP/s (PyTorch eager, n=1024) |" in page
+
+
+def test_failed_runs_and_parity_failures_are_shown(tmp_path: Path) -> None:
+    docs = [
+        make_result("mlp", "pytorch", "eager", [100.0] * 5, parity_passed=False),
+        make_result("mlp", "tensorflow", "xla", status="failed", error="Traceback ...\nRuntimeError: XLA exploded"),
+    ]
+    page = build(write_results(tmp_path / "results", docs), tmp_path / "out")["performance.md"]
+    assert "✗ not within tolerance" in page
+    assert '!!! warning "Parity failed"' in page
+    assert "- **tf.function + XLA** on cpu: failed" in page
+    assert "RuntimeError: XLA exploded" in page
+
+
+def test_untrusted_text_is_inert(tmp_path: Path) -> None:
+    hostile = "<script>alert(1)</script> [x](javascript:alert(2)) **bold**"
+    docs = [make_result(cpu_model=hostile), make_result(framework="tensorflow", mode="xla", status="failed",
+                                                        error=hostile)]  # fmt: skip
+    pages = build(write_results(tmp_path / "results", docs), tmp_path / "out")
+    for page in pages.values():
+        assert "<script>" not in page
+        assert "](javascript:" not in page
+    assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in pages["machines/test-cpu-4cpu.md"]
+
+
+def test_build_is_deterministic(golden: Path, tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    build(golden, first)
+    build(golden, second)
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    for rel in files:
+        assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
+
+
+def test_build_command_reports_bad_files_and_goes_on(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    results = write_results(tmp_path / "results", golden_docs())
+    (results / "test-cpu-4cpu" / "zz.json").write_text("{")
+    assert generator_main(["build", "--results", str(results), "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert f"error: {results / 'test-cpu-4cpu' / 'zz.json'}: not valid JSON" in err
+    page = (tmp_path / "out" / "performance.md").read_text()
+    assert "Results files left out" in page
+    assert "2.00× faster" in page
