@@ -41,7 +41,9 @@ def bar_chart(
         tooltip += [alt.Tooltip(f"{low}:Q", title="95% low", format=",.4~g"),
                     alt.Tooltip(f"{high}:Q", title="95% high", format=",.4~g")]  # fmt: skip
     base = alt.Chart(data).encode(y=alt.Y("label:N", sort=order, title=None))
-    bars = base.mark_bar().encode(x=alt.X(f"{value}:Q", title=axis_title, scale=scale), color=colour, tooltip=tooltip)
+    # bars need a zero to start from, which a log scale lacks: there, dots mark the values
+    mark = base.mark_point(filled=True, size=120, opacity=1) if log else base.mark_bar()
+    bars = mark.encode(x=alt.X(f"{value}:Q", title=axis_title, scale=scale), color=colour, tooltip=tooltip)
     chart: alt.LayerChart | alt.Chart = bars
     if low and high:
         chart = bars + base.mark_errorbar(ticks=True, color="black").encode(

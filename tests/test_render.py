@@ -22,14 +22,16 @@ def test_performance_page_states_the_known_answer(golden: Path, tmp_path: Path) 
         "(2,000 against 1,000 samples/s;\n"
     ) in page
     assert "This machine's ceiling is **100 GFLOP/s**" in page
-    row = next(line for line in page.splitlines() if line.startswith("| torch.compile |"))
-    cells = [c.strip() for c in row.strip("|").split("|")]
+    speed, cost = (line for line in page.splitlines() if line.startswith("| torch.compile |"))
+    cells = [c.strip() for c in speed.strip("|").split("|")]
     assert cells[1] == "2,000"  # median
     assert cells[4] == "2.00× faster"
-    assert cells[7] == "8.0%"  # 2000 samples/s × 4 MFLOP = 8 GFLOP/s of a 100 GFLOP/s ceiling
-    assert cells[8] == "2.5 s"  # first call
-    assert cells[9] == "300 MiB (200 MiB)"
-    assert cells[11] == "[json](results/test-cpu-4cpu/mlp.pytorch.compile.cpu.json)"
+    assert cells[5].endswith(", p < 0.001")
+    cells = [c.strip() for c in cost.strip("|").split("|")]
+    assert cells[1] == "8.0%"  # 2000 samples/s × 4 MFLOP = 8 GFLOP/s of a 100 GFLOP/s ceiling
+    assert cells[2] == "2.5 s"  # first call
+    assert cells[3:5] == ["300 MiB", "200 MiB"]
+    assert cells[6] == "[json](results/test-cpu-4cpu/mlp.pytorch.compile.cpu.json)"
 
 
 def test_equal_modes_read_no_meaningful_difference(golden: Path, tmp_path: Path) -> None:

@@ -15,16 +15,11 @@ def setup(threads: int, device: str) -> dict[str, Any]:
         raise Unavailable("NumPy runs on the CPU only")
     threadpool_limits(threads)
     blas = [
-        {
-            "library": pool.get("internal_api"),
-            "version": pool.get("version"),
-            "threads": pool.get("num_threads"),
-            "architecture": pool.get("architecture"),
-        }
+        f"{pool.get('internal_api')} {pool.get('version')} ({pool.get('architecture')} kernels)"
         for pool in threadpool_info()
         if pool.get("user_api") == "blas"
     ]
-    return {"name": "numpy", "version": np.__version__, "build": {"blas": blas, "threads": threads}}
+    return {"name": "numpy", "version": np.__version__, "build": {"blas": ", ".join(blas), "threads": threads}}
 
 
 def to_numpy(value: Any) -> np.ndarray:

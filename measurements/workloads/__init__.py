@@ -99,7 +99,10 @@ register(
         modes={"numpy": ("default",), "pytorch": ("eager",), "tensorflow": ("eager",)},
         description=(
             "Square single-precision matrix multiplications: the best rate any library "
-            "reaches here is the machine's ceiling, against which workloads are shown."
+            "reaches here is the machine's ceiling, against which workloads are shown. Each "
+            "framework calls its own matrix-multiply library (PyTorch: MKL or OpenBLAS; "
+            "TensorFlow: oneDNN or Eigen; NumPy: its BLAS), so a difference here is a difference "
+            "between those libraries and the code paths they pick for this CPU."
         ),
         headline=False,
     )
