@@ -64,7 +64,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(default=False)
 def lint(session: nox.Session) -> None:
     """Check style and types: ruff and mypy (strict)."""
-    install(session, "lint")
+    install(session, "test", "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
