@@ -7,7 +7,9 @@ ones from loading (unless the caller asks for strictness).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -19,11 +21,21 @@ import pandas as pd
 from measurements import workloads
 from measurements.results import SCHEMA_PATH, SCHEMA_VERSION
 
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.json")
 MAX_FILE_BYTES = 10 * 2**20  # a result is a few kB; anything this big is not one
 REMEASURE = "fix or delete it, or re-measure with `nox -s measure`"
 
+
+def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 split outcomes: a run that could not start is "unavailable", not "skipped"."""
+    outcome = doc.get("outcome")
+    if isinstance(outcome, dict) and outcome.get("status") == "skipped":
+        outcome["status"] = "unavailable"
+    return doc
+
+
 # Migrations from older schema versions: MIGRATIONS[n] turns a version-n document into n+1.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
 
 
 @dataclass
@@ -49,6 +61,18 @@ def _field(path: Iterable[Any]) -> str:
     return text or "(top level)"
 
 
+def _non_finite(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], float]]:
+    """Fields holding infinity (JSON has no NaN or infinity, but 1e999 reads as infinity)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _non_finite(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _non_finite(item, (*path, index))
+
+
 def check_document(doc: Any) -> tuple[dict[str, Any] | None, list[str]]:
     """Migrate and validate a parsed document; returns (the current-version document, problems)."""
     if not isinstance(doc, dict):
@@ -70,6 +94,7 @@ def check_document(doc: Any) -> tuple[dict[str, Any] | None, list[str]]:
         f"{_field(error.absolute_path)}: {error.message}; {REMEASURE}"
         for error in sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
     ]
+    problems += [f"{_field(path)}: {value} is not a finite number; {REMEASURE}" for path, value in _non_finite(doc)]
     if problems:
         return None, problems
     run = doc["run"]
@@ -101,14 +126,25 @@ def check_file(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
 
 
 def load_results(paths: Iterable[Path]) -> Loaded:
+    """Every good file, and one line per bad one; of two files for the same run, the first wins."""
     loaded = Loaded()
+    seen: dict[tuple[str, ...], Path] = {}
     for path in sorted(paths):
+        if not SAFE_NAME.fullmatch(path.name) or not SAFE_NAME.fullmatch(path.parent.name + ".json"):
+            loaded.problems.append(f"{path}: not a results file name (letters, digits, '.', '_', '-'); rename it")
+            continue
         doc, problems = check_file(path)
         if doc is None:
             more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
             loaded.problems.append(f"{path}: {problems[0]}{more}")
-        else:
-            loaded.results.append((path, doc))
+            continue
+        run = doc["run"]
+        key = (doc["machine"]["id"], run["workload"], run["framework"], run["mode"], run["device"])
+        if key in seen:
+            loaded.problems.append(f"{path}: the same run as {seen[key]}, which is shown; delete one of them")
+            continue
+        seen[key] = path
+        loaded.results.append((path, doc))
     return loaded
 
 

@@ -90,7 +90,7 @@ class CaseSection:
 class WorkloadSection:
     workload: workloads.Workload
     cases: list[CaseSection]
-    problems: list[dict[str, Any]]  # runs that failed, timed out or were skipped
+    problems: list[dict[str, Any]]  # runs without a result: failed, crashed, timeout, oom, unavailable
 
 
 @dataclass

@@ -7,6 +7,7 @@ goes on. Each result is written as soon as its child ends, atomically.
 
 from __future__ import annotations
 
+import fcntl
 import fnmatch
 import json
 import os
@@ -15,7 +16,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +33,7 @@ from measurements.profiles import Profile
 from measurements.results import ROOT, SCHEMA_VERSION, result_path, write_json_atomic
 
 ERROR_TAIL_CHARS = 4000
+POLL_S = 0.2  # how often a running child's time and memory are checked
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,49 @@ def _tail(path: Path) -> str:
     return text[-ERROR_TAIL_CHARS:].strip()
 
 
-def run_child(run: Run, profile: Profile, threads: int, timeout_s: float) -> tuple[dict[str, Any], int | None]:
+def _rss_bytes(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def injected_faults(run: Run) -> list[str]:
+    """Faults to inject into this run, from ``FG_INJECT_FAULT`` ("GLOB=FAULT,..."), for tests."""
+    faults = []
+    for item in filter(None, os.environ.get("FG_INJECT_FAULT", "").split(",")):
+        pattern, _, fault = item.rpartition("=")
+        if fnmatch.fnmatchcase(run.key, pattern):
+            faults += ["--inject", fault]
+    return faults
+
+
+def _watch(child: subprocess.Popen[bytes], timeout_s: float, memory_limit: int | None) -> str | None:
+    """Wait for the child; kill it past the time or memory limit and say which ("timeout", "oom")."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            child.wait(timeout=POLL_S)
+            return None
+        except subprocess.TimeoutExpired:
+            pass
+        if time.monotonic() > deadline:
+            reason = "timeout"
+        elif memory_limit is not None and _rss_bytes(child.pid) > memory_limit:
+            reason = "oom"
+        else:
+            continue
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+        return reason
+
+
+def run_child(
+    run: Run, profile: Profile, threads: int, timeout_s: float, memory_limit: int | None = None
+) -> tuple[dict[str, Any], int | None]:
     """Run one measurement in a fresh process; returns (what the child reported, exit code)."""
     with tempfile.TemporaryDirectory(prefix="fg-run-") as tmp:
         output, log = Path(tmp) / "child.json", Path(tmp) / "child.log"
@@ -92,27 +137,32 @@ def run_child(run: Run, profile: Profile, threads: int, timeout_s: float) -> tup
             sys.executable, "-m", "measurements.worker",
             "--workload", run.workload, "--framework", run.framework, "--mode", run.mode,
             "--device", run.device, "--profile", profile.name, "--threads", str(threads),
-            "--output", str(output),
+            "--output", str(output), *injected_faults(run),
         ]  # fmt: skip
         with log.open("wb") as log_file:
             child = subprocess.Popen(
                 command, stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True
             )
             try:
-                code: int | None = child.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait()
-                return {"status": "timeout", "error": f"no result after {timeout_s:.0f} s; killed.\n{_tail(log)}"}, None
+                killed_for = _watch(child, timeout_s, memory_limit)
             except BaseException:  # Ctrl-C: take the child down with us
                 os.killpg(child.pid, signal.SIGKILL)
                 child.wait()
                 raise
+        code = child.returncode
+        if killed_for == "timeout":
+            return {"status": "timeout", "error": f"no result after {timeout_s:.0f} s; killed.\n{_tail(log)}"}, code
+        if killed_for == "oom":
+            limit = f"{(memory_limit or 0) / 2**20:,.0f} MiB"
+            return {"status": "oom", "error": f"used more than the memory limit ({limit}); killed.\n{_tail(log)}"}, code
         if output.exists():
             reported: dict[str, Any] = json.loads(output.read_text())
             return reported, code
-        how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-        return {"status": "failed", "error": f"the child process ended without a result ({how}).\n{_tail(log)}"}, code
+        if code == -signal.SIGKILL:
+            why = "killed by SIGKILL, not by the harness: most likely the kernel's out-of-memory killer"
+            return {"status": "oom", "error": f"{why}.\n{_tail(log)}"}, code
+        how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
+        return {"status": "crashed", "error": f"the child process {how} without a result.\n{_tail(log)}"}, code
 
 
 def record(
@@ -155,39 +205,87 @@ def summary(result: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def finished(path: Path, profile: Profile) -> dict[str, Any] | None:
+    """The result already at ``path`` from the same profile, if it is readable; else None."""
+    try:
+        doc = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if isinstance(doc, dict) and isinstance(doc.get("run"), dict) and doc["run"].get("profile") == profile.name:
+        return doc
+    return None
+
+
+@contextmanager
+def exclusive(folder: Path) -> Iterator[None]:
+    """Hold the results folder for this harness alone; a second one is refused, not interleaved."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".lock").open("a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "another process"
+            raise UserError(
+                f"{folder}: another measurement (pid {holder}) is writing here; wait for it to end, "
+                "or measure into another folder with --results"
+            ) from None
+        lock.truncate(0)
+        lock.write(str(os.getpid()))
+        lock.flush()
+        yield
+
+
 def run_all(
     runs: list[Run],
     profile: Profile,
     results_dir: Path,
+    *,
     threads: int | None = None,
     timeout_s: float | None = None,
+    memory_limit: int | None = None,
+    redo: bool = False,
     console: Console | None = None,
 ) -> list[dict[str, Any]]:
-    console = console or Console(stderr=True)
+    """Measure each run unless it already has a result of this profile (``redo`` measures again)."""
+    console = console or Console(stderr=True, soft_wrap=True)
     machine = environment.machine()
     threads = threads or machine["cpus_available"]
     timeout_s = timeout_s or profile.timeout_s
+    folder = results_dir / machine["id"]
     console.print(
         f"Measuring {len(runs)} runs on [bold]{machine['id']}[/bold] with the {profile.name} profile, "
-        f"{threads} threads; results go to {results_dir / machine['id']}"
+        f"{threads} threads; results go to {folder}"
     )
-    results = []
+    results, kept = [], 0
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
+    with exclusive(folder), Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("starting", total=len(runs))
         for run in runs:
+            path = result_path(results_dir, machine["id"], *vars(run).values())
+            earlier = None if redo else finished(path, profile)
+            if earlier is not None:
+                results.append(earlier)
+                kept += 1
+                progress.console.print(f"{run.key}: kept from an earlier run (--redo measures it again)")
+                progress.advance(task)
+                continue
             label = MODE_LABELS.get((run.framework, run.mode), run.mode)
             progress.update(task, description=f"{run.workload}: {label} on {run.device}")
             started_at = datetime.now(UTC).isoformat(timespec="seconds")
             start = time.perf_counter()
-            reported, code = run_child(run, profile, threads, timeout_s)
+            reported, code = run_child(run, profile, threads, timeout_s, memory_limit)
             result = record(run, profile, threads, machine, reported, code, started_at, time.perf_counter() - start)
-            write_json_atomic(result_path(results_dir, machine["id"], *vars(run).values()), result)
+            write_json_atomic(path, result)
             results.append(result)
             progress.console.print(f"{run.key} ({result['run']['wall_s']:.0f} s): {summary(result)}")
             progress.advance(task)
     failed = [r for r in results if r["outcome"]["status"] != "ok"]
-    console.print(f"Done: {len(results) - len(failed)} of {len(results)} runs ok.")
+    console.print(
+        f"Done: {len(results) - len(failed)} of {len(results)} runs ok"
+        + (f" ({kept} kept from an earlier run)." if kept else ".")
+    )
     for r in failed:
-        console.print(f"  {r['outcome']['status']}: {r['run']['workload']}/{r['run']['framework']}/{r['run']['mode']}")
+        run = r["run"]
+        console.print(f"  {r['outcome']['status']}: {run['workload']}/{run['framework']}/{run['mode']}/{run['device']}")
     return results

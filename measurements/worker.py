@@ -13,10 +13,14 @@ traceback when it fails.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import importlib
 import json
 import math
+import os
+import signal
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -31,6 +35,7 @@ from measurements.profiles import PROFILES, Profile
 from measurements.workloads import Case
 
 MIN_WARMUP_STEPS = 3
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def proc_status_bytes(field: str) -> int | None:
@@ -95,16 +100,55 @@ def measure_case(
     }
 
 
+def inject(fault: str) -> None:
+    """Misbehave on purpose, so that tests can check how the harness records each fault."""
+    if fault == "raise":
+        raise RuntimeError("injected fault: an exception in the measurement")
+    if fault == "crash":
+        ctypes.string_at(0)  # reads address 0: a real segmentation fault
+    if fault == "hang":
+        threading.Event().wait()
+    if fault == "oom":
+        hoard = []
+        while True:
+            hoard.append(np.ones(2**24))  # 128 MiB at a time, touched so it is resident
+    raise ValueError(f"unknown fault {fault!r}; known: raise, crash, hang, oom")
+
+
+def die_with_parent() -> None:
+    """Ask Linux to kill this process when the harness dies, even by ``kill -9``."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the harness still kills children it outlives
+        pass
+    if os.getppid() == 1:  # the harness died before the request took effect
+        sys.exit(1)
+
+
 def measure(
-    workload_name: str, framework: str, mode: str, device: str, profile: Profile, threads: int
+    workload_name: str,
+    framework: str,
+    mode: str,
+    device: str,
+    profile: Profile,
+    threads: int,
+    faults: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     workload = workloads.get(workload_name)
     if mode not in workload.modes.get(framework, ()):
         raise ValueError(f"{workload_name} has no mode {mode!r} for {framework}")
     start = time.perf_counter()
-    fw = importlib.import_module(f"measurements.frameworks.{framework}")
+    try:
+        fw = importlib.import_module(f"measurements.frameworks.{framework}")
+    except Unavailable:
+        raise
+    except Exception as exc:  # a broken install fails in many ways; all mean "cannot run here"
+        raise Unavailable(f"{framework} fails to import: {type(exc).__name__}: {exc}") from exc
     import_s = time.perf_counter() - start
     software = fw.setup(threads, device)
+    for fault in faults:
+        inject(fault)
     import_rss = proc_status_bytes("VmRSS")
     spec = importlib.import_module(f"measurements.workloads.{workload_name}.spec")
     module = importlib.import_module(f"measurements.workloads.{workload_name}.{framework}")
@@ -129,14 +173,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", choices=sorted(PROFILES), default="quick")
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--output", type=Path, required=True)
+    parser.add_argument("--inject", action="append", default=[], help="a fault to inject, for tests")
     args = parser.parse_args(argv)
+    die_with_parent()
 
     status, error = "ok", None
     found: dict[str, Any] = {}
     try:
-        found = measure(args.workload, args.framework, args.mode, args.device, PROFILES[args.profile], args.threads)
+        found = measure(
+            args.workload, args.framework, args.mode, args.device, PROFILES[args.profile], args.threads,
+            tuple(args.inject),
+        )  # fmt: skip
     except Unavailable as exc:
-        status, error = "skipped", str(exc)
+        status, error = "unavailable", str(exc)
+    except MemoryError:
+        status, error = "oom", traceback.format_exc()
     except Exception:  # the launcher records the traceback as a failed outcome
         status, error = "failed", traceback.format_exc()
     args.output.write_text(json.dumps({"status": status, "error": error, **found}))

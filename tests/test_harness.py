@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from generator import load
-from measurements import UserError, harness, workloads
+from measurements import UserError, environment, harness, workloads
 from measurements.__main__ import main as measurements_main
 from measurements.profiles import PROFILES
 
@@ -81,3 +86,94 @@ def test_a_hanging_child_is_killed_and_recorded_as_timeout(tmp_path: Path) -> No
     assert result["outcome"]["error"].startswith("no result after 0 s; killed.")
     _, problems = load.check_file(next(tmp_path.glob("*/*.json")))
     assert problems == []
+
+
+@pytest.mark.slow
+def test_each_injected_fault_is_recorded_and_the_run_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    faults = {
+        "matmul/numpy/default/cpu": "crash",
+        "matmul/pytorch/eager/cpu": "raise",
+        "matmul/tensorflow/eager/cpu": "hang",
+        "mlp/pytorch/eager/cpu": "oom",
+    }
+    monkeypatch.setenv("FG_INJECT_FAULT", ",".join(f"{key}={fault}" for key, fault in faults.items()))
+    runs = harness.plan(["cpu"], [*faults, "mlp/tensorflow/function/cpu"])
+    results = harness.run_all(runs, PROFILES["quick"], tmp_path, timeout_s=30, memory_limit=800 * 2**20)
+    outcomes = {"/".join(r["run"][k] for k in ("workload", "framework", "mode", "device")): r["outcome"]
+                for r in results}  # fmt: skip
+    assert outcomes["matmul/numpy/default/cpu"]["status"] == "crashed"
+    assert "killed by SIGSEGV without a result" in outcomes["matmul/numpy/default/cpu"]["error"]
+    assert outcomes["matmul/pytorch/eager/cpu"]["status"] == "failed"
+    assert "RuntimeError: injected fault" in outcomes["matmul/pytorch/eager/cpu"]["error"]
+    assert outcomes["matmul/tensorflow/eager/cpu"]["status"] == "timeout"
+    assert outcomes["mlp/pytorch/eager/cpu"]["status"] == "oom"
+    assert "more than the memory limit (800 MiB)" in outcomes["mlp/pytorch/eager/cpu"]["error"]
+    assert outcomes["mlp/tensorflow/function/cpu"]["status"] == "ok"  # the run went on
+    loaded = load.load_results(load.result_files(tmp_path))
+    assert loaded.problems == [] and len(loaded.results) == 5
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("shim", "expected"), [
+    ("raise ImportError('libtensorflow_framework.so.2: cannot open shared object file')",
+     "TensorFlow is not installed: libtensorflow_framework.so.2"),
+    ("raise RuntimeError('broken install')", "tensorflow fails to import: RuntimeError: broken install"),
+])  # fmt: skip
+def test_a_framework_that_fails_to_import_is_unavailable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shim: str, expected: str
+) -> None:
+    fake = tmp_path / "shim" / "tensorflow"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text(shim + "\n")
+    monkeypatch.setenv("PYTHONPATH", str(fake.parent))
+    (result,) = harness.run_all(harness.plan(["cpu"], ["matmul/tensorflow/*"]), PROFILES["quick"], tmp_path / "r")
+    assert result["outcome"]["status"] == "unavailable"
+    assert expected in result["outcome"]["error"]
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+@pytest.mark.slow
+def test_kill_9_loses_nothing_and_a_rerun_resumes(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "measurements", "run", "--profile", "quick", "--only", "matmul/*",
+               "--results", str(tmp_path)]  # fmt: skip
+    harness_process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob("*/*.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # the next child has started
+    workers = _children(harness_process.pid)
+    harness_process.send_signal(signal.SIGKILL)
+    harness_process.wait()
+    finished = {p: p.stat().st_mtime_ns for p in tmp_path.glob("*/*.json")}
+    assert finished, "no run finished before the harness was killed"
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
+    for pid in workers:  # a worker dies with its harness
+        for _ in range(50):
+            if not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail(f"worker {pid} outlived its harness")
+
+    rerun = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert rerun.returncode == 0, rerun.stderr
+    assert rerun.stderr.count("kept from an earlier run (--redo measures it again)") == len(finished)
+    for path, mtime in finished.items():
+        assert path.stat().st_mtime_ns == mtime  # not measured again
+    loaded = load.load_results(load.result_files(tmp_path))
+    assert loaded.problems == [] and len(loaded.results) == 3
+
+
+def test_a_second_harness_on_the_same_folder_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "results"
+    machine_id = environment.machine()["id"]
+    with harness.exclusive(folder / machine_id):
+        code = measurements_main(["run", "--profile", "quick", "--only", "matmul/numpy/*", "--results", str(folder)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert f"another measurement (pid {os.getpid()}) is writing here" in err
+    assert not list(folder.glob("*/*.json"))

@@ -19,7 +19,11 @@ EXPECTED = {
     "empty.json": "is empty",
     "top-level-list.json": "top level is a JSON list, not an object",
     "missing-field.json": "machine: 'cpu_model' is a required property",
-    "newer-version.json": "schema_version: 99 is newer than this Framework Guide reads (1); update Framework Guide",
+    "newer-version.json": "schema_version: 99 is newer than this Framework Guide reads (2); update Framework Guide",
+    "too-old-version.json": "schema_version: 0 is too old to migrate; re-measure with `nox -s measure`",
+    "infinite-time.json": "measurements[0].first_call_s: inf is not a finite number",
+    "unknown-framework.json": "run.framework: 'jax' is not one of ['pytorch', 'tensorflow', 'numpy']",
+    "unknown-mode.json": "run.mode: mlp has no pytorch mode 'turbo'",
     "wrong-type.json": "measurements[0].samples[0]: 'fast' is not of type 'number'",
     "nan-sample.json": "not valid JSON (NaN is not a number JSON allows)",
     "negative-sample.json": "measurements[0].samples[0]: -5.0 is less than or equal to the minimum of 0",
@@ -61,6 +65,41 @@ def test_bad_files_do_not_stop_good_ones(tmp_path: Path) -> None:
     for problem in loaded.problems:
         assert "\n" not in problem
         assert problem.startswith(str(results / "test-cpu-4cpu"))
+
+
+def test_an_older_version_is_migrated() -> None:
+    doc, problems = load.check_file(ROOT / "tests" / "old" / "v1-skipped.json")
+    assert problems == []
+    assert doc is not None
+    assert doc["schema_version"] == 2
+    assert doc["outcome"]["status"] == "unavailable"
+
+
+def test_an_absurdly_large_file_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "huge.json"
+    with path.open("wb") as f:
+        f.truncate(load.MAX_FILE_BYTES + 1)
+    _, problems = load.check_file(path)
+    assert problems[0].startswith("10 MiB is far too large for a results file")
+
+
+def test_duplicate_runs_keep_the_first_and_report_the_second(tmp_path: Path) -> None:
+    results = write_results(tmp_path, [make_result()])
+    copy = results / "test-cpu-4cpu" / "zz-copy.json"
+    shutil.copy(results / "test-cpu-4cpu" / "mlp.pytorch.eager.cpu.json", copy)
+    loaded = load.load_results(load.result_files(results))
+    assert [p.name for p, _ in loaded.results] == ["mlp.pytorch.eager.cpu.json"]
+    assert loaded.problems == [f"{copy}: the same run as {results / 'test-cpu-4cpu' / 'mlp.pytorch.eager.cpu.json'}, "
+                               "which is shown; delete one of them"]  # fmt: skip
+
+
+def test_a_hostile_file_name_is_refused(tmp_path: Path) -> None:
+    results = write_results(tmp_path, [make_result()])
+    odd = results / "test-cpu-4cpu" / "x) [y](javascript:alert(1)).json"
+    shutil.copy(results / "test-cpu-4cpu" / "mlp.pytorch.eager.cpu.json", odd)
+    loaded = load.load_results(load.result_files(results))
+    assert len(loaded.results) == 1
+    assert loaded.problems == [f"{odd}: not a results file name (letters, digits, '.', '_', '-'); rename it"]
 
 
 def test_check_command_names_file_and_field(capsys: pytest.CaptureFixture[str]) -> None:

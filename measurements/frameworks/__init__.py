@@ -11,7 +11,7 @@ FRAMEWORKS = ("pytorch", "tensorflow", "numpy")
 
 
 class Unavailable(Exception):
-    """The framework or device cannot run on this machine: the run is recorded as skipped."""
+    """The framework or device cannot run on this machine: the run is recorded as unavailable."""
 
 
 FRAMEWORK_LABELS = {"pytorch": "PyTorch", "tensorflow": "TensorFlow", "numpy": "NumPy"}

@@ -10,7 +10,7 @@ from measurements.frameworks import Unavailable
 
 try:
     import torch
-except ImportError as exc:  # recorded as a skipped run, not a crash
+except ImportError as exc:  # recorded as an unavailable run, not a crash
     raise Unavailable(f"PyTorch is not installed: {exc}") from exc
 
 

@@ -13,7 +13,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TF's C++ start-up cha
 
 try:
     import tensorflow as tf
-except ImportError as exc:  # recorded as a skipped run, not a crash
+except ImportError as exc:  # recorded as an unavailable run, not a crash
     raise Unavailable(f"TensorFlow is not installed: {exc}") from exc
 
 
