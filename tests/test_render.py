@@ -86,16 +86,6 @@ def test_untrusted_text_is_inert(tmp_path: Path) -> None:
     assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in pages["machines/test-cpu-4cpu.md"]
 
 
-def test_build_is_deterministic(golden: Path, tmp_path: Path) -> None:
-    first, second = tmp_path / "a", tmp_path / "b"
-    build(golden, first)
-    build(golden, second)
-    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
-    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
-    for rel in files:
-        assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
-
-
 def test_build_command_reports_bad_files_and_goes_on(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     results = write_results(tmp_path / "results", golden_docs())
     (results / "test-cpu-4cpu" / "zz.json").write_text("{")

@@ -2,30 +2,40 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from generator import load
 from generator.__main__ import main as generator_main
-from tests.conftest import ROOT
+from tests.conftest import ROOT, golden_docs, make_result, write_results
 
 
-@pytest.mark.slow
-def test_site_builds_strictly_from_measured_results(quick_results: Path, tmp_path: Path) -> None:
-    project = tmp_path / "project"
+def build_site(results: Path, project: Path) -> Path:
+    """Generate pages from ``results`` and run ``mkdocs build --strict`` in a copy of the project."""
     shutil.copytree(ROOT / "docs", project / "docs", ignore=shutil.ignore_patterns("generated"))
     shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
-    assert generator_main(["build", "--results", str(quick_results), "--out", str(project / "docs" / "generated")]) == 0
+    assert generator_main(["build", "--results", str(results), "--out", str(project / "docs" / "generated")]) == 0
     build = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=project, capture_output=True, text=True,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, check=False,
     )  # fmt: skip
     assert build.returncode == 0, build.stderr
     assert "WARNING" not in build.stderr
+    return project / "site"
+
+
+@pytest.mark.slow
+def test_site_builds_strictly_from_measured_results(quick_results: Path, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    build_site(quick_results, project)
     site = project / "site"
     home = (site / "index.html").read_text()
     assert "PyTorch&rsquo;s fastest path" in home or "PyTorch's fastest path" in home
@@ -39,3 +49,73 @@ def test_site_builds_strictly_from_measured_results(quick_results: Path, tmp_pat
         text = page.read_text()
         assert "fonts.googleapis" not in text
         assert 'src="http' not in text and 'href="https://fonts' not in text
+
+
+HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)> [link](javascript:alert(3)) "};alert(4);//'
+
+
+def plant(doc: dict[str, Any], node: Any = None) -> int:
+    """Put HOSTILE in every string field of ``doc`` that stays valid with it; returns how many."""
+    node = doc if node is None else node
+    planted = 0
+    items = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+    for key, value in items:
+        if isinstance(value, str):
+            node[key] = HOSTILE
+            if load.check_document(copy.deepcopy(doc))[1]:
+                node[key] = value  # an enum or pattern field: the schema refuses it anyway
+            else:
+                planted += 1
+        elif isinstance(value, dict | list):
+            planted += plant(doc, value)
+    return planted
+
+
+def test_hostile_text_in_any_field_renders_inert(tmp_path: Path) -> None:
+    docs = golden_docs()
+    docs[0]["settings"]["env"] = {"OMP_NUM_THREADS": "2"}
+    docs[0]["machine"]["gpus"] = [{"name": "GPU", "driver": "1", "memory_bytes": 1}]
+    failed = make_result("mlp", "tensorflow", "eager", status="failed", error="x")
+    docs = [d for d in docs if d["run"]["mode"] != "eager" or d["run"]["framework"] != "tensorflow"] + [failed]
+    planted = sum(plant(doc) for doc in docs)
+    assert planted >= 8 * 5  # cpu model, OS, versions, case names, ... in each file
+    site = build_site(write_results(tmp_path / "results", docs), tmp_path / "project")
+    pages = {p: p.read_text() for p in site.rglob("*.html")}
+    assert any("&lt;script&gt;alert(1)&lt;/script&gt;" in text for text in pages.values())
+    for page, text in pages.items():
+        parser = ActiveContent()
+        parser.feed(text)
+        assert parser.found == [], page
+
+
+class ActiveContent(HTMLParser):
+    """Collects what a browser would run: event handlers, javascript: links, inline scripts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+        self.in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name.startswith("on") or (value or "").strip().lower().startswith("javascript:"):
+                self.found.append(f"<{tag} {name}={value!r}>")
+        self.in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        self.in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self.in_script and "alert(" in data:
+            self.found.append(f"<script>{data[:80]}")
+
+
+def test_same_results_give_byte_identical_pages(golden: Path, tmp_path: Path) -> None:
+    first, second = build_site(golden, tmp_path / "a"), build_site(golden, tmp_path / "b")
+    pages = sorted(p.relative_to(first) for p in first.rglob("*") if p.suffix in {".html", ".json", ".svg", ".js"})
+    assert len(pages) > 20
+    assert pages == sorted(
+        p.relative_to(second) for p in second.rglob("*") if p.suffix in {".html", ".json", ".svg", ".js"}
+    )
+    for page in pages:
+        assert (first / page).read_bytes() == (second / page).read_bytes(), page
