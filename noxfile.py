@@ -58,7 +58,16 @@ def serve(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Run the test suite (real measurements on the quick profile, generator, site build)."""
     install(session, "frameworks", "site", "test")
-    session.run("pytest", *session.posargs, env={"NO_MKDOCS_2_WARNING": "1"})
+    session.run("pytest", "--ignore=tests/e2e", *session.posargs, env={"NO_MKDOCS_2_WARNING": "1"})
+
+
+@nox.session
+def e2e(session: nox.Session) -> None:
+    """Build the site and test it in Chromium (Debian's package): pages, charts, search, theme."""
+    generate(session)
+    install(session, "site", "test", "e2e")
+    session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})
+    session.run("pytest", "-m", "e2e", "tests/e2e", *session.posargs)
 
 
 @nox.session(default=False)
