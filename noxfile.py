@@ -73,7 +73,7 @@ def e2e(session: nox.Session) -> None:
 @nox.session(default=False)
 def lint(session: nox.Session) -> None:
     """Check style and types: ruff and mypy (strict)."""
-    install(session, "test", "lint")
+    install(session, "test", "e2e", "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
