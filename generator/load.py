@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import statistics
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -27,10 +28,21 @@ REMEASURE = "fix or delete it, or re-measure with `nox -s measure`"
 
 
 def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
-    """Version 2 split outcomes: a run that could not start is "unavailable", not "skipped"."""
+    """Version 2 measures in rounds: values taken once per round become lists (version 1 had
+    one round), and a run that could not start is "unavailable" rather than "skipped"."""
     outcome = doc.get("outcome")
     if isinstance(outcome, dict) and outcome.get("status") == "skipped":
         outcome["status"] = "unavailable"
+    doc["rounds"] = 1
+    doc["import_s"] = [] if doc.get("import_s") is None else [doc["import_s"]]
+    memory = doc.get("memory")
+    if isinstance(memory, dict):
+        doc["memory"] = {key: [] if value is None else [value] for key, value in memory.items()}
+    for m in doc.get("measurements") or []:
+        if isinstance(m, dict):
+            m["samples_per_round"] = [len(m.get("samples") or [])]
+            for key in ("steps_per_sample", "warmup_steps", "first_call_s"):
+                m[key] = [m.get(key)]
     return doc
 
 
@@ -97,6 +109,14 @@ def check_document(doc: Any) -> tuple[dict[str, Any] | None, list[str]]:
     problems += [f"{_field(path)}: {value} is not a finite number; {REMEASURE}" for path, value in _non_finite(doc)]
     if problems:
         return None, problems
+    for i, m in enumerate(doc["measurements"]):
+        if len(m["samples_per_round"]) != doc["rounds"] or sum(m["samples_per_round"]) != len(m["samples"]):
+            problems.append(
+                f"measurements[{i}].samples_per_round: does not add up to the {len(m['samples'])} samples "
+                f"in {doc['rounds']} rounds; {REMEASURE}"
+            )
+    if problems:
+        return None, problems
     run = doc["run"]
     try:
         workload = workloads.get(run["workload"])
@@ -152,6 +172,10 @@ def result_files(results_dir: Path) -> list[Path]:
     return sorted(results_dir.glob("*/*.json"))
 
 
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
 def to_frame(results: list[tuple[Path, dict[str, Any]]], results_dir: Path) -> pd.DataFrame:
     """One row per measurement (or per run where the run produced none), raw samples kept."""
     rows = []
@@ -167,9 +191,11 @@ def to_frame(results: list[tuple[Path, dict[str, Any]]], results_dir: Path) -> p
             "status": outcome["status"],
             "error": outcome["error"],
             "file": path.relative_to(results_dir).as_posix() if path.is_relative_to(results_dir) else path.name,
-            "peak_rss_bytes": doc["memory"]["peak_rss_bytes"],
-            "after_import_rss_bytes": doc["memory"]["after_import_rss_bytes"],
-            "import_s": doc["import_s"],
+            # one value per round: the highest peak, and the median of the rest
+            "peak_rss_bytes": max(doc["memory"]["peak_rss_bytes"], default=None),
+            "after_import_rss_bytes": _median(doc["memory"]["after_import_rss_bytes"]),
+            "import_s": _median(doc["import_s"]),
+            "rounds": doc["rounds"],
             "framework_version": doc["software"]["framework"]["version"],
         }
         if not doc["measurements"]:
@@ -181,14 +207,14 @@ def to_frame(results: list[tuple[Path, dict[str, Any]]], results_dir: Path) -> p
                 "unit": m["unit"],
                 "case": m["case"],
                 "samples": m["samples"],
-                "first_call_s": m["first_call_s"],
+                "first_call_s": _median(m["first_call_s"]),
                 "flops_per_unit": m["flops_per_unit"],
                 "parity_passed": m["parity"]["passed"],
                 "parity_max_abs_diff": m["parity"]["max_abs_diff"],
             })  # fmt: skip
     columns = [
         "machine", "workload", "framework", "mode", "device", "profile", "status", "error", "file",
-        "peak_rss_bytes", "after_import_rss_bytes", "import_s", "framework_version",
+        "peak_rss_bytes", "after_import_rss_bytes", "import_s", "rounds", "framework_version",
         "metric", "unit", "case", "samples", "first_call_s", "flops_per_unit", "parity_passed", "parity_max_abs_diff",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)

@@ -7,6 +7,7 @@ goes on. Each result is written as soon as its child ends, atomically.
 
 from __future__ import annotations
 
+import copy
 import fcntl
 import fnmatch
 import json
@@ -175,7 +176,15 @@ def record(
     started_at: str,
     wall_s: float,
 ) -> dict[str, Any]:
+    """The result of one round: values that vary by round are lists, one entry per round."""
     framework = reported.get("framework") or {"name": run.framework, "version": None, "build": {}}
+    memory = reported.get("memory") or {}
+    import_s = reported.get("import_s")
+    measurements = [
+        {**m, "samples_per_round": [len(m["samples"])],
+         **{key: [m[key]] for key in ("steps_per_sample", "warmup_steps", "first_call_s")}}
+        for m in reported.get("measurements", [])
+    ]  # fmt: skip
     return {
         "schema_version": SCHEMA_VERSION,
         "run": {
@@ -183,14 +192,38 @@ def record(
             "profile": profile.name, "started_at": started_at, "wall_s": wall_s,
             "command": f"python -m measurements run --profile {profile.name} --only '{run.key}'",
         },
+        "rounds": 1,
         "machine": machine,
         "software": {"python": environment.python_version(), "numpy": np.__version__, "framework": framework},
         "settings": {"threads": threads, "env": environment.relevant_env(), "compile_cache": "cold (fresh per run)"},
         "outcome": {"status": reported["status"], "error": reported.get("error"), "exit_code": exit_code},
-        "import_s": reported.get("import_s"),
-        "memory": reported.get("memory") or {"peak_rss_bytes": None, "after_import_rss_bytes": None},
-        "measurements": reported.get("measurements", []),
+        "import_s": [] if import_s is None else [import_s],
+        "memory": {key: [memory[key]] if memory.get(key) is not None else []
+                   for key in ("peak_rss_bytes", "after_import_rss_bytes")},
+        "measurements": measurements,
     }  # fmt: skip
+
+
+ROUND_LISTS = ("samples", "samples_per_round", "steps_per_sample", "warmup_steps", "first_call_s")
+
+
+def merge(earlier: dict[str, Any] | None, latest: dict[str, Any]) -> dict[str, Any]:
+    """Pool one more round into the earlier rounds' result. A failed round fails the whole run."""
+    if earlier is None or latest["outcome"]["status"] != "ok":
+        return latest
+    merged = copy.deepcopy(earlier)
+    merged["rounds"] += 1
+    merged["run"]["wall_s"] += latest["run"]["wall_s"]
+    merged["import_s"] += latest["import_s"]
+    for key, values in latest["memory"].items():
+        merged["memory"][key] += values
+    for pooled, new in zip(merged["measurements"], latest["measurements"], strict=True):
+        for key in ROUND_LISTS:
+            pooled[key] += new[key]
+        diffs = [d for d in (pooled["parity"]["max_abs_diff"], new["parity"]["max_abs_diff"]) if d is not None]
+        pooled["parity"]["passed"] = pooled["parity"]["passed"] and new["parity"]["passed"]
+        pooled["parity"]["max_abs_diff"] = max(diffs) if len(diffs) == 2 else None
+    return merged
 
 
 def summary(result: dict[str, Any]) -> str:
@@ -211,7 +244,12 @@ def finished(path: Path, profile: Profile) -> dict[str, Any] | None:
         doc = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
-    if isinstance(doc, dict) and isinstance(doc.get("run"), dict) and doc["run"].get("profile") == profile.name:
+    if (
+        isinstance(doc, dict)
+        and doc.get("schema_version") == SCHEMA_VERSION
+        and isinstance(doc.get("run"), dict)
+        and doc["run"].get("profile") == profile.name
+    ):
         return doc
     return None
 
@@ -247,45 +285,61 @@ def run_all(
     redo: bool = False,
     console: Console | None = None,
 ) -> list[dict[str, Any]]:
-    """Measure each run unless it already has a result of this profile (``redo`` measures again)."""
+    """Measure each run in ``profile.rounds`` interleaved rounds (every run once per round,
+    alternating the order), pooling its samples; the result is rewritten after each round.
+
+    Rounds that a result already holds are kept unless ``redo`` is given, so the same command
+    resumes an interrupted measurement where it stopped.
+    """
     console = console or Console(stderr=True, soft_wrap=True)
     machine = environment.machine()
     threads = threads or machine["cpus_available"]
     timeout_s = timeout_s or profile.timeout_s
     folder = results_dir / machine["id"]
     console.print(
-        f"Measuring {len(runs)} runs on [bold]{machine['id']}[/bold] with the {profile.name} profile, "
-        f"{threads} threads; results go to {folder}"
+        f"Measuring {len(runs)} runs in {profile.rounds} rounds on [bold]{machine['id']}[/bold] with the "
+        f"{profile.name} profile, {threads} threads; results go to {folder}"
     )
-    results, kept = [], 0
+    results: dict[Run, dict[str, Any]] = {}
+    kept = set()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with exclusive(folder), Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("starting", total=len(runs))
-        for run in runs:
-            path = result_path(results_dir, machine["id"], *vars(run).values())
-            earlier = None if redo else finished(path, profile)
-            if earlier is not None:
-                results.append(earlier)
-                kept += 1
-                progress.console.print(f"{run.key}: kept from an earlier run (--redo measures it again)")
+        task = progress.add_task("starting", total=len(runs) * profile.rounds)
+        for round_index in range(profile.rounds):
+            for run in runs if round_index % 2 == 0 else runs[::-1]:
+                path = result_path(results_dir, machine["id"], *vars(run).values())
+                earlier = None if redo and round_index == 0 else finished(path, profile)
+                if earlier is not None and (earlier["rounds"] > round_index or earlier["outcome"]["status"] != "ok"):
+                    if run not in results:
+                        kept.add(run)
+                        progress.console.print(f"{run.key}: kept from an earlier run (--redo measures it again)")
+                    results[run] = earlier
+                    progress.advance(task)
+                    continue
+                label = MODE_LABELS.get((run.framework, run.mode), run.mode)
+                progress.update(
+                    task,
+                    description=f"round {round_index + 1}/{profile.rounds} {run.workload}: {label} on {run.device}",
+                )
+                started_at = datetime.now(UTC).isoformat(timespec="seconds")
+                start = time.perf_counter()
+                reported, code = run_child(run, profile, threads, timeout_s, memory_limit)
+                latest = record(run, profile, threads, machine, reported, code, started_at, time.perf_counter() - start)
+                results[run] = merge(earlier, latest)
+                write_json_atomic(path, results[run])
+                progress.console.print(
+                    f"{run.key} round {round_index + 1}/{profile.rounds} ({latest['run']['wall_s']:.0f} s): "
+                    f"{summary(latest)}"
+                )
                 progress.advance(task)
-                continue
-            label = MODE_LABELS.get((run.framework, run.mode), run.mode)
-            progress.update(task, description=f"{run.workload}: {label} on {run.device}")
-            started_at = datetime.now(UTC).isoformat(timespec="seconds")
-            start = time.perf_counter()
-            reported, code = run_child(run, profile, threads, timeout_s, memory_limit)
-            result = record(run, profile, threads, machine, reported, code, started_at, time.perf_counter() - start)
-            write_json_atomic(path, result)
-            results.append(result)
-            progress.console.print(f"{run.key} ({result['run']['wall_s']:.0f} s): {summary(result)}")
-            progress.advance(task)
-    failed = [r for r in results if r["outcome"]["status"] != "ok"]
+    done = [results[run] for run in runs]
+    failed = [r for r in done if r["outcome"]["status"] != "ok"]
     console.print(
-        f"Done: {len(results) - len(failed)} of {len(results)} runs ok"
-        + (f" ({kept} kept from an earlier run)." if kept else ".")
+        f"Done: {len(done) - len(failed)} of {len(done)} runs ok"
+        + (f" ({len(kept)} kept from an earlier run)." if kept else ".")
     )
     for r in failed:
-        run = r["run"]
-        console.print(f"  {r['outcome']['status']}: {run['workload']}/{run['framework']}/{run['mode']}/{run['device']}")
-    return results
+        run_info = r["run"]
+        key = "/".join(run_info[k] for k in ("workload", "framework", "mode", "device"))
+        console.print(f"  {r['outcome']['status']}: {key}")
+    return done

@@ -9,14 +9,15 @@ from dataclasses import dataclass
 class Profile:
     name: str
     size: str  # which sizes a workload's spec uses: "tiny", "standard" or "full"
-    samples: int  # timed samples per measurement
+    rounds: int  # each run is repeated this often, interleaved with the others, samples pooled
+    samples: int  # timed samples per measurement and round
     sample_s: float  # each sample repeats the step until it lasts at least this long
     warmup_s: float  # steady-state warm-up before timing, after the first call
     timeout_s: float  # a child that runs longer is killed and recorded as a timeout
 
 
 PROFILES = {
-    "quick": Profile("quick", size="tiny", samples=5, sample_s=0.02, warmup_s=0.1, timeout_s=300),
-    "standard": Profile("standard", size="standard", samples=40, sample_s=0.25, warmup_s=2.0, timeout_s=900),
-    "full": Profile("full", size="full", samples=100, sample_s=0.5, warmup_s=5.0, timeout_s=1800),
+    "quick": Profile("quick", "tiny", rounds=1, samples=5, sample_s=0.02, warmup_s=0.1, timeout_s=300),
+    "standard": Profile("standard", "standard", rounds=3, samples=20, sample_s=0.25, warmup_s=1.0, timeout_s=900),
+    "full": Profile("full", "full", rounds=5, samples=40, sample_s=0.5, warmup_s=3.0, timeout_s=1800),
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -57,7 +58,8 @@ def test_quick_profile_measures_both_frameworks(quick_results: Path) -> None:
     for path, doc in loaded.results:
         assert doc["outcome"]["status"] == "ok", (path, doc["outcome"]["error"])
         assert doc["settings"]["threads"] >= 1
-        assert doc["memory"]["peak_rss_bytes"] >= doc["memory"]["after_import_rss_bytes"] > 0
+        (peak,), (after_import,) = doc["memory"]["peak_rss_bytes"], doc["memory"]["after_import_rss_bytes"]
+        assert peak >= after_import > 0
         framework = doc["software"]["framework"]
         assert framework["name"] == doc["run"]["framework"] and framework["version"]
         for m in doc["measurements"]:
@@ -177,3 +179,39 @@ def test_a_second_harness_on_the_same_folder_is_refused(tmp_path: Path, capsys: 
     err = capsys.readouterr().err
     assert f"another measurement (pid {os.getpid()}) is writing here" in err
     assert not list(folder.glob("*/*.json"))
+
+
+@pytest.mark.slow
+def test_rounds_pool_samples_and_resume_where_they_stopped(tmp_path: Path) -> None:
+    one_round = PROFILES["quick"]
+    runs = harness.plan(["cpu"], ["matmul/numpy/*", "matmul/pytorch/*"])
+    first = harness.run_all(runs, one_round, tmp_path)
+    two_rounds = dataclasses.replace(one_round, rounds=2)
+    both = harness.run_all(runs, two_rounds, tmp_path)  # keeps round 1, measures round 2 only
+    for before, after in zip(first, both, strict=True):
+        assert after["rounds"] == 2
+        assert after["import_s"][0] == before["import_s"][0]
+        for m_before, m_after in zip(before["measurements"], after["measurements"], strict=True):
+            assert m_after["samples"][: one_round.samples] == m_before["samples"]
+            assert len(m_after["samples"]) == 2 * one_round.samples
+            assert m_after["samples_per_round"] == [one_round.samples] * 2
+            assert len(m_after["first_call_s"]) == 2
+    loaded = load.load_results(load.result_files(tmp_path))
+    assert loaded.problems == [] and len(loaded.results) == 2
+
+
+def test_a_failed_round_fails_the_whole_run() -> None:
+    run = harness.Run("matmul", "numpy", "default", "cpu")
+    parity = {"reference": "r", "max_abs_diff": 0.1, "rtol": 0, "atol": 0, "passed": True}
+    measurement = {"metric": "m", "unit": "u", "case": "c", "params": {}, "samples": [1.0, 2.0], "steps_per_sample": 1,
+                   "warmup_steps": 3, "first_call_s": 0.5, "flops_per_unit": 1.0, "parity": parity}  # fmt: skip
+    ok = {"status": "ok", "import_s": 0.1, "memory": {"peak_rss_bytes": 10, "after_import_rss_bytes": 5},
+          "measurements": [measurement]}  # fmt: skip
+    first = harness.record(run, PROFILES["quick"], 2, {}, ok, 0, "t", 1.0)
+    second = harness.record(run, PROFILES["quick"], 2, {}, {**ok, "import_s": 0.2}, 0, "t", 1.0)
+    merged = harness.merge(first, second)
+    assert merged["rounds"] == 2 and merged["import_s"] == [0.1, 0.2]
+    assert merged["measurements"][0]["samples"] == [1.0, 2.0, 1.0, 2.0]
+    assert first["rounds"] == 1 and first["measurements"][0]["samples"] == [1.0, 2.0]  # not changed in place
+    crashed = harness.record(run, PROFILES["quick"], 2, {}, {"status": "crashed", "error": "SIGSEGV"}, -11, "t", 1.0)
+    assert harness.merge(merged, crashed)["outcome"]["status"] == "crashed"

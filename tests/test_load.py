@@ -21,7 +21,8 @@ EXPECTED = {
     "missing-field.json": "machine: 'cpu_model' is a required property",
     "newer-version.json": "schema_version: 99 is newer than this Framework Guide reads (2); update Framework Guide",
     "too-old-version.json": "schema_version: 0 is too old to migrate; re-measure with `nox -s measure`",
-    "infinite-time.json": "measurements[0].first_call_s: inf is not a finite number",
+    "infinite-time.json": "measurements[0].first_call_s[0]: inf is not a finite number",
+    "rounds-do-not-add-up.json": "measurements[0].samples_per_round: does not add up to the 3 samples in 1 rounds",
     "unknown-framework.json": "run.framework: 'jax' is not one of ['pytorch', 'tensorflow', 'numpy']",
     "unknown-mode.json": "run.mode: mlp has no pytorch mode 'turbo'",
     "wrong-type.json": "measurements[0].samples[0]: 'fast' is not of type 'number'",
@@ -73,6 +74,17 @@ def test_an_older_version_is_migrated() -> None:
     assert doc is not None
     assert doc["schema_version"] == 2
     assert doc["outcome"]["status"] == "unavailable"
+    assert doc["rounds"] == 1
+    assert doc["import_s"] == [1.0]
+    assert doc["memory"]["peak_rss_bytes"] == [300 * 2**20]
+
+
+def test_an_older_version_with_samples_is_migrated_into_one_round() -> None:
+    doc, problems = load.check_file(ROOT / "tests" / "old" / "v1-ok.json")
+    assert problems == []
+    assert doc is not None
+    m = doc["measurements"][0]
+    assert (doc["rounds"], m["samples_per_round"], m["first_call_s"]) == (1, [3], [2.5])
 
 
 def test_an_absurdly_large_file_is_refused_unread(tmp_path: Path) -> None:
