@@ -34,6 +34,7 @@ from measurements.profiles import Profile
 from measurements.results import ROOT, SCHEMA_VERSION, result_path, write_json_atomic
 
 ERROR_TAIL_CHARS = 4000
+GPU_FRAMEWORKS = ("pytorch", "tensorflow")  # NumPy runs on the CPU only
 POLL_S = 0.2  # how often a running child's time and memory are checked
 
 
@@ -60,6 +61,7 @@ def plan(devices: Iterable[str], only: list[str] | None = None) -> list[Run]:
         for framework, modes in w.modes.items()
         for mode in modes
         for device in devices
+        if device == "cpu" or framework in GPU_FRAMEWORKS
     ]
     if only:
         runs = [r for r in runs if any(fnmatch.fnmatchcase(r.key, pattern) for pattern in only)]
@@ -296,14 +298,14 @@ def run_all(
     threads = threads or machine["cpus_available"]
     timeout_s = timeout_s or profile.timeout_s
     folder = results_dir / machine["id"]
-    console.print(
-        f"Measuring {len(runs)} runs in {profile.rounds} rounds on [bold]{machine['id']}[/bold] with the "
-        f"{profile.name} profile, {threads} threads; results go to {folder}"
-    )
     results: dict[Run, dict[str, Any]] = {}
     kept = set()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with exclusive(folder), Progress(*columns, console=console, transient=True) as progress:
+        progress.console.print(
+            f"Measuring {len(runs)} runs in {profile.rounds} rounds on [bold]{machine['id']}[/bold] with the "
+            f"{profile.name} profile, {threads} threads; results go to {folder}"
+        )
         task = progress.add_task("starting", total=len(runs) * profile.rounds)
         for round_index in range(profile.rounds):
             for run in runs if round_index % 2 == 0 else runs[::-1]:

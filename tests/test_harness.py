@@ -33,6 +33,11 @@ def test_only_globs_filter_the_plan() -> None:
         "mlp/tensorflow/eager/cpu", "mlp/tensorflow/function/cpu", "mlp/tensorflow/xla/cpu",
     ]  # fmt: skip
     assert len(harness.plan(["cpu", "cuda"], ["*/pytorch/eager/*"])) == 4
+    assert [r.key for r in harness.plan(["cpu", "cuda"], ["matmul/*"])] == [
+        "matmul/numpy/default/cpu",
+        "matmul/pytorch/eager/cpu", "matmul/pytorch/eager/cuda",
+        "matmul/tensorflow/eager/cpu", "matmul/tensorflow/eager/cuda",
+    ]  # fmt: skip
 
 
 def test_a_glob_matching_nothing_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -215,3 +220,18 @@ def test_a_failed_round_fails_the_whole_run() -> None:
     assert first["rounds"] == 1 and first["measurements"][0]["samples"] == [1.0, 2.0]  # not changed in place
     crashed = harness.record(run, PROFILES["quick"], 2, {}, {"status": "crashed", "error": "SIGSEGV"}, -11, "t", 1.0)
     assert harness.merge(merged, crashed)["outcome"]["status"] == "crashed"
+
+
+@pytest.mark.slow
+def test_two_harnesses_at_once_never_interleave(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "measurements", "run", "--profile", "quick", "--only", "matmul/numpy/*",
+               "--results", str(tmp_path), "--timeout", "4"]  # fmt: skip
+    env = {**os.environ, "FG_INJECT_FAULT": "matmul/numpy/*=hang"}  # the first holds the folder for 4 s
+    harnesses = [subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env) for _ in range(2)]
+    errors = sorted(p.communicate()[1] for p in harnesses)
+    refused = [e for e in errors if "is writing here" in e]
+    assert len(refused) == 1, errors
+    assert refused[0].startswith(f"error: {tmp_path / environment.machine()['id']}: another measurement (pid ")
+    loaded = load.load_results(load.result_files(tmp_path))
+    assert loaded.problems == []
+    assert [doc["outcome"]["status"] for _, doc in loaded.results] == ["timeout"]
