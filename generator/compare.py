@@ -115,19 +115,27 @@ class ModeResult:
     parity_passed: bool
     parity_max_abs_diff: float | None
     file: str
-    gflops: float  # achieved rate: median × floating-point operations per unit
+    gflops: float  # achieved floating-point rate at the median
+    higher_is_better: bool = True  # a rate; False for a latency
+    p90: float = float("nan")  # percentiles of the samples, shown for latencies
+    p99: float = float("nan")
     versus: str | None = None  # the other framework's fastest mode, compared against
     comparison: Comparison | None = None
 
     @property
     def verdict(self) -> str:
-        return describe(self.comparison) if self.comparison else "no other framework measured"
+        if self.comparison is None:
+            return "no other framework measured"
+        return describe(self.comparison, self.higher_is_better)
 
 
 def best(results: list[ModeResult], framework: str) -> ModeResult | None:
     """The framework's fastest mode by median (its best idiomatic path)."""
     own = [r for r in results if r.framework == framework]
-    return max(own, key=lambda r: r.summary.median, default=None)
+    if not own:
+        return None
+    sign = 1 if own[0].higher_is_better else -1
+    return max(own, key=lambda r: sign * r.summary.median)
 
 
 def against_best_of_other(

@@ -107,24 +107,30 @@ def check_document(doc: Any) -> tuple[dict[str, Any] | None, list[str]]:
         for error in sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
     ]
     problems += [f"{_field(path)}: {value} is not a finite number; {REMEASURE}" for path, value in _non_finite(doc)]
-    if problems:
-        return None, problems
+    problems = problems or _meaning_problems(doc)
+    return (None, problems) if problems else (doc, [])
+
+
+def _meaning_problems(doc: dict[str, Any]) -> list[str]:
+    """What a schema cannot say: known names, and samples that add up to their rounds."""
+    run = doc["run"]
+    try:
+        workload = workloads.get(run["workload"])
+    except workloads.UnknownName as exc:
+        return [f"run.workload: {exc.args[0]}; {REMEASURE}"]
+    if run["mode"] not in workload.modes.get(run["framework"], ()):
+        return [f"run.mode: {run['workload']} has no {run['framework']} mode {run['mode']!r}; {REMEASURE}"]
+    problems = []
     for i, m in enumerate(doc["measurements"]):
+        if m["metric"] not in workloads.METRICS:
+            known = ", ".join(sorted(workloads.METRICS))
+            problems.append(f"measurements[{i}].metric: unknown metric {m['metric']!r} (known: {known}); {REMEASURE}")
         if len(m["samples_per_round"]) != doc["rounds"] or sum(m["samples_per_round"]) != len(m["samples"]):
             problems.append(
                 f"measurements[{i}].samples_per_round: does not add up to the {len(m['samples'])} samples "
                 f"in {doc['rounds']} rounds; {REMEASURE}"
             )
-    if problems:
-        return None, problems
-    run = doc["run"]
-    try:
-        workload = workloads.get(run["workload"])
-    except workloads.UnknownName as exc:
-        return None, [f"run.workload: {exc.args[0]}; {REMEASURE}"]
-    if run["mode"] not in workload.modes.get(run["framework"], ()):
-        return None, [f"run.mode: {run['workload']} has no {run['framework']} mode {run['mode']!r}; {REMEASURE}"]
-    return doc, []
+    return problems
 
 
 def check_file(path: Path) -> tuple[dict[str, Any] | None, list[str]]:

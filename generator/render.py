@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import numpy as np
 import pandas as pd
 
 from generator import charts
-from generator.compare import ModeResult, against_best_of_other, best, summarise
+from generator.compare import Comparison, ModeResult, Summary, against_best_of_other, best, compare, describe, summarise
 from generator.load import Loaded, to_frame
 from measurements import workloads
 from measurements.environment import slug
@@ -80,7 +81,7 @@ def environment() -> jinja2.Environment:
 @dataclass
 class CaseSection:
     case: str
-    unit: str
+    metric: workloads.Metric
     results: list[ModeResult]
     headline: ModeResult | None  # PyTorch's fastest mode, compared with TensorFlow's fastest
     charts: dict[str, str] = field(default_factory=dict)
@@ -91,6 +92,7 @@ class WorkloadSection:
     workload: workloads.Workload
     cases: list[CaseSection]
     problems: list[dict[str, Any]]  # runs without a result: failed, crashed, timeout, oom, unavailable
+    memory_chart: str | None = None
 
 
 @dataclass
@@ -99,6 +101,28 @@ class Ceiling:
     framework: str
     mode: str
     case: str
+
+
+@dataclass
+class ImportTimes:
+    """How long ``import`` of each framework takes in a fresh process, over all its runs."""
+
+    summaries: dict[str, Summary]  # framework -> seconds
+    comparison: Comparison | None  # PyTorch against TensorFlow (lower is better)
+
+    @property
+    def verdict(self) -> str:
+        return describe(self.comparison, higher_is_better=False) if self.comparison else ""
+
+
+def import_times(docs: list[dict[str, Any]]) -> ImportTimes:
+    times: dict[str, list[float]] = {}
+    for doc in docs:
+        if doc["run"]["framework"] in ("pytorch", "tensorflow"):
+            times.setdefault(doc["run"]["framework"], []).extend(doc["import_s"])
+    summaries = {fw: summarise(values) for fw, values in sorted(times.items()) if values}
+    both = "pytorch" in summaries and "tensorflow" in summaries
+    return ImportTimes(summaries, compare(times["pytorch"], times["tensorflow"]) if both else None)
 
 
 @dataclass
@@ -111,6 +135,7 @@ class MachineReport:
     files: list[str]
     ceiling: Ceiling | None
     sections: list[WorkloadSection]
+    imports: ImportTimes
 
     @property
     def headlines(self) -> list[tuple[WorkloadSection, CaseSection]]:
@@ -123,13 +148,16 @@ class MachineReport:
         ]
 
 
-def mode_results(
-    rows: pd.DataFrame, ceiling: Ceiling | None
-) -> tuple[list[ModeResult], dict[tuple[str, str], list[float]]]:
+def mode_results(rows: pd.DataFrame) -> list[ModeResult]:
     results, samples = [], {}
     for row in rows.itertuples():
+        metric = workloads.METRICS[row.metric]
         summary = summarise(row.samples)
-        gflops = summary.median * row.flops_per_unit / 1e9
+        if metric.timing == "latency":  # milliseconds per call
+            gflops = row.flops_per_unit / (summary.median / 1000) / 1e9
+        else:
+            gflops = summary.median * row.flops_per_unit / 1e9
+        p90, p99 = np.percentile(row.samples, [90, 99])
         samples[(row.framework, row.mode)] = list(row.samples)
         results.append(ModeResult(
             framework=row.framework, mode=row.mode, summary=summary, first_call_s=row.first_call_s,
@@ -137,9 +165,11 @@ def mode_results(
             after_import_rss_bytes=None if pd.isna(row.after_import_rss_bytes) else int(row.after_import_rss_bytes),
             parity_passed=bool(row.parity_passed),
             parity_max_abs_diff=None if pd.isna(row.parity_max_abs_diff) else float(row.parity_max_abs_diff),
-            file=row.file, gflops=gflops,
+            file=row.file, gflops=gflops, higher_is_better=metric.higher_is_better, p90=float(p90), p99=float(p99),
         ))  # fmt: skip
-    return against_best_of_other(results, samples), samples
+    order = list(MODE_LABELS)
+    results.sort(key=lambda r: order.index((r.framework, r.mode)) if (r.framework, r.mode) in order else len(order))
+    return against_best_of_other(results, samples)
 
 
 def find_ceiling(rows: pd.DataFrame) -> Ceiling | None:
@@ -161,14 +191,17 @@ def machine_report(machine_id: str, rows: pd.DataFrame, docs: list[dict[str, Any
         ok = own[own.status == "ok"]
         cases = []
         for case_name in dict.fromkeys(ok["case"]):  # measured order
-            results, _ = mode_results(ok[ok.case == case_name], ceiling)
-            order = list(MODE_LABELS)
-            results.sort(key=lambda r: order.index((r.framework, r.mode)) if (r.framework, r.mode) in order else 99)
-            section = CaseSection(case_name, workload.unit, results, best(results, "pytorch"))
-            section.charts = case_charts(machine_id, workload, section, out / "charts")
-            cases.append(section)
+            rows_of_case = ok[ok.case == case_name]
+            metric = workloads.METRICS[rows_of_case["metric"].iloc[0]]
+            results = mode_results(rows_of_case)
+            case = CaseSection(case_name, metric, results, best(results, "pytorch"))
+            case.charts = case_charts(machine_id, workload, case, out / "charts")
+            cases.append(case)
         problems = own[own.status != "ok"][["framework", "mode", "device", "status", "error", "file"]]
-        sections.append(WorkloadSection(workload, cases, problems.to_dict("records")))
+        section = WorkloadSection(workload, cases, problems.to_dict("records"))
+        if cases and workload.task != "op":
+            section.memory_chart = memory_chart(machine_id, workload, cases[0], out / "charts")
+        sections.append(section)
     software = {
         (d["software"]["framework"]["name"], d["software"]["framework"]["version"]): d["software"] for d in docs
     }
@@ -177,31 +210,38 @@ def machine_report(machine_id: str, rows: pd.DataFrame, docs: list[dict[str, Any
         id=machine_id, machine=first["machine"],
         software=[software[k] for k in sorted(software, key=str)],
         settings=first["settings"], profiles=sorted({d["run"]["profile"] for d in docs}),
-        files=sorted(rows["file"].unique()), ceiling=ceiling, sections=sections,
+        files=sorted(rows["file"].unique()), ceiling=ceiling, sections=sections, imports=import_times(docs),
     )  # fmt: skip
 
 
-def case_charts(machine_id: str, workload: workloads.Workload, section: CaseSection, out: Path) -> dict[str, str]:
-    frame = charts.with_labels(pd.DataFrame([
+def chart_frame(section: CaseSection) -> pd.DataFrame:
+    return charts.with_labels(pd.DataFrame([
         {"framework": r.framework, "label": label(r.framework, r.mode), "median": r.summary.median,
          "low": r.summary.low, "high": r.summary.high, "first_call_s": r.first_call_s,
          "peak_mib": (r.peak_rss_bytes or 0) / 2**20}
         for r in section.results
     ]))  # fmt: skip
+
+
+def case_charts(machine_id: str, workload: workloads.Workload, section: CaseSection, out: Path) -> dict[str, str]:
+    frame = chart_frame(section)
     stem = f"{machine_id}-{workload.name}-{slug(section.case)}"
+    unit = section.metric.unit
     made = {
         "speed": charts.save(charts.bar_chart(frame, "median", f"{workload.title}: {section.case}",
-                                              f"Median {workload.unit} (95% interval)", "low", "high"),
-                             out, f"{stem}-speed"),
+                                              f"Median {unit} (95% interval)", "low", "high"), out, f"{stem}-speed"),
     }  # fmt: skip
-    if workload.metric == "train_throughput":
+    if workload.task != "op":
         made["first_call"] = charts.save(
-            charts.bar_chart(frame, "first_call_s", "First step (tracing or compiling included)",
+            charts.bar_chart(frame, "first_call_s", "First call (tracing or compiling included)",
                              "Seconds (log scale)", log=True), out, f"{stem}-first-call")  # fmt: skip
-        made["memory"] = charts.save(
-            charts.bar_chart(frame, "peak_mib", "Peak memory of the process (VmHWM)", "MiB"), out, f"{stem}-memory"
-        )
     return made
+
+
+def memory_chart(machine_id: str, workload: workloads.Workload, section: CaseSection, out: Path) -> str:
+    """Peak memory is one per process, which measures every case of a workload: one chart."""
+    chart = charts.bar_chart(chart_frame(section), "peak_mib", f"{workload.title}: peak memory of the process", "MiB")
+    return charts.save(chart, out, f"{machine_id}-{workload.name}-memory")
 
 
 def build(loaded: Loaded, results_dir: Path, out: Path) -> list[MachineReport]:

@@ -236,7 +236,9 @@ def summary(result: dict[str, Any]) -> str:
     parts = []
     for m in result["measurements"]:
         flag = "" if m["parity"]["passed"] else " [yellow](parity failed)[/yellow]"
-        parts.append(f"{m['case']}: {float(np.median(m['samples'])):,.1f} {m['unit']}{flag}")
+        median = float(np.median(m["samples"]))
+        parts.append(f"{m['case']}: {median:,.1f}" if median >= 100 else f"{m['case']}: {median:.3g}")
+        parts[-1] += f" {m['unit']}{flag}"
     return "; ".join(parts)
 
 

@@ -11,13 +11,20 @@ class Profile:
     size: str  # which sizes a workload's spec uses: "tiny", "standard" or "full"
     rounds: int  # each run is repeated this often, interleaved with the others, samples pooled
     samples: int  # timed samples per measurement and round
-    sample_s: float  # each sample repeats the step until it lasts at least this long
+    sample_s: float  # each sample of a rate repeats the step until it lasts at least this long
+    latency_samples: int  # calls timed one by one per latency measurement and round
     warmup_s: float  # steady-state warm-up before timing, after the first call
     timeout_s: float  # a child that runs longer is killed and recorded as a timeout
 
 
 PROFILES = {
-    "quick": Profile("quick", "tiny", rounds=1, samples=5, sample_s=0.02, warmup_s=0.1, timeout_s=300),
-    "standard": Profile("standard", "standard", rounds=3, samples=20, sample_s=0.25, warmup_s=1.0, timeout_s=900),
-    "full": Profile("full", "full", rounds=5, samples=40, sample_s=0.5, warmup_s=3.0, timeout_s=1800),
+    "quick": Profile(
+        "quick", "tiny", rounds=1, samples=5, sample_s=0.02, latency_samples=20, warmup_s=0.1, timeout_s=300
+    ),
+    "standard": Profile(
+        "standard", "standard", rounds=3, samples=20, sample_s=0.25, latency_samples=200, warmup_s=1.0, timeout_s=900
+    ),
+    "full": Profile(
+        "full", "full", rounds=5, samples=40, sample_s=0.5, latency_samples=500, warmup_s=3.0, timeout_s=1800
+    ),
 }

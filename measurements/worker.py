@@ -81,14 +81,23 @@ def measure_case(
     steps_per_sample = max(1, math.ceil(profile.sample_s / step_s))
 
     samples = []
-    for _ in range(profile.samples):
-        start = time.perf_counter()
-        for _ in range(steps_per_sample):
-            out = prepared.step()
-        fw.to_numpy(out)  # wait for the last step (and so all before it) to finish
-        samples.append(case.work_per_step * steps_per_sample / (time.perf_counter() - start))
+    if workloads.METRICS[case.metric].timing == "latency":  # each call on its own, in milliseconds
+        steps_per_sample = 1
+        for _ in range(profile.latency_samples):
+            start = time.perf_counter()
+            fw.to_numpy(prepared.step())
+            samples.append((time.perf_counter() - start) * 1000)
+    else:
+        for _ in range(profile.samples):
+            start = time.perf_counter()
+            for _ in range(steps_per_sample):
+                out = prepared.step()
+            fw.to_numpy(out)  # wait for the last step (and so all before it) to finish
+            samples.append(case.work_per_step * steps_per_sample / (time.perf_counter() - start))
 
     return {
+        "metric": case.metric,
+        "unit": workloads.METRICS[case.metric].unit,
         "case": case.name,
         "params": case.params,
         "samples": samples,
@@ -150,12 +159,9 @@ def measure(
     for fault in faults:
         inject(fault)
     import_rss = proc_status_bytes("VmRSS")
-    spec = importlib.import_module(f"measurements.workloads.{workload_name}.spec")
-    module = importlib.import_module(f"measurements.workloads.{workload_name}.{framework}")
-    found = []
-    for case in spec.cases(profile):
-        entry = measure_case(fw, spec, module, case, mode, device, profile)
-        found.append({"metric": workload.metric, "unit": workload.unit, **entry})
+    spec = importlib.import_module(f"{workload.module}.spec")
+    module = importlib.import_module(f"{workload.module}.{framework}")
+    found = [measure_case(fw, spec, module, case, mode, device, profile) for case in spec.cases(profile, workload.task)]
     return {
         "framework": software,
         "import_s": import_s,

@@ -30,11 +30,14 @@ def make_result(
     parity_passed: bool = True,
 ) -> dict[str, Any]:
     """A complete, schema-valid result: one run with one measurement of ``samples``."""
-    unit = "GFLOP/s" if workload == "matmul" else "samples/s"
+    metric, unit, case = {
+        "matmul": ("matmul_rate", "GFLOP/s", "n=1024"),
+        "mlp_infer": ("infer_latency", "ms", "784-512-512-10 batch 1"),
+    }.get(workload, ("train_throughput", "samples/s", "784-512-512-10 batch 256"))
     measurement = {
-        "metric": "matmul_rate" if workload == "matmul" else "train_throughput",
+        "metric": metric,
         "unit": unit,
-        "case": "n=1024" if workload == "matmul" else "784-512-512-10 batch 256",
+        "case": case,
         "params": {},
         "samples": list(samples),
         "samples_per_round": [len(samples)],
@@ -73,7 +76,8 @@ def write_results(folder: Path, docs: Sequence[dict[str, Any]]) -> Path:
 
 
 def golden_docs() -> list[dict[str, Any]]:
-    """A small corpus with known answers: torch.compile is exactly twice as fast as TF's best."""
+    """A small corpus with known answers: torch.compile is exactly twice as fast as TF's best,
+    in training throughput and in inference latency alike."""
     spread = [-2.0, -1.0, 0.0, 1.0, 2.0] * 4
     return [
         make_result("mlp", "pytorch", "eager", [1000 + d for d in spread]),
@@ -81,6 +85,11 @@ def golden_docs() -> list[dict[str, Any]]:
         make_result("mlp", "tensorflow", "eager", [500 + d for d in spread]),
         make_result("mlp", "tensorflow", "function", [990 + d for d in spread]),
         make_result("mlp", "tensorflow", "xla", [1000 + d for d in spread]),
+        make_result("mlp_infer", "pytorch", "eager", [0.5 + d / 100 for d in spread]),
+        make_result("mlp_infer", "pytorch", "compile", [0.4 + d / 100 for d in spread]),
+        make_result("mlp_infer", "tensorflow", "eager", [2.0 + d / 100 for d in spread]),
+        make_result("mlp_infer", "tensorflow", "function", [1.0 + d / 100 for d in spread]),
+        make_result("mlp_infer", "tensorflow", "xla", [0.8 + d / 100 for d in spread]),
         make_result("matmul", "numpy", "default", [80 + d for d in spread]),
         make_result("matmul", "pytorch", "eager", [100 + d for d in spread]),
         make_result("matmul", "tensorflow", "eager", [90 + d for d in spread]),

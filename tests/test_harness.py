@@ -24,6 +24,8 @@ def test_plan_covers_every_registered_mode() -> None:
     assert keys == [
         "mlp/pytorch/eager/cpu", "mlp/pytorch/compile/cpu",
         "mlp/tensorflow/eager/cpu", "mlp/tensorflow/function/cpu", "mlp/tensorflow/xla/cpu",
+        "mlp_infer/pytorch/eager/cpu", "mlp_infer/pytorch/compile/cpu",
+        "mlp_infer/tensorflow/eager/cpu", "mlp_infer/tensorflow/function/cpu", "mlp_infer/tensorflow/xla/cpu",
         "matmul/numpy/default/cpu", "matmul/pytorch/eager/cpu", "matmul/tensorflow/eager/cpu",
     ]  # fmt: skip
 
@@ -32,7 +34,7 @@ def test_only_globs_filter_the_plan() -> None:
     assert [r.key for r in harness.plan(["cpu"], ["mlp/tensorflow/*"])] == [
         "mlp/tensorflow/eager/cpu", "mlp/tensorflow/function/cpu", "mlp/tensorflow/xla/cpu",
     ]  # fmt: skip
-    assert len(harness.plan(["cpu", "cuda"], ["*/pytorch/eager/*"])) == 4
+    assert len(harness.plan(["cpu", "cuda"], ["*/pytorch/eager/*"])) == 6
     assert [r.key for r in harness.plan(["cpu", "cuda"], ["matmul/*"])] == [
         "matmul/numpy/default/cpu",
         "matmul/pytorch/eager/cpu", "matmul/pytorch/eager/cuda",
@@ -69,7 +71,8 @@ def test_quick_profile_measures_both_frameworks(quick_results: Path) -> None:
         assert framework["name"] == doc["run"]["framework"] and framework["version"]
         for m in doc["measurements"]:
             assert m["parity"]["passed"], (path, m["parity"])
-            assert len(m["samples"]) == PROFILES["quick"].samples
+            latency = workloads.METRICS[m["metric"]].timing == "latency"
+            assert len(m["samples"]) == (PROFILES["quick"].latency_samples if latency else PROFILES["quick"].samples)
             assert all(s > 0 for s in m["samples"])
     builds = {doc["run"]["framework"]: doc["software"]["framework"]["build"] for _, doc in loaded.results}
     assert builds["tensorflow"]["threads"] == builds["pytorch"]["threads"]

@@ -22,7 +22,8 @@ def test_performance_page_states_the_known_answer(golden: Path, tmp_path: Path) 
         "(2,000 against 1,000 samples/s;\n"
     ) in page
     assert "This machine's ceiling is **100 GFLOP/s**" in page
-    speed, cost = (line for line in page.splitlines() if line.startswith("| torch.compile |"))
+    training = page[page.index("## MLP classifier, training step") : page.index("## MLP classifier, inference")]
+    speed, cost = (line for line in training.splitlines() if line.startswith("| torch.compile |"))
     cells = [c.strip() for c in speed.strip("|").split("|")]
     assert cells[1] == "2,000"  # median
     assert cells[4] == "2.00× faster"
@@ -32,6 +33,18 @@ def test_performance_page_states_the_known_answer(golden: Path, tmp_path: Path) 
     assert cells[2] == "2.5 s"  # first call
     assert cells[3:5] == ["300 MiB", "200 MiB"]
     assert cells[6] == "[json](results/test-cpu-4cpu/mlp.pytorch.compile.cpu.json)"
+
+
+def test_latency_lower_is_faster_with_percentiles(golden: Path, tmp_path: Path) -> None:
+    page = build(golden, tmp_path / "out")["performance.md"]
+    assert (
+        "**Fastest against fastest:** torch.compile is **2.00× faster** than tf.function + XLA\n(0.4 against 0.8 ms;\n"
+    ) in page
+    assert "| Mode | Median ms | 95% interval | p90 | p99 | CV |" in page
+    row = next(line for line in page.splitlines() if line.startswith("| TF eager | 2 |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[3:5] == ["2.02", "2.02"]  # p90 and p99 of 1.98, 1.99, 2, 2.01, 2.02 (four times each)
+    assert cells[6] == "5.00× slower"
 
 
 def test_equal_modes_read_no_meaningful_difference(golden: Path, tmp_path: Path) -> None:

@@ -1,37 +1,63 @@
 """The workload registry: one module per workload, one registration line each.
 
-A workload lives in ``measurements/workloads/<name>/``: ``spec.py`` (sizes, seeds, shared
-weights, the NumPy reference for the parity check) and one module per framework
-(``pytorch.py``, ``tensorflow.py``, ``numpy.py``) with ``prepare(params, mode, device)``.
+A workload lives in ``measurements/workloads/<package>/``: ``spec.py`` (sizes, seeds, shared
+weights, the NumPy reference for the parity check; ``cases(profile, task)``) and one module
+per framework (``pytorch.py``, ``tensorflow.py``, ``numpy.py``) with
+``prepare(params, mode, device)``. Training and inference of one model are two workloads on
+one package, so that each runs, and has its peak memory read, in processes of its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 
 @dataclass(frozen=True)
+class Metric:
+    name: str
+    unit: str
+    higher_is_better: bool
+    timing: str  # "rate": each sample times many steps; "latency": each sample is one call, in ms
+
+
+METRICS = {
+    m.name: m
+    for m in (
+        Metric("train_throughput", "samples/s", higher_is_better=True, timing="rate"),
+        Metric("infer_throughput", "samples/s", higher_is_better=True, timing="rate"),
+        Metric("infer_latency", "ms", higher_is_better=False, timing="latency"),
+        Metric("matmul_rate", "GFLOP/s", higher_is_better=True, timing="rate"),
+    )
+}
+
+
+@dataclass(frozen=True)
 class Workload:
     name: str
     title: str
-    metric: str  # what one timed step produces, e.g. "train_throughput"
-    unit: str  # the unit of each sample, e.g. "samples/s"
     modes: dict[str, tuple[str, ...]]  # framework -> its modes, plain first
     description: str = ""
+    package: str = ""  # the folder under workloads/ (default: the name)
+    task: str = "train"  # "train", "infer", or "op" for a single operation
     headline: bool = True  # shown in the Home page's verdicts at a glance
+
+    @property
+    def module(self) -> str:
+        return f"measurements.workloads.{self.package or self.name}"
 
 
 @dataclass(frozen=True)
 class Case:
-    """One measured configuration of a workload (a size, a batch)."""
+    """One measured configuration of a workload (a size, a batch) and what it measures."""
 
     name: str
+    metric: str  # a key of METRICS
     params: dict[str, Any]
-    work_per_step: float  # units of the metric's numerator done by one step
+    work_per_step: float  # units of a rate's numerator done by one step (1 for latency)
     flops_per_step: float  # floating-point operations of one step, for the ceiling share
 
 
@@ -51,7 +77,6 @@ class Prepared:
 
     step: Callable[[], Any]  # one timed step; returns a small framework value to wait on
     forward: Callable[..., Any]  # forward pass on NumPy inputs, for the parity check
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 REGISTRY: dict[str, Workload] = {}
@@ -76,17 +101,32 @@ def get(name: str) -> Workload:
         raise UnknownName(f"unknown workload {name!r}; known workloads: {known}") from None
 
 
+BOTH_FRAMEWORKS = {"pytorch": ("eager", "compile"), "tensorflow": ("eager", "function", "xla")}
+
 register(
     Workload(
         name="mlp",
         title="MLP classifier, training step",
-        metric="train_throughput",
-        unit="samples/s",
-        modes={"pytorch": ("eager", "compile"), "tensorflow": ("eager", "function", "xla")},
+        modes=BOTH_FRAMEWORKS,
         description=(
             "A multi-layer perceptron classifier (ReLU hidden layers, softmax cross-entropy, "
             "Adam) trained on one fixed batch of synthetic data: forward, loss, backward and "
-            "optimiser update per step."
+            "optimiser update per step, at two batch sizes."
+        ),
+    )
+)
+register(
+    Workload(
+        name="mlp_infer",
+        title="MLP classifier, inference",
+        modes=BOTH_FRAMEWORKS,
+        package="mlp",
+        task="infer",
+        description=(
+            "The same MLP predicting: the latency of one sample at a time (each call timed on "
+            "its own; median, 90th and 99th percentiles) and the throughput at a large batch. "
+            "PyTorch runs under `torch.inference_mode()`, TensorFlow calls the model with "
+            "`training=False`; both call the model directly."
         ),
     )
 )
@@ -94,8 +134,6 @@ register(
     Workload(
         name="matmul",
         title="Matrix-multiply ceiling",
-        metric="matmul_rate",
-        unit="GFLOP/s",
         modes={"numpy": ("default",), "pytorch": ("eager",), "tensorflow": ("eager",)},
         description=(
             "Square single-precision matrix multiplications: the best rate any library "
@@ -104,6 +142,7 @@ register(
             "TensorFlow: oneDNN or Eigen; NumPy: its BLAS), so a difference here is a difference "
             "between those libraries and the code paths they pick for this CPU."
         ),
+        task="op",
         headline=False,
     )
 )

@@ -19,10 +19,11 @@ SIZES = {"tiny": [128, 256], "standard": [1024, 2048], "full": [1024, 2048, 4096
 PARITY_SIZE = 128
 
 
-def cases(profile: Profile) -> list[Case]:
+def cases(profile: Profile, task: str) -> list[Case]:
     return [
         Case(
             name=f"n={n}",
+            metric="matmul_rate",
             params={"n": n, "dtype": "float32", "seed": SEED},
             work_per_step=2 * n**3 / 1e9,
             flops_per_step=2 * n**3,

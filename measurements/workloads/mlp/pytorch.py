@@ -1,4 +1,5 @@
-"""MLP training step in PyTorch: eager, or the whole step under ``torch.compile``."""
+"""The MLP in PyTorch, training or predicting: eager, or under ``torch.compile`` (the whole
+training step, optimiser included; for inference, the model)."""
 
 from __future__ import annotations
 
@@ -24,9 +25,24 @@ def build_model(params: dict[str, Any]) -> nn.Sequential:
 
 def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
     model = build_model(params).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=spec.LEARNING_RATE, betas=spec.ADAM_BETAS, eps=spec.ADAM_EPS)
     x_np, y_np = spec.batch(params)
     x, y = torch.from_numpy(x_np).to(device), torch.from_numpy(y_np).to(device)
+
+    def forward(inputs: Any) -> torch.Tensor:
+        with torch.inference_mode():
+            return model(torch.from_numpy(inputs).to(device))
+
+    if params["task"] == "infer":
+        model.eval()
+        predict = torch.compile(model) if mode == "compile" else model
+
+        def infer() -> torch.Tensor:
+            with torch.inference_mode():
+                return predict(x)
+
+        return Prepared(step=infer, forward=forward)
+
+    optimizer = torch.optim.Adam(model.parameters(), lr=spec.LEARNING_RATE, betas=spec.ADAM_BETAS, eps=spec.ADAM_EPS)
 
     def train_step(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         optimizer.zero_grad(set_to_none=True)
@@ -37,9 +53,4 @@ def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
 
     if mode == "compile":
         train_step = torch.compile(train_step)
-
-    def forward(inputs: Any) -> torch.Tensor:
-        with torch.inference_mode():
-            return model(torch.from_numpy(inputs).to(device))
-
     return Prepared(step=lambda: train_step(x, y), forward=forward)

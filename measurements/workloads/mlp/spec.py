@@ -20,29 +20,39 @@ LEARNING_RATE = 1e-3
 ADAM_BETAS = (0.9, 0.999)
 ADAM_EPS = 1e-8
 
-SIZES: dict[str, list[tuple[tuple[int, ...], int]]] = {
-    # profile size -> [(layer widths, batch size)]
-    "tiny": [((64, 32, 32, 10), 32)],
-    "standard": [((784, 512, 512, 10), 256)],
-    "full": [((784, 512, 512, 10), 256), ((784, 512, 512, 10), 1024)],
-}
+LAYERS = {"tiny": (64, 32, 32, 10), "standard": (784, 512, 512, 10), "full": (784, 512, 512, 10)}
+# profile size -> batch sizes: training throughput; inference throughput (latency is at batch 1)
+TRAIN_BATCHES = {"tiny": (32,), "standard": (64, 256), "full": (64, 256, 1024)}
+INFER_BATCHES = {"tiny": (64,), "standard": (1024,), "full": (1024, 4096)}
 
 
-def cases(profile: Profile) -> list[Case]:
-    found = []
-    for layers, batch in SIZES[profile.size]:
-        matmul_flops = 2 * batch * sum(a * b for a, b in pairwise(layers))
-        found.append(
-            Case(
-                name=f"{'-'.join(map(str, layers))} batch {batch}",
-                params={"layers": list(layers), "batch_size": batch, "dtype": "float32", "seed": SEED},
-                work_per_step=batch,
-                # forward matmuls, then twice as many in the backward pass; the element-wise
-                # work and the optimiser update are left out, so this is a lower bound
-                flops_per_step=3 * matmul_flops,
-            )
-        )
-    return found
+def _forward_flops(layers: tuple[int, ...], batch: int) -> int:
+    return 2 * batch * sum(a * b for a, b in pairwise(layers))
+
+
+def cases(profile: Profile, task: str) -> list[Case]:
+    layers = LAYERS[profile.size]
+    shape = "-".join(map(str, layers))
+
+    def params(batch: int) -> dict[str, Any]:
+        return {"layers": list(layers), "batch_size": batch, "dtype": "float32", "seed": SEED, "task": task}
+
+    if task == "train":
+        # forward matmuls, then twice as many in the backward pass; the element-wise work and
+        # the optimiser update are left out, so the achieved rate is a lower bound
+        return [
+            Case(f"{shape} batch {b}", "train_throughput", params(b), work_per_step=b,
+                 flops_per_step=3 * _forward_flops(layers, b))
+            for b in TRAIN_BATCHES[profile.size]
+        ]  # fmt: skip
+    return [
+        Case(f"{shape} batch 1", "infer_latency", params(1), work_per_step=1, flops_per_step=_forward_flops(layers, 1)),
+        *(
+            Case(f"{shape} batch {b}", "infer_throughput", params(b), work_per_step=b,
+                 flops_per_step=_forward_flops(layers, b))
+            for b in INFER_BATCHES[profile.size]
+        ),
+    ]  # fmt: skip
 
 
 def weights(params: dict[str, Any]) -> list[tuple[np.ndarray, np.ndarray]]:

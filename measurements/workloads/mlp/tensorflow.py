@@ -1,4 +1,4 @@
-"""MLP training step in TensorFlow: eager, ``tf.function``, or ``tf.function(jit_compile=True)``."""
+"""The MLP in TensorFlow, training or predicting: eager, ``tf.function``, or with XLA (``jit_compile=True``)."""
 
 from __future__ import annotations
 
@@ -20,8 +20,26 @@ def build_model(params: dict[str, Any]) -> tf.keras.Sequential:
     return model
 
 
+def compiled(function: Any, mode: str) -> Any:
+    if mode == "function":
+        return tf.function(function)
+    if mode == "xla":
+        return tf.function(function, jit_compile=True)
+    return function
+
+
 def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
     model = build_model(params)
+    x_np, y_np = spec.batch(params)
+    x, y = tf.constant(x_np), tf.constant(y_np)
+
+    def forward(inputs: Any) -> tf.Tensor:
+        return model(tf.constant(inputs), training=False)
+
+    if params["task"] == "infer":
+        predict = compiled(lambda x: model(x, training=False), mode)
+        return Prepared(step=lambda: predict(x), forward=forward)
+
     optimizer = tf.keras.optimizers.Adam(
         learning_rate=spec.LEARNING_RATE,
         beta_1=spec.ADAM_BETAS[0],
@@ -29,8 +47,6 @@ def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
         epsilon=spec.ADAM_EPS,
     )
     loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    x_np, y_np = spec.batch(params)
-    x, y = tf.constant(x_np), tf.constant(y_np)
 
     def train_step(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
         with tf.GradientTape() as tape:
@@ -39,12 +55,5 @@ def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
         optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
         return loss
 
-    if mode == "function":
-        train_step = tf.function(train_step)
-    elif mode == "xla":
-        train_step = tf.function(train_step, jit_compile=True)
-
-    def forward(inputs: Any) -> tf.Tensor:
-        return model(tf.constant(inputs), training=False)
-
+    train_step = compiled(train_step, mode)
     return Prepared(step=lambda: train_step(x, y), forward=forward)
