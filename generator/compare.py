@@ -120,6 +120,7 @@ class ModeResult:
     p90: float = float("nan")  # percentiles of the samples, shown for latencies
     p99: float = float("nan")
     versus: str | None = None  # the other framework's fastest mode, compared against
+    versus_file: str | None = None  # and its results file
     comparison: Comparison | None = None
 
     @property
@@ -153,5 +154,5 @@ def against_best_of_other(
             continue
         comparison = compare(samples[(r.framework, r.mode)], samples[(other.framework, other.mode)])
         compared.append(ModeResult(**{**r.__dict__, "versus": f"{other.framework}/{other.mode}",
-                                      "comparison": comparison}))  # fmt: skip
+                                      "versus_file": other.file, "comparison": comparison}))  # fmt: skip
     return compared

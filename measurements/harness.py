@@ -192,7 +192,7 @@ def record(
         "run": {
             "workload": run.workload, "framework": run.framework, "mode": run.mode, "device": run.device,
             "profile": profile.name, "started_at": started_at, "wall_s": wall_s,
-            "command": f"python -m measurements run --profile {profile.name} --only '{run.key}'",
+            "command": f"python -m measurements run --profile {profile.name} --only '{run.key}' --redo",
         },
         "rounds": 1,
         "machine": machine,
