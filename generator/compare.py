@@ -36,11 +36,6 @@ class Summary:
     def noisy(self) -> bool:
         return self.cv > NOISY_CV
 
-    @property
-    def half_width(self) -> float:
-        """Half the interval's width as a share of the median (0.03 means ±3%)."""
-        return (self.high - self.low) / 2 / self.median if self.median else float("inf")
-
 
 @dataclass(frozen=True)
 class Comparison:

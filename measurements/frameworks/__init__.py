@@ -7,8 +7,6 @@ Only the child process imports these modules, one framework per process.
 
 from __future__ import annotations
 
-FRAMEWORKS = ("pytorch", "tensorflow", "numpy")
-
 
 class Unavailable(Exception):
     """The framework or device cannot run on this machine: the run is recorded as unavailable."""
