@@ -26,6 +26,10 @@ def test_plan_covers_every_registered_mode() -> None:
         "mlp/tensorflow/eager/cpu", "mlp/tensorflow/function/cpu", "mlp/tensorflow/xla/cpu",
         "mlp_infer/pytorch/eager/cpu", "mlp_infer/pytorch/compile/cpu",
         "mlp_infer/tensorflow/eager/cpu", "mlp_infer/tensorflow/function/cpu", "mlp_infer/tensorflow/xla/cpu",
+        "gemm/pytorch/eager/cpu", "gemm/pytorch/compile/cpu",
+        "gemm/tensorflow/eager/cpu", "gemm/tensorflow/function/cpu", "gemm/tensorflow/xla/cpu",
+        "conv2d/pytorch/eager/cpu", "conv2d/pytorch/compile/cpu",
+        "conv2d/tensorflow/eager/cpu", "conv2d/tensorflow/function/cpu", "conv2d/tensorflow/xla/cpu",
         "matmul/numpy/default/cpu", "matmul/pytorch/eager/cpu", "matmul/tensorflow/eager/cpu",
     ]  # fmt: skip
 
@@ -34,7 +38,7 @@ def test_only_globs_filter_the_plan() -> None:
     assert [r.key for r in harness.plan(["cpu"], ["mlp/tensorflow/*"])] == [
         "mlp/tensorflow/eager/cpu", "mlp/tensorflow/function/cpu", "mlp/tensorflow/xla/cpu",
     ]  # fmt: skip
-    assert len(harness.plan(["cpu", "cuda"], ["*/pytorch/eager/*"])) == 6
+    assert len(harness.plan(["cpu", "cuda"], ["*/pytorch/eager/*"])) == 10
     assert [r.key for r in harness.plan(["cpu", "cuda"], ["matmul/*"])] == [
         "matmul/numpy/default/cpu",
         "matmul/pytorch/eager/cpu", "matmul/pytorch/eager/cuda",
@@ -52,7 +56,7 @@ def test_a_glob_matching_nothing_is_a_clear_error(capsys: pytest.CaptureFixture[
 def test_registry_refuses_duplicates_and_names_known_workloads() -> None:
     with pytest.raises(ValueError, match="registered twice"):
         workloads.register(workloads.REGISTRY["mlp"])
-    with pytest.raises(workloads.UnknownName, match="known workloads: matmul, mlp"):
+    with pytest.raises(workloads.UnknownName, match="known workloads: conv2d, gemm, matmul, mlp, mlp_infer"):
         workloads.get("resnet")
 
 

@@ -28,7 +28,9 @@ EXPECTED = {
     "wrong-type.json": "measurements[0].samples[0]: 'fast' is not of type 'number'",
     "nan-sample.json": "not valid JSON (NaN is not a number JSON allows)",
     "negative-sample.json": "measurements[0].samples[0]: -5.0 is less than or equal to the minimum of 0",
-    "unknown-workload.json": "run.workload: unknown workload 'resnet9000'; known workloads: matmul, mlp",
+    "unknown-workload.json": (
+        "run.workload: unknown workload 'resnet9000'; known workloads: conv2d, gemm, matmul, mlp, mlp_infer"
+    ),
 }
 
 

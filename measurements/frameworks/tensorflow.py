@@ -47,3 +47,12 @@ def setup(threads: int, device: str) -> dict[str, Any]:
 
 def to_numpy(value: Any) -> np.ndarray:
     return np.asarray(value.numpy())
+
+
+def compiled(function: Any, mode: str) -> Any:
+    """``function`` as the mode runs it: as is (eager), under ``tf.function``, or with XLA."""
+    if mode == "function":
+        return tf.function(function)
+    if mode == "xla":
+        return tf.function(function, jit_compile=True)
+    return function

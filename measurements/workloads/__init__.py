@@ -31,6 +31,7 @@ METRICS = {
         Metric("infer_throughput", "samples/s", higher_is_better=True, timing="rate"),
         Metric("infer_latency", "ms", higher_is_better=False, timing="latency"),
         Metric("matmul_rate", "GFLOP/s", higher_is_better=True, timing="rate"),
+        Metric("op_rate", "GFLOP/s", higher_is_better=True, timing="rate"),
     )
 }
 
@@ -127,6 +128,31 @@ register(
             "its own; median, 90th and 99th percentiles) and the throughput at a large batch. "
             "PyTorch runs under `torch.inference_mode()`, TensorFlow calls the model with "
             "`training=False`; both call the model directly."
+        ),
+    )
+)
+register(
+    Workload(
+        name="gemm",
+        title="Matrix multiply, one operation",
+        modes=BOTH_FRAMEWORKS,
+        task="op",
+        description=(
+            "One single-precision matrix multiply per step, in every mode. At n=64 the rate "
+            "mostly measures each framework's per-call overhead, at n=512 mostly its kernel."
+        ),
+    )
+)
+register(
+    Workload(
+        name="conv2d",
+        title="2-D convolution, one operation",
+        modes=BOTH_FRAMEWORKS,
+        task="op",
+        description=(
+            "One 3×3 convolution (stride 1, same padding) per step, in every mode, each framework "
+            "in its default layout: PyTorch NCHW, TensorFlow NHWC. Cases read batch × height × "
+            "width × input channels → output channels."
         ),
     )
 )

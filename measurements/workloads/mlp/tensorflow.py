@@ -6,6 +6,7 @@ from typing import Any
 
 import tensorflow as tf
 
+from measurements.frameworks.tensorflow import compiled
 from measurements.workloads import Prepared
 from measurements.workloads.mlp import spec
 
@@ -18,14 +19,6 @@ def build_model(params: dict[str, Any]) -> tf.keras.Sequential:
         model.add(tf.keras.layers.Dense(kernel.shape[1], activation=activation))
     model.set_weights([array for pair in layers for array in pair])
     return model
-
-
-def compiled(function: Any, mode: str) -> Any:
-    if mode == "function":
-        return tf.function(function)
-    if mode == "xla":
-        return tf.function(function, jit_compile=True)
-    return function
 
 
 def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:

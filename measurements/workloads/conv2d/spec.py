@@ -1,0 +1,62 @@
+"""One 3×3 convolution (stride 1, same padding) in every mode.
+
+Data and weights are made here in NHWC / HWIO; each framework then uses its own default
+layout (PyTorch NCHW, TensorFlow NHWC), as its users would. A small case exposes per-call
+overhead, a larger one the kernel.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from measurements.profiles import Profile
+from measurements.workloads import Case, Parity
+
+SEED = 0
+KERNEL = 3
+# profile size -> (batch, height = width, input channels, output channels)
+SIZES = {
+    "tiny": [(2, 8, 8, 8)],
+    "standard": [(1, 16, 16, 16), (32, 32, 64, 64)],
+    "full": [(1, 16, 16, 16), (32, 32, 64, 64), (32, 56, 128, 128)],
+}
+PARITY_SIZE = (2, 8, 4, 4)
+
+
+def _params(size: tuple[int, int, int, int]) -> dict[str, Any]:
+    batch, side, c_in, c_out = size
+    return {"batch_size": batch, "side": side, "c_in": c_in, "c_out": c_out, "dtype": "float32", "seed": SEED}
+
+
+def cases(profile: Profile, task: str) -> list[Case]:
+    found = []
+    for size in SIZES[profile.size]:
+        batch, side, c_in, c_out = size
+        flops = 2 * batch * side * side * c_in * c_out * KERNEL * KERNEL
+        found.append(Case(f"{batch}×{side}×{side}×{c_in}→{c_out}", "op_rate", _params(size),
+                          work_per_step=flops / 1e9, flops_per_step=flops))  # fmt: skip
+    return found
+
+
+def tensors(params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Input (NHWC) and kernel (HWIO), standard normal, from the seed."""
+    rng = np.random.default_rng(params["seed"])
+    side, c_in = params["side"], params["c_in"]
+    x = rng.standard_normal((params["batch_size"], side, side, c_in)).astype(np.float32)
+    w = rng.standard_normal((KERNEL, KERNEL, c_in, params["c_out"])).astype(np.float32)
+    return x, w
+
+
+def reference(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The convolution in NumPy float64 (NHWC in, NHWC out)."""
+    pad = KERNEL // 2
+    padded = np.pad(x.astype(np.float64), ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (KERNEL, KERNEL), axis=(1, 2))
+    return np.asarray(np.einsum("nhwcij,ijco->nhwo", windows, w.astype(np.float64)))
+
+
+def parity(params: dict[str, Any]) -> Parity:
+    x, w = tensors(_params(PARITY_SIZE))
+    return Parity(inputs=(x, w), expected=reference(x, w), rtol=1e-4, atol=1e-4)
