@@ -172,17 +172,16 @@ def mode_results(rows: pd.DataFrame) -> list[ModeResult]:
     return against_best_of_other(results, samples)
 
 
-def find_ceiling(rows: pd.DataFrame) -> Ceiling | None:
-    rates = rows[(rows.workload == "matmul") & (rows.status == "ok")]
-    if rates.empty:
+def find_ceiling(sections: list[WorkloadSection]) -> Ceiling | None:
+    """The best matrix-multiply rate any library reached, from the ceiling workload's results."""
+    rates = [(r, c.case) for s in sections if s.workload.name == "matmul" for c in s.cases for r in c.results]
+    if not rates:
         return None
-    medians = rates.apply(lambda r: summarise(r.samples).median, axis=1)
-    top = rates.loc[medians.idxmax()]
-    return Ceiling(float(medians.max()), top["framework"], top["mode"], top["case"])
+    top, case = max(rates, key=lambda rate: rate[0].summary.median)
+    return Ceiling(top.summary.median, top.framework, top.mode, case)
 
 
 def machine_report(machine_id: str, rows: pd.DataFrame, docs: list[dict[str, Any]], out: Path) -> MachineReport:
-    ceiling = find_ceiling(rows)
     sections = []
     for workload in workloads.REGISTRY.values():
         own = rows[rows.workload == workload.name]
@@ -210,7 +209,8 @@ def machine_report(machine_id: str, rows: pd.DataFrame, docs: list[dict[str, Any
         id=machine_id, machine=first["machine"],
         software=[software[k] for k in sorted(software, key=str)],
         settings=first["settings"], profiles=sorted({d["run"]["profile"] for d in docs}),
-        files=sorted(rows["file"].unique()), ceiling=ceiling, sections=sections, imports=import_times(docs),
+        files=sorted(rows["file"].unique()), ceiling=find_ceiling(sections), sections=sections,
+        imports=import_times(docs),
     )  # fmt: skip
 
 
