@@ -32,10 +32,7 @@ def bar_chart(
     """Horizontal bars, one per ``label`` row, coloured by ``framework_label``, with an interval."""
     order = list(data["label"])
     scale = alt.Scale(type="log") if log else alt.Scale(zero=True)
-    colour = alt.Color(
-        "framework_label:N", title="Framework",
-        scale=alt.Scale(domain=list(COLOURS), range=list(COLOURS.values())),
-    )  # fmt: skip
+    colour = _colour()
     tooltip = [alt.Tooltip("label:N", title="Mode"), alt.Tooltip(f"{value}:Q", title=axis_title, format=",.4~g")]
     if low and high:
         tooltip += [alt.Tooltip(f"{low}:Q", title="95% low", format=",.4~g"),
@@ -50,6 +47,83 @@ def bar_chart(
             x=alt.X(f"{low}:Q", title=axis_title), x2=f"{high}:Q"
         )
     return chart.properties(title=title, width=520, height=alt.Step(28))
+
+
+def _colour() -> alt.Color:
+    return alt.Color(
+        "framework_label:N", title="Framework", scale=alt.Scale(domain=list(COLOURS), range=list(COLOURS.values()))
+    )
+
+
+def percentile_chart(data: pd.DataFrame, title: str, axis_title: str) -> alt.Chart:
+    """Latency percentiles: one row per mode, a mark per percentile (``percentile``, ``value``)."""
+    order = list(dict.fromkeys(data["label"]))
+    return (
+        alt.Chart(data)
+        .mark_point(filled=True, size=110, opacity=1)
+        .encode(
+            y=alt.Y("label:N", sort=order, title=None),
+            x=alt.X("value:Q", title=axis_title, scale=alt.Scale(type="log")),
+            shape=alt.Shape("percentile:N", title="Percentile", sort=["p50", "p90", "p99"]),
+            color=_colour(),
+            tooltip=[
+                alt.Tooltip("label:N", title="Mode"),
+                alt.Tooltip("percentile:N", title="Percentile"),
+                alt.Tooltip("value:Q", title=axis_title, format=",.4~g"),
+            ],
+        )
+        .properties(title=title, width=520, height=alt.Step(28))
+    )
+
+
+def share_chart(data: pd.DataFrame, title: str) -> alt.Chart:
+    """Achieved share of the ceiling (``share``, percent) per mode, one panel per ``case``."""
+    order = list(dict.fromkeys(data["label"]))
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("label:N", sort=order, title=None),
+            x=alt.X("share:Q", title="Share of the ceiling (%)"),
+            color=_colour(),
+            row=alt.Row(
+                "case:N",
+                title=None,
+                sort=list(dict.fromkeys(data["case"])),
+                header=alt.Header(labelAngle=0, labelAlign="left"),
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title="Mode"),
+                alt.Tooltip("case:N", title="Case"),
+                alt.Tooltip("share:Q", title="Share (%)", format=".3~g"),
+            ],
+        )
+        .properties(width=520, height=alt.Step(22))
+        .properties(title=title)
+    )
+
+
+def curve_chart(data: pd.DataFrame, title: str, target: float) -> alt.LayerChart:
+    """Test accuracy (``accuracy``) after each ``epoch``: a line per mode and round; the target dashed."""
+    lines = (
+        alt.Chart(data)
+        .mark_line(point=True, opacity=0.8)
+        .encode(
+            x=alt.X("epoch:Q", title="Epoch", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("accuracy:Q", title="Test accuracy (%)", scale=alt.Scale(zero=False)),
+            color=_colour(),
+            detail="round:N",
+            tooltip=[
+                alt.Tooltip("label:N", title="Mode"),
+                alt.Tooltip("round:Q", title="Round"),
+                alt.Tooltip("epoch:Q", title="Epoch"),
+                alt.Tooltip("accuracy:Q", title="Accuracy (%)", format=".1f"),
+                alt.Tooltip("train_s:Q", title="Training so far (s)", format=".3~g"),
+            ],
+        )
+    )
+    rule = alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(strokeDash=[4, 4], color="gray").encode(y="target:Q")
+    return (lines + rule).properties(title=title, width=520, height=260)
 
 
 def with_labels(frame: pd.DataFrame) -> pd.DataFrame:

@@ -114,6 +114,7 @@ class ModeResult:
     higher_is_better: bool = True  # a rate; False for a latency
     p90: float = float("nan")  # percentiles of the samples, shown for latencies
     p99: float = float("nan")
+    device_peak_bytes: int | None = None  # the GPU allocator's peak, on a GPU
     versus: str | None = None  # the other framework's fastest mode, compared against
     versus_file: str | None = None  # and its results file
     comparison: Comparison | None = None

@@ -217,10 +217,15 @@ def to_frame(results: list[tuple[Path, dict[str, Any]]], results_dir: Path) -> p
                 "flops_per_unit": m["flops_per_unit"],
                 "parity_passed": m["parity"]["passed"],
                 "parity_max_abs_diff": m["parity"]["max_abs_diff"],
+                "device_peak_bytes": max(filter(None, m.get("device_peak_bytes", [])), default=None),
+                "curve": m.get("curve"),  # accuracy runs: per round, accuracy after each epoch
+                "time_to_target_s": m.get("time_to_target_s"),  # and per round, seconds (or None)
+                "target": m["params"].get("target"),  # the accuracy that time counts to
             })  # fmt: skip
     columns = [
         "machine", "workload", "framework", "mode", "device", "profile", "status", "error", "file",
         "peak_rss_bytes", "after_import_rss_bytes", "import_s", "rounds", "framework_version",
         "metric", "unit", "case", "samples", "first_call_s", "flops_per_unit", "parity_passed", "parity_max_abs_diff",
+        "device_peak_bytes", "curve", "time_to_target_s", "target",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)

@@ -23,6 +23,7 @@ from measurements.profiles import PROFILES
 from measurements.results import ROOT
 
 TEMPLATES = ROOT / "templates"
+PARITY_POINTS = 1.0  # accuracy parity holds when the frameworks' final accuracies are this close
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
 
@@ -88,11 +89,61 @@ class CaseSection:
 
 
 @dataclass
+class AccuracyRun:
+    """One framework's training on real data: test accuracy per epoch, in each round."""
+
+    framework: str
+    mode: str
+    finals: list[float]  # the last epoch's accuracy, per round
+    curves: list[list[dict[str, Any]]]
+    time_to_target_s: list[float | None]  # per round; None where the target was not reached
+    parity_passed: bool
+    file: str
+    target: float  # the accuracy (%) the case's time to target counts to
+
+    @property
+    def final(self) -> float:
+        return float(np.median(self.finals))
+
+    @property
+    def epochs_to_target(self) -> int | None:
+        """The first epoch at or above the target, in the first round."""
+        return next((c["epoch"] for c in self.curves[0] if c["accuracy"] >= self.target), None)
+
+    @property
+    def median_time_to_target_s(self) -> float | None:
+        reached = [t for t in self.time_to_target_s if t is not None]
+        return float(np.median(reached)) if len(reached) == len(self.time_to_target_s) else None
+
+
+@dataclass
+class AccuracyCase:
+    case: str
+    target: float
+    epochs: int
+    runs: list[AccuracyRun]
+    chart: str = ""
+
+    @property
+    def gap_points(self) -> float | None:
+        """Highest minus lowest final accuracy between the frameworks, in points."""
+        finals = [r.final for r in self.runs]
+        return max(finals) - min(finals) if len(finals) > 1 else None
+
+    @property
+    def holds(self) -> bool:
+        return self.gap_points is not None and self.gap_points <= PARITY_POINTS
+
+
+@dataclass
 class WorkloadSection:
     workload: workloads.Workload
     cases: list[CaseSection]
     problems: list[dict[str, Any]]  # runs without a result: failed, crashed, timeout, oom, unavailable
     memory_chart: str | None = None
+    ceiling_chart: str | None = None
+    accuracy: list[AccuracyCase] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)  # generated sentences, from the figures only
 
 
 @dataclass
@@ -166,6 +217,7 @@ def mode_results(rows: pd.DataFrame) -> list[ModeResult]:
             parity_passed=bool(row.parity_passed),
             parity_max_abs_diff=None if pd.isna(row.parity_max_abs_diff) else float(row.parity_max_abs_diff),
             file=row.file, gflops=gflops, higher_is_better=metric.higher_is_better, p90=float(p90), p99=float(p99),
+            device_peak_bytes=None if pd.isna(row.device_peak_bytes) else int(row.device_peak_bytes),
         ))  # fmt: skip
     order = list(MODE_LABELS)
     results.sort(key=lambda r: order.index((r.framework, r.mode)) if (r.framework, r.mode) in order else len(order))
@@ -188,6 +240,12 @@ def machine_report(machine_id: str, rows: pd.DataFrame, docs: list[dict[str, Any
         if own.empty:
             continue
         ok = own[own.status == "ok"]
+        problems = own[own.status != "ok"][["framework", "mode", "device", "status", "error", "file"]]
+        if workload.task == "accuracy":
+            accuracy = [accuracy_case(machine_id, workload, ok[ok.case == name], out / "charts")
+                        for name in dict.fromkeys(ok["case"])]  # fmt: skip
+            sections.append(WorkloadSection(workload, [], problems.to_dict("records"), accuracy=accuracy))
+            continue
         cases = []
         for case_name in dict.fromkeys(ok["case"]):  # measured order
             rows_of_case = ok[ok.case == case_name]
@@ -196,11 +254,15 @@ def machine_report(machine_id: str, rows: pd.DataFrame, docs: list[dict[str, Any
             case = CaseSection(case_name, metric, results, best(results, "pytorch"))
             case.charts = case_charts(machine_id, workload, case, out / "charts")
             cases.append(case)
-        problems = own[own.status != "ok"][["framework", "mode", "device", "status", "error", "file"]]
         section = WorkloadSection(workload, cases, problems.to_dict("records"))
         if cases and workload.task != "op":
             section.memory_chart = memory_chart(machine_id, workload, cases[0], out / "charts")
         sections.append(section)
+    ceiling = find_ceiling(sections)
+    for section in sections:
+        section.summary = summary_sentences(section)
+        if ceiling and section.cases and section.workload.name != "matmul":
+            section.ceiling_chart = ceiling_chart(machine_id, section, ceiling, out / "charts")
     software = {
         (d["software"]["framework"]["name"], d["software"]["framework"]["version"]): d["software"] for d in docs
     }
@@ -209,7 +271,7 @@ def machine_report(machine_id: str, rows: pd.DataFrame, docs: list[dict[str, Any
         id=machine_id, machine=first["machine"],
         software=[software[k] for k in sorted(software, key=str)],
         settings=first["settings"], profiles=sorted({d["run"]["profile"] for d in docs}),
-        files=sorted(rows["file"].unique()), ceiling=find_ceiling(sections), sections=sections,
+        files=sorted(rows["file"].unique()), ceiling=ceiling, sections=sections,
         imports=import_times(docs),
     )  # fmt: skip
 
@@ -231,6 +293,14 @@ def case_charts(machine_id: str, workload: workloads.Workload, section: CaseSect
         "speed": charts.save(charts.bar_chart(frame, "median", f"{workload.title}: {section.case}",
                                               f"Median {unit} (95% interval)", "low", "high"), out, f"{stem}-speed"),
     }  # fmt: skip
+    if section.metric.timing == "latency":
+        percentiles = charts.with_labels(pd.DataFrame([
+            {"framework": r.framework, "label": label(r.framework, r.mode), "percentile": name, "value": value}
+            for r in section.results for name, value in (("p50", r.summary.median), ("p90", r.p90), ("p99", r.p99))
+        ]))  # fmt: skip
+        made["percentiles"] = charts.save(
+            charts.percentile_chart(percentiles, f"{workload.title}: {section.case}, latency percentiles",
+                                    f"{unit} (log scale)"), out, f"{stem}-percentiles")  # fmt: skip
     if workload.task != "op":
         made["first_call"] = charts.save(
             charts.bar_chart(frame, "first_call_s", "First call (tracing or compiling included)",
@@ -242,6 +312,85 @@ def memory_chart(machine_id: str, workload: workloads.Workload, section: CaseSec
     """Peak memory is one per process, which measures every case of a workload: one chart."""
     chart = charts.bar_chart(chart_frame(section), "peak_mib", f"{workload.title}: peak memory of the process", "MiB")
     return charts.save(chart, out, f"{machine_id}-{workload.name}-memory")
+
+
+def accuracy_case(machine_id: str, workload: workloads.Workload, rows: pd.DataFrame, out: Path) -> AccuracyCase:
+    runs = [
+        AccuracyRun(framework=row.framework, mode=row.mode, finals=list(row.samples), curves=list(row.curve),
+                    time_to_target_s=list(row.time_to_target_s), parity_passed=bool(row.parity_passed),
+                    file=row.file, target=float(row.target))
+        for row in rows.itertuples()
+    ]  # fmt: skip
+    runs.sort(key=lambda r: list(FRAMEWORK_LABELS).index(r.framework) if r.framework in FRAMEWORK_LABELS else 99)
+    name = rows["case"].iloc[0]
+    section = AccuracyCase(name, runs[0].target, max(len(r.curves[0]) for r in runs), runs)
+    frame = charts.with_labels(pd.DataFrame([
+        {"framework": r.framework, "label": label(r.framework, r.mode), "round": i + 1, **point}
+        for r in runs for i, curve in enumerate(r.curves) for point in curve
+    ]))  # fmt: skip
+    chart = charts.curve_chart(frame, f"{workload.title}: {name}", section.target)
+    section.chart = charts.save(chart, out, f"{machine_id}-{workload.name}-{slug(name)}-curve")
+    return section
+
+
+def _fastest_pairs(section: WorkloadSection) -> list[tuple[CaseSection, ModeResult, Comparison]]:
+    return [(c, c.headline, c.headline.comparison) for c in section.cases if c.headline and c.headline.comparison]
+
+
+def summary_sentences(section: WorkloadSection) -> list[str]:
+    """What the figures of one workload support, in words: who is faster where, by how much,
+    what compiling costs and how much memory the fastest modes take. Nothing else."""
+    if section.accuracy:
+        held = [a for a in section.accuracy if a.gap_points is not None]
+        if not held:
+            return []
+        parts = [f"{text(a.case)}: {a.gap_points:.1f} points apart ({'holds' if a.holds else 'fails'})" for a in held]
+        verdict = "holds" if all(a.holds for a in held) else "does not hold"
+        return [f"Accuracy parity (within {PARITY_POINTS:.0f} point) {verdict} on this machine: {'; '.join(parts)}."]
+    pairs = _fastest_pairs(section)
+    if not pairs:
+        return []
+    title = section.workload.title[0].lower() + section.workload.title[1:]
+    wins: dict[str, list[str]] = {"PyTorch": [], "TensorFlow": [], "neither": []}
+    for case, r, c in pairs:
+        if not c.meaningful:
+            wins["neither"].append(text(case.case))
+            continue
+        better = (c.ratio > 1) == r.higher_is_better
+        factor = c.ratio if c.ratio > 1 else 1 / c.ratio
+        wins["PyTorch" if better else "TensorFlow"].append(f"{text(case.case)} ({factor:.2f}×)")
+    clauses = [f"{who} is faster at {', '.join(cases)}" for who, cases in wins.items() if who != "neither" and cases]
+    if wins["neither"]:
+        clauses.append(f"there is no meaningful difference at {', '.join(wins['neither'])}")
+    found = [f"On this machine, for the {title}, comparing each framework's fastest mode: {'; '.join(clauses)}."]
+    first = pairs[0][0]
+    if section.workload.task != "op":
+        compiles = {r.framework: r for r in first.results if r.mode in ("compile", "xla")}
+        if len(compiles) == 2:
+            pt, tf = compiles["pytorch"], compiles["tensorflow"]
+            found.append(
+                f"Compiling costs {seconds(pt.first_call_s)} before the first step with {label(pt.framework, pt.mode)} "
+                f"and {seconds(tf.first_call_s)} with {label(tf.framework, tf.mode)} (at {text(first.case)}, one cold "
+                "process per round, median)."
+            )
+        _, r, _ = pairs[0]
+        other = next((o for o in first.results if f"{o.framework}/{o.mode}" == r.versus), None)
+        if other and r.peak_rss_bytes and other.peak_rss_bytes:
+            found.append(
+                f"The fastest modes' processes peak at {mib(r.peak_rss_bytes)} ({label(r.framework, r.mode)}) and "
+                f"{mib(other.peak_rss_bytes)} ({label(other.framework, other.mode)}), framework included."
+            )
+    return found
+
+
+def ceiling_chart(machine_id: str, section: WorkloadSection, ceiling: Ceiling, out: Path) -> str:
+    frame = charts.with_labels(pd.DataFrame([
+        {"framework": r.framework, "label": label(r.framework, r.mode), "case": c.case,
+         "share": 100 * r.gflops / ceiling.gflops}
+        for c in section.cases for r in c.results
+    ]))  # fmt: skip
+    title = f"{section.workload.title}: share of the machine's ceiling ({ceiling.gflops:,.0f} GFLOP/s)"
+    return charts.save(charts.share_chart(frame, title), out, f"{machine_id}-{section.workload.name}-ceiling")
 
 
 def build(loaded: Loaded, results_dir: Path, out: Path) -> list[MachineReport]:

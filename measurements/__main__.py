@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
             metavar="GLOB",
             help="only runs whose workload/framework/mode/device matches (repeatable)",
         )
-    run.add_argument("--profile", choices=sorted(PROFILES), default="standard")
+        sub.add_argument("--profile", choices=sorted(PROFILES), default="standard")
     run.add_argument("--results", type=Path, default=RESULTS_DIR, help="results folder (default: %(default)s)")
     run.add_argument("--threads", type=int, help="threads for both frameworks (default: the CPUs available)")
     run.add_argument("--timeout", type=float, help="seconds per run before it is killed (default: per profile)")
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        runs = harness.plan(harness.devices_here(environment.gpus()), args.only)
+        runs = harness.plan(harness.devices_here(environment.gpus()), args.only, PROFILES[args.profile])
         if args.command == "list":
             print("\n".join(r.key for r in runs))
             return 0

@@ -67,6 +67,17 @@ def memory_bytes() -> int | None:
     return None
 
 
+def proc_status_bytes(field: str, pid: int | str = "self") -> int | None:
+    """A memory field of a process's /proc status (VmHWM, VmRSS) in bytes; None off Linux or once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def gpus() -> list[dict[str, Any]]:
     """NVIDIA GPUs as nvidia-smi lists them; empty where there is none."""
     if shutil.which("nvidia-smi") is None:

@@ -36,6 +36,8 @@ from measurements.results import ROOT, SCHEMA_VERSION, result_path, write_json_a
 ERROR_TAIL_CHARS = 4000
 GPU_FRAMEWORKS = ("pytorch", "tensorflow")  # NumPy runs on the CPU only
 POLL_S = 0.2  # how often a running child's time and memory are checked
+# a measurement's values that the result keeps one per round (samples are pooled instead)
+PER_ROUND = ("steps_per_sample", "warmup_steps", "first_call_s", "device_peak_bytes", "curve", "time_to_target_s")
 
 
 @dataclass(frozen=True)
@@ -50,16 +52,19 @@ class Run:
         return f"{self.workload}/{self.framework}/{self.mode}/{self.device}"
 
 
-def plan(devices: Iterable[str], only: list[str] | None = None) -> list[Run]:
-    """Every registered (workload, framework, mode) on each device, filtered by ``only`` globs.
+def plan(devices: Iterable[str], only: list[str] | None = None, profile: Profile | None = None) -> list[Run]:
+    """Every registered (workload, framework, mode) on each device, filtered by ``only`` globs
+    and by the profile's choice of modes (the quick profile measures most workloads in their
+    plain modes only).
 
     A glob matches the key ``workload/framework/mode/device``, e.g. ``mlp/*`` or ``*/pytorch/*``.
     """
+    every_mode = profile.every_mode if profile else None
     runs = [
         Run(w.name, framework, mode, device)
         for w in workloads.REGISTRY.values()
         for framework, modes in w.modes.items()
-        for mode in modes
+        for mode in (modes if every_mode is None or w.name in every_mode else modes[:1])
         for device in devices
         if device == "cpu" or framework in GPU_FRAMEWORKS
     ]
@@ -83,16 +88,6 @@ def _tail(path: Path) -> str:
     return text[-ERROR_TAIL_CHARS:].strip()
 
 
-def _rss_bytes(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError):
-        pass
-    return 0
-
-
 def injected_faults(run: Run) -> list[str]:
     """Faults to inject into this run, from ``FG_INJECT_FAULT`` ("GLOB=FAULT,..."), for tests."""
     faults = []
@@ -114,7 +109,7 @@ def _watch(child: subprocess.Popen[bytes], timeout_s: float, memory_limit: int |
             pass
         if time.monotonic() > deadline:
             reason = "timeout"
-        elif memory_limit is not None and _rss_bytes(child.pid) > memory_limit:
+        elif memory_limit is not None and (environment.proc_status_bytes("VmRSS", child.pid) or 0) > memory_limit:
             reason = "oom"
         else:
             continue
@@ -183,10 +178,9 @@ def record(
     memory = reported.get("memory") or {}
     import_s = reported.get("import_s")
     measurements = [
-        {**m, "samples_per_round": [len(m["samples"])],
-         **{key: [m[key]] for key in ("steps_per_sample", "warmup_steps", "first_call_s")}}
+        {**m, "samples_per_round": [len(m["samples"])], **{key: [m[key]] for key in PER_ROUND if key in m}}
         for m in reported.get("measurements", [])
-    ]  # fmt: skip
+    ]
     return {
         "schema_version": SCHEMA_VERSION,
         "run": {
@@ -206,9 +200,6 @@ def record(
     }  # fmt: skip
 
 
-ROUND_LISTS = ("samples", "samples_per_round", "steps_per_sample", "warmup_steps", "first_call_s")
-
-
 def merge(earlier: dict[str, Any] | None, latest: dict[str, Any]) -> dict[str, Any]:
     """Pool one more round into the earlier rounds' result. A failed round fails the whole run."""
     if earlier is None or latest["outcome"]["status"] != "ok":
@@ -220,8 +211,9 @@ def merge(earlier: dict[str, Any] | None, latest: dict[str, Any]) -> dict[str, A
     for key, values in latest["memory"].items():
         merged["memory"][key] += values
     for pooled, new in zip(merged["measurements"], latest["measurements"], strict=True):
-        for key in ROUND_LISTS:
-            pooled[key] += new[key]
+        for key in ("samples", "samples_per_round", *PER_ROUND):
+            if key in new:
+                pooled[key] = pooled.get(key, []) + new[key]
         diffs = [d for d in (pooled["parity"]["max_abs_diff"], new["parity"]["max_abs_diff"]) if d is not None]
         pooled["parity"]["passed"] = pooled["parity"]["passed"] and new["parity"]["passed"]
         pooled["parity"]["max_abs_diff"] = max(diffs) if len(diffs) == 2 else None

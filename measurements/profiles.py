@@ -15,14 +15,25 @@ class Profile:
     latency_samples: int  # calls timed one by one per latency measurement and round
     warmup_s: float  # steady-state warm-up before timing, after the first call
     timeout_s: float  # a child that runs longer is killed and recorded as a timeout
+    # workloads measured in every mode; the others only in each framework's plain (first) mode.
+    # None: every workload in every mode.
+    every_mode: tuple[str, ...] | None = None
 
 
 PROFILES = {
     "quick": Profile(
-        "quick", "tiny", rounds=1, samples=5, sample_s=0.02, latency_samples=20, warmup_s=0.1, timeout_s=300
+        "quick",
+        "tiny",
+        rounds=1,
+        samples=5,
+        sample_s=0.02,
+        latency_samples=20,
+        warmup_s=0.1,
+        timeout_s=300,
+        every_mode=("mlp", "mlp_infer"),  # a cold torch.compile alone takes 10-30 s per run
     ),
     "standard": Profile(
-        "standard", "standard", rounds=3, samples=20, sample_s=0.25, latency_samples=200, warmup_s=1.0, timeout_s=900
+        "standard", "standard", rounds=2, samples=12, sample_s=0.2, latency_samples=150, warmup_s=0.5, timeout_s=900
     ),
     "full": Profile(
         "full", "full", rounds=5, samples=40, sample_s=0.5, latency_samples=500, warmup_s=3.0, timeout_s=1800

@@ -29,24 +29,13 @@ from typing import Any
 
 import numpy as np
 
-from measurements import workloads
+from measurements import environment, workloads
 from measurements.frameworks import Unavailable
 from measurements.profiles import PROFILES, Profile
 from measurements.workloads import Case
 
 MIN_WARMUP_STEPS = 3
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-
-
-def proc_status_bytes(field: str) -> int | None:
-    """A memory field of /proc/self/status (VmHWM, VmRSS) in bytes; None off Linux."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return None
 
 
 def check_parity(fw: ModuleType, spec: ModuleType, prepared: workloads.Prepared, case: Case) -> dict[str, Any]:
@@ -62,11 +51,55 @@ def check_parity(fw: ModuleType, spec: ModuleType, prepared: workloads.Prepared,
     }
 
 
+def measure_accuracy(fw: ModuleType, spec: ModuleType, prepared: workloads.Prepared, case: Case) -> dict[str, Any]:
+    """Train on real data for the case's epochs, in the spec's batch order; test after each epoch."""
+    params = case.params
+    assert prepared.fit is not None, "an accuracy case needs a workload that trains"
+    x_train, y_train, x_test, y_test = spec.data(params)
+    curve: list[dict[str, Any]] = []
+    train_s, first_call_s, reached, steps = 0.0, 0.0, None, 0
+    for epoch in range(1, params["epochs"] + 1):
+        start = time.perf_counter()
+        for index in spec.batches(params, len(y_train), epoch):
+            out = prepared.fit(x_train[index], y_train[index])
+            if epoch == 1 and steps == 0:
+                fw.to_numpy(out)
+                first_call_s = time.perf_counter() - start
+            steps += 1
+        fw.to_numpy(out)
+        train_s += time.perf_counter() - start
+        predicted = fw.to_numpy(prepared.forward(x_test)).argmax(axis=1)
+        accuracy = 100 * float(np.mean(predicted == y_test))
+        curve.append({"epoch": epoch, "accuracy": accuracy, "train_s": train_s})
+        if reached is None and accuracy >= params["target"]:
+            reached = train_s
+    return {
+        "samples": [curve[-1]["accuracy"]],
+        "steps_per_sample": steps,
+        "warmup_steps": 0,
+        "first_call_s": first_call_s,
+        "curve": curve,
+        "time_to_target_s": reached,
+    }
+
+
 def measure_case(
     fw: ModuleType, spec: ModuleType, module: ModuleType, case: Case, mode: str, device: str, profile: Profile
 ) -> dict[str, Any]:
+    fw.reset_device_peak(device)
     prepared = module.prepare(case.params, mode, device)
     parity = check_parity(fw, spec, prepared, case)
+    common = {
+        "metric": case.metric,
+        "unit": workloads.METRICS[case.metric].unit,
+        "case": case.name,
+        "params": case.params,
+        "flops_per_unit": case.flops_per_step / case.work_per_step,
+        "parity": parity,
+    }
+    if workloads.METRICS[case.metric].timing == "curve":
+        found = measure_accuracy(fw, spec, prepared, case)
+        return {**common, **found, "device_peak_bytes": fw.device_peak_bytes(device)}
 
     start = time.perf_counter()
     fw.to_numpy(prepared.step())
@@ -96,16 +129,12 @@ def measure_case(
             samples.append(case.work_per_step * steps_per_sample / (time.perf_counter() - start))
 
     return {
-        "metric": case.metric,
-        "unit": workloads.METRICS[case.metric].unit,
-        "case": case.name,
-        "params": case.params,
+        **common,
         "samples": samples,
         "steps_per_sample": steps_per_sample,
         "warmup_steps": steps,
         "first_call_s": first_call_s,
-        "flops_per_unit": case.flops_per_step / case.work_per_step,
-        "parity": parity,
+        "device_peak_bytes": fw.device_peak_bytes(device),
     }
 
 
@@ -158,7 +187,7 @@ def measure(
     software = fw.setup(threads, device)
     for fault in faults:
         inject(fault)
-    import_rss = proc_status_bytes("VmRSS")
+    import_rss = environment.proc_status_bytes("VmRSS")
     spec = importlib.import_module(f"{workload.module}.spec")
     module = importlib.import_module(f"{workload.module}.{framework}")
     found = [measure_case(fw, spec, module, case, mode, device, profile) for case in spec.cases(profile, workload.task)]
@@ -166,7 +195,7 @@ def measure(
         "framework": software,
         "import_s": import_s,
         "measurements": found,
-        "memory": {"peak_rss_bytes": proc_status_bytes("VmHWM"), "after_import_rss_bytes": import_rss},
+        "memory": {"peak_rss_bytes": environment.proc_status_bytes("VmHWM"), "after_import_rss_bytes": import_rss},
     }
 
 

@@ -108,5 +108,5 @@ def quick_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from measurements.profiles import PROFILES
 
     folder = tmp_path_factory.mktemp("quick") / "results"
-    harness.run_all(harness.plan(["cpu"]), PROFILES["quick"], folder)
+    harness.run_all(harness.plan(["cpu"], profile=PROFILES["quick"]), PROFILES["quick"], folder)
     return folder

@@ -21,24 +21,33 @@ from measurements.profiles import PROFILES
 
 def test_plan_covers_every_registered_mode() -> None:
     keys = [r.key for r in harness.plan(["cpu"])]
-    assert keys == [
-        "mlp/pytorch/eager/cpu", "mlp/pytorch/compile/cpu",
-        "mlp/tensorflow/eager/cpu", "mlp/tensorflow/function/cpu", "mlp/tensorflow/xla/cpu",
-        "mlp_infer/pytorch/eager/cpu", "mlp_infer/pytorch/compile/cpu",
-        "mlp_infer/tensorflow/eager/cpu", "mlp_infer/tensorflow/function/cpu", "mlp_infer/tensorflow/xla/cpu",
-        "gemm/pytorch/eager/cpu", "gemm/pytorch/compile/cpu",
-        "gemm/tensorflow/eager/cpu", "gemm/tensorflow/function/cpu", "gemm/tensorflow/xla/cpu",
-        "conv2d/pytorch/eager/cpu", "conv2d/pytorch/compile/cpu",
-        "conv2d/tensorflow/eager/cpu", "conv2d/tensorflow/function/cpu", "conv2d/tensorflow/xla/cpu",
-        "matmul/numpy/default/cpu", "matmul/pytorch/eager/cpu", "matmul/tensorflow/eager/cpu",
-    ]  # fmt: skip
+    expected = [
+        f"{w.name}/{framework}/{mode}/cpu"
+        for w in workloads.REGISTRY.values()
+        for framework, modes in w.modes.items()
+        for mode in modes
+    ]
+    assert keys == expected
+    assert len(keys) == len(set(keys)) == 47
+    assert "cnn/pytorch/channels_last/cpu" in keys
+    assert "transformer_infer/tensorflow/xla/cpu" in keys
+
+
+def test_quick_profile_compiles_the_mlp_only() -> None:
+    quick = [r.key for r in harness.plan(["cpu"], profile=PROFILES["quick"])]
+    assert "mlp/pytorch/compile/cpu" in quick
+    assert "mlp_infer/tensorflow/xla/cpu" in quick
+    assert "cnn/pytorch/compile/cpu" not in quick
+    assert "transformer/tensorflow/eager/cpu" in quick
+    assert "digits/tensorflow/function/cpu" in quick  # the plain mode is each framework's first
+    assert {r.workload for r in harness.plan(["cpu"], profile=PROFILES["quick"])} == set(workloads.REGISTRY)
 
 
 def test_only_globs_filter_the_plan() -> None:
     assert [r.key for r in harness.plan(["cpu"], ["mlp/tensorflow/*"])] == [
         "mlp/tensorflow/eager/cpu", "mlp/tensorflow/function/cpu", "mlp/tensorflow/xla/cpu",
     ]  # fmt: skip
-    assert len(harness.plan(["cpu", "cuda"], ["*/pytorch/eager/*"])) == 10
+    assert len(harness.plan(["cpu", "cuda"], ["*/pytorch/eager/*"])) == 20
     assert [r.key for r in harness.plan(["cpu", "cuda"], ["matmul/*"])] == [
         "matmul/numpy/default/cpu",
         "matmul/pytorch/eager/cpu", "matmul/pytorch/eager/cuda",
@@ -56,14 +65,14 @@ def test_a_glob_matching_nothing_is_a_clear_error(capsys: pytest.CaptureFixture[
 def test_registry_refuses_duplicates_and_names_known_workloads() -> None:
     with pytest.raises(ValueError, match="registered twice"):
         workloads.register(workloads.REGISTRY["mlp"])
-    with pytest.raises(workloads.UnknownName, match="known workloads: conv2d, gemm, matmul, mlp, mlp_infer"):
+    with pytest.raises(workloads.UnknownName, match="known workloads: cnn, cnn_infer, conv2d, digits, gemm, matmul, mlp, mlp_infer, transformer"):
         workloads.get("resnet")
 
 
 @pytest.mark.slow
 def test_quick_profile_measures_both_frameworks(quick_results: Path) -> None:
     files = load.result_files(quick_results)
-    assert len(files) == len(harness.plan(["cpu"]))
+    assert len(files) == len(harness.plan(["cpu"], profile=PROFILES["quick"]))
     loaded = load.load_results(files)
     assert loaded.problems == []
     for path, doc in loaded.results:

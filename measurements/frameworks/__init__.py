@@ -1,7 +1,9 @@
 """Per-framework set-up inside the child: import, thread count, device, version and build.
 
-Each module here exposes ``setup(threads, device) -> dict`` (the software record) and
-``to_numpy(value) -> numpy.ndarray`` (which also waits for the value to be computed).
+Each module here exposes ``setup(threads, device) -> dict`` (the software record),
+``to_numpy(value) -> numpy.ndarray`` (which also waits for the value to be computed), and
+``reset_device_peak(device)`` / ``device_peak_bytes(device)`` (the GPU allocator's peak; None
+on the CPU, where the process's peak RSS is read instead).
 Only the child process imports these modules, one framework per process.
 """
 
@@ -17,6 +19,7 @@ FRAMEWORK_LABELS = {"pytorch": "PyTorch", "tensorflow": "TensorFlow", "numpy": "
 MODE_LABELS = {
     ("pytorch", "eager"): "PyTorch eager",
     ("pytorch", "compile"): "torch.compile",
+    ("pytorch", "channels_last"): "PyTorch eager, channels_last",
     ("tensorflow", "eager"): "TF eager",
     ("tensorflow", "function"): "tf.function",
     ("tensorflow", "xla"): "tf.function + XLA",

@@ -24,3 +24,11 @@ def setup(threads: int, device: str) -> dict[str, Any]:
 
 def to_numpy(value: Any) -> np.ndarray:
     return np.asarray(value)
+
+
+def reset_device_peak(device: str) -> None:
+    """NumPy runs on the CPU only: nothing to reset."""
+
+
+def device_peak_bytes(device: str) -> int | None:
+    return None

@@ -38,3 +38,17 @@ def to_numpy(value: Any) -> np.ndarray:
     if value.is_cuda:
         torch.cuda.synchronize()
     return np.asarray(value.detach().cpu().numpy())
+
+
+def reset_device_peak(device: str) -> None:
+    if device == "cuda":
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+
+
+def device_peak_bytes(device: str) -> int | None:
+    """The caching allocator's peak since the last reset (tensors only, not its cache or CUDA's context)."""
+    if device != "cuda":
+        return None
+    torch.cuda.synchronize()
+    return int(torch.cuda.max_memory_allocated())

@@ -56,3 +56,15 @@ def compiled(function: Any, mode: str) -> Any:
     if mode == "xla":
         return tf.function(function, jit_compile=True)
     return function
+
+
+def reset_device_peak(device: str) -> None:
+    if device == "cuda":
+        tf.config.experimental.reset_memory_stats("GPU:0")
+
+
+def device_peak_bytes(device: str) -> int | None:
+    """The GPU allocator's peak since the last reset, from ``get_memory_info``."""
+    if device != "cuda":
+        return None
+    return int(tf.config.experimental.get_memory_info("GPU:0")["peak"])

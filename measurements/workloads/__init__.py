@@ -21,7 +21,9 @@ class Metric:
     name: str
     unit: str
     higher_is_better: bool
-    timing: str  # "rate": each sample times many steps; "latency": each sample is one call, in ms
+    # "rate": each sample times many steps; "latency": each sample is one call, in ms;
+    # "curve": one sample per round, the test accuracy after training on real data
+    timing: str
 
 
 METRICS = {
@@ -32,6 +34,7 @@ METRICS = {
         Metric("infer_latency", "ms", higher_is_better=False, timing="latency"),
         Metric("matmul_rate", "GFLOP/s", higher_is_better=True, timing="rate"),
         Metric("op_rate", "GFLOP/s", higher_is_better=True, timing="rate"),
+        Metric("test_accuracy", "%", higher_is_better=True, timing="curve"),
     )
 }
 
@@ -43,7 +46,7 @@ class Workload:
     modes: dict[str, tuple[str, ...]]  # framework -> its modes, plain first
     description: str = ""
     package: str = ""  # the folder under workloads/ (default: the name)
-    task: str = "train"  # "train", "infer", or "op" for a single operation
+    task: str = "train"  # "train", "infer", "op" (one operation) or "accuracy" (training on real data)
     headline: bool = True  # shown in the Home page's verdicts at a glance
 
     @property
@@ -77,7 +80,8 @@ class Prepared:
     """What a framework module hands the worker for one case."""
 
     step: Callable[[], Any]  # one timed step; returns a small framework value to wait on
-    forward: Callable[..., Any]  # forward pass on NumPy inputs, for the parity check
+    forward: Callable[..., Any]  # forward pass on NumPy inputs (inference mode), for parity and accuracy
+    fit: Callable[[np.ndarray, np.ndarray], Any] | None = None  # one training step on a NumPy batch
 
 
 REGISTRY: dict[str, Workload] = {}
@@ -128,6 +132,86 @@ register(
             "its own; median, 90th and 99th percentiles) and the throughput at a large batch. "
             "PyTorch runs under `torch.inference_mode()`, TensorFlow calls the model with "
             "`training=False`; both call the model directly."
+        ),
+    )
+)
+CNN_MODES: dict[str, tuple[str, ...]] = {
+    "pytorch": ("eager", "compile", "channels_last"),
+    "tensorflow": ("eager", "function", "xla"),
+}
+CNN_TEXT = (
+    "a small ResNet-style image classifier: a 3×3 stem convolution, one basic residual block per "
+    "stage (the second and third stages halve the image), BatchNorm after every convolution "
+    "(epsilon and momentum pinned to the same values), global average pooling and a dense layer"
+)
+register(
+    Workload(
+        name="cnn",
+        title="ResNet-style CNN, training step",
+        modes=CNN_MODES,
+        description=(
+            f"{CNN_TEXT[0].upper()}{CNN_TEXT[1:]}, trained with Adam on one fixed batch of synthetic "
+            "images: forward, loss, backward and optimiser update per step, at two batch sizes. "
+            "Each framework uses its default layout (PyTorch NCHW, TensorFlow NHWC); PyTorch is "
+            "also measured in the `channels_last` memory format."
+        ),
+    )
+)
+register(
+    Workload(
+        name="cnn_infer",
+        title="ResNet-style CNN, inference",
+        modes=CNN_MODES,
+        package="cnn",
+        task="infer",
+        description=(
+            "The same CNN predicting (BatchNorm with its running statistics): the latency of one "
+            "image at a time and the throughput at a large batch."
+        ),
+    )
+)
+register(
+    Workload(
+        name="transformer",
+        title="Transformer text classifier, training step",
+        modes=BOTH_FRAMEWORKS,
+        description=(
+            "A small Transformer encoder classifier (token and learned position embeddings, post-norm "
+            "encoder layers of multi-head self-attention and a ReLU feed-forward block, mean pooling, "
+            "softmax cross-entropy, Adam) trained on one fixed batch of synthetic token ids: forward, "
+            "loss, backward and optimiser update per step, at two batch sizes. PyTorch uses "
+            "`nn.TransformerEncoder`, TensorFlow an encoder block built from Keras layers."
+        ),
+    )
+)
+register(
+    Workload(
+        name="transformer_infer",
+        title="Transformer text classifier, inference",
+        modes=BOTH_FRAMEWORKS,
+        package="transformer",
+        task="infer",
+        description=(
+            "The same Transformer predicting: the latency of one sequence at a time and the "
+            "throughput at a large batch. PyTorch runs under `torch.inference_mode()`, where "
+            "`nn.TransformerEncoder` takes its fused fast path; TensorFlow calls the model with "
+            "`training=False`."
+        ),
+    )
+)
+register(
+    Workload(
+        name="digits",
+        title="Accuracy parity on digits",
+        modes={"pytorch": ("eager",), "tensorflow": ("function",)},
+        task="accuracy",
+        headline=False,
+        description=(
+            "The MLP and the CNN above, trained from the same initial weights with the same "
+            "hyper-parameters (Adam, learning rate 0.001, batch 32) on scikit-learn's digits "
+            "(1,797 8×8 images; 80% to train, 20% to test), batches in the same order in both "
+            "frameworks. Test accuracy after each epoch, and the training time until it first "
+            "reaches 95%. PyTorch trains eagerly; TensorFlow under `tf.function`, as `model.fit` would."
         ),
     )
 )

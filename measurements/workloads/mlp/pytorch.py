@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -53,4 +54,8 @@ def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
 
     if mode == "compile":
         train_step = torch.compile(train_step)
-    return Prepared(step=lambda: train_step(x, y), forward=forward)
+
+    def fit(x: np.ndarray, y: np.ndarray) -> torch.Tensor:
+        return train_step(torch.from_numpy(x).to(device), torch.from_numpy(y).to(device))
+
+    return Prepared(step=lambda: train_step(x, y), forward=forward, fit=fit)

@@ -49,4 +49,6 @@ def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
         return loss
 
     train_step = compiled(train_step, mode)
-    return Prepared(step=lambda: train_step(x, y), forward=forward)
+    return Prepared(
+        step=lambda: train_step(x, y), forward=forward, fit=lambda x, y: train_step(tf.constant(x), tf.constant(y))
+    )

@@ -1,0 +1,75 @@
+"""The ResNet-style CNN in TensorFlow/Keras (NHWC, its default layout), training or predicting:
+eager, ``tf.function``, or with XLA (``jit_compile=True``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from measurements.frameworks.tensorflow import compiled
+from measurements.workloads import Prepared
+from measurements.workloads.cnn import spec
+
+layers = tf.keras.layers
+
+
+def _conv(x: Any, name: str, weights: dict[str, np.ndarray], stride: int) -> Any:
+    """Convolution (no bias) and BatchNorm; stride 2 pads one pixel on every side, as PyTorch."""
+    kernel = weights[name]
+    padding = "same"
+    if stride == 2 and kernel.shape[0] > 1:
+        x, padding = layers.ZeroPadding2D(kernel.shape[0] // 2)(x), "valid"
+    conv = layers.Conv2D(kernel.shape[3], kernel.shape[0], strides=stride, padding=padding, use_bias=False, name=name)
+    x = conv(x)
+    conv.set_weights([kernel])
+    return layers.BatchNormalization(epsilon=spec.BN_EPS, momentum=1 - spec.BN_MOMENTUM, name=f"{name}.bn")(x)
+
+
+def build_model(params: dict[str, Any]) -> tf.keras.Model:
+    weights = spec.weights(params)
+    inputs = tf.keras.Input(shape=(params["side"], params["side"], params["channels"]))
+    h = layers.ReLU()(_conv(inputs, "stem", weights, 1))
+    for stage in range(len(params["widths"])):
+        stride = 1 if stage == 0 else 2
+        out = layers.ReLU()(_conv(h, f"stage{stage}.conv1", weights, stride))
+        out = _conv(out, f"stage{stage}.conv2", weights, 1)
+        name = f"stage{stage}.shortcut"
+        shortcut = _conv(h, name, weights, stride) if name in weights else h
+        h = layers.ReLU()(layers.Add()([out, shortcut]))
+    h = layers.GlobalAveragePooling2D()(h)
+    dense = layers.Dense(params["classes"], name="dense")
+    logits = dense(h)
+    dense.set_weights([weights["dense.kernel"], weights["dense.bias"]])
+    return tf.keras.Model(inputs, logits)
+
+
+def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+    model = build_model(params)
+    x_np, y_np = spec.batch(params)
+    x, y = tf.constant(x_np), tf.constant(y_np)
+
+    def forward(inputs: np.ndarray) -> tf.Tensor:
+        return model(tf.constant(inputs), training=False)
+
+    if params["task"] == "infer":
+        predict = compiled(lambda x: model(x, training=False), mode)
+        return Prepared(step=lambda: predict(x), forward=forward)
+
+    optimizer = tf.keras.optimizers.Adam(
+        learning_rate=spec.LEARNING_RATE, beta_1=spec.ADAM_BETAS[0], beta_2=spec.ADAM_BETAS[1], epsilon=spec.ADAM_EPS
+    )
+    loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    def train_step(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y, model(x, training=True))
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+        return loss
+
+    train_step = compiled(train_step, mode)
+    return Prepared(
+        step=lambda: train_step(x, y), forward=forward, fit=lambda x, y: train_step(tf.constant(x), tf.constant(y))
+    )

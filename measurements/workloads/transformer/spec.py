@@ -1,0 +1,187 @@
+"""Transformer encoder text classifier: sizes, data and initial weights shared by both frameworks.
+
+Token and learned position embeddings, added; post-norm encoder layers (multi-head
+self-attention, then a ReLU feed-forward block, each followed by a residual add and layer
+normalisation, as PyTorch's ``norm_first=False`` default); the mean over the sequence; a
+linear classifier. No dropout, no attention mask.
+
+Weights are made once here with NumPy from a fixed seed and loaded into each framework, so
+both start from the same model. Hyper-parameters whose defaults differ between the
+frameworks are pinned: Adam's epsilon (as in the MLP) and the layer normalisation epsilon
+(PyTorch defaults to 1e-5, Keras to 1e-3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from measurements.profiles import Profile
+from measurements.workloads import Case, Parity
+from measurements.workloads.mlp import spec as mlp_spec
+
+# the optimiser as the MLP's: Adam with its epsilon pinned (PyTorch 1e-8, Keras 1e-7 by default)
+LEARNING_RATE = mlp_spec.LEARNING_RATE
+ADAM_BETAS = mlp_spec.ADAM_BETAS
+ADAM_EPS = mlp_spec.ADAM_EPS
+
+SEED = 0
+LAYER_NORM_EPS = 1e-5
+CLASSES = 10
+EMBEDDING_STD = 0.02
+
+# profile size -> model sizes
+SIZES: dict[str, dict[str, int]] = {
+    "tiny": {"vocab": 100, "seq_len": 16, "d_model": 32, "heads": 2, "layers": 2, "d_ff": 64},
+    "standard": {"vocab": 1000, "seq_len": 128, "d_model": 256, "heads": 4, "layers": 2, "d_ff": 1024},
+    "full": {"vocab": 1000, "seq_len": 128, "d_model": 256, "heads": 4, "layers": 2, "d_ff": 1024},
+}
+# profile size -> batch sizes: training throughput; inference throughput (latency is at batch 1)
+TRAIN_BATCHES = {"tiny": (8,), "standard": (16, 64), "full": (16, 64, 128)}
+INFER_BATCHES = {"tiny": (32,), "standard": (256,), "full": (256, 1024)}
+PARITY_BATCH = 2  # the parity check runs the first samples of the case's batch, to stay cheap
+
+
+def _forward_flops(params: dict[str, Any], batch: int) -> int:
+    """Matrix-multiply FLOPs of one forward pass; embedding look-ups are free."""
+    s, d, f = params["seq_len"], params["d_model"], params["d_ff"]
+    per_layer = (
+        2 * s * d * 3 * d  # query, key and value projections
+        + 2 * s * d * d  # output projection
+        + 2 * 2 * s * s * d  # scores (Q Kᵀ) and their weighted sum of values (A V), over all heads
+        + 2 * 2 * s * d * f  # the two feed-forward layers
+    )
+    return int(batch * (params["layers"] * per_layer + 2 * d * params["classes"]))
+
+
+def cases(profile: Profile, task: str) -> list[Case]:
+    sizes = SIZES[profile.size]
+    shape = f"{sizes['layers']} layers, d{sizes['d_model']}, seq {sizes['seq_len']}"
+
+    def params(batch: int) -> dict[str, Any]:
+        return {**sizes, "classes": CLASSES, "batch_size": batch, "dtype": "float32", "seed": SEED, "task": task}
+
+    if task == "train":
+        # forward matmuls, then twice as many in the backward pass; softmax, normalisation, the
+        # other element-wise work and the optimiser update are left out, so the achieved rate
+        # is a lower bound
+        return [
+            Case(f"{shape}, batch {b}", "train_throughput", params(b), work_per_step=b,
+                 flops_per_step=3 * _forward_flops(params(b), b))
+            for b in TRAIN_BATCHES[profile.size]
+        ]  # fmt: skip
+    return [
+        Case(f"{shape}, batch 1", "infer_latency", params(1), work_per_step=1,
+             flops_per_step=_forward_flops(params(1), 1)),
+        *(
+            Case(f"{shape}, batch {b}", "infer_throughput", params(b), work_per_step=b,
+                 flops_per_step=_forward_flops(params(b), b))
+            for b in INFER_BATCHES[profile.size]
+        ),
+    ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LayerWeights:
+    """One encoder layer. Kernels are (inputs, outputs); attention heads are consecutive
+    blocks of ``d_model // heads`` columns of the query, key and value kernels (rows of the
+    output kernel)."""
+
+    query: tuple[np.ndarray, np.ndarray]  # (kernel, bias)
+    key: tuple[np.ndarray, np.ndarray]
+    value: tuple[np.ndarray, np.ndarray]
+    output: tuple[np.ndarray, np.ndarray]
+    norm1: tuple[np.ndarray, np.ndarray]  # (gamma, beta)
+    ff1: tuple[np.ndarray, np.ndarray]
+    ff2: tuple[np.ndarray, np.ndarray]
+    norm2: tuple[np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Weights:
+    token_embedding: np.ndarray  # (vocab, d_model)
+    position_embedding: np.ndarray  # (seq_len, d_model)
+    layers: list[LayerWeights]
+    classifier: tuple[np.ndarray, np.ndarray]  # (kernel (d_model, classes), bias)
+
+
+def weights(params: dict[str, Any]) -> Weights:
+    """Embeddings normal(0, 0.02); kernels Glorot-uniform; biases zero; norms gamma 1, beta 0."""
+    rng = np.random.default_rng(params["seed"])
+    d, f = params["d_model"], params["d_ff"]
+
+    def dense(fan_in: int, fan_out: int) -> tuple[np.ndarray, np.ndarray]:
+        limit = np.sqrt(6.0 / (fan_in + fan_out))
+        kernel = rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(np.float32)
+        return kernel, np.zeros(fan_out, dtype=np.float32)
+
+    def norm() -> tuple[np.ndarray, np.ndarray]:
+        return np.ones(d, dtype=np.float32), np.zeros(d, dtype=np.float32)
+
+    def embedding(rows: int) -> np.ndarray:
+        return rng.normal(0.0, EMBEDDING_STD, size=(rows, d)).astype(np.float32)
+
+    token_embedding = embedding(params["vocab"])
+    position_embedding = embedding(params["seq_len"])
+    layers = [
+        LayerWeights(
+            query=dense(d, d), key=dense(d, d), value=dense(d, d), output=dense(d, d), norm1=norm(),
+            ff1=dense(d, f), ff2=dense(f, d), norm2=norm(),
+        )
+        for _ in range(params["layers"])
+    ]  # fmt: skip
+    return Weights(token_embedding, position_embedding, layers, dense(d, params["classes"]))
+
+
+def batch(params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """One batch of synthetic token ids (uniform over the vocabulary) and integer class labels."""
+    rng = np.random.default_rng(params["seed"] + 1)
+    b = params["batch_size"]
+    tokens = rng.integers(0, params["vocab"], size=(b, params["seq_len"])).astype(np.int64)
+    labels = rng.integers(0, params["classes"], size=b).astype(np.int64)
+    return tokens, labels
+
+
+def _layer_norm(x: np.ndarray, gamma_beta: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    gamma, beta = gamma_beta
+    mean = x.mean(axis=-1, keepdims=True)
+    variance = x.var(axis=-1, keepdims=True)  # biased, as both frameworks
+    return np.asarray((x - mean) / np.sqrt(variance + LAYER_NORM_EPS) * gamma + beta)
+
+
+def _linear(x: np.ndarray, kernel_bias: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    kernel, bias = kernel_bias
+    return np.asarray(x @ kernel.astype(np.float64) + bias)
+
+
+def _attention(x: np.ndarray, layer: LayerWeights, heads: int) -> np.ndarray:
+    b, s, d = x.shape
+    head_dim = d // heads
+
+    def split(h: np.ndarray) -> np.ndarray:  # (b, s, d) -> (b, heads, s, head_dim)
+        return h.reshape(b, s, heads, head_dim).transpose(0, 2, 1, 3)
+
+    q, k, v = (split(_linear(x, w)) for w in (layer.query, layer.key, layer.value))
+    scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(head_dim)
+    scores -= scores.max(axis=-1, keepdims=True)
+    probabilities = np.exp(scores)
+    probabilities /= probabilities.sum(axis=-1, keepdims=True)
+    attended = (probabilities @ v).transpose(0, 2, 1, 3).reshape(b, s, d)
+    return _linear(attended, layer.output)
+
+
+def forward_reference(params: dict[str, Any], tokens: np.ndarray) -> np.ndarray:
+    w = weights(params)
+    x = w.token_embedding.astype(np.float64)[tokens] + w.position_embedding.astype(np.float64)[: tokens.shape[1]]
+    for layer in w.layers:
+        x = _layer_norm(x + _attention(x, layer, params["heads"]), layer.norm1)
+        x = _layer_norm(x + _linear(np.maximum(_linear(x, layer.ff1), 0.0), layer.ff2), layer.norm2)
+    return _linear(x.mean(axis=1), w.classifier)
+
+
+def parity(params: dict[str, Any]) -> Parity:
+    tokens, _ = batch(params)
+    tokens = tokens[:PARITY_BATCH]
+    return Parity(inputs=(tokens,), expected=forward_reference(params, tokens), rtol=1e-4, atol=1e-4)
