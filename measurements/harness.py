@@ -53,13 +53,13 @@ class Run:
 
 
 def plan(devices: Iterable[str], only: list[str] | None = None, profile: Profile | None = None) -> list[Run]:
-    """Every registered (workload, framework, mode) on each device, filtered by ``only`` globs
-    and by the profile's choice of modes (the quick profile measures most workloads in their
-    plain modes only).
+    """Every registered (workload, framework, mode) on each device, filtered by ``only`` globs;
+    without globs, by the profile's choice of modes (the quick profile measures most workloads
+    in their plain modes only).
 
     A glob matches the key ``workload/framework/mode/device``, e.g. ``mlp/*`` or ``*/pytorch/*``.
     """
-    every_mode = profile.every_mode if profile else None
+    every_mode = profile.every_mode if profile and not only else None
     runs = [
         Run(w.name, framework, mode, device)
         for w in workloads.REGISTRY.values()

@@ -28,11 +28,14 @@ def make_result(
     error: str | None = None,
     cpu_model: str = "Test CPU",
     parity_passed: bool = True,
+    curve: Sequence[float] = (),
 ) -> dict[str, Any]:
-    """A complete, schema-valid result: one run with one measurement of ``samples``."""
+    """A complete, schema-valid result: one run with one measurement of ``samples``; for the
+    ``digits`` workload, ``curve`` is the test accuracy after each epoch (the last is the sample)."""
     metric, unit, case = {
         "matmul": ("matmul_rate", "GFLOP/s", "n=1024"),
         "mlp_infer": ("infer_latency", "ms", "784-512-512-10 batch 1"),
+        "digits": ("test_accuracy", "%", "MLP 64-512-512-10"),
     }.get(workload, ("train_throughput", "samples/s", "784-512-512-10 batch 256"))
     measurement = {
         "metric": metric,
@@ -48,6 +51,11 @@ def make_result(
         "parity": {"reference": "NumPy float64", "max_abs_diff": 1e-6, "rtol": 1e-4, "atol": 1e-4,
                    "passed": parity_passed},
     }  # fmt: skip
+    if curve:
+        points = [{"epoch": i + 1, "accuracy": a, "train_s": 0.5 * (i + 1)} for i, a in enumerate(curve)]
+        reached = next((p["train_s"] for p in points if p["accuracy"] >= 95.0), None)
+        measurement.update(samples=[curve[-1]], samples_per_round=[1], params={"target": 95.0}, curve=[points],
+                           time_to_target_s=[reached])  # fmt: skip
     return {
         "schema_version": SCHEMA_VERSION,
         "run": {"workload": workload, "framework": framework, "mode": mode, "device": "cpu",

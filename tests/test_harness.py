@@ -41,6 +41,10 @@ def test_quick_profile_compiles_the_mlp_only() -> None:
     assert "transformer/tensorflow/eager/cpu" in quick
     assert "digits/tensorflow/function/cpu" in quick  # the plain mode is each framework's first
     assert {r.workload for r in harness.plan(["cpu"], profile=PROFILES["quick"])} == set(workloads.REGISTRY)
+    # runs named explicitly are measured whatever the profile
+    assert [r.key for r in harness.plan(["cpu"], ["cnn/pytorch/c*"], PROFILES["quick"])] == [
+        "cnn/pytorch/compile/cpu", "cnn/pytorch/channels_last/cpu",
+    ]  # fmt: skip
 
 
 def test_only_globs_filter_the_plan() -> None:
@@ -65,7 +69,10 @@ def test_a_glob_matching_nothing_is_a_clear_error(capsys: pytest.CaptureFixture[
 def test_registry_refuses_duplicates_and_names_known_workloads() -> None:
     with pytest.raises(ValueError, match="registered twice"):
         workloads.register(workloads.REGISTRY["mlp"])
-    with pytest.raises(workloads.UnknownName, match="known workloads: cnn, cnn_infer, conv2d, digits, gemm, matmul, mlp, mlp_infer, transformer"):
+    with pytest.raises(
+        workloads.UnknownName,
+        match="known workloads: cnn, cnn_infer, conv2d, digits, gemm, matmul, mlp, mlp_infer, transformer",
+    ):
         workloads.get("resnet")
 
 
@@ -84,9 +91,23 @@ def test_quick_profile_measures_both_frameworks(quick_results: Path) -> None:
         assert framework["name"] == doc["run"]["framework"] and framework["version"]
         for m in doc["measurements"]:
             assert m["parity"]["passed"], (path, m["parity"])
-            latency = workloads.METRICS[m["metric"]].timing == "latency"
-            assert len(m["samples"]) == (PROFILES["quick"].latency_samples if latency else PROFILES["quick"].samples)
+            assert m["device_peak_bytes"] == [None]  # read on a GPU only
+            timing = workloads.METRICS[m["metric"]].timing
+            expected = {"latency": PROFILES["quick"].latency_samples, "curve": 1}.get(timing, PROFILES["quick"].samples)
+            assert len(m["samples"]) == expected
             assert all(s > 0 for s in m["samples"])
+    accuracy = {
+        (doc["run"]["framework"], m["case"]): m for _, doc in loaded.results for m in doc["measurements"]
+        if m["metric"] == "test_accuracy"
+    }  # fmt: skip
+    assert len(accuracy) == 4  # the MLP and the CNN, in both frameworks
+    for m in accuracy.values():
+        (curve,) = m["curve"]
+        assert [p["epoch"] for p in curve] == list(range(1, m["params"]["epochs"] + 1))
+        assert curve[-1]["accuracy"] == m["samples"][0]
+    mlp = [m["samples"][0] for (_, case), m in accuracy.items() if case.startswith("MLP")]
+    assert min(mlp) > 30  # well above chance (10%) after two epochs: both really train
+    assert max(mlp) - min(mlp) <= 2  # the same model, the same batches: the same accuracy
     builds = {doc["run"]["framework"]: doc["software"]["framework"]["build"] for _, doc in loaded.results}
     assert builds["tensorflow"]["threads"] == builds["pytorch"]["threads"]
 
@@ -251,3 +272,25 @@ def test_two_harnesses_at_once_never_interleave(tmp_path: Path) -> None:
     loaded = load.load_results(load.result_files(tmp_path))
     assert loaded.problems == []
     assert [doc["outcome"]["status"] for _, doc in loaded.results] == ["timeout"]
+
+
+def _cuda_available() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _cuda_available(), reason="no CUDA device on this machine")
+def test_the_gpu_path_measures_and_reads_the_allocator_peak(tmp_path: Path) -> None:
+    runs = harness.plan(["cpu", "cuda"], ["mlp/pytorch/eager/cuda", "mlp_infer/pytorch/eager/cuda"])
+    results = harness.run_all(runs, PROFILES["quick"], tmp_path)
+    for result in results:
+        assert result["outcome"]["status"] == "ok", result["outcome"]["error"]
+        assert result["software"]["framework"]["build"]["device_name"]
+        for m in result["measurements"]:
+            assert m["parity"]["passed"]
+            (peak,) = m["device_peak_bytes"]
+            assert peak > 0

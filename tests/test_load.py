@@ -29,7 +29,8 @@ EXPECTED = {
     "nan-sample.json": "not valid JSON (NaN is not a number JSON allows)",
     "negative-sample.json": "measurements[0].samples[0]: -5.0 is less than or equal to the minimum of 0",
     "unknown-workload.json": (
-        "run.workload: unknown workload 'resnet9000'; known workloads: cnn, cnn_infer, conv2d, digits, gemm, matmul, mlp, mlp_infer, transformer, transformer_infer"
+        "run.workload: unknown workload 'resnet9000'; known workloads: cnn, cnn_infer, conv2d, digits, gemm, "
+        "matmul, mlp, mlp_infer, transformer, transformer_infer"
     ),
 }
 

@@ -108,3 +108,41 @@ def test_build_command_reports_bad_files_and_goes_on(tmp_path: Path, capsys) -> 
     page = (tmp_path / "out" / "performance.md").read_text()
     assert "Results files left out" in page
     assert "2.00× faster" in page
+
+
+def test_accuracy_parity_is_judged_within_one_point(tmp_path: Path) -> None:
+    docs = [
+        make_result("digits", "pytorch", "eager", curve=[80.0, 94.0, 97.0, 98.5]),
+        make_result("digits", "tensorflow", "function", curve=[81.0, 95.5, 96.0, 97.9]),
+    ]
+    page = build(write_results(tmp_path / "results", docs), tmp_path / "out")["performance.md"]
+    assert "**Accuracy parity holds:** after 4 epochs the\nframeworks' test accuracies are 0.6 points apart" in page
+    row = next(line for line in page.splitlines() if line.startswith("| PyTorch eager | 98.5% |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[2:5] == ["98.5", "3", "1.5 s"]  # per round; epochs and training time to 95%
+    assert "digits-mlp-64-512-512-10-curve.svg" in page
+
+    docs[1] = make_result("digits", "tensorflow", "function", curve=[60.0, 70.0, 80.0, 90.0])
+    page = build(write_results(tmp_path / "worse", docs), tmp_path / "out2")["performance.md"]
+    assert "**Accuracy parity does not hold:**" in page and "8.5 points apart" in page
+    row = next(line for line in page.splitlines() if line.startswith("| tf.function | 90.0% |"))
+    assert "| not reached | not reached |" in row
+
+
+def test_summary_states_who_is_faster_from_the_figures(golden: Path, tmp_path: Path) -> None:
+    page = build(golden, tmp_path / "out")["performance.md"]
+    assert (
+        "On this machine, for the MLP classifier, training step, comparing each framework's fastest mode: "
+        "PyTorch is faster at 784\\-512\\-512\\-10 batch 256 (2.00×)."
+    ) in page
+    assert "Compiling costs 2.5 s before the first step with torch.compile and 2.5 s with tf.function + XLA" in page
+    assert "peak at 300 MiB (torch.compile) and 300 MiB (tf.function + XLA)" in page
+
+    docs = golden_docs()
+    docs[4] = make_result("mlp", "tensorflow", "xla", [4000.0 + d for d in (-2, -1, 0, 1, 2) * 4])
+    page = build(write_results(tmp_path / "tf", docs), tmp_path / "out2")["performance.md"]
+    assert "TensorFlow is faster at 784\\-512\\-512\\-10 batch 256 (2.00×)." in page
+
+    docs[4] = make_result("mlp", "tensorflow", "xla", [2010.0 + d for d in (-2, -1, 0, 1, 2) * 4])
+    page = build(write_results(tmp_path / "even", docs), tmp_path / "out3")["performance.md"]
+    assert "there is no meaningful difference at 784\\-512\\-512\\-10 batch 256." in page

@@ -12,6 +12,7 @@ from torch import nn
 
 from measurements.workloads import Prepared
 from measurements.workloads.cnn import spec
+from measurements.workloads.shared.pytorch import steps
 
 
 def _conv(name: str, weights: dict[str, np.ndarray], stride: int) -> nn.Sequential:
@@ -49,46 +50,10 @@ def build_model(params: dict[str, Any]) -> nn.Sequential:
 
 def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
     layout = torch.channels_last if mode == "channels_last" else torch.contiguous_format
-    model = build_model(params).to(device, memory_format=layout)
 
     def images(x: np.ndarray) -> torch.Tensor:
         """NHWC NumPy images as an NCHW tensor in this mode's memory format."""
         return torch.from_numpy(x).permute(0, 3, 1, 2).to(device).contiguous(memory_format=layout)
 
-    def forward(x: np.ndarray) -> torch.Tensor:
-        training = model.training
-        model.eval()  # BatchNorm with its running statistics, as the reference
-        with torch.inference_mode():
-            out = model(images(x))
-        model.train(training)
-        return out
-
-    x_np, y_np = spec.batch(params)
-    x, y = images(x_np), torch.from_numpy(y_np).to(device)
-
-    if params["task"] == "infer":
-        model.eval()
-        predict = torch.compile(model) if mode == "compile" else model
-
-        def infer() -> torch.Tensor:
-            with torch.inference_mode():
-                return predict(x)
-
-        return Prepared(step=infer, forward=forward)
-
-    optimizer = torch.optim.Adam(model.parameters(), lr=spec.LEARNING_RATE, betas=spec.ADAM_BETAS, eps=spec.ADAM_EPS)
-
-    def train_step(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        optimizer.zero_grad(set_to_none=True)
-        loss = nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss.detach()
-
-    if mode == "compile":
-        train_step = torch.compile(train_step)
-
-    def fit(x: np.ndarray, y: np.ndarray) -> torch.Tensor:
-        return train_step(images(x), torch.from_numpy(y).to(device))
-
-    return Prepared(step=lambda: train_step(x, y), forward=forward, fit=fit)
+    model = build_model(params).to(device, memory_format=layout)
+    return steps(model, params, mode, device, spec.batch(params), inputs=images)

@@ -20,9 +20,6 @@ import numpy as np
 
 from measurements.profiles import Profile
 from measurements.workloads import Case, Parity
-from measurements.workloads.mlp.spec import ADAM_BETAS, ADAM_EPS, LEARNING_RATE
-
-__all__ = ["ADAM_BETAS", "ADAM_EPS", "LEARNING_RATE"]
 
 SEED = 0
 BN_EPS = 1e-5

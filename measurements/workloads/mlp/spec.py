@@ -1,8 +1,7 @@
 """MLP classifier training step: sizes, data and initial weights shared by both frameworks.
 
 Weights are made once here with NumPy from a fixed seed and loaded into each framework, so
-both start from the same model. Hyper-parameters whose defaults differ between the
-frameworks are pinned here (Adam's epsilon: PyTorch defaults to 1e-8, Keras to 1e-7).
+both start from the same model. The optimiser's settings are in ``workloads.shared``.
 """
 
 from __future__ import annotations
@@ -16,9 +15,6 @@ from measurements.profiles import Profile
 from measurements.workloads import Case, Parity
 
 SEED = 0
-LEARNING_RATE = 1e-3
-ADAM_BETAS = (0.9, 0.999)
-ADAM_EPS = 1e-8
 
 LAYERS = {"tiny": (64, 32, 32, 10), "standard": (784, 512, 512, 10), "full": (784, 512, 512, 10)}
 # profile size -> batch sizes: training throughput; inference throughput (latency is at batch 1)

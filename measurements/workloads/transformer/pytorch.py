@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from measurements.workloads import Prepared
+from measurements.workloads.shared.pytorch import steps
 from measurements.workloads.transformer import spec
 
 
@@ -66,37 +67,4 @@ def build_model(params: dict[str, Any]) -> TransformerClassifier:
 
 
 def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
-    model = build_model(params).to(device)
-    tokens_np, labels_np = spec.batch(params)
-    tokens, labels = torch.from_numpy(tokens_np).to(device), torch.from_numpy(labels_np).to(device)
-
-    def forward(inputs: Any) -> torch.Tensor:
-        with torch.inference_mode():
-            return model(torch.from_numpy(inputs).to(device))
-
-    if params["task"] == "infer":
-        model.eval()
-        predict = torch.compile(model) if mode == "compile" else model
-
-        def infer() -> torch.Tensor:
-            with torch.inference_mode():
-                return predict(tokens)
-
-        return Prepared(step=infer, forward=forward)
-
-    optimizer = torch.optim.Adam(model.parameters(), lr=spec.LEARNING_RATE, betas=spec.ADAM_BETAS, eps=spec.ADAM_EPS)
-
-    def train_step(tokens: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        optimizer.zero_grad(set_to_none=True)
-        loss = nn.functional.cross_entropy(model(tokens), labels)
-        loss.backward()
-        optimizer.step()
-        return loss.detach()
-
-    if mode == "compile":
-        train_step = torch.compile(train_step)
-
-    def fit(x: np.ndarray, y: np.ndarray) -> torch.Tensor:
-        return train_step(torch.from_numpy(x).to(device), torch.from_numpy(y).to(device))
-
-    return Prepared(step=lambda: train_step(tokens, labels), forward=forward, fit=fit)
+    return steps(build_model(params).to(device), params, mode, device, spec.batch(params))

@@ -7,8 +7,8 @@ linear classifier. No dropout, no attention mask.
 
 Weights are made once here with NumPy from a fixed seed and loaded into each framework, so
 both start from the same model. Hyper-parameters whose defaults differ between the
-frameworks are pinned: Adam's epsilon (as in the MLP) and the layer normalisation epsilon
-(PyTorch defaults to 1e-5, Keras to 1e-3).
+frameworks are pinned: the layer normalisation epsilon (PyTorch defaults to 1e-5, Keras to
+1e-3) here, Adam's settings in ``workloads.shared``.
 """
 
 from __future__ import annotations
@@ -20,12 +20,6 @@ import numpy as np
 
 from measurements.profiles import Profile
 from measurements.workloads import Case, Parity
-from measurements.workloads.mlp import spec as mlp_spec
-
-# the optimiser as the MLP's: Adam with its epsilon pinned (PyTorch 1e-8, Keras 1e-7 by default)
-LEARNING_RATE = mlp_spec.LEARNING_RATE
-ADAM_BETAS = mlp_spec.ADAM_BETAS
-ADAM_EPS = mlp_spec.ADAM_EPS
 
 SEED = 0
 LAYER_NORM_EPS = 1e-5

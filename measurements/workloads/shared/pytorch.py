@@ -1,0 +1,66 @@
+"""The steps of a PyTorch classifier: eager, or under ``torch.compile`` (the whole training
+step, optimiser included; for inference, the model)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from measurements.workloads import Prepared
+from measurements.workloads.shared import ADAM_BETAS, ADAM_EPS, LEARNING_RATE
+
+
+def steps(
+    model: nn.Module,
+    params: dict[str, Any],
+    mode: str,
+    device: str,
+    batch: tuple[np.ndarray, np.ndarray],
+    inputs: Callable[[np.ndarray], torch.Tensor] | None = None,
+) -> Prepared:
+    """Training (Adam, cross-entropy) or inference on ``batch``, as ``params["task"]`` says.
+
+    ``inputs`` turns NumPy inputs into the model's tensor (default: as they are, on ``device``).
+    """
+    to_inputs = inputs or (lambda x: torch.from_numpy(x).to(device))
+
+    def forward(x: np.ndarray) -> torch.Tensor:
+        """Inference (BatchNorm with its running statistics), for parity and accuracy."""
+        training = model.training
+        model.eval()
+        with torch.inference_mode():
+            out = model(to_inputs(x))
+        model.train(training)
+        return out
+
+    x, y = to_inputs(batch[0]), torch.from_numpy(batch[1]).to(device)
+    if params["task"] == "infer":
+        model.eval()
+        predict = torch.compile(model) if mode == "compile" else model
+
+        def infer() -> torch.Tensor:
+            with torch.inference_mode():
+                return predict(x)
+
+        return Prepared(step=infer, forward=forward)
+
+    optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE, betas=ADAM_BETAS, eps=ADAM_EPS)
+
+    def train_step(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        optimizer.zero_grad(set_to_none=True)
+        loss = nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss.detach()
+
+    if mode == "compile":
+        train_step = torch.compile(train_step)
+
+    def fit(x: np.ndarray, y: np.ndarray) -> torch.Tensor:
+        return train_step(to_inputs(x), torch.from_numpy(y).to(device))
+
+    return Prepared(step=lambda: train_step(x, y), forward=forward, fit=fit)
