@@ -350,7 +350,7 @@ def summary_sentences(section: WorkloadSection) -> list[str]:
     pairs = _fastest_pairs(section)
     if not pairs:
         return []
-    title = section.workload.title[0].lower() + section.workload.title[1:]
+    title = section.workload.title
     wins: dict[str, list[str]] = {"PyTorch": [], "TensorFlow": [], "neither": []}
     for case, r, c in pairs:
         if not c.meaningful:
