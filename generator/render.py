@@ -23,6 +23,7 @@ from measurements.profiles import PROFILES
 from measurements.results import ROOT
 
 TEMPLATES = ROOT / "templates"
+CHANNELS_LAST, PYTORCH_EAGER = ("pytorch", "channels_last"), ("pytorch", "eager")
 PARITY_POINTS = 1.0  # accuracy parity holds when the frameworks' final accuracies are this close
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
@@ -86,6 +87,7 @@ class CaseSection:
     results: list[ModeResult]
     headline: ModeResult | None  # PyTorch's fastest mode, compared with TensorFlow's fastest
     charts: dict[str, str] = field(default_factory=dict)
+    samples: dict[tuple[str, str], list[float]] = field(default_factory=dict)  # (framework, mode) -> raw
 
 
 @dataclass
@@ -252,6 +254,7 @@ def machine_report(machine_id: str, rows: pd.DataFrame, docs: list[dict[str, Any
             metric = workloads.METRICS[rows_of_case["metric"].iloc[0]]
             results = mode_results(rows_of_case)
             case = CaseSection(case_name, metric, results, best(results, "pytorch"))
+            case.samples = {(r.framework, r.mode): list(r.samples) for r in rows_of_case.itertuples()}
             case.charts = case_charts(machine_id, workload, case, out / "charts")
             cases.append(case)
         section = WorkloadSection(workload, cases, problems.to_dict("records"))
@@ -363,6 +366,16 @@ def summary_sentences(section: WorkloadSection) -> list[str]:
     if wins["neither"]:
         clauses.append(f"there is no meaningful difference at {', '.join(wins['neither'])}")
     found = [f"On this machine, for the {title}, comparing each framework's fastest mode: {'; '.join(clauses)}."]
+    layouts = [
+        f"{describe(compare(c.samples[CHANNELS_LAST], c.samples[PYTORCH_EAGER]), c.metric.higher_is_better)} "
+        f"at {text(c.case)}"
+        for c in section.cases
+        if CHANNELS_LAST in c.samples and PYTORCH_EAGER in c.samples
+    ]
+    if layouts:
+        found.append(
+            f"PyTorch eager in the `channels_last` memory format, against its default layout: {'; '.join(layouts)}."
+        )
     first = pairs[0][0]
     if section.workload.task != "op":
         compiles = {r.framework: r for r in first.results if r.mode in ("compile", "xla")}

@@ -33,7 +33,7 @@ PROFILES = {
         every_mode=("mlp", "mlp_infer"),  # a cold torch.compile alone takes 10-30 s per run
     ),
     "standard": Profile(
-        "standard", "standard", rounds=2, samples=12, sample_s=0.2, latency_samples=150, warmup_s=0.5, timeout_s=900
+        "standard", "standard", rounds=2, samples=10, sample_s=0.2, latency_samples=100, warmup_s=0.3, timeout_s=900
     ),
     "full": Profile(
         "full", "full", rounds=5, samples=40, sample_s=0.5, latency_samples=500, warmup_s=3.0, timeout_s=1800

@@ -146,3 +146,15 @@ def test_summary_states_who_is_faster_from_the_figures(golden: Path, tmp_path: P
     docs[4] = make_result("mlp", "tensorflow", "xla", [2010.0 + d for d in (-2, -1, 0, 1, 2) * 4])
     page = build(write_results(tmp_path / "even", docs), tmp_path / "out3")["performance.md"]
     assert "there is no meaningful difference at 784\\-512\\-512\\-10 batch 256." in page
+
+
+def test_summary_reports_whether_channels_last_helps(tmp_path: Path) -> None:
+    spread = [-2.0, -1.0, 0.0, 1.0, 2.0] * 4
+    docs = [
+        make_result("cnn", "pytorch", "eager", [1000 + d for d in spread]),
+        make_result("cnn", "pytorch", "channels_last", [1500 + d for d in spread]),
+        make_result("cnn", "tensorflow", "function", [1200 + d for d in spread]),
+    ]
+    page = build(write_results(tmp_path / "results", docs), tmp_path / "out")["performance.md"]
+    assert "PyTorch is faster at 784\\-512\\-512\\-10 batch 256 (1.25×)" in page
+    assert "the `channels_last` memory format, against its default layout: 1.50× faster at" in page

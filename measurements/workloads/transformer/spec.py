@@ -34,7 +34,7 @@ SIZES: dict[str, dict[str, int]] = {
 }
 # profile size -> batch sizes: training throughput; inference throughput (latency is at batch 1)
 TRAIN_BATCHES = {"tiny": (8,), "standard": (16, 64), "full": (16, 64, 128)}
-INFER_BATCHES = {"tiny": (32,), "standard": (256,), "full": (256, 1024)}
+INFER_BATCHES = {"tiny": (32,), "standard": (64,), "full": (64, 256)}
 PARITY_BATCH = 2  # the parity check runs the first samples of the case's batch, to stay cheap
 
 
