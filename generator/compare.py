@@ -17,6 +17,7 @@ CONFIDENCE = 0.95
 ALPHA = 0.05  # significance level of the Mann-Whitney U test
 MEANINGFUL = 0.05  # a difference under 5% is "no meaningful difference", however significant
 NOISY_CV = 0.10  # coefficient of variation above which a series is flagged as noisy
+ROUNDS_DISAGREE = 1.10  # rounds whose medians differ by more than this factor are flagged
 RESAMPLES = 4000
 SEED = 20261126
 
@@ -115,15 +116,29 @@ class ModeResult:
     p90: float = float("nan")  # percentiles of the samples, shown for latencies
     p99: float = float("nan")
     device_peak_bytes: int | None = None  # the GPU allocator's peak, on a GPU
+    round_spread: float = 1.0  # the highest round's median over the lowest's
     versus: str | None = None  # the other framework's fastest mode, compared against
     versus_file: str | None = None  # and its results file
     comparison: Comparison | None = None
+
+    @property
+    def rounds_disagree(self) -> bool:
+        return self.round_spread > ROUNDS_DISAGREE
 
     @property
     def verdict(self) -> str:
         if self.comparison is None:
             return "no other framework measured"
         return describe(self.comparison, self.higher_is_better)
+
+
+def round_spread(samples: Samples, per_round: Sequence[int]) -> float:
+    """The highest round's median over the lowest's: how far apart separate processes landed."""
+    values, medians, start = np.asarray(samples, dtype=float), [], 0
+    for n in per_round:
+        medians.append(float(np.median(values[start : start + n])))
+        start += n
+    return max(medians) / min(medians) if medians and min(medians) > 0 else 1.0
 
 
 def best(results: list[ModeResult], framework: str) -> ModeResult | None:

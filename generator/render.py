@@ -14,7 +14,17 @@ import numpy as np
 import pandas as pd
 
 from generator import charts
-from generator.compare import Comparison, ModeResult, Summary, against_best_of_other, best, compare, describe, summarise
+from generator.compare import (
+    Comparison,
+    ModeResult,
+    Summary,
+    against_best_of_other,
+    best,
+    compare,
+    describe,
+    round_spread,
+    summarise,
+)
 from generator.load import Loaded, to_frame
 from measurements import workloads
 from measurements.environment import slug
@@ -220,6 +230,7 @@ def mode_results(rows: pd.DataFrame) -> list[ModeResult]:
             parity_max_abs_diff=None if pd.isna(row.parity_max_abs_diff) else float(row.parity_max_abs_diff),
             file=row.file, gflops=gflops, higher_is_better=metric.higher_is_better, p90=float(p90), p99=float(p99),
             device_peak_bytes=None if pd.isna(row.device_peak_bytes) else int(row.device_peak_bytes),
+            round_spread=round_spread(row.samples, row.samples_per_round),
         ))  # fmt: skip
     order = list(MODE_LABELS)
     results.sort(key=lambda r: order.index((r.framework, r.mode)) if (r.framework, r.mode) in order else len(order))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from generator.compare import compare, describe, summarise
+from generator.compare import compare, describe, round_spread, summarise
 
 
 def test_summary_of_a_known_series() -> None:
@@ -59,3 +59,9 @@ def test_statistics_are_deterministic() -> None:
     data = np.random.default_rng(3).normal(50, 5, 40)
     assert summarise(data) == summarise(data)
     assert compare(data, data * 1.1) == compare(data, data * 1.1)
+
+
+def test_round_spread_compares_the_rounds_medians() -> None:
+    assert round_spread([10.0, 11.0, 9.0, 20.0, 21.0, 19.0], [3, 3]) == 2.0
+    assert round_spread([10.0, 11.0, 9.0], [3]) == 1.0
+    assert round_spread([10.0, 10.5, 10.0, 10.5], [2, 2]) == 1.0
