@@ -32,7 +32,7 @@ def bar_chart(
     """Horizontal bars, one per ``label`` row, coloured by ``framework_label``, with an interval."""
     order = list(data["label"])
     scale = alt.Scale(type="log") if log else alt.Scale(zero=True)
-    colour = _colour()
+    colour = _colour(data)
     tooltip = [alt.Tooltip("label:N", title="Mode"), alt.Tooltip(f"{value}:Q", title=axis_title, format=",.4~g")]
     if low and high:
         tooltip += [alt.Tooltip(f"{low}:Q", title="95% low", format=",.4~g"),
@@ -49,9 +49,11 @@ def bar_chart(
     return chart.properties(title=title, width=520, height=alt.Step(28))
 
 
-def _colour() -> alt.Color:
+def _colour(data: pd.DataFrame) -> alt.Color:
+    """Each framework in its own colour; the legend lists only those in ``data``."""
+    present = [name for name in COLOURS if name in set(data["framework_label"])]
     return alt.Color(
-        "framework_label:N", title="Framework", scale=alt.Scale(domain=list(COLOURS), range=list(COLOURS.values()))
+        "framework_label:N", title="Framework", scale=alt.Scale(domain=present, range=[COLOURS[n] for n in present])
     )
 
 
@@ -65,7 +67,7 @@ def percentile_chart(data: pd.DataFrame, title: str, axis_title: str) -> alt.Cha
             y=alt.Y("label:N", sort=order, title=None),
             x=alt.X("value:Q", title=axis_title, scale=alt.Scale(type="log")),
             shape=alt.Shape("percentile:N", title="Percentile", sort=["p50", "p90", "p99"]),
-            color=_colour(),
+            color=_colour(data),
             tooltip=[
                 alt.Tooltip("label:N", title="Mode"),
                 alt.Tooltip("percentile:N", title="Percentile"),
@@ -85,7 +87,7 @@ def share_chart(data: pd.DataFrame, title: str) -> alt.Chart:
         .encode(
             y=alt.Y("label:N", sort=order, title=None),
             x=alt.X("share:Q", title="Share of the ceiling (%)"),
-            color=_colour(),
+            color=_colour(data),
             row=alt.Row(
                 "case:N",
                 title=None,
@@ -111,7 +113,7 @@ def curve_chart(data: pd.DataFrame, title: str, target: float) -> alt.LayerChart
         .encode(
             x=alt.X("epoch:Q", title="Epoch", axis=alt.Axis(tickMinStep=1)),
             y=alt.Y("accuracy:Q", title="Test accuracy (%)", scale=alt.Scale(zero=False)),
-            color=_colour(),
+            color=_colour(data),
             detail="round:N",
             tooltip=[
                 alt.Tooltip("label:N", title="Mode"),

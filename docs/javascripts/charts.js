@@ -11,6 +11,8 @@ document.addEventListener("DOMContentLoaded", () => {
         return response.json();
       })
       .then((spec) => {
+        // Vega labels the chart for screen readers with the spec's description
+        spec.description = img.getAttribute("alt") || spec.description;
         const holder = document.createElement("div");
         holder.className = "fg-chart-live";
         holder.setAttribute("role", "img");

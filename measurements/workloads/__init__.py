@@ -211,7 +211,8 @@ register(
             "hyper-parameters (Adam, learning rate 0.001, batch 32) on scikit-learn's digits "
             "(1,797 8×8 images; 80% to train, 20% to test), batches in the same order in both "
             "frameworks. Test accuracy after each epoch, and the training time until it first "
-            "reaches 95%. PyTorch trains eagerly; TensorFlow under `tf.function`, as `model.fit` would."
+            "reaches 95% (the first call's tracing included, testing excluded). PyTorch trains "
+            "eagerly; TensorFlow under `tf.function`, as `model.fit` would."
         ),
     )
 )
