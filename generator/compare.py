@@ -67,23 +67,60 @@ def _ratio_of_medians(a: Array, b: Array, axis: int = -1) -> Array:
     return np.asarray(np.median(a, axis=axis) / np.median(b, axis=axis))
 
 
-def summarise(samples: Samples) -> Summary:
+def _grid(values: Array, per_round: Sequence[int] | None) -> Array:
+    """The samples as a rounds × samples array (one row where rounds are unknown or unequal)."""
+    if per_round and len(per_round) > 1 and len(set(per_round)) == 1 and sum(per_round) == len(values):
+        return values.reshape(len(per_round), per_round[0])
+    return values.reshape(1, -1)
+
+
+def _resampled_medians(grid: Array, rng: np.random.Generator) -> Array:
+    """Medians of two-level bootstrap resamples: rounds drawn with replacement, then samples
+    within each drawn round. A slow or fast process (round) so counts as one observation, not
+    as many independent samples; with one round this is the ordinary bootstrap."""
+    rounds, n = grid.shape
+    chosen = rng.integers(0, rounds, size=(RESAMPLES, rounds, 1))
+    picks = rng.integers(0, n, size=(RESAMPLES, rounds, n))
+    return np.asarray(np.median(grid[chosen, picks].reshape(RESAMPLES, rounds * n), axis=1))
+
+
+def _interval(estimates: Array) -> tuple[float, float]:
+    tail = (1 - CONFIDENCE) / 2 * 100
+    low, high = np.percentile(estimates, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def summarise(samples: Samples, per_round: Sequence[int] | None = None) -> Summary:
+    """Median, its 95% interval and the CV. With ``per_round`` (samples per round, in order),
+    the interval comes from resampling rounds, then samples within them."""
     values = np.asarray(samples, dtype=float)
     median = float(np.median(values))
     if len(values) < 2:
         return Summary(len(values), median, median, median, 0.0)
-    low, high = _median_ci(values, statistic=_median)
+    grid = _grid(values, per_round)
+    if len(grid) == 1:
+        low, high = _median_ci(values, statistic=_median)
+    else:
+        low, high = _interval(_resampled_medians(grid, np.random.default_rng(SEED)))
     cv = float(np.std(values, ddof=1) / np.mean(values))
     return Summary(len(values), median, low, high, cv)
 
 
-def compare(a: Samples, b: Samples) -> Comparison:
-    """How series ``a`` relates to series ``b``: the ratio of medians, its interval, a test."""
+def compare(
+    a: Samples, b: Samples, a_per_round: Sequence[int] | None = None, b_per_round: Sequence[int] | None = None
+) -> Comparison:
+    """How series ``a`` relates to series ``b``: the ratio of medians, its interval, a test.
+    With samples per round, the interval resamples rounds first (see ``summarise``)."""
     x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     ratio = float(np.median(x) / np.median(y))
     if len(x) < 2 or len(y) < 2:
         return Comparison(ratio, ratio, ratio, 1.0, False, False)
-    low, high = _median_ci(x, y, statistic=_ratio_of_medians)
+    x_grid, y_grid = _grid(x, a_per_round), _grid(y, b_per_round)
+    if len(x_grid) == 1 and len(y_grid) == 1:
+        low, high = _median_ci(x, y, statistic=_ratio_of_medians)
+    else:
+        rng = np.random.default_rng(SEED)
+        low, high = _interval(_resampled_medians(x_grid, rng) / _resampled_medians(y_grid, rng))
     p_value = float(stats.mannwhitneyu(x, y, alternative="two-sided").pvalue)
     significant = p_value < ALPHA
     return Comparison(ratio, low, high, p_value, significant, significant and abs(ratio - 1) >= MEANINGFUL)
@@ -152,7 +189,7 @@ def best(results: list[ModeResult], framework: str) -> ModeResult | None:
 
 def against_best_of_other(
     results: list[ModeResult],
-    samples: dict[tuple[str, str], list[float]],
+    samples: dict[tuple[str, str], tuple[list[float], list[int]]],  # (framework, mode) -> samples, per round
     frameworks: tuple[str, str] = ("pytorch", "tensorflow"),
 ) -> list[ModeResult]:
     """Compare each mode with the fastest mode of the other framework."""
@@ -163,7 +200,11 @@ def against_best_of_other(
         if other is None or r.framework not in frameworks:
             compared.append(r)
             continue
-        comparison = compare(samples[(r.framework, r.mode)], samples[(other.framework, other.mode)])
+        (mine, mine_rounds), (theirs, their_rounds) = (
+            samples[(r.framework, r.mode)],
+            samples[(other.framework, other.mode)],
+        )
+        comparison = compare(mine, theirs, mine_rounds, their_rounds)
         compared.append(ModeResult(**{**r.__dict__, "versus": f"{other.framework}/{other.mode}",
                                       "versus_file": other.file, "comparison": comparison}))  # fmt: skip
     return compared

@@ -97,7 +97,8 @@ class CaseSection:
     results: list[ModeResult]
     headline: ModeResult | None  # PyTorch's fastest mode, compared with TensorFlow's fastest
     charts: dict[str, str] = field(default_factory=dict)
-    samples: dict[tuple[str, str], list[float]] = field(default_factory=dict)  # (framework, mode) -> raw
+    # (framework, mode) -> raw samples, and how many came from each round
+    samples: dict[tuple[str, str], tuple[list[float], list[int]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -215,13 +216,13 @@ def mode_results(rows: pd.DataFrame) -> list[ModeResult]:
     results, samples = [], {}
     for row in rows.itertuples():
         metric = workloads.METRICS[row.metric]
-        summary = summarise(row.samples)
+        summary = summarise(row.samples, row.samples_per_round)
         if metric.timing == "latency":  # milliseconds per call
             gflops = row.flops_per_unit / (summary.median / 1000) / 1e9
         else:
             gflops = summary.median * row.flops_per_unit / 1e9
         p90, p99 = np.percentile(row.samples, [90, 99])
-        samples[(row.framework, row.mode)] = list(row.samples)
+        samples[(row.framework, row.mode)] = (list(row.samples), list(row.samples_per_round))
         results.append(ModeResult(
             framework=row.framework, mode=row.mode, summary=summary, first_call_s=row.first_call_s,
             peak_rss_bytes=None if pd.isna(row.peak_rss_bytes) else int(row.peak_rss_bytes),
@@ -265,7 +266,9 @@ def machine_report(machine_id: str, rows: pd.DataFrame, docs: list[dict[str, Any
             metric = workloads.METRICS[rows_of_case["metric"].iloc[0]]
             results = mode_results(rows_of_case)
             case = CaseSection(case_name, metric, results, best(results, "pytorch"))
-            case.samples = {(r.framework, r.mode): list(r.samples) for r in rows_of_case.itertuples()}
+            case.samples = {
+                (r.framework, r.mode): (list(r.samples), list(r.samples_per_round)) for r in rows_of_case.itertuples()
+            }
             case.charts = case_charts(machine_id, workload, case, out / "charts")
             cases.append(case)
         section = WorkloadSection(workload, cases, problems.to_dict("records"))
@@ -377,12 +380,12 @@ def summary_sentences(section: WorkloadSection) -> list[str]:
     if wins["neither"]:
         clauses.append(f"there is no meaningful difference at {', '.join(wins['neither'])}")
     found = [f"On this machine, for the {title}, comparing each framework's fastest mode: {'; '.join(clauses)}."]
-    layouts = [
-        f"{describe(compare(c.samples[CHANNELS_LAST], c.samples[PYTORCH_EAGER]), c.metric.higher_is_better)} "
-        f"at {text(c.case)}"
-        for c in section.cases
-        if CHANNELS_LAST in c.samples and PYTORCH_EAGER in c.samples
-    ]
+    layouts = []
+    for case in section.cases:
+        if CHANNELS_LAST in case.samples and PYTORCH_EAGER in case.samples:
+            (last, last_rounds), (eager, eager_rounds) = case.samples[CHANNELS_LAST], case.samples[PYTORCH_EAGER]
+            verdict = describe(compare(last, eager, last_rounds, eager_rounds), case.metric.higher_is_better)
+            layouts.append(f"{verdict} at {text(case.case)}")
     if layouts:
         found.append(
             f"PyTorch eager in the `channels_last` memory format, against its default layout: {'; '.join(layouts)}."

@@ -65,3 +65,26 @@ def test_round_spread_compares_the_rounds_medians() -> None:
     assert round_spread([10.0, 11.0, 9.0, 20.0, 21.0, 19.0], [3, 3]) == 2.0
     assert round_spread([10.0, 11.0, 9.0], [3]) == 1.0
     assert round_spread([10.0, 10.5, 10.0, 10.5], [2, 2]) == 1.0
+
+
+def test_rounds_that_disagree_widen_the_interval() -> None:
+    steady = [100.0, 101.0, 99.0, 100.5, 99.5] * 4
+    samples = steady + steady + [x * 1.5 for x in steady]  # the third process ran 1.5× faster
+    pooled = summarise(samples)
+    by_round = summarise(samples, per_round=[20, 20, 20])
+    # pooled, 60 samples pin the median near 100; by round, there are three processes and one
+    # of them disagrees, so the median's interval reaches the fast one
+    assert pooled.high - pooled.low < 2.0
+    assert by_round.low < 101.0 and by_round.high > 140.0
+    agreeing = summarise(steady * 3, per_round=[20, 20, 20])
+    assert agreeing.high - agreeing.low < 2.0
+    assert summarise(steady, per_round=[20]) == summarise(steady)  # one round: the ordinary bootstrap
+
+
+def test_ratio_interval_resamples_rounds_too() -> None:
+    steady = [100.0, 101.0, 99.0, 100.5, 99.5] * 4
+    split = steady + [x * 1.5 for x in steady]
+    plain = compare(split, steady * 2)
+    by_round = compare(split, steady * 2, [20, 20], [20, 20])
+    assert by_round.high - by_round.low > plain.high - plain.low
+    assert by_round.low < 1.02 and by_round.high > 1.48
