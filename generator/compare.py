@@ -122,7 +122,7 @@ def compare(
         rng = np.random.default_rng(SEED)
         low, high = _interval(_resampled_medians(x_grid, rng) / _resampled_medians(y_grid, rng))
     p_value = float(stats.mannwhitneyu(x, y, alternative="two-sided").pvalue)
-    significant = p_value < ALPHA
+    significant = p_value < ALPHA and not low <= 1.0 <= high  # the test and the interval agree
     return Comparison(ratio, low, high, p_value, significant, significant and abs(ratio - 1) >= MEANINGFUL)
 
 

@@ -88,3 +88,15 @@ def test_ratio_interval_resamples_rounds_too() -> None:
     by_round = compare(split, steady * 2, [20, 20], [20, 20])
     assert by_round.high - by_round.low > plain.high - plain.low
     assert by_round.low < 1.02 and by_round.high > 1.48
+
+
+def test_a_difference_needs_the_interval_to_agree_with_the_test() -> None:
+    steady = [100.0, 101.0, 99.0, 100.5, 99.5] * 4
+    # the pooled samples differ clearly (p tiny), but one of the two processes of `a` ran like `b`
+    a = steady + [x * 1.3 for x in steady]
+    b = steady * 2
+    assert compare(a, b).meaningful
+    by_round = compare(a, b, [20, 20], [20, 20])
+    assert by_round.p_value < 0.05 and by_round.low <= 1.0
+    assert not by_round.meaningful
+    assert describe(by_round) == "no meaningful difference"
