@@ -154,6 +154,7 @@ class ModeResult:
     p99: float = float("nan")
     device_peak_bytes: int | None = None  # the GPU allocator's peak, on a GPU
     round_spread: float = 1.0  # the highest round's median over the lowest's
+    prepare_s: float | None = None  # building and wrapping the model, before the first call
     versus: str | None = None  # the other framework's fastest mode, compared against
     versus_file: str | None = None  # and its results file
     comparison: Comparison | None = None

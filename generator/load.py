@@ -215,6 +215,7 @@ def to_frame(results: list[tuple[Path, dict[str, Any]]], results_dir: Path) -> p
                 "samples": m["samples"],
                 "samples_per_round": m["samples_per_round"],
                 "first_call_s": _median(m["first_call_s"]),
+                "prepare_s": _median(m.get("prepare_s", [])),  # older results lack it
                 "flops_per_unit": m["flops_per_unit"],
                 "parity_passed": m["parity"]["passed"],
                 "parity_max_abs_diff": m["parity"]["max_abs_diff"],
@@ -227,6 +228,6 @@ def to_frame(results: list[tuple[Path, dict[str, Any]]], results_dir: Path) -> p
         "machine", "workload", "framework", "mode", "device", "profile", "status", "error", "file",
         "peak_rss_bytes", "after_import_rss_bytes", "import_s", "rounds", "framework_version",
         "metric", "unit", "case", "samples", "first_call_s", "flops_per_unit", "parity_passed", "parity_max_abs_diff",
-        "device_peak_bytes", "curve", "time_to_target_s", "target", "samples_per_round",
+        "device_peak_bytes", "curve", "time_to_target_s", "target", "samples_per_round", "prepare_s",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)

@@ -232,6 +232,7 @@ def mode_results(rows: pd.DataFrame) -> list[ModeResult]:
             file=row.file, gflops=gflops, higher_is_better=metric.higher_is_better, p90=float(p90), p99=float(p99),
             device_peak_bytes=None if pd.isna(row.device_peak_bytes) else int(row.device_peak_bytes),
             round_spread=round_spread(row.samples, row.samples_per_round),
+            prepare_s=None if pd.isna(row.prepare_s) else float(row.prepare_s),
         ))  # fmt: skip
     order = list(MODE_LABELS)
     results.sort(key=lambda r: order.index((r.framework, r.mode)) if (r.framework, r.mode) in order else len(order))
@@ -394,11 +395,14 @@ def summary_sentences(section: WorkloadSection) -> list[str]:
     if section.workload.task != "op":
         compiles = {r.framework: r for r in first.results if r.mode in ("compile", "xla")}
         if len(compiles) == 2:
-            pt, tf = compiles["pytorch"], compiles["tensorflow"]
+            costs = [
+                f"{label(r.framework, r.mode)} takes {seconds(r.first_call_s)}"
+                + (f" after {seconds(r.prepare_s)} of set-up" if r.prepare_s is not None else "")
+                for r in (compiles["pytorch"], compiles["tensorflow"])
+            ]
             found.append(
-                f"Compiling costs {seconds(pt.first_call_s)} before the first step with {label(pt.framework, pt.mode)} "
-                f"and {seconds(tf.first_call_s)} with {label(tf.framework, tf.mode)} (at {text(first.case)}, one cold "
-                "process per round, median)."
+                f"The first, compiling step: {costs[0]}; {costs[1]} (at {text(first.case)}, one cold process per "
+                "round, median; set-up builds the model and wraps it for the mode)."
             )
         _, r, _ = pairs[0]
         other = next((o for o in first.results if f"{o.framework}/{o.mode}" == r.versus), None)

@@ -37,7 +37,9 @@ ERROR_TAIL_CHARS = 4000
 GPU_FRAMEWORKS = ("pytorch", "tensorflow")  # NumPy runs on the CPU only
 POLL_S = 0.2  # how often a running child's time and memory are checked
 # a measurement's values that the result keeps one per round (samples are pooled instead)
-PER_ROUND = ("steps_per_sample", "warmup_steps", "first_call_s", "device_peak_bytes", "curve", "time_to_target_s")
+PER_ROUND = (
+    "steps_per_sample", "warmup_steps", "prepare_s", "first_call_s", "device_peak_bytes", "curve", "time_to_target_s",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -87,9 +87,12 @@ def measure_case(
     fw: ModuleType, spec: ModuleType, module: ModuleType, case: Case, mode: str, device: str, profile: Profile
 ) -> dict[str, Any]:
     fw.reset_device_peak(device)
-    prepared = module.prepare(case.params, mode, device)
+    start = time.perf_counter()
+    prepared = module.prepare(case.params, mode, device)  # torch.compile imports its compiler here
+    prepare_s = time.perf_counter() - start
     parity = check_parity(fw, spec, prepared, case)
     common = {
+        "prepare_s": prepare_s,
         "metric": case.metric,
         "unit": workloads.METRICS[case.metric].unit,
         "case": case.name,

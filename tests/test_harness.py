@@ -92,6 +92,8 @@ def test_quick_profile_measures_both_frameworks(quick_results: Path) -> None:
         for m in doc["measurements"]:
             assert m["parity"]["passed"], (path, m["parity"])
             assert m["device_peak_bytes"] == [None]  # read on a GPU only
+            (prepare_s,) = m["prepare_s"]
+            assert 0 < prepare_s < 60
             timing = workloads.METRICS[m["metric"]].timing
             expected = {"latency": PROFILES["quick"].latency_samples, "curve": 1}.get(timing, PROFILES["quick"].samples)
             assert len(m["samples"]) == expected
