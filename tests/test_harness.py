@@ -296,3 +296,15 @@ def test_the_gpu_path_measures_and_reads_the_allocator_peak(tmp_path: Path) -> N
             assert m["parity"]["passed"]
             (peak,) = m["device_peak_bytes"]
             assert peak > 0
+
+
+@pytest.mark.slow
+def test_compiled_modes_of_the_new_models_run_with_parity(tmp_path: Path) -> None:
+    """The quick profile compiles the MLP only; here the CNN and Transformer compile too."""
+    keys = ["cnn/pytorch/compile/cpu", "cnn/pytorch/channels_last/cpu", "transformer/tensorflow/xla/cpu"]
+    results = harness.run_all(harness.plan(["cpu"], keys), PROFILES["quick"], tmp_path)
+    for result in results:
+        assert result["outcome"]["status"] == "ok", result["outcome"]["error"]
+        for m in result["measurements"]:
+            assert m["parity"]["passed"], m["parity"]
+            assert m["first_call_s"][0] > 0 and m["samples"]
