@@ -380,7 +380,7 @@ def summary_sentences(section: WorkloadSection) -> list[str]:
     clauses = [f"{who} is faster at {', '.join(cases)}" for who, cases in wins.items() if who != "neither" and cases]
     if wins["neither"]:
         clauses.append(f"there is no meaningful difference at {', '.join(wins['neither'])}")
-    found = [f"On this machine, for the {title}, comparing each framework's fastest mode: {'; '.join(clauses)}."]
+    found = [f"On this machine ({title}), comparing each framework's fastest mode: {'; '.join(clauses)}."]
     layouts = []
     for case in section.cases:
         if CHANNELS_LAST in case.samples and PYTORCH_EAGER in case.samples:

@@ -132,7 +132,7 @@ def test_accuracy_parity_is_judged_within_one_point(tmp_path: Path) -> None:
 def test_summary_states_who_is_faster_from_the_figures(golden: Path, tmp_path: Path) -> None:
     page = build(golden, tmp_path / "out")["performance.md"]
     assert (
-        "On this machine, for the MLP classifier, training step, comparing each framework's fastest mode: "
+        "On this machine (MLP classifier, training step), comparing each framework's fastest mode: "
         "PyTorch is faster at 784\\-512\\-512\\-10 batch 256 (2.00×)."
     ) in page
     assert (
