@@ -67,10 +67,15 @@ def _ratio_of_medians(a: Array, b: Array, axis: int = -1) -> Array:
     return np.asarray(np.median(a, axis=axis) / np.median(b, axis=axis))
 
 
+def _by_round(values: Array, per_round: Sequence[int]) -> list[Array]:
+    """The pooled samples split back into their rounds, in order."""
+    return np.split(values, np.cumsum(per_round)[:-1])
+
+
 def _grid(values: Array, per_round: Sequence[int] | None) -> Array:
     """The samples as a rounds × samples array (one row where rounds are unknown or unequal)."""
     if per_round and len(per_round) > 1 and len(set(per_round)) == 1 and sum(per_round) == len(values):
-        return values.reshape(len(per_round), per_round[0])
+        return np.stack(_by_round(values, per_round))
     return values.reshape(1, -1)
 
 
@@ -172,10 +177,7 @@ class ModeResult:
 
 def round_spread(samples: Samples, per_round: Sequence[int]) -> float:
     """The highest round's median over the lowest's: how far apart separate processes landed."""
-    values, medians, start = np.asarray(samples, dtype=float), [], 0
-    for n in per_round:
-        medians.append(float(np.median(values[start : start + n])))
-        start += n
+    medians = [float(np.median(r)) for r in _by_round(np.asarray(samples, dtype=float), per_round) if len(r)]
     return max(medians) / min(medians) if medians and min(medians) > 0 else 1.0
 
 

@@ -212,7 +212,11 @@ class MachineReport:
         ]
 
 
-def mode_results(rows: pd.DataFrame) -> list[ModeResult]:
+def mode_results(
+    rows: pd.DataFrame,
+) -> tuple[list[ModeResult], dict[tuple[str, str], tuple[list[float], list[int]]]]:
+    """Each mode's figures, compared with the other framework's fastest; and the raw samples
+    (with their count per round) by (framework, mode)."""
     results, samples = [], {}
     for row in rows.itertuples():
         metric = workloads.METRICS[row.metric]
@@ -236,7 +240,7 @@ def mode_results(rows: pd.DataFrame) -> list[ModeResult]:
         ))  # fmt: skip
     order = list(MODE_LABELS)
     results.sort(key=lambda r: order.index((r.framework, r.mode)) if (r.framework, r.mode) in order else len(order))
-    return against_best_of_other(results, samples)
+    return against_best_of_other(results, samples), samples
 
 
 def find_ceiling(sections: list[WorkloadSection]) -> Ceiling | None:
@@ -265,11 +269,8 @@ def machine_report(machine_id: str, rows: pd.DataFrame, docs: list[dict[str, Any
         for case_name in dict.fromkeys(ok["case"]):  # measured order
             rows_of_case = ok[ok.case == case_name]
             metric = workloads.METRICS[rows_of_case["metric"].iloc[0]]
-            results = mode_results(rows_of_case)
-            case = CaseSection(case_name, metric, results, best(results, "pytorch"))
-            case.samples = {
-                (r.framework, r.mode): (list(r.samples), list(r.samples_per_round)) for r in rows_of_case.itertuples()
-            }
+            results, samples = mode_results(rows_of_case)
+            case = CaseSection(case_name, metric, results, best(results, "pytorch"), samples=samples)
             case.charts = case_charts(machine_id, workload, case, out / "charts")
             cases.append(case)
         section = WorkloadSection(workload, cases, problems.to_dict("records"))
