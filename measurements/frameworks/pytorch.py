@@ -19,6 +19,9 @@ def setup(threads: int, device: str) -> dict[str, Any]:
     torch.set_num_interop_threads(threads)
     if device == "cuda" and not torch.cuda.is_available():
         raise Unavailable("this PyTorch build sees no CUDA device")
+    if device == "cuda":  # float32 means float32: no TF32 shortcuts in matrix products or convolutions
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
     build: dict[str, Any] = {
         "cuda": torch.version.cuda,
         "cudnn": torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None,
@@ -31,6 +34,7 @@ def setup(threads: int, device: str) -> dict[str, Any]:
     }
     if device == "cuda":
         build["device_name"] = torch.cuda.get_device_name(0)
+        build["tf32"] = torch.backends.cuda.matmul.allow_tf32 or torch.backends.cudnn.allow_tf32
     return {"name": "pytorch", "version": torch.__version__, "build": build}
 
 

@@ -33,6 +33,8 @@ def setup(threads: int, device: str) -> dict[str, Any]:
         raise Unavailable("this TensorFlow build sees no GPU (tensorflow-cpu has none)")
     if device == "cpu" and gpus:
         tf.config.set_visible_devices([], "GPU")
+    if device == "cuda":  # float32 means float32, as for PyTorch: no TF32 on Ampere and newer
+        tf.config.experimental.enable_tensor_float_32_execution(False)
     info = tf.sysconfig.get_build_info()
     build: dict[str, Any] = {
         "cuda": info.get("cuda_version"),
