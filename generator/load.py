@@ -151,6 +151,13 @@ def check_file(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
     return check_document(doc)
 
 
+def run_key(doc: dict[str, Any]) -> tuple[str, ...]:
+    """What a result is the measurement of: machine, workload, framework and its version, mode, device."""
+    run = doc["run"]
+    version = doc["software"]["framework"]["version"] or ""
+    return (doc["machine"]["id"], run["workload"], run["framework"], version, run["mode"], run["device"])
+
+
 def load_results(paths: Iterable[Path]) -> Loaded:
     """Every good file, and one line per bad one; of two files for the same run, the first wins."""
     loaded = Loaded()
@@ -164,8 +171,7 @@ def load_results(paths: Iterable[Path]) -> Loaded:
             more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
             loaded.problems.append(f"{path}: {problems[0]}{more}")
             continue
-        run = doc["run"]
-        key = (doc["machine"]["id"], run["workload"], run["framework"], run["mode"], run["device"])
+        key = run_key(doc)
         if key in seen:
             loaded.problems.append(f"{path}: the same run as {seen[key]}, which is shown; delete one of them")
             continue
@@ -178,8 +184,28 @@ def result_files(results_dir: Path) -> list[Path]:
     return sorted(results_dir.glob("*/*.json"))
 
 
+def version_key(version: str | None) -> tuple[int, ...]:
+    """Orders release numbers: 2.9.1 < 2.10.0 < 2.13.0+cpu; an unknown version sorts first."""
+    return tuple(int(part) for part in re.findall(r"\d+", (version or "").split("+")[0])[:4])
+
+
+def current(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of each machine's newest measured release of each framework (the guides show
+    these; the Versions page shows the rest). A framework never installed keeps its rows."""
+    newest = frame.groupby(["machine", "framework"])["framework_version"].transform(
+        lambda versions: max(versions.dropna(), key=version_key, default=None)
+    )
+    keep = (frame["framework_version"] == newest) | newest.isna()
+    return frame[keep]
+
+
 def _median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
+
+
+def relative_file(path: Path, results_dir: Path) -> str:
+    """How pages name a results file: its path under the results folder."""
+    return path.relative_to(results_dir).as_posix() if path.is_relative_to(results_dir) else path.name
 
 
 def to_frame(results: list[tuple[Path, dict[str, Any]]], results_dir: Path) -> pd.DataFrame:
@@ -196,7 +222,7 @@ def to_frame(results: list[tuple[Path, dict[str, Any]]], results_dir: Path) -> p
             "profile": run["profile"],
             "status": outcome["status"],
             "error": outcome["error"],
-            "file": path.relative_to(results_dir).as_posix() if path.is_relative_to(results_dir) else path.name,
+            "file": relative_file(path, results_dir),
             # one value per round: the highest peak, and the median of the rest
             "peak_rss_bytes": max(doc["memory"]["peak_rss_bytes"], default=None),
             "after_import_rss_bytes": _median(doc["memory"]["after_import_rss_bytes"]),

@@ -25,7 +25,7 @@ from generator.compare import (
     round_spread,
     summarise,
 )
-from generator.load import Loaded, to_frame
+from generator.load import Loaded, current, relative_file, to_frame
 from measurements import workloads
 from measurements.environment import slug
 from measurements.frameworks import FRAMEWORK_LABELS, MODE_LABELS
@@ -430,10 +430,13 @@ def build(loaded: Loaded, results_dir: Path, out: Path) -> list[MachineReport]:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    frame = to_frame(loaded.results, results_dir)
+    everything = to_frame(loaded.results, results_dir)
+    frame = current(everything)
+    shown = set(frame["file"])
     docs_by_machine: dict[str, list[dict[str, Any]]] = {}
     for path, doc in loaded.results:
-        docs_by_machine.setdefault(doc["machine"]["id"], []).append(doc)
+        if relative_file(path, results_dir) in shown:
+            docs_by_machine.setdefault(doc["machine"]["id"], []).append(doc)
         target = out / "results" / path.relative_to(results_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)

@@ -13,8 +13,11 @@ import re
 import shutil
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from measurements.frameworks import DISTRIBUTIONS
 
 # Environment variables that change how fast or how the frameworks run; recorded as set.
 RELEVANT_ENV = (
@@ -98,6 +101,16 @@ def gpus() -> list[dict[str, Any]]:
         name, driver, mem_mib = (part.strip() for part in line.split(","))
         found.append({"name": name, "driver": driver, "memory_bytes": int(float(mem_mib)) * 2**20})
     return found
+
+
+def installed_version(framework: str) -> str | None:
+    """The installed version of a framework, read from package metadata without importing it."""
+    for name in DISTRIBUTIONS.get(framework, ()):
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
 
 
 def slug(text: str) -> str:

@@ -294,6 +294,7 @@ def run_all(
     threads = threads or machine["cpus_available"]
     timeout_s = timeout_s or profile.timeout_s
     folder = results_dir / machine["id"]
+    versions = {fw: environment.installed_version(fw) for fw in {run.framework for run in runs}}
     results: dict[Run, dict[str, Any]] = {}
     kept = set()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -302,10 +303,16 @@ def run_all(
             f"Measuring {len(runs)} runs in {profile.rounds} rounds on [bold]{machine['id']}[/bold] with the "
             f"{profile.name} profile, {threads} threads; results go to {folder}"
         )
+        progress.console.print(
+            "Versions: " + ", ".join(f"{fw} {version or 'not installed'}" for fw, version in sorted(versions.items()))
+        )
         task = progress.add_task("starting", total=len(runs) * profile.rounds)
         for round_index in range(profile.rounds):
             for run in runs if round_index % 2 == 0 else runs[::-1]:
-                path = result_path(results_dir, machine["id"], *vars(run).values())
+                path = result_path(
+                    results_dir, machine["id"], run.workload, run.framework, versions[run.framework], run.mode,
+                    run.device,
+                )  # fmt: skip
                 earlier = None if redo and round_index == 0 else finished(path, profile)
                 if earlier is not None and (earlier["rounds"] > round_index or earlier["outcome"]["status"] != "ok"):
                     if run not in results:

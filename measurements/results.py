@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,13 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = ROOT / "results"
 
 
-def result_path(results_dir: Path, machine_id: str, workload: str, framework: str, mode: str, device: str) -> Path:
-    return results_dir / machine_id / f"{workload}.{framework}.{mode}.{device}.json"
+def result_path(
+    results_dir: Path, machine_id: str, workload: str, framework: str, version: str | None, mode: str, device: str
+) -> Path:
+    """One file per run and framework version, so that releases are kept side by side:
+    ``mlp.tensorflow-2.21.0.xla.cpu.json``; a framework that is not installed has no version."""
+    release = f"{framework}-{re.sub(r'[^A-Za-z0-9._-]', '_', version)}" if version else framework
+    return results_dir / machine_id / f"{workload}.{release}.{mode}.{device}.json"
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

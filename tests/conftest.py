@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from measurements.results import SCHEMA_VERSION
+from measurements.results import SCHEMA_VERSION, result_path
 
 ROOT = Path(__file__).resolve().parents[1]
 MACHINE = "test-cpu-4cpu"
@@ -29,6 +29,8 @@ def make_result(
     cpu_model: str = "Test CPU",
     parity_passed: bool = True,
     curve: Sequence[float] = (),
+    version: str = "1.0",
+    started_at: str = "2026-11-26T12:00:00+00:00",
 ) -> dict[str, Any]:
     """A complete, schema-valid result: one run with one measurement of ``samples``; for the
     ``digits`` workload, ``curve`` is the test accuracy after each epoch (the last is the sample)."""
@@ -60,12 +62,12 @@ def make_result(
     return {
         "schema_version": SCHEMA_VERSION,
         "run": {"workload": workload, "framework": framework, "mode": mode, "device": "cpu",
-                "profile": "standard", "started_at": "2026-11-26T12:00:00+00:00", "wall_s": 10.0},
+                "profile": "standard", "started_at": started_at, "wall_s": 10.0},
         "rounds": 1,
         "machine": {"id": machine_id, "cpu_model": cpu_model, "cpu_count": 4, "cpus_available": 4,
                     "memory_bytes": 8 * 2**30, "gpus": [], "os": "Linux 6.1", "arch": "x86_64"},
         "software": {"python": "CPython 3.11.7", "numpy": "2.4.6",
-                     "framework": {"name": framework, "version": "1.0", "build": {"onednn": True}}},
+                     "framework": {"name": framework, "version": version, "build": {"onednn": True}}},
         "settings": {"threads": 4, "env": {}},
         "outcome": {"status": status, "error": error, "exit_code": 0 if status == "ok" else 1},
         "import_s": [1.0],
@@ -78,7 +80,8 @@ def write_results(folder: Path, docs: Sequence[dict[str, Any]]) -> Path:
     """Write documents where the harness would; returns the results folder."""
     for doc in docs:
         run = doc["run"]
-        path = folder / doc["machine"]["id"] / f"{run['workload']}.{run['framework']}.{run['mode']}.cpu.json"
+        version = doc["software"]["framework"]["version"]
+        path = result_path(folder, doc["machine"]["id"], run["workload"], run["framework"], version, run["mode"], "cpu")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(doc))
     return folder

@@ -120,7 +120,7 @@ def test_a_failing_child_is_recorded_and_the_run_goes_on(tmp_path: Path) -> None
     results = harness.run_all(runs, PROFILES["quick"], tmp_path)
     assert [r["outcome"]["status"] for r in results] == ["failed", "ok"]
     assert "ValueError: mlp has no mode 'no-such-mode' for pytorch" in results[0]["outcome"]["error"]
-    written = json.loads(next(tmp_path.glob("*/mlp.pytorch.no-such-mode.cpu.json")).read_text())
+    written = json.loads(next(tmp_path.glob("*/mlp.pytorch*.no-such-mode.cpu.json")).read_text())
     assert written["outcome"]["status"] == "failed"
 
 

@@ -101,17 +101,17 @@ def test_an_absurdly_large_file_is_refused_unread(tmp_path: Path) -> None:
 def test_duplicate_runs_keep_the_first_and_report_the_second(tmp_path: Path) -> None:
     results = write_results(tmp_path, [make_result()])
     copy = results / "test-cpu-4cpu" / "zz-copy.json"
-    shutil.copy(results / "test-cpu-4cpu" / "mlp.pytorch.eager.cpu.json", copy)
+    shutil.copy(results / "test-cpu-4cpu" / "mlp.pytorch-1.0.eager.cpu.json", copy)
     loaded = load.load_results(load.result_files(results))
-    assert [p.name for p, _ in loaded.results] == ["mlp.pytorch.eager.cpu.json"]
-    assert loaded.problems == [f"{copy}: the same run as {results / 'test-cpu-4cpu' / 'mlp.pytorch.eager.cpu.json'}, "
-                               "which is shown; delete one of them"]  # fmt: skip
+    assert [p.name for p, _ in loaded.results] == ["mlp.pytorch-1.0.eager.cpu.json"]
+    shown = results / "test-cpu-4cpu" / "mlp.pytorch-1.0.eager.cpu.json"
+    assert loaded.problems == [f"{copy}: the same run as {shown}, which is shown; delete one of them"]
 
 
 def test_a_hostile_file_name_is_refused(tmp_path: Path) -> None:
     results = write_results(tmp_path, [make_result()])
     odd = results / "test-cpu-4cpu" / "x) [y](javascript:alert(1)).json"
-    shutil.copy(results / "test-cpu-4cpu" / "mlp.pytorch.eager.cpu.json", odd)
+    shutil.copy(results / "test-cpu-4cpu" / "mlp.pytorch-1.0.eager.cpu.json", odd)
     loaded = load.load_results(load.result_files(results))
     assert len(loaded.results) == 1
     assert loaded.problems == [f"{odd}: not a results file name (letters, digits, '.', '_', '-'); rename it"]

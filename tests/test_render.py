@@ -32,7 +32,7 @@ def test_performance_page_states_the_known_answer(golden: Path, tmp_path: Path) 
     assert cells[1] == "8.0%"  # 2000 samples/s × 4 MFLOP = 8 GFLOP/s of a 100 GFLOP/s ceiling
     assert cells[2:4] == ["1.5 s", "2.5 s"]  # set-up, first call
     assert cells[4:6] == ["300 MiB", "200 MiB"]
-    assert cells[7] == "[json](results/test-cpu-4cpu/mlp.pytorch.compile.cpu.json)"
+    assert cells[7] == "[json](results/test-cpu-4cpu/mlp.pytorch-1.0.compile.cpu.json)"
 
 
 def test_latency_lower_is_faster_with_percentiles(golden: Path, tmp_path: Path) -> None:
@@ -62,7 +62,7 @@ def test_home_headline_and_results_copies(golden: Path, tmp_path: Path) -> None:
         "PyTorch's fastest path (torch.compile) is **2.00× faster** than TensorFlow's (tf.function + XLA)" in headline
     )
     assert "Matrix-multiply" not in headline  # the ceiling is context, not a verdict
-    assert (out / "results" / "test-cpu-4cpu" / "mlp.tensorflow.xla.cpu.json").is_file()
+    assert (out / "results" / "test-cpu-4cpu" / "mlp.tensorflow-1.0.xla.cpu.json").is_file()
     assert (out / "assets" / "vega-bundle.js").stat().st_size > 100_000
     svgs = sorted(p.name for p in (out / "charts").glob("*.svg"))
     assert "test-cpu-4cpu-mlp-784-512-512-10-batch-256-speed.svg" in svgs

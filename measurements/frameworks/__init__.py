@@ -14,6 +14,9 @@ class Unavailable(Exception):
     """The framework or device cannot run on this machine: the run is recorded as unavailable."""
 
 
+# the distributions that install each framework (the first one installed gives its version)
+DISTRIBUTIONS = {"pytorch": ("torch",), "tensorflow": ("tensorflow", "tensorflow-cpu"), "numpy": ("numpy",)}
+
 FRAMEWORK_LABELS = {"pytorch": "PyTorch", "tensorflow": "TensorFlow", "numpy": "NumPy"}
 
 MODE_LABELS = {
