@@ -20,7 +20,7 @@ import jsonschema
 import pandas as pd
 
 from measurements import workloads
-from measurements.results import SCHEMA_PATH, SCHEMA_VERSION
+from measurements.results import SCHEMA_PATH, SCHEMA_VERSION, result_path
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.json")
 MAX_FILE_BYTES = 10 * 2**20  # a result is a few kB; anything this big is not one
@@ -158,10 +158,55 @@ def run_key(doc: dict[str, Any]) -> tuple[str, ...]:
     return (doc["machine"]["id"], run["workload"], run["framework"], version, run["mode"], run["device"])
 
 
+def measured(doc: dict[str, Any]) -> tuple[Any, ...]:
+    """The numbers a result holds: its outcome and each measurement's samples."""
+    return (doc["outcome"], [(m["metric"], m["case"], m["samples"]) for m in doc["measurements"]])
+
+
+def run_label(doc: dict[str, Any]) -> str:
+    """A run as ``--only`` names it: workload/framework/mode/device."""
+    run = doc["run"]
+    return f"{run['workload']}/{run['framework']}/{run['mode']}/{run['device']}"
+
+
+def duplicate_problem(path: Path, doc: dict[str, Any], shown: Path, shown_doc: dict[str, Any]) -> str:
+    """One line for a second file of the same run: a harmless copy, or a clash of different numbers."""
+    if measured(doc) == measured(shown_doc):
+        return f"{path}: a copy of {shown} (the same run, the same numbers), which is shown; delete this copy"
+    return (
+        f"{path}: CLASH with {shown}: the same run ({run_label(doc)} on {doc['machine']['id']}) with different "
+        f"numbers; {shown} is shown. Keep the one you trust and delete the other, or re-measure with "
+        f"`nox -s measure -- --only '{run_label(doc)}' --redo`"
+    )
+
+
+def expected_path(doc: dict[str, Any], results_dir: Path) -> Path:
+    """Where the harness writes this result under ``results_dir``."""
+    run = doc["run"]
+    version = doc["software"]["framework"]["version"]
+    return result_path(results_dir, doc["machine"]["id"], run["workload"], run["framework"], version, run["mode"],
+                       run["device"])  # fmt: skip
+
+
+def name_problems(path: Path, doc: dict[str, Any]) -> list[str]:
+    """A file whose name or folder does not say what it holds (renamed, or moved by hand)."""
+    expected = expected_path(doc, path.parent.parent)
+    problems = []
+    if path.name != expected.name:
+        problems.append(f"{path}: named for another run, it holds {expected.stem}; rename it to {expected.name}")
+    if path.parent.name != expected.parent.name:
+        problems.append(
+            f"{path}: measured on machine {expected.parent.name}, not in a folder of that name; move it to "
+            f"results/{expected.parent.name}/ (or use `python -m generator merge`)"
+        )
+    return problems
+
+
 def load_results(paths: Iterable[Path]) -> Loaded:
-    """Every good file, and one line per bad one; of two files for the same run, the first wins."""
+    """Every good file, and one line per bad one; of two files for the same run, the first
+    (sorted) wins, and the second is reported as a copy or, with different numbers, a clash."""
     loaded = Loaded()
-    seen: dict[tuple[str, ...], Path] = {}
+    seen: dict[tuple[str, ...], tuple[Path, dict[str, Any]]] = {}
     for path in sorted(paths):
         if not SAFE_NAME.fullmatch(path.name) or not SAFE_NAME.fullmatch(path.parent.name + ".json"):
             loaded.problems.append(f"{path}: not a results file name (letters, digits, '.', '_', '-'); rename it")
@@ -173,9 +218,9 @@ def load_results(paths: Iterable[Path]) -> Loaded:
             continue
         key = run_key(doc)
         if key in seen:
-            loaded.problems.append(f"{path}: the same run as {seen[key]}, which is shown; delete one of them")
+            loaded.problems.append(duplicate_problem(path, doc, *seen[key]))
             continue
-        seen[key] = path
+        seen[key] = path, doc
         loaded.results.append((path, doc))
     return loaded
 

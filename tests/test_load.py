@@ -98,14 +98,45 @@ def test_an_absurdly_large_file_is_refused_unread(tmp_path: Path) -> None:
     assert problems[0].startswith("10 MiB is far too large for a results file")
 
 
-def test_duplicate_runs_keep_the_first_and_report_the_second(tmp_path: Path) -> None:
+def test_a_copy_of_a_run_keeps_the_first_and_says_the_copy_can_go(tmp_path: Path) -> None:
     results = write_results(tmp_path, [make_result()])
     copy = results / "test-cpu-4cpu" / "zz-copy.json"
     shutil.copy(results / "test-cpu-4cpu" / "mlp.pytorch-1.0.eager.cpu.json", copy)
     loaded = load.load_results(load.result_files(results))
     assert [p.name for p, _ in loaded.results] == ["mlp.pytorch-1.0.eager.cpu.json"]
     shown = results / "test-cpu-4cpu" / "mlp.pytorch-1.0.eager.cpu.json"
-    assert loaded.problems == [f"{copy}: the same run as {shown}, which is shown; delete one of them"]
+    assert loaded.problems == [
+        f"{copy}: a copy of {shown} (the same run, the same numbers), which is shown; delete this copy"
+    ]
+
+
+def test_a_clash_of_different_numbers_for_one_run_is_called_a_clash(tmp_path: Path) -> None:
+    results = write_results(tmp_path, [make_result()])
+    clash = results / "test-cpu-4cpu" / "zz-other.json"
+    clash.write_text(json.dumps(make_result(samples=[50.0, 51.0, 49.0])))
+    loaded = load.load_results(load.result_files(results))
+    shown = results / "test-cpu-4cpu" / "mlp.pytorch-1.0.eager.cpu.json"
+    assert [p for p, _ in loaded.results] == [shown]
+    assert loaded.problems == [
+        f"{clash}: CLASH with {shown}: the same run (mlp/pytorch/eager/cpu on test-cpu-4cpu) with different "
+        f"numbers; {shown} is shown. Keep the one you trust and delete the other, or re-measure with "
+        "`nox -s measure -- --only 'mlp/pytorch/eager/cpu' --redo`"
+    ]
+
+
+def test_a_different_outcome_is_a_clash_too(tmp_path: Path) -> None:
+    results = write_results(tmp_path, [make_result()])
+    failed = results / "test-cpu-4cpu" / "zz-failed.json"
+    failed.write_text(json.dumps(make_result(status="failed", error="boom")))
+    loaded = load.load_results(load.result_files(results))
+    assert len(loaded.problems) == 1
+    assert loaded.problems[0].startswith(f"{failed}: CLASH with ")
+
+
+def test_other_versions_of_a_run_are_not_duplicates(tmp_path: Path) -> None:
+    results = write_results(tmp_path, [make_result(), make_result(version="2.0", samples=[1.0, 2.0, 3.0])])
+    loaded = load.load_results(load.result_files(results))
+    assert (len(loaded.results), loaded.problems) == (2, [])
 
 
 def test_a_hostile_file_name_is_refused(tmp_path: Path) -> None:
@@ -125,10 +156,46 @@ def test_check_command_names_file_and_field(capsys: pytest.CaptureFixture[str]) 
     assert out[1].startswith(f"{INVALID / 'newer-version.json'}: schema_version: 99 is newer")
 
 
-def test_check_command_passes_good_files(tmp_path: Path) -> None:
-    path = tmp_path / "good.json"
-    path.write_text(json.dumps(make_result()))
-    assert generator_main(["check", str(path)]) == 0
+def test_check_command_passes_good_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    results = write_results(tmp_path, [make_result(), make_result("cnn")])
+    assert generator_main(["check", *map(str, load.result_files(results))]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_check_command_reports_a_clash_and_a_copy_between_the_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mine = write_results(tmp_path / "mine", [make_result(), make_result("cnn")])
+    theirs = write_results(tmp_path / "theirs", [make_result(samples=[1.0, 2.0, 3.0]), make_result("cnn")])
+    code = generator_main(["check", *map(str, load.result_files(theirs) + load.result_files(mine))])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 1
+    mlp, cnn = "test-cpu-4cpu/mlp.pytorch-1.0.eager.cpu.json", "test-cpu-4cpu/cnn.pytorch-1.0.eager.cpu.json"
+    assert out == [
+        f"{theirs / cnn}: a copy of {mine / cnn} (the same run, the same numbers), which is shown; delete this copy",
+        f"{theirs / mlp}: CLASH with {mine / mlp}: the same run (mlp/pytorch/eager/cpu on test-cpu-4cpu) with "
+        f"different numbers; {mine / mlp} is shown. Keep the one you trust and delete the other, or re-measure "
+        "with `nox -s measure -- --only 'mlp/pytorch/eager/cpu' --redo`",
+    ]
+
+
+def test_check_command_reports_a_name_or_folder_that_belies_the_content(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    renamed = tmp_path / "results" / "test-cpu-4cpu" / "mlp.pytorch-2.13.0_cpu.eager.cpu.json"
+    moved = tmp_path / "results" / "another-machine" / "mlp.pytorch-1.0.eager.cpu.json"
+    for path, doc in ((renamed, make_result("cnn")), (moved, make_result(version="1.0", samples=[5.0]))):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(doc))
+    code = generator_main(["check", str(renamed), str(moved)])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert out == [
+        f"{moved}: measured on machine test-cpu-4cpu, not in a folder of that name; move it to "
+        "results/test-cpu-4cpu/ (or use `python -m generator merge`)",
+        f"{renamed}: named for another run, it holds cnn.pytorch-1.0.eager.cpu; rename it to "
+        "cnn.pytorch-1.0.eager.cpu.json",
+    ]
 
 
 def test_build_strict_refuses_bad_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

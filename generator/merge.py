@@ -1,0 +1,121 @@
+"""Merge results from other machines (CI artifacts, files sent by colleagues) into one folder.
+
+Sources are untrusted: every file is validated before it is copied, it lands where the
+harness would have written it (computed from its content, never from its name), symbolic
+links are not followed, and a result that disagrees with one already there is reported,
+never overwritten.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator import load
+from measurements import UserError, harness
+from measurements.results import write_json_atomic
+
+
+@dataclass
+class Merged:
+    merged: list[Path] = field(default_factory=list)  # files written into the results folder
+    already: list[Path] = field(default_factory=list)  # sources whose numbers were there already
+    clashes: list[str] = field(default_factory=list)  # one line each: same run, different numbers
+    bad: list[str] = field(default_factory=list)  # one line each: invalid files, links, unreadable entries
+
+    @property
+    def problems(self) -> list[str]:
+        return self.clashes + self.bad
+
+    def summary(self, into: Path) -> str:
+        return (
+            f"{len(self.merged)} merged, {len(self.already)} already there, {len(self.clashes)} clashes, "
+            f"{len(self.bad)} bad, into {into}"
+        )
+
+
+def source_files(source: Path, bad: list[str]) -> list[Path]:
+    """The .json files under ``source``, at any depth, sorted; dot files and dot folders are
+    ignored, and symbolic links are reported, never followed."""
+    found = []
+    for folder, dirs, files in os.walk(source, followlinks=False):
+        here = Path(folder)
+        for name in sorted(dirs):
+            if name.startswith("."):
+                dirs.remove(name)
+            elif (here / name).is_symlink():
+                bad.append(f"{here / name}: a symbolic link; not followed, copy what it points to instead")
+        for name in files:
+            path = here / name
+            if name.startswith(".") or not name.endswith(".json"):
+                continue
+            if path.is_symlink():
+                bad.append(f"{path}: a symbolic link; not followed, copy the file itself instead")
+            elif path.is_file():
+                found.append(path)
+    return sorted(found)
+
+
+def merge(sources: list[Path], into: Path) -> Merged:
+    """Copy every valid result under ``sources`` into ``into``, where the harness would write it."""
+    for source in sources:
+        if not source.is_dir():
+            raise UserError(f"{source}: not a folder; give results folders or machine folders to merge")
+    result = Merged()
+    # what this merge wrote, so that two sources disagreeing are told apart from a file there before
+    written: dict[Path, tuple[Path, dict[str, Any]]] = {}
+    with ExitStack() as locks:
+        locked: set[Path] = set()
+        for source in sources:
+            for path in source_files(source, result.bad):
+                doc, problems = load.check_file(path)
+                if doc is None:
+                    more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+                    result.bad.append(f"{path}: {problems[0]}{more}; not merged")
+                    continue
+                target = load.expected_path(doc, into)
+                if target.parent not in locked:  # no measurement writes there meanwhile
+                    locks.enter_context(harness.exclusive(target.parent))
+                    locked.add(target.parent)
+                _place(path, doc, target, written, result)
+    return result
+
+
+def _place(
+    path: Path, doc: dict[str, Any], target: Path, written: dict[Path, tuple[Path, dict[str, Any]]], result: Merged
+) -> None:
+    """Write one valid result to ``target``, unless the same numbers or a clashing result are there."""
+    if target.resolve() == path.resolve():
+        result.already.append(path)  # a results folder merged into itself
+    elif target in written:
+        first, first_doc = written[target]
+        if load.measured(doc) == load.measured(first_doc):
+            result.already.append(path)
+        else:
+            result.clashes.append(_clash(path, doc, f"{first} (merged first, into {target})"))
+    elif target.exists() or target.is_symlink():
+        there, _ = load.check_file(target)
+        if there is None:
+            result.clashes.append(
+                f"{path}: not merged, {target} is already there but not a valid results file; delete it and merge again"
+            )
+        elif load.measured(doc) == load.measured(there):
+            result.already.append(path)
+        else:
+            result.clashes.append(_clash(path, doc, str(target)))
+    else:
+        write_json_atomic(target, doc)
+        written[target] = path, doc
+        result.merged.append(target)
+
+
+def _clash(path: Path, doc: dict[str, Any], kept: str) -> str:
+    run = load.run_label(doc)
+    return (
+        f"{path}: CLASH, not merged: the same run ({run} on {doc['machine']['id']}) as {kept}, with different "
+        f"numbers; that one is kept. To take this one instead, delete the kept file and merge again, or "
+        f"re-measure with `nox -s measure -- --only '{run}' --redo`"
+    )
