@@ -39,6 +39,24 @@ def measure(session: nox.Session) -> None:
     session.run("python", "-m", "measurements", "run", *session.posargs)
 
 
+# Released version pairs measured beside the pinned one, each in its own virtual environment;
+# results are kept per version, so runs already measured at a version are skipped. Add a pair
+# here to measure it: `nox -s "measure_release(torch='2.13.0', tensorflow='2.20.0')"`.
+RELEASES = [("2.13.0", "2.21.0"), ("2.13.0", "2.20.0")]
+
+
+@nox.session(default=False)
+@nox.parametrize(("torch", "tensorflow"), RELEASES)
+def measure_release(session: nox.Session, torch: str, tensorflow: str) -> None:
+    """Measure one released (torch, tensorflow) pair in its own environment: -- --profile, --only GLOB."""
+    frameworks = [f"torch=={torch}", f"tensorflow-cpu=={tensorflow}"]
+    others = [
+        d for d in nox.project.dependency_groups(PYPROJECT, "frameworks") if not d.startswith(("torch", "tensorflow"))
+    ]
+    session.install(*RUNTIME, *frameworks, *others)
+    session.run("python", "-m", "measurements", "run", *session.posargs)
+
+
 @nox.session
 def site(session: nox.Session) -> None:
     """Generate the pages from results/ and build the site into site/ (mkdocs --strict)."""
