@@ -128,6 +128,35 @@ def curve_chart(data: pd.DataFrame, title: str, target: float) -> alt.LayerChart
     return (lines + rule).properties(title=title, width=520, height=260)
 
 
+CHANGE_COLOURS = {"improvement": "#2f9e44", "regression": "#e03131", "no meaningful change": "#868e96"}
+
+
+def change_chart(data: pd.DataFrame, title: str) -> alt.LayerChart:
+    """Release-over-release ratios (``ratio``, ``low``, ``high``) per ``figure``, on a log
+    scale around 1, coloured by ``kind`` (improvement, regression, no meaningful change)."""
+    order = list(data["figure"])
+    present = [k for k in CHANGE_COLOURS if k in set(data["kind"])]
+    base = alt.Chart(data).encode(y=alt.Y("figure:N", sort=order, title=None))
+    axis_title = "New release's median over the old one's (log scale)"
+    x = alt.X("ratio:Q", title=axis_title, scale=alt.Scale(type="log"))
+    dots = base.mark_point(filled=True, size=100, opacity=1).encode(
+        x=x,
+        color=alt.Color(
+            "kind:N", title="Change", scale=alt.Scale(domain=present, range=[CHANGE_COLOURS[k] for k in present])
+        ),
+        tooltip=[
+            alt.Tooltip("figure:N", title="Figure"),
+            alt.Tooltip("verdict:N", title="New against old"),
+            alt.Tooltip("ratio:Q", title="Ratio", format=".3f"),
+            alt.Tooltip("low:Q", title="95% low", format=".3f"),
+            alt.Tooltip("high:Q", title="95% high", format=".3f"),
+        ],
+    )
+    bars = base.mark_errorbar(ticks=True, color="black").encode(x=alt.X("low:Q", title=axis_title), x2="high:Q")
+    one = alt.Chart(pd.DataFrame({"one": [1.0]})).mark_rule(strokeDash=[4, 4], color="gray").encode(x="one:Q")
+    return (bars + dots + one).properties(title=title, width=520, height=alt.Step(22))
+
+
 def with_labels(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     frame["framework_label"] = frame["framework"].map(FRAMEWORK_LABELS)

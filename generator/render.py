@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import shutil
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from generator.compare import (
     summarise,
 )
 from generator.load import Loaded, current, relative_file, to_frame
+from generator.versions import machine_versions
 from measurements import workloads
 from measurements.environment import slug
 from measurements.frameworks import FRAMEWORK_LABELS, MODE_LABELS
@@ -40,7 +42,7 @@ MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
 def text(value: object) -> str:
     """Untrusted text (from a results file) made inert in Markdown and HTML, on one line."""
-    escaped = html.escape(" ".join(str(value).split()), quote=True)
+    escaped = html.escape(" ".join(str(value).split()), quote=False)  # quotes are inert outside tags
     return MARKDOWN_SPECIALS.sub(r"\\\1", escaped)
 
 
@@ -76,6 +78,14 @@ def label(framework: str, mode: str) -> str:
     return MODE_LABELS.get((framework, mode), f"{FRAMEWORK_LABELS.get(framework, framework)} {mode}")
 
 
+def verdict(r: ModeResult) -> str:
+    """A headline verdict in words: "torch.compile 1.72× slower than tf.function + XLA"."""
+    other = label(*str(r.versus).split("/"))
+    if r.comparison is None or not r.comparison.meaningful:
+        return f"{label(r.framework, r.mode)} and {other}: no meaningful difference"
+    return f"{label(r.framework, r.mode)} {r.verdict} than {other}"
+
+
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -86,7 +96,7 @@ def environment() -> jinja2.Environment:
         autoescape=False,  # Markdown output; untrusted strings go through the ``text`` filter
     )
     env.filters.update(text=text, num=num, mib=mib, seconds=seconds, p=p_value, pct=pct)
-    env.globals.update(label=label, framework_label=FRAMEWORK_LABELS.get)
+    env.globals.update(label=label, framework_label=FRAMEWORK_LABELS.get, verdict=verdict)
     return env
 
 
@@ -200,6 +210,28 @@ class MachineReport:
     ceiling: Ceiling | None
     sections: list[WorkloadSection]
     imports: ImportTimes
+
+    @property
+    def versions(self) -> list[str]:
+        """The framework releases measured here, e.g. "PyTorch 2.13.0+cpu"."""
+        found = []
+        for s in self.software:
+            name, version = s["framework"]["name"], s["framework"]["version"]
+            if version:
+                found.append(text(f"{FRAMEWORK_LABELS.get(name, name)} {version}"))
+        return found
+
+    @property
+    def missing(self) -> list[str]:
+        """A sentence per framework that could not run here at all, with the reason recorded."""
+        measured = {s["framework"]["name"] for s in self.software if s["framework"]["version"]}
+        found = {p["framework"]: p["error"] for s in self.sections for p in s.problems if p["status"] == "unavailable"}
+        return [
+            f"{FRAMEWORK_LABELS.get(fw, fw)} was not measured on this machine "
+            f"({text((str(why).strip().splitlines() or [''])[-1])}), so this page has nothing to compare it with."
+            for fw, why in sorted(found.items())
+            if fw not in measured
+        ]
 
     @property
     def headlines(self) -> list[tuple[WorkloadSection, CaseSection]]:
@@ -425,8 +457,9 @@ def ceiling_chart(machine_id: str, section: WorkloadSection, ceiling: Ceiling, o
     return charts.save(charts.share_chart(frame, title), out, f"{machine_id}-{section.workload.name}-ceiling")
 
 
-def build(loaded: Loaded, results_dir: Path, out: Path) -> list[MachineReport]:
-    """Write every generated page, chart and results copy under ``out`` (emptied first)."""
+def build(loaded: Loaded, results_dir: Path, out: Path, reference: str | None = None) -> list[MachineReport]:
+    """Write every generated page, chart and results copy under ``out`` (emptied first); the
+    guides show the ``reference`` machine first (see ``reference_machine``)."""
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -443,18 +476,50 @@ def build(loaded: Loaded, results_dir: Path, out: Path) -> list[MachineReport]:
     reports = [machine_report(m, frame[frame.machine == m], docs_by_machine[m], out) for m in sorted(docs_by_machine)]
     charts.write_bundle(out / "assets")
 
+    reports.sort(
+        key=lambda r: r.id != reference_machine(reports, reference or configured_reference())
+    )  # the reference machine first
     env = environment()
-    context = {"machines": reports, "problems": loaded.problems, "profiles": list(PROFILES.values())}
-    pages = {
-        "performance.md": "performance.md.j2",
-        "machines/index.md": "machines.md.j2",
-        "partials/headline.md": "headline.md.j2",
-        "partials/profiles.md": "profiles.md.j2",
+    releases = [machine_versions(r.id, everything[everything.machine == r.id], out / "charts") for r in reports]
+    context = {
+        "machines": reports, "problems": loaded.problems, "profiles": list(PROFILES.values()), "versions": releases,
+    }  # fmt: skip
+    pages: dict[str, tuple[str, MachineReport | None]] = {
+        "versions.md": ("versions.md.j2", None),
+        "machines/index.md": ("machines.md.j2", None),
+        "partials/headline.md": ("headline.md.j2", reports[0] if reports else None),
+        "partials/profiles.md": ("profiles.md.j2", None),
     }
-    pages.update({f"machines/{r.id}.md": "machine.md.j2" for r in reports})
-    for page, template in pages.items():
+    for r in reports:  # the Performance guide for the reference machine; one more page per other machine
+        pages[performance_page(r, reports)] = ("performance.md.j2", r)
+        pages[f"machines/{r.id}.md"] = ("machine.md.j2", r)
+    if not reports:
+        pages["performance.md"] = ("performance.md.j2", None)
+    for page, (template, machine) in pages.items():
         target = out / page
         target.parent.mkdir(parents=True, exist_ok=True)
-        machine = next((r for r in reports if page == f"machines/{r.id}.md"), None)
-        target.write_text(env.get_template(template).render(**context, machine=machine))
+        target.write_text(
+            env.get_template(template).render(**context, machine=machine, performance_page=performance_page)
+        )
     return reports
+
+
+def configured_reference() -> str | None:
+    """``reference-machine`` under ``[tool.framework-guide]`` in pyproject.toml, if set."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text()).get("tool", {}).get("framework-guide", {})
+    chosen = config.get("reference-machine")
+    return chosen if isinstance(chosen, str) else None
+
+
+def reference_machine(reports: list[MachineReport], chosen: str | None) -> str | None:
+    """The machine whose numbers the guides show first: the one chosen (``--reference``, or
+    ``reference-machine`` under ``[tool.framework-guide]`` in pyproject.toml) where it has
+    results, else the one with the most results files."""
+    ids = [r.id for r in reports]
+    if chosen in ids:
+        return chosen
+    return max(reports, key=lambda r: len(r.files)).id if reports else None
+
+
+def performance_page(machine: MachineReport, reports: list[MachineReport]) -> str:
+    return "performance.md" if machine is reports[0] else f"performance-{machine.id}.md"
