@@ -9,6 +9,7 @@ from pathlib import Path
 from measurements import UserError, environment, harness
 from measurements.profiles import PROFILES
 from measurements.results import RESULTS_DIR
+from measurements.studies import runner
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,18 +38,29 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        runs = harness.plan(harness.devices_here(environment.gpus()), args.only, PROFILES[args.profile])
+        profile = PROFILES[args.profile]
+        studies = runner.plan(args.only, profile)
+        try:
+            runs = harness.plan(harness.devices_here(environment.gpus()), args.only, profile)
+        except UserError:
+            if not studies:
+                raise
+            runs = []  # --only named studies alone
         if args.command == "list":
-            print("\n".join(r.key for r in runs))
+            print("\n".join([r.key for r in runs] + [s.key for s in studies]))
             return 0
         if args.threads is not None and args.threads < 1:
             raise UserError(f"--threads must be at least 1, not {args.threads}")
         if args.memory_limit is not None and args.memory_limit <= 0:
             raise UserError(f"--memory-limit must be a positive number of MiB, not {args.memory_limit}")
-        results = harness.run_all(
-            runs, PROFILES[args.profile], args.results, threads=args.threads, timeout_s=args.timeout,
-            memory_limit=None if args.memory_limit is None else int(args.memory_limit * 2**20), redo=args.redo,
-        )  # fmt: skip
+        results = []
+        if runs:
+            results = harness.run_all(
+                runs, profile, args.results, threads=args.threads, timeout_s=args.timeout,
+                memory_limit=None if args.memory_limit is None else int(args.memory_limit * 2**20), redo=args.redo,
+            )  # fmt: skip
+        if studies:
+            results += runner.run_all(studies, args.results, redo=args.redo)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

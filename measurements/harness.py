@@ -76,7 +76,8 @@ def plan(devices: Iterable[str], only: list[str] | None = None, profile: Profile
             known = ", ".join(w.name for w in workloads.REGISTRY.values())
             raise UserError(
                 f"--only {' '.join(only)} matches no run; runs are named workload/framework/mode/device "
-                f"(workloads: {known}), e.g. --only 'mlp/*'"
+                f"(workloads: {known}), e.g. --only 'mlp/*', and studies study/<name>/<framework>, e.g. "
+                "--only 'study/*'"
             )
     return runs
 
@@ -85,7 +86,7 @@ def devices_here(gpus: list[dict[str, Any]]) -> list[str]:
     return ["cpu", "cuda"] if gpus else ["cpu"]
 
 
-def _tail(path: Path) -> str:
+def tail(path: Path) -> str:
     text = path.read_text(errors="replace") if path.exists() else ""
     return text[-ERROR_TAIL_CHARS:].strip()
 
@@ -100,7 +101,7 @@ def injected_faults(run: Run) -> list[str]:
     return faults
 
 
-def _watch(child: subprocess.Popen[bytes], timeout_s: float, memory_limit: int | None) -> str | None:
+def watch(child: subprocess.Popen[bytes], timeout_s: float, memory_limit: int | None) -> str | None:
     """Wait for the child; kill it past the time or memory limit and say which ("timeout", "oom")."""
     deadline = time.monotonic() + timeout_s
     while True:
@@ -115,9 +116,14 @@ def _watch(child: subprocess.Popen[bytes], timeout_s: float, memory_limit: int |
             reason = "oom"
         else:
             continue
-        os.killpg(child.pid, signal.SIGKILL)
-        child.wait()
+        kill_group(child)
         return reason
+
+
+def kill_group(child: subprocess.Popen[bytes]) -> None:
+    """Kill a child started in its own session, and everything it started."""
+    os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
 
 
 def run_child(
@@ -144,25 +150,24 @@ def run_child(
                 command, stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True
             )
             try:
-                killed_for = _watch(child, timeout_s, memory_limit)
+                killed_for = watch(child, timeout_s, memory_limit)
             except BaseException:  # Ctrl-C: take the child down with us
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait()
+                kill_group(child)
                 raise
         code = child.returncode
         if killed_for == "timeout":
-            return {"status": "timeout", "error": f"no result after {timeout_s:.0f} s; killed.\n{_tail(log)}"}, code
+            return {"status": "timeout", "error": f"no result after {timeout_s:.0f} s; killed.\n{tail(log)}"}, code
         if killed_for == "oom":
             limit = f"{(memory_limit or 0) / 2**20:,.0f} MiB"
-            return {"status": "oom", "error": f"used more than the memory limit ({limit}); killed.\n{_tail(log)}"}, code
+            return {"status": "oom", "error": f"used more than the memory limit ({limit}); killed.\n{tail(log)}"}, code
         if output.exists():
             reported: dict[str, Any] = json.loads(output.read_text())
             return reported, code
         if code == -signal.SIGKILL:
             why = "killed by SIGKILL, not by the harness: most likely the kernel's out-of-memory killer"
-            return {"status": "oom", "error": f"{why}.\n{_tail(log)}"}, code
+            return {"status": "oom", "error": f"{why}.\n{tail(log)}"}, code
         how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
-        return {"status": "crashed", "error": f"the child process {how} without a result.\n{_tail(log)}"}, code
+        return {"status": "crashed", "error": f"the child process {how} without a result.\n{tail(log)}"}, code
 
 
 def record(

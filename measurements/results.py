@@ -20,8 +20,17 @@ def result_path(
 ) -> Path:
     """One file per run and framework version, so that releases are kept side by side:
     ``mlp.tensorflow-2.21.0.xla.cpu.json``; a framework that is not installed has no version."""
-    release = f"{framework}-{re.sub(r'[^A-Za-z0-9._-]', '_', version)}" if version else framework
-    return results_dir / machine_id / f"{workload}.{release}.{mode}.{device}.json"
+    return results_dir / machine_id / f"{workload}.{release_name(framework, version)}.{mode}.{device}.json"
+
+
+def release_name(framework: str, version: str | None) -> str:
+    """``tensorflow-2.21.0``: a framework and its version, safe in a file name."""
+    return f"{framework}-{re.sub(r'[^A-Za-z0-9._-]', '_', version)}" if version else framework
+
+
+def study_path(results_dir: Path, machine_id: str, study: str, framework: str, version: str | None) -> Path:
+    """Studies (usability, ecosystem) sit beside the timing results, one file per framework release."""
+    return results_dir / machine_id / "studies" / f"{study}.{release_name(framework, version)}.json"
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

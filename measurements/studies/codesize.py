@@ -1,0 +1,81 @@
+"""Code size: how much code each framework needs for the same job, in this project.
+
+Each workload is written idiomatically in both frameworks (``measurements/workloads/<name>/
+<framework>.py``, plus the shared training step ``workloads/shared/<framework>.py`` where the
+module uses it). Counted with Python's own tokenizer: lines of code (lines holding a token
+other than a comment or a docstring) and tokens (names, operators, literals; no comments,
+docstrings, indentation or line ends). The framework is not imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tokenize
+from pathlib import Path
+from typing import Any
+
+from measurements.results import ROOT
+from measurements.studies import Study
+
+STUDY = Study(
+    name="codesize",
+    group="usability",
+    title="Code size",
+    description=(
+        "The lines of code and tokens of each workload's implementation in this project, the same job written "
+        "idiomatically in each framework, counted with Python's tokenizer (comments, docstrings and blank lines "
+        "left out). The shared training step counts for every workload that uses it."
+    ),
+    timeout_s=120,
+)
+WORKLOADS = ("mlp", "cnn", "transformer", "gemm", "conv2d", "matmul")  # the inference workloads reuse these modules
+SKIPPED = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING,
+           tokenize.ENDMARKER}  # fmt: skip
+WORKLOADS_DIR = ROOT / "measurements" / "workloads"
+
+
+def count(source: str) -> tuple[int, int]:
+    """(lines of code, tokens) of Python source, leaving out comments, docstrings and blanks.
+    A docstring is a string that makes up a statement of its own."""
+    code = [
+        t for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type not in SKIPPED - {tokenize.NEWLINE}
+    ]
+    lines: set[int] = set()
+    tokens = 0
+    for i, token in enumerate(code):
+        if token.type == tokenize.NEWLINE:
+            continue
+        starts = i == 0 or code[i - 1].type == tokenize.NEWLINE
+        ends = i + 1 == len(code) or code[i + 1].type == tokenize.NEWLINE
+        if token.type == tokenize.STRING and starts and ends:
+            continue
+        tokens += 1
+        lines.update(range(token.start[0], token.end[0] + 1))
+    return len(lines), tokens
+
+
+def files(workload: str, framework: str) -> list[Path]:
+    own = WORKLOADS_DIR / workload / f"{framework}.py"
+    shared = WORKLOADS_DIR / "shared" / f"{framework}.py"
+    uses_shared = f"workloads.shared.{framework}" in own.read_text()
+    return [own, shared] if uses_shared else [own]
+
+
+def run(framework: str) -> list[dict[str, Any]]:
+    findings = []
+    for workload in WORKLOADS:
+        paths = files(workload, framework)
+        parts = []
+        for path in paths:
+            source = path.read_text()
+            loc, tokens = count(source)
+            parts.append({
+                "path": path.relative_to(ROOT).as_posix(), "lines": loc, "tokens": tokens,
+                "sha256": hashlib.sha256(source.encode()).hexdigest(),
+            })  # fmt: skip
+        findings.append({
+            "id": workload, "lines": sum(p["lines"] for p in parts), "tokens": sum(p["tokens"] for p in parts),
+            "files": parts,
+        })  # fmt: skip
+    return findings
