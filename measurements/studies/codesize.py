@@ -66,7 +66,7 @@ def run(framework: str) -> list[dict[str, Any]]:
     findings = []
     for workload in WORKLOADS:
         paths = files(workload, framework)
-        parts = []
+        parts: list[dict[str, Any]] = []
         for path in paths:
             source = path.read_text()
             loc, tokens = count(source)
