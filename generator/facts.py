@@ -1,0 +1,148 @@
+"""Curated facts that cannot be measured offline, each with its sources and the day they were checked.
+
+The facts live in one TOML file, ``data/facts.toml``: one ``[[fact]]`` table per row of the
+Ecosystem guide, with a statement for each framework, the https pages that back both, and the
+``as_of`` date those pages were read. A fact without a source or a date fails the build: every
+problem raises ``UserError`` with one line naming the file, the fact (its number and topic) and
+the fix.
+"""
+
+from __future__ import annotations
+
+import datetime
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from measurements import UserError
+from measurements.results import ROOT
+
+FACTS_PATH = ROOT / "data" / "facts.toml"
+
+CATEGORIES = ("deployment", "serving", "hubs", "distributed", "project")
+TEXT_FIELDS = ("topic", "category", "pytorch", "tensorflow")
+FIELDS = (*TEXT_FIELDS, "sources", "as_of")
+EXAMPLE_DATE = "2026-11-27"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One row of the Ecosystem guide: the same question answered for each framework."""
+
+    topic: str
+    category: str
+    pytorch: str
+    tensorflow: str
+    sources: list[str]
+    as_of: datetime.date
+
+
+def load_facts(path: Path, *, today: datetime.date | None = None) -> list[Fact]:
+    """Read and check every fact in ``path``; ``today`` (default: the real date) bounds ``as_of``."""
+    name = _display(path)
+    if not path.is_file():
+        raise UserError(f"{name}: no facts file; create it with one [[fact]] table per fact")
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{name}: not valid TOML ({exc}); fix the syntax at that line") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{name}: not UTF-8 text; save it as UTF-8") from None
+    unknown_top = sorted(set(document) - {"fact"})
+    if unknown_top:
+        raise UserError(f"{name}: unknown top-level key {unknown_top[0]!r}; put each fact in a [[fact]] table")
+    tables = document.get("fact")
+    if not isinstance(tables, list) or not tables:
+        raise UserError(f"{name}: no facts; add at least one [[fact]] table")
+    limit = today or datetime.date.today()
+    facts: list[Fact] = []
+    seen: dict[str, int] = {}
+    for index, table in enumerate(tables, start=1):
+        fact = _check_fact(name, index, table, limit)
+        key = fact.topic.casefold()
+        if key in seen:
+            raise UserError(
+                f'{name}: fact {index} ("{fact.topic}") repeats the topic of fact {seen[key]}; '
+                "merge the two or give each its own topic"
+            )
+        seen[key] = index
+        facts.append(fact)
+    return facts
+
+
+def _check_fact(name: str, index: int, table: Any, today: datetime.date) -> Fact:
+    if not isinstance(table, dict):
+        raise UserError(f"{name}: fact {index} is not a table; write it as a [[fact]] table")
+    topic = table.get("topic")
+    label = f'fact {index} ("{topic.strip()}")' if isinstance(topic, str) and topic.strip() else f"fact {index}"
+    where = f"{name}: {label}"
+
+    unknown = sorted(set(table) - set(FIELDS))
+    if unknown:
+        raise UserError(f"{where} has unknown key {unknown[0]!r}; remove it (allowed keys: {', '.join(FIELDS)})")
+
+    for field in TEXT_FIELDS:
+        value = table.get(field)
+        if value is None:
+            raise UserError(f"{where} has no {field}; add {field} = {_example(field)}")
+        if not isinstance(value, str):
+            raise UserError(f"{where}: {field} is not a string; write {field} = {_example(field)}")
+        if not value.strip():
+            raise UserError(f"{where}: {field} is empty; write {field} = {_example(field)}")
+
+    category = table["category"]
+    if category not in CATEGORIES:
+        raise UserError(f"{where}: category {category!r} is unknown; use one of: {', '.join(CATEGORIES)}")
+
+    sources = _check_sources(where, table.get("sources"))
+    as_of = _check_as_of(where, table.get("as_of"), today)
+    return Fact(
+        topic=table["topic"].strip(),
+        category=category,
+        pytorch=table["pytorch"].strip(),
+        tensorflow=table["tensorflow"].strip(),
+        sources=sources,
+        as_of=as_of,
+    )
+
+
+def _check_sources(where: str, value: Any) -> list[str]:
+    fix = 'sources = ["https://..."], at least one page for each framework\'s statement'
+    if value is None:
+        raise UserError(f"{where} has no sources; add {fix}")
+    if not isinstance(value, list) or not value:
+        raise UserError(f"{where}: sources is not a non-empty list; write {fix}")
+    for position, url in enumerate(value, start=1):
+        if not isinstance(url, str):
+            raise UserError(f"{where}: source {position} is not a string; write it as a quoted https URL")
+        parts = urlsplit(url.strip())
+        if parts.scheme != "https" or not parts.netloc or any(ch.isspace() for ch in url.strip()):
+            raise UserError(
+                f"{where}: source {position} ({url!r}) is not an https URL; give the page's https:// address"
+            )
+    return [url.strip() for url in value]
+
+
+def _check_as_of(where: str, value: Any, today: datetime.date) -> datetime.date:
+    fix = f"the day its sources were checked (as_of = {EXAMPLE_DATE})"
+    if value is None:
+        raise UserError(f"{where} has no as_of date; add {fix}")
+    if isinstance(value, str):
+        raise UserError(f"{where}: as_of is a string, not a TOML date; remove the quotes (as_of = {EXAMPLE_DATE})")
+    if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
+        raise UserError(f"{where}: as_of is not a plain date; write {fix}")
+    if value > today:
+        raise UserError(f"{where}: as_of {value.isoformat()} is in the future; write {fix}")
+    return value
+
+
+def _example(field: str) -> str:
+    return f'"one of {", ".join(CATEGORIES)}"' if field == "category" else '"..."'
+
+
+def _display(path: Path) -> str:
+    """The path as the user knows it: relative to the project where it lies inside it."""
+    resolved = path.resolve()
+    return resolved.relative_to(ROOT).as_posix() if resolved.is_relative_to(ROOT) else str(path)
