@@ -135,6 +135,12 @@ def _meaning_problems(doc: dict[str, Any]) -> list[str]:
 
 def check_file(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
     """Read one results file; returns (document, problems), each problem naming a field."""
+    doc, problems = read_json(path)
+    return (None, problems) if problems else check_document(doc)
+
+
+def read_json(path: Path) -> tuple[Any, list[str]]:
+    """Parse a results file of any kind; returns (what it holds, the problem if it cannot be read)."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -148,7 +154,7 @@ def check_file(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
         doc = json.loads(text, parse_constant=_reject_constant)
     except ValueError as exc:
         return None, [f"not valid JSON ({exc}); {REMEASURE}"]
-    return check_document(doc)
+    return doc, []
 
 
 def run_key(doc: dict[str, Any]) -> tuple[str, ...]:

@@ -9,12 +9,13 @@ never overwritten.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator import load
+from generator import load, studies
 from measurements import UserError, harness
 from measurements.results import write_json_atomic
 
@@ -71,49 +72,75 @@ def merge(sources: list[Path], into: Path) -> Merged:
         locked: set[Path] = set()
         for source in sources:
             for path in source_files(source, result.bad):
-                doc, problems = load.check_file(path)
+                kind = kind_of(path)
+                doc, problems = kind.check(path)
                 if doc is None:
                     more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
                     result.bad.append(f"{path}: {problems[0]}{more}; not merged")
                     continue
-                target = load.expected_path(doc, into)
-                if target.parent not in locked:  # no measurement writes there meanwhile
-                    locks.enter_context(harness.exclusive(target.parent))
-                    locked.add(target.parent)
-                _place(path, doc, target, written, result)
+                target = kind.target(doc, into)
+                folder = into / doc["machine"]["id"]
+                if folder not in locked:  # no measurement writes there meanwhile
+                    locks.enter_context(harness.exclusive(folder))
+                    locked.add(folder)
+                _place(path, doc, target, written, result, kind)
     return result
 
 
+@dataclass(frozen=True)
+class Kind:
+    """How one kind of results file is checked, placed and compared: timing runs or studies."""
+
+    check: Callable[[Path], tuple[dict[str, Any] | None, list[str]]]
+    target: Callable[[dict[str, Any], Path], Path]
+    measured: Callable[[dict[str, Any]], tuple[Any, ...]]
+    label: Callable[[dict[str, Any]], str]
+
+
+TIMING = Kind(load.check_file, load.expected_path, load.measured, load.run_label)
+STUDY = Kind(studies.check_study, studies.expected_path, studies.measured, studies.run_label)
+
+
+def kind_of(path: Path) -> Kind:
+    """Study results sit in a ``studies`` folder; everything else is a timing run."""
+    return STUDY if path.parent.name == "studies" else TIMING
+
+
 def _place(
-    path: Path, doc: dict[str, Any], target: Path, written: dict[Path, tuple[Path, dict[str, Any]]], result: Merged
+    path: Path,
+    doc: dict[str, Any],
+    target: Path,
+    written: dict[Path, tuple[Path, dict[str, Any]]],
+    result: Merged,
+    kind: Kind = TIMING,
 ) -> None:
     """Write one valid result to ``target``, unless the same numbers or a clashing result are there."""
     if target.resolve() == path.resolve():
         result.already.append(path)  # a results folder merged into itself
     elif target in written:
         first, first_doc = written[target]
-        if load.measured(doc) == load.measured(first_doc):
+        if kind.measured(doc) == kind.measured(first_doc):
             result.already.append(path)
         else:
-            result.clashes.append(_clash(path, doc, f"{first} (merged first, into {target})"))
+            result.clashes.append(_clash(path, doc, f"{first} (merged first, into {target})", kind))
     elif target.exists() or target.is_symlink():
-        there, _ = load.check_file(target)
+        there, _ = kind.check(target)
         if there is None:
             result.clashes.append(
                 f"{path}: not merged, {target} is already there but not a valid results file; delete it and merge again"
             )
-        elif load.measured(doc) == load.measured(there):
+        elif kind.measured(doc) == kind.measured(there):
             result.already.append(path)
         else:
-            result.clashes.append(_clash(path, doc, str(target)))
+            result.clashes.append(_clash(path, doc, str(target), kind))
     else:
         write_json_atomic(target, doc)
         written[target] = path, doc
         result.merged.append(target)
 
 
-def _clash(path: Path, doc: dict[str, Any], kept: str) -> str:
-    run = load.run_label(doc)
+def _clash(path: Path, doc: dict[str, Any], kept: str, kind: Kind) -> str:
+    run = kind.label(doc)
     return (
         f"{path}: CLASH, not merged: the same run ({run} on {doc['machine']['id']}) as {kept}, with different "
         f"numbers; that one is kept. To take this one instead, delete the kept file and merge again, or "

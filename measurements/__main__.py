@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
                 memory_limit=None if args.memory_limit is None else int(args.memory_limit * 2**20), redo=args.redo,
             )  # fmt: skip
         if studies:
-            results += runner.run_all(studies, args.results, redo=args.redo)
+            results += runner.run_all(studies, args.results, redo=args.redo, timeout_s=args.timeout)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from rich.console import Console
@@ -91,7 +91,12 @@ def tail(path: Path) -> str:
     return text[-ERROR_TAIL_CHARS:].strip()
 
 
-def injected_faults(run: Run) -> list[str]:
+class Keyed(Protocol):
+    @property
+    def key(self) -> str: ...
+
+
+def injected_faults(run: Keyed) -> list[str]:
     """Faults to inject into this run, from ``FG_INJECT_FAULT`` ("GLOB=FAULT,..."), for tests."""
     faults = []
     for item in filter(None, os.environ.get("FG_INJECT_FAULT", "").split(",")):

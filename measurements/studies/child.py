@@ -12,7 +12,9 @@ import sys
 import traceback
 from pathlib import Path
 
+from measurements.environment import installed_version
 from measurements.frameworks import Unavailable
+from measurements.worker import inject
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,8 +22,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--study", required=True)
     parser.add_argument("--framework", required=True)
     parser.add_argument("--output", type=Path, required=True)
+    parser.add_argument("--inject", action="append", default=[], help="misbehave on purpose (tests)")
     args = parser.parse_args(argv)
+    for fault in args.inject:
+        inject(fault)
     try:
+        if installed_version(args.framework) is None:
+            raise Unavailable(f"{args.framework} is not installed in this environment")
         module = importlib.import_module(f"measurements.studies.{args.study}")
         report = {"status": "ok", "error": None, "findings": module.run(args.framework)}
     except (Unavailable, ImportError) as exc:  # the framework (or a tool the study needs) is missing

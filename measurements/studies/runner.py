@@ -61,7 +61,7 @@ def run_child(run: StudyRun, timeout_s: float) -> tuple[dict[str, Any], int | No
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         command = [
             sys.executable, "-m", "measurements.studies.child",
-            "--study", run.study, "--framework", run.framework, "--output", str(output),
+            "--study", run.study, "--framework", run.framework, "--output", str(output), *harness.injected_faults(run),
         ]  # fmt: skip
         with log.open("wb") as log_file:
             child = subprocess.Popen(
@@ -106,20 +106,26 @@ def record(run: StudyRun, machine: dict[str, Any], version: str | None, reported
 
 
 def run_all(
-    runs: list[StudyRun], results_dir: Path, *, redo: bool = False, console: Console | None = None
+    runs: list[StudyRun],
+    results_dir: Path,
+    *,
+    redo: bool = False,
+    timeout_s: float | None = None,
+    console: Console | None = None,
 ) -> list[dict[str, Any]]:
-    """Run each study once per framework; a result already there for this version is kept."""
+    """Run each study once per framework; a result already there for this version is kept.
+    ``timeout_s`` overrides each study's own time limit."""
     console = console or Console(stderr=True, soft_wrap=True)
     machine = environment.machine()
     done = []
     with harness.exclusive(results_dir / machine["id"]):
         for index, run in enumerate(runs, 1):
-            done.append(_study(index, run, runs, machine, results_dir, redo, console))
+            done.append(_study(index, run, runs, machine, results_dir, redo, timeout_s, console))
     return done
 
 
 def _study(index: int, run: StudyRun, runs: list[StudyRun], machine: dict[str, Any], results_dir: Path, redo: bool,
-           console: Console) -> dict[str, Any]:  # fmt: skip
+           timeout_s: float | None, console: Console) -> dict[str, Any]:  # fmt: skip
     """One study for one framework: kept if already measured at this version, else run and written."""
     version = environment.installed_version(run.framework)
     path = study_path(results_dir, machine["id"], run.study, run.framework, version)
@@ -131,7 +137,7 @@ def _study(index: int, run: StudyRun, runs: list[StudyRun], machine: dict[str, A
     console.print(f"study {index}/{len(runs)}: {study.title} with {release_name(run.framework, version)} ...")
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     start = time.perf_counter()
-    reported, code = run_child(run, study.timeout_s)
+    reported, code = run_child(run, timeout_s or study.timeout_s)
     result = record(run, machine, version, reported, code, started_at, time.perf_counter() - start)
     write_json_atomic(path, result)
     status = result["outcome"]["status"]

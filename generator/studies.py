@@ -1,0 +1,289 @@
+"""Study results (usability, ecosystem): load, validate, and sum up for the guides.
+
+Study files live in ``results/<machine>/studies/``; each holds one study of one framework
+release. The guides show each machine's newest release of each framework, as the
+Performance guide does. Every sentence here is computed from the findings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import statistics
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from generator.load import REMEASURE, SAFE_NAME, read_json, relative_file, version_key
+from measurements.frameworks import FRAMEWORK_LABELS
+from measurements.results import ROOT, study_path
+from measurements.studies import Study, registry
+
+SCHEMA_PATH = ROOT / "measurements" / "study.schema.json"
+FRAMEWORKS = ("pytorch", "tensorflow")
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(
+        json.loads(SCHEMA_PATH.read_text()), format_checker=jsonschema.FormatChecker()
+    )
+
+
+def check_study(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
+    """Read and validate one study file; returns (document, problems naming the field)."""
+    doc, problems = read_json(path)
+    if problems:
+        return None, problems
+    errors = sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
+    problems = [f"{'.'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}; {REMEASURE}" for e in errors]
+    if not problems and doc["study"] not in registry():
+        problems = [f"study: unknown study {doc['study']!r} (known: {', '.join(registry())}); {REMEASURE}"]
+    return (None, problems) if problems else (doc, [])
+
+
+def expected_path(doc: dict[str, Any], results_dir: Path) -> Path:
+    """Where the launcher writes this study result."""
+    return study_path(results_dir, doc["machine"]["id"], doc["study"], doc["framework"],
+                      doc["software"]["framework"]["version"])  # fmt: skip
+
+
+def measured(doc: dict[str, Any]) -> tuple[Any, ...]:
+    """What a study found: two files of one study that differ here are a clash."""
+    return doc["outcome"]["status"], json.dumps(doc["findings"], sort_keys=True)
+
+
+def run_label(doc: dict[str, Any]) -> str:
+    return f"study/{doc['study']}/{doc['framework']}"
+
+
+def study_files(results_dir: Path) -> list[Path]:
+    return sorted(results_dir.glob("*/studies/*.json"))
+
+
+@dataclass
+class StudyResult:
+    """One study of one framework release on one machine."""
+
+    study: Study
+    framework: str
+    version: str | None
+    doc: dict[str, Any]
+    file: str  # under the results folder
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.doc["outcome"]["status"] == "ok")
+
+    @property
+    def findings(self) -> dict[str, dict[str, Any]]:
+        return {f["id"]: f for f in self.doc["findings"]}
+
+    @property
+    def label(self) -> str:
+        return f"{FRAMEWORK_LABELS[self.framework]} {self.version or ''}".strip()
+
+
+@dataclass
+class MachineStudies:
+    machine: str
+    results: dict[str, dict[str, StudyResult]] = field(default_factory=dict)  # study -> framework -> newest
+
+    def get(self, study: str) -> dict[str, StudyResult]:
+        return self.results.get(study, {})
+
+    def both(self, study: str) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+        """(id, PyTorch's finding, TensorFlow's finding) for each item both studies found, in order."""
+        found = self.get(study)
+        if not all(fw in found and found[fw].ok for fw in FRAMEWORKS):
+            return []
+        theirs = found["tensorflow"].findings
+        return [(i, f, theirs[i]) for i, f in found["pytorch"].findings.items() if i in theirs]
+
+
+def load_studies(results_dir: Path) -> tuple[dict[str, MachineStudies], list[str]]:
+    """Each machine's newest study results per framework; and one line per bad file."""
+    machines: dict[str, MachineStudies] = {}
+    problems = []
+    for path in study_files(results_dir):
+        if not SAFE_NAME.fullmatch(path.name):
+            problems.append(f"{path}: not a results file name (letters, digits, '.', '_', '-'); rename it")
+            continue
+        doc, found = check_study(path)
+        if doc is None:
+            more = f" (and {len(found) - 1} more problems)" if len(found) > 1 else ""
+            problems.append(f"{path}: {found[0]}{more}")
+            continue
+        machine = machines.setdefault(doc["machine"]["id"], MachineStudies(doc["machine"]["id"]))
+        result = StudyResult(registry()[doc["study"]], doc["framework"], doc["software"]["framework"]["version"], doc,
+                             relative_file(path, results_dir))  # fmt: skip
+        by_framework = machine.results.setdefault(doc["study"], {})
+        earlier = by_framework.get(doc["framework"])
+        if earlier is None or version_key(result.version) > version_key(earlier.version):
+            by_framework[doc["framework"]] = result
+    return machines, problems
+
+
+def median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def count(items: list[dict[str, Any]], key: str) -> tuple[int, int]:
+    """(how many have ``key`` true, how many have it at all): a null means "not applicable"."""
+    known = [item[key] for item in items if item.get(key) is not None]
+    return sum(bool(v) for v in known), len(known)
+
+
+@dataclass
+class Score:
+    criterion: str
+    pytorch: tuple[int, int]  # (met, out of)
+    tensorflow: tuple[int, int]
+
+
+def error_scores(ms: MachineStudies) -> list[Score]:
+    """The error gallery scored per criterion, for each framework: how many mistakes meet it."""
+    rows = ms.both("errors")
+    if not rows:
+        return []
+    torch_items, tf_items = [p for _, p, _ in rows], [t for _, _, t in rows]
+    raised = [{"raised": not f["silent"]} for f in torch_items], [{"raised": not f["silent"]} for f in tf_items]
+    scores = [
+        Score("Raises an error (the mistake is not silent)", count(raised[0], "raised"), count(raised[1], "raised"))
+    ]
+    for key, criterion in (
+        ("user_frame_last", "The traceback's deepest frame is the user's own line"),
+        ("names_shapes", "The message names the offending shapes (where shapes are the mistake)"),
+        ("names_dtypes", "The message names the offending dtypes (where dtypes are the mistake)"),
+    ):
+        scores.append(Score(criterion, count(torch_items, key), count(tf_items, key)))
+    return scores
+
+
+def message_lengths(ms: MachineStudies) -> dict[str, float | None]:
+    """The median length of the error messages each framework gave, silent mistakes left out."""
+    return {
+        fw: median([float(f["message_chars"]) for f in r.findings.values() if not f.get("silent")])
+        for fw, r in ms.get("errors").items()
+        if r.ok
+    }
+
+
+def code_totals(ms: MachineStudies) -> dict[str, tuple[int, int]]:
+    """Lines and tokens of every workload together, per framework."""
+    return {
+        fw: (sum(f["lines"] for f in r.findings.values()), sum(f["tokens"] for f in r.findings.values()))
+        for fw, r in ms.get("codesize").items()
+        if r.ok
+    }
+
+
+def code_is_current(finding: dict[str, Any]) -> bool:
+    """Whether the files counted are still what the repository holds (so they can be shown)."""
+    for part in finding["files"]:
+        path = ROOT / part["path"]
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != part["sha256"]:
+            return False
+    return True
+
+
+def noise_totals(ms: MachineStudies) -> dict[str, dict[str, int]]:
+    """Distinct Python warnings (by category) and log lines (by level) over all workflows."""
+    totals: dict[str, dict[str, int]] = {}
+    for fw, r in ms.get("noise").items():
+        if not r.ok:
+            continue
+        seen: dict[str, set[str]] = {}
+        for f in r.findings.values():
+            for w in f["python_warnings"]:
+                seen.setdefault(w["category"], set()).add(w["message"])
+            for line in f["log_lines"]:
+                seen.setdefault(f"log {line['level']}", set()).add(line["message"])
+        totals[fw] = {kind: len(messages) for kind, messages in sorted(seen.items())}
+    return totals
+
+
+def noise_messages(ms: MachineStudies) -> dict[str, list[dict[str, Any]]]:
+    """Each distinct warning or log line per framework, with how many workflows printed it."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for fw, r in ms.get("noise").items():
+        if not r.ok:
+            continue
+        lines: dict[tuple[str, str], dict[str, Any]] = {}
+        for f in r.findings.values():
+            items = [(w["category"], w) for w in f["python_warnings"]] + [
+                (f"log {x['level']}", x) for x in f["log_lines"]
+            ]
+            for kind, item in items:
+                entry = lines.setdefault(
+                    (kind, item["message"]),
+                    {"kind": kind, "source": item["source"], "message": item["message"], "workflows": 0},
+                )
+                entry["workflows"] += 1
+        found[fw] = sorted(lines.values(), key=lambda e: (-e["workflows"], e["kind"], e["message"]))
+    return found
+
+
+def usability_verdicts(ms: MachineStudies) -> list[str]:
+    """What the usability studies found, in words, from the findings only."""
+    found = []
+    scores = error_scores(ms)
+    if scores:
+        raised, user, shapes, dtypes = scores
+        n = raised.pytorch[1]
+        found.append(
+            f"Of {n} common mistakes, PyTorch raised an error for {raised.pytorch[0]} and TensorFlow for "
+            f"{raised.tensorflow[0]}; the rest ran on silently. The traceback ended at the user's own line in "
+            f"{user.pytorch[0]} of {user.pytorch[1]} (PyTorch) and {user.tensorflow[0]} of {user.tensorflow[1]} "
+            f"(TensorFlow); the message named the offending shapes in {shapes.pytorch[0]} of {shapes.pytorch[1]} "
+            f"and {shapes.tensorflow[0]} of {shapes.tensorflow[1]}, the dtypes in {dtypes.pytorch[0]} of "
+            f"{dtypes.pytorch[1]} and {dtypes.tensorflow[0]} of {dtypes.tensorflow[1]}."
+        )
+    tools = ms.both("debugging")
+    if tools:
+        torch_ok, tf_ok = sum(bool(p["works"]) for _, p, _ in tools), sum(bool(t["works"]) for _, _, t in tools)
+        found.append(
+            f"Of {len(tools)} debugging techniques tried, {torch_ok} worked in PyTorch and {tf_ok} in TensorFlow."
+        )
+    totals = code_totals(ms)
+    if len(totals) == 2:
+        (torch_lines, torch_tokens), (tf_lines, tf_tokens) = totals["pytorch"], totals["tensorflow"]
+        found.append(
+            f"The same workloads take {torch_lines} lines ({torch_tokens:,} tokens) in PyTorch and {tf_lines} lines "
+            f"({tf_tokens:,} tokens) in TensorFlow in this project: a ratio of {torch_lines / tf_lines:.2f}."
+        )
+    noise = noise_totals(ms)
+    if len(noise) == 2:
+        found.append(
+            f"Running every workload once in every mode, PyTorch wrote {sum(noise['pytorch'].values())} distinct "
+            f"warnings or log lines to stderr and TensorFlow {sum(noise['tensorflow'].values())}."
+        )
+    return found
+
+
+def ecosystem_verdicts(ms: MachineStudies) -> list[str]:
+    """What the ecosystem studies found, in words, from the findings only."""
+    found = []
+    install = {fw: r.findings["install"] for fw, r in ms.get("install").items() if r.ok and "install" in r.findings}
+    if "pytorch" in install and "tensorflow" in install:
+        t, f = install["pytorch"], install["tensorflow"]
+        found.append(
+            f"Installed into an empty environment, PyTorch takes {t['installed_bytes'] / 2**20:,.0f} MiB in "
+            f"{t['distributions']} distributions and TensorFlow {f['installed_bytes'] / 2**20:,.0f} MiB in "
+            f"{f['distributions']}; a later `import` takes {t['import_warm_s']:.2f} s and {f['import_warm_s']:.2f} s."
+        )
+    export = {fw: list(r.findings.values()) for fw, r in ms.get("export").items() if r.ok}
+    if export:
+        parts = []
+        for fw, items in sorted(export.items()):
+            worked = [i for i in items if i["success"]]
+            failed = sorted({f"{i['path']} ({i['model']}, at {i['stage']})" for i in items if not i["success"]})
+            text = f"{FRAMEWORK_LABELS[fw]}: {len(worked)} of {len(items)} export paths worked end to end"
+            parts.append(text + (f"; failed: {', '.join(failed)}" if failed else ""))
+        found.append(
+            "Exporting the MLP and the CNN and running the artifact with parity checked: " + ". ".join(parts) + "."
+        )
+    return found

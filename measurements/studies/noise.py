@@ -1,0 +1,92 @@
+"""Warnings and log noise: what each framework prints while doing this project's own work.
+
+The canonical workflows are the timing runs themselves: the worker (``measurements.worker``)
+builds each model, checks parity, trains or predicts in every mode, at the quick profile's
+sizes. Each runs in a fresh process with Python's warnings shown once per place (``-W
+default``, which also shows the deprecation warnings a plain script hides) and the
+frameworks' own logging at its defaults; what the process writes to stderr is sorted into
+Python warnings (by category) and framework log lines (by level). Identical lines count once
+per workflow.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from measurements import workloads
+from measurements.results import ROOT
+from measurements.studies import Study
+
+STUDY = Study(
+    name="noise",
+    group="usability",
+    title="Warnings and log noise",
+    description=(
+        "Every workload of the Performance guide (training and inference, every mode) run once more at tiny sizes "
+        "in a fresh process, with Python's warnings shown once per place (deprecations included) and each "
+        "framework's logging at its defaults. What reaches stderr is sorted into Python warnings and framework log "
+        "lines; a line repeated in one workflow counts once."
+    ),
+    timeout_s=1800,
+    quick=False,
+)
+WORKLOADS = ("mlp", "mlp_infer", "cnn", "cnn_infer", "transformer", "transformer_infer")
+WORKFLOW_TIMEOUT_S = 300
+PYTHON_WARNING = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?P<category>\w*Warning): (?P<message>.*)$")
+# absl (I1127 02:12:01.123 ...) and TensorFlow's C++ logging (2026-11-27 02:12:01.1: I tensorflow/...)
+ABSL_LOG = re.compile(r"^(?P<level>[IWEF])\d{4} [\d:.]+\s+\d+\s+(?P<source>[^\]]+)\] (?P<message>.*)$")
+TF_LOG = re.compile(r"^\d{4}-\d\d-\d\d [\d:.]+: (?P<level>[IWEF]) (?P<source>\S+)\] (?P<message>.*)$")
+LEVELS = {"I": "info", "W": "warning", "E": "error", "F": "fatal"}
+MESSAGE_CHARS = 500
+
+
+def sort_lines(stderr: str) -> dict[str, list[dict[str, str]]]:
+    """Python warnings and framework log lines in ``stderr``, each distinct one once."""
+    python: dict[tuple[str, str], dict[str, str]] = {}
+    logs: dict[tuple[str, str], dict[str, str]] = {}
+    for line in stderr.splitlines():
+        if match := PYTHON_WARNING.match(line):
+            where = Path(match["file"]).as_posix()
+            source = where.split("site-packages/")[-1] if "site-packages/" in where else Path(where).name
+            item = {"category": match["category"], "message": match["message"][:MESSAGE_CHARS], "source": source}
+            python.setdefault((item["category"], item["message"]), item)
+        elif match := ABSL_LOG.match(line) or TF_LOG.match(line):
+            item = {"level": LEVELS[match["level"]], "message": match["message"][:MESSAGE_CHARS],
+                    "source": match["source"].strip()}  # fmt: skip
+            logs.setdefault((item["level"], item["message"]), item)
+    return {"python_warnings": list(python.values()), "log_lines": list(logs.values())}
+
+
+def workflow(workload: str, framework: str, mode: str) -> dict[str, Any]:
+    """One worker run at tiny sizes; what it wrote to stderr, sorted."""
+    with tempfile.TemporaryDirectory(prefix="fg-noise-") as tmp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHONWARNINGS", "TF_CPP_"))}
+        env["PYTHONPATH"] = str(ROOT)
+        command = [
+            sys.executable, "-W", "default", "-m", "measurements.worker", "--workload", workload,
+            "--framework", framework, "--mode", mode, "--device", "cpu", "--profile", "quick",
+            "--threads", str(os.cpu_count() or 1), "--output", str(Path(tmp) / "out.json"),
+        ]  # fmt: skip
+        done = subprocess.run(
+            command, check=False, capture_output=True, text=True, env=env, cwd=tmp, timeout=WORKFLOW_TIMEOUT_S
+        )
+    found = sort_lines(done.stderr)
+    return {
+        "id": f"{workload}-{mode}".replace("_", "-"),
+        "workload": workload,
+        "mode": mode,
+        "exit_code": done.returncode,
+        **found,
+    }
+
+
+def run(framework: str) -> list[dict[str, Any]]:
+    return [
+        workflow(name, framework, mode) for name in WORKLOADS for mode in workloads.get(name).modes.get(framework, ())
+    ]

@@ -1,0 +1,163 @@
+"""Studies: the launcher (outcomes, resuming), code counting, warning sorting, and the pages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import load, render, studies
+from measurements.profiles import PROFILES
+from measurements.results import ROOT
+from measurements.studies import codesize, noise, registry, runner
+from tests.conftest import MACHINE
+
+STUDY_SCHEMA = json.loads((ROOT / "measurements" / "study.schema.json").read_text())
+
+
+def study_doc(study: str, framework: str, findings: list[dict[str, Any]], status: str = "ok") -> dict[str, Any]:
+    """A valid study result, as the launcher writes it."""
+    return {
+        "schema_version": 1, "study": study, "framework": framework,
+        "run": {"started_at": "2026-11-27T03:00:00+00:00", "wall_s": 1.0, "command": "python -m measurements run"},
+        "machine": {"id": MACHINE, "cpu_model": "Test CPU", "cpu_count": 4, "cpus_available": 4,
+                    "memory_bytes": 8 * 2**30, "gpus": [], "os": "Linux 6.1", "arch": "x86_64"},
+        "software": {"python": "CPython 3.11.7", "framework": {"name": framework, "version": "1.0"}},
+        "outcome": {"status": status, "error": None if status == "ok" else "boom", "exit_code": 0},
+        "findings": findings,
+    }  # fmt: skip
+
+
+def write_study(results: Path, doc: dict[str, Any]) -> Path:
+    path = results / MACHINE / "studies" / f"{doc['study']}.{doc['framework']}-1.0.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_code_counts_leave_out_comments_docstrings_and_blank_lines() -> None:
+    source = (
+        '"""Module docstring."""\nimport os\n\n\ndef f(x):\n    """Doc."""\n    # a comment\n    return "".join(x)\n'
+    )
+    assert codesize.count(source) == (3, 15)  # import os / def f(x): / return "".join(x)
+
+
+def test_code_size_counts_this_projects_own_files() -> None:
+    found = {f["id"]: f for f in codesize.run("pytorch")}
+    assert set(found) == set(codesize.WORKLOADS)
+    paths = [p["path"] for p in found["mlp"]["files"]]
+    assert paths == ["measurements/workloads/mlp/pytorch.py", "measurements/workloads/shared/pytorch.py"]
+    assert found["mlp"]["lines"] == sum(p["lines"] for p in found["mlp"]["files"]) > 10
+    assert [p["path"] for p in found["matmul"]["files"]] == ["measurements/workloads/matmul/pytorch.py"]
+
+
+def test_stderr_is_sorted_into_warnings_and_log_lines() -> None:
+    stderr = (
+        "/venv/lib/python3.11/site-packages/torch/_inductor/x.py:12: UserWarning: odd thing\n"
+        "  warnings.warn(\n"
+        "/venv/lib/python3.11/site-packages/torch/_inductor/x.py:12: UserWarning: odd thing\n"
+        "I0000 00:00:1764211201.123456   12345 cpu_feature_guard.cc:210] This TensorFlow binary is optimized\n"
+        "2026-11-27 02:12:01.123456: I tensorflow/core/util/port.cc:153] oneDNN custom operations are on.\n"
+        "Traceback (most recent call last):\n"
+    )
+    found = noise.sort_lines(stderr)
+    assert found["python_warnings"] == [
+        {"category": "UserWarning", "message": "odd thing", "source": "torch/_inductor/x.py"}
+    ]  # the repeat counts once
+    assert [(x["level"], x["message"]) for x in found["log_lines"]] == [
+        ("info", "This TensorFlow binary is optimized"),
+        ("info", "oneDNN custom operations are on."),
+    ]
+
+
+def test_plan_names_studies_and_the_quick_profile_leaves_out_the_slow_ones() -> None:
+    everything = runner.plan()
+    assert "study/codesize/pytorch" in [r.key for r in everything]
+    quick = runner.plan(profile=PROFILES["quick"])
+    assert {r.study for r in quick} <= {s.name for s in registry().values() if s.quick}
+    assert "study/noise/pytorch" not in [r.key for r in quick]
+    assert [r.key for r in runner.plan(["study/noise/*"], PROFILES["quick"])] == [
+        "study/noise/pytorch", "study/noise/tensorflow",
+    ]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_studies_run_in_child_processes_keep_results_and_record_faults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import jsonschema
+
+    runs = runner.plan(["study/codesize/*"])
+    monkeypatch.setenv("FG_INJECT_FAULT", "study/codesize/tensorflow=hang")
+    first = runner.run_all(runs, tmp_path, timeout_s=20)
+    assert [r["outcome"]["status"] for r in first] == ["ok", "timeout"]
+    for path in tmp_path.glob("*/studies/*.json"):
+        jsonschema.validate(json.loads(path.read_text()), STUDY_SCHEMA)
+    assert first[0]["findings"][0]["id"] == "mlp"
+    monkeypatch.delenv("FG_INJECT_FAULT")
+    again = runner.run_all(runs, tmp_path, timeout_s=20)
+    assert again[0]["run"] == first[0]["run"]  # kept, not measured again
+    assert again[1]["outcome"]["status"] == "timeout"  # kept too: --redo measures it again
+    redone = runner.run_all(runs, tmp_path, redo=True, timeout_s=60)
+    assert [r["outcome"]["status"] for r in redone] == ["ok", "ok"]
+
+
+def test_usability_page_shows_code_sizes_and_scores_mistakes(golden: Path, tmp_path: Path) -> None:
+    results = tmp_path / "with-studies"
+    shutil.copytree(golden, results)
+    for framework in ("pytorch", "tensorflow"):
+        write_study(results, study_doc("codesize", framework, codesize.run(framework)))
+    hostile = "shape (3, 4)\n``` \n<script>alert(1)</script>"
+    mistakes = {
+        "pytorch": [{"id": "shape", "title": "Shape mismatch", "mistake": "Wrong width.", "silent": False,
+                     "error_type": "RuntimeError", "message": hostile, "message_chars": 40, "user_frame_last": False,
+                     "names_shapes": True, "names_dtypes": None, "snippet": "x = 1", "snippet_lines": 1}],
+        "tensorflow": [{"id": "shape", "title": "Shape mismatch", "mistake": "Wrong width.", "silent": True,
+                        "error_type": None, "message": None, "message_chars": 0, "user_frame_last": None,
+                        "names_shapes": None, "names_dtypes": None, "what_happened": "loss was nan",
+                        "snippet": "x = 1", "snippet_lines": 1}],
+    }  # fmt: skip
+    for framework, findings in mistakes.items():
+        write_study(results, study_doc("errors", framework, findings))
+    out = tmp_path / "out"
+    render.build(load.load_results(load.result_files(results)), results, out)
+    page = (out / "usability.md").read_text()
+    torch_lines = sum(f["lines"] for f in codesize.run("pytorch"))
+    assert f"take {torch_lines} lines" in page
+    assert "| Raises an error (the mistake is not silent) | 1 of 1 | 0 of 1 |" in page
+    assert "| The message names the offending shapes (where shapes are the mistake) | 1 of 1 | 0 of 0 |" in page
+    assert "silent: loss was nan" in page
+    assert "    ````text\n" in page  # a fence longer than the message's own backticks
+    assert "<script>" not in page.replace("````text\n    shape (3, 4)\n    ``` \n    <script>", "")
+    assert (out / "results" / MACHINE / "studies" / "errors.pytorch-1.0.json").is_file()
+
+
+def test_a_bad_study_file_is_named_and_left_out(tmp_path: Path) -> None:
+    good = write_study(tmp_path, study_doc("codesize", "pytorch", []))
+    bad_doc = study_doc("codesize", "tensorflow", [])
+    bad_doc["outcome"]["status"] = "splendid"
+    bad = write_study(tmp_path, bad_doc)
+    unknown = write_study(tmp_path, {**study_doc("codesize", "pytorch", []), "study": "astrology"})
+    machines, problems = studies.load_studies(tmp_path)
+    assert list(machines[MACHINE].get("codesize")) == ["pytorch"]
+    assert any(p.startswith(f"{bad}: outcome.status: 'splendid' is not one of") for p in problems)
+    assert any(p.startswith(f"{unknown}: study: unknown study 'astrology'") for p in problems)
+    assert str(good) not in " ".join(problems)
+
+
+def test_study_results_merge_and_clash_like_timing_runs(tmp_path: Path) -> None:
+    from generator import merge
+
+    first, second, into = tmp_path / "a", tmp_path / "b", tmp_path / "into"
+    write_study(first, study_doc("codesize", "pytorch", [{"id": "mlp", "lines": 1, "tokens": 2, "files": []}]))
+    write_study(second, study_doc("codesize", "pytorch", [{"id": "mlp", "lines": 9, "tokens": 9, "files": []}]))
+    merged = merge.merge([first], into)
+    assert [p.relative_to(into).as_posix() for p in merged.merged] == [f"{MACHINE}/studies/codesize.pytorch-1.0.json"]
+    assert merge.merge([first], into).already  # the same findings: left alone
+    clash = merge.merge([second], into)
+    assert len(clash.clashes) == 1 and "CLASH" in clash.clashes[0] and "study/codesize/pytorch" in clash.clashes[0]
+    kept = json.loads((into / MACHINE / "studies" / "codesize.pytorch-1.0.json").read_text())
+    assert kept["findings"][0]["lines"] == 1
