@@ -14,7 +14,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from generator import charts
+from generator import charts, facts, studies
 from generator.compare import (
     Comparison,
     ModeResult,
@@ -33,6 +33,7 @@ from measurements.environment import slug
 from measurements.frameworks import FRAMEWORK_LABELS, MODE_LABELS
 from measurements.profiles import PROFILES
 from measurements.results import ROOT
+from measurements.studies import registry
 
 TEMPLATES = ROOT / "templates"
 CHANNELS_LAST, PYTORCH_EAGER = ("pytorch", "channels_last"), ("pytorch", "eager")
@@ -78,6 +79,42 @@ def label(framework: str, mode: str) -> str:
     return MODE_LABELS.get((framework, mode), f"{FRAMEWORK_LABELS.get(framework, framework)} {mode}")
 
 
+def code_block(code: str, language: str = "", indent: int = 0) -> str:
+    """Untrusted text as a fenced code block (Markdown escapes what is inside), indented for
+    a tab or admonition; the fence is longer than any run of backticks in the text."""
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    lines = [f"{fence}{language}", *code.rstrip("\n").splitlines(), fence]
+    return "\n".join(" " * indent + line if line else "" for line in lines)
+
+
+def source(path: str) -> str:
+    """A file of this repository, for a page that shows the code it counted."""
+    return (ROOT / path).read_text()
+
+
+def error_outcome(finding: dict[str, Any]) -> str:
+    """One table cell: what a mistake did, scored."""
+    if finding["silent"]:
+        return f"silent: {text(finding.get('what_happened') or 'no error')}"
+
+    def mark(value: bool | None) -> str:
+        return "–" if value is None else "✓" if value else "✗"
+
+    return (
+        f"`{text(finding['error_type'])}` · user's line {mark(finding['user_frame_last'])} · "
+        f"shapes {mark(finding['names_shapes'])} · dtypes {mark(finding['names_dtypes'])} · "
+        f"{finding['message_chars']:,} characters"
+    )
+
+
+def error_said(finding: dict[str, Any]) -> str:
+    """The message a mistake produced, indented for a content tab."""
+    if finding["silent"]:
+        return f"    No error. {text(finding.get('what_happened') or '')}"
+    return f"    `{text(finding['error_type'])}`:\n\n" + code_block(finding["message"] or "", "text", 4)
+
+
 def verdict(r: ModeResult) -> str:
     """A headline verdict in words: "torch.compile 1.72× slower than tf.function + XLA"."""
     other = label(*str(r.versus).split("/"))
@@ -96,7 +133,11 @@ def environment() -> jinja2.Environment:
         autoescape=False,  # Markdown output; untrusted strings go through the ``text`` filter
     )
     env.filters.update(text=text, num=num, mib=mib, seconds=seconds, p=p_value, pct=pct)
-    env.globals.update(label=label, framework_label=FRAMEWORK_LABELS.get, verdict=verdict)
+    env.globals.update(
+        label=label, framework_label=FRAMEWORK_LABELS.get, verdict=verdict, code_block=code_block, source=source,
+        outcome=error_outcome, said=error_said, code_is_current=studies.code_is_current,
+        study_description=lambda name: getattr(registry().get(name), "description", ""),
+    )  # fmt: skip
     return env
 
 
@@ -484,7 +525,16 @@ def build(loaded: Loaded, results_dir: Path, out: Path, reference: str | None = 
     context = {
         "machines": reports, "problems": loaded.problems, "profiles": list(PROFILES.values()), "versions": releases,
     }  # fmt: skip
+    by_machine, study_problems = studies.load_studies(results_dir)
+    for machine_studies in by_machine.values():
+        for per_framework in machine_studies.results.values():
+            for study_result in per_framework.values():
+                copy_result(results_dir / study_result.file, out / "results" / study_result.file)
+    studied = next((by_machine[r.id] for r in reports if r.id in by_machine), None)
+    context.update(study_context(studied, study_problems), facts=facts.load_facts(facts.FACTS_PATH))
     pages: dict[str, tuple[str, MachineReport | None]] = {
+        "usability.md": ("usability.md.j2", None),
+        "ecosystem.md": ("ecosystem.md.j2", None),
         "versions.md": ("versions.md.j2", None),
         "machines/index.md": ("machines.md.j2", None),
         "partials/headline.md": ("headline.md.j2", reports[0] if reports else None),
@@ -502,6 +552,24 @@ def build(loaded: Loaded, results_dir: Path, out: Path, reference: str | None = 
             env.get_template(template).render(**context, machine=machine, performance_page=performance_page)
         )
     return reports
+
+
+def copy_result(source_path: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source_path, target)
+
+
+def study_context(ms: studies.MachineStudies | None, problems: list[str]) -> dict[str, Any]:
+    """What the Usability and Ecosystem pages show: the reference machine's studies, summed up."""
+    if ms is None:
+        return {"ms": None, "study_problems": problems, "verdicts": [], "scores": [], "lengths": {},
+                "code_totals": {}, "noise_totals": {}, "noise_messages": {}, "eco_verdicts": []}  # fmt: skip
+    return {
+        "ms": ms, "study_problems": problems, "verdicts": studies.usability_verdicts(ms),
+        "scores": studies.error_scores(ms), "lengths": studies.message_lengths(ms),
+        "code_totals": studies.code_totals(ms), "noise_totals": studies.noise_totals(ms),
+        "noise_messages": studies.noise_messages(ms), "eco_verdicts": studies.ecosystem_verdicts(ms),
+    }  # fmt: skip
 
 
 def configured_reference() -> str | None:

@@ -192,6 +192,7 @@ def machine_versions(machine: str, rows: pd.DataFrame, out: Path) -> MachineVers
             if (c.workload.name, c.case) == key and (c.framework, c.mode) in fastest
         ]
         found.verdicts.append(VerdictChange(workloads.get(key[0]), key[1], was, after, why))
+    found.verdicts.sort(key=lambda v: not v.changed)  # the verdicts that changed first
     return found
 
 

@@ -77,3 +77,46 @@ def test_light_dark_switch(page: Any, base_url: str) -> None:
     screenshot(page, f"{base_url}/generated/performance.html", base_url, f"-{after}")
     page.locator("label.md-header__button:visible[title^='Switch to']").first.click()
     page.wait_for_function(f"{scheme} === {before!r}")
+
+
+def test_machine_picker_switches_the_machine_whose_numbers_are_shown(page: Any, base_url: str) -> None:
+    page.goto(f"{base_url}/generated/performance.html")
+    picker = page.locator("nav.fg-picker a")
+    if picker.count() < 2:
+        pytest.skip("the site has results from one machine only")
+    current = page.locator("nav.fg-picker a[aria-current='page']")
+    assert current.count() == 1
+    reference = current.inner_text()
+    other = page.locator("nav.fg-picker a:not([aria-current])").first
+    other_id = other.inner_text()
+    other.click()
+    page.wait_for_url(re.compile(r"performance-.+\.html$"))
+    assert page.locator("nav.fg-picker a[aria-current='page']").inner_text() == other_id
+    assert page.get_by_text(f"Measured on {other_id}").count() >= 1
+    page.locator("nav.fg-picker a").filter(has_text=reference).click()
+    page.wait_for_url(re.compile(r"/performance\.html$"))
+    assert page.errors == []
+
+
+def test_versions_page_shows_what_changed_between_releases(page: Any, base_url: str) -> None:
+    page.goto(f"{base_url}/generated/versions.html")
+    assert page.locator("h1").inner_text().startswith("Versions")
+    if page.get_by_text("Only one release of each framework").count() == page.locator("h2").count():
+        pytest.skip("no machine has two releases of a framework")
+    assert page.locator("h3").filter(has_text="What changed").count() >= 1
+    assert page.locator("h3").filter(has_text="→").count() >= 1
+    assert page.errors == []
+
+
+def test_usability_tabs_show_each_frameworks_code(page: Any, base_url: str) -> None:
+    page.goto(f"{base_url}/generated/usability.html")
+    tabs = page.locator(".tabbed-set").first
+    if tabs.count() == 0:
+        pytest.skip("no study with code was measured")
+    labels = tabs.locator(".tabbed-labels label")
+    assert [labels.nth(i).inner_text() for i in range(labels.count())] == ["PyTorch", "TensorFlow"]
+    blocks = tabs.locator(".tabbed-block")
+    assert blocks.nth(0).is_visible() and not blocks.nth(1).is_visible()
+    labels.nth(1).click()
+    assert blocks.nth(1).is_visible() and not blocks.nth(0).is_visible()
+    assert page.errors == []
