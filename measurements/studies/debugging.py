@@ -1,0 +1,419 @@
+"""Debugging: each debugging aid tried in a fresh process, in both frameworks, not asserted.
+
+Tried: ``print()`` inside a compiled function (``torch.compile`` vs ``tf.function``), a pdb
+breakpoint inside the model's forward pass (driven by scripted commands: ``p type(x).__name__``,
+``p x.shape``, ``c``), eager and compiled, anomaly detection on a NaN-producing op
+(``torch.autograd.detect_anomaly`` vs ``tf.debugging.enable_check_numerics``), and the global
+switch that runs compiled code eagerly (``TORCH_COMPILE_DISABLE=1`` vs
+``tf.config.run_functions_eagerly(True)``). Each script prints markers that are counted here;
+the framework is not imported in this process.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from measurements.studies import Study
+from measurements.studies.errors import parse_traceback
+
+STUDY = Study(
+    name="debugging",
+    group="usability",
+    title="Debugging",
+    description=(
+        "Each debugging aid tried in a fresh process in both frameworks: print() inside a compiled function, a pdb "
+        "breakpoint inside the model's forward pass (eager and compiled), anomaly detection on an op that makes a "
+        "NaN, and the switch that runs compiled code eagerly. Each finding says whether it worked and what happened."
+    ),
+    timeout_s=900,
+    quick=False,
+)
+SCRIPT_TIMEOUT_S = 300
+ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One run of one script."""
+
+    path: str  # where the script was written (it is gone afterwards)
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def error(self) -> str | None:
+        """``Type: message`` of the script's uncaught exception, cut to 1000 characters; None if it ended well."""
+        if self.returncode == 0:
+            return None
+        parsed = parse_traceback(self.stderr)
+        if parsed is None:
+            return f"exited with code {self.returncode}: {self.stderr.strip()[-500:]}"
+        return f"{parsed.error_type}: {parsed.message}"[:1000]
+
+    def count(self, line: str, before: str | None = None) -> int:
+        """How many stdout lines equal ``line`` (only those before the line ``before``, if given)."""
+        lines = self.stdout.splitlines()
+        if before is not None and before in lines:
+            lines = lines[: lines.index(before)]
+        return sum(1 for x in lines if x.strip() == line)
+
+    def marker(self, name: str) -> str | None:
+        """The rest of the first stdout line starting with ``name``."""
+        return next((x[len(name) :].strip() for x in self.stdout.splitlines() if x.startswith(name)), None)
+
+
+def execute(source: str, extra_env: dict[str, str] | None = None, timeout_s: float = SCRIPT_TIMEOUT_S) -> Outcome:
+    """Run ``source`` as a script in a fresh interpreter, in a temporary folder."""
+    with tempfile.TemporaryDirectory(prefix="fg-debug-") as tmp:
+        path = Path(tmp) / "debug_me.py"
+        path.write_text(source)
+        env = {**os.environ, **ENV, **(extra_env or {})}
+        try:
+            done = subprocess.run(
+                [sys.executable, str(path)], capture_output=True, text=True, timeout=timeout_s, cwd=tmp, env=env,
+                check=False,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired as exc:
+            err = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else exc.stderr or ""
+            return Outcome(str(path), -9, "", err + f"\n(killed after {timeout_s:.0f} s)")
+        return Outcome(str(path), done.returncode, done.stdout, done.stderr)
+
+
+def excerpt(text: str, limit: int = 600) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# --- print() inside a compiled function ------------------------------------------------------
+
+PRINT = {
+    "pytorch": """\
+import torch
+
+
+def double(x):
+    print("PRINTED")
+    return x * 2
+
+
+compiled = torch.compile(double)
+for _ in range(3):
+    compiled(torch.ones(3))
+print("CALLS-DONE")
+print(f"GRAPH-BREAKS {torch._dynamo.explain(double)(torch.ones(3)).graph_break_count}")
+""",
+    "tensorflow": """\
+import sys
+
+import tensorflow as tf
+
+
+@tf.function
+def double(x):
+    print("PRINTED")
+    tf.print("TF-PRINTED", output_stream=sys.stdout)
+    return x * 2
+
+
+for _ in range(3):
+    double(tf.ones(3))
+print("CALLS-DONE")
+""",
+}
+
+
+def print_in_compiled(framework: str) -> dict[str, Any]:
+    run = execute(PRINT[framework])
+    prints = run.count("PRINTED", before="CALLS-DONE")
+    when = {3: "on every call", 1: "once, while tracing", 0: "never"}.get(prints, f"{prints} times")
+    observed = f"print() inside the compiled function ran {when} over 3 calls ({prints} lines)."
+    if framework == "pytorch" and run.marker("GRAPH-BREAKS") is not None:
+        observed += f" torch._dynamo.explain counts {run.marker('GRAPH-BREAKS')} graph break(s) in the function."
+    if framework == "tensorflow":
+        observed += f" tf.print ran {run.count('TF-PRINTED')} times."
+    return {
+        "id": "print_in_compiled", "title": "print() inside a compiled function",
+        "works": run.returncode == 0 and prints == 3, "observed": observed, "prints": prints,
+        "evidence": excerpt(run.stdout), "error": run.error(),
+    }  # fmt: skip
+
+
+# --- a pdb breakpoint inside forward / call -------------------------------------------------
+
+BREAKPOINT = {
+    "pytorch": """\
+import io
+import os
+import pdb
+
+import torch
+from torch import nn
+
+log = io.StringIO()
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        pdb.Pdb(stdin=io.StringIO("p type(x).__name__\\np x.shape\\nc\\n"), stdout=log, nosigint=True).set_trace()
+        return self.fc(x)
+
+
+net = Net()
+model = torch.compile(net) if os.environ.get("FG_COMPILED") == "1" else net
+for _ in range(2):
+    out = model(torch.ones(3, 4))
+print("PDB-LOG-BEGIN")
+print(log.getvalue())
+print("PDB-LOG-END")
+print(f"OUTPUT-SHAPE {tuple(out.shape)}")
+""",
+    "tensorflow": """\
+import io
+import os
+import pdb
+
+import tensorflow as tf
+
+log = io.StringIO()
+
+
+class Net(tf.keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.fc = tf.keras.layers.Dense(2)
+
+    def call(self, x):
+        pdb.Pdb(stdin=io.StringIO("p type(x).__name__\\np x.shape\\nc\\n"), stdout=log, nosigint=True).set_trace()
+        return self.fc(x)
+
+
+net = Net()
+model = tf.function(net) if os.environ.get("FG_COMPILED") == "1" else net
+for _ in range(2):
+    out = model(tf.ones((3, 4)))
+print("PDB-LOG-BEGIN")
+print(log.getvalue())
+print("PDB-LOG-END")
+print(f"OUTPUT-SHAPE {tuple(out.shape)}")
+""",
+}
+
+
+_STOP = re.compile(r"(?m)(?:^|\(Pdb\) )> (?P<file>.+)\((?P<line>\d+)\)(?P<function>\S*)\(\)$")
+
+
+@dataclass(frozen=True)
+class Stop:
+    """One stop of pdb: where it stopped and what it answered to ``p type(x).__name__`` and ``p x.shape``."""
+
+    file: str
+    function: str
+    type_shown: str
+    shape_shown: str
+
+    def in_forward(self) -> bool:
+        return Path(self.file).name == "debug_me.py" and self.function in ("forward", "call")
+
+    def concrete(self) -> bool:
+        return self.in_forward() and concrete(self.type_shown, self.shape_shown)
+
+    def describe(self) -> str:
+        where = "in forward" if self.function == "forward" else "in call" if self.function == "call" else (
+            f"in {Path(self.file).name} {self.function}(), not in the model"
+        )  # fmt: skip
+        kind = "concrete" if self.concrete() else "not a concrete shape"
+        return f"{where}, `p x.shape` gave {self.shape_shown[:100]} ({kind}; type(x): {self.type_shown[:60]})"
+
+
+def pdb_answers(log: str) -> list[str]:
+    """What pdb printed after each prompt (the first line after each ``(Pdb) ``), in order."""
+    return [chunk.splitlines()[0].strip() if chunk.strip() else "" for chunk in log.split("(Pdb) ")[1:]]
+
+
+def pdb_stops(log: str) -> list[Stop]:
+    """Each stop of pdb in its log: its location line, ``> file(line)function()`` (at the start of
+    a line or after the last prompt), then the answers to the scripted commands."""
+    matches = list(_STOP.finditer(log))
+    stops = []
+    for i, match in enumerate(matches):
+        segment = log[match.end() : matches[i + 1].start() if i + 1 < len(matches) else len(log)]
+        answers = [*pdb_answers(segment), "", ""]
+        stops.append(Stop(match["file"], match["function"], answers[0].strip("'\""), answers[1]))
+    return stops
+
+
+def concrete(type_name: str, shape: str) -> bool:
+    """Whether pdb showed an actual tensor with a fully known shape (not a symbolic or fake one)."""
+    symbolic_type = any(word in type_name for word in ("Symbolic", "Fake", "Proxy", "Keras"))
+    sizes = re.findall(r"\[([^\]]*)\]", shape)
+    return not symbolic_type and bool(sizes) and all(s.strip().isdigit() for s in sizes[0].split(",") if s.strip())
+
+
+def breakpoint_in_forward(framework: str, compiled: bool) -> dict[str, Any]:
+    """Works when pdb stops in forward on each of 2 calls showing the actual tensor, with a concrete
+    shape (an extra stop on symbolic values, while tracing or building, is reported but not held
+    against it)."""
+    run = execute(BREAKPOINT[framework], {"FG_COMPILED": "1" if compiled else "0"})
+    log = run.stdout.partition("PDB-LOG-BEGIN")[2].partition("PDB-LOG-END")[0]
+    stops = pdb_stops(log)
+    where = "the compiled model" if compiled else "the eager model"
+    if stops:
+        each = "; ".join(f"{i}. {stop.describe()}" for i, stop in enumerate(stops, 1))
+        observed = f"pdb stopped {len(stops)} time(s) over 2 calls of {where}: {each}."
+    else:
+        observed = f"pdb never stopped in 2 calls of {where}."
+    return {
+        "id": "breakpoint_compiled" if compiled else "breakpoint_eager",
+        "title": f"pdb breakpoint in forward, {'compiled' if compiled else 'eager'}",
+        "works": run.returncode == 0 and sum(stop.concrete() for stop in stops) >= 2, "observed": observed,
+        "stops": len(stops), "stops_in_forward": sum(stop.in_forward() for stop in stops),
+        "shapes_shown": [stop.shape_shown for stop in stops], "types_shown": [stop.type_shown for stop in stops],
+        "evidence": excerpt(log or run.stdout), "error": run.error(),
+    }  # fmt: skip
+
+
+# --- anomaly detection on a NaN-producing op --------------------------------------------------
+
+ANOMALY = {
+    "pytorch": """\
+import torch
+
+x = torch.tensor([-1.0, 4.0], requires_grad=True)
+with torch.autograd.detect_anomaly():
+    y = torch.sqrt(x)  # NAN-LINE
+    loss = y.sum()
+    loss.backward()
+print(f"NO-ERROR gradient {x.grad.tolist()}")
+""",
+    "tensorflow": """\
+import tensorflow as tf
+
+tf.debugging.enable_check_numerics()
+x = tf.Variable([-1.0, 4.0])
+with tf.GradientTape() as tape:
+    y = tf.sqrt(x)  # NAN-LINE
+    loss = tf.reduce_sum(y)
+grad = tape.gradient(loss, x)
+print(f"NO-ERROR gradient {grad.numpy().tolist()}")
+""",
+}
+
+
+def cites_line(text: str, path: str, line: int) -> bool:
+    """Whether ``text`` points at ``line`` of the script at ``path`` (as a traceback frame)."""
+    return re.search(rf'{re.escape(Path(path).name)}", line {line}\b', text) is not None
+
+
+def anomaly_detection(framework: str) -> dict[str, Any]:
+    source = ANOMALY[framework]
+    nan_line = next(i for i, line in enumerate(source.splitlines(), 1) if "NAN-LINE" in line)
+    run = execute(source)
+    parsed = parse_traceback(run.stderr) if run.returncode != 0 else None
+    message = parsed.message if parsed else ""
+    names_op = "sqrt" in message.lower()
+    points = cites_line(run.stderr, run.path, nan_line)
+    if parsed is None:
+        observed = f"No error: the NaN went through ({run.marker('NO-ERROR') or 'no output'})."
+    else:
+        observed = (
+            f"Raised {parsed.error_type}; the message {'names' if names_op else 'does not name'} the sqrt op, and "
+            f"the output {'points at' if points else 'does not point at'} the user's line that made the NaN."
+        )
+    return {
+        "id": "anomaly_detection", "title": "Anomaly detection on a NaN",
+        "works": parsed is not None and names_op, "observed": observed, "names_op": names_op,
+        "points_to_user_line": points, "evidence": excerpt(message or run.stdout), "error": run.error(),
+    }  # fmt: skip
+
+
+# --- running compiled code eagerly ------------------------------------------------------------
+
+EAGERLY = {
+    "pytorch": """\
+import torch
+
+
+def scaled(x):
+    print("PRINTED")
+    return torch.tanh(x) * 3 + x**2
+
+
+compiled = torch.compile(scaled)
+x = torch.linspace(-2, 2, 7)
+for _ in range(3):
+    out = compiled(x)
+print("OUTPUT", " ".join(float(v).hex() for v in out))
+""",
+    "tensorflow": """\
+import os
+
+import tensorflow as tf
+
+if os.environ.get("FG_RUN_EAGERLY") == "1":
+    tf.config.run_functions_eagerly(True)
+
+
+@tf.function
+def scaled(x):
+    print("PRINTED")
+    return tf.tanh(x) * 3 + x**2
+
+
+x = tf.linspace(-2.0, 2.0, 7)
+for _ in range(3):
+    out = scaled(x)
+print("OUTPUT", " ".join(float(v).hex() for v in out))
+""",
+}
+SWITCH = {"pytorch": ("TORCH_COMPILE_DISABLE", "TORCH_COMPILE_DISABLE=1"),
+          "tensorflow": ("FG_RUN_EAGERLY", "tf.config.run_functions_eagerly(True)")}  # fmt: skip
+
+
+def floats(marker: str | None) -> list[float] | None:
+    return [float.fromhex(v) for v in marker.split()] if marker else None
+
+
+def run_eagerly(framework: str) -> dict[str, Any]:
+    variable, switch = SWITCH[framework]
+    normal, eager = execute(EAGERLY[framework]), execute(EAGERLY[framework], {variable: "1"})
+    reference, output = floats(normal.marker("OUTPUT")), floats(eager.marker("OUTPUT"))
+    prints_normal, prints_eager = normal.count("PRINTED"), eager.count("PRINTED")
+    same = reference is not None and output == reference
+    diff = max(abs(a - b) for a, b in zip(reference, output, strict=True)) if reference and output else None
+    observed = (
+        f"With {switch}, print() ran {prints_eager} times over 3 calls (compiled: {prints_normal}); the output "
+        + ("equals the compiled output bit for bit." if same else f"differs from the compiled output (max {diff}).")
+    )
+    return {
+        "id": "run_eagerly", "title": "Running compiled code eagerly", "switch": switch,
+        "works": prints_eager == 3 and output is not None and diff is not None and diff <= 1e-6,
+        "observed": observed, "prints_compiled": prints_normal, "prints_eager": prints_eager, "bitwise_equal": same,
+        "max_abs_difference": diff, "evidence": excerpt(f"compiled: {normal.stdout}\nswitched: {eager.stdout}"),
+        "error": normal.error() or eager.error(),
+    }  # fmt: skip
+
+
+CAPABILITIES: tuple[tuple[str, Callable[[str], dict[str, Any]]], ...] = (
+    ("print_in_compiled", print_in_compiled),
+    ("breakpoint_eager", lambda framework: breakpoint_in_forward(framework, compiled=False)),
+    ("breakpoint_compiled", lambda framework: breakpoint_in_forward(framework, compiled=True)),
+    ("anomaly_detection", anomaly_detection),
+    ("run_eagerly", run_eagerly),
+)
+
+
+def run(framework: str, only: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    """One finding per debugging aid (or per aid in ``only``), each tried in its own process."""
+    return [attempt(framework) for name, attempt in CAPABILITIES if only is None or name in only]
