@@ -95,6 +95,8 @@ def source(path: str) -> str:
 
 def error_outcome(finding: dict[str, Any]) -> str:
     """One table cell: what a mistake did, scored."""
+    if not finding.get("applicable", True):
+        return text(finding.get("what_happened") or "not tried")
     if finding["silent"]:
         return f"silent: {text(finding.get('what_happened') or 'no error')}"
 
@@ -110,6 +112,8 @@ def error_outcome(finding: dict[str, Any]) -> str:
 
 def error_said(finding: dict[str, Any]) -> str:
     """The message a mistake produced, indented for a content tab."""
+    if not finding.get("applicable", True):
+        return f"    {text(finding.get('what_happened') or 'Not tried.')}"
     if finding["silent"]:
         return f"    No error. {text(finding.get('what_happened') or '')}"
     return f"    `{text(finding['error_type'])}`:\n\n" + code_block(finding["message"] or "", "text", 4)

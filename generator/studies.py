@@ -146,14 +146,12 @@ class Score:
 
 def error_scores(ms: MachineStudies) -> list[Score]:
     """The error gallery scored per criterion, for each framework: how many mistakes meet it."""
-    rows = ms.both("errors")
+    rows = [(i, p, t) for i, p, t in ms.both("errors") if p.get("applicable", True) and t.get("applicable", True)]
     if not rows:
         return []
     torch_items, tf_items = [p for _, p, _ in rows], [t for _, _, t in rows]
     raised = [{"raised": not f["silent"]} for f in torch_items], [{"raised": not f["silent"]} for f in tf_items]
-    scores = [
-        Score("Raises an error (the mistake is not silent)", count(raised[0], "raised"), count(raised[1], "raised"))
-    ]
+    scores = [Score("Raises an error (rather than running on)", count(raised[0], "raised"), count(raised[1], "raised"))]
     for key, criterion in (
         ("user_frame_last", "The traceback's deepest frame is the user's own line"),
         ("names_shapes", "The message names the offending shapes (where shapes are the mistake)"),
@@ -166,7 +164,7 @@ def error_scores(ms: MachineStudies) -> list[Score]:
 def message_lengths(ms: MachineStudies) -> dict[str, float | None]:
     """The median length of the error messages each framework gave, silent mistakes left out."""
     return {
-        fw: median([float(f["message_chars"]) for f in r.findings.values() if not f.get("silent")])
+        fw: median([float(f["message_chars"]) for f in r.findings.values() if f.get("silent") is False])
         for fw, r in ms.get("errors").items()
         if r.ok
     }
@@ -235,9 +233,10 @@ def usability_verdicts(ms: MachineStudies) -> list[str]:
         raised, user, shapes, dtypes = scores
         n = raised.pytorch[1]
         found.append(
-            f"Of {n} common mistakes, PyTorch raised an error for {raised.pytorch[0]} and TensorFlow for "
-            f"{raised.tensorflow[0]}; the rest ran on silently. The traceback ended at the user's own line in "
-            f"{user.pytorch[0]} of {user.pytorch[1]} (PyTorch) and {user.tensorflow[0]} of {user.tensorflow[1]} "
+            f"Of {n} common mistakes tried in both, PyTorch raised an error for {raised.pytorch[0]} and TensorFlow for "
+            f"{raised.tensorflow[0]}; the rest ran on, some harmlessly (see each mistake). The traceback ended at "
+            f"the user's own line in {user.pytorch[0]} of {user.pytorch[1]} (PyTorch) and {user.tensorflow[0]} of "
+            f"{user.tensorflow[1]} "
             f"(TensorFlow); the message named the offending shapes in {shapes.pytorch[0]} of {shapes.pytorch[1]} "
             f"and {shapes.tensorflow[0]} of {shapes.tensorflow[1]}, the dtypes in {dtypes.pytorch[0]} of "
             f"{dtypes.pytorch[1]} and {dtypes.tensorflow[0]} of {dtypes.tensorflow[1]}."

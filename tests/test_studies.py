@@ -127,7 +127,7 @@ def test_usability_page_shows_code_sizes_and_scores_mistakes(golden: Path, tmp_p
     page = (out / "usability.md").read_text()
     torch_lines = sum(f["lines"] for f in codesize.run("pytorch"))
     assert f"take {torch_lines} lines" in page
-    assert "| Raises an error (the mistake is not silent) | 1 of 1 | 0 of 1 |" in page
+    assert "| Raises an error (rather than running on) | 1 of 1 | 0 of 1 |" in page
     assert "| The message names the offending shapes (where shapes are the mistake) | 1 of 1 | 0 of 0 |" in page
     assert "silent: loss was nan" in page
     assert "    ````text\n" in page  # a fence longer than the message's own backticks
