@@ -35,7 +35,7 @@ def generate(session: nox.Session) -> None:
 @nox.session(default=False)
 def measure(session: nox.Session) -> None:
     """Measure this machine: -- --profile quick|standard|full, --only GLOB."""
-    install(session, "frameworks")
+    install(session, "frameworks", "export")
     session.run("python", "-m", "measurements", "run", *session.posargs)
 
 
@@ -53,7 +53,7 @@ def measure_release(session: nox.Session, torch: str, tensorflow: str) -> None:
     others = [
         d for d in nox.project.dependency_groups(PYPROJECT, "frameworks") if not d.startswith(("torch", "tensorflow"))
     ]
-    session.install(*RUNTIME, *frameworks, *others)
+    session.install(*RUNTIME, *frameworks, *others, *nox.project.dependency_groups(PYPROJECT, "export"))
     session.run("python", "-m", "measurements", "run", *session.posargs)
 
 

@@ -1,0 +1,142 @@
+"""Install footprint: what ``pip install`` of each framework costs in a fresh virtual environment.
+
+The installed framework's exact release is installed again into a new ``python -m venv`` with
+``pip install --no-compile``, through this machine's pip settings (its cache and local wheels
+count: the time is an install's, mostly not a download's). Recorded: the time, the bytes added to
+site-packages beyond an empty environment's, the distributions pulled in, and how long
+``import <framework>`` takes in a new process: first right after the install (no bytecode yet,
+so Python compiles and writes it), then warm. The environments are deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from measurements.frameworks import DISTRIBUTIONS, Unavailable
+from measurements.studies import Study
+from measurements.studies.export import distribution_version, tree_bytes, trim
+
+STUDY = Study(
+    name="install",
+    group="ecosystem",
+    title="Install footprint",
+    description=(
+        "Each framework's pinned release installed with `pip install --no-compile` into a fresh virtual "
+        "environment (pip's cache and this machine's local wheels allowed, so the time is mostly unpacking, not "
+        "downloading): the install time, the bytes it adds to site-packages beyond an empty environment, the "
+        "distributions it pulls in, and the time of `import` in a new process, first right after the install "
+        "(cold: no bytecode yet, because of --no-compile, so this import compiles and writes it) and then the "
+        "median of five later imports (warm)."
+    ),
+    timeout_s=2400,
+    quick=False,
+)
+IMPORTS = {"pytorch": "torch", "tensorflow": "tensorflow"}
+WARM_IMPORTS = 5
+PIP_TIMEOUT_S = 1200
+IMPORT_TIMEOUT_S = 300
+QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2"}  # TensorFlow's C++ start-up chatter, out of the output parsed
+
+
+def requirement(framework: str) -> str:
+    """The exact requirement of the installed framework release, e.g. ``tensorflow-cpu==2.21.0``."""
+    for name in DISTRIBUTIONS[framework]:
+        version = distribution_version(name)
+        if version is not None:
+            return f"{name}=={version}"
+    raise Unavailable(f"{framework} is not installed: none of {', '.join(DISTRIBUTIONS[framework])}")
+
+
+def clean_env() -> dict[str, str]:
+    """This process's environment for a command in another virtual environment: nothing of ours on its path,
+    bytecode written as usual."""
+    drop = {"PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONNOUSERSITE"}
+    return {k: v for k, v in os.environ.items() if k not in drop} | QUIET_ENV
+
+
+def python_of(venv: Path) -> Path:
+    return venv / "bin" / "python"
+
+
+def make_venv(venv: Path) -> None:
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, env=clean_env())
+
+
+def site_packages(venv: Path) -> Path:
+    (found,) = (venv / "lib").glob("python*/site-packages")
+    return found
+
+
+def distributions(venv: Path) -> dict[str, str]:
+    """Name -> version of every distribution installed in ``venv``."""
+    code = (
+        "import importlib.metadata as m, json; "
+        "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
+    )
+    out = subprocess.run([str(python_of(venv)), "-c", code], check=True, capture_output=True, text=True,
+                         env=clean_env()).stdout  # fmt: skip
+    found: dict[str, str] = json.loads(out.strip().splitlines()[-1])
+    return found
+
+
+def added(empty: dict[str, str], full: dict[str, str]) -> dict[str, str]:
+    """The distributions of ``full`` that an empty environment does not have (pip, setuptools)."""
+    return {name: version for name, version in sorted(full.items(), key=lambda kv: kv[0].lower()) if name not in empty}
+
+
+def pip_sources(log: str) -> dict[str, int]:
+    """How pip got each file: from its cache, a local file (wheel folder or file index), or a download."""
+    return {
+        "cached": len(re.findall(r"^\s*Using cached ", log, re.MULTILINE)),
+        "local_files": len(re.findall(r"^\s*Processing /", log, re.MULTILINE)),
+        "downloaded": len(re.findall(r"^\s*Downloading ", log, re.MULTILINE)),
+    }
+
+
+def import_seconds(venv: Path, module: str) -> float:
+    """Seconds of ``import module`` in a new process of ``venv``, timed inside it."""
+    code = f"import time; t = time.perf_counter(); import {module}; print('IMPORT_S', time.perf_counter() - t)"
+    done = subprocess.run([str(python_of(venv)), "-c", code], check=False, capture_output=True, text=True,
+                          env=clean_env(), timeout=IMPORT_TIMEOUT_S)  # fmt: skip
+    match = re.search(r"^IMPORT_S (\S+)$", done.stdout, re.MULTILINE)
+    if done.returncode != 0 or match is None:
+        raise RuntimeError(f"import {module} failed (exit {done.returncode}):\n{trim(done.stderr or done.stdout)}")
+    return float(match.group(1))
+
+
+def run(framework: str) -> list[dict[str, Any]]:
+    wanted = requirement(framework)
+    module = IMPORTS[framework]
+    with tempfile.TemporaryDirectory(prefix="fg-install-") as tmp:
+        empty, env = Path(tmp) / "empty", Path(tmp) / "env"
+        make_venv(empty)
+        make_venv(env)
+        pip_version = distributions(env).get("pip")
+        command = [str(python_of(env)), "-m", "pip", "install", "--no-compile", "--disable-pip-version-check", wanted]
+        start = time.perf_counter()
+        done = subprocess.run(command, check=False, capture_output=True, text=True, env=clean_env(),
+                              timeout=PIP_TIMEOUT_S)  # fmt: skip
+        install_s = time.perf_counter() - start
+        if done.returncode != 0:
+            output = trim(done.stdout + done.stderr)
+            raise RuntimeError(f"pip install {wanted} failed (exit {done.returncode}):\n{output}")
+        pulled = added(distributions(empty), distributions(env))
+        installed_bytes = tree_bytes(site_packages(env)) - tree_bytes(site_packages(empty))
+        cold = import_seconds(env, module)
+        warm = [import_seconds(env, module) for _ in range(WARM_IMPORTS)]
+    return [{
+        "id": "install", "requirement": wanted, "command": f"pip install --no-compile {wanted}",
+        "pip_version": pip_version, "pip_sources": pip_sources(done.stdout), "install_s": install_s,
+        "installed_bytes": installed_bytes, "distributions": len(pulled),
+        "names": [f"{name}=={version}" for name, version in pulled.items()],
+        "import_cold_s": cold, "import_warm_s": statistics.median(warm), "import_warm_samples": warm,
+    }]  # fmt: skip
