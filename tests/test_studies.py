@@ -61,15 +61,18 @@ def test_stderr_is_sorted_into_warnings_and_log_lines() -> None:
         "/venv/lib/python3.11/site-packages/torch/_inductor/x.py:12: UserWarning: odd thing\n"
         "I0000 00:00:1764211201.123456   12345 cpu_feature_guard.cc:210] This TensorFlow binary is optimized\n"
         "2026-11-27 02:12:01.123456: I tensorflow/core/util/port.cc:153] oneDNN custom operations are on.\n"
-        "Traceback (most recent call last):\n"
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+        "W1127 03:22:11.123000 12345 /venv/lib/python3.11/site-packages/torch/_logging/_internal.py:1345] [2/0] odd\n"
     )
     found = noise.sort_lines(stderr)
     assert found["python_warnings"] == [
         {"category": "UserWarning", "message": "odd thing", "source": "torch/_inductor/x.py"}
     ]  # the repeat counts once
-    assert [(x["level"], x["message"]) for x in found["log_lines"]] == [
-        ("info", "This TensorFlow binary is optimized"),
-        ("info", "oneDNN custom operations are on."),
+    assert [(x["level"], x["message"], x["source"]) for x in found["log_lines"]] == [
+        ("info", "This TensorFlow binary is optimized", "cpu_feature_guard.cc:210"),
+        ("info", "oneDNN custom operations are on.", "port.cc:153"),
+        ("other", "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR", "stderr"),
+        ("warning", "[2/0] odd", "torch/_logging/_internal.py:1345"),
     ]
 
 
@@ -161,3 +164,19 @@ def test_study_results_merge_and_clash_like_timing_runs(tmp_path: Path) -> None:
     assert len(clash.clashes) == 1 and "CLASH" in clash.clashes[0] and "study/codesize/pytorch" in clash.clashes[0]
     kept = json.loads((into / MACHINE / "studies" / "codesize.pytorch-1.0.json").read_text())
     assert kept["findings"][0]["lines"] == 1
+
+
+def test_the_build_fails_on_a_curated_fact_without_a_source(
+    golden: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator import facts
+    from measurements import UserError
+
+    bad = tmp_path / "facts.toml"
+    bad.write_text(
+        '[[fact]]\ntopic = "Licence"\ncategory = "project"\npytorch = "BSD"\ntensorflow = "Apache"\n'
+        "sources = []\nas_of = 2026-11-27\n"
+    )
+    monkeypatch.setattr(facts, "FACTS_PATH", bad)
+    with pytest.raises(UserError, match=r'facts\.toml: fact 1 \("Licence"\)'):
+        render.build(load.load_results(load.result_files(golden)), golden, tmp_path / "out")

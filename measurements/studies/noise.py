@@ -46,19 +46,28 @@ LEVELS = {"I": "info", "W": "warning", "E": "error", "F": "fatal"}
 MESSAGE_CHARS = 500
 
 
+def _short(where: str) -> str:
+    """A source file named from its package down (``torch/_logging/_internal.py:1345``)."""
+    where = Path(where).as_posix()
+    return where.split("site-packages/")[-1] if "site-packages/" in where else Path(where).name
+
+
 def sort_lines(stderr: str) -> dict[str, list[dict[str, str]]]:
-    """Python warnings and framework log lines in ``stderr``, each distinct one once."""
+    """Python warnings and framework log lines in ``stderr``, each distinct one once; other
+    lines (not a traceback's or a warning's indented continuation) count as level "other"."""
     python: dict[tuple[str, str], dict[str, str]] = {}
     logs: dict[tuple[str, str], dict[str, str]] = {}
     for line in stderr.splitlines():
         if match := PYTHON_WARNING.match(line):
-            where = Path(match["file"]).as_posix()
-            source = where.split("site-packages/")[-1] if "site-packages/" in where else Path(where).name
-            item = {"category": match["category"], "message": match["message"][:MESSAGE_CHARS], "source": source}
+            item = {"category": match["category"], "message": match["message"][:MESSAGE_CHARS],
+                    "source": _short(match["file"])}  # fmt: skip
             python.setdefault((item["category"], item["message"]), item)
         elif match := ABSL_LOG.match(line) or TF_LOG.match(line):
             item = {"level": LEVELS[match["level"]], "message": match["message"][:MESSAGE_CHARS],
-                    "source": match["source"].strip()}  # fmt: skip
+                    "source": _short(match["source"].strip())}  # fmt: skip
+            logs.setdefault((item["level"], item["message"]), item)
+        elif line.strip() and not line[0].isspace():  # anything else a user sees, e.g. absl's own preamble
+            item = {"level": "other", "message": line.strip()[:MESSAGE_CHARS], "source": "stderr"}
             logs.setdefault((item["level"], item["message"]), item)
     return {"python_warnings": list(python.values()), "log_lines": list(logs.values())}
 
