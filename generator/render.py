@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 import tomllib
@@ -54,6 +55,13 @@ def num(value: float, digits: int = 4) -> str:
     if abs(value) >= 10 ** (digits - 1):
         return f"{value:,.0f}"
     return f"{value:,.{digits}g}" if abs(value) >= 1 else f"{value:.{digits - 1}g}"
+
+
+def size(value: int | None) -> str:
+    """Bytes on disk, in KiB below a MiB."""
+    if value is None:
+        return "n/a"
+    return f"{value / 2**10:,.0f} KiB" if value < 2**20 else f"{value / 2**20:,.1f} MiB"
 
 
 def mib(value: int | None) -> str:
@@ -119,6 +127,14 @@ def error_said(finding: dict[str, Any]) -> str:
     return f"    `{text(finding['error_type'])}`:\n\n" + code_block(finding["message"] or "", "text", 4)
 
 
+def notes(found: dict[str, Any]) -> str:
+    """A finding's notes on one line: "api: ...; opset: 20"; nested values as JSON."""
+    return "; ".join(
+        f"{text(key)}: {text(value if isinstance(value, str) else json.dumps(value, sort_keys=True))}"
+        for key, value in found.items()
+    )
+
+
 def verdict(r: ModeResult) -> str:
     """A headline verdict in words: "torch.compile 1.72× slower than tf.function + XLA"."""
     other = label(*str(r.versus).split("/"))
@@ -136,10 +152,10 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,  # Markdown output; untrusted strings go through the ``text`` filter
     )
-    env.filters.update(text=text, num=num, mib=mib, seconds=seconds, p=p_value, pct=pct)
+    env.filters.update(text=text, num=num, mib=mib, size=size, seconds=seconds, p=p_value, pct=pct)
     env.globals.update(
         label=label, framework_label=FRAMEWORK_LABELS.get, verdict=verdict, code_block=code_block, source=source,
-        outcome=error_outcome, said=error_said, code_is_current=studies.code_is_current,
+        outcome=error_outcome, said=error_said, notes=notes, code_is_current=studies.code_is_current,
         study_description=lambda name: getattr(registry().get(name), "description", ""),
     )  # fmt: skip
     return env
