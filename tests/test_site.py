@@ -44,7 +44,7 @@ def test_site_builds_strictly_from_measured_results(quick_results: Path, tmp_pat
     assert 'class="fg-chart"' in performance
     machine_id = next(quick_results.iterdir()).name
     assert (site / "generated" / "machines" / f"{machine_id}.html").is_file()
-    assert (site / "generated" / "results" / machine_id / "mlp.pytorch-1.0.eager.cpu.json").is_file()
+    assert list((site / "generated" / "results" / machine_id).glob("mlp.pytorch-*.eager.cpu.json"))
     for page in site.rglob("*.html"):  # nothing is loaded from another host
         text = page.read_text()
         assert "fonts.googleapis" not in text
