@@ -155,7 +155,8 @@ def environment() -> jinja2.Environment:
     env.filters.update(text=text, num=num, mib=mib, size=size, seconds=seconds, p=p_value, pct=pct)
     env.globals.update(
         label=label, framework_label=FRAMEWORK_LABELS.get, verdict=verdict, code_block=code_block, source=source,
-        outcome=error_outcome, said=error_said, notes=notes, code_is_current=studies.code_is_current,
+        outcome=error_outcome, said=error_said, notes=notes, describe=describe,
+        distributed_rows=studies.distributed_rows, scaling=studies.scaling, code_is_current=studies.code_is_current,
         study_description=lambda name: getattr(registry().get(name), "description", ""),
     )  # fmt: skip
     return env
@@ -271,6 +272,7 @@ class MachineReport:
     ceiling: Ceiling | None
     sections: list[WorkloadSection]
     imports: ImportTimes
+    docs: list[dict[str, Any]] = field(default_factory=list)  # the results shown
 
     @property
     def versions(self) -> list[str]:
@@ -281,6 +283,15 @@ class MachineReport:
             if version:
                 found.append(text(f"{FRAMEWORK_LABELS.get(name, name)} {version}"))
         return found
+
+    @property
+    def short_rounds(self) -> list[str]:
+        """Runs that completed fewer rounds than their profile asks for (the measurement was cut short)."""
+        return sorted(
+            f"{d['run']['workload']}/{d['run']['framework']}/{d['run']['mode']}"
+            for d in self.docs
+            if d["outcome"]["status"] == "ok" and d["rounds"] < PROFILES[d["run"]["profile"]].rounds
+        )
 
     @property
     def missing(self) -> list[str]:
@@ -384,7 +395,7 @@ def machine_report(machine_id: str, rows: pd.DataFrame, docs: list[dict[str, Any
         software=[software[k] for k in sorted(software, key=str)],
         settings=first["settings"], profiles=sorted({d["run"]["profile"] for d in docs}),
         files=sorted(rows["file"].unique()), ceiling=ceiling, sections=sections,
-        imports=import_times(docs),
+        imports=import_times(docs), docs=docs,
     )  # fmt: skip
 
 
@@ -551,7 +562,8 @@ def build(loaded: Loaded, results_dir: Path, out: Path, reference: str | None = 
             for study_result in per_framework.values():
                 copy_result(results_dir / study_result.file, out / "results" / study_result.file)
     studied = next((by_machine[r.id] for r in reports if r.id in by_machine), None)
-    context.update(study_context(studied, study_problems), facts=facts.load_facts(facts.FACTS_PATH))
+    context.update(study_context(studied, study_problems), facts=facts.load_facts(facts.FACTS_PATH),
+                   study_machines=by_machine)  # fmt: skip
     pages: dict[str, tuple[str, MachineReport | None]] = {
         "usability.md": ("usability.md.j2", None),
         "ecosystem.md": ("ecosystem.md.j2", None),

@@ -17,6 +17,7 @@ from typing import Any
 
 import jsonschema
 
+from generator.compare import Comparison, Summary, compare, summarise
 from generator.load import REMEASURE, SAFE_NAME, read_json, relative_file, version_key
 from measurements.frameworks import FRAMEWORK_LABELS
 from measurements.results import ROOT, study_path
@@ -286,3 +287,39 @@ def ecosystem_verdicts(ms: MachineStudies) -> list[str]:
             "Exporting the MLP and the CNN and running the artifact with parity checked: " + ". ".join(parts) + "."
         )
     return found
+
+
+@dataclass
+class DistributedRow:
+    """One configuration of the distributed study (one process, or two), in both frameworks."""
+
+    id: str
+    title: str
+    findings: dict[str, dict[str, Any]]  # framework -> its finding
+    summaries: dict[str, Summary]  # framework -> throughput, where it completed
+    comparison: Comparison | None  # PyTorch against TensorFlow, where both completed
+
+
+def distributed_rows(ms: MachineStudies) -> list[DistributedRow]:
+    """Each configuration's throughput per framework, and PyTorch against TensorFlow."""
+    found = ms.get("distributed")
+    runs = {fw: r.findings for fw, r in found.items() if r.ok}
+    if not runs:
+        return []
+    ids = list(dict.fromkeys(i for findings in runs.values() for i in findings if i != "scaling"))
+    rows = []
+    for i in ids:
+        per = {fw: findings[i] for fw, findings in runs.items() if i in findings}
+        summaries = {
+            fw: summarise(f["samples"]) for fw, f in per.items() if f.get("outcome") == "ok" and f.get("samples")
+        }
+        both = "pytorch" in summaries and "tensorflow" in summaries
+        comparison = compare(per["pytorch"]["samples"], per["tensorflow"]["samples"]) if both else None
+        title = next(iter(per.values())).get("title", i)
+        rows.append(DistributedRow(i, title, per, summaries, comparison))
+    return rows
+
+
+def scaling(ms: MachineStudies) -> dict[str, dict[str, Any]]:
+    """Each framework's "scaling" finding (efficiency of two processes), where measured."""
+    return {fw: r.findings["scaling"] for fw, r in ms.get("distributed").items() if r.ok and "scaling" in r.findings}

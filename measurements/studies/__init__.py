@@ -18,13 +18,13 @@ import pkgutil
 from dataclasses import dataclass
 from functools import cache
 
-GROUPS = ("usability", "ecosystem")
+GROUPS = ("performance", "usability", "ecosystem")
 
 
 @dataclass(frozen=True)
 class Study:
     name: str
-    group: str  # which guide shows it: "usability" or "ecosystem"
+    group: str  # which guide shows it: "performance", "usability" or "ecosystem"
     title: str
     description: str  # one paragraph for the page: what is tried and how it is judged
     timeout_s: float = 600
