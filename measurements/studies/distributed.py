@@ -1,0 +1,364 @@
+"""Data-parallel training on one machine: two processes against one, for each framework.
+
+The project's MLP (784-512-512-10, Adam, cross-entropy, synthetic data, the weights of
+``mlp.spec``) is trained with a global batch of 256 in three configurations, each launched
+fresh by ``measurements.studies.distributed_worker`` under its own time limit: one process
+with 2 threads (the best single process, the project's fairness rule), one process with 1
+thread, and two data-parallel processes with 1 thread each (PyTorch: DDP over gloo, started
+by ``torchrun --standalone``; TensorFlow: ``MultiWorkerMirroredStrategy`` with two workers on
+127.0.0.1). A configuration that hangs is killed with its whole process tree and recorded as
+a timeout, one that dies as crashed, one that raises as failed; the next one still runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from measurements.results import ROOT
+from measurements.studies import Study
+
+STUDY = Study(
+    name="distributed",
+    group="performance",
+    title="Data-parallel training on one machine",
+    description=(
+        "The MLP (784-512-512-10, Adam, cross-entropy, synthetic data, the same initial weights in both frameworks) "
+        "trained with a global batch of 256 in three fresh launches: one process with 2 threads, one process with 1 "
+        "thread, and two data-parallel processes with 1 thread and 128 examples each (PyTorch: DistributedDataParallel "
+        "over gloo, started by torchrun --standalone; TensorFlow: MultiWorkerMirroredStrategy, two workers on "
+        "127.0.0.1, the step in strategy.run inside a tf.function). Each process trains on its half of one fixed "
+        "synthetic batch, with no input pipeline in either framework. Set-up is the time from launch to the first "
+        "finished step (start-up, rendezvous, first step). Each sample times enough steps to last 0.2 s, after a "
+        "warm-up of 0.3 s, on rank 0 with both ranks in step. Parity: after 5 steps from the same weights on the "
+        "same data, rank 0's weights must match the single process's within 1e-4. Scaling efficiency is the median "
+        "two-process throughput over the median of one process with 2 threads (above 1: two processes beat the "
+        "best single process on the same cores), and over twice the median of one process with 1 thread (1: "
+        "perfect linear scaling from one core to two). A run that hangs is killed and recorded as a timeout."
+    ),
+    timeout_s=900,
+    quick=False,
+)
+WORKER = "measurements.studies.distributed_worker"
+PARITY_TOLERANCE = 1e-4
+LOG_TAIL_CHARS = 2000
+POLL_S = 0.1
+GRACE_S = 2.0  # after one process of a run fails, how long the others get to write their report
+
+
+@dataclass(frozen=True)
+class Configuration:
+    id: str
+    title: str
+    processes: int
+    threads_per_process: int
+
+
+CONFIGURATIONS = (
+    Configuration("single-2-threads", "One process, 2 threads", 1, 2),
+    Configuration("single-1-thread", "One process, 1 thread", 1, 1),
+    Configuration("two-processes", "Two data-parallel processes, 1 thread each", 2, 1),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Sizes and times of one study run (the tests shrink them)."""
+
+    layers: tuple[int, ...] = (784, 512, 512, 10)
+    global_batch: int = 256
+    samples: int = 10
+    sample_s: float = 0.2
+    warmup_s: float = 0.3
+    parity_steps: int = 5
+    timeout_s: float = 240  # per configuration: past it, the whole process tree is killed
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct ports free on 127.0.0.1 right now (each bound to port 0, then released)."""
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sockets.append(sock)
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def tf_config(ports: list[int], index: int) -> dict[str, Any]:
+    """``TF_CONFIG`` of worker ``index`` in a cluster of one worker per port on 127.0.0.1."""
+    if not 0 <= index < len(ports):
+        raise ValueError(f"worker index {index} is outside a cluster of {len(ports)} workers")
+    return {"cluster": {"worker": [f"127.0.0.1:{port}" for port in ports]}, "task": {"type": "worker", "index": index}}
+
+
+def worker_args(framework: str, config: Configuration, settings: Settings, out: Path, launched_at: float) -> list[str]:
+    return [
+        "--framework", framework, "--processes", str(config.processes), "--threads", str(config.threads_per_process),
+        "--layers", ",".join(map(str, settings.layers)), "--global-batch", str(settings.global_batch),
+        "--samples", str(settings.samples), "--sample-s", str(settings.sample_s), "--warmup-s", str(settings.warmup_s),
+        "--parity-steps", str(settings.parity_steps), "--launched-at", repr(launched_at), "--output-dir", str(out),
+    ]  # fmt: skip
+
+
+def base_env(threads: int) -> dict[str, str]:
+    """The workers' environment: this project importable, threads pinned, loopback only, no stray cluster."""
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_CONFIG", "RANK", "WORLD_SIZE", "MASTER_ADDR")}
+    env.update(
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        OMP_NUM_THREADS=str(threads),
+        MKL_NUM_THREADS=str(threads),
+        GLOO_SOCKET_IFNAME="lo",  # gloo's traffic stays on the loopback interface
+        TF_CPP_MIN_LOG_LEVEL="2",
+    )
+    return env
+
+
+def commands(framework: str, config: Configuration, settings: Settings, out: Path,
+             launched_at: float) -> list[tuple[list[str], dict[str, str]]]:  # fmt: skip
+    """The processes that make up one configuration: (command, environment) each."""
+    args = worker_args(framework, config, settings, out, launched_at)
+    env = base_env(config.threads_per_process)
+    if config.processes == 1:
+        return [([sys.executable, "-m", WORKER, *args], env)]
+    if framework == "pytorch":
+        launcher = [
+            sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={config.processes}",
+            "--local-addr=127.0.0.1",  # the workers' MASTER_ADDR: loopback, not the host name
+        ]  # fmt: skip
+        return [([*launcher, "-m", WORKER, *args], env)]
+    ports = free_ports(config.processes)
+    return [
+        ([sys.executable, "-m", WORKER, *args], {**env, "TF_CONFIG": json.dumps(tf_config(ports, index))})
+        for index in range(config.processes)
+    ]
+
+
+def parents() -> dict[int, int]:
+    """Each running process's parent, from ``/proc/<pid>/stat``."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:  # it ended meanwhile
+                continue
+            found[int(entry.name)] = int(stat.rpartition(")")[2].split()[1])  # the name may hold spaces
+    return found
+
+
+def descendants(pid: int, parent_of: dict[int, int] | None = None) -> list[int]:
+    """Every process below ``pid`` (torchrun starts its workers in sessions of their own)."""
+    parent_of = parents() if parent_of is None else parent_of
+    found: list[int] = []
+    for child in (c for c, p in parent_of.items() if p == pid):
+        found += [child, *descendants(child, parent_of)]
+    return found
+
+
+def kill_tree(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Kill each process's group (each leads a session of its own) and everything below it,
+    then reap what we started."""
+    parent_of = parents()
+    below = [pid for p in processes for pid in descendants(p.pid, parent_of)]
+    for pgid in (p.pid for p in processes):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
+    for pid in below:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    for p in processes:
+        p.wait()
+
+
+def tail(paths: list[Path]) -> str:
+    """The end of each process's output, labelled when there are several."""
+    parts = []
+    for i, path in enumerate(paths):
+        text = path.read_text(errors="replace").strip() if path.exists() else ""
+        label = f"[process {i}] " if len(paths) > 1 else ""
+        parts.append(f"{label}{text[-LOG_TAIL_CHARS:] or '(no output)'}")
+    return "\n".join(parts)
+
+
+@dataclass
+class Launch:
+    status: str  # "ok", "timeout", "crashed" or "failed"
+    error: str | None
+    reports: dict[int, dict[str, Any]]  # by rank
+    wall_s: float
+
+
+def wait(started: list[subprocess.Popen[bytes]], timeout_s: float) -> str | None:
+    """Wait for every process; kill them all past ``timeout_s`` ("timeout") or ``GRACE_S``
+    after one of them failed ("failed"), as the others would wait for it forever."""
+    deadline, failed_at = time.monotonic() + timeout_s, None
+    while None in [p.poll() for p in started]:  # every process polled: each one's return code is fresh
+        now = time.monotonic()
+        if failed_at is None and any(p.returncode not in (None, 0) for p in started):
+            failed_at = now
+        killed_for = "timeout" if now > deadline else "failed" if failed_at and now - failed_at > GRACE_S else None
+        if killed_for:
+            kill_tree(started)
+            return killed_for
+        time.sleep(POLL_S)
+    return None
+
+
+def read_reports(out: Path) -> dict[int, dict[str, Any]]:
+    """What each rank wrote, by rank (a report cut short by a kill is left out)."""
+    reports = {}
+    for path in out.glob("rank*.json"):
+        try:
+            report = json.loads(path.read_text())
+        except json.JSONDecodeError:
+            continue
+        reports[int(report["rank"])] = report
+    return reports
+
+
+def launch(planned: list[tuple[list[str], dict[str, str]]], out: Path, timeout_s: float) -> Launch:
+    """Start the processes, each in a new session, wait for them under ``timeout_s``, and
+    judge the outcome from what each rank reported and how each process ended."""
+    logs = [out / f"process{i}.log" for i in range(len(planned))]
+    started: list[subprocess.Popen[bytes]] = []
+    start = time.monotonic()
+    try:
+        for (command, env), log in zip(planned, logs, strict=True):
+            with log.open("wb") as log_file:
+                started.append(subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=out,
+                                                start_new_session=True))  # fmt: skip
+        killed_for = wait(started, timeout_s)
+    finally:  # an exception or Ctrl-C: leave nothing running
+        if started and any(p.poll() is None for p in started):
+            kill_tree(started)
+    wall_s = time.monotonic() - start
+    reports = read_reports(out)
+    if killed_for == "timeout":
+        what = f"all {len(started)} processes" if len(started) > 1 else "the process"
+        return Launch("timeout", f"no result after {timeout_s:.0f} s; killed {what} and their children.\n{tail(logs)}",
+                      reports, wall_s)  # fmt: skip
+    failed = [r for _, r in sorted(reports.items()) if r["status"] != "ok"]
+    if failed:
+        return Launch("failed", f"rank {failed[0]['rank']} raised: {failed[0]['error']}", reports, wall_s)
+    codes = [p.returncode for p in started]
+    if any(codes) or 0 not in reports:
+        return Launch("crashed", f"exited with codes {codes} without a result.\n{tail(logs)}", reports, wall_s)
+    return Launch("ok", None, reports, wall_s)
+
+
+def max_abs_diff(a: list[np.ndarray], b: list[np.ndarray]) -> float:
+    """The largest difference between two models' weights (same layers, same order)."""
+    if [x.shape for x in a] != [y.shape for y in b]:
+        raise ValueError("the two models' weights have different shapes")
+    return max(float(np.max(np.abs(x.astype(np.float64) - y))) for x, y in zip(a, b, strict=True))
+
+
+def load_weights(path: Path) -> list[np.ndarray] | None:
+    if not path.exists():
+        return None
+    with np.load(path) as saved:
+        return [saved[f"arr_{i}"] for i in range(len(saved.files))]
+
+
+def parity(out: Path, config_id: str, references: list[str], steps: int) -> dict[str, Any]:
+    """Rank 0's weights after ``steps`` steps against the first single-process run that has them."""
+    mine = load_weights(out / config_id / "rank0.npz")
+    found: dict[str, Any] = {"reference": None, "steps": steps, "tolerance": PARITY_TOLERANCE, "max_abs_diff": None,
+                             "ranks_max_abs_diff": None, "passed": None}  # fmt: skip
+    if mine is None:
+        return found
+    other_rank = load_weights(out / config_id / "rank1.npz")
+    if other_rank is not None:
+        found["ranks_max_abs_diff"] = max_abs_diff(mine, other_rank)
+    for reference in references:
+        theirs = load_weights(out / reference / "rank0.npz")
+        if theirs is not None:
+            diff = max_abs_diff(mine, theirs)
+            found.update(reference=reference, max_abs_diff=diff, passed=diff <= PARITY_TOLERANCE)
+            break
+    return found
+
+
+def finding(config: Configuration, settings: Settings, result: Launch, load_before: float) -> dict[str, Any]:
+    """One configuration's finding: its outcome, set-up time, throughput samples and what each process did."""
+    rank0 = result.reports.get(0, {}) if result.status == "ok" else {}
+    samples = [float(s) for s in rank0.get("samples", [])]
+    ranks = [result.reports[r] for r in sorted(result.reports) if result.reports[r]["status"] == "ok"]
+    return {
+        "id": config.id,
+        "title": config.title,
+        "processes": config.processes,
+        "threads_per_process": config.threads_per_process,
+        "global_batch": settings.global_batch,
+        "outcome": result.status,
+        "error": result.error,
+        "setup_s": rank0.get("setup_s"),
+        "setup": rank0.get("setup"),
+        "samples": samples,
+        "median": statistics.median(samples) if samples else None,
+        "steps_per_sample": rank0.get("steps_per_sample"),
+        "warmup_steps": rank0.get("warmup_steps"),
+        "cpu_busy": [r.get("cpu_busy") for r in ranks],  # per process: CPU seconds per second while timing
+        "process_threads": [r.get("process_threads") for r in ranks],  # OS threads per process
+        "details": rank0.get("details"),
+        "wall_s": result.wall_s,
+        "load_1m_before": load_before,
+        "parity": None,
+    }
+
+
+def efficiency(medians: dict[str, float | None]) -> dict[str, float | None]:
+    """Two processes' median throughput over the best single process (2 threads) and over
+    twice the 1-thread process (linear scaling); None where a run did not complete."""
+    two, single_2, single_1 = (medians.get(k) for k in ("two-processes", "single-2-threads", "single-1-thread"))
+    return {
+        "vs_single_2_threads": two / single_2 if two and single_2 else None,
+        "vs_twice_single_1_thread": two / (2 * single_1) if two and single_1 else None,
+    }
+
+
+def findings(framework: str, settings: Settings | None = None,
+             configurations: tuple[Configuration, ...] = CONFIGURATIONS) -> list[dict[str, Any]]:  # fmt: skip
+    """Every configuration in turn (a failed one does not stop the next), then the scaling finding."""
+    settings = settings or Settings()
+    found = []
+    with tempfile.TemporaryDirectory(prefix="fg-distributed-") as tmp:
+        for config in configurations:
+            out = Path(tmp) / config.id
+            out.mkdir()
+            load_before = os.getloadavg()[0]
+            planned = commands(framework, config, settings, out, time.time())
+            result = launch(planned, out, settings.timeout_s)
+            item = finding(config, settings, result, load_before)
+            if config.processes > 1:
+                singles = [c.id for c in sorted(configurations, key=lambda c: -c.threads_per_process)
+                           if c.processes == 1]  # fmt: skip
+                item["parity"] = parity(Path(tmp), config.id, singles, settings.parity_steps)
+            found.append(item)
+    medians = {item["id"]: item["median"] for item in found}
+    found.append({
+        "id": "scaling", "title": "Scaling from one process to two", "global_batch": settings.global_batch,
+        "medians": medians, "efficiency": efficiency(medians),
+    })  # fmt: skip
+    return found
+
+
+def run(framework: str) -> list[dict[str, Any]]:
+    return findings(framework)

@@ -1,0 +1,272 @@
+"""One process of the distributed-training study: trains the MLP, times it, writes JSON.
+
+python -m measurements.studies.distributed_worker --framework pytorch --processes 1 --threads 2 --output-dir DIR
+
+With ``--processes 2`` it is one of two data-parallel workers: PyTorch under ``torchrun``
+(DDP, gloo; its rank from ``RANK``), TensorFlow with ``MultiWorkerMirroredStrategy`` (its
+index from ``TF_CONFIG``). Every rank writes ``rank<r>.json`` (and its weights after the
+parity steps, ``rank<r>.npz``) into ``--output-dir``; rank 0's timings are the figures.
+``FG_DISTRIBUTED_HANG=1`` makes rank 1 of a multi-process run never join (tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import os
+import resource
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from measurements.worker import die_with_parent
+
+HANG_ENV = "FG_DISTRIBUTED_HANG"
+BARRIER_CHUNK_STEPS = 5  # warm-up steps between two agreements on whether to go on
+
+
+@dataclass
+class Trainer:
+    """A training step over this rank's share of the global batch, and what it needs around it."""
+
+    step: Callable[[], Any]  # one training step; returns the loss
+    wait: Callable[[Any], float]  # waits for a step's result (and so for the step)
+    broadcast: Callable[[float], float]  # rank 0's value, on every rank (a barrier too)
+    weights: Callable[[], list[np.ndarray]]  # (kernel (in, out), bias) per layer, flattened
+    details: dict[str, Any]  # what the set-up chose (backend, addresses, threads...)
+
+
+def rank_from_env(framework: str, processes: int) -> int:
+    """This process's rank: torchrun's ``RANK``, or the task index in ``TF_CONFIG``."""
+    if processes == 1:
+        return 0
+    if framework == "pytorch":
+        return int(os.environ["RANK"])
+    return int(json.loads(os.environ["TF_CONFIG"])["task"]["index"])
+
+
+def shard(array: np.ndarray, rank: int, processes: int) -> np.ndarray:
+    """This rank's contiguous share of the global batch."""
+    per = len(array) // processes
+    return array[rank * per : (rank + 1) * per]
+
+
+def _params(layers: list[int], global_batch: int) -> dict[str, Any]:
+    from measurements.workloads.mlp import spec
+
+    return {"layers": layers, "batch_size": global_batch, "dtype": "float32", "seed": spec.SEED, "task": "train"}
+
+
+def pytorch_trainer(params: dict[str, Any], rank: int, processes: int, threads: int) -> Trainer:
+    """The MLP with the project's training step; under DDP (gloo) when ``processes`` > 1."""
+    import torch
+    import torch.distributed as dist
+    from torch.nn.parallel import DistributedDataParallel
+
+    from measurements.workloads.mlp import pytorch, spec
+    from measurements.workloads.shared.pytorch import steps
+
+    torch.set_num_threads(threads)
+    torch.set_num_interop_threads(threads)
+    model = pytorch.build_model(params)
+    x, y = spec.batch(params)
+    local = (shard(x, rank, processes), shard(y, rank, processes))
+    details: dict[str, Any] = {"threads": torch.get_num_threads(), "interop_threads": torch.get_num_interop_threads()}
+    if processes == 1:
+        trained: torch.nn.Module = model
+
+        def broadcast(value: float) -> float:
+            return value
+
+    else:
+        dist.init_process_group("gloo")
+        trained = DistributedDataParallel(model)
+        details.update(backend=dist.get_backend(), master_addr=os.environ.get("MASTER_ADDR"),
+                       world_size=dist.get_world_size())  # fmt: skip
+
+        def broadcast(value: float) -> float:
+            tensor = torch.tensor([value], dtype=torch.float64)
+            dist.broadcast(tensor, src=0)
+            return float(tensor.item())
+
+    prepared = steps(trained, {**params, "batch_size": len(local[0])}, "eager", "cpu", local)
+
+    def weights() -> list[np.ndarray]:
+        found = []
+        for layer in model:
+            if isinstance(layer, torch.nn.Linear):
+                found += [layer.weight.detach().numpy().T.copy(), layer.bias.detach().numpy().copy()]
+        return found
+
+    return Trainer(prepared.step, lambda loss: float(loss.item()), broadcast, weights, details)
+
+
+def tensorflow_trainer(params: dict[str, Any], rank: int, processes: int, threads: int) -> Trainer:
+    """The MLP with the project's ``tf.function`` step; with ``MultiWorkerMirroredStrategy``
+    (the step in ``strategy.run`` inside a ``tf.function``) when ``processes`` > 1."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+
+    from measurements.workloads.mlp import spec
+    from measurements.workloads.mlp import tensorflow as mlp
+    from measurements.workloads.shared import ADAM_BETAS, ADAM_EPS, LEARNING_RATE
+    from measurements.workloads.shared.tensorflow import steps
+
+    tf.config.threading.set_intra_op_parallelism_threads(threads)  # before anything starts TF's runtime
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    x, y = spec.batch(params)
+    details: dict[str, Any] = {"threads": threads, "interop_threads": threads}
+    if processes == 1:
+        model = mlp.build_model(params)
+        prepared = steps(model, params, "function", (x, y))
+        return Trainer(prepared.step, lambda loss: float(loss.numpy()), lambda value: value,
+                       lambda: [np.asarray(w) for w in model.get_weights()], details)  # fmt: skip
+
+    strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    details.update(cluster=json.loads(os.environ["TF_CONFIG"])["cluster"], replicas=strategy.num_replicas_in_sync)
+    global_batch = params["batch_size"]
+    with strategy.scope():
+        model = mlp.build_model(params)
+        optimizer = tf.keras.optimizers.Adam(
+            learning_rate=LEARNING_RATE, beta_1=ADAM_BETAS[0], beta_2=ADAM_BETAS[1], epsilon=ADAM_EPS
+        )
+        optimizer.build(model.trainable_variables)  # its slots mirrored too, made here rather than mid-step
+    loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="none")
+
+    def replica_step(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+        with tf.GradientTape() as tape:
+            per_example = loss_fn(y, model(x, training=True))
+            loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))  # sums across replicas
+        return loss
+
+    @tf.function  # type: ignore[untyped-decorator]
+    def train_step(x: Any, y: Any) -> tf.Tensor:
+        per_replica = strategy.run(replica_step, args=(x, y))
+        return strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
+
+    def local_share(array: np.ndarray) -> Any:
+        def value(context: tf.distribute.experimental.ValueContext) -> tf.Tensor:
+            return tf.constant(shard(array, context.replica_id_in_sync_group, context.num_replicas_in_sync))
+
+        return strategy.experimental_distribute_values_from_function(value)
+
+    dist_x, dist_y = local_share(x), local_share(y)
+
+    def broadcast(value: float) -> float:
+        mine = value if rank == 0 else 0.0
+        per_replica = strategy.run(lambda: tf.constant(mine, dtype=tf.float32))
+        return float(strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None).numpy())
+
+    return Trainer(lambda: train_step(dist_x, dist_y), lambda loss: float(loss.numpy()), broadcast,
+                   lambda: [np.asarray(w) for w in model.get_weights()], details)  # fmt: skip
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def thread_count() -> int | None:
+    try:
+        return sum(1 for _ in Path("/proc/self/task").iterdir())
+    except OSError:
+        return None
+
+
+def measure(trainer: Trainer, args: argparse.Namespace, rank: int, out: Path) -> dict[str, Any]:
+    """Parity steps (the first one ends the set-up), then warm-up and timed samples, all ranks in step."""
+    losses = [trainer.wait(trainer.step())]
+    first_step_at = time.time()
+    losses += [trainer.wait(trainer.step()) for _ in range(args.parity_steps - 1)]
+    np.savez(out / f"rank{rank}.npz", *trainer.weights())
+
+    # warm-up in chunks; rank 0 decides when it is done (and how long a sample is), the others follow
+    steps, start = 0, time.perf_counter()
+    while True:
+        for _ in range(BARRIER_CHUNK_STEPS):
+            loss = trainer.step()
+        trainer.wait(loss)
+        steps += BARRIER_CHUNK_STEPS
+        if not trainer.broadcast(float(time.perf_counter() - start < args.warmup_s)):
+            break
+    step_s = (time.perf_counter() - start) / steps
+    steps_per_sample = int(trainer.broadcast(float(max(1, math.ceil(args.sample_s / step_s)))))
+
+    samples = []
+    cpu_start, wall_start = cpu_seconds(), time.perf_counter()
+    for _ in range(args.samples):
+        trainer.broadcast(0.0)  # a barrier: both ranks start the sample together
+        start = time.perf_counter()
+        for _ in range(steps_per_sample):
+            loss = trainer.step()
+        trainer.wait(loss)
+        samples.append(args.global_batch * steps_per_sample / (time.perf_counter() - start))
+    busy = (cpu_seconds() - cpu_start) / (time.perf_counter() - wall_start)
+    return {
+        "first_step_at": first_step_at,
+        "samples": samples,
+        "steps_per_sample": steps_per_sample,
+        "warmup_steps": steps,
+        "parity_losses": losses,
+        "cpu_busy": busy,  # CPU seconds per wall second while timing: ~threads if all are busy
+        "process_threads": thread_count(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m measurements.studies.distributed_worker")
+    parser.add_argument("--framework", choices=("pytorch", "tensorflow"), required=True)
+    parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--layers", type=lambda s: [int(n) for n in s.split(",")], default=[784, 512, 512, 10])
+    parser.add_argument("--global-batch", type=int, default=256)
+    parser.add_argument("--samples", type=int, default=10)
+    parser.add_argument("--sample-s", type=float, default=0.2)
+    parser.add_argument("--warmup-s", type=float, default=0.3)
+    parser.add_argument("--parity-steps", type=int, default=5, help="at least 1: the first step ends the set-up")
+    parser.add_argument("--launched-at", type=float, default=None, help="the launcher's time.time() at launch")
+    parser.add_argument("--output-dir", type=Path, required=True)
+    args = parser.parse_args(argv)
+    if args.parity_steps < 1:
+        parser.error("--parity-steps must be at least 1: the first step ends the set-up")
+    main_at = time.time()
+    launched_at = args.launched_at or main_at
+    die_with_parent()  # the launcher started this run in a session of its own
+    rank = rank_from_env(args.framework, args.processes)
+    if os.environ.get(HANG_ENV) == "1" and rank == 1:
+        threading.Event().wait()  # never joins: the launcher's time limit must end the run
+    report: dict[str, Any] = {"rank": rank, "processes": args.processes, "status": "ok", "error": None}
+    try:
+        importlib.import_module("torch" if args.framework == "pytorch" else "tensorflow")
+        imported_at = time.time()
+        make = pytorch_trainer if args.framework == "pytorch" else tensorflow_trainer
+        trainer = make(_params(args.layers, args.global_batch), rank, args.processes, args.threads)
+        ready_at = time.time()
+        report["details"] = trainer.details
+        report.update(measure(trainer, args, rank, args.output_dir))
+        report["setup_s"] = report["first_step_at"] - launched_at
+        report["setup"] = {  # where the set-up time went
+            "launch_s": main_at - launched_at,  # the launcher (torchrun's agent) and Python's start
+            "import_s": imported_at - main_at,
+            "init_s": ready_at - imported_at,  # threads, rendezvous or strategy, model, optimiser
+            "first_step_s": report["first_step_at"] - ready_at,  # tracing included (tf.function)
+        }
+    except Exception:
+        report.update(status="failed", error=traceback.format_exc()[-4000:])
+    (args.output_dir / f"rank{rank}.json").write_text(json.dumps(report, allow_nan=False, default=str))
+    return 0 if report["status"] == "ok" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
