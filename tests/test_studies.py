@@ -180,3 +180,36 @@ def test_the_build_fails_on_a_curated_fact_without_a_source(
     monkeypatch.setattr(facts, "FACTS_PATH", bad)
     with pytest.raises(UserError, match=r'facts\.toml: fact 1 \("Licence"\)'):
         render.build(load.load_results(load.result_files(golden)), golden, tmp_path / "out")
+
+
+def distributed_findings(two_processes: list[float], outcome: str = "ok") -> list[dict[str, Any]]:
+    def config(id_: str, title: str, processes: int, samples: list[float], result: str = "ok") -> dict[str, Any]:
+        return {"id": id_, "title": title, "processes": processes, "threads_per_process": 2 // processes,
+                "global_batch": 256, "outcome": result, "error": None if result == "ok" else "no result after 60 s",
+                "setup_s": 3.0, "samples": samples if result == "ok" else [], "parity": None}  # fmt: skip
+
+    return [
+        config("single-2-threads", "One process, 2 threads", 1, [1000.0 + d for d in (-2, -1, 0, 1, 2)] * 4),
+        config("two-processes", "Two processes, 1 thread each", 2, two_processes, outcome),
+        {
+            "id": "scaling",
+            "efficiency": {"vs_single_2_threads": None if outcome != "ok" else 0.5, "vs_twice_single_1_thread": None},
+        },
+    ]
+
+
+def test_distributed_section_compares_frameworks_and_records_a_hang(golden: Path, tmp_path: Path) -> None:
+    results = tmp_path / "with-distributed"
+    shutil.copytree(golden, results)
+    write_study(results, study_doc("distributed", "pytorch", distributed_findings([500.0 + d for d in (-2, 0, 2)] * 4)))
+    write_study(results, study_doc("distributed", "tensorflow", distributed_findings([], outcome="timeout")))
+    out = tmp_path / "out"
+    render.build(load.load_results(load.result_files(results)), results, out)
+    page = (out / "performance.md").read_text()
+    assert "## Distributed data-parallel, two processes on one machine" in page
+    row = next(line for line in page.splitlines() if line.startswith("| Two processes, 1 thread each |"))
+    assert "| 500 (" in row and "| **timeout** |" in row
+    single = next(line for line in page.splitlines() if line.startswith("| One process, 2 threads |"))
+    assert single.endswith("| **no meaningful difference** (ratio 1.00, 95% interval 1.00–1.00, p 1.000) |")
+    assert "TensorFlow, Two processes, 1 thread each: timeout: no result after 60 s" in page
+    assert "PyTorch's scaling efficiency: two processes reach 0.50 of one process with 2 threads, and n/a" in page
