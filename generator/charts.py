@@ -157,6 +157,28 @@ def change_chart(data: pd.DataFrame, title: str) -> alt.LayerChart:
     return (bars + dots + one).properties(title=title, width=520, height=alt.Step(22))
 
 
+def scaling_chart(data: pd.DataFrame, x: str, x_title: str, title: str) -> alt.Chart:
+    """Working memory (``mib``) against ``x`` on log scales: a line per framework and task."""
+    return (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(type="log")),
+            y=alt.Y("mib:Q", title="Peak memory above the imported framework (MiB, log scale)",
+                    scale=alt.Scale(type="log")),
+            color=_colour(data),
+            strokeDash=alt.StrokeDash("task:N", title="Task"),
+            tooltip=[
+                alt.Tooltip("framework_label:N", title="Framework"),
+                alt.Tooltip("task:N", title="Task"),
+                alt.Tooltip(f"{x}:Q", title=x_title, format=",.4~g"),
+                alt.Tooltip("mib:Q", title="MiB", format=",.0f"),
+            ],
+        )
+        .properties(title=title, width=520, height=280)
+    )  # fmt: skip
+
+
 def with_labels(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     frame["framework_label"] = frame["framework"].map(FRAMEWORK_LABELS)

@@ -156,7 +156,8 @@ def environment() -> jinja2.Environment:
     env.globals.update(
         label=label, framework_label=FRAMEWORK_LABELS.get, verdict=verdict, code_block=code_block, source=source,
         outcome=error_outcome, said=error_said, notes=notes, describe=describe,
-        distributed_rows=studies.distributed_rows, scaling=studies.scaling, code_is_current=studies.code_is_current,
+        distributed_rows=studies.distributed_rows, scaling=studies.scaling, memory_pairs=memory_pairs,
+        code_is_current=studies.code_is_current,
         study_description=lambda name: getattr(registry().get(name), "description", ""),
     )  # fmt: skip
     return env
@@ -561,9 +562,10 @@ def build(loaded: Loaded, results_dir: Path, out: Path, reference: str | None = 
         for per_framework in machine_studies.results.values():
             for study_result in per_framework.values():
                 copy_result(results_dir / study_result.file, out / "results" / study_result.file)
+    memory = {m: memory_scaling(ms, out / "charts") for m, ms in by_machine.items()}
     studied = next((by_machine[r.id] for r in reports if r.id in by_machine), None)
     context.update(study_context(studied, study_problems), facts=facts.load_facts(facts.FACTS_PATH),
-                   study_machines=by_machine)  # fmt: skip
+                   study_machines=by_machine, memory=memory)  # fmt: skip
     pages: dict[str, tuple[str, MachineReport | None]] = {
         "usability.md": ("usability.md.j2", None),
         "ecosystem.md": ("ecosystem.md.j2", None),
@@ -584,6 +586,34 @@ def build(loaded: Loaded, results_dir: Path, out: Path, reference: str | None = 
             env.get_template(template).render(**context, machine=machine, performance_page=performance_page)
         )
     return reports
+
+
+def memory_pairs(rows: list[dict[str, Any]]) -> list[tuple[tuple[Any, ...], dict[str, dict[str, Any]]]]:
+    """The memory rows paired by size: ((task, width, batch, parameter bytes), {framework: row})."""
+    pairs: dict[tuple[Any, ...], dict[str, dict[str, Any]]] = {}
+    for row in rows:
+        pairs.setdefault((row["task"], row["width"], row["batch"], row["parameter_bytes"]), {})[row["framework"]] = row
+    return list(pairs.items())
+
+
+def memory_scaling(ms: studies.MachineStudies, out: Path) -> dict[str, Any]:
+    """The memory study's rows, and a chart of memory against model size and against batch."""
+    rows = studies.memory_rows(ms)
+    measured = [r for r in rows if r["mib"] is not None]
+    if not measured:
+        return {"rows": rows, "charts": {}}
+    frame = charts.with_labels(pd.DataFrame(measured))
+    by_width = frame[frame.batch == 256]
+    by_batch = frame[frame.width == 2048]
+    made = {
+        "width": charts.save(charts.scaling_chart(by_width, "parameter_mb", "Parameters (MB of float32, log scale)",
+                                                  "Peak memory against model size (batch 256)"),
+                             out, f"{ms.machine}-memory-by-size"),
+        "batch": charts.save(charts.scaling_chart(by_batch, "batch", "Batch size (log scale)",
+                                                  "Peak memory against batch size (width 2,048)"),
+                             out, f"{ms.machine}-memory-by-batch"),
+    }  # fmt: skip
+    return {"rows": rows, "charts": made}
 
 
 def copy_result(source_path: Path, target: Path) -> None:

@@ -323,3 +323,16 @@ def distributed_rows(ms: MachineStudies) -> list[DistributedRow]:
 def scaling(ms: MachineStudies) -> dict[str, dict[str, Any]]:
     """Each framework's "scaling" finding (efficiency of two processes), where measured."""
     return {fw: r.findings["scaling"] for fw, r in ms.get("distributed").items() if r.ok and "scaling" in r.findings}
+
+
+def memory_rows(ms: MachineStudies) -> list[dict[str, Any]]:
+    """One row per (framework, size): working memory (peak less after-import) in MiB, or the outcome."""
+    rows = []
+    for fw, r in sorted(ms.get("memory").items()):
+        if not r.ok:
+            continue
+        for f in r.findings.values():
+            ok = f["outcome"] == "ok" and f["peak_rss_bytes"] is not None and f["after_import_rss_bytes"] is not None
+            mib = (f["peak_rss_bytes"] - f["after_import_rss_bytes"]) / 2**20 if ok else None
+            rows.append({**f, "framework": fw, "mib": mib, "parameter_mb": f["parameter_bytes"] / 1e6, "file": r.file})
+    return rows

@@ -213,3 +213,40 @@ def test_distributed_section_compares_frameworks_and_records_a_hang(golden: Path
     assert single.endswith("| **no meaningful difference** (ratio 1.00, 95% interval 1.00–1.00, p 1.000) |")
     assert "TensorFlow, Two processes, 1 thread each: timeout: no result after 60 s" in page
     assert "PyTorch's scaling efficiency: two processes reach 0.50 of one process with 2 threads, and n/a" in page
+
+
+def test_memory_section_puts_each_framework_in_its_column(golden: Path, tmp_path: Path) -> None:
+    results = tmp_path / "with-memory"
+    shutil.copytree(golden, results)
+    for framework, used in (("pytorch", 100), ("tensorflow", 300)):
+        finding = {"id": "infer-w256-b256", "task": "infer", "width": 256, "batch": 256, "mode": "eager",
+                   "parameters": 269_322, "parameter_bytes": 1_077_288, "outcome": "ok", "error": None,
+                   "after_import_rss_bytes": 200 * 2**20, "peak_rss_bytes": (200 + used) * 2**20}  # fmt: skip
+        write_study(results, study_doc("memory", framework, [finding]))
+    out = tmp_path / "out"
+    render.build(load.load_results(load.result_files(results)), results, out)
+    page = (out / "performance.md").read_text()
+    assert "| infer | 256 | 256 | 1.077 MB | 100 MiB | 300 MiB | 3.00 |" in page
+    assert (out / "charts" / f"{MACHINE}-memory-by-size.svg").is_file()
+
+
+def test_memory_sizes_and_parameter_counts() -> None:
+    from measurements.studies import memory
+
+    assert memory.parameters(256) == 784 * 256 + 256 + 256 * 256 + 256 + 256 * 10 + 10
+    found = memory.sizes()
+    assert len(found) == len(set(found)) == 2 * (len(memory.WIDTHS) + len(memory.BATCHES) - 1)
+    assert ("train", memory.FIXED_WIDTH, memory.FIXED_BATCH) in found
+
+
+@pytest.mark.slow
+def test_memory_of_one_size_is_read_in_a_fresh_process(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    output = tmp_path / "out.json"
+    command = [sys.executable, "-m", "measurements.studies.memory", "--framework", "pytorch", "--task", "train",
+               "--width", "64", "--batch", "32", "--output", str(output)]  # fmt: skip
+    subprocess.run(command, check=True, cwd=ROOT, timeout=120)
+    found = json.loads(output.read_text())
+    assert found["peak_rss_bytes"] >= found["after_import_rss_bytes"] > 50 * 2**20  # torch itself is resident
