@@ -167,7 +167,8 @@ def scaling_chart(data: pd.DataFrame, x: str, x_title: str, title: str) -> alt.C
             y=alt.Y("mib:Q", title="Peak memory above the imported framework (MiB, log scale)",
                     scale=alt.Scale(type="log")),
             color=_colour(data),
-            strokeDash=alt.StrokeDash("task:N", title="Task"),
+            strokeDash=alt.StrokeDash("task:N", legend=None),  # dashed: training; the shapes carry the legend
+            shape=alt.Shape("task:N", title="Task (training dashed)"),
             tooltip=[
                 alt.Tooltip("framework_label:N", title="Framework"),
                 alt.Tooltip("task:N", title="Task"),
