@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from generator import load, render, studies
+from generator import load, render
 from generator import merge as merge_results
 from measurements import UserError
 from measurements.results import RESULTS_DIR, ROOT
@@ -39,10 +39,11 @@ def check(paths: list[Path]) -> int:
     seen: dict[tuple[str, ...], tuple[Path, dict[str, Any]]] = {}
     unique = sorted(set(paths))
     for path in unique:  # sorted, so the file called shown is the one a build shows
-        if path.parent.name == "studies":  # a study's findings: validated, and where it belongs
-            doc, found = studies.check_study(path)
+        kind = merge_results.kind_of(path)
+        if kind is merge_results.STUDY:  # a study's findings: validated, and where it belongs
+            doc, found = kind.check(path)
             found = [f"{path}: {problem}" for problem in found]
-            expected = studies.expected_path(doc, path.resolve().parents[2]) if doc is not None else path
+            expected = kind.target(doc, path.resolve().parents[2]) if doc is not None else path
             if path.resolve() != expected.resolve():
                 found.append(f"{path}: named or placed unlike its content; move it to {expected}")
             if found:

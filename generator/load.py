@@ -250,7 +250,7 @@ def current(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[keep]
 
 
-def _median(values: list[float]) -> float | None:
+def median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
@@ -276,8 +276,8 @@ def to_frame(results: list[tuple[Path, dict[str, Any]]], results_dir: Path) -> p
             "file": relative_file(path, results_dir),
             # one value per round: the highest peak, and the median of the rest
             "peak_rss_bytes": max(doc["memory"]["peak_rss_bytes"], default=None),
-            "after_import_rss_bytes": _median(doc["memory"]["after_import_rss_bytes"]),
-            "import_s": _median(doc["import_s"]),
+            "after_import_rss_bytes": median(doc["memory"]["after_import_rss_bytes"]),
+            "import_s": median(doc["import_s"]),
             "rounds": doc["rounds"],
             "framework_version": doc["software"]["framework"]["version"],
         }
@@ -291,8 +291,8 @@ def to_frame(results: list[tuple[Path, dict[str, Any]]], results_dir: Path) -> p
                 "case": m["case"],
                 "samples": m["samples"],
                 "samples_per_round": m["samples_per_round"],
-                "first_call_s": _median(m["first_call_s"]),
-                "prepare_s": _median(m.get("prepare_s", [])),  # older results lack it
+                "first_call_s": median(m["first_call_s"]),
+                "prepare_s": median(m.get("prepare_s", [])),  # older results lack it
                 "flops_per_unit": m["flops_per_unit"],
                 "parity_passed": m["parity"]["passed"],
                 "parity_max_abs_diff": m["parity"]["max_abs_diff"],

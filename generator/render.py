@@ -543,9 +543,7 @@ def build(loaded: Loaded, results_dir: Path, out: Path, reference: str | None = 
     for path, doc in loaded.results:
         if relative_file(path, results_dir) in shown:
             docs_by_machine.setdefault(doc["machine"]["id"], []).append(doc)
-        target = out / "results" / path.relative_to(results_dir)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
+        copy_result(path, out / "results" / path.relative_to(results_dir))
     reports = [machine_report(m, frame[frame.machine == m], docs_by_machine[m], out) for m in sorted(docs_by_machine)]
     charts.write_bundle(out / "assets")
 

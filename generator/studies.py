@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import statistics
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema
 
 from generator.compare import Comparison, Summary, compare, summarise
-from generator.load import REMEASURE, SAFE_NAME, read_json, relative_file, version_key
+from generator.load import REMEASURE, SAFE_NAME, median, read_json, relative_file, version_key
 from measurements.frameworks import FRAMEWORK_LABELS
 from measurements.results import ROOT, study_path
 from measurements.studies import Study, registry
@@ -128,10 +128,6 @@ def load_studies(results_dir: Path) -> tuple[dict[str, MachineStudies], list[str
     return machines, problems
 
 
-def median(values: list[float]) -> float | None:
-    return statistics.median(values) if values else None
-
-
 def count(items: list[dict[str, Any]], key: str) -> tuple[int, int]:
     """(how many have ``key`` true, how many have it at all): a null means "not applicable"."""
     known = [item[key] for item in items if item.get(key) is not None]
@@ -191,18 +187,10 @@ def code_is_current(finding: dict[str, Any]) -> bool:
 
 def noise_totals(ms: MachineStudies) -> dict[str, dict[str, int]]:
     """Distinct Python warnings (by category) and log lines (by level) over all workflows."""
-    totals: dict[str, dict[str, int]] = {}
-    for fw, r in ms.get("noise").items():
-        if not r.ok:
-            continue
-        seen: dict[str, set[str]] = {}
-        for f in r.findings.values():
-            for w in f["python_warnings"]:
-                seen.setdefault(w["category"], set()).add(w["message"])
-            for line in f["log_lines"]:
-                seen.setdefault(f"log {line['level']}", set()).add(line["message"])
-        totals[fw] = {kind: len(messages) for kind, messages in sorted(seen.items())}
-    return totals
+    return {
+        fw: dict(sorted(Counter(entry["kind"] for entry in entries).items()))
+        for fw, entries in noise_messages(ms).items()
+    }
 
 
 def noise_messages(ms: MachineStudies) -> dict[str, list[dict[str, Any]]]:
