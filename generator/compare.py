@@ -11,7 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from scipy import stats
+
+from measurements import workloads
+from measurements.frameworks import MODE_LABELS
 
 CONFIDENCE = 0.95
 ALPHA = 0.05  # significance level of the Mann-Whitney U test
@@ -211,3 +215,34 @@ def against_best_of_other(
         compared.append(ModeResult(**{**r.__dict__, "versus": f"{other.framework}/{other.mode}",
                                       "versus_file": other.file, "comparison": comparison}))  # fmt: skip
     return compared
+
+
+def mode_results(
+    rows: pd.DataFrame,
+) -> tuple[list[ModeResult], dict[tuple[str, str], tuple[list[float], list[int]]]]:
+    """Each mode's figures, compared with the other framework's fastest; and the raw samples
+    (with their count per round) by (framework, mode)."""
+    results, samples = [], {}
+    for row in rows.itertuples():
+        metric = workloads.METRICS[row.metric]
+        summary = summarise(row.samples, row.samples_per_round)
+        if metric.timing == "latency":  # milliseconds per call
+            gflops = row.flops_per_unit / (summary.median / 1000) / 1e9
+        else:
+            gflops = summary.median * row.flops_per_unit / 1e9
+        p90, p99 = np.percentile(row.samples, [90, 99])
+        samples[(row.framework, row.mode)] = (list(row.samples), list(row.samples_per_round))
+        results.append(ModeResult(
+            framework=row.framework, mode=row.mode, summary=summary, first_call_s=row.first_call_s,
+            peak_rss_bytes=None if pd.isna(row.peak_rss_bytes) else int(row.peak_rss_bytes),
+            after_import_rss_bytes=None if pd.isna(row.after_import_rss_bytes) else int(row.after_import_rss_bytes),
+            parity_passed=bool(row.parity_passed),
+            parity_max_abs_diff=None if pd.isna(row.parity_max_abs_diff) else float(row.parity_max_abs_diff),
+            file=row.file, gflops=gflops, higher_is_better=metric.higher_is_better, p90=float(p90), p99=float(p99),
+            device_peak_bytes=None if pd.isna(row.device_peak_bytes) else int(row.device_peak_bytes),
+            round_spread=round_spread(row.samples, row.samples_per_round),
+            prepare_s=None if pd.isna(row.prepare_s) else float(row.prepare_s),
+        ))  # fmt: skip
+    order = list(MODE_LABELS)
+    results.sort(key=lambda r: order.index((r.framework, r.mode)) if (r.framework, r.mode) in order else len(order))
+    return against_best_of_other(results, samples), samples

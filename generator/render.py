@@ -20,11 +20,10 @@ from generator.compare import (
     Comparison,
     ModeResult,
     Summary,
-    against_best_of_other,
     best,
     compare,
     describe,
-    round_spread,
+    mode_results,
     summarise,
 )
 from generator.load import Loaded, current, relative_file, to_frame
@@ -315,37 +314,6 @@ class MachineReport:
             for c in s.cases
             if c.headline and c.headline.comparison
         ]
-
-
-def mode_results(
-    rows: pd.DataFrame,
-) -> tuple[list[ModeResult], dict[tuple[str, str], tuple[list[float], list[int]]]]:
-    """Each mode's figures, compared with the other framework's fastest; and the raw samples
-    (with their count per round) by (framework, mode)."""
-    results, samples = [], {}
-    for row in rows.itertuples():
-        metric = workloads.METRICS[row.metric]
-        summary = summarise(row.samples, row.samples_per_round)
-        if metric.timing == "latency":  # milliseconds per call
-            gflops = row.flops_per_unit / (summary.median / 1000) / 1e9
-        else:
-            gflops = summary.median * row.flops_per_unit / 1e9
-        p90, p99 = np.percentile(row.samples, [90, 99])
-        samples[(row.framework, row.mode)] = (list(row.samples), list(row.samples_per_round))
-        results.append(ModeResult(
-            framework=row.framework, mode=row.mode, summary=summary, first_call_s=row.first_call_s,
-            peak_rss_bytes=None if pd.isna(row.peak_rss_bytes) else int(row.peak_rss_bytes),
-            after_import_rss_bytes=None if pd.isna(row.after_import_rss_bytes) else int(row.after_import_rss_bytes),
-            parity_passed=bool(row.parity_passed),
-            parity_max_abs_diff=None if pd.isna(row.parity_max_abs_diff) else float(row.parity_max_abs_diff),
-            file=row.file, gflops=gflops, higher_is_better=metric.higher_is_better, p90=float(p90), p99=float(p99),
-            device_peak_bytes=None if pd.isna(row.device_peak_bytes) else int(row.device_peak_bytes),
-            round_spread=round_spread(row.samples, row.samples_per_round),
-            prepare_s=None if pd.isna(row.prepare_s) else float(row.prepare_s),
-        ))  # fmt: skip
-    order = list(MODE_LABELS)
-    results.sort(key=lambda r: order.index((r.framework, r.mode)) if (r.framework, r.mode) in order else len(order))
-    return against_best_of_other(results, samples), samples
 
 
 def find_ceiling(sections: list[WorkloadSection]) -> Ceiling | None:

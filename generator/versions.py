@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from generator import charts
-from generator.compare import Comparison, ModeResult, Summary, best, compare, describe, summarise
+from generator.compare import Comparison, ModeResult, Summary, best, compare, describe, mode_results, summarise
 from generator.load import version_key
 from measurements import workloads
 from measurements.frameworks import FRAMEWORK_LABELS, MODE_LABELS
@@ -145,7 +145,6 @@ def step(rows: pd.DataFrame, framework: str, old: str, new: str) -> Step:
 
 def headline_verdicts(rows: pd.DataFrame) -> dict[tuple[str, str], ModeResult]:
     """PyTorch's fastest mode against TensorFlow's, per (workload, case), in one result set."""
-    from generator.render import mode_results  # render imports this module
 
     found = {}
     for (workload, case), group in rows.groupby(["workload", "case"], sort=False):
