@@ -141,6 +141,14 @@ class Score:
     tensorflow: tuple[int, int]
 
 
+ERROR_CRITERIA = {  # what the error gallery scores, and the finding each is read from
+    "Raises an error (rather than running on)": "raised",  # counted from "silent"
+    "The traceback's deepest frame is the user's own line": "user_frame_last",
+    "The message names the offending shapes (where shapes are the mistake)": "names_shapes",
+    "The message names the offending dtypes (where dtypes are the mistake)": "names_dtypes",
+}
+
+
 def error_scores(ms: MachineStudies) -> list[Score]:
     """The error gallery scored per criterion, for each framework: how many mistakes meet it."""
     rows = [(i, p, t) for i, p, t in ms.both("errors") if p.get("applicable", True) and t.get("applicable", True)]
@@ -148,12 +156,9 @@ def error_scores(ms: MachineStudies) -> list[Score]:
         return []
     torch_items, tf_items = [p for _, p, _ in rows], [t for _, _, t in rows]
     raised = [{"raised": not f["silent"]} for f in torch_items], [{"raised": not f["silent"]} for f in tf_items]
-    scores = [Score("Raises an error (rather than running on)", count(raised[0], "raised"), count(raised[1], "raised"))]
-    for key, criterion in (
-        ("user_frame_last", "The traceback's deepest frame is the user's own line"),
-        ("names_shapes", "The message names the offending shapes (where shapes are the mistake)"),
-        ("names_dtypes", "The message names the offending dtypes (where dtypes are the mistake)"),
-    ):
+    first, *others = ERROR_CRITERIA.items()
+    scores = [Score(first[0], count(raised[0], "raised"), count(raised[1], "raised"))]
+    for criterion, key in others:
         scores.append(Score(criterion, count(torch_items, key), count(tf_items, key)))
     return scores
 

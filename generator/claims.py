@@ -1,0 +1,97 @@
+"""Claims checked: popular statements about the two frameworks, each judged on every machine.
+
+Each claim in ``data/claims.toml`` says which framework it expects to come out better and
+holds a rule that picks the measured evidence (see ``generator.evidence``). On each machine
+the rule's items vote: the claim is supported when most items favour the framework it
+expects, contradicted when most favour the other, "no meaningful difference" when most show
+none, "mixed" otherwise, and "not measured here" when the machine has no such results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator import evidence, rules
+from measurements import UserError
+from measurements.results import ROOT
+
+CLAIMS_PATH = ROOT / "data" / "claims.toml"
+CLAIM_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
+        "claim": {"type": "string", "minLength": 10},
+        "expects": rules.FRAMEWORK,
+        "test": {"type": "string", "minLength": 10},
+        "made_in": {"type": "array", "items": {"type": "string", "pattern": "^https://[^\\s]+$"}},
+        "note": {"type": "string"},
+        "rule": {"type": "object"},
+    },
+    "required": ["id", "claim", "expects", "test", "made_in", "rule"],
+    "additionalProperties": False,
+}
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    claim: str  # the claim in one sentence, as it is commonly made
+    expects: str  # the framework the claim says comes out better
+    test: str  # how the rule tests it, in words
+    made_in: tuple[str, ...]  # pages that make the claim
+    rule: dict[str, Any]
+    note: str = ""  # what to know about where the claim is made
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One claim on one machine."""
+
+    claim: Claim
+    machine: str
+    verdict: str
+    items: tuple[evidence.Item, ...]
+
+
+def load_claims(path: Path = CLAIMS_PATH) -> list[Claim]:
+    name = rules.display(path)
+    claims: list[Claim] = []
+    for index, table in enumerate(rules.read_toml(path, "claim"), start=1):
+        label = table.get("id") if isinstance(table, dict) else None
+        where = f"{name}: claim {index}" + (f" ({label})" if isinstance(label, str) else "")
+        rules.check(CLAIM_SCHEMA, table, where, "see the first claim in the file for the fields a claim needs")
+        rules.check_rule(table["rule"], where)
+        if any(c.id == table["id"] for c in claims):
+            raise UserError(f"{where}: the id {table['id']!r} is used twice; give each claim its own id")
+        claims.append(Claim(table["id"], table["claim"], table["expects"], table["test"], tuple(table["made_in"]),
+                            table["rule"], table.get("note", "")))  # fmt: skip
+    return claims
+
+
+def check_all(claims: list[Claim], machines: dict[str, evidence.Machine]) -> list[Checked]:
+    """Every claim on every machine, in the file's order, machines in the order given."""
+    found = []
+    for claim in claims:
+        for machine in machines.values():
+            items = evidence.evaluate(claim.rule, machine)
+            found.append(Checked(claim, machine.id, evidence.verdict(items, claim.expects), tuple(items)))
+    return found
+
+
+def to_json(checked: list[Checked]) -> dict[str, Any]:
+    """``claims.json``: each claim, its rule, and its verdict with the evidence on each machine."""
+    claims: dict[str, dict[str, Any]] = {}
+    for c in checked:
+        entry = claims.setdefault(c.claim.id, {
+            "id": c.claim.id, "claim": c.claim.claim, "expects": c.claim.expects, "test": c.claim.test,
+            "made_in": list(c.claim.made_in), "note": c.claim.note, "rule": c.claim.rule, "machines": {},
+        })  # fmt: skip
+        entry["machines"][c.machine] = {"verdict": c.verdict, "items": [item_json(i) for i in c.items]}
+    return {"schema_version": 1, "verdicts": list(evidence.VERDICTS), "claims": list(claims.values())}
+
+
+def item_json(item: evidence.Item) -> dict[str, Any]:
+    return {"what": item.what, "favours": item.winner, "detail": item.detail,
+            "significant": item.significant, "files": [f"results/{f}" for f in item.files]}  # fmt: skip

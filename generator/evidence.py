@@ -1,0 +1,371 @@
+"""Evidence: the measured figures a claim or a recommendation rests on, picked by a rule.
+
+A rule is a small table from a data file (``data/claims.toml``, ``data/decide.toml``) that
+names a kind of evidence and what to select, for example
+``{evidence = "speed", workloads = ["cnn", "transformer"], cases = "largest"}``. Each kind
+reads one machine's results and returns items: one comparison each (a workload case, a
+model size, a study criterion), with the framework that came out better where the
+difference is meaningful, the figures in words and the results files behind them. The
+verdict of a claim is a vote of its items; nothing here is curated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from generator import load, studies
+from generator.compare import Comparison, ModeResult, best, compare, mode_results
+from measurements import workloads
+from measurements.frameworks import FRAMEWORK_LABELS, MODE_LABELS
+
+FRAMEWORKS = ("pytorch", "tensorflow")
+VERDICTS = ("supported", "contradicted", "mixed", "no meaningful difference", "not measured here")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One comparison: which framework did better (None: no meaningful difference), and why."""
+
+    what: str
+    winner: str | None
+    detail: str
+    files: tuple[str, ...] = ()
+    significant: bool = False  # a statistical test and interval back the winner (not a threshold alone)
+
+
+@dataclass
+class Case:
+    """One case of a timing workload on one machine: every mode measured, ranked."""
+
+    workload: workloads.Workload
+    case: str
+    device: str
+    metric: workloads.Metric
+    results: list[ModeResult]
+    samples: dict[tuple[str, str], tuple[list[float], list[int]]]
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.metric.higher_is_better
+
+
+@dataclass
+class Machine:
+    """What a rule can read about one machine: its timing cases and its studies."""
+
+    id: str
+    cases: list[Case] = field(default_factory=list)
+    studies: studies.MachineStudies | None = None
+
+
+def machines(results_dir: Path) -> dict[str, Machine]:
+    """Every machine in the results folder, newest release of each framework (as the guides)."""
+    loaded = load.load_results(load.result_files(results_dir))
+    frame = load.current(load.to_frame(loaded.results, results_dir)) if loaded.results else pd.DataFrame()
+    by_machine, _ = studies.load_studies(results_dir)
+    return from_results(frame, by_machine)
+
+
+def from_results(frame: pd.DataFrame, by_machine: dict[str, studies.MachineStudies]) -> dict[str, Machine]:
+    ids = sorted(set(frame["machine"]) if not frame.empty else set()) + sorted(by_machine)
+    found = {i: Machine(i, studies=by_machine.get(i)) for i in dict.fromkeys(ids)}
+    if frame.empty:
+        return found
+    ok = frame[frame.status == "ok"]
+    for workload in workloads.REGISTRY.values():
+        if workload.task not in ("train", "infer", "op"):
+            continue
+        own = ok[ok.workload == workload.name]
+        for (machine, device), rows in own.groupby(["machine", "device"], sort=True):
+            for name in dict.fromkeys(rows["case"]):  # measured order: smallest first
+                of_case = rows[rows.case == name]
+                results, samples = mode_results(of_case)
+                metric = workloads.METRICS[of_case["metric"].iloc[0]]
+                found[str(machine)].cases.append(Case(workload, str(name), str(device), metric, results, samples))
+    return found
+
+
+def _figure(value: float) -> str:
+    """Four significant figures, without exponents: 32,658 / 208.6 / 0.1463."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
+def _label(r: ModeResult) -> str:
+    return MODE_LABELS.get((r.framework, r.mode), f"{r.framework} {r.mode}")
+
+
+def _winner(comparison: Comparison, a_better_when_higher: bool) -> str | None:
+    """``a`` is PyTorch, ``b`` TensorFlow: which did better, where the difference is meaningful."""
+    if not comparison.meaningful:
+        return None
+    return "pytorch" if (comparison.ratio > 1) == a_better_when_higher else "tensorflow"
+
+
+def _ratio_words(comparison: Comparison) -> str:
+    return f"ratio {comparison.ratio:.2f}, 95% interval {comparison.low:.2f}–{comparison.high:.2f}"
+
+
+def _verdict_words(winner: str | None, better: str) -> str:
+    return f"{FRAMEWORK_LABELS[winner]} {better}" if winner else "no meaningful difference"
+
+
+def _pick(cases: list[Case], which: str) -> list[Case]:
+    if which == "all" or not cases:
+        return cases
+    return [cases[0] if which == "smallest" else cases[-1]]
+
+
+def speed(rule: dict[str, Any], machine: Machine) -> list[Item]:
+    """Each selected case: the best selected mode of each framework, compared (PyTorch against TensorFlow)."""
+    modes: dict[str, list[str]] = {fw: rule[f"{fw}_modes"] for fw in FRAMEWORKS if f"{fw}_modes" in rule}
+    items = []
+    for name in rule["workloads"]:
+        cases = [c for c in machine.cases if c.workload.name == name and c.device == rule.get("device", c.device)]
+        for device in dict.fromkeys(c.device for c in cases):
+            for case in _pick([c for c in cases if c.device == device], rule.get("cases", "all")):
+                chosen = [r for r in case.results if r.framework not in modes or r.mode in modes[r.framework]]
+                pt, tf = best(chosen, "pytorch"), best(chosen, "tensorflow")
+                if pt is None or tf is None:
+                    continue
+                (a, a_rounds), (b, b_rounds) = (
+                    case.samples[(pt.framework, pt.mode)],
+                    case.samples[(tf.framework, tf.mode)],
+                )
+                comparison = compare(a, b, a_rounds, b_rounds)
+                winner = _winner(comparison, case.higher_is_better)
+                detail = (
+                    f"{_label(pt)} {_figure(pt.summary.median)} against {_label(tf)} {_figure(tf.summary.median)} "
+                    f"{case.metric.unit} (medians): {_verdict_words(winner, 'better')} ({_ratio_words(comparison)})"
+                )
+                items.append(Item(f"{case.workload.title}, {case.case} ({device})", winner, detail,
+                                  (pt.file, tf.file), significant=comparison.meaningful))  # fmt: skip
+    return items
+
+
+def _threshold_winner(pytorch: float, tensorflow: float, min_ratio: float) -> str | None:
+    """Lower is better (memory, lines): the framework at least ``min_ratio`` times lower wins."""
+    if tensorflow >= pytorch * min_ratio:
+        return "pytorch"
+    if pytorch >= tensorflow * min_ratio:
+        return "tensorflow"
+    return None
+
+
+def memory(rule: dict[str, Any], machine: Machine) -> list[Item]:
+    """Each selected size of the memory study: peak memory above the imported framework, TensorFlow over PyTorch."""
+    if machine.studies is None:
+        return []
+    min_ratio = rule.get("min_ratio", 1.10)
+    pairs: dict[tuple[Any, ...], dict[str, dict[str, Any]]] = {}
+    for row in studies.memory_rows(machine.studies):
+        if row["task"] not in rule["tasks"] or row["mib"] is None:
+            continue
+        if not rule.get("min_width", 0) <= row["width"] <= rule.get("max_width", float("inf")):
+            continue
+        if "batch" in rule and row["batch"] != rule["batch"]:
+            continue
+        pairs.setdefault((row["task"], row["width"], row["batch"]), {})[row["framework"]] = row
+    items = []
+    for (task, width, batch), pair in pairs.items():
+        if len(pair) < 2:
+            continue
+        pt, tf = pair["pytorch"], pair["tensorflow"]
+        winner = _threshold_winner(pt["mib"], tf["mib"], min_ratio)
+        detail = (
+            f"PyTorch {pt['mib']:,.0f} MiB against TensorFlow {tf['mib']:,.0f} MiB (TensorFlow over PyTorch "
+            f"{tf['mib'] / pt['mib']:.2f}; one reading each, a difference counts from {min_ratio:.2f}×): "
+            f"{_verdict_words(winner, 'uses less')}"
+        )
+        what = f"{task}, MLP width {width:,} ({pt['parameter_mb']:,.1f} MB of parameters), batch {batch:,}"
+        items.append(Item(what, winner, detail, (pt["file"], tf["file"])))
+    return items
+
+
+def distributed(rule: dict[str, Any], machine: Machine) -> list[Item]:
+    """Data-parallel training in two processes: throughput, and whether each completed."""
+    if machine.studies is None:
+        return []
+    items = []
+    files = tuple(r.file for _, r in sorted(machine.studies.get("distributed").items()))
+    for row in studies.distributed_rows(machine.studies):
+        if row.id not in rule.get("configurations", [row.id]):
+            continue
+        outcomes = {fw: f.get("outcome") for fw, f in row.findings.items()}
+        if len(outcomes) < 2:
+            continue
+        completed = [fw for fw, outcome in outcomes.items() if outcome == "ok"]
+        if len(completed) == 1:
+            other = next(fw for fw in outcomes if fw not in completed)
+            detail = f"only {FRAMEWORK_LABELS[completed[0]]} completed; {FRAMEWORK_LABELS[other]}: {outcomes[other]}"
+            items.append(Item(f"{row.title}: completes", completed[0], detail, files))
+            continue
+        if rule.get("completion", True):
+            items.append(Item(f"{row.title}: completes", None, "both completed", files))
+        if row.comparison is not None:
+            winner = _winner(row.comparison, True)
+            pt, tf = row.summaries["pytorch"], row.summaries["tensorflow"]
+            detail = (
+                f"PyTorch {_figure(pt.median)} against TensorFlow {_figure(tf.median)} samples/s (medians): "
+                f"{_verdict_words(winner, 'faster')} ({_ratio_words(row.comparison)})"
+            )
+            items.append(Item(f"{row.title}: throughput", winner, detail, files, significant=row.comparison.meaningful))
+    return items
+
+
+def usability(rule: dict[str, Any], machine: Machine) -> list[Item]:
+    """Shares of the usability studies' items that meet a criterion, per framework."""
+    if machine.studies is None:
+        return []
+    min_difference = rule.get("min_share_difference", 0.2)
+    counts: list[tuple[str, tuple[int, int], tuple[int, int], str]] = []
+    if "debugging" in rule["criteria"]:
+        tools = machine.studies.both("debugging")
+        if tools:
+            n = len(tools)
+            counts.append(("Debugging techniques that work", (sum(bool(p["works"]) for _, p, _ in tools), n),
+                           (sum(bool(t["works"]) for _, _, t in tools), n), "debugging"))  # fmt: skip
+    scores = {s.criterion: s for s in studies.error_scores(machine.studies)}
+    for criterion, score in scores.items():
+        key = studies.ERROR_CRITERIA.get(criterion)
+        if key in rule["criteria"]:
+            counts.append((f"Common mistakes: {criterion.lower()}", score.pytorch, score.tensorflow, "errors"))
+    items = []
+    for what, (pt, pt_of), (tf, tf_of), study in counts:
+        if not pt_of or not tf_of:
+            continue
+        difference = pt / pt_of - tf / tf_of
+        winner = None if abs(difference) < min_difference else ("pytorch" if difference > 0 else "tensorflow")
+        detail = (
+            f"PyTorch {pt} of {pt_of}, TensorFlow {tf} of {tf_of} (a difference counts from "
+            f"{min_difference:.0%} of the items): {_verdict_words(winner, 'does better')}"
+        )
+        files = tuple(r.file for _, r in sorted(machine.studies.get(study).items()))
+        items.append(Item(what, winner, detail, files))
+    return items
+
+
+def codesize(rule: dict[str, Any], machine: Machine) -> list[Item]:
+    """Lines of code for the same workloads, per framework."""
+    if machine.studies is None:
+        return []
+    totals = studies.code_totals(machine.studies)
+    if len(totals) < 2:
+        return []
+    min_ratio = rule.get("min_ratio", 1.10)
+    (pt, _), (tf, _) = totals["pytorch"], totals["tensorflow"]
+    winner = _threshold_winner(pt, tf, min_ratio)
+    detail = f"PyTorch {pt} lines against TensorFlow {tf}: {_verdict_words(winner, 'needs fewer')}"
+    files = tuple(r.file for _, r in sorted(machine.studies.get("codesize").items()))
+    return [Item("Lines of code for the same workloads", winner, detail, files)]
+
+
+@dataclass
+class PipelineSize:
+    images: int
+    rows: dict[str, list[dict[str, Any]]]  # framework -> its configurations' findings
+    files: tuple[str, ...]
+
+
+def pipeline_sizes(ms: studies.MachineStudies) -> list[PipelineSize]:
+    """The data-pipeline study's findings by data-set size, smallest first."""
+    found: dict[int, PipelineSize] = {}
+    for fw, r in sorted(ms.get("pipeline").items()):
+        if not r.ok:
+            continue
+        for f in r.findings.values():
+            size = found.setdefault(f["images"], PipelineSize(f["images"], {}, ()))
+            size.rows.setdefault(fw, []).append(f)
+            if r.file not in size.files:
+                size.files = (*size.files, r.file)
+    return [found[n] for n in sorted(found)]
+
+
+def pipeline(rule: dict[str, Any], machine: Machine) -> list[Item]:
+    """The data-pipeline study: per data-set size, the best configuration of each framework."""
+    if machine.studies is None:
+        return []
+    sizes = pipeline_sizes(machine.studies)
+    if not sizes:
+        return []
+    chosen = sizes if rule.get("sizes", "largest") == "all" else sizes[-1:]
+    min_ratio = rule.get("min_ratio", 1.10)
+    items = []
+    for size in chosen:
+        rows = size.rows
+        files = size.files
+        if rule["measure"] == "failures":
+            for fw in FRAMEWORKS:
+                failed = [r for r in rows.get(fw, []) if r["outcome"] != "ok"]
+                other = "tensorflow" if fw == "pytorch" else "pytorch"
+                if failed and all(r["outcome"] == "ok" for r in rows.get(other, [])):
+                    names = ", ".join(f"{r['title']} ({r['outcome']})" for r in failed)
+                    items.append(Item(f"{size.images:,} images: completes", other,
+                                      f"{FRAMEWORK_LABELS[fw]} did not complete: {names}", files))  # fmt: skip
+            if not items and all(rows.get(fw) for fw in FRAMEWORKS):
+                items.append(Item(f"{size.images:,} images: completes", None,
+                                  "every configuration of both frameworks completed", files))  # fmt: skip
+            continue
+        ok = {fw: [r for r in rows.get(fw, []) if r["outcome"] == "ok"] for fw in FRAMEWORKS}
+        if not all(ok.values()):
+            continue
+        if rule["measure"] == "memory":
+            pt = min(ok["pytorch"], key=lambda r: r["peak_pss_bytes"])
+            tf = min(ok["tensorflow"], key=lambda r: r["peak_pss_bytes"])
+            winner = _threshold_winner(pt["peak_pss_bytes"], tf["peak_pss_bytes"], min_ratio)
+            detail = (
+                f"lowest peak memory of the process tree: PyTorch ({pt['title']}) "
+                f"{pt['peak_pss_bytes'] / 2**20:,.0f} MiB against TensorFlow ({tf['title']}) "
+                f"{tf['peak_pss_bytes'] / 2**20:,.0f} MiB (one reading each, a difference counts from "
+                f"{min_ratio:.2f}×): {_verdict_words(winner, 'uses less')}"
+            )
+            items.append(Item(f"{size.images:,} images: peak memory", winner, detail, files))
+            continue
+        pt = max(ok["pytorch"], key=lambda r: load.median(r["samples"]) or 0.0)
+        tf = max(ok["tensorflow"], key=lambda r: load.median(r["samples"]) or 0.0)
+        comparison = compare(pt["samples"], tf["samples"])
+        winner = _winner(comparison, True)
+        detail = (
+            f"fastest configuration of each: PyTorch ({pt['title']}) {_figure(load.median(pt['samples']) or 0)} "
+            f"against TensorFlow ({tf['title']}) {_figure(load.median(tf['samples']) or 0)} samples/s (medians, "
+            f"steady state): {_verdict_words(winner, 'faster')} ({_ratio_words(comparison)})"
+        )
+        items.append(Item(f"{size.images:,} images: throughput", winner, detail, files,
+                          significant=comparison.meaningful))  # fmt: skip
+    return items
+
+
+KINDS: dict[str, Callable[[dict[str, Any], Machine], list[Item]]] = {
+    "speed": speed, "memory": memory, "distributed": distributed, "usability": usability, "codesize": codesize,
+    "pipeline": pipeline,
+}  # fmt: skip
+
+
+def evaluate(rule: dict[str, Any], machine: Machine) -> list[Item]:
+    return KINDS[rule["evidence"]](rule, machine)
+
+
+def leader(items: list[Item]) -> str | None:
+    """The framework more than half of the items favour, if any."""
+    for fw in FRAMEWORKS:
+        if sum(i.winner == fw for i in items) * 2 > len(items):
+            return fw
+    return None
+
+
+def verdict(items: list[Item], expects: str) -> str:
+    """A claim that ``expects`` comes out better, judged by a majority of the items."""
+    if not items:
+        return "not measured here"
+    n = len(items)
+    if sum(i.winner == expects for i in items) * 2 > n:
+        return "supported"
+    if sum(i.winner not in (None, expects) for i in items) * 2 > n:
+        return "contradicted"
+    if sum(i.winner is None for i in items) * 2 > n:
+        return "no meaningful difference"
+    return "mixed"

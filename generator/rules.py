@@ -1,0 +1,102 @@
+"""The data files that hold claims and decision rules: reading and checking them.
+
+``data/claims.toml`` and ``data/decide.toml`` are edited by maintainers, not programmers, so
+every problem stops the build with one line naming the file, the entry and the fix. Each
+rule is checked against the schema of its kind of evidence (see ``generator.evidence``).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from measurements import UserError, workloads
+from measurements.frameworks import MODE_LABELS
+from measurements.results import ROOT
+
+FRAMEWORK = {"enum": ["pytorch", "tensorflow"]}
+RATIO = {"type": "number", "exclusiveMinimum": 1}
+TIMED = sorted(w.name for w in workloads.REGISTRY.values() if w.task in ("train", "infer", "op"))
+
+
+def _modes(framework: str) -> dict[str, Any]:
+    return {"type": "array", "minItems": 1, "items": {"enum": [m for fw, m in MODE_LABELS if fw == framework]}}
+
+
+def _kind(name: str, properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {"evidence": {"const": name}, **properties},
+        "required": ["evidence", *required],
+        "additionalProperties": False,
+    }
+
+
+RULE_SCHEMAS = {
+    "speed": _kind("speed", {
+        "workloads": {"type": "array", "minItems": 1, "items": {"enum": TIMED}},
+        "cases": {"enum": ["all", "smallest", "largest"]},
+        "device": {"type": "string"},
+        "pytorch_modes": _modes("pytorch"), "tensorflow_modes": _modes("tensorflow"),
+    }, ("workloads",)),
+    "memory": _kind("memory", {
+        "tasks": {"type": "array", "minItems": 1, "items": {"enum": ["train", "infer", "saved"]}},
+        "min_width": {"type": "integer", "minimum": 1}, "max_width": {"type": "integer", "minimum": 1},
+        "batch": {"type": "integer", "minimum": 1}, "min_ratio": RATIO,
+    }, ("tasks",)),
+    "distributed": _kind("distributed", {
+        "configurations": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+        "completion": {"type": "boolean"},
+    }),
+    "usability": _kind("usability", {
+        "criteria": {"type": "array", "minItems": 1, "items": {
+            "enum": ["debugging", "raised", "user_frame_last", "names_shapes", "names_dtypes"]}},
+        "min_share_difference": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+    }, ("criteria",)),
+    "codesize": _kind("codesize", {"min_ratio": RATIO}),
+    "pipeline": _kind("pipeline", {
+        "measure": {"enum": ["throughput", "memory", "failures"]}, "sizes": {"enum": ["all", "largest"]},
+        "min_ratio": RATIO,
+    }, ("measure",)),
+}  # fmt: skip
+
+
+def display(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def read_toml(path: Path, table: str) -> list[Any]:
+    """The ``[[table]]`` entries of a TOML file; one clear line for a missing file or bad syntax."""
+    name = display(path)
+    if not path.is_file():
+        raise UserError(f"{name}: file not found; restore it from the repository (git checkout -- {name})")
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{name}: not valid TOML ({exc}); fix the syntax at that line") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{name}: not UTF-8 text; save it as UTF-8") from None
+    entries = document.get(table)
+    if not isinstance(entries, list) or not entries:
+        raise UserError(f"{name}: no [[{table}]] tables; add at least one")
+    return entries
+
+
+def check(schema: dict[str, Any], value: Any, where: str, fix: str) -> None:
+    """Raise one line for the first schema problem of ``value``, naming the field."""
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(value), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        field = ".".join(map(str, error.absolute_path)) or "(the table)"
+        raise UserError(f"{where}: {field}: {error.message}; {fix}")
+
+
+def check_rule(rule: Any, where: str) -> None:
+    kinds = ", ".join(RULE_SCHEMAS)
+    if not isinstance(rule, dict) or rule.get("evidence") not in RULE_SCHEMAS:
+        found = rule.get("evidence") if isinstance(rule, dict) else rule
+        raise UserError(f"{where}: rule.evidence: {found!r} is not a kind of evidence; use one of {kinds}")
+    check(RULE_SCHEMAS[rule["evidence"]], rule, f"{where}: rule", "see the kinds of evidence in generator/rules.py")
