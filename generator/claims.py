@@ -58,7 +58,7 @@ class Checked:
 def load_claims(path: Path = CLAIMS_PATH) -> list[Claim]:
     name = rules.display(path)
     claims: list[Claim] = []
-    for index, table in enumerate(rules.read_toml(path, "claim"), start=1):
+    for index, table in enumerate(rules.entries(rules.read_toml(path), path, "claim"), start=1):
         label = table.get("id") if isinstance(table, dict) else None
         where = f"{name}: claim {index}" + (f" ({label})" if isinstance(label, str) else "")
         rules.check(CLAIM_SCHEMA, table, where, "see the first claim in the file for the fields a claim needs")
@@ -94,4 +94,4 @@ def to_json(checked: list[Checked]) -> dict[str, Any]:
 
 def item_json(item: evidence.Item) -> dict[str, Any]:
     return {"what": item.what, "favours": item.winner, "detail": item.detail,
-            "significant": item.significant, "files": [f"results/{f}" for f in item.files]}  # fmt: skip
+            "tested": item.tested, "files": [f"results/{f}" for f in item.files]}  # fmt: skip

@@ -35,7 +35,7 @@ class Item:
     winner: str | None
     detail: str
     files: tuple[str, ...] = ()
-    significant: bool = False  # a statistical test and interval back the winner (not a threshold alone)
+    tested: bool = False  # decided by a test and an interval over samples, not by a threshold on one reading
 
 
 @dataclass
@@ -143,7 +143,7 @@ def speed(rule: dict[str, Any], machine: Machine) -> list[Item]:
                     f"{case.metric.unit} (medians): {_verdict_words(winner, 'better')} ({_ratio_words(comparison)})"
                 )
                 items.append(Item(f"{case.workload.title}, {case.case} ({device})", winner, detail,
-                                  (pt.file, tf.file), significant=comparison.meaningful))  # fmt: skip
+                                  (pt.file, tf.file), tested=True))  # fmt: skip
     return items
 
 
@@ -213,7 +213,7 @@ def distributed(rule: dict[str, Any], machine: Machine) -> list[Item]:
                 f"PyTorch {_figure(pt.median)} against TensorFlow {_figure(tf.median)} samples/s (medians): "
                 f"{_verdict_words(winner, 'faster')} ({_ratio_words(row.comparison)})"
             )
-            items.append(Item(f"{row.title}: throughput", winner, detail, files, significant=row.comparison.meaningful))
+            items.append(Item(f"{row.title}: throughput", winner, detail, files, tested=True))
     return items
 
 
@@ -335,7 +335,7 @@ def pipeline(rule: dict[str, Any], machine: Machine) -> list[Item]:
             f"steady state): {_verdict_words(winner, 'faster')} ({_ratio_words(comparison)})"
         )
         items.append(Item(f"{size.images:,} images: throughput", winner, detail, files,
-                          significant=comparison.meaningful))  # fmt: skip
+                          tested=True))  # fmt: skip
     return items
 
 

@@ -68,21 +68,25 @@ def display(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-def read_toml(path: Path, table: str) -> list[Any]:
-    """The ``[[table]]`` entries of a TOML file; one clear line for a missing file or bad syntax."""
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's tables; one clear line for a missing file or bad syntax."""
     name = display(path)
     if not path.is_file():
         raise UserError(f"{name}: file not found; restore it from the repository (git checkout -- {name})")
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"{name}: not valid TOML ({exc}); fix the syntax at that line") from None
     except UnicodeDecodeError:
         raise UserError(f"{name}: not UTF-8 text; save it as UTF-8") from None
-    entries = document.get(table)
-    if not isinstance(entries, list) or not entries:
-        raise UserError(f"{name}: no [[{table}]] tables; add at least one")
-    return entries
+
+
+def entries(document: dict[str, Any], path: Path, table: str) -> list[Any]:
+    """The ``[[table]]`` entries of a document read from ``path``."""
+    found = document.get(table)
+    if not isinstance(found, list) or not found:
+        raise UserError(f"{display(path)}: no [[{table}]] tables; add at least one")
+    return found
 
 
 def check(schema: dict[str, Any], value: Any, where: str, fix: str) -> None:

@@ -1,0 +1,364 @@
+"""Recommendations: use cases, each with a ring and a confidence, and the questionnaire behind Decide.
+
+``data/decide.toml`` lists the use cases and, for each, its signals: a claim from
+``data/claims.toml`` (its measured evidence), a rule of its own (measured), or a curated fact
+from ``data/facts.toml`` with the framework it favours (curated). A use case's score is the
+weighted mean of its signals' directions (+1 PyTorch, -1 TensorFlow, 0 for no meaningful
+difference or nothing measured), in -1..1; the ring is "prefer PyTorch" or "prefer
+TensorFlow" at or beyond ``prefer_at``, else "either". Its confidence is the share of the
+weight that backs the ring with measurements (curated facts count ``curated_factor`` of
+theirs, and comparisons judged by a threshold on one reading rather than by a statistical
+test ``untested_factor`` of theirs): it falls where evidence is missing, curated only or not
+significant. A measured
+signal's direction is the net share of its comparisons: PyTorch's wins less TensorFlow's,
+over all of them, so a split vote counts for little.
+
+The questionnaire maps each answer to use cases (and team experience to a nudge). Every
+combination of answers is worked out here, once, so the browser and
+``python -m generator recommend`` give the same answer.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator import claims, evidence, facts, rules
+from measurements import UserError
+from measurements.frameworks import FRAMEWORK_LABELS
+from measurements.results import ROOT
+
+DECIDE_PATH = ROOT / "data" / "decide.toml"
+RINGS = ("prefer PyTorch", "either", "prefer TensorFlow")
+CONFIDENCE = (("high", 0.6), ("medium", 0.3), ("low", 0.0))  # label, lowest share that earns it
+SLUG = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}
+TEXT = {"type": "string", "minLength": 3}
+SETTINGS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "prefer_at": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+        "experience_nudge": {"type": "number", "minimum": 0, "maximum": 1},
+        "curated_factor": {"type": "number", "minimum": 0, "maximum": 1},
+        "untested_factor": {"type": "number", "minimum": 0, "maximum": 1},
+    },
+    "required": ["prefer_at", "experience_nudge", "curated_factor", "untested_factor"],
+    "additionalProperties": False,
+}
+SIGNAL_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "weight": {"type": "number", "exclusiveMinimum": 0},
+        "claim": SLUG,
+        "rule": {"type": "object"}, "about": TEXT,
+        "fact": TEXT, "favours": rules.FRAMEWORK, "reason": TEXT,
+    },
+    "required": ["weight"],
+    "oneOf": [
+        {"required": ["claim"], "not": {"anyOf": [{"required": ["rule"]}, {"required": ["fact"]}]}},
+        {"required": ["rule", "about"], "not": {"anyOf": [{"required": ["claim"]}, {"required": ["fact"]}]}},
+        {"required": ["fact", "favours", "reason"],
+         "not": {"anyOf": [{"required": ["claim"]}, {"required": ["rule"]}]}},
+    ],
+    "additionalProperties": False,
+}  # fmt: skip
+SIGNAL_FIX = "a signal has a weight and one of: claim; rule and about; fact, favours and reason"
+USE_CASE_SCHEMA = {
+    "type": "object",
+    "properties": {"id": SLUG, "title": TEXT, "description": TEXT,
+                   "signal": {"type": "array", "minItems": 1, "items": {"type": "object"}}},
+    "required": ["id", "title", "description", "signal"],
+    "additionalProperties": False,
+}  # fmt: skip
+QUESTION_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": SLUG, "text": TEXT,
+        "option": {"type": "array", "minItems": 2, "items": {
+            "type": "object",
+            "properties": {"id": SLUG, "label": TEXT, "use_cases": {"type": "array", "items": SLUG},
+                           "weight": {"type": "number", "exclusiveMinimum": 0}, "experience": rules.FRAMEWORK},
+            "required": ["id", "label"],
+            "additionalProperties": False,
+        }},
+    },
+    "required": ["id", "text", "option"],
+    "additionalProperties": False,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Settings:
+    prefer_at: float
+    experience_nudge: float
+    curated_factor: float
+    untested_factor: float
+
+
+@dataclass(frozen=True)
+class UseCase:
+    id: str
+    title: str
+    description: str
+    signals: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    label: str
+    use_cases: tuple[str, ...] = ()
+    weight: float = 1.0
+    experience: str | None = None  # the framework a team already knows
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: str
+    options: tuple[Option, ...]
+
+
+@dataclass(frozen=True)
+class Rules:
+    settings: Settings
+    use_cases: tuple[UseCase, ...]
+    questions: tuple[Question, ...]
+    claims: tuple[claims.Claim, ...]
+    facts: tuple[facts.Fact, ...]
+
+
+def load_rules(path: Path = DECIDE_PATH, claims_path: Path = claims.CLAIMS_PATH,
+               facts_path: Path = facts.FACTS_PATH) -> Rules:  # fmt: skip
+    """Read and check the decision rules, with the claims and facts they name."""
+    name = rules.display(path)
+    known_claims = claims.load_claims(claims_path)
+    known_facts = facts.load_facts(facts_path)
+    document = rules.read_toml(path)
+    settings: dict[str, Any] = document.get("settings", {})
+    rules.check(SETTINGS_SCHEMA, settings, f"{name}: [settings]", "see the comments at the top of the file")
+    use_cases: list[UseCase] = []
+    for index, table in enumerate(rules.entries(document, path, "use_case"), start=1):
+        where = f"{name}: use case {index}" + (f" ({table['id']})" if isinstance(table.get("id"), str) else "")
+        rules.check(USE_CASE_SCHEMA, table, where, "a use case needs id, title, description and [[use_case.signal]]")
+        for number, signal in enumerate(table["signal"], start=1):
+            at = f"{where}: signal {number}"
+            rules.check(SIGNAL_SCHEMA, signal, at, SIGNAL_FIX)
+            if "claim" in signal and signal["claim"] not in {c.id for c in known_claims}:
+                raise UserError(f"{at}: no claim {signal['claim']!r} in {rules.display(claims_path)}; use its id")
+            if "fact" in signal and signal["fact"] not in {f.topic for f in known_facts}:
+                raise UserError(f"{at}: no fact {signal['fact']!r} in {rules.display(facts_path)}; use its topic")
+            if "rule" in signal:
+                rules.check_rule(signal["rule"], at)
+        if any(u.id == table["id"] for u in use_cases):
+            raise UserError(f"{where}: the id {table['id']!r} is used twice; give each use case its own id")
+        use_cases.append(UseCase(table["id"], table["title"], table["description"], tuple(table["signal"])))
+    questions: list[Question] = []
+    ids = {u.id for u in use_cases}
+    for index, table in enumerate(rules.entries(document, path, "question"), start=1):
+        where = f"{name}: question {index}" + (f" ({table['id']})" if isinstance(table.get("id"), str) else "")
+        rules.check(QUESTION_SCHEMA, table, where, "a question needs id, text and two or more [[question.option]]")
+        options = []
+        for option in table["option"]:
+            unknown = [u for u in option.get("use_cases", []) if u not in ids]
+            if unknown:
+                raise UserError(f"{where}: option {option['id']!r} names no use case {unknown[0]!r}; use an id")
+            options.append(Option(option["id"], option["label"], tuple(option.get("use_cases", [])),
+                                  option.get("weight", 1.0), option.get("experience")))  # fmt: skip
+        questions.append(Question(table["id"], table["text"], tuple(options)))
+    return Rules(Settings(**settings), tuple(use_cases), tuple(questions), tuple(known_claims),
+                 tuple(known_facts))  # fmt: skip
+
+
+@dataclass
+class Signal:
+    """One reason behind a recommendation, with where it comes from."""
+
+    kind: str  # "measured" or "curated"
+    about: str
+    weight: float
+    favours: str | None  # the framework it points to; None: no meaningful difference, or not measured
+    status: str  # "favours PyTorch", "no meaningful difference", "not measured here", "curated"
+    items: list[evidence.Item] = field(default_factory=list)
+    claim: str | None = None  # the claim's id, where the signal is a claim
+    sources: tuple[str, ...] = ()  # a curated fact's pages
+
+    @property
+    def direction(self) -> float:
+        """+1 towards PyTorch, -1 towards TensorFlow: a curated fact all the way, a measured signal
+        by the net share of its comparisons (PyTorch's wins less TensorFlow's, over all of them)."""
+        if self.kind == "curated":
+            return {"pytorch": 1.0, "tensorflow": -1.0}.get(self.favours or "", 0.0)
+        if not self.items:
+            return 0.0
+        return (
+            sum(i.winner == "pytorch" for i in self.items) - sum(i.winner == "tensorflow" for i in self.items)
+        ) / len(self.items)
+
+    def backing(self, side: str | None, settings: Settings) -> float:
+        """How much of this signal's weight backs a ring: towards its framework (``side``), or, for
+        "either" (``side`` None), the share of its comparisons that found no meaningful difference.
+        Curated facts, and comparisons judged by a threshold rather than a test, count less."""
+        if self.kind == "curated":
+            return self.weight * settings.curated_factor if side and self.favours == side else 0.0
+        if not self.items:
+            return 0.0
+        if side is None:
+            share = sum(i.winner is None for i in self.items) / len(self.items)
+        else:
+            share = max(0.0, self.direction * (1 if side == "pytorch" else -1))
+        tested = sum(i.tested for i in self.items) / len(self.items)
+        return self.weight * share * (tested + (1 - tested) * settings.untested_factor)
+
+    @property
+    def reason(self) -> str:
+        if self.kind == "curated":
+            return f"{self.about} (curated: {self.status})"
+        if not self.items:
+            return f"{self.about}: not measured on this machine"
+        favouring = sum(i.winner == self.favours for i in self.items) if self.favours else 0
+        if self.favours:
+            return (f"{self.about}: {self.status} ({favouring} of {len(self.items)} measured comparisons "
+                    f"favour {FRAMEWORK_LABELS[self.favours]})")  # fmt: skip
+        return f"{self.about}: {self.status} ({len(self.items)} measured comparisons)"
+
+
+@dataclass
+class Recommendation:
+    use_case: UseCase
+    machine: str
+    score: float  # -1 (TensorFlow) .. 1 (PyTorch)
+    ring: str
+    confidence: str
+    confidence_share: float
+    signals: list[Signal]
+
+
+def signals_for(use_case: UseCase, machine: evidence.Machine, known: Rules) -> list[Signal]:
+    found = []
+    by_claim = {c.id: c for c in known.claims}
+    by_fact = {f.topic: f for f in known.facts}
+    for s in use_case.signals:
+        if "fact" in s:
+            fact = by_fact[s["fact"]]
+            found.append(Signal("curated", s["reason"], s["weight"], s["favours"],
+                                f"favours {FRAMEWORK_LABELS[s['favours']]}", sources=tuple(fact.sources)))  # fmt: skip
+            continue
+        if "claim" in s:
+            claim = by_claim[s["claim"]]
+            items, about = evidence.evaluate(claim.rule, machine), f"Claim checked: “{claim.claim}”"
+        else:
+            items, about = evidence.evaluate(s["rule"], machine), s["about"]
+        favours = evidence.leader(items)
+        if favours:
+            status = f"favours {FRAMEWORK_LABELS[favours]}"
+        else:
+            status = "no meaningful difference" if items and all(i.winner is None for i in items) else (
+                "mixed" if items else "not measured here")  # fmt: skip
+        found.append(Signal("measured", about, s["weight"], favours, status, items, s.get("claim")))
+    return found
+
+
+def ring_of(score: float, settings: Settings) -> str:
+    if score >= settings.prefer_at:
+        return RINGS[0]
+    if score <= -settings.prefer_at:
+        return RINGS[2]
+    return RINGS[1]
+
+
+def confidence_label(share: float) -> str:
+    return next(label for label, lowest in CONFIDENCE if share >= lowest)
+
+
+def recommend(use_case: UseCase, machine: evidence.Machine, known: Rules) -> Recommendation:
+    signals = signals_for(use_case, machine, known)
+    total = sum(s.weight for s in signals)
+    score = sum(s.weight * s.direction for s in signals) / total
+    ring = ring_of(score, known.settings)
+    side = {RINGS[0]: "pytorch", RINGS[2]: "tensorflow"}.get(ring)
+    share = sum(s.backing(side, known.settings) for s in signals) / total
+    return Recommendation(use_case, machine.id, score, ring, confidence_label(share), share, signals)
+
+
+def recommend_all(known: Rules, machine: evidence.Machine) -> list[Recommendation]:
+    return [recommend(u, machine, known) for u in known.use_cases]
+
+
+@dataclass
+class Answer:
+    """What the questionnaire concludes for one combination of answers."""
+
+    answers: dict[str, str]  # question id -> option id
+    score: float
+    ring: str
+    confidence: str
+    use_cases: list[tuple[str, float]]  # (use case id, weight)
+    experience: str | None
+
+
+def answer(chosen: dict[str, str], known: Rules, recommendations: dict[str, Recommendation]) -> Answer:
+    """The recommendation for one set of answers: the weighted mean of the use cases they select,
+    nudged towards the framework the team knows; its confidence, the weighted mean of theirs."""
+    selected: list[tuple[str, float]] = []
+    experience = None
+    for question in known.questions:
+        if question.id not in chosen:
+            raise UserError(f"no answer to {question.id!r}; give --answer {question.id}=OPTION")
+        option = next((o for o in question.options if o.id == chosen[question.id]), None)
+        if option is None:
+            ids = ", ".join(o.id for o in question.options)
+            raise UserError(f"{question.id}: no option {chosen[question.id]!r}; use one of {ids}")
+        selected += [(u, option.weight) for u in option.use_cases]
+        experience = option.experience or experience
+    total = sum(w for _, w in selected)
+    score = sum(w * recommendations[u].score for u, w in selected) / total if total else 0.0
+    share = sum(w * recommendations[u].confidence_share for u, w in selected) / total if total else 0.0
+    nudge = {"pytorch": 1, "tensorflow": -1}.get(experience or "", 0) * known.settings.experience_nudge
+    score = max(-1.0, min(1.0, score + nudge))
+    return Answer(dict(chosen), score, ring_of(score, known.settings), confidence_label(share), selected, experience)
+
+
+def every_answer(known: Rules, recommendations: dict[str, Recommendation]) -> dict[str, Answer]:
+    """Every combination of answers, keyed by the option ids in question order joined with "/"."""
+    found = {}
+    for combination in itertools.product(*(q.options for q in known.questions)):
+        chosen = {q.id: o.id for q, o in zip(known.questions, combination, strict=True)}
+        found["/".join(o.id for o in combination)] = answer(chosen, known, recommendations)
+    return found
+
+
+def recommendation_json(r: Recommendation) -> dict[str, Any]:
+    return {
+        "id": r.use_case.id, "title": r.use_case.title, "description": r.use_case.description,
+        "machine": r.machine, "ring": r.ring, "confidence": r.confidence, "score": round(r.score, 4),
+        "signals": [{
+            "kind": s.kind, "about": s.about, "weight": s.weight, "favours": s.favours, "status": s.status,
+            "reason": s.reason, "claim": s.claim, "sources": list(s.sources),
+            "evidence": [claims.item_json(i) for i in s.items],
+        } for s in r.signals],
+    }  # fmt: skip
+
+
+def to_json(known: Rules, recommendations: list[Recommendation]) -> dict[str, Any]:
+    """``recommendations.json``: each use case's verdict with its reasons and evidence."""
+    return {
+        "schema_version": 1, "rings": list(RINGS), "machine": recommendations[0].machine if recommendations else None,
+        "use_cases": [recommendation_json(r) for r in recommendations],
+    }  # fmt: skip
+
+
+def questionnaire_json(known: Rules, recommendations: list[Recommendation]) -> dict[str, Any]:
+    """``decide.json``: the questions, and the answer to every combination (the page looks it up)."""
+    by_id = {r.use_case.id: r for r in recommendations}
+    answers = every_answer(known, by_id)
+    return {
+        "schema_version": 1,
+        "questions": [{"id": q.id, "text": q.text, "options": [{"id": o.id, "label": o.label} for o in q.options]}
+                      for q in known.questions],
+        "use_cases": {r.use_case.id: {"title": r.use_case.title, "ring": r.ring, "confidence": r.confidence}
+                      for r in recommendations},
+        "answers": {key: [a.ring, a.confidence, round(a.score, 3), [u for u, _ in a.use_cases], a.experience]
+                    for key, a in answers.items()},
+    }  # fmt: skip
