@@ -315,11 +315,13 @@ def workload_module(framework: str, model: str) -> ModuleType:
 
 
 def input_shape(framework: str, params: dict[str, Any]) -> tuple[int, ...]:
-    """The batch-1 input of a model in the framework's layout (PyTorch's CNN: NCHW; otherwise NHWC)."""
+    """The input of a model at the params' batch (this study's: 1) in the framework's layout (PyTorch's CNN:
+    NCHW; otherwise NHWC). The memory study saves models at other batches with the same helpers."""
+    n = params.get("batch_size", 1)
     if "layers" in params:
-        return (1, params["layers"][0])
+        return (n, params["layers"][0])
     side, channels = params["side"], params["channels"]
-    return (1, channels, side, side) if framework == "pytorch" else (1, side, side, channels)
+    return (n, channels, side, side) if framework == "pytorch" else (n, side, side, channels)
 
 
 def layout(framework: str, x: np.ndarray) -> np.ndarray:
@@ -330,7 +332,7 @@ def layout(framework: str, x: np.ndarray) -> np.ndarray:
 
 
 def _tf_serving(model: Any, framework: str, params: dict[str, Any]) -> tuple[Any, Any]:
-    """A tf.Module holding the Keras model and its serving function (batch 1, float32)."""
+    """A tf.Module holding the Keras model and its serving function (the params' batch, float32)."""
     import tensorflow as tf
 
     spec = tf.TensorSpec(input_shape(framework, params), tf.float32, name="x")

@@ -6,6 +6,14 @@ float32 parameters) at batch 256, and at batches from 32 to 8,192 at width 2,048
 runs in a fresh process: the framework is imported, the model built from the shared NumPy
 weights, five steps run, then the process's high-water mark (``VmHWM``) is read. A size that
 fails or runs past its time limit is recorded as such and the others go on.
+
+Inference is also run from a saved model (task ``saved``), at the widths of the width sweep,
+at batch 256 and at batch 1: one child builds the model as ``infer`` does, records its outputs
+and saves it (TensorFlow: SavedModel with a ``tf.function`` signature; PyTorch:
+``torch.export`` to a ``.pt2``), with the export study's converters; a second, fresh child
+imports the framework, loads the artifact with the same calls as the export study's loaders,
+runs the same steps and reads the peak. Both inference tasks then time calls one by one (latency), and the
+saved model's outputs are compared with the in-process model's.
 """
 
 from __future__ import annotations
@@ -15,14 +23,21 @@ import importlib
 import itertools
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from measurements import environment
 from measurements.results import ROOT
-from measurements.studies import Study
+from measurements.studies import Study, export
+from measurements.workloads.mlp import spec
 
 STUDY = Study(
     name="memory",
@@ -35,22 +50,36 @@ STUDY = Study(
         "model from the shared NumPy weights, five steps, then the process's peak resident memory (VmHWM). The "
         "figure shown is that peak less the memory right after import, so the framework's own runtime is left out. "
         "It includes building the model: NumPy's copy of the initial weights (the same in both) and whatever each "
-        "framework allocates while its layers are built and the weights loaded into them."
+        "framework allocates while its layers are built and the weights loaded into them. Inference is also run "
+        "from a saved model, at the same widths, at batch 256 and at batch 1: one process builds the model the "
+        "same way and saves it (TensorFlow: tf.saved_model.save of a tf.Module with a tf.function signature, "
+        "loaded with tf.saved_model.load and called through its serving_default signature; PyTorch: "
+        "torch.export.export and torch.export.save to a .pt2, loaded with torch.export.load(...).module()), and "
+        "a second, fresh process imports the framework, loads the model, runs the same five steps and reads the "
+        "same peak: there, the figure includes loading the artifact instead of building the model, and no NumPy "
+        "copy of the weights. Saving is not measured. After the five steps, both kinds of inference time "
+        "30 calls one by one on the same batch (each output copied to a NumPy array): the latency is their "
+        "median, with a 95% interval; the saved model's outputs are compared with the in-process model's."
     ),
     timeout_s=1800,
     quick=False,
 )
 MODES = {"pytorch": "eager", "tensorflow": "function"}
+TASKS = ("train", "infer", "saved")  # saved: inference from a saved model, loaded in a fresh process
+SAVED_PATHS = {"pytorch": "torch-export", "tensorflow": "savedmodel"}  # the export study's paths
 WIDTHS = (256, 1024, 2048, 4096, 8192)
 BATCHES = (32, 256, 2048, 8192)
 FIXED_WIDTH, FIXED_BATCH = 2048, 256
+SERVING_BATCH = 1  # inference in-process and from a saved model, one sample at a time
 STEPS = 5
+LATENCY_CALLS = 30  # timed one by one after the steps
 SIZE_TIMEOUT_S = 300
 
 
 def sizes() -> list[tuple[str, int, int]]:
     """(task, width, batch) for every size measured, widths first."""
-    found = [(task, w, FIXED_BATCH) for task in ("train", "infer") for w in WIDTHS]
+    found = [(task, w, FIXED_BATCH) for task in TASKS for w in WIDTHS]
+    found += [(task, w, SERVING_BATCH) for task in ("infer", "saved") for w in WIDTHS]
     found += [(task, FIXED_WIDTH, b) for task in ("train", "infer") for b in BATCHES if b != FIXED_BATCH]
     return found
 
@@ -60,19 +89,113 @@ def parameters(width: int) -> int:
     return sum(a * b + b for a, b in itertools.pairwise(layers))
 
 
-def measure_one(framework: str, task: str, width: int, batch: int) -> dict[str, Any]:
-    """Inside the child: import, build, five steps, and the memory figures."""
-    from measurements import environment
+def model_params(width: int, batch: int, task: str) -> dict[str, Any]:
+    """The MLP workload's parameters for one size (``saved`` is an inference task for the workload)."""
+    return {"layers": [784, width, width, 10], "batch_size": batch, "dtype": "float32", "seed": 0,
+            "task": "train" if task == "train" else "infer"}  # fmt: skip
 
+
+def latency(samples: list[float]) -> dict[str, Any]:
+    return {"latency_ms": statistics.median(samples), "latency_samples": samples}
+
+
+def measure_one(framework: str, task: str, width: int, batch: int) -> dict[str, Any]:
+    """Inside the child: import, build, five steps, the memory figures, then (inference) the latency."""
     fw = importlib.import_module(f"measurements.frameworks.{framework}")
     fw.setup(os.cpu_count() or 1, "cpu")
     after_import = environment.proc_status_bytes("VmRSS")
     module = importlib.import_module(f"measurements.workloads.mlp.{framework}")
-    params = {"layers": [784, width, width, 10], "batch_size": batch, "dtype": "float32", "seed": 0, "task": task}
-    prepared = module.prepare(params, MODES[framework], "cpu")
+    prepared = module.prepare(model_params(width, batch, task), MODES[framework], "cpu")
     for _ in range(STEPS):
         fw.to_numpy(prepared.step())
-    return {"after_import_rss_bytes": after_import, "peak_rss_bytes": environment.proc_status_bytes("VmHWM")}
+    found = {"after_import_rss_bytes": after_import, "peak_rss_bytes": environment.proc_status_bytes("VmHWM")}
+    if task == "infer":
+        found |= latency(export.time_calls(lambda: fw.to_numpy(prepared.step()), warmup=0, calls=LATENCY_CALLS))
+    return found
+
+
+def save_one(framework: str, width: int, batch: int, directory: Path) -> dict[str, Any]:
+    """Inside the first child of a ``saved`` size: the in-process model's outputs, and the model saved.
+
+    The outputs come from the ``infer`` task's own steps; the model saved is built again by the workload's
+    ``build_model`` from the same shared weights (nothing here is measured)."""
+    fw = importlib.import_module(f"measurements.frameworks.{framework}")
+    fw.setup(os.cpu_count() or 1, "cpu")
+    params = model_params(width, batch, "saved")
+    module = importlib.import_module(f"measurements.workloads.mlp.{framework}")
+    np.save(directory / "expected.npy", fw.to_numpy(module.prepare(params, MODES[framework], "cpu").step()))
+    model = module.build_model(params)
+    if framework == "pytorch":
+        model.eval()
+    artifact = directory / "artifact"
+    notes = export.CONVERTERS[framework, SAVED_PATHS[framework]](model, params, artifact)
+    return {"artifact_bytes": export.tree_bytes(artifact), "saved_with": notes.get("api")}
+
+
+def load_saved(framework: str, artifact: Path, x: np.ndarray) -> tuple[str, Callable[[], Any]]:
+    """The saved model loaded as a server would, and one call of it on ``x`` (made a tensor once, as the
+    in-process step holds its batch). The export study's loaders set the thread counts themselves, which
+    PyTorch allows once per process, so the same calls are made here after this process's own set-up."""
+    if framework == "tensorflow":
+        import tensorflow as tf
+
+        signature = tf.saved_model.load(str(artifact)).signatures["serving_default"]
+        tensor = tf.constant(x)
+        return f"tensorflow {tf.__version__} (tf.saved_model.load, serving_default)", lambda: signature(x=tensor)
+    import torch
+
+    module = torch.export.load(str(artifact / "model.pt2")).module()
+    inputs = torch.from_numpy(x)
+
+    def call() -> Any:
+        with torch.inference_mode():
+            return module(inputs)
+
+    return f"torch {torch.__version__} (torch.export.load, .module())", call
+
+
+def load_one(framework: str, width: int, batch: int, directory: Path) -> dict[str, Any]:
+    """Inside the second, fresh child of a ``saved`` size: import, load, five steps, the memory figures, the
+    latency, and the largest difference from the in-process model's outputs."""
+    fw = importlib.import_module(f"measurements.frameworks.{framework}")
+    fw.setup(os.cpu_count() or 1, "cpu")
+    after_import = environment.proc_status_bytes("VmRSS")
+    x, _ = spec.batch(model_params(width, batch, "saved"))
+    start = time.perf_counter()
+    runtime, call = load_saved(framework, directory / "artifact", x)
+    load_s = time.perf_counter() - start
+
+    def step() -> np.ndarray:
+        out = call()
+        if isinstance(out, dict):  # a SavedModel signature's outputs, by name: the MLP has one
+            (out,) = out.values()
+        return np.asarray(fw.to_numpy(out))
+
+    for _ in range(STEPS):
+        got = step()
+    found = {"after_import_rss_bytes": after_import, "peak_rss_bytes": environment.proc_status_bytes("VmHWM")}
+    found |= latency(export.time_calls(step, warmup=0, calls=LATENCY_CALLS))
+    expected = np.load(directory / "expected.npy")
+    diff = float(np.max(np.abs(got.astype(np.float64) - expected))) if got.shape == expected.shape else None
+    return {**found, "load_s": load_s, "runtime": runtime, "max_abs_diff": diff}
+
+
+def child(arguments: list[str], directory: Path) -> tuple[dict[str, Any] | None, str, str | None]:
+    """One fresh child of this module: (what it reported, outcome, error)."""
+    output = directory / "out.json"
+    output.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "measurements.studies.memory", *arguments, "--output", str(output)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    try:
+        done = subprocess.run(
+            command, check=False, capture_output=True, text=True, env=env, cwd=directory, timeout=SIZE_TIMEOUT_S
+        )
+    except subprocess.TimeoutExpired:
+        return None, "timeout", f"no result after {SIZE_TIMEOUT_S} s; killed"
+    if done.returncode == 0 and output.exists():
+        reported: dict[str, Any] = json.loads(output.read_text())
+        return reported, "ok", None
+    return None, "failed", (done.stderr or "")[-2000:] or f"exit code {done.returncode}"
 
 
 def run(framework: str) -> list[dict[str, Any]]:
@@ -83,26 +206,24 @@ def run(framework: str) -> list[dict[str, Any]]:
             "mode": MODES[framework], "parameters": parameters(width), "parameter_bytes": 4 * parameters(width),
             "outcome": "ok", "error": None, "after_import_rss_bytes": None, "peak_rss_bytes": None,
         }  # fmt: skip
+        if task != "train":
+            finding.update(latency_ms=None, latency_samples=[])
+        if task == "saved":
+            finding.update(path=SAVED_PATHS[framework], saved_with=None, artifact_bytes=None, load_s=None,
+                           runtime=None, max_abs_diff=None)  # fmt: skip
+        size = ["--framework", framework, "--width", str(width), "--batch", str(batch)]
         with tempfile.TemporaryDirectory(prefix="fg-memory-") as tmp:
-            output = Path(tmp) / "out.json"
-            command = [
-                sys.executable, "-m", "measurements.studies.memory", "--framework", framework, "--task", task,
-                "--width", str(width), "--batch", str(batch), "--output", str(output),
-            ]  # fmt: skip
-            env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
-            try:
-                done = subprocess.run(
-                    command, check=False, capture_output=True, text=True, env=env, cwd=tmp, timeout=SIZE_TIMEOUT_S
-                )
-            except subprocess.TimeoutExpired:
-                finding.update(outcome="timeout", error=f"no result after {SIZE_TIMEOUT_S} s; killed")
-            else:
-                if done.returncode == 0 and output.exists():
-                    finding.update(json.loads(output.read_text()))
+            if task == "saved":
+                reported, outcome, error = child([*size, "--task", "saved", "--step", "save"], Path(tmp))
+                if reported is not None:
+                    finding.update(reported)
+                    reported, outcome, error = child([*size, "--task", "saved", "--step", "load"], Path(tmp))
+                    error = error and f"loading the saved model: {error}"
                 else:
-                    finding.update(
-                        outcome="failed", error=(done.stderr or "")[-2000:] or f"exit code {done.returncode}"
-                    )
+                    error = error and f"saving the model: {error}"
+            else:
+                reported, outcome, error = child([*size, "--task", task], Path(tmp))
+        finding.update(reported or {}, outcome=outcome, error=error)
         findings.append(finding)
     return findings
 
@@ -110,12 +231,22 @@ def run(framework: str) -> list[dict[str, Any]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m measurements.studies.memory")
     parser.add_argument("--framework", required=True)
-    parser.add_argument("--task", choices=("train", "infer"), required=True)
+    parser.add_argument("--task", choices=TASKS, required=True)
+    parser.add_argument("--step", choices=("save", "load"), help="for --task saved: which of its two processes")
     parser.add_argument("--width", type=int, required=True)
     parser.add_argument("--batch", type=int, required=True)
     parser.add_argument("--output", type=Path, required=True)
     args = parser.parse_args(argv)
-    args.output.write_text(json.dumps(measure_one(args.framework, args.task, args.width, args.batch)))
+    if (args.task == "saved") != (args.step is not None):
+        parser.error("--step (save or load) goes with --task saved, and only with it")
+    directory = args.output.parent  # the saved model and the in-process outputs lie beside the output
+    if args.step == "save":
+        found = save_one(args.framework, args.width, args.batch, directory)
+    elif args.step == "load":
+        found = load_one(args.framework, args.width, args.batch, directory)
+    else:
+        found = measure_one(args.framework, args.task, args.width, args.batch)
+    args.output.write_text(json.dumps(found, allow_nan=False))
     return 0
 
 
