@@ -157,8 +157,18 @@ def change_chart(data: pd.DataFrame, title: str) -> alt.LayerChart:
     return (bars + dots + one).properties(title=title, width=520, height=alt.Step(22))
 
 
+# the memory study's tasks: point shape and line dash (training dashed, a saved model dotted)
+TASK_MARKS = {"train": ("circle", [6, 3]), "infer": ("square", [1, 0]), "saved": ("triangle-up", [1, 3])}
+
+
 def scaling_chart(data: pd.DataFrame, x: str, x_title: str, title: str) -> alt.Chart:
-    """Working memory (``mib``) against ``x`` on log scales: a line per framework and task."""
+    """Working memory (``mib``) against ``x`` on log scales: a line per framework and task (``task``, named
+    by ``task_label``)."""
+    labels = dict(zip(data["task"], data["task_label"], strict=True))
+    present = [task for task in TASK_MARKS if task in labels]
+    domain = [labels[task] for task in present]
+    shapes = alt.Scale(domain=domain, range=[TASK_MARKS[task][0] for task in present])
+    dashes = alt.Scale(domain=domain, range=[TASK_MARKS[task][1] for task in present])
     return (
         alt.Chart(data)
         .mark_line(point=True)
@@ -167,11 +177,11 @@ def scaling_chart(data: pd.DataFrame, x: str, x_title: str, title: str) -> alt.C
             y=alt.Y("mib:Q", title="Peak memory above the imported framework (MiB, log scale)",
                     scale=alt.Scale(type="log")),
             color=_colour(data),
-            strokeDash=alt.StrokeDash("task:N", legend=None),  # dashed: training; the shapes carry the legend
-            shape=alt.Shape("task:N", title="Task (training dashed)"),
+            strokeDash=alt.StrokeDash("task_label:N", scale=dashes, legend=None),  # the shapes carry the legend
+            shape=alt.Shape("task_label:N", scale=shapes, title="Task (training dashed, saved model dotted)"),
             tooltip=[
                 alt.Tooltip("framework_label:N", title="Framework"),
-                alt.Tooltip("task:N", title="Task"),
+                alt.Tooltip("task_label:N", title="Task"),
                 alt.Tooltip(f"{x}:Q", title=x_title, format=",.4~g"),
                 alt.Tooltip("mib:Q", title="MiB", format=",.0f"),
             ],

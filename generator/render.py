@@ -563,11 +563,13 @@ def memory_pairs(rows: list[dict[str, Any]]) -> list[tuple[tuple[Any, ...], dict
 
 
 def memory_scaling(ms: studies.MachineStudies, out: Path) -> dict[str, Any]:
-    """The memory study's rows, and a chart of memory against model size and against batch."""
+    """The memory study's rows, a chart of memory against model size and against batch, the inference
+    latencies, and inference from a saved model against in-process."""
     rows = studies.memory_rows(ms)
+    inference = {"latency": studies.memory_latency(rows), "saved": studies.saved_against_in_process(rows)}
     measured = [r for r in rows if r["mib"] is not None]
     if not measured:
-        return {"rows": rows, "charts": {}}
+        return {"rows": rows, "charts": {}, **inference}
     frame = charts.with_labels(pd.DataFrame(measured))
     by_width = frame[frame.batch == 256]
     by_batch = frame[frame.width == 2048]
@@ -579,7 +581,7 @@ def memory_scaling(ms: studies.MachineStudies, out: Path) -> dict[str, Any]:
                                                   "Peak memory against batch size (width 2,048)"),
                              out, f"{ms.machine}-memory-by-batch"),
     }  # fmt: skip
-    return {"rows": rows, "charts": made}
+    return {"rows": rows, "charts": made, **inference}
 
 
 def copy_result(source_path: Path, target: Path) -> None:

@@ -318,6 +318,9 @@ def scaling(ms: MachineStudies) -> dict[str, dict[str, Any]]:
     return {fw: r.findings["scaling"] for fw, r in ms.get("distributed").items() if r.ok and "scaling" in r.findings}
 
 
+MEMORY_TASKS = {"train": "training", "infer": "inference, in-process", "saved": "inference, saved model"}
+
+
 def memory_rows(ms: MachineStudies) -> list[dict[str, Any]]:
     """One row per (framework, size): working memory (peak less after-import) in MiB, or the outcome."""
     rows = []
@@ -327,5 +330,73 @@ def memory_rows(ms: MachineStudies) -> list[dict[str, Any]]:
         for f in r.findings.values():
             ok = f["outcome"] == "ok" and f["peak_rss_bytes"] is not None and f["after_import_rss_bytes"] is not None
             mib = (f["peak_rss_bytes"] - f["after_import_rss_bytes"]) / 2**20 if ok else None
-            rows.append({**f, "framework": fw, "mib": mib, "parameter_mb": f["parameter_bytes"] / 1e6, "file": r.file})
+            rows.append({**f, "framework": fw, "mib": mib, "parameter_mb": f["parameter_bytes"] / 1e6, "file": r.file,
+                         "task_label": MEMORY_TASKS.get(f["task"], f["task"])})  # fmt: skip
     return rows
+
+
+def latency_of(row: dict[str, Any] | None) -> list[float]:
+    """A memory row's latency samples (ms), where its inference was timed; else none."""
+    return list(row.get("latency_samples") or []) if row and row["outcome"] == "ok" else []
+
+
+@dataclass
+class LatencyRow:
+    """One inference size (in-process or from a saved model): each framework's latency, and TensorFlow's
+    against PyTorch's."""
+
+    task: str
+    width: int
+    batch: int
+    rows: dict[str, dict[str, Any]]  # framework -> its memory row
+    summaries: dict[str, Summary]  # framework -> latency in ms, where timed
+    comparison: Comparison | None  # TensorFlow against PyTorch (a ratio over 1: TensorFlow is slower)
+
+
+def memory_latency(rows: list[dict[str, Any]]) -> list[LatencyRow]:
+    """The memory study's inference latencies, paired by size, in the rows' order."""
+    pairs: dict[tuple[str, int, int], dict[str, dict[str, Any]]] = {}
+    for row in rows:
+        if row["task"] in ("infer", "saved"):
+            pairs.setdefault((row["task"], row["width"], row["batch"]), {})[row["framework"]] = row
+    found = []
+    for (task, width, batch), per in pairs.items():
+        samples = {fw: latency_of(row) for fw, row in per.items()}
+        summaries = {fw: summarise(s) for fw, s in sorted(samples.items()) if s}
+        both = "pytorch" in summaries and "tensorflow" in summaries
+        comparison = compare(samples["tensorflow"], samples["pytorch"]) if both else None
+        found.append(LatencyRow(task, width, batch, per, summaries, comparison))
+    return found
+
+
+@dataclass
+class SavedRow:
+    """Inference from a saved model against in-process inference, for one framework and size."""
+
+    framework: str
+    width: int
+    batch: int
+    in_process: dict[str, Any] | None  # the memory rows of the two tasks
+    saved: dict[str, Any]
+    latency: dict[str, Summary]  # "infer" and "saved" -> latency in ms, where timed
+    comparison: Comparison | None  # the saved model's latency against in-process (over 1: the saved is slower)
+
+    @property
+    def memory_ratio(self) -> float | None:
+        """The saved model's working memory over the in-process model's."""
+        a, b = self.saved["mib"], (self.in_process or {}).get("mib")
+        return a / b if a is not None and b else None
+
+
+def saved_against_in_process(rows: list[dict[str, Any]]) -> list[SavedRow]:
+    """Each saved-model size beside the in-process inference of the same framework and size."""
+    in_process = {(r["framework"], r["width"], r["batch"]): r for r in rows if r["task"] == "infer"}
+    found = []
+    for saved in sorted((r for r in rows if r["task"] == "saved"), key=lambda r: (r["framework"], -r["batch"])):
+        key = (saved["framework"], saved["width"], saved["batch"])
+        here = in_process.get(key)
+        samples = {"infer": latency_of(here), "saved": latency_of(saved)}
+        summaries = {task: summarise(s) for task, s in samples.items() if s}
+        comparison = compare(samples["saved"], samples["infer"]) if len(summaries) == 2 else None
+        found.append(SavedRow(*key, here, saved, summaries, comparison))
+    return found

@@ -226,8 +226,65 @@ def test_memory_section_puts_each_framework_in_its_column(golden: Path, tmp_path
     out = tmp_path / "out"
     render.build(load.load_results(load.result_files(results)), results, out)
     page = (out / "performance.md").read_text()
-    assert "| infer | 256 | 256 | 1.077 MB | 100 MiB | 300 MiB | 3.00 |" in page
+    assert "| inference, in\\-process | 256 | 256 | 1.077 MB | 100 MiB | 300 MiB | 3.00 |" in page
     assert (out / "charts" / f"{MACHINE}-memory-by-size.svg").is_file()
+
+
+def memory_finding(task: str, used_mib: float, latencies: list[float], **more: Any) -> dict[str, Any]:
+    """A memory finding at width 256, batch 256, as the study writes it."""
+    found = {"id": f"{task}-w256-b256", "task": task, "width": 256, "batch": 256, "mode": "eager",
+             "parameters": 269_322, "parameter_bytes": 1_077_288, "outcome": "ok", "error": None,
+             "after_import_rss_bytes": 200 * 2**20, "peak_rss_bytes": int((200 + used_mib) * 2**20)}  # fmt: skip
+    if task != "train":
+        found |= {"latency_ms": sorted(latencies)[len(latencies) // 2] if latencies else None,
+                  "latency_samples": latencies}  # fmt: skip
+    if task == "saved":
+        found |= {"path": "torch-export", "saved_with": "torch.export.export + torch.export.save",
+                  "artifact_bytes": 1_100_000, "load_s": 0.9, "runtime": "torch", "max_abs_diff": 0.0}  # fmt: skip
+    return {**found, **more}
+
+
+def test_memory_section_sets_a_saved_model_beside_in_process_inference(golden: Path, tmp_path: Path) -> None:
+    results = tmp_path / "with-saved"
+    shutil.copytree(golden, results)
+    spread = [-0.02, -0.01, 0.0, 0.01, 0.02] * 6  # 30 calls, as the study times
+    torch_findings = [
+        memory_finding("train", 100, []),
+        memory_finding("infer", 20, [1.0 + d for d in spread]),
+        memory_finding("saved", 110, [1.5 + d for d in spread]),
+    ]
+    tf_findings = [
+        memory_finding("train", 150, []),
+        memory_finding("infer", 40, [2.0 + d for d in spread]),
+        memory_finding("saved", 20, [], outcome="failed", error="Traceback\nOSError: <no saved_model.pb>",
+                       latency_ms=None, max_abs_diff=None, peak_rss_bytes=None),
+    ]  # fmt: skip
+    write_study(results, study_doc("memory", "pytorch", torch_findings))
+    write_study(results, study_doc("memory", "tensorflow", tf_findings))
+    out = tmp_path / "out"
+    render.build(load.load_results(load.result_files(results)), results, out)
+    page = (out / "performance.md").read_text()
+    lines = page.splitlines()
+    # the memory table: a row per task, the saved model's failure named with its escaped error
+    assert "| inference, saved model | 256 | 256 | 1.077 MB | 110 MiB | **failed** | – |" in page
+    failure = "- TensorFlow, inference, saved model, width 256, batch 256: failed: OSError: "
+    assert failure + "&lt;no saved\\_model\\.pb&gt;" in page
+    # saved against in-process, per framework
+    assert "### Inference from a saved model against in-process" in page
+    torch_row = next(line for line in lines if line.startswith("| PyTorch | 256 | 256 |"))
+    assert "| 20 MiB | 110 MiB (5.50×) | 1 (0.99–1.01) | 1.5 (1.49–1.51) | **1.50× slower** (ratio 1.50" in torch_row
+    assert torch_row.endswith("| 0.0e+00 |")
+    tf_row = next(line for line in lines if line.startswith("| TensorFlow | 256 | 256 |"))
+    assert tf_row == "| TensorFlow | 256 | 256 | 40 MiB | **failed** | 2 (1.99–2.01) | n/a | – | n/a |"
+    # latency, TensorFlow against PyTorch: in-process both timed, saved model only PyTorch
+    assert "### Inference latency, TensorFlow against PyTorch" in page
+    infer_row = next(line for line in lines if line.startswith("| inference, in\\-process | 256 | 256 | 1 ("))
+    assert infer_row.endswith("| **2.00× slower** (ratio 2.00, 95% interval 1.98–2.02, p < 0.001) |")
+    assert "| inference, saved model | 256 | 256 | 1.5 (1.49–1.51) | **failed** | – |" in page
+    spec = json.loads((out / "charts" / f"{MACHINE}-memory-by-size.vl.json").read_text())
+    shapes = spec["encoding"]["shape"]["scale"]
+    assert shapes["domain"] == ["training", "inference, in-process", "inference, saved model"]
+    assert shapes["range"] == ["circle", "square", "triangle-up"]
 
 
 def test_memory_sizes_and_parameter_counts() -> None:
@@ -235,8 +292,35 @@ def test_memory_sizes_and_parameter_counts() -> None:
 
     assert memory.parameters(256) == 784 * 256 + 256 + 256 * 256 + 256 + 256 * 10 + 10
     found = memory.sizes()
-    assert len(found) == len(set(found)) == 2 * (len(memory.WIDTHS) + len(memory.BATCHES) - 1)
+    # training and inference in-process over both sweeps; from a saved model at each width, at two batches;
+    # in-process inference at batch 1 too, to set beside it
+    sweeps = 2 * (len(memory.WIDTHS) + len(memory.BATCHES) - 1)
+    assert len(found) == len(set(found)) == sweeps + 3 * len(memory.WIDTHS)
     assert ("train", memory.FIXED_WIDTH, memory.FIXED_BATCH) in found
+    for width in memory.WIDTHS:
+        for batch in (memory.FIXED_BATCH, memory.SERVING_BATCH):
+            assert ("saved", width, batch) in found and ("infer", width, batch) in found
+
+
+def test_a_saved_model_that_fails_to_save_is_recorded_and_not_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from measurements.studies import memory
+
+    calls: list[list[str]] = []
+
+    def child(arguments: list[str], directory: Path) -> tuple[dict[str, Any] | None, str, str | None]:
+        calls.append(arguments)
+        if "save" in arguments:
+            return None, "failed", "Traceback\nRuntimeError: cannot save"
+        timed = {"after_import_rss_bytes": 1, "peak_rss_bytes": 2, "latency_ms": 1.0, "latency_samples": [1.0]}
+        return timed, "ok", None
+
+    monkeypatch.setattr(memory, "child", child)
+    monkeypatch.setattr(memory, "sizes", lambda: [("saved", 64, 1), ("infer", 64, 1)])
+    saved, infer = memory.run("tensorflow")
+    assert [a[a.index("--task") + 1 :] for a in calls] == [["saved", "--step", "save"], ["infer"]]
+    assert saved["outcome"] == "failed" and saved["error"] == "saving the model: Traceback\nRuntimeError: cannot save"
+    assert saved["path"] == "savedmodel" and saved["peak_rss_bytes"] is None and saved["latency_samples"] == []
+    assert infer["outcome"] == "ok" and infer["latency_samples"] == [1.0] and "max_abs_diff" not in infer
 
 
 @pytest.mark.slow
@@ -250,3 +334,17 @@ def test_memory_of_one_size_is_read_in_a_fresh_process(tmp_path: Path) -> None:
     subprocess.run(command, check=True, cwd=ROOT, timeout=120)
     found = json.loads(output.read_text())
     assert found["peak_rss_bytes"] >= found["after_import_rss_bytes"] > 50 * 2**20  # torch itself is resident
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", ["pytorch", "tensorflow"])
+def test_a_saved_model_is_loaded_and_timed_in_a_fresh_process(framework: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from measurements.studies import memory
+
+    monkeypatch.setattr(memory, "sizes", lambda: [("saved", 64, 2)])  # saved in one process, loaded in another
+    (found,) = memory.run(framework)
+    assert found["outcome"] == "ok", found["error"]
+    assert found["peak_rss_bytes"] >= found["after_import_rss_bytes"] > 50 * 2**20
+    assert len(found["latency_samples"]) == memory.LATENCY_CALLS and found["latency_ms"] > 0
+    assert found["max_abs_diff"] is not None and found["max_abs_diff"] < 1e-5  # the same model, the same outputs
+    assert found["artifact_bytes"] > 4 * memory.parameters(64) and found["path"] == memory.SAVED_PATHS[framework]
