@@ -1,0 +1,713 @@
+"""Data pipelines: reading, decoding and augmenting images from disk, PyTorch against TensorFlow.
+
+A seeded synthetic data set (RGB 64×64 JPEG images that look like blurred photos with a few
+shapes, 10 classes) is written with NumPy and Pillow as ``<dir>/<class>/<index>.jpg``, the
+form a PyTorch ``Dataset`` reads; a SHA-256 over every image's label and bytes proves both
+frameworks read the same content. Each pipeline reads, decodes, random-crops to 56×56,
+random-flips, normalises, shuffles and batches by 128:
+
+- PyTorch: a ``Dataset`` over the file list (Pillow decodes; torch ops augment) in a
+  ``DataLoader`` with 0, 1 or 2 worker processes;
+- TensorFlow: the same JPEG bytes converted first into TFRecord shards (timed apart, as
+  ``prepare_s``), then ``list_files`` → ``interleave`` → parse + ``decode_jpeg`` → optional
+  in-memory ``cache`` → ``shuffle`` → augment → ``batch`` → ``prefetch``.
+
+Every (configuration, size) runs in a fresh process with a time limit, launched by this
+module (``python -m measurements.studies.pipeline measure ...``), while this process polls
+the proportional set size (PSS) of the child and all its descendants every 0.2 s. A
+configuration that fails, hangs or is killed (by the out-of-memory killer, say) is recorded
+with that outcome and the others go on. Sizes: ``FG_PIPELINE_IMAGES`` (comma-separated
+image counts); data goes to a temporary folder under ``FG_PIPELINE_DIR`` (default: the
+system's), removed afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import importlib
+import io
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from measurements.results import ROOT
+from measurements.studies import Study
+
+STUDY = Study(
+    name="pipeline",
+    group="performance",
+    title="Data pipelines",
+    description=(
+        "A seeded synthetic image data set (RGB 64×64 JPEG images at quality 90, smooth low-frequency colour fields "
+        "with a few shapes and a little noise, about 2 KB each, 10 classes) written with NumPy and Pillow as one "
+        "file per image in a folder per class; a SHA-256 over every label and image's bytes shows both frameworks "
+        "read the same content. Each pipeline reads, decodes, crops a random 56×56 window, flips at random, "
+        "normalises per channel to float32, shuffles every epoch and batches by 128; the consumer does nothing "
+        "with the batches. PyTorch: a Dataset over the file list (Pillow decodes, torch ops augment) in a "
+        "DataLoader with 0, 1 or 2 worker processes (persistent, no pinned memory). TensorFlow: the same JPEG "
+        "bytes are first converted into TFRecord shards of about 1,000 images (timed apart, as preparation), then "
+        "list_files (shuffled) → interleave(TFRecordDataset) → parse and decode_jpeg → cache in memory or not → "
+        "shuffle (a buffer of up to 10,000 images) → augment → batch → prefetch, every parallel step AUTOTUNE. "
+        "Each configuration and size runs in a fresh process, the framework set to as many threads as the machine "
+        "has CPUs, as everywhere on this site (DataLoader workers run 1 thread each, PyTorch's default). A first "
+        "epoch (it starts the workers and fills TensorFlow's cache) is followed by 10, 5 or 3 steady epochs (up "
+        "to 2,000 images, up to 20,000, more), each one reading of samples/s; the steady figure is their median "
+        "with a 95% bootstrap interval. The readings are whole epochs because TensorFlow's shuffle buffer fills "
+        "again at the start of every epoch: with a buffer as large as the data set, all of an epoch's decoding "
+        "happens before its first batch, which chunks of batches inside the epoch would miss. CPU time is that of "
+        "the process and its worker processes over the steady epochs; memory is the peak proportional set size "
+        "(PSS, so pages the workers share with their parent count once) of the process and everything it started, "
+        "polled from outside every 0.2 s. The files sit in the operating system's file cache (they were just "
+        "written), so this measures the pipelines, not the disk. The first images decoded by each pipeline are "
+        "compared with Pillow's decoding of the same bytes."
+    ),
+    timeout_s=1500,
+    quick=False,
+)
+
+IMAGE_SIDE, CROP_SIDE, CHANNELS = 64, 56, 3
+CLASSES = 10
+JPEG_QUALITY = 90
+BATCH = 128
+SEED = 20261201
+MEAN = (0.485, 0.456, 0.406)  # per channel, on pixels scaled to [0, 1]
+STD = (0.229, 0.224, 0.225)
+IMAGES_PER_SHARD, MIN_SHARDS = 1000, 2
+SHUFFLE_BUFFER = 10_000
+CHECK_IMAGES = 8  # decoded by each pipeline and compared with Pillow's decoding
+CHUNK_BATCHES = 10  # within-epoch readings: one per chunk of this many batches (fewer on small sets)
+MIN_CHUNKS_PER_EPOCH = 8
+GENERATE_CHUNK = 1000
+SIZES_ENV, DIR_ENV = "FG_PIPELINE_IMAGES", "FG_PIPELINE_DIR"
+DEFAULT_SIZES = (1_000, 10_000, 100_000)
+LOG_TAIL_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Configuration:
+    id: str
+    title: str
+    framework: str
+    workers: int = 0  # PyTorch: DataLoader worker processes
+    cache: bool = False  # TensorFlow: cache the decoded images in memory
+
+
+CONFIGURATIONS = (
+    Configuration("workers0", "DataLoader, no workers", "pytorch", workers=0),
+    Configuration("workers1", "DataLoader, 1 worker", "pytorch", workers=1),
+    Configuration("workers2", "DataLoader, 2 workers", "pytorch", workers=2),
+    Configuration("no-cache", "tf.data, no cache", "tensorflow"),
+    Configuration("cache", "tf.data, cache", "tensorflow", cache=True),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Sizes and limits of one study run (the tests shrink them)."""
+
+    sizes: tuple[int, ...] = DEFAULT_SIZES
+    timeout_s: float = 300  # per configuration and size: past it, the process and its workers are killed
+    prepare_timeout_s: float = 300  # the TFRecord conversion of one size
+    poll_s: float = 0.2
+    configurations: tuple[Configuration, ...] = field(default=CONFIGURATIONS)
+
+
+def sizes_from_env(default: tuple[int, ...] = DEFAULT_SIZES) -> tuple[int, ...]:
+    """The image counts in ``FG_PIPELINE_IMAGES`` ("1000,10000"), or ``default``."""
+    raw = os.environ.get(SIZES_ENV, "").strip()
+    if not raw:
+        return default
+    try:
+        sizes = tuple(int(part.replace("_", "")) for part in raw.split(",") if part.strip())
+    except ValueError as exc:
+        raise ValueError(f"{SIZES_ENV} must be comma-separated image counts, not {raw!r}") from exc
+    if not sizes or any(n < 1 for n in sizes):
+        raise ValueError(f"{SIZES_ENV} must name at least one positive image count, not {raw!r}")
+    return sizes
+
+
+def epochs_for(images: int) -> int:
+    """The first epoch, then the steady ones (each a reading): 10 up to 2,000 images, 5 up to 20,000, else 3."""
+    return 1 + (10 if images <= 2_000 else 5 if images <= 20_000 else 3)
+
+
+def chunk_batches(images: int) -> int:
+    """Batches per within-epoch reading: up to 10, fewer so that an epoch gives at least 8."""
+    return max(1, min(CHUNK_BATCHES, math.ceil(images / BATCH) // MIN_CHUNKS_PER_EPOCH))
+
+
+def shard_count(images: int) -> int:
+    return max(MIN_SHARDS, math.ceil(images / IMAGES_PER_SHARD))
+
+
+def decoded_bytes(images: int) -> int:
+    return images * IMAGE_SIDE * IMAGE_SIDE * CHANNELS
+
+
+# --- the data set (NumPy and Pillow only) ---------------------------------------------------
+
+
+def _interpolation(k: int) -> np.ndarray:
+    """The linear-interpolation matrix that takes ``k`` points to ``IMAGE_SIDE``."""
+    position = np.linspace(0, k - 1, IMAGE_SIDE, dtype=np.float32)
+    low = np.clip(np.floor(position).astype(int), 0, k - 2)
+    frac = position - low
+    matrix = np.zeros((IMAGE_SIDE, k), np.float32)
+    matrix[np.arange(IMAGE_SIDE), low] = 1 - frac
+    matrix[np.arange(IMAGE_SIDE), low + 1] = frac
+    return matrix
+
+
+def _smooth(rng: np.random.Generator, count: int, grid: int, scale: float, offset: float = 0.0) -> np.ndarray:
+    """``count`` smooth random fields (count, 3, 64, 64): a coarse grid of random values, upsampled."""
+    m = _interpolation(grid)
+    values = rng.standard_normal((count, CHANNELS, grid, grid), np.float32) * scale + offset
+    return np.asarray(m @ values @ m.T)
+
+
+def synthetic_images(rng: np.random.Generator, count: int) -> list[Any]:
+    """``count`` photo-like Pillow images: smooth colour fields at three scales, one to three flat
+    shapes (objects with edges), then a little noise."""
+    from PIL import Image, ImageDraw
+
+    fields = _smooth(rng, count, 3, 60, 128) + _smooth(rng, count, 6, 30) + _smooth(rng, count, 16, 10)
+    base = np.moveaxis(np.clip(fields, 0, 255).astype(np.uint8), 1, 3)
+    noise = rng.standard_normal(base.shape, np.float32) * 5
+    images = []
+    for i in range(count):
+        image = Image.fromarray(base[i])
+        draw = ImageDraw.Draw(image)
+        for _ in range(int(rng.integers(1, 4))):
+            x, y = (int(v) for v in rng.integers(-16, 56, 2))
+            w, h = (int(v) for v in rng.integers(8, 40, 2))
+            colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+            shape = draw.ellipse if rng.random() < 0.5 else draw.rectangle
+            shape([x, y, x + w, y + h], fill=colour)
+        noisy = np.clip(np.asarray(image, np.float32) + noise[i], 0, 255).astype(np.uint8)
+        images.append(Image.fromarray(noisy))
+    return images
+
+
+def image_path(images_dir: Path, index: int, label: int) -> Path:
+    return images_dir / str(label) / f"{index:07d}.jpg"
+
+
+def content_hash(items: Iterable[tuple[int, bytes]]) -> str:
+    """SHA-256 over (label, image bytes) in index order: the same in every framework that reads the same data."""
+    digest = hashlib.sha256()
+    for label, data in items:
+        digest.update(f"{label}:{len(data)}:".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def generate_dataset(directory: Path, images: int, seed: int = SEED) -> dict[str, Any]:
+    """Write ``images`` JPEG files under ``directory/images/<class>/``, a Pillow decoding of the
+    first few (``reference.npy``) and ``manifest.json``; returns the manifest."""
+    from PIL import Image
+
+    start = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, CLASSES, images)
+    images_dir = directory / "images"
+    for label in range(CLASSES):
+        (images_dir / str(label)).mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    total = 0
+    reference = []
+    for first in range(0, images, GENERATE_CHUNK):
+        for offset, image in enumerate(synthetic_images(rng, min(GENERATE_CHUNK, images - first))):
+            index = first + offset
+            buffer = io.BytesIO()
+            image.save(buffer, format="JPEG", quality=JPEG_QUALITY)
+            data = buffer.getvalue()
+            image_path(images_dir, index, int(labels[index])).write_bytes(data)
+            digest.update(f"{int(labels[index])}:{len(data)}:".encode())
+            digest.update(data)
+            total += len(data)
+            if index < CHECK_IMAGES:
+                with Image.open(io.BytesIO(data)) as decoded:
+                    reference.append(np.array(decoded.convert("RGB")))
+    np.save(directory / "reference.npy", np.stack(reference))
+    manifest = {
+        "images": images, "seed": seed, "sha256": digest.hexdigest(), "bytes": total,
+        "check_labels": [int(v) for v in labels[:CHECK_IMAGES]], "generate_s": time.perf_counter() - start,
+    }  # fmt: skip
+    (directory / "manifest.json").write_text(json.dumps(manifest))
+    return manifest
+
+
+def list_images(images_dir: Path) -> list[tuple[str, int]]:
+    """(path, label) of every image under ``images_dir/<class>/``, in index order."""
+    found = []
+    for class_dir in os.scandir(images_dir):
+        if class_dir.is_dir():
+            label = int(class_dir.name)
+            found += [(entry.path, label) for entry in os.scandir(class_dir.path) if entry.name.endswith(".jpg")]
+    return sorted(found, key=lambda item: Path(item[0]).name)
+
+
+# --- inside a measured child ------------------------------------------------------------------
+
+
+def tree_cpu_s() -> float:
+    """User and system CPU seconds of this process and every live process below it."""
+    import psutil
+
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for child in me.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            total += sum(child.cpu_times()[:2])
+    return float(total)
+
+
+def own_pss() -> int | None:
+    import psutil
+
+    try:
+        return int(psutil.Process().memory_full_info().pss)
+    except (psutil.Error, AttributeError):
+        return None
+
+
+@dataclass
+class Epochs:
+    """What timing the epochs found."""
+
+    epoch_s: list[float] = field(default_factory=list)
+    epoch_images: list[int] = field(default_factory=list)
+    chunks: list[float] = field(default_factory=list)  # samples/s per chunk of batches, epochs 2 and later
+    steady_cpu_s: float | None = None
+
+    @property
+    def rates(self) -> list[float]:
+        return [n / s for n, s in zip(self.epoch_images, self.epoch_s, strict=True)]
+
+    @property
+    def steady_images(self) -> int:
+        return sum(self.epoch_images[1:])
+
+
+def time_epochs(epoch: Callable[[], Iterable[Any]], size_of: Callable[[Any], int], epochs: int, chunk: int,
+                cpu_s: Callable[[], float] = tree_cpu_s) -> Epochs:  # fmt: skip
+    """Run ``epochs`` epochs of a no-op consumer over ``epoch()``; time each epoch whole and,
+    from the second on, each chunk of ``chunk`` batches; CPU time over the steady epochs."""
+    found = Epochs()
+    cpu_start = 0.0
+    for e in range(epochs):
+        if e == 1:
+            cpu_start = cpu_s()
+        seen = in_chunk = batches = 0
+        start = chunk_start = time.perf_counter()
+        for batch in epoch():
+            n = size_of(batch)
+            seen, in_chunk, batches = seen + n, in_chunk + n, batches + 1
+            if e >= 1 and batches % chunk == 0:
+                now = time.perf_counter()
+                found.chunks.append(in_chunk / (now - chunk_start))
+                chunk_start, in_chunk = now, 0
+        found.epoch_s.append(time.perf_counter() - start)
+        found.epoch_images.append(seen)
+    if epochs > 1:
+        found.steady_cpu_s = cpu_s() - cpu_start
+    return found
+
+
+def max_abs_diff(decoded: list[np.ndarray], reference: np.ndarray) -> float:
+    return max(float(np.max(np.abs(d.astype(np.int16) - reference[i].astype(np.int16)))) for i, d in enumerate(decoded))
+
+
+def pytorch_pipeline(items: list[tuple[str, int]], workers: int) -> tuple[Any, Callable[[int], np.ndarray]]:
+    """A DataLoader over a Dataset of the files, and the Dataset's decoding of one image."""
+    import torch
+    from PIL import Image
+    from torch.utils.data import DataLoader, Dataset
+
+    mean = torch.tensor(MEAN).view(CHANNELS, 1, 1)
+    std = torch.tensor(STD).view(CHANNELS, 1, 1)
+    span = IMAGE_SIDE - CROP_SIDE + 1
+
+    def decode(path: str) -> np.ndarray:
+        with Image.open(path) as image:
+            return np.array(image.convert("RGB"))
+
+    class ImageFiles(Dataset):  # type: ignore[misc]  # torch is untyped here
+        """JPEG files with their labels: read, decode, crop, flip, normalise."""
+
+        def __len__(self) -> int:
+            return len(items)
+
+        def __getitem__(self, index: int) -> tuple[Any, int]:
+            path, label = items[index]
+            pixels = torch.from_numpy(decode(path))  # H, W, C uint8
+            top, left = torch.randint(0, span, (2,)).tolist()
+            x = pixels[top : top + CROP_SIDE, left : left + CROP_SIDE].permute(2, 0, 1)
+            if torch.rand(1).item() < 0.5:
+                x = x.flip(2)
+            return (x.float().div(255) - mean) / std, label
+
+    loader = DataLoader(ImageFiles(), batch_size=BATCH, shuffle=True, num_workers=workers,
+                        persistent_workers=workers > 0, pin_memory=False)  # fmt: skip
+    return loader, lambda i: decode(items[i][0])
+
+
+def convert_to_tfrecords(items: list[tuple[str, int]], records_dir: Path) -> dict[str, Any]:
+    """Write the JPEG bytes into TFRecord shards (``tf.train.Example``: image, label), in index order."""
+    import tensorflow as tf
+
+    records_dir.mkdir(parents=True, exist_ok=True)
+    shards = shard_count(len(items))
+    per_shard = math.ceil(len(items) / shards)
+    digest = hashlib.sha256()
+    for s in range(shards):
+        path = records_dir / f"shard-{s:05d}-of-{shards:05d}.tfrecord"
+        with tf.io.TFRecordWriter(str(path)) as writer:
+            for file, label in items[s * per_shard : (s + 1) * per_shard]:
+                data = Path(file).read_bytes()
+                digest.update(f"{label}:{len(data)}:".encode())
+                digest.update(data)
+                example = tf.train.Example(features=tf.train.Features(feature={
+                    "image": tf.train.Feature(bytes_list=tf.train.BytesList(value=[data])),
+                    "label": tf.train.Feature(int64_list=tf.train.Int64List(value=[label])),
+                }))  # fmt: skip
+                writer.write(example.SerializeToString())
+    return {
+        "shards": shards, "records_bytes": sum(p.stat().st_size for p in records_dir.glob("*.tfrecord")),
+        "source_sha256": digest.hexdigest(),
+    }  # fmt: skip
+
+
+def tensorflow_pipeline(
+    records_dir: Path, cache: bool, shuffle_buffer: int
+) -> tuple[Any, Callable[[], list[tuple[np.ndarray, int, np.ndarray]]]]:
+    """The tf.data pipeline over the shards, and a reading of the first images of the first shard."""
+    import tensorflow as tf
+
+    autotune = tf.data.AUTOTUNE
+    mean, std = tf.constant(MEAN, tf.float32), tf.constant(STD, tf.float32)
+    features = {"image": tf.io.FixedLenFeature([], tf.string), "label": tf.io.FixedLenFeature([], tf.int64)}
+
+    def parse(record: Any) -> tuple[Any, Any]:
+        example = tf.io.parse_single_example(record, features)
+        image = tf.io.decode_jpeg(example["image"], channels=CHANNELS)
+        image.set_shape([IMAGE_SIDE, IMAGE_SIDE, CHANNELS])
+        return image, example["label"]
+
+    def augment(image: Any, label: Any) -> tuple[Any, Any]:
+        x = tf.image.random_crop(image, [CROP_SIDE, CROP_SIDE, CHANNELS])
+        x = tf.image.random_flip_left_right(x)
+        return (tf.cast(x, tf.float32) / 255.0 - mean) / std, label
+
+    files = tf.data.Dataset.list_files(str(records_dir / "*.tfrecord"), shuffle=True)
+    ds = files.interleave(tf.data.TFRecordDataset, num_parallel_calls=autotune)
+    ds = ds.map(parse, num_parallel_calls=autotune)
+    if cache:
+        ds = ds.cache()
+    ds = ds.shuffle(shuffle_buffer).map(augment, num_parallel_calls=autotune).batch(BATCH).prefetch(autotune)
+
+    def first_images() -> list[tuple[np.ndarray, int, np.ndarray]]:
+        """The first shard's first images as the pipeline decodes them, their labels, and the same
+        bytes decoded with the accurate inverse DCT (``decode_jpeg``'s default is the fast one)."""
+        records = tf.data.TFRecordDataset(str(sorted(records_dir.glob("*.tfrecord"))[0])).take(CHECK_IMAGES)
+        found = []
+        for record in records:
+            example = tf.io.parse_single_example(record, features)
+            accurate = tf.io.decode_jpeg(example["image"], channels=CHANNELS, dct_method="INTEGER_ACCURATE")
+            image, label = parse(record)
+            found.append((image.numpy(), int(label), accurate.numpy()))
+        return found
+
+    return ds, first_images
+
+
+def measure_one(framework: str, config_id: str, data_dir: Path, epochs: int, chunk: int) -> dict[str, Any]:
+    """Inside the child: import, build the pipeline, time the epochs, check the decoding."""
+    from measurements import environment
+
+    config = next(c for c in CONFIGURATIONS if c.id == config_id and c.framework == framework)
+    threads = environment.available_cpus()
+    fw = importlib.import_module(f"measurements.frameworks.{framework}")
+    software = fw.setup(threads, "cpu")
+    after_import = own_pss()
+    manifest = json.loads((data_dir / "manifest.json").read_text())
+    reference = np.load(data_dir / "reference.npy")
+    found: dict[str, Any] = {"after_import_pss_bytes": after_import, "threads": threads,
+                             "framework_threads": software["build"].get("threads"),
+                             "interop_threads": software["build"].get("interop_threads")}  # fmt: skip
+    accurate: float | None = None
+    start = time.perf_counter()
+    if framework == "pytorch":
+        items = list_images(data_dir / "images")
+        found["prepare_s"] = time.perf_counter() - start  # listing the files is all the preparation
+        start = time.perf_counter()
+        loader, decode = pytorch_pipeline(items, config.workers)
+        found["build_s"] = time.perf_counter() - start
+        found.update(workers=config.workers, worker_threads=1 if config.workers else None, shuffle_buffer=None)
+        timed = time_epochs(lambda: loader, lambda b: len(b[0]), epochs, chunk)
+        checked = [decode(i) for i in range(CHECK_IMAGES)]
+        labels = [items[i][1] for i in range(CHECK_IMAGES)]
+        found["read_sha256"] = content_hash((label, Path(path).read_bytes()) for path, label in items)
+    else:
+        import tensorflow as tf
+
+        buffer = min(SHUFFLE_BUFFER, manifest["images"])
+        ds, first_images = tensorflow_pipeline(data_dir / "records", config.cache, buffer)
+        found["build_s"] = time.perf_counter() - start
+        options = ds.options()
+        found.update(workers=None, cache=config.cache, shuffle_buffer=buffer,
+                     tf_data_private_threadpool_size=options.threading.private_threadpool_size,
+                     tf_data_max_intra_op_parallelism=options.threading.max_intra_op_parallelism,
+                     tf_data_autotune=tf.data.AUTOTUNE)  # fmt: skip
+        timed = time_epochs(lambda: ds, lambda b: int(b[0].shape[0]), epochs, chunk)
+        firsts = first_images()
+        checked, labels = [f[0] for f in firsts], [f[1] for f in firsts]
+        accurate = max_abs_diff([f[2] for f in firsts], reference)
+    if any(n != manifest["images"] for n in timed.epoch_images):
+        raise RuntimeError(f"the epochs saw {timed.epoch_images} images, not {manifest['images']} each")
+    steady, rates = timed.steady_cpu_s, timed.rates
+    found.update(
+        epochs=epochs, chunk_batches=chunk, epoch_s=timed.epoch_s, epoch_samples_per_s=rates,
+        first_epoch_samples_per_s=rates[0], second_epoch_samples_per_s=rates[1] if len(rates) > 1 else None,
+        samples=rates[1:], chunk_samples_per_s=timed.chunks,
+        cpu_ms_per_sample=1000 * steady / timed.steady_images if steady is not None and timed.steady_images else None,
+        decode_check={"images": len(checked), "max_abs_diff": max_abs_diff(checked, reference),
+                      "labels_match": labels == manifest["check_labels"][: len(labels)],
+                      "accurate_dct_max_abs_diff": accurate},  # TensorFlow: decode_jpeg(dct_method="INTEGER_ACCURATE")
+    )  # fmt: skip
+    return found
+
+
+def prepare_one(data_dir: Path) -> dict[str, Any]:
+    """Inside the child: TensorFlow converts the JPEG files into TFRecord shards."""
+    from measurements import environment
+
+    fw = importlib.import_module("measurements.frameworks.tensorflow")
+    fw.setup(environment.available_cpus(), "cpu")
+    start = time.perf_counter()
+    items = list_images(data_dir / "images")
+    found = convert_to_tfrecords(items, data_dir / "records")
+    return {**found, "prepare_s": time.perf_counter() - start}
+
+
+# --- the launcher -----------------------------------------------------------------------------
+
+
+@dataclass
+class Launch:
+    status: str  # "ok", "failed", "timeout" or "crashed"
+    error: str | None
+    report: dict[str, Any]
+    wall_s: float
+    peak_pss_bytes: int | None = None
+    peak_processes: int = 0
+
+
+def tree(pid: int) -> list[Any]:
+    """``pid`` and every process below it, as psutil processes (empty once it is gone)."""
+    import psutil
+
+    try:
+        top = psutil.Process(pid)
+        return [top, *top.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def tree_pss(pid: int) -> tuple[int | None, int]:
+    """The summed PSS of ``pid`` and its descendants, and how many processes that was."""
+    import psutil
+
+    total, counted = 0, 0
+    for process in tree(pid):
+        with contextlib.suppress(psutil.Error):
+            total += int(process.memory_full_info().pss)
+            counted += 1
+    return (total if counted else None), counted
+
+
+def kill_tree(child: subprocess.Popen[bytes]) -> None:
+    """Kill the child's process group (its own session) and anything below it, then reap it."""
+    below = tree(child.pid)[1:]
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGKILL)
+    for process in below:
+        with contextlib.suppress(Exception):
+            process.kill()
+    child.wait()
+
+
+def signal_name(code: int) -> str:
+    with contextlib.suppress(ValueError):
+        return signal.Signals(-code).name
+    return f"signal {-code}"
+
+
+def launch(command: list[str], cwd: Path, timeout_s: float, poll_s: float = 0.2) -> Launch:
+    """Run one child in a session of its own under ``timeout_s``, polling its tree's PSS."""
+    log, output = cwd / "child.log", cwd / "out.json"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+           "TF_CPP_MIN_LOG_LEVEL": "2"}  # fmt: skip
+    peak: int | None = None
+    most = 0
+    start = time.monotonic()
+    with log.open("wb") as log_file:
+        child = subprocess.Popen([*command, "--output", str(output)], stdout=log_file, stderr=subprocess.STDOUT,
+                                 env=env, cwd=cwd, start_new_session=True)  # fmt: skip
+        timed_out = False
+        try:
+            while child.poll() is None:
+                pss, processes = tree_pss(child.pid)
+                if pss is not None:
+                    peak, most = max(peak or 0, pss), max(most, processes)
+                if time.monotonic() - start > timeout_s:
+                    timed_out = True
+                    kill_tree(child)
+                    break
+                time.sleep(poll_s)
+        finally:
+            if child.poll() is None:  # an exception or Ctrl-C: leave nothing running
+                kill_tree(child)
+    wall_s = time.monotonic() - start
+    text = log.read_text(errors="replace").strip()[-LOG_TAIL_CHARS:] or "(no output)"
+    report: dict[str, Any] = {}
+    with contextlib.suppress(OSError, json.JSONDecodeError):
+        report = json.loads(output.read_text())
+    if timed_out:
+        return Launch("timeout", f"no result after {timeout_s:.0f} s; killed it and its workers.\n{text}", {},
+                      wall_s, peak, most)  # fmt: skip
+    code = child.returncode
+    if code < 0:
+        why = " (SIGKILL: what the kernel's out-of-memory killer sends)" if code == -signal.SIGKILL else ""
+        return Launch("crashed", f"killed by {signal_name(code)}{why}.\n{text}", {}, wall_s, peak, most)
+    if report.get("status") == "failed":
+        error = str(report.get("error"))
+        status = "crashed" if "killed by signal" in error else "failed"  # a DataLoader worker killed under it
+        return Launch(status, error, {}, wall_s, peak, most)
+    if code != 0 or report.get("status") != "ok":
+        return Launch("crashed", f"exited with code {code} without a result.\n{text}", {}, wall_s, peak, most)
+    return Launch("ok", None, report["found"], wall_s, peak, most)
+
+
+def child_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "measurements.studies.pipeline", *args]
+
+
+def base_finding(config: Configuration, images: int, manifest: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": f"{config.id}-n{images}", "config": config.id, "title": config.title, "images": images,
+        "epochs": epochs_for(images), "batch_size": BATCH, "outcome": "ok", "error": None,
+        "dataset_bytes": manifest["bytes"], "decoded_bytes": decoded_bytes(images),
+        "dataset_sha256": manifest["sha256"], "generate_s": manifest["generate_s"], "prepare_s": None,
+        "first_epoch_samples_per_s": None, "second_epoch_samples_per_s": None, "samples": [],
+        "cpu_ms_per_sample": None, "peak_pss_bytes": None, "after_import_pss_bytes": None,
+    }  # fmt: skip
+
+
+def measure_size(framework: str, images: int, base: Path, settings: Settings) -> list[dict[str, Any]]:
+    """One size: generate the data, convert it (TensorFlow), then each configuration in its own process."""
+    data_dir = base / f"n{images}"
+    data_dir.mkdir()
+    try:
+        manifest = generate_dataset(data_dir, images)
+        prepared: dict[str, Any] = {}
+        prepare_error: tuple[str, str] | None = None
+        if framework == "tensorflow":
+            (data_dir / "prepare").mkdir()
+            done = launch(child_command("prepare", "--data", str(data_dir)), data_dir / "prepare",
+                          settings.prepare_timeout_s, settings.poll_s)  # fmt: skip
+            if done.status == "ok":
+                prepared = done.report
+                prepared["same_content"] = prepared["source_sha256"] == manifest["sha256"]
+            else:
+                prepare_error = (done.status, f"converting to TFRecord: {done.error}")
+        found = []
+        for config in (c for c in settings.configurations if c.framework == framework):
+            finding = base_finding(config, images, manifest)
+            finding.update(prepared)
+            if prepare_error:
+                finding.update(outcome=prepare_error[0], error=prepare_error[1])
+                found.append(finding)
+                continue
+            work = data_dir / config.id
+            work.mkdir()
+            command = child_command("measure", "--framework", framework, "--config", config.id, "--data",
+                                    str(data_dir), "--epochs", str(epochs_for(images)), "--chunk",
+                                    str(chunk_batches(images)))  # fmt: skip
+            load_before = os.getloadavg()[0]  # other work on the machine would slow the pipelines and share pages
+            done = launch(command, work, settings.timeout_s, settings.poll_s)
+            finding.update(done.report)
+            finding["load_1m_before"] = load_before
+            finding.update(outcome=done.status, error=done.error, peak_pss_bytes=done.peak_pss_bytes,
+                           peak_processes=done.peak_processes, wall_s=done.wall_s)  # fmt: skip
+            if framework == "pytorch" and "read_sha256" in finding:
+                finding["same_content"] = finding["read_sha256"] == manifest["sha256"]
+            found.append(finding)
+        return found
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def findings(framework: str, settings: Settings | None = None) -> list[dict[str, Any]]:
+    """Every size in turn (smallest first), each configuration of ``framework`` at each."""
+    settings = settings or Settings(sizes=sizes_from_env())
+    root = os.environ.get(DIR_ENV) or None
+    if root:
+        Path(root).mkdir(parents=True, exist_ok=True)
+    found = []
+    with tempfile.TemporaryDirectory(prefix="fg-pipeline-", dir=root) as tmp:
+        for images in sorted(settings.sizes):
+            found += measure_size(framework, images, Path(tmp), settings)
+    return found
+
+
+def run(framework: str) -> list[dict[str, Any]]:
+    return findings(framework)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m measurements.studies.pipeline")
+    commands = parser.add_subparsers(dest="command", required=True)
+    measure = commands.add_parser("measure", help="time one configuration on one data set")
+    measure.add_argument("--framework", choices=("pytorch", "tensorflow"), required=True)
+    measure.add_argument("--config", required=True)
+    measure.add_argument("--data", type=Path, required=True)
+    measure.add_argument("--epochs", type=int, required=True)
+    measure.add_argument("--chunk", type=int, required=True)
+    measure.add_argument("--output", type=Path, required=True)
+    prepare = commands.add_parser("prepare", help="convert the JPEG files into TFRecord shards")
+    prepare.add_argument("--data", type=Path, required=True)
+    prepare.add_argument("--output", type=Path, required=True)
+    args = parser.parse_args(argv)
+    from measurements.worker import die_with_parent
+
+    die_with_parent()  # the launcher started this child in a session of its own
+    try:
+        if args.command == "measure":
+            found = measure_one(args.framework, args.config, args.data, args.epochs, args.chunk)
+        else:
+            found = prepare_one(args.data)
+        report: dict[str, Any] = {"status": "ok", "error": None, "found": found}
+    except Exception:
+        report = {"status": "failed", "error": traceback.format_exc()[-4000:]}
+    args.output.write_text(json.dumps(report, allow_nan=False, default=str))
+    return 0 if report["status"] == "ok" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
