@@ -1,16 +1,18 @@
-"""Command line: ``python -m generator build|check|merge``."""
+"""Command line: ``python -m generator build|check|merge|recommend``."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from generator import load, render
+from generator import decide, evidence, load, render
 from generator import merge as merge_results
 from measurements import UserError
+from measurements.frameworks import FRAMEWORK_LABELS
 from measurements.results import RESULTS_DIR, ROOT
 
 GENERATED_DIR = ROOT / "docs" / "generated"
@@ -76,6 +78,90 @@ def merge(sources: list[Path], into: Path) -> int:
     return 1 if result.problems else 0
 
 
+def reference(machines: dict[str, evidence.Machine], chosen: str | None) -> str:
+    """The machine the site recommends for: ``--machine``, else the configured reference machine,
+    else the one with the most measured cases (as the site picks it)."""
+    if chosen is not None:
+        if chosen not in machines:
+            raise UserError(f"no results for machine {chosen!r}; measured machines: {', '.join(machines)}")
+        return chosen
+    configured = render.configured_reference()
+    if configured in machines:
+        return configured
+    return max(machines.values(), key=lambda m: len(m.cases)).id
+
+
+def print_recommendation(r: decide.Recommendation) -> None:
+    print(f"{r.use_case.title}: {r.ring} ({r.confidence} confidence, score {r.score:+.2f}) on {r.machine}")
+    print(f"  {r.use_case.description}")
+    for s in r.signals:
+        print(f"  - {s.reason} [weight {s.weight:g}, {s.kind}]")
+        for item in s.items:
+            print(f"      {item.what}: {item.detail}")
+        for url in s.sources:
+            print(f"      source: {url}")
+
+
+def print_list(known: decide.Rules) -> None:
+    print("Use cases (--use-case):")
+    for u in known.use_cases:
+        print(f"  {u.id:24} {u.title}")
+    print("Questions (--answer QUESTION=OPTION, one for each):")
+    for q in known.questions:
+        print(f"  {q.id}: {q.text} {' | '.join(o.id for o in q.options)}")
+
+
+def parse_answers(answers: list[str], known: decide.Rules) -> dict[str, str]:
+    chosen = {}
+    for pair in answers:
+        question, sep, option = pair.partition("=")
+        if not sep:
+            raise UserError(f"--answer {pair!r}: write it as QUESTION=OPTION, e.g. deployment=server")
+        if question not in {q.id for q in known.questions}:
+            raise UserError(
+                f"--answer: no question {question!r}; the questions: {', '.join(q.id for q in known.questions)}"
+            )
+        chosen[question] = option
+    return chosen
+
+
+def print_answer(result: decide.Answer, by_id: dict[str, decide.Recommendation], machine: str) -> None:
+    print(f"{result.ring} ({result.confidence} confidence, score {result.score:+.2f}) on {machine}")
+    for u, weight in result.use_cases:
+        r = by_id[u]
+        counts = f" (counts {weight:g}×)" if weight != 1 else ""
+        print(f"  - {r.use_case.title}: {r.ring}, {r.confidence} confidence{counts}")
+    if result.experience:
+        print(f"  Nudged towards {FRAMEWORK_LABELS[result.experience]}, which the team already knows.")
+
+
+def recommend(results_dir: Path, machine: str | None, use_case: str | None, answers: list[str], as_json: bool) -> int:
+    known = decide.load_rules()
+    machines = evidence.machines(results_dir)
+    if not machines:
+        raise UserError(f"{results_dir}: no results; measure this machine first with `nox -s measure`")
+    chosen = reference(machines, machine)
+    by_id = {r.use_case.id: r for r in decide.recommend_all(known, machines[chosen])}
+    if use_case is not None:
+        if use_case not in by_id:
+            raise UserError(f"no use case {use_case!r}; use one of: {', '.join(by_id)}")
+        if as_json:
+            print(json.dumps(decide.recommendation_json(by_id[use_case]), indent=1, ensure_ascii=False))
+        else:
+            print_recommendation(by_id[use_case])
+        return 0
+    if not answers:
+        raise UserError("give --use-case NAME, or an --answer QUESTION=OPTION for each question (see --list)")
+    result = decide.answer(parse_answers(answers, known), known, by_id)
+    if as_json:
+        print(json.dumps({"machine": chosen, "ring": result.ring, "confidence": result.confidence,
+                          "score": round(result.score, 3), "use_cases": [u for u, _ in result.use_cases],
+                          "experience": result.experience}, indent=1))  # fmt: skip
+    else:
+        print_answer(result, by_id, chosen)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m generator", description="Generate the guide's pages.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -88,8 +174,21 @@ def main(argv: list[str] | None = None) -> int:
     merge_cmd = commands.add_parser("merge", help="merge results folders from other machines into one, checked")
     merge_cmd.add_argument("sources", nargs="+", type=Path, metavar="SRC", help="a results folder or machine folder")
     merge_cmd.add_argument("--into", type=Path, default=RESULTS_DIR, help="results folder (default: %(default)s)")
+    rec_cmd = commands.add_parser("recommend", help="print a recommendation with its reasons and evidence")
+    rec_cmd.add_argument("--use-case", help="a use case's id (see --list)")
+    rec_cmd.add_argument("--answer", action="append", default=[], metavar="QUESTION=OPTION",
+                         help="an answer to the Decide questionnaire; one for each question")  # fmt: skip
+    rec_cmd.add_argument("--machine", help="a measured machine's id (default: the reference machine)")
+    rec_cmd.add_argument("--results", type=Path, default=RESULTS_DIR, help="results folder (default: %(default)s)")
+    rec_cmd.add_argument("--json", action="store_true", help="print JSON, as in recommendations.json")
+    rec_cmd.add_argument("--list", action="store_true", help="list the use cases and the questions")
     args = parser.parse_args(argv)
     try:
+        if args.command == "recommend":
+            if args.list:
+                print_list(decide.load_rules())
+                return 0
+            return recommend(args.results, args.machine, args.use_case, args.answer, args.json)
         if args.command == "check":
             return check(args.files)
         if args.command == "merge":

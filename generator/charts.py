@@ -196,6 +196,41 @@ def with_labels(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def pipeline_chart(data: pd.DataFrame, y: str, y_title: str, title: str, low: str | None = None,
+                   high: str | None = None) -> alt.LayerChart | alt.Chart:  # fmt: skip
+    """A data-pipeline figure (``y``) against the data set's size (``images``, log scale): a line per
+    configuration (``config_title``), coloured by framework, with its interval where ``low`` and ``high`` are given."""
+    order = list(dict.fromkeys(data["config_title"]))
+    x = alt.X("images:Q", title="Images in the data set (log scale)", scale=alt.Scale(type="log"))
+    tooltip = [
+        alt.Tooltip("config_title:N", title="Configuration"),
+        alt.Tooltip("images:Q", title="Images", format=","),
+        alt.Tooltip(f"{y}:Q", title=y_title, format=",.4~g"),
+    ]
+    if low and high:
+        tooltip += [alt.Tooltip(f"{low}:Q", title="95% low", format=",.4~g"),
+                    alt.Tooltip(f"{high}:Q", title="95% high", format=",.4~g")]  # fmt: skip
+    lines = (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=x,
+            y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(zero=True)),
+            color=_colour(data),
+            detail="config_title:N",
+            strokeDash=alt.StrokeDash("config_title:N", sort=order, legend=None),  # the shapes carry the legend
+            shape=alt.Shape("config_title:N", sort=order, title="Configuration"),
+            tooltip=tooltip,
+        )
+    )
+    chart: alt.LayerChart | alt.Chart = lines
+    if low and high:
+        chart = lines + alt.Chart(data).mark_errorbar(ticks=True, color="black", opacity=0.5).encode(
+            x=x, y=alt.Y(f"{low}:Q", title=y_title), y2=f"{high}:Q"
+        )
+    return chart.properties(title=title, width=520, height=280)
+
+
 def save(chart: alt.TopLevelMixin, out_dir: Path, name: str) -> str:
     """Write ``name.svg`` and ``name.vl.json`` into ``out_dir``; returns the SVG's file name."""
     out_dir.mkdir(parents=True, exist_ok=True)

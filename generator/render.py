@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import shutil
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 import numpy as np
 import pandas as pd
 
-from generator import charts, facts, studies
+from generator import charts, claims, decide, evidence, facts, studies
 from generator.compare import (
     Comparison,
     ModeResult,
@@ -86,6 +88,22 @@ def label(framework: str, mode: str) -> str:
     return MODE_LABELS.get((framework, mode), f"{FRAMEWORK_LABELS.get(framework, framework)} {mode}")
 
 
+def file_label(file: str) -> str:
+    """A results file's link text: the framework and release it holds, "TensorFlow 2.21.0"."""
+    name = Path(file).name
+    for framework, label_text in FRAMEWORK_LABELS.items():
+        match = re.search(rf"\.{framework}-([0-9][^.]*(?:\.[0-9][^.]*)*)", name)
+        if match:
+            return text(f"{label_text} {match.group(1).replace('_', '+')}")
+    return text(name)
+
+
+def site_name(url: str) -> str:
+    """The host of a link, for its text: "buildkite.com"."""
+    host = urlsplit(url).hostname or url
+    return text(host.removeprefix("www."))
+
+
 def code_block(code: str, language: str = "", indent: int = 0) -> str:
     """Untrusted text as a fenced code block (Markdown escapes what is inside), indented for
     a tab or admonition; the fence is longer than any run of backticks in the text."""
@@ -151,7 +169,8 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,  # Markdown output; untrusted strings go through the ``text`` filter
     )
-    env.filters.update(text=text, num=num, mib=mib, size=size, seconds=seconds, p=p_value, pct=pct)
+    env.filters.update(text=text, num=num, mib=mib, size=size, seconds=seconds, p=p_value, pct=pct,
+                       site_name=site_name, file_label=file_label)  # fmt: skip
     env.globals.update(
         label=label, framework_label=FRAMEWORK_LABELS.get, verdict=verdict, code_block=code_block, source=source,
         outcome=error_outcome, said=error_said, notes=notes, describe=describe,
@@ -532,7 +551,12 @@ def build(loaded: Loaded, results_dir: Path, out: Path, reference: str | None = 
     studied = next((by_machine[r.id] for r in reports if r.id in by_machine), None)
     context.update(study_context(studied, study_problems), facts=facts.load_facts(facts.FACTS_PATH),
                    study_machines=by_machine, memory=memory)  # fmt: skip
+    context.update(guidance(evidence.from_results(frame, by_machine), reports, env, out))
     pages: dict[str, tuple[str, MachineReport | None]] = {
+        "claims.md": ("claims.md.j2", None),
+        "decide.md": ("decide.md.j2", None),
+        "embed.md": ("embed.md.j2", None),
+        "partials/verdicts.md": ("verdicts.md.j2", None),
         "usability.md": ("usability.md.j2", None),
         "ecosystem.md": ("ecosystem.md.j2", None),
         "versions.md": ("versions.md.j2", None),
@@ -552,6 +576,57 @@ def build(loaded: Loaded, results_dir: Path, out: Path, reference: str | None = 
             env.get_template(template).render(**context, machine=machine, performance_page=performance_page)
         )
     return reports
+
+
+def site_base() -> str:
+    """Where the site is published (``FG_SITE_URL``, else ``site_url`` in mkdocs.yml), ending in "/";
+    empty where neither is set."""
+    found = os.environ.get("FG_SITE_URL", "")
+    if not found:
+        match = re.search(r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(), re.MULTILINE)
+        found = match.group(1).strip("'\"") if match else ""
+    return found if not found or found.endswith("/") else found + "/"
+
+
+def write_json(path: Path, document: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+
+
+def guidance(
+    machines: dict[str, evidence.Machine], reports: list[MachineReport], env: jinja2.Environment, out: Path
+) -> dict[str, Any]:
+    """Claims on every machine and the recommendations on the reference machine: the JSON files,
+    the snippets to embed, and what the Claims, Decide, Embed and Home pages show."""
+    order = [r.id for r in reports if r.id in machines] + [m for m in machines if m not in {r.id for r in reports}]
+    ordered = {m: machines[m] for m in order}
+    claim_list = claims.load_claims()
+    checked = claims.check_all(claim_list, ordered)
+    write_json(out / "claims.json", claims.to_json(checked))
+    known = decide.load_rules()
+    machine_id = order[0] if order else None
+    recommendations = decide.recommend_all(known, ordered[machine_id]) if machine_id else []
+    write_json(out / "recommendations.json", decide.to_json(known, recommendations))
+    write_json(out / "decide.json", decide.questionnaire_json(known, recommendations))
+    base = site_base()
+    versions = reports[0].versions if reports else []
+    snippet = env.get_template("snippet.md.j2")
+    snippets = {r.use_case.id: snippet.render(r=r, base=base, versions=versions) for r in recommendations}
+    for use_case, written in snippets.items():
+        (out / "embed").mkdir(parents=True, exist_ok=True)
+        (out / "embed" / f"{use_case}.md.txt").write_text(written)
+    if recommendations:
+        (out / "embed" / "all.md.txt").write_text(env.get_template("snippet-table.md.j2").render(
+            recommendations=recommendations, base=base, machine_id=machine_id, versions=versions))  # fmt: skip
+    counts = [(v, sum(c.verdict == v for c in checked if c.machine == machine_id)) for v in evidence.VERDICTS]
+    return {
+        "machine_ids": order, "claim_list": claim_list, "checked": {(c.claim.id, c.machine): c for c in checked},
+        "recommendations": recommendations, "machine_id": machine_id, "settings": known.settings,
+        "questions": known.questions, "titles": {u.id: u.title for u in known.use_cases}, "base": base,
+        "claim_counts": [(v, n) for v, n in counts if n],
+        "example": recommendations[0] if recommendations else None,
+        "example_snippet": snippets[recommendations[0].use_case.id] if recommendations else "",
+    }  # fmt: skip
 
 
 def memory_pairs(rows: list[dict[str, Any]]) -> list[tuple[tuple[Any, ...], dict[str, dict[str, Any]]]]:

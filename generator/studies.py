@@ -283,6 +283,84 @@ def ecosystem_verdicts(ms: MachineStudies) -> list[str]:
 
 
 @dataclass
+class PipelineEntry:
+    """One configuration of the data-pipeline study (a DataLoader, a tf.data pipeline) at one size."""
+
+    framework: str
+    finding: dict[str, Any]
+    summary: Summary | None  # steady-state samples/s, where it completed
+    file: str  # its results file, under the results folder
+
+    @property
+    def title(self) -> str:
+        return str(self.finding.get("title") or self.finding["config"])
+
+
+@dataclass
+class PipelineSize:
+    """Every configuration of both frameworks at one data-set size, and the best of each against the other."""
+
+    images: int
+    dataset_bytes: int | None  # the JPEG files on disk
+    decoded_bytes: int  # images × 64 × 64 × 3
+    memory_bytes: int | None  # the machine's memory, from its fingerprint
+    memory_share: float | None  # the decoded data set over the machine's memory
+    entries: list[PipelineEntry]  # PyTorch's configurations, then TensorFlow's, in the study's order
+    best: dict[str, PipelineEntry]  # framework -> its configuration with the highest median samples/s
+    comparison: Comparison | None  # PyTorch's best against TensorFlow's best (over 1: PyTorch's is faster)
+    same_content: bool | None  # both frameworks read data with the same SHA-256 (None: not known)
+    decode_diff: dict[str, float]  # framework -> largest pixel difference from Pillow's decoding
+    accurate_diff: dict[str, float]  # the same with an accurate inverse DCT, where the study tried it (TensorFlow)
+    checked_images: int  # how many images the decoding check compared
+
+
+def pipeline_rows(ms: MachineStudies) -> list[PipelineSize]:
+    """The data-pipeline study by size, smallest first: each configuration's steady samples/s with its
+    interval, and at each size the best PyTorch configuration against the best TensorFlow one."""
+    runs = {fw: r for fw, r in sorted(ms.get("pipeline").items()) if r.ok}
+    by_size: dict[int, list[PipelineEntry]] = {}
+    memory: int | None = None
+    for fw, r in runs.items():
+        memory = memory or r.doc["machine"].get("memory_bytes")
+        for f in r.doc["findings"]:
+            ok = f.get("outcome") == "ok" and bool(f.get("samples"))
+            by_size.setdefault(int(f["images"]), []).append(
+                PipelineEntry(fw, f, summarise(f["samples"]) if ok else None, r.file)
+            )
+    found = []
+    for images, entries in sorted(by_size.items()):
+        best: dict[str, PipelineEntry] = {}
+        medians: dict[str, float] = {}
+        for e in entries:
+            if e.summary and e.summary.median > medians.get(e.framework, 0.0):
+                best[e.framework], medians[e.framework] = e, e.summary.median
+        both = "pytorch" in best and "tensorflow" in best
+        comparison = (
+            compare(best["pytorch"].finding["samples"], best["tensorflow"].finding["samples"]) if both else None
+        )
+        # the generator's hash of the files, the same in both runs; and what each pipeline read matched it
+        hashes = {e.finding.get("dataset_sha256") for e in entries}
+        read_back = [e.finding["same_content"] for e in entries if e.finding.get("same_content") is not None]
+        two = len({e.framework for e in entries}) == 2
+        same = (len(hashes) == 1 and None not in hashes and all(read_back)) if two and read_back else None
+        diffs: dict[str, float] = {}
+        accurate: dict[str, float] = {}
+        checked = 0
+        for e in entries:
+            check = e.finding.get("decode_check") or {}
+            checked = max(checked, int(check.get("images") or 0))
+            for key, into in (("max_abs_diff", diffs), ("accurate_dct_max_abs_diff", accurate)):
+                if check.get(key) is not None:
+                    into[e.framework] = max(into.get(e.framework, 0.0), float(check[key]))
+        decoded = int(entries[0].finding["decoded_bytes"])
+        found.append(PipelineSize(
+            images, entries[0].finding.get("dataset_bytes"), decoded, memory, decoded / memory if memory else None,
+            entries, best, comparison, same, diffs, accurate, checked,
+        ))  # fmt: skip
+    return found
+
+
+@dataclass
 class DistributedRow:
     """One configuration of the distributed study (one process, or two), in both frameworks."""
 
