@@ -120,3 +120,39 @@ def test_usability_tabs_show_each_frameworks_code(page: Any, base_url: str) -> N
     labels.nth(1).click()
     assert blocks.nth(1).is_visible() and not blocks.nth(0).is_visible()
     assert page.errors == []
+
+
+def test_the_questionnaire_leads_to_the_same_answer_as_the_command_line(page: Any, base_url: str) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from tests.e2e.conftest import ROOT
+
+    page.goto(f"{base_url}/generated/decide.html")
+    result = page.locator("#fg-decide-result")
+    result.wait_for(state="visible")
+    answers = {"deployment": "mobile", "hardware": "several", "model": "transformer", "data": "large",
+               "experience": "tensorflow", "priority": "debugging"}  # fmt: skip
+    for question, option in answers.items():
+        page.check(f"input[name='{question}'][value='{option}']")
+    shown = result.inner_text()
+    command = [sys.executable, "-m", "generator", "recommend", "--json"]
+    command += [f"--answer={q}={o}" for q, o in answers.items()]
+    printed = json.loads(subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True).stdout)
+    assert shown.startswith(f"{printed['ring']} ({printed['confidence']} confidence"), shown
+    assert "Nudged towards TensorFlow" in shown
+    assert " ".join(f"--answer {q}={o}" for q, o in answers.items()) in shown
+    page.get_by_role("link", name="Mobile or edge deployment").first.click()
+    assert page.url.endswith("#mobile-edge")
+    screenshot(page, f"{base_url}/generated/decide.html", base_url, "-answered")
+
+
+def test_the_decide_page_reads_as_tables_without_javascript(page: Any, base_url: str) -> None:
+    served = page.request.get(f"{base_url}/generated/decide.html").text()  # the page before any script runs
+    assert '<form id="fg-decide" class="fg-decide" hidden>' in served  # shown only once decide.json is read
+    assert "<noscript>" in served
+    page.goto(f"{base_url}/generated/decide.html")
+    table = page.locator("table").filter(has_text="Recommendation").first
+    assert table.locator("tbody tr").count() >= 9
+    assert "prefer" in table.inner_text() or "either" in table.inner_text()
