@@ -548,9 +548,10 @@ def build(loaded: Loaded, results_dir: Path, out: Path, reference: str | None = 
             for study_result in per_framework.values():
                 copy_result(results_dir / study_result.file, out / "results" / study_result.file)
     memory = {m: memory_scaling(ms, out / "charts") for m, ms in by_machine.items()}
+    pipelines = {m: pipeline_section(ms, out / "charts") for m, ms in by_machine.items()}
     studied = next((by_machine[r.id] for r in reports if r.id in by_machine), None)
     context.update(study_context(studied, study_problems), facts=facts.load_facts(facts.FACTS_PATH),
-                   study_machines=by_machine, memory=memory)  # fmt: skip
+                   study_machines=by_machine, memory=memory, pipelines=pipelines)  # fmt: skip
     context.update(guidance(evidence.from_results(frame, by_machine), reports, env, out))
     pages: dict[str, tuple[str, MachineReport | None]] = {
         "claims.md": ("claims.md.j2", None),
@@ -609,7 +610,11 @@ def guidance(
     write_json(out / "recommendations.json", decide.to_json(known, recommendations))
     write_json(out / "decide.json", decide.questionnaire_json(known, recommendations))
     base = site_base()
-    versions = reports[0].versions if reports else []
+    versions = [
+        f"{FRAMEWORK_LABELS[s['framework']['name']]} {s['framework']['version']}"
+        for s in (reports[0].software if reports else [])
+        if s["framework"]["name"] in ("pytorch", "tensorflow") and s["framework"]["version"]
+    ]  # plain text: the snippets are Markdown for another site, written as they are
     snippet = env.get_template("snippet.md.j2")
     snippets = {r.use_case.id: snippet.render(r=r, base=base, versions=versions) for r in recommendations}
     for use_case, written in snippets.items():
@@ -657,6 +662,30 @@ def memory_scaling(ms: studies.MachineStudies, out: Path) -> dict[str, Any]:
                              out, f"{ms.machine}-memory-by-batch"),
     }  # fmt: skip
     return {"rows": rows, "charts": made, **inference}
+
+
+def pipeline_section(ms: studies.MachineStudies, out: Path) -> dict[str, Any]:
+    """The data-pipeline study by size, and charts of samples/s and of peak memory against the data set's size."""
+    sizes = studies.pipeline_rows(ms)
+    rows = [
+        {"framework": e.framework, "config_title": f"{FRAMEWORK_LABELS[e.framework]}: {e.title}",
+         "images": size.images, "median": e.summary.median, "low": e.summary.low, "high": e.summary.high,
+         "peak_mib": (e.finding.get("peak_pss_bytes") or 0) / 2**20}
+        for size in sizes for e in size.entries if e.summary
+    ]  # fmt: skip
+    if not rows:
+        return {"sizes": sizes, "charts": {}}
+    frame = charts.with_labels(pd.DataFrame(rows))
+    made = {
+        "throughput": charts.save(charts.pipeline_chart(frame, "median", "Steady samples/s (median, 95% interval)",
+                                                        "Data pipelines: samples/s against the data set's size",
+                                                        "low", "high"), out, f"{ms.machine}-pipeline-throughput"),
+        "memory": charts.save(charts.pipeline_chart(frame[frame.peak_mib > 0], "peak_mib",
+                                                    "Peak PSS of the process tree (MiB)",
+                                                    "Data pipelines: peak memory against the data set's size"),
+                              out, f"{ms.machine}-pipeline-memory"),
+    }  # fmt: skip
+    return {"sizes": sizes, "charts": made}
 
 
 def copy_result(source_path: Path, target: Path) -> None:
