@@ -201,7 +201,9 @@ def pipeline_chart(data: pd.DataFrame, y: str, y_title: str, title: str, low: st
     """A data-pipeline figure (``y``) against the data set's size (``images``, log scale): a line per
     configuration (``config_title``), coloured by framework, with its interval where ``low`` and ``high`` are given."""
     order = list(dict.fromkeys(data["config_title"]))
-    x = alt.X("images:Q", title="Images in the data set (log scale)", scale=alt.Scale(type="log"))
+    sizes = sorted({int(n) for n in data["images"]})
+    x = alt.X("images:Q", title="Images in the data set (log scale)", scale=alt.Scale(type="log", padding=24),
+              axis=alt.Axis(values=sizes, format=","))  # fmt: skip
     tooltip = [
         alt.Tooltip("config_title:N", title="Configuration"),
         alt.Tooltip("images:Q", title="Images", format=","),
