@@ -27,7 +27,7 @@ CLAIM_SCHEMA = {
         "test": {"type": "string", "minLength": 10},
         "made_in": {"type": "array", "items": {"type": "string", "pattern": "^https://[^\\s]+$"}},
         "note": {"type": "string"},
-        "rule": {"type": "object"},
+        "rule": rules.RULE,
     },
     "required": ["id", "claim", "expects", "test", "made_in", "rule"],
     "additionalProperties": False,
@@ -41,7 +41,7 @@ class Claim:
     expects: str  # the framework the claim says comes out better
     test: str  # how the rule tests it, in words
     made_in: tuple[str, ...]  # pages that make the claim
-    rule: dict[str, Any]
+    rule: dict[str, Any] | list[dict[str, Any]]
     note: str = ""  # what to know about where the claim is made
 
 

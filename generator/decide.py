@@ -51,7 +51,7 @@ SIGNAL_SCHEMA = {
     "properties": {
         "weight": {"type": "number", "exclusiveMinimum": 0},
         "claim": SLUG,
-        "rule": {"type": "object"}, "about": TEXT,
+        "rule": rules.RULE, "about": TEXT,
         "fact": TEXT, "favours": rules.FRAMEWORK, "reason": TEXT,
     },
     "required": ["weight"],

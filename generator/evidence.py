@@ -345,7 +345,10 @@ KINDS: dict[str, Callable[[dict[str, Any], Machine], list[Item]]] = {
 }  # fmt: skip
 
 
-def evaluate(rule: dict[str, Any], machine: Machine) -> list[Item]:
+def evaluate(rule: dict[str, Any] | list[dict[str, Any]], machine: Machine) -> list[Item]:
+    """The items a rule picks; a list of rules picks the items of each, together."""
+    if isinstance(rule, list):
+        return [item for one in rule for item in evaluate(one, machine)]
     return KINDS[rule["evidence"]](rule, machine)
 
 

@@ -19,6 +19,7 @@ from measurements.results import ROOT
 
 FRAMEWORK = {"enum": ["pytorch", "tensorflow"]}
 RATIO = {"type": "number", "exclusiveMinimum": 1}
+RULE = {"type": ["object", "array"]}  # one rule, or a list of rules whose items count together
 TIMED = sorted(w.name for w in workloads.REGISTRY.values() if w.task in ("train", "infer", "op"))
 
 
@@ -98,9 +99,14 @@ def check(schema: dict[str, Any], value: Any, where: str, fix: str) -> None:
         raise UserError(f"{where}: {field}: {error.message}; {fix}")
 
 
-def check_rule(rule: Any, where: str) -> None:
+def check_rule(rule: Any, where: str, field: str = "rule") -> None:
+    """A rule is a table naming its kind of evidence, or a list of such tables (their items together)."""
+    if isinstance(rule, list) and rule:
+        for index, one in enumerate(rule):
+            check_rule(one, where, f"rule.{index}")
+        return
     kinds = ", ".join(RULE_SCHEMAS)
     if not isinstance(rule, dict) or rule.get("evidence") not in RULE_SCHEMAS:
         found = rule.get("evidence") if isinstance(rule, dict) else rule
-        raise UserError(f"{where}: rule.evidence: {found!r} is not a kind of evidence; use one of {kinds}")
-    check(RULE_SCHEMAS[rule["evidence"]], rule, f"{where}: rule", "see the kinds of evidence in generator/rules.py")
+        raise UserError(f"{where}: {field}.evidence: {found!r} is not a kind of evidence; use one of {kinds}")
+    check(RULE_SCHEMAS[rule["evidence"]], rule, f"{where}: {field}", "see the kinds of evidence in generator/rules.py")
