@@ -47,7 +47,7 @@ def test_sizes_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_epochs_chunks_shards_and_sizes_follow_the_data_set() -> None:
-    assert [pipeline.epochs_for(n) for n in (1000, 2000, 10_000, 100_000)] == [11, 11, 6, 4]
+    assert [pipeline.epochs_for(n) for n in (1000, 2000, 10_000, 100_000)] == [11, 11, 6, 6]
     assert [pipeline.chunk_batches(n) for n in (100, 1000, 10_000, 100_000)] == [1, 1, 9, 10]
     assert [pipeline.shard_count(n) for n in (10, 1000, 2500, 100_000)] == [2, 2, 3, 100]
     assert pipeline.decoded_bytes(1000) == 1000 * 64 * 64 * 3

@@ -65,8 +65,8 @@ STUDY = Study(
         "shuffle (a buffer of up to 10,000 images) → augment → batch → prefetch, every parallel step AUTOTUNE. "
         "Each configuration and size runs in a fresh process, the framework set to as many threads as the machine "
         "has CPUs, as everywhere on this site (DataLoader workers run 1 thread each, PyTorch's default). A first "
-        "epoch (it starts the workers and fills TensorFlow's cache) is followed by 10, 5 or 3 steady epochs (up "
-        "to 2,000 images, up to 20,000, more), each one reading of samples/s; the steady figure is their median "
+        "epoch (it starts the workers and fills TensorFlow's cache) is followed by 10 steady epochs up to 2,000 "
+        "images and 5 above, each one reading of samples/s; the steady figure is their median "
         "with a 95% bootstrap interval. The readings are whole epochs because TensorFlow's shuffle buffer fills "
         "again at the start of every epoch: with a buffer as large as the data set, all of an epoch's decoding "
         "happens before its first batch, which chunks of batches inside the epoch would miss. CPU time is that of "
@@ -142,8 +142,8 @@ def sizes_from_env(default: tuple[int, ...] = DEFAULT_SIZES) -> tuple[int, ...]:
 
 
 def epochs_for(images: int) -> int:
-    """The first epoch, then the steady ones (each a reading): 10 up to 2,000 images, 5 up to 20,000, else 3."""
-    return 1 + (10 if images <= 2_000 else 5 if images <= 20_000 else 3)
+    """The first epoch, then the steady ones (each a reading): 10 up to 2,000 images, else 5."""
+    return 1 + (10 if images <= 2_000 else 5)
 
 
 def chunk_batches(images: int) -> int:
