@@ -159,6 +159,7 @@ def change_chart(data: pd.DataFrame, title: str) -> alt.LayerChart:
 
 # the memory study's tasks: point shape and line dash (training dashed, a saved model dotted)
 TASK_MARKS = {"train": ("circle", [6, 3]), "infer": ("square", [1, 0]), "saved": ("triangle-up", [1, 3])}
+TASK_TITLE = ["Task", "(training dashed,", "saved model dotted)"]
 
 
 def scaling_chart(data: pd.DataFrame, x: str, x_title: str, title: str) -> alt.Chart:
@@ -177,8 +178,9 @@ def scaling_chart(data: pd.DataFrame, x: str, x_title: str, title: str) -> alt.C
             y=alt.Y("mib:Q", title="Peak memory above the imported framework (MiB, log scale)",
                     scale=alt.Scale(type="log")),
             color=_colour(data),
-            strokeDash=alt.StrokeDash("task_label:N", scale=dashes, legend=None),  # the shapes carry the legend
-            shape=alt.Shape("task_label:N", scale=shapes, title="Task (training dashed, saved model dotted)"),
+            # one legend for both (same field and title): its symbols are the shapes
+            strokeDash=alt.StrokeDash("task_label:N", scale=dashes, title=TASK_TITLE),
+            shape=alt.Shape("task_label:N", scale=shapes, title=TASK_TITLE),
             tooltip=[
                 alt.Tooltip("framework_label:N", title="Framework"),
                 alt.Tooltip("task_label:N", title="Task"),
