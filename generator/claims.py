@@ -2,9 +2,10 @@
 
 Each claim in ``data/claims.toml`` says which framework it expects to come out better and
 holds a rule that picks the measured evidence (see ``generator.evidence``). On each machine
-the rule's items vote: the claim is supported when most items favour the framework it
-expects, contradicted when most favour the other, "no meaningful difference" when most show
-none, "mixed" otherwise, and "not measured here" when the machine has no such results.
+the rule's items vote (where the rule is a list of rules, each rule votes with the majority
+of its own items): the claim is supported when most votes favour the framework it expects,
+contradicted when most favour the other, "no meaningful difference" when most show none,
+"mixed" otherwise, and "not measured here" when the machine has no such results.
 """
 
 from __future__ import annotations
@@ -75,8 +76,9 @@ def check_all(claims: list[Claim], machines: dict[str, evidence.Machine]) -> lis
     found = []
     for claim in claims:
         for machine in machines.values():
-            items = evidence.evaluate(claim.rule, machine)
-            found.append(Checked(claim, machine.id, evidence.verdict(items, claim.expects), tuple(items)))
+            picked = evidence.groups(claim.rule, machine)
+            items = tuple(item for group in picked for item in group)
+            found.append(Checked(claim, machine.id, evidence.verdict(picked, claim.expects), items))
     return found
 
 

@@ -181,20 +181,17 @@ class Signal:
     favours: str | None  # the framework it points to; None: no meaningful difference, or not measured
     status: str  # "favours PyTorch", "no meaningful difference", "not measured here", "curated"
     items: list[evidence.Item] = field(default_factory=list)
+    share: float = 0.0  # a measured signal's net share of comparisons: -1 (TensorFlow) .. +1 (PyTorch)
     claim: str | None = None  # the claim's id, where the signal is a claim
     sources: tuple[str, ...] = ()  # a curated fact's pages
 
     @property
     def direction(self) -> float:
         """+1 towards PyTorch, -1 towards TensorFlow: a curated fact all the way, a measured signal
-        by the net share of its comparisons (PyTorch's wins less TensorFlow's, over all of them)."""
+        by the net share of its comparisons (see ``evidence.net_share``)."""
         if self.kind == "curated":
             return {"pytorch": 1.0, "tensorflow": -1.0}.get(self.favours or "", 0.0)
-        if not self.items:
-            return 0.0
-        return (
-            sum(i.winner == "pytorch" for i in self.items) - sum(i.winner == "tensorflow" for i in self.items)
-        ) / len(self.items)
+        return self.share
 
     def backing(self, side: str | None, settings: Settings) -> float:
         """How much of this signal's weight backs a ring: towards its framework (``side``), or, for
@@ -247,16 +244,18 @@ def signals_for(use_case: UseCase, machine: evidence.Machine, known: Rules) -> l
             continue
         if "claim" in s:
             claim = by_claim[s["claim"]]
-            items, about = evidence.evaluate(claim.rule, machine), f"Claim checked: “{claim.claim}”"
+            picked, about = evidence.groups(claim.rule, machine), f"Claim checked: “{claim.claim}”"
         else:
-            items, about = evidence.evaluate(s["rule"], machine), s["about"]
-        favours = evidence.leader(items)
+            picked, about = evidence.groups(s["rule"], machine), s["about"]
+        items = [item for group in picked for item in group]
+        favours = evidence.leader(evidence.votes(picked))
         if favours:
             status = f"favours {FRAMEWORK_LABELS[favours]}"
         else:
             status = "no meaningful difference" if items and all(i.winner is None for i in items) else (
                 "mixed" if items else "not measured here")  # fmt: skip
-        found.append(Signal("measured", about, s["weight"], favours, status, items, s.get("claim")))
+        found.append(Signal("measured", about, s["weight"], favours, status, items, evidence.net_share(picked),
+                            s.get("claim")))  # fmt: skip
     return found
 
 

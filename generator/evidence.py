@@ -157,13 +157,16 @@ def _threshold_winner(pytorch: float, tensorflow: float, min_ratio: float) -> st
 
 
 def memory(rule: dict[str, Any], machine: Machine) -> list[Item]:
-    """Each selected size of the memory study: peak memory above the imported framework, TensorFlow over PyTorch."""
+    """Each selected size of the memory study, PyTorch against TensorFlow: peak memory above the
+    imported framework (one reading each, judged by a threshold), or with ``measure = "latency"``
+    the inference latency (30 timed calls each, judged by the guides' test and interval)."""
     if machine.studies is None:
         return []
     min_ratio = rule.get("min_ratio", 1.10)
+    latency = rule.get("measure") == "latency"
     pairs: dict[tuple[Any, ...], dict[str, dict[str, Any]]] = {}
     for row in studies.memory_rows(machine.studies):
-        if row["task"] not in rule["tasks"] or row["mib"] is None:
+        if row["task"] not in rule["tasks"] or (row["latency_samples"] if latency else row["mib"]) is None:
             continue
         if not rule.get("min_width", 0) <= row["width"] <= rule.get("max_width", float("inf")):
             continue
@@ -171,17 +174,27 @@ def memory(rule: dict[str, Any], machine: Machine) -> list[Item]:
             continue
         pairs.setdefault((row["task"], row["width"], row["batch"]), {})[row["framework"]] = row
     items = []
-    for (task, width, batch), pair in pairs.items():
+    for (_, width, batch), pair in pairs.items():
         if len(pair) < 2:
             continue
         pt, tf = pair["pytorch"], pair["tensorflow"]
+        what = f"{pt['task_label']}, MLP width {width:,} ({pt['parameter_mb']:,.1f} MB of parameters), batch {batch:,}"
+        if latency:
+            comparison = compare(pt["latency_samples"], tf["latency_samples"])
+            winner = _winner(comparison, False)
+            detail = (
+                f"PyTorch {_figure(load.median(pt['latency_samples']) or 0)} ms against TensorFlow "
+                f"{_figure(load.median(tf['latency_samples']) or 0)} ms per call (medians): "
+                f"{_verdict_words(winner, 'faster')} ({_ratio_words(comparison)})"
+            )
+            items.append(Item(f"{what}: latency", winner, detail, (pt["file"], tf["file"]), tested=True))
+            continue
         winner = _threshold_winner(pt["mib"], tf["mib"], min_ratio)
         detail = (
             f"PyTorch {pt['mib']:,.0f} MiB against TensorFlow {tf['mib']:,.0f} MiB (TensorFlow over PyTorch "
             f"{tf['mib'] / pt['mib']:.2f}; one reading each, a difference counts from {min_ratio:.2f}×): "
             f"{_verdict_words(winner, 'uses less')}"
         )
-        what = f"{task}, MLP width {width:,} ({pt['parameter_mb']:,.1f} MB of parameters), batch {batch:,}"
         items.append(Item(what, winner, detail, (pt["file"], tf["file"])))
     return items
 
@@ -345,30 +358,52 @@ KINDS: dict[str, Callable[[dict[str, Any], Machine], list[Item]]] = {
 }  # fmt: skip
 
 
+def groups(rule: dict[str, Any] | list[dict[str, Any]], machine: Machine) -> list[list[Item]]:
+    """The items a rule picks, as one group; a list of rules gives a group per rule that found any."""
+    found = [KINDS[one["evidence"]](one, machine) for one in (rule if isinstance(rule, list) else [rule])]
+    return [group for group in found if group]
+
+
 def evaluate(rule: dict[str, Any] | list[dict[str, Any]], machine: Machine) -> list[Item]:
-    """The items a rule picks; a list of rules picks the items of each, together."""
-    if isinstance(rule, list):
-        return [item for one in rule for item in evaluate(one, machine)]
-    return KINDS[rule["evidence"]](rule, machine)
+    """Every item a rule (or a list of rules) picks."""
+    return [item for group in groups(rule, machine) for item in group]
 
 
-def leader(items: list[Item]) -> str | None:
-    """The framework more than half of the items favour, if any."""
+def votes(found: list[list[Item]]) -> list[str | None]:
+    """What decides: each item of a single rule; each rule of a list, by the majority of its own
+    items, so a rule that picks many comparisons does not outvote one that picks a few."""
+    if len(found) == 1:
+        return [item.winner for item in found[0]]
+    return [leader([item.winner for item in group]) for group in found]
+
+
+def leader(winners: list[str | None]) -> str | None:
+    """The framework more than half of the votes favour, if any."""
     for fw in FRAMEWORKS:
-        if sum(i.winner == fw for i in items) * 2 > len(items):
+        if sum(w == fw for w in winners) * 2 > len(winners):
             return fw
     return None
 
 
-def verdict(items: list[Item], expects: str) -> str:
-    """A claim that ``expects`` comes out better, judged by a majority of the items."""
-    if not items:
+def net_share(found: list[list[Item]]) -> float:
+    """-1 (every comparison favours TensorFlow) .. +1 (PyTorch): PyTorch's wins less TensorFlow's over
+    all the comparisons, averaged over the rules of a list."""
+    shares = [
+        (sum(i.winner == "pytorch" for i in g) - sum(i.winner == "tensorflow" for i in g)) / len(g) for g in found
+    ]
+    return sum(shares) / len(shares) if shares else 0.0
+
+
+def verdict(found: list[list[Item]], expects: str) -> str:
+    """A claim that ``expects`` comes out better, judged by a majority of the votes."""
+    winners = votes(found)
+    if not winners:
         return "not measured here"
-    n = len(items)
-    if sum(i.winner == expects for i in items) * 2 > n:
+    n = len(winners)
+    if sum(w == expects for w in winners) * 2 > n:
         return "supported"
-    if sum(i.winner not in (None, expects) for i in items) * 2 > n:
+    if sum(w not in (None, expects) for w in winners) * 2 > n:
         return "contradicted"
-    if sum(i.winner is None for i in items) * 2 > n:
+    if sum(w is None for w in winners) * 2 > n:
         return "no meaningful difference"
     return "mixed"

@@ -46,7 +46,7 @@ RULE_SCHEMAS = {
     "memory": _kind("memory", {
         "tasks": {"type": "array", "minItems": 1, "items": {"enum": ["train", "infer", "saved"]}},
         "min_width": {"type": "integer", "minimum": 1}, "max_width": {"type": "integer", "minimum": 1},
-        "batch": {"type": "integer", "minimum": 1}, "min_ratio": RATIO,
+        "batch": {"type": "integer", "minimum": 1}, "min_ratio": RATIO, "measure": {"enum": ["memory", "latency"]},
     }, ("tasks",)),
     "distributed": _kind("distributed", {
         "configurations": {"type": "array", "minItems": 1, "items": {"type": "string"}},

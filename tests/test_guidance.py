@@ -35,13 +35,15 @@ def swapped(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def memory_findings(mib: float) -> list[dict[str, Any]]:
-    """The memory study at three widths, training and inference, each ``mib`` above the imported framework."""
+def memory_findings(mib: float, saved_mib: float | None = None) -> list[dict[str, Any]]:
+    """The memory study at three widths, training and inference (and, given ``saved_mib``, inference
+    from a saved model), each that many MiB above the imported framework at width 256."""
+    tasks = {"train": mib, "infer": mib, **({"saved": saved_mib} if saved_mib is not None else {})}
     return [
         {"id": f"{task}-w{w}-b256", "task": task, "width": w, "batch": 256, "mode": "eager", "parameters": w * w,
          "parameter_bytes": 4 * w * w, "outcome": "ok", "error": None, "after_import_rss_bytes": 100 * 2**20,
-         "peak_rss_bytes": int((100 + mib * w / 256) * 2**20)}
-        for task in ("train", "infer") for w in (256, 1024, 2048)
+         "peak_rss_bytes": int((100 + size * w / 256) * 2**20)}
+        for task, size in tasks.items() for w in (256, 1024, 2048)
     ]  # fmt: skip
 
 
@@ -91,6 +93,14 @@ def test_memory_claims_follow_the_memory_study_both_ways(golden: Path) -> None:
     assert found["tensorflow-more-training-memory"] == "supported"
     write_study(golden, study_doc("memory", "tensorflow", memory_findings(104)))  # within the 10% threshold
     assert verdicts(golden)["tensorflow-less-inference-memory"] == "no meaningful difference"
+
+
+def test_each_rule_of_a_list_votes_once_whatever_the_number_of_its_comparisons(golden: Path) -> None:
+    write_study(golden, study_doc("memory", "pytorch", memory_findings(100, saved_mib=100)))
+    write_study(golden, study_doc("memory", "tensorflow", memory_findings(300, saved_mib=50)))
+    assert verdicts(golden)["tensorflow-less-inference-memory"] == "mixed"  # in process: PyTorch; saved: TensorFlow
+    write_study(golden, study_doc("memory", "tensorflow", memory_findings(50, saved_mib=50)))
+    assert verdicts(golden)["tensorflow-less-inference-memory"] == "supported"
 
 
 def test_data_pipeline_claims_follow_the_pipeline_study_both_ways(golden: Path) -> None:
