@@ -95,6 +95,7 @@ def test_a_hang_is_killed_with_its_workers_and_its_memory_was_polled(tmp_path: P
     start = time.monotonic()
     result = pipeline.launch(python(code), tmp_path, timeout_s=2, poll_s=0.05)
     assert result.status == "timeout" and time.monotonic() - start < 10
+    assert result.other_cpu_s is not None and result.other_cpu_s >= 0
     assert result.error is not None and result.error.startswith("no result after 2 s; killed it and its workers")
     assert result.peak_processes == 2 and result.peak_pss_bytes is not None and result.peak_pss_bytes > 50 * 2**20
     time.sleep(0.2)
@@ -142,8 +143,12 @@ SPREAD = [-2.0, -1.0, 0.0, 1.0, 2.0]
 
 def pipeline_docs(tf_outcome: str = "ok") -> list[dict[str, Any]]:
     torch = [
-        finding("workers0", "DataLoader, no workers", 1000, [6000 + d for d in SPREAD], peak_mib=230),
-        finding("workers2", "DataLoader, 2 *workers*", 1000, [5000 + d for d in SPREAD], peak_mib=330),
+        finding(
+            "workers0", "DataLoader, no workers", 1000, [6000 + d for d in SPREAD], peak_mib=230, other_cpu_share=0.01
+        ),
+        finding(
+            "workers2", "DataLoader, 2 *workers*", 1000, [5000 + d for d in SPREAD], peak_mib=330, other_cpu_share=0.25
+        ),
         finding("workers0", "DataLoader, no workers", 100_000, [6500 + d for d in SPREAD], peak_mib=240),
         finding("workers2", "DataLoader, 2 *workers*", 100_000, [], outcome="timeout"),
     ]
@@ -220,6 +225,8 @@ def test_the_pipeline_section_comes_before_distributed_with_tables_charts_and_li
             "tf\\.data, cache (12,000 samples/s): PyTorch is **2.00× slower** (ratio 0.50") in page  # fmt: skip
     assert "- TensorFlow, tf\\.data, cache: crashed: MemoryError: &lt;no room&gt;" in page
     assert "Both frameworks read the same content" in page
+    assert "- PyTorch, DataLoader, 2 \\*workers\\*: other processes used 25.0% of the machine's CPU time" in page
+    assert "- PyTorch, DataLoader, no workers: other" not in page
     assert ("TensorFlow's pipeline differs by up to 5 levels of 255 (decode_jpeg's default, faster inverse DCT; "
             'with dct_method="INTEGER_ACCURATE" the largest difference is 0)') in page  # fmt: skip
     assert "PyTorch's pipeline matches it exactly" in page

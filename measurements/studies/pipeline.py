@@ -516,6 +516,20 @@ class Launch:
     wall_s: float
     peak_pss_bytes: int | None = None
     peak_processes: int = 0
+    other_cpu_s: float | None = None  # CPU time the rest of the machine used meanwhile
+
+
+def busy_cpu_s() -> tuple[float, float, float]:
+    """CPU seconds so far: the whole machine's busy time, this process's, and its reaped children's
+    (a child's own reaped children, such as DataLoader workers, included)."""
+    import resource
+
+    import psutil
+
+    machine = psutil.cpu_times()
+    busy = machine.user + machine.nice + machine.system + machine.irq + machine.softirq
+    mine, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return busy, mine.ru_utime + mine.ru_stime, children.ru_utime + children.ru_stime
 
 
 def tree(pid: int) -> list[Any]:
@@ -565,6 +579,7 @@ def launch(command: list[str], cwd: Path, timeout_s: float, poll_s: float = 0.2)
            "TF_CPP_MIN_LOG_LEVEL": "2"}  # fmt: skip
     peak: int | None = None
     most = 0
+    before = busy_cpu_s()
     start = time.monotonic()
     with log.open("wb") as log_file:
         child = subprocess.Popen([*command, "--output", str(output)], stdout=log_file, stderr=subprocess.STDOUT,
@@ -584,24 +599,27 @@ def launch(command: list[str], cwd: Path, timeout_s: float, poll_s: float = 0.2)
             if child.poll() is None:  # an exception or Ctrl-C: leave nothing running
                 kill_tree(child)
     wall_s = time.monotonic() - start
+    machine, mine, children = (b - a for a, b in zip(before, busy_cpu_s(), strict=True))
+    other = max(0.0, machine - mine - children)  # what neither this launcher nor the child's tree used
     text = log.read_text(errors="replace").strip()[-LOG_TAIL_CHARS:] or "(no output)"
     report: dict[str, Any] = {}
     with contextlib.suppress(OSError, json.JSONDecodeError):
         report = json.loads(output.read_text())
     if timed_out:
         return Launch("timeout", f"no result after {timeout_s:.0f} s; killed it and its workers.\n{text}", {},
-                      wall_s, peak, most)  # fmt: skip
+                      wall_s, peak, most, other)  # fmt: skip
     code = child.returncode
     if code < 0:
         why = " (SIGKILL: what the kernel's out-of-memory killer sends)" if code == -signal.SIGKILL else ""
-        return Launch("crashed", f"killed by {signal_name(code)}{why}.\n{text}", {}, wall_s, peak, most)
+        return Launch("crashed", f"killed by {signal_name(code)}{why}.\n{text}", {}, wall_s, peak, most, other)
     if report.get("status") == "failed":
         error = str(report.get("error"))
         status = "crashed" if "killed by signal" in error else "failed"  # a DataLoader worker killed under it
-        return Launch(status, error, {}, wall_s, peak, most)
+        return Launch(status, error, {}, wall_s, peak, most, other)
     if code != 0 or report.get("status") != "ok":
-        return Launch("crashed", f"exited with code {code} without a result.\n{text}", {}, wall_s, peak, most)
-    return Launch("ok", None, report["found"], wall_s, peak, most)
+        return Launch("crashed", f"exited with code {code} without a result.\n{text}", {}, wall_s, peak, most,
+                      other)  # fmt: skip
+    return Launch("ok", None, report["found"], wall_s, peak, most, other)
 
 
 def child_command(*args: str) -> list[str]:
@@ -653,8 +671,10 @@ def measure_size(framework: str, images: int, base: Path, settings: Settings) ->
             done = launch(command, work, settings.timeout_s, settings.poll_s)
             finding.update(done.report)
             finding["load_1m_before"] = load_before
+            capacity = done.wall_s * (os.cpu_count() or 1)  # CPU seconds the whole machine had meanwhile
             finding.update(outcome=done.status, error=done.error, peak_pss_bytes=done.peak_pss_bytes,
-                           peak_processes=done.peak_processes, wall_s=done.wall_s)  # fmt: skip
+                           peak_processes=done.peak_processes, wall_s=done.wall_s, other_cpu_s=done.other_cpu_s,
+                           other_cpu_share=(done.other_cpu_s or 0) / capacity if capacity else None)  # fmt: skip
             if framework == "pytorch" and "read_sha256" in finding:
                 finding["same_content"] = finding["read_sha256"] == manifest["sha256"]
             found.append(finding)
