@@ -673,8 +673,9 @@ def pipeline_section(ms: studies.MachineStudies, out: Path) -> dict[str, Any]:
          "peak_mib": (e.finding.get("peak_pss_bytes") or 0) / 2**20}
         for size in sizes for e in size.entries if e.summary
     ]  # fmt: skip
+    growth = studies.pipeline_growth(sizes)
     if not rows:
-        return {"sizes": sizes, "charts": {}}
+        return {"sizes": sizes, "charts": {}, "growth": growth}
     frame = charts.with_labels(pd.DataFrame(rows))
     made = {
         "throughput": charts.save(charts.pipeline_chart(frame, "median", "Steady samples/s (median, 95% interval)",
@@ -685,7 +686,7 @@ def pipeline_section(ms: studies.MachineStudies, out: Path) -> dict[str, Any]:
                                                     "Data pipelines: peak memory against the data set's size"),
                               out, f"{ms.machine}-pipeline-memory"),
     }  # fmt: skip
-    return {"sizes": sizes, "charts": made}
+    return {"sizes": sizes, "charts": made, "growth": growth}
 
 
 def copy_result(source_path: Path, target: Path) -> None:

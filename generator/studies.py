@@ -290,6 +290,7 @@ class PipelineEntry:
     finding: dict[str, Any]
     summary: Summary | None  # steady-state samples/s, where it completed
     file: str  # its results file, under the results folder
+    versus: Comparison | None = None  # against the other framework's fastest configuration at this size
 
     @property
     def title(self) -> str:
@@ -338,6 +339,10 @@ def pipeline_rows(ms: MachineStudies) -> list[PipelineSize]:
         comparison = (
             compare(best["pytorch"].finding["samples"], best["tensorflow"].finding["samples"]) if both else None
         )
+        for e in entries:
+            other = best.get("tensorflow" if e.framework == "pytorch" else "pytorch")
+            if e.summary and other:
+                e.versus = compare(e.finding["samples"], other.finding["samples"])
         # the generator's hash of the files, the same in both runs; and what each pipeline read matched it
         hashes = {e.finding.get("dataset_sha256") for e in entries}
         read_back = [e.finding["same_content"] for e in entries if e.finding.get("same_content") is not None]
@@ -358,6 +363,17 @@ def pipeline_rows(ms: MachineStudies) -> list[PipelineSize]:
             entries, best, comparison, same, diffs, accurate, checked,
         ))  # fmt: skip
     return found
+
+
+def pipeline_growth(sizes: list[PipelineSize]) -> list[tuple[PipelineEntry, PipelineEntry]]:
+    """Each configuration at the smallest and at the largest size where it completed with a peak memory
+    reading (configurations measured at one size only are left out)."""
+    by_config: dict[tuple[str, str], list[PipelineEntry]] = {}
+    for size in sizes:
+        for e in size.entries:
+            if e.finding.get("outcome") == "ok" and e.finding.get("peak_pss_bytes"):
+                by_config.setdefault((e.framework, e.finding["config"]), []).append(e)
+    return [(found[0], found[-1]) for found in by_config.values() if len(found) > 1]
 
 
 @dataclass

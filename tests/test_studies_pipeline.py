@@ -188,6 +188,13 @@ def test_pipeline_rows_set_the_best_of_each_framework_against_the_other(tmp_path
     summary = small.entries[0].summary
     assert summary is not None and summary.median == 6000 and summary.low < 6000 < summary.high
     assert large.entries[1].summary is None and large.best["pytorch"].finding["config"] == "workers0"
+    assert small.entries[1].versus is not None and small.entries[1].versus.ratio == pytest.approx(5000 / 12000)
+    assert large.entries[1].versus is None  # it timed out
+    assert large.entries[0].versus is not None and large.entries[0].versus.ratio == pytest.approx(0.5)
+    growth = studies.pipeline_growth([small, large])
+    assert [(a.finding["id"], b.finding["id"]) for a, b in growth] == [
+        ("workers0-n1000", "workers0-n100000"), ("cache-n1000", "cache-n100000"),
+    ]  # workers2 completed at one size only  # fmt: skip
     assert large.memory_bytes == 8 * GIB and large.memory_share == pytest.approx(100_000 * 12288 / (8 * GIB))
     assert small.same_content is True and large.dataset_bytes == 190_000_000
     assert small.decode_diff == {"pytorch": 0.0, "tensorflow": 5.0} and small.accurate_diff == {"tensorflow": 0.0}
@@ -218,7 +225,13 @@ def test_the_pipeline_section_comes_before_distributed_with_tables_charts_and_li
     assert "The largest data set here, 100,000 images, takes 1,171.9 MiB decoded" in page
     assert "(64 × 64 × 3 bytes an image): 14.3% of this machine's 8,192 MiB of memory, and 181.2 MiB as JPEG" in page
     row = next(line for line in page.splitlines() if line.startswith("| PyTorch: DataLoader, no workers (fastest) |"))
-    assert row.endswith("| 6,000 (5,998–6,002) | 4,800 | 6,000 | 0.150 | 230 MiB | 500 ms |")
+    assert row.endswith(
+        "| 6,000 (5,998–6,002) | 4,800 | 6,000 | 0.150 | 230 MiB | 500 ms | 2.00× slower (0.50, 0.50–0.50) |"
+    )
+    tf_row = next(line for line in page.splitlines() if line.startswith("| TensorFlow: tf\\.data, cache (fastest) |"))
+    assert tf_row.endswith("| 600 MiB | 500 ms | 2.00× faster (2.00, 2.00–2.00) |")
+    assert ("Peak memory of the process tree from 1,000 to 100,000 images: PyTorch, DataLoader, no workers: "
+            "230 MiB to 240 MiB.") in page  # the others completed at one size only  # fmt: skip
     assert "| PyTorch: DataLoader, 2 \\*workers\\* | 5,000 (" in page  # text from the results is escaped
     assert "| PyTorch: DataLoader, 2 \\*workers\\* | **timeout** | n/a | n/a | n/a | n/a | 500 ms |" in page
     assert ("**Fastest against fastest:** PyTorch's DataLoader, no workers (6,000 samples/s) against TensorFlow's "
