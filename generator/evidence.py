@@ -166,7 +166,8 @@ def memory(rule: dict[str, Any], machine: Machine) -> list[Item]:
     latency = rule.get("measure") == "latency"
     pairs: dict[tuple[Any, ...], dict[str, dict[str, Any]]] = {}
     for row in studies.memory_rows(machine.studies):
-        if row["task"] not in rule["tasks"] or (row.get("latency_samples") if latency else row["mib"]) is None:
+        measured = bool(row.get("latency_samples")) if latency else row["mib"] is not None
+        if row["task"] not in rule["tasks"] or not measured:  # a failed size has no figure to compare
             continue
         if not rule.get("min_width", 0) <= row["width"] <= rule.get("max_width", float("inf")):
             continue
