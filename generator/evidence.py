@@ -107,7 +107,7 @@ def _winner(comparison: Comparison, a_better_when_higher: bool) -> str | None:
 
 
 def _ratio_words(comparison: Comparison) -> str:
-    return f"ratio {comparison.ratio:.2f}, 95% interval {comparison.low:.2f}–{comparison.high:.2f}"
+    return f"PyTorch over TensorFlow {comparison.ratio:.2f}, 95% interval {comparison.low:.2f}–{comparison.high:.2f}"
 
 
 def _verdict_words(winner: str | None, better: str) -> str:
@@ -299,6 +299,11 @@ def pipeline_sizes(ms: studies.MachineStudies) -> list[PipelineSize]:
     return [found[n] for n in sorted(found)]
 
 
+def _usable(finding: dict[str, Any], configs: list[str] | None) -> bool:
+    """A configuration that completed, among those the rule names (all where it names none)."""
+    return bool(finding["outcome"] == "ok" and (not configs or finding["config"] in configs))
+
+
 def pipeline(rule: dict[str, Any], machine: Machine) -> list[Item]:
     """The data-pipeline study: per data-set size, the best configuration of each framework."""
     if machine.studies is None:
@@ -324,7 +329,7 @@ def pipeline(rule: dict[str, Any], machine: Machine) -> list[Item]:
                 items.append(Item(f"{size.images:,} images: completes", None,
                                   "every configuration of both frameworks completed", files))  # fmt: skip
             continue
-        ok = {fw: [r for r in rows.get(fw, []) if r["outcome"] == "ok"] for fw in FRAMEWORKS}
+        ok = {fw: [r for r in rows.get(fw, []) if _usable(r, rule.get(f"{fw}_configs"))] for fw in FRAMEWORKS}
         if not all(ok.values()):
             continue
         if rule["measure"] == "memory":

@@ -20,6 +20,7 @@ from measurements.results import ROOT
 FRAMEWORK = {"enum": ["pytorch", "tensorflow"]}
 RATIO = {"type": "number", "exclusiveMinimum": 1}
 RULE = {"type": ["object", "array"]}  # one rule, or a list of rules whose items count together
+CONFIGS = {"type": "array", "minItems": 1, "items": {"type": "string"}}  # data-pipeline configuration ids
 TIMED = sorted(w.name for w in workloads.REGISTRY.values() if w.task in ("train", "infer", "op"))
 
 
@@ -60,7 +61,7 @@ RULE_SCHEMAS = {
     "codesize": _kind("codesize", {"min_ratio": RATIO}),
     "pipeline": _kind("pipeline", {
         "measure": {"enum": ["throughput", "memory", "failures"]}, "sizes": {"enum": ["all", "largest"]},
-        "min_ratio": RATIO,
+        "min_ratio": RATIO, "pytorch_configs": CONFIGS, "tensorflow_configs": CONFIGS,
     }, ("measure",)),
 }  # fmt: skip
 
