@@ -589,9 +589,11 @@ def site_base() -> str:
     return found if not found or found.endswith("/") else found + "/"
 
 
-def write_json(path: Path, document: dict[str, Any]) -> None:
+def write_json(path: Path, document: dict[str, Any], *, compact: bool = False) -> None:
+    """A JSON file for readers (indented) or for the browser (``compact``: the questionnaire's table)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    written = json.dumps(document, ensure_ascii=False, **({"separators": (",", ":")} if compact else {"indent": 1}))
+    path.write_text(written + "\n")
 
 
 def guidance(
@@ -608,7 +610,7 @@ def guidance(
     machine_id = order[0] if order else None
     recommendations = decide.recommend_all(known, ordered[machine_id]) if machine_id else []
     write_json(out / "recommendations.json", decide.to_json(known, recommendations))
-    write_json(out / "decide.json", decide.questionnaire_json(known, recommendations))
+    write_json(out / "decide.json", decide.questionnaire_json(known, recommendations), compact=True)
     base = site_base()
     versions = [
         f"{FRAMEWORK_LABELS[s['framework']['name']]} {s['framework']['version']}"
