@@ -137,7 +137,9 @@ def print_answer(result: decide.Answer, by_id: dict[str, decide.Recommendation],
 
 def recommend(results_dir: Path, machine: str | None, use_case: str | None, answers: list[str], as_json: bool) -> int:
     known = decide.load_rules()
-    machines = evidence.machines(results_dir)
+    machines, problems = evidence.machines(results_dir)
+    for problem in problems:  # left out, as the site build leaves them out
+        print(f"warning: {problem}", file=sys.stderr)
     if not machines:
         raise UserError(f"{results_dir}: no results; measure this machine first with `nox -s measure`")
     chosen = reference(machines, machine)

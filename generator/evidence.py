@@ -63,12 +63,13 @@ class Machine:
     studies: studies.MachineStudies | None = None
 
 
-def machines(results_dir: Path) -> dict[str, Machine]:
-    """Every machine in the results folder, newest release of each framework (as the guides)."""
+def machines(results_dir: Path) -> tuple[dict[str, Machine], list[str]]:
+    """Every machine in the results folder, newest release of each framework (as the guides);
+    and one line per results file left out because it is bad."""
     loaded = load.load_results(load.result_files(results_dir))
     frame = load.current(load.to_frame(loaded.results, results_dir)) if loaded.results else pd.DataFrame()
-    by_machine, _ = studies.load_studies(results_dir)
-    return from_results(frame, by_machine)
+    by_machine, study_problems = studies.load_studies(results_dir)
+    return from_results(frame, by_machine), loaded.problems + study_problems
 
 
 def from_results(frame: pd.DataFrame, by_machine: dict[str, studies.MachineStudies]) -> dict[str, Machine]:

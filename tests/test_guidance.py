@@ -61,7 +61,7 @@ def pipeline_findings(
 
 
 def verdicts(results: Path) -> dict[str, str]:
-    machines = evidence.machines(results)
+    machines, _ = evidence.machines(results)
     return {c.claim.id: c.verdict for c in claims.check_all(claims.load_claims(), machines)}
 
 
@@ -143,7 +143,7 @@ def test_a_decision_rule_naming_an_unknown_claim_stops_the_build(tmp_path: Path)
 
 
 def recommendations(results: Path) -> dict[str, decide.Recommendation]:
-    machine = next(iter(evidence.machines(results).values()))
+    machine = next(iter(evidence.machines(results)[0].values()))
     return {r.use_case.id: r for r in decide.recommend_all(decide.load_rules(), machine)}
 
 
@@ -189,6 +189,12 @@ def test_the_cli_prints_a_use_case_with_its_evidence_and_rejects_bad_input(
     assert "no use case 'astrology'; use one of: research-prototyping" in capsys.readouterr().err
     assert cli.main(["recommend", "--results", str(golden), "--answer", "deployment=moon"]) == 1
     assert "deployment: no option 'moon'; use one of server" in capsys.readouterr().err
+    bad = next(golden.glob("*/mlp.pytorch-*.compile.cpu.json"))
+    bad.write_text("{")
+    assert cli.main(["recommend", "--results", str(golden), "--use-case", "mlp-models"]) == 0
+    printed = capsys.readouterr()
+    assert f"warning: {bad}: not valid JSON" in printed.err
+    assert "PyTorch eager" in printed.out  # the verdict stands on what is left
 
 
 def test_the_build_writes_the_guidance_pages_json_and_snippets(golden: Path, tmp_path: Path) -> None:
