@@ -351,7 +351,7 @@ def to_json(known: Rules, recommendations: list[Recommendation]) -> dict[str, An
 def questionnaire_json(known: Rules, recommendations: list[Recommendation]) -> dict[str, Any]:
     """``decide.json``: the questions, and the answer to every combination (the page looks it up)."""
     by_id = {r.use_case.id: r for r in recommendations}
-    answers = every_answer(known, by_id)
+    answers = every_answer(known, by_id) if recommendations else {}  # no results: nothing to answer from
     return {
         "schema_version": 1,
         "questions": [{"id": q.id, "text": q.text, "options": [{"id": o.id, "label": o.label} for o in q.options]}

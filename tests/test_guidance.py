@@ -209,3 +209,14 @@ def test_the_build_writes_the_guidance_pages_json_and_snippets(golden: Path, tmp
     snippets = {p.name.removesuffix(".md.txt") for p in (out / "embed").glob("*.md.txt")}
     assert snippets == {u["id"] for u in use_cases} | {"all"}
     assert "fg-decide" in (out / "decide.md").read_text()
+
+
+def test_without_results_the_guidance_pages_say_so(tmp_path: Path) -> None:
+    empty = tmp_path / "results"
+    empty.mkdir()
+    out = tmp_path / "generated"
+    render.build(load_results(result_files(empty)), empty, out)
+    assert "No results yet" in (out / "decide.md").read_text()
+    assert "No results yet" in (out / "partials" / "verdicts.md").read_text()
+    assert json.loads((out / "decide.json").read_text())["answers"] == {}
+    assert all(c["machines"] == {} for c in json.loads((out / "claims.json").read_text())["claims"])
