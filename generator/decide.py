@@ -340,11 +340,12 @@ def recommendation_json(r: Recommendation) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def to_json(known: Rules, recommendations: list[Recommendation]) -> dict[str, Any]:
-    """``recommendations.json``: each use case's verdict with its reasons and evidence."""
+def to_json(known: Rules, recommendations: list[Recommendation], versions: list[str]) -> dict[str, Any]:
+    """``recommendations.json``: each use case's verdict with its reasons and evidence, and the machine
+    and framework releases it was measured with."""
     return {
         "schema_version": 1, "rings": list(RINGS), "machine": recommendations[0].machine if recommendations else None,
-        "use_cases": [recommendation_json(r) for r in recommendations],
+        "frameworks": versions, "use_cases": [recommendation_json(r) for r in recommendations],
     }  # fmt: skip
 
 

@@ -609,14 +609,14 @@ def guidance(
     known = decide.load_rules()
     machine_id = order[0] if order else None
     recommendations = decide.recommend_all(known, ordered[machine_id]) if machine_id else []
-    write_json(out / "recommendations.json", decide.to_json(known, recommendations))
-    write_json(out / "decide.json", decide.questionnaire_json(known, recommendations), compact=True)
-    base = site_base()
     versions = [
         f"{FRAMEWORK_LABELS[s['framework']['name']]} {s['framework']['version']}"
         for s in (reports[0].software if reports else [])
         if s["framework"]["name"] in ("pytorch", "tensorflow") and s["framework"]["version"]
     ]  # plain text: the snippets are Markdown for another site, written as they are
+    write_json(out / "recommendations.json", decide.to_json(known, recommendations, versions))
+    write_json(out / "decide.json", decide.questionnaire_json(known, recommendations), compact=True)
+    base = site_base()
     snippet = env.get_template("snippet.md.j2")
     snippets = {r.use_case.id: snippet.render(r=r, base=base, versions=versions) for r in recommendations}
     for use_case, written in snippets.items():
