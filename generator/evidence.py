@@ -115,6 +115,18 @@ def _verdict_words(winner: str | None, better: str) -> str:
     return f"{FRAMEWORK_LABELS[winner]} {better}" if winner else "no meaningful difference"
 
 
+def _tested(what: str, pytorch: str, tensorflow: str, unit: str, comparison: Comparison, higher_is_better: bool,
+            better: str, files: tuple[str, ...]) -> Item:  # fmt: skip
+    """An item decided by the guides' test and interval: ``pytorch`` and ``tensorflow`` name each side's
+    median; ``better`` is the word for the side that wins ("faster")."""
+    winner = _winner(comparison, higher_is_better)
+    detail = (
+        f"{pytorch} against {tensorflow} {unit} (medians): {_verdict_words(winner, better)} "
+        f"({_ratio_words(comparison)})"
+    )
+    return Item(what, winner, detail, files, tested=True)
+
+
 def _pick(cases: list[Case], which: str) -> list[Case]:
     if which == "all" or not cases:
         return cases
@@ -137,14 +149,11 @@ def speed(rule: dict[str, Any], machine: Machine) -> list[Item]:
                     case.samples[(pt.framework, pt.mode)],
                     case.samples[(tf.framework, tf.mode)],
                 )
-                comparison = compare(a, b, a_rounds, b_rounds)
-                winner = _winner(comparison, case.higher_is_better)
-                detail = (
-                    f"{_label(pt)} {_figure(pt.summary.median)} against {_label(tf)} {_figure(tf.summary.median)} "
-                    f"{case.metric.unit} (medians): {_verdict_words(winner, 'better')} ({_ratio_words(comparison)})"
-                )
-                items.append(Item(f"{case.workload.title}, {case.case} ({device})", winner, detail,
-                                  (pt.file, tf.file), tested=True))  # fmt: skip
+                items.append(_tested(
+                    f"{case.workload.title}, {case.case} ({device})", f"{_label(pt)} {_figure(pt.summary.median)}",
+                    f"{_label(tf)} {_figure(tf.summary.median)}", case.metric.unit,
+                    compare(a, b, a_rounds, b_rounds), case.higher_is_better, "better", (pt.file, tf.file),
+                ))  # fmt: skip
     return items
 
 
@@ -182,14 +191,10 @@ def memory(rule: dict[str, Any], machine: Machine) -> list[Item]:
         pt, tf = pair["pytorch"], pair["tensorflow"]
         what = f"{pt['task_label']}, MLP width {width:,} ({pt['parameter_mb']:,.1f} MB of parameters), batch {batch:,}"
         if latency:
-            comparison = compare(pt["latency_samples"], tf["latency_samples"])
-            winner = _winner(comparison, False)
-            detail = (
-                f"PyTorch {_figure(load.median(pt['latency_samples']) or 0)} ms against TensorFlow "
-                f"{_figure(load.median(tf['latency_samples']) or 0)} ms per call (medians): "
-                f"{_verdict_words(winner, 'faster')} ({_ratio_words(comparison)})"
-            )
-            items.append(Item(f"{what}: latency", winner, detail, (pt["file"], tf["file"]), tested=True))
+            pt_ms, tf_ms = load.median(pt["latency_samples"]) or 0.0, load.median(tf["latency_samples"]) or 0.0
+            items.append(_tested(f"{what}: latency", f"PyTorch {_figure(pt_ms)}", f"TensorFlow {_figure(tf_ms)}",
+                                 "ms per call", compare(pt["latency_samples"], tf["latency_samples"]), False,
+                                 "faster", (pt["file"], tf["file"])))  # fmt: skip
             continue
         winner = _threshold_winner(pt["mib"], tf["mib"], min_ratio)
         detail = (
@@ -222,13 +227,10 @@ def distributed(rule: dict[str, Any], machine: Machine) -> list[Item]:
         if rule.get("completion", True):
             items.append(Item(f"{row.title}: completes", None, "both completed", files))
         if row.comparison is not None:
-            winner = _winner(row.comparison, True)
             pt, tf = row.summaries["pytorch"], row.summaries["tensorflow"]
-            detail = (
-                f"PyTorch {_figure(pt.median)} against TensorFlow {_figure(tf.median)} samples/s (medians): "
-                f"{_verdict_words(winner, 'faster')} ({_ratio_words(row.comparison)})"
-            )
-            items.append(Item(f"{row.title}: throughput", winner, detail, files, tested=True))
+            items.append(_tested(f"{row.title}: throughput", f"PyTorch {_figure(pt.median)}",
+                                 f"TensorFlow {_figure(tf.median)}", "samples/s", row.comparison, True, "faster",
+                                 files))  # fmt: skip
     return items
 
 
@@ -279,27 +281,6 @@ def codesize(rule: dict[str, Any], machine: Machine) -> list[Item]:
     return [Item("Lines of code for the same workloads", winner, detail, files)]
 
 
-@dataclass
-class PipelineSize:
-    images: int
-    rows: dict[str, list[dict[str, Any]]]  # framework -> its configurations' findings
-    files: tuple[str, ...]
-
-
-def pipeline_sizes(ms: studies.MachineStudies) -> list[PipelineSize]:
-    """The data-pipeline study's findings by data-set size, smallest first."""
-    found: dict[int, PipelineSize] = {}
-    for fw, r in sorted(ms.get("pipeline").items()):
-        if not r.ok:
-            continue
-        for f in r.findings.values():
-            size = found.setdefault(f["images"], PipelineSize(f["images"], {}, ()))
-            size.rows.setdefault(fw, []).append(f)
-            if r.file not in size.files:
-                size.files = (*size.files, r.file)
-    return [found[n] for n in sorted(found)]
-
-
 def _usable(finding: dict[str, Any], configs: list[str] | None) -> bool:
     """A configuration that completed, among those the rule names (all where it names none)."""
     return bool(finding["outcome"] == "ok" and (not configs or finding["config"] in configs))
@@ -309,15 +290,15 @@ def pipeline(rule: dict[str, Any], machine: Machine) -> list[Item]:
     """The data-pipeline study: per data-set size, the best configuration of each framework."""
     if machine.studies is None:
         return []
-    sizes = pipeline_sizes(machine.studies)
+    sizes = studies.pipeline_rows(machine.studies)
     if not sizes:
         return []
     chosen = sizes if rule.get("sizes", "largest") == "all" else sizes[-1:]
     min_ratio = rule.get("min_ratio", 1.10)
     items = []
     for size in chosen:
-        rows = size.rows
-        files = size.files
+        rows = {fw: [e.finding for e in size.entries if e.framework == fw] for fw in FRAMEWORKS}
+        files = tuple(dict.fromkeys(e.file for e in size.entries))
         if rule["measure"] == "failures":
             for fw in FRAMEWORKS:
                 failed = [r for r in rows.get(fw, []) if r["outcome"] != "ok"]
@@ -347,15 +328,12 @@ def pipeline(rule: dict[str, Any], machine: Machine) -> list[Item]:
             continue
         pt = max(ok["pytorch"], key=lambda r: load.median(r["samples"]) or 0.0)
         tf = max(ok["tensorflow"], key=lambda r: load.median(r["samples"]) or 0.0)
-        comparison = compare(pt["samples"], tf["samples"])
-        winner = _winner(comparison, True)
-        detail = (
-            f"fastest configuration of each: PyTorch ({pt['title']}) {_figure(load.median(pt['samples']) or 0)} "
-            f"against TensorFlow ({tf['title']}) {_figure(load.median(tf['samples']) or 0)} samples/s (medians, "
-            f"steady state): {_verdict_words(winner, 'faster')} ({_ratio_words(comparison)})"
-        )
-        items.append(Item(f"{size.images:,} images: throughput", winner, detail, files,
-                          tested=True))  # fmt: skip
+        items.append(_tested(
+            f"{size.images:,} images: throughput",
+            f"fastest configuration of each: PyTorch ({pt['title']}) {_figure(load.median(pt['samples']) or 0)}",
+            f"TensorFlow ({tf['title']}) {_figure(load.median(tf['samples']) or 0)}", "samples/s in the steady epochs",
+            compare(pt["samples"], tf["samples"]), True, "faster", files,
+        ))  # fmt: skip
     return items
 
 

@@ -55,7 +55,8 @@ def pipeline_findings(
     configs = {"workers2": rate} if framework == "pytorch" else {"cache": rate, "no-cache": uncached or rate}
     return [
         {"id": f"{config}-n{n}", "config": config, "title": config, "images": n, "outcome": "ok", "error": None,
-         "samples": [speed + d for d in SPREAD], "peak_pss_bytes": int(peak_mib * 2**20 * n / 1000)}
+         "samples": [speed + d for d in SPREAD], "peak_pss_bytes": int(peak_mib * 2**20 * n / 1000),
+         "decoded_bytes": n * 64 * 64 * 3}
         for config, speed in configs.items() for n in (1000, 10000)
     ]  # fmt: skip
 
