@@ -129,9 +129,12 @@ class Rules:
     facts: tuple[facts.Fact, ...]
 
 
-def load_rules(path: Path = DECIDE_PATH, claims_path: Path = claims.CLAIMS_PATH,
-               facts_path: Path = facts.FACTS_PATH) -> Rules:  # fmt: skip
-    """Read and check the decision rules, with the claims and facts they name."""
+def load_rules(path: Path | None = None, claims_path: Path | None = None, facts_path: Path | None = None) -> Rules:
+    """Read and check the decision rules, with the claims and facts they name (each file's default
+    is looked up when called, so the build reads the same files as the pages that show them)."""
+    path = path or DECIDE_PATH
+    claims_path = claims_path or claims.CLAIMS_PATH
+    facts_path = facts_path or facts.FACTS_PATH
     name = rules.display(path)
     known_claims = claims.load_claims(claims_path)
     known_facts = facts.load_facts(facts_path)

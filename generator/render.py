@@ -17,7 +17,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from generator import charts, claims, decide, evidence, facts, studies
+from generator import charts, claims, decide, evidence, studies
 from generator.compare import (
     Comparison,
     ModeResult,
@@ -550,7 +550,7 @@ def build(loaded: Loaded, results_dir: Path, out: Path, reference: str | None = 
     memory = {m: memory_scaling(ms, out / "charts") for m, ms in by_machine.items()}
     pipelines = {m: pipeline_section(ms, out / "charts") for m, ms in by_machine.items()}
     studied = next((by_machine[r.id] for r in reports if r.id in by_machine), None)
-    context.update(study_context(studied, study_problems), facts=facts.load_facts(facts.FACTS_PATH),
+    context.update(study_context(studied, study_problems),
                    study_machines=by_machine, memory=memory, pipelines=pipelines)  # fmt: skip
     context.update(guidance(evidence.from_results(frame, by_machine), reports, env, out))
     pages: dict[str, tuple[str, MachineReport | None]] = {
@@ -601,12 +601,13 @@ def guidance(
 ) -> dict[str, Any]:
     """Claims on every machine and the recommendations on the reference machine: the JSON files,
     the snippets to embed, and what the Claims, Decide, Embed and Home pages show."""
-    order = [r.id for r in reports if r.id in machines] + [m for m in machines if m not in {r.id for r in reports}]
+    shown = [r.id for r in reports]
+    order = [m for m in shown if m in machines] + [m for m in machines if m not in shown]
     ordered = {m: machines[m] for m in order}
-    claim_list = claims.load_claims()
+    known = decide.load_rules()  # with the claims and facts it names, each file read and checked once
+    claim_list = list(known.claims)
     checked = claims.check_all(claim_list, ordered)
     write_json(out / "claims.json", claims.to_json(checked))
-    known = decide.load_rules()
     machine_id = order[0] if order else None
     recommendations = decide.recommend_all(known, ordered[machine_id]) if machine_id else []
     versions = [
@@ -619,8 +620,8 @@ def guidance(
     base = site_base()
     snippet = env.get_template("snippet.md.j2")
     snippets = {r.use_case.id: snippet.render(r=r, base=base, versions=versions) for r in recommendations}
+    (out / "embed").mkdir(parents=True, exist_ok=True)
     for use_case, written in snippets.items():
-        (out / "embed").mkdir(parents=True, exist_ok=True)
         (out / "embed" / f"{use_case}.md.txt").write_text(written)
     if recommendations:
         (out / "embed" / "all.md.txt").write_text(env.get_template("snippet-table.md.j2").render(
@@ -629,6 +630,7 @@ def guidance(
     return {
         "machine_ids": order, "claim_list": claim_list, "checked": {(c.claim.id, c.machine): c for c in checked},
         "recommendations": recommendations, "machine_id": machine_id, "settings": known.settings,
+        "facts": list(known.facts),
         "questions": known.questions, "titles": {u.id: u.title for u in known.use_cases}, "base": base,
         "claim_counts": [(v, n) for v, n in counts if n],
         "example": recommendations[0] if recommendations else None,
