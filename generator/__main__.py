@@ -34,40 +34,46 @@ def build(results_dir: Path, out: Path, strict: bool) -> int:
 
 
 def check(paths: list[Path]) -> int:
-    """Validate each file, then check the good ones together: names that match their content,
-    and no two files of the same run (a copy, or a clash of different numbers)."""
+    """Validate each file alone, then check the good ones together: names that match their
+    content, and no two files of the same run (a copy, or a clash of different numbers).
+    A file that cannot be read or checked is one problem line; the others are still checked."""
     problems: list[str] = []
     bad: set[Path] = set()
-    seen: dict[tuple[str, ...], tuple[Path, dict[str, Any]]] = {}
+    claims: dict[tuple[str, ...], list[tuple[Path, dict[str, Any]]]] = {}
     unique = sorted(set(paths))
-    for path in unique:  # sorted, so the file called shown is the one a build shows
-        kind = merge_results.kind_of(path)
-        if kind is merge_results.STUDY:  # a study's findings: validated, and where it belongs
-            doc, found = kind.check(path)
-            found = [f"{path}: {problem}" for problem in found]
-            expected = kind.target(doc, path.resolve().parents[2]) if doc is not None else path
-            if path.resolve() != expected.resolve():
-                found.append(f"{path}: named or placed unlike its content; move it to {expected}")
-            if found:
-                bad.add(path)
-                problems += found
-            continue
-        doc, found = load.check_file(path)
-        found = [f"{path}: {problem}" for problem in found]
-        if doc is not None:
-            found += load.name_problems(path, doc)
-            key = load.run_key(doc)
-            if key in seen:
-                found.append(load.duplicate_problem(path, doc, *seen[key]))
-            else:
-                seen[key] = path, doc
+    for path in unique:
+        try:
+            found = check_one(path, claims)
+        except Exception as exc:  # untrusted input: any failure is this file's problem
+            found = [f"{path}: {load.unexpected(exc)}"]
         if found:
             bad.add(path)
             problems += found
+    for path, line in load.resolve_clashes(list(claims.values()))[1]:  # as a build resolves them
+        bad.add(path)
+        problems.append(line(str))
     for problem in problems:
         print(problem)
     print(f"{len(unique)} files checked, {len(bad)} with problems", file=sys.stderr)
     return 1 if problems else 0
+
+
+def check_one(path: Path, claims: dict[tuple[str, ...], list[tuple[Path, dict[str, Any]]]]) -> list[str]:
+    """One file's problems; a valid timing result is added to ``claims`` under its run."""
+    kind = merge_results.kind_of(path)
+    if kind is merge_results.STUDY:  # a study's findings: validated, and where it belongs
+        doc, found = kind.check(path)
+        found = [f"{path}: {problem}" for problem in found]
+        expected = kind.target(doc, path.resolve().parents[2]) if doc is not None else path
+        if path.resolve() != expected.resolve():
+            found.append(f"{path}: named or placed unlike its content; move it to {expected}")
+        return found
+    doc, found = load.check_file(path)
+    found = [f"{path}: {problem}" for problem in found]
+    if doc is not None:
+        found += load.name_problems(path, doc)
+        claims.setdefault(load.run_key(doc), []).append((path, doc))
+    return found
 
 
 def merge(sources: list[Path], into: Path) -> int:

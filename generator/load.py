@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import stat
 import statistics
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +26,16 @@ from measurements.results import SCHEMA_PATH, SCHEMA_VERSION, result_path
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.json")
 MAX_FILE_BYTES = 10 * 2**20  # a result is a few kB; anything this big is not one
+MAX_DEPTH = 32  # a result nests 6 deep; the checks recurse, so far deeper input is refused unread
 REMEASURE = "fix or delete it, or re-measure with `nox -s measure`"
 
 
 def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     """Version 2 measures in rounds: values taken once per round become lists (version 1 had
-    one round), and a run that could not start is "unavailable" rather than "skipped"."""
+    one round), and a run that could not start is "unavailable" rather than "skipped".
+
+    The document is untrusted: a field of the wrong type is left as it is, for the schema to
+    name, rather than assumed to be right."""
     outcome = doc.get("outcome")
     if isinstance(outcome, dict) and outcome.get("status") == "skipped":
         outcome["status"] = "unavailable"
@@ -38,9 +44,11 @@ def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     memory = doc.get("memory")
     if isinstance(memory, dict):
         doc["memory"] = {key: [] if value is None else [value] for key, value in memory.items()}
-    for m in doc.get("measurements") or []:
+    measurements = doc.get("measurements")
+    for m in measurements if isinstance(measurements, list) else []:
         if isinstance(m, dict):
-            m["samples_per_round"] = [len(m.get("samples") or [])]
+            samples = m.get("samples")
+            m["samples_per_round"] = [len(samples) if isinstance(samples, list) else 0]
             for key in ("steps_per_sample", "warmup_steps", "first_call_s"):
                 m[key] = [m.get(key)]
     return doc
@@ -50,10 +58,24 @@ def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
 
 
+Show = Callable[[Path], str]  # how a problem line names a file
+Line = Callable[[Show], str]  # a problem line, written once the way to name files is known
+
+
 @dataclass
 class Loaded:
     results: list[tuple[Path, dict[str, Any]]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # one line per bad file
+    lines: list[Line] = field(default_factory=list)  # one per bad file
+
+    @property
+    def problems(self) -> list[str]:
+        """One line per bad file, naming it as it was given (for the command line)."""
+        return [line(str) for line in self.lines]
+
+    def left_out(self, results_dir: Path) -> list[str]:
+        """The same lines, naming files by their path under ``results_dir``, as pages do (a
+        published page never shows where the results folder lies on this disk)."""
+        return [line(lambda path: relative_file(path, results_dir)) for line in self.lines]
 
 
 @cache
@@ -73,16 +95,33 @@ def _field(path: Iterable[Any]) -> str:
     return text or "(top level)"
 
 
-def _non_finite(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], float]]:
-    """Fields holding infinity (JSON has no NaN or infinity, but 1e999 reads as infinity)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _non_finite(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _non_finite(item, (*path, index))
+def _children(value: Any) -> Iterable[tuple[Any, Any]]:
+    if isinstance(value, dict):
+        return value.items()
+    return enumerate(value) if isinstance(value, list) else ()
+
+
+def _non_finite(value: Any) -> Iterator[tuple[tuple[Any, ...], float]]:
+    """Fields holding infinity (JSON has no NaN or infinity, but 1e999 reads as infinity), in
+    document order; a loop, not a recursion, so no nesting can exhaust the stack."""
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            yield path, item
+        stack.extend(((*path, key), child) for key, child in reversed(list(_children(item))))
+
+
+def _too_deep(value: Any) -> bool:
+    """Whether lists and objects nest deeper than MAX_DEPTH (counted without recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth >= MAX_DEPTH:
+                return True
+            stack.extend((child, depth + 1) for _, child in _children(item))
+    return False
 
 
 def check_document(doc: Any) -> tuple[dict[str, Any] | None, list[str]]:
@@ -100,7 +139,10 @@ def check_document(doc: Any) -> tuple[dict[str, Any] | None, list[str]]:
     while version < SCHEMA_VERSION:
         if version not in MIGRATIONS:
             return None, [f"schema_version: {version} is too old to migrate; re-measure with `nox -s measure`"]
-        doc = MIGRATIONS[version](doc)
+        try:
+            doc = MIGRATIONS[version](doc)
+        except Exception as exc:  # untrusted input: any failure is this file's problem
+            return None, [f"schema_version: {version} cannot be migrated ({one_line(exc)}); {REMEASURE}"]
         version = doc["schema_version"] = version + 1
     problems = [
         f"{_field(error.absolute_path)}: {error.message}; {REMEASURE}"
@@ -139,21 +181,71 @@ def check_file(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
     return (None, problems) if problems else check_document(doc)
 
 
+def one_line(exc: BaseException) -> str:
+    """An exception as a short line: its type and its message, whitespace folded."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
+
+
+def unexpected(exc: Exception) -> str:
+    """A failure the checks did not foresee, as a problem line: the file is left out, the rest go on."""
+    return f"cannot be checked ({one_line(exc)}); {REMEASURE}, and report this as a bug in Framework Guide"
+
+
+class DuplicateKeyError(ValueError):
+    """An object names one key twice: JSON readers disagree on which value counts."""
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise DuplicateKeyError(key)
+        obj[key] = value
+    return obj
+
+
+def _read_regular(path: Path) -> bytes | str:
+    """The bytes of a regular file, or why they were not read: a FIFO, device or folder is
+    never opened for reading (a FIFO would block), and a file over the size limit is not read."""
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file (a folder, FIFO, socket or device); skipped"
+    # O_NONBLOCK: if the file was swapped for a FIFO since, opening it does not wait for a writer
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return "not a regular file (a folder, FIFO, socket or device); skipped"
+        if info.st_size > MAX_FILE_BYTES:
+            return f"{info.st_size / 2**20:.0f} MiB is far too large for a results file; {REMEASURE}"
+        return f.read(MAX_FILE_BYTES + 1)
+
+
 def read_json(path: Path) -> tuple[Any, list[str]]:
-    """Parse a results file of any kind; returns (what it holds, the problem if it cannot be read)."""
+    """Parse a results file of any kind; returns (what it holds, the problem if it cannot be read).
+    Never raises for bad input: deep nesting, duplicate keys and non-regular files are problems too."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, [f"{size / 2**20:.0f} MiB is far too large for a results file; {REMEASURE}"]
-        text = path.read_text(encoding="utf-8")
+        data = _read_regular(path)
+        if isinstance(data, str):
+            return None, [data]
+        if len(data) > MAX_FILE_BYTES:
+            return None, [f"{len(data) / 2**20:.0f} MiB is far too large for a results file; {REMEASURE}"]
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, [f"cannot be read ({exc}); {REMEASURE}"]
     if not text.strip():
         return None, [f"is empty; {REMEASURE}"]
     try:
-        doc = json.loads(text, parse_constant=_reject_constant)
+        doc = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_refuse_duplicates)
+    except DuplicateKeyError as exc:
+        return None, [f"the key {exc.args[0]!r} appears twice in one object (which one counts?); {REMEASURE}"]
+    except RecursionError:
+        return None, [f"nested far too deeply for a results file; {REMEASURE}"]
     except ValueError as exc:
         return None, [f"not valid JSON ({exc}); {REMEASURE}"]
+    if _too_deep(doc):
+        return None, [f"nested more than {MAX_DEPTH} deep, far deeper than a results file; {REMEASURE}"]
     return doc, []
 
 
@@ -175,15 +267,54 @@ def run_label(doc: dict[str, Any]) -> str:
     return f"{run['workload']}/{run['framework']}/{run['mode']}/{run['device']}"
 
 
-def duplicate_problem(path: Path, doc: dict[str, Any], shown: Path, shown_doc: dict[str, Any]) -> str:
+def duplicate_problem(path: Path, doc: dict[str, Any], shown: Path, shown_doc: dict[str, Any], show: Show = str) -> str:
     """One line for a second file of the same run: a harmless copy, or a clash of different numbers."""
     if measured(doc) == measured(shown_doc):
-        return f"{path}: a copy of {shown} (the same run, the same numbers), which is shown; delete this copy"
+        return (
+            f"{show(path)}: a copy of {show(shown)} (the same run, the same numbers), which is shown; delete this copy"
+        )
     return (
-        f"{path}: CLASH with {shown}: the same run ({run_label(doc)} on {doc['machine']['id']}) with different "
-        f"numbers; {shown} is shown. Keep the one you trust and delete the other, or re-measure with "
-        f"`nox -s measure -- --only '{run_label(doc)}' --redo`"
+        f"{show(path)}: CLASH with {show(shown)}: the same run ({run_label(doc)} on {doc['machine']['id']}) with "
+        f"different numbers; {show(shown)} is shown. Keep the one you trust and delete the other, or re-measure "
+        f"with `nox -s measure -- --only '{run_label(doc)}' --redo`"
     )
+
+
+def left_out_problem(path: Path, doc: dict[str, Any], others: list[tuple[Path, dict[str, Any]]], named: bool,
+                     show: Show = str) -> str:  # fmt: skip
+    """One line for a file of a run that other files claim too, when no rule says which to show:
+    none of them is named and placed for the run, or more than one is (in different folders)."""
+    numbers = "the same numbers" if all(measured(doc) == measured(d) for _, d in others) else "different numbers"
+    why = "more than one of them is named and placed for it" if named else "none is named and placed for it"
+    expected = expected_path(doc, Path())
+    return (
+        f"{show(path)}: left out: {', '.join(show(p) for p, _ in others)} claim{'s' if len(others) == 1 else ''} "
+        f"the same run ({run_label(doc)} on {doc['machine']['id']}) with {numbers}, and {why}. Keep the one you "
+        f"trust as {expected.parent.name}/{expected.name} and delete the others"
+    )
+
+
+def resolve_clashes(
+    claims: list[list[tuple[Path, dict[str, Any]]]],
+) -> tuple[list[tuple[Path, dict[str, Any]]], list[tuple[Path, Line]]]:
+    """Of several files that claim one run, the one named and placed for it (``name_problems``
+    empty) is kept and the others reported as copies or clashes; when none is, or more than
+    one (in different folders), all are left out and reported: a file's place in the sort
+    order never decides. Returns (the files kept, each file left out with its line)."""
+    kept: list[tuple[Path, dict[str, Any]]] = []
+    lines: list[tuple[Path, Line]] = []
+    for group in claims:
+        if len(group) == 1:
+            kept.append(group[0])
+            continue
+        correct = [(p, d) for p, d in group if not name_problems(p, d)]
+        if len(correct) == 1:
+            kept.append(correct[0])
+            lines += [(p, partial(duplicate_problem, p, d, *correct[0])) for p, d in group if p != correct[0][0]]
+            continue
+        for i, (p, d) in enumerate(group):
+            lines.append((p, partial(left_out_problem, p, d, group[:i] + group[i + 1 :], bool(correct))))
+    return kept, lines
 
 
 def expected_path(doc: dict[str, Any], results_dir: Path) -> Path:
@@ -208,26 +339,35 @@ def name_problems(path: Path, doc: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _problem_line(path: Path, text: str) -> Line:
+    return lambda show: f"{show(path)}: {text}"
+
+
 def load_results(paths: Iterable[Path]) -> Loaded:
-    """Every good file, and one line per bad one; of two files for the same run, the first
-    (sorted) wins, and the second is reported as a copy or, with different numbers, a clash."""
+    """Every good file, and one line per bad one. Each file is judged alone: any failure in
+    reading, migrating or summarising it leaves it out with a line, and the rest go on. Of
+    several files for the same run, the one named for it wins (see ``resolve_clashes``)."""
     loaded = Loaded()
-    seen: dict[tuple[str, ...], tuple[Path, dict[str, Any]]] = {}
+    claims: dict[tuple[str, ...], list[tuple[Path, dict[str, Any]]]] = {}
     for path in sorted(paths):
         if not SAFE_NAME.fullmatch(path.name) or not SAFE_NAME.fullmatch(path.parent.name + ".json"):
-            loaded.problems.append(f"{path}: not a results file name (letters, digits, '.', '_', '-'); rename it")
+            loaded.lines.append(
+                _problem_line(path, "not a results file name (letters, digits, '.', '_', '-'); rename it")
+            )
             continue
-        doc, problems = check_file(path)
+        try:
+            doc, problems = check_file(path)
+            if doc is not None:
+                frame_rows(path, doc, path.parent.parent)  # what the pages take from it can be taken
+                claims.setdefault(run_key(doc), []).append((path, doc))
+        except Exception as exc:  # untrusted input: any failure is this file's problem
+            doc, problems = None, [unexpected(exc)]
         if doc is None:
             more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-            loaded.problems.append(f"{path}: {problems[0]}{more}")
-            continue
-        key = run_key(doc)
-        if key in seen:
-            loaded.problems.append(duplicate_problem(path, doc, *seen[key]))
-            continue
-        seen[key] = path, doc
-        loaded.results.append((path, doc))
+            loaded.lines.append(_problem_line(path, f"{problems[0]}{more}"))
+    kept, lines = resolve_clashes(list(claims.values()))
+    loaded.results = sorted(kept, key=lambda item: item[0])
+    loaded.lines += [line for _, line in lines]
     return loaded
 
 
@@ -261,46 +401,7 @@ def relative_file(path: Path, results_dir: Path) -> str:
 
 def to_frame(results: list[tuple[Path, dict[str, Any]]], results_dir: Path) -> pd.DataFrame:
     """One row per measurement (or per run where the run produced none), raw samples kept."""
-    rows = []
-    for path, doc in results:
-        run, outcome = doc["run"], doc["outcome"]
-        base = {
-            "machine": doc["machine"]["id"],
-            "workload": run["workload"],
-            "framework": run["framework"],
-            "mode": run["mode"],
-            "device": run["device"],
-            "profile": run["profile"],
-            "status": outcome["status"],
-            "error": outcome["error"],
-            "file": relative_file(path, results_dir),
-            # one value per round: the highest peak, and the median of the rest
-            "peak_rss_bytes": max(doc["memory"]["peak_rss_bytes"], default=None),
-            "after_import_rss_bytes": median(doc["memory"]["after_import_rss_bytes"]),
-            "import_s": median(doc["import_s"]),
-            "rounds": doc["rounds"],
-            "framework_version": doc["software"]["framework"]["version"],
-        }
-        if not doc["measurements"]:
-            rows.append(base)
-        for m in doc["measurements"]:
-            rows.append({
-                **base,
-                "metric": m["metric"],
-                "unit": m["unit"],
-                "case": m["case"],
-                "samples": m["samples"],
-                "samples_per_round": m["samples_per_round"],
-                "first_call_s": median(m["first_call_s"]),
-                "prepare_s": median(m.get("prepare_s", [])),  # older results lack it
-                "flops_per_unit": m["flops_per_unit"],
-                "parity_passed": m["parity"]["passed"],
-                "parity_max_abs_diff": m["parity"]["max_abs_diff"],
-                "device_peak_bytes": max(filter(None, m.get("device_peak_bytes", [])), default=None),
-                "curve": m.get("curve"),  # accuracy runs: per round, accuracy after each epoch
-                "time_to_target_s": m.get("time_to_target_s"),  # and per round, seconds (or None)
-                "target": m["params"].get("target"),  # the accuracy that time counts to
-            })  # fmt: skip
+    rows = [row for path, doc in results for row in frame_rows(path, doc, results_dir)]
     columns = [
         "machine", "workload", "framework", "mode", "device", "profile", "status", "error", "file",
         "peak_rss_bytes", "after_import_rss_bytes", "import_s", "rounds", "framework_version",
@@ -308,3 +409,45 @@ def to_frame(results: list[tuple[Path, dict[str, Any]]], results_dir: Path) -> p
         "device_peak_bytes", "curve", "time_to_target_s", "target", "samples_per_round", "prepare_s",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
+
+
+def frame_rows(path: Path, doc: dict[str, Any], results_dir: Path) -> list[dict[str, Any]]:
+    """One file's rows of ``to_frame``."""
+    run, outcome = doc["run"], doc["outcome"]
+    base = {
+        "machine": doc["machine"]["id"],
+        "workload": run["workload"],
+        "framework": run["framework"],
+        "mode": run["mode"],
+        "device": run["device"],
+        "profile": run["profile"],
+        "status": outcome["status"],
+        "error": outcome["error"],
+        "file": relative_file(path, results_dir),
+        # one value per round: the highest peak, and the median of the rest
+        "peak_rss_bytes": max(doc["memory"]["peak_rss_bytes"], default=None),
+        "after_import_rss_bytes": median(doc["memory"]["after_import_rss_bytes"]),
+        "import_s": median(doc["import_s"]),
+        "rounds": doc["rounds"],
+        "framework_version": doc["software"]["framework"]["version"],
+    }
+    rows = [] if doc["measurements"] else [base]
+    for m in doc["measurements"]:
+        rows.append({
+            **base,
+            "metric": m["metric"],
+            "unit": m["unit"],
+            "case": m["case"],
+            "samples": m["samples"],
+            "samples_per_round": m["samples_per_round"],
+            "first_call_s": median(m["first_call_s"]),
+            "prepare_s": median(m.get("prepare_s", [])),  # older results lack it
+            "flops_per_unit": m["flops_per_unit"],
+            "parity_passed": m["parity"]["passed"],
+            "parity_max_abs_diff": m["parity"]["max_abs_diff"],
+            "device_peak_bytes": max(filter(None, m.get("device_peak_bytes", [])), default=None),
+            "curve": m.get("curve"),  # accuracy runs: per round, accuracy after each epoch
+            "time_to_target_s": m.get("time_to_target_s"),  # and per round, seconds (or None)
+            "target": m["params"].get("target"),  # the accuracy that time counts to
+        })  # fmt: skip
+    return rows

@@ -61,7 +61,9 @@ def source_files(source: Path, bad: list[str]) -> list[Path]:
 
 
 def merge(sources: list[Path], into: Path) -> Merged:
-    """Copy every valid result under ``sources`` into ``into``, where the harness would write it."""
+    """Copy every valid result under ``sources`` into ``into``, where the harness would write it.
+    Each file is judged alone: one that cannot be read, checked or placed is one line in
+    ``bad``, and the others are still merged."""
     for source in sources:
         if not source.is_dir():
             raise UserError(f"{source}: not a folder; give results folders or machine folders to merge")
@@ -69,22 +71,68 @@ def merge(sources: list[Path], into: Path) -> Merged:
     # what this merge wrote, so that two sources disagreeing are told apart from a file there before
     written: dict[Path, tuple[Path, dict[str, Any]]] = {}
     with ExitStack() as locks:
-        locked: set[Path] = set()
+        locked: dict[Path, str | None] = {}  # machine folder -> why it could not be locked (None: locked)
         for source in sources:
             for path in source_files(source, result.bad):
-                kind = kind_of(path)
-                doc, problems = kind.check(path)
-                if doc is None:
-                    more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-                    result.bad.append(f"{path}: {problems[0]}{more}; not merged")
-                    continue
-                target = kind.target(doc, into)
-                folder = into / doc["machine"]["id"]
-                if folder not in locked:  # no measurement writes there meanwhile
-                    locks.enter_context(harness.exclusive(folder))
-                    locked.add(folder)
-                _place(path, doc, target, written, result, kind)
+                try:
+                    problem = _merge_one(path, into, written, result, locks, locked)
+                except Exception as exc:  # untrusted input: any failure is this file's problem
+                    problem = load.unexpected(exc)
+                if problem is not None:
+                    result.bad.append(f"{path}: {problem}; not merged")
     return result
+
+
+def _merge_one(
+    path: Path,
+    into: Path,
+    written: dict[Path, tuple[Path, dict[str, Any]]],
+    result: Merged,
+    locks: ExitStack,
+    locked: dict[Path, str | None],
+) -> str | None:
+    """Merge one file; returns why it was not merged, if it was bad."""
+    kind = kind_of(path)
+    doc, problems = kind.check(path)
+    if doc is None:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        return f"{problems[0]}{more}"
+    target = kind.target(doc, into)
+    unsafe = unsafe_target(target, into)
+    if unsafe is not None:
+        return unsafe
+    folder = into / target.relative_to(into).parts[0]
+    if folder not in locked:  # no measurement writes there meanwhile
+        try:
+            locks.enter_context(harness.exclusive(folder))
+            locked[folder] = None
+        except UserError as exc:
+            locked[folder] = str(exc)
+    if locked[folder] is not None:
+        return locked[folder]
+    _place(path, doc, target, written, result, kind)
+    return None
+
+
+def unsafe_target(target: Path, into: Path) -> str | None:
+    """Why writing ``target`` might land outside ``into``, if it might: a name that climbs out,
+    or a symbolic link on the way (the machine folder, the studies folder, the file itself, or
+    the lock file the merge writes in the machine folder). ``into`` itself is the user's choice."""
+    try:
+        parts = target.relative_to(into).parts
+    except ValueError:
+        return f"{target} would lie outside {into}"
+    if len(parts) < 2 or any(part in (".", "..") for part in parts):  # a machine folder, then a file
+        return f"{target} would lie outside a machine folder of {into}"
+    on_the_way = [into.joinpath(*parts[:i]) for i in range(1, len(parts) + 1)] + [into / parts[0] / ".lock"]
+    for link in filter(Path.is_symlink, on_the_way):
+        return (
+            f"{link} is a symbolic link, and merge never writes through one; replace it with a real "
+            f"{'file' if link == target else 'folder'} (or delete it) and merge again"
+        )
+    if not target.resolve().is_relative_to(into.resolve()):
+        return f"{target} resolves to {target.resolve()}, outside {into}"
+    return None
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,11 @@ EXPECTED = {
     "wrong-type.json": "measurements[0].samples[0]: 'fast' is not of type 'number'",
     "nan-sample.json": "not valid JSON (NaN is not a number JSON allows)",
     "negative-sample.json": "measurements[0].samples[0]: -5.0 is less than or equal to the minimum of 0",
+    "duplicate-key.json": "the key 'schema_version' appears twice in one object",
+    "deep-nesting.json": "nested far too deeply for a results file",
+    "nested-too-deep.json": "nested more than 32 deep, far deeper than a results file",
+    "v1-wrong-type.json": "measurements[0].samples: 5 is not of type 'array'",
+    "v1-wrong-types.json": "import_s[0]: {'a': 1} is not of type 'number'",
     "unknown-workload.json": (
         "run.workload: unknown workload 'resnet9000'; known workloads: cnn, cnn_infer, conv2d, digits, gemm, "
         "matmul, mlp, mlp_infer, transformer, transformer_infer"
@@ -165,17 +170,26 @@ def test_check_command_passes_good_files(tmp_path: Path, capsys: pytest.CaptureF
 def test_check_command_reports_a_clash_and_a_copy_between_the_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Each file is named and placed for its run (in two results folders), so no rule says which
+    one a build would show: all are reported as left out, with the same numbers or not."""
     mine = write_results(tmp_path / "mine", [make_result(), make_result("cnn")])
     theirs = write_results(tmp_path / "theirs", [make_result(samples=[1.0, 2.0, 3.0]), make_result("cnn")])
     code = generator_main(["check", *map(str, load.result_files(theirs) + load.result_files(mine))])
     out = capsys.readouterr().out.splitlines()
     assert code == 1
     mlp, cnn = "test-cpu-4cpu/mlp.pytorch-1.0.eager.cpu.json", "test-cpu-4cpu/cnn.pytorch-1.0.eager.cpu.json"
+
+    def left_out(path: Path, other: Path, run: str, numbers: str, name: str) -> str:
+        return (
+            f"{path}: left out: {other} claims the same run ({run} on test-cpu-4cpu) with {numbers}, and more "
+            f"than one of them is named and placed for it. Keep the one you trust as {name} and delete the others"
+        )
+
     assert out == [
-        f"{theirs / cnn}: a copy of {mine / cnn} (the same run, the same numbers), which is shown; delete this copy",
-        f"{theirs / mlp}: CLASH with {mine / mlp}: the same run (mlp/pytorch/eager/cpu on test-cpu-4cpu) with "
-        f"different numbers; {mine / mlp} is shown. Keep the one you trust and delete the other, or re-measure "
-        "with `nox -s measure -- --only 'mlp/pytorch/eager/cpu' --redo`",
+        left_out(mine / cnn, theirs / cnn, "cnn/pytorch/eager/cpu", "the same numbers", cnn),
+        left_out(theirs / cnn, mine / cnn, "cnn/pytorch/eager/cpu", "the same numbers", cnn),
+        left_out(mine / mlp, theirs / mlp, "mlp/pytorch/eager/cpu", "different numbers", mlp),
+        left_out(theirs / mlp, mine / mlp, "mlp/pytorch/eager/cpu", "different numbers", mlp),
     ]
 
 
