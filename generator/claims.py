@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator import evidence, rules
+from generator import escape, evidence, rules
 from measurements import UserError
 from measurements.results import ROOT
 
@@ -26,7 +26,7 @@ CLAIM_SCHEMA = {
         "claim": {"type": "string", "minLength": 10},
         "expects": rules.FRAMEWORK,
         "test": {"type": "string", "minLength": 10},
-        "made_in": {"type": "array", "items": {"type": "string", "pattern": "^https://[^\\s]+$"}},
+        "made_in": {"type": "array", "items": {"type": "string", "pattern": "^https://[^\\s\"'<>()\\[\\]{}\\\\`]+$"}},
         "note": {"type": "string"},
         "rule": rules.RULE,
     },
@@ -64,6 +64,10 @@ def load_claims(path: Path = CLAIMS_PATH) -> list[Claim]:
         where = f"{name}: claim {index}" + (f" ({label})" if isinstance(label, str) else "")
         rules.check(CLAIM_SCHEMA, table, where, "see the first claim in the file for the fields a claim needs")
         rules.check_rule(table["rule"], where)
+        for url in table["made_in"]:
+            if escape.url(url) is None:
+                raise UserError(f"{where}: made_in {url!r} is not a plain https URL; give the page's https:// "
+                                "address (a host, and no spaces, quotes, brackets or parentheses)")  # fmt: skip
         if any(c.id == table["id"] for c in claims):
             raise UserError(f"{where}: the id {table['id']!r} is used twice; give each claim its own id")
         claims.append(Claim(table["id"], table["claim"], table["expects"], table["test"], tuple(table["made_in"]),

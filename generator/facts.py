@@ -14,8 +14,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+from generator import escape
 from measurements import UserError
 from measurements.results import ROOT
 
@@ -117,10 +117,10 @@ def _check_sources(where: str, value: Any) -> list[str]:
     for position, url in enumerate(value, start=1):
         if not isinstance(url, str):
             raise UserError(f"{where}: source {position} is not a string; write it as a quoted https URL")
-        parts = urlsplit(url.strip())
-        if parts.scheme != "https" or not parts.netloc or any(ch.isspace() for ch in url.strip()):
+        if escape.url(url.strip()) is None:
             raise UserError(
-                f"{where}: source {position} ({url!r}) is not an https URL; give the page's https:// address"
+                f"{where}: source {position} ({url!r}) is not an https URL; give the page's https:// address "
+                "(a host, and no spaces, quotes, brackets or parentheses: percent-encode them)"
             )
     return [url.strip() for url in value]
 

@@ -18,6 +18,7 @@ from typing import Any
 import jsonschema
 
 from generator.compare import Comparison, Summary, compare, summarise
+from generator.escape import text
 from generator.load import REMEASURE, SAFE_NAME, median, read_json, relative_file, version_key
 from measurements.frameworks import FRAMEWORK_LABELS
 from measurements.results import ROOT, study_path
@@ -181,11 +182,31 @@ def code_totals(ms: MachineStudies) -> dict[str, tuple[int, int]]:
     }
 
 
+def repository_file(path: str) -> Path | None:
+    """A file that a study names, when it is a file of this repository (resolved, links followed,
+    outside any hidden folder); None for anything else: an absolute path, "..", a link out."""
+    repository = ROOT.resolve()
+    try:
+        found = (repository / path).resolve()
+    except (OSError, RuntimeError, ValueError):  # a loop of links, a NUL byte
+        return None
+    if not found.is_relative_to(repository) or found == repository:
+        return None
+    if any(part.startswith(".") for part in found.relative_to(repository).parts) or not found.is_file():
+        return None
+    return found
+
+
+def code_outside(finding: dict[str, Any]) -> list[str]:
+    """The paths a code-size finding names that are not files of this repository (never read)."""
+    return [part["path"] for part in finding["files"] if repository_file(part["path"]) is None]
+
+
 def code_is_current(finding: dict[str, Any]) -> bool:
     """Whether the files counted are still what the repository holds (so they can be shown)."""
     for part in finding["files"]:
-        path = ROOT / part["path"]
-        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != part["sha256"]:
+        path = repository_file(part["path"])
+        if path is None or hashlib.sha256(path.read_bytes()).hexdigest() != part["sha256"]:
             return False
     return True
 
@@ -242,7 +263,7 @@ def usability_verdicts(ms: MachineStudies) -> list[str]:
             f"Of {len(tools)} debugging techniques tried, {torch_ok} worked in PyTorch and {tf_ok} in TensorFlow."
         )
     totals = code_totals(ms)
-    if len(totals) == 2:
+    if len(totals) == 2 and totals["tensorflow"][0]:  # a study that counted nothing has no ratio
         (torch_lines, torch_tokens), (tf_lines, tf_tokens) = totals["pytorch"], totals["tensorflow"]
         found.append(
             f"The same workloads take {torch_lines} lines ({torch_tokens:,} tokens) in PyTorch and {tf_lines} lines "
@@ -273,9 +294,11 @@ def ecosystem_verdicts(ms: MachineStudies) -> list[str]:
         parts = []
         for fw, items in sorted(export.items()):
             worked = [i for i in items if i["success"]]
-            failed = sorted({f"{i['path']} ({i['model']}, at {i['stage']})" for i in items if not i["success"]})
-            text = f"{FRAMEWORK_LABELS[fw]}: {len(worked)} of {len(items)} export paths worked end to end"
-            parts.append(text + (f"; failed: {', '.join(failed)}" if failed else ""))
+            failed = sorted(
+                {f"{text(i['path'])} ({text(i['model'])}, at {text(i['stage'])})" for i in items if not i["success"]}
+            )
+            said = f"{FRAMEWORK_LABELS[fw]}: {len(worked)} of {len(items)} export paths worked end to end"
+            parts.append(said + (f"; failed: {', '.join(failed)}" if failed else ""))
         found.append(
             "Exporting the MLP and the CNN and running the artifact with parity checked: " + ". ".join(parts) + "."
         )
@@ -315,6 +338,13 @@ class PipelineSize:
     checked_images: int  # how many images the decoding check compared
 
 
+PIPELINE_OPTIONAL: dict[str, Any] = dict.fromkeys(
+    ("title", "epochs", "error", "dataset_bytes", "prepare_s", "first_epoch_samples_per_s",
+     "second_epoch_samples_per_s", "cpu_ms_per_sample", "peak_pss_bytes", "other_cpu_share", "same_content",
+     "decode_check"),
+)  # fmt: skip
+
+
 def pipeline_rows(ms: MachineStudies) -> list[PipelineSize]:
     """The data-pipeline study by size, smallest first: each configuration's steady samples/s with its
     interval, and at each size the best PyTorch configuration against the best TensorFlow one."""
@@ -323,7 +353,8 @@ def pipeline_rows(ms: MachineStudies) -> list[PipelineSize]:
     memory: int | None = None
     for fw, r in runs.items():
         memory = memory or r.doc["machine"].get("memory_bytes")
-        for f in r.doc["findings"]:
+        for found_here in r.doc["findings"]:
+            f = {**PIPELINE_OPTIONAL, **found_here}  # the page reads these; a study may leave them out
             ok = f.get("outcome") == "ok" and bool(f.get("samples"))
             by_size.setdefault(int(f["images"]), []).append(
                 PipelineEntry(fw, f, summarise(f["samples"]) if ok else None, r.file)

@@ -20,6 +20,7 @@ import pandas as pd
 
 from generator import charts
 from generator.compare import Comparison, ModeResult, Summary, best, compare, describe, mode_results, summarise
+from generator.escape import file_name
 from generator.load import version_key
 from measurements import workloads
 from measurements.frameworks import FRAMEWORK_LABELS, MODE_LABELS
@@ -205,4 +206,4 @@ def change_chart(machine: str, s: Step, out: Path) -> str:
     name = FRAMEWORK_LABELS.get(s.framework, s.framework)
     title = f"{name} {s.old} → {s.new}: each figure's new median over its old (higher is more, for rates)"
     chart = charts.change_chart(frame, title)
-    return charts.save(chart, out, f"{machine}-versions-{s.framework}-{s.old}-{s.new}".replace("+", "_"))
+    return charts.save(chart, out, file_name(f"{machine}-versions-{s.framework}-{s.old}-{s.new}"))
