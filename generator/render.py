@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import re
@@ -11,13 +10,12 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import jinja2
 import numpy as np
 import pandas as pd
 
-from generator import charts, claims, decide, evidence, studies
+from generator import charts, claims, decide, escape, evidence, studies
 from generator.compare import (
     Comparison,
     ModeResult,
@@ -28,9 +26,10 @@ from generator.compare import (
     mode_results,
     summarise,
 )
+from generator.escape import code_block
 from generator.load import Loaded, current, relative_file, to_frame
 from generator.versions import machine_versions
-from measurements import workloads
+from measurements import UserError, workloads
 from measurements.environment import slug
 from measurements.frameworks import FRAMEWORK_LABELS, MODE_LABELS
 from measurements.profiles import PROFILES
@@ -40,13 +39,7 @@ from measurements.studies import registry
 TEMPLATES = ROOT / "templates"
 CHANNELS_LAST, PYTORCH_EAGER = ("pytorch", "channels_last"), ("pytorch", "eager")
 PARITY_POINTS = 1.0  # accuracy parity holds when the frameworks' final accuracies are this close
-MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
-
-
-def text(value: object) -> str:
-    """Untrusted text (from a results file) made inert in Markdown and HTML, on one line."""
-    escaped = html.escape(" ".join(str(value).split()), quote=False)  # quotes are inert outside tags
-    return MARKDOWN_SPECIALS.sub(r"\\\1", escaped)
+text = escape.text  # Markdown text on one line: the filter most sentences built here use
 
 
 def num(value: float, digits: int = 4) -> str:
@@ -98,24 +91,13 @@ def file_label(file: str) -> str:
     return text(name)
 
 
-def site_name(url: str) -> str:
-    """The host of a link, for its text: "buildkite.com"."""
-    host = urlsplit(url).hostname or url
-    return text(host.removeprefix("www."))
-
-
-def code_block(code: str, language: str = "", indent: int = 0) -> str:
-    """Untrusted text as a fenced code block (Markdown escapes what is inside), indented for
-    a tab or admonition; the fence is longer than any run of backticks in the text."""
-    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
-    fence = "`" * max(3, longest + 1)
-    lines = [f"{fence}{language}", *code.rstrip("\n").splitlines(), fence]
-    return "\n".join(" " * indent + line if line else "" for line in lines)
-
-
 def source(path: str) -> str:
-    """A file of this repository, for a page that shows the code it counted."""
-    return (ROOT / path).read_text()
+    """A file of this repository, for a page that shows the code it counted, as a fenced code block
+    indented for a content tab; a path that leads out of the repository is not read."""
+    found = studies.repository_file(path)
+    if found is None:
+        return f"    Left out: {escape.code(path)} is not a file of this repository."
+    return code_block(found.read_text(encoding="utf-8", errors="replace"), "python", 4)
 
 
 def error_outcome(finding: dict[str, Any]) -> str:
@@ -129,7 +111,7 @@ def error_outcome(finding: dict[str, Any]) -> str:
         return "–" if value is None else "✓" if value else "✗"
 
     return (
-        f"`{text(finding['error_type'])}` · user's line {mark(finding['user_frame_last'])} · "
+        f"{escape.code(finding['error_type'])} · user's line {mark(finding['user_frame_last'])} · "
         f"shapes {mark(finding['names_shapes'])} · dtypes {mark(finding['names_dtypes'])} · "
         f"{finding['message_chars']:,} characters"
     )
@@ -141,7 +123,7 @@ def error_said(finding: dict[str, Any]) -> str:
         return f"    {text(finding.get('what_happened') or 'Not tried.')}"
     if finding["silent"]:
         return f"    No error. {text(finding.get('what_happened') or '')}"
-    return f"    `{text(finding['error_type'])}`:\n\n" + code_block(finding["message"] or "", "text", 4)
+    return f"    {escape.code(finding['error_type'])}:\n\n" + code_block(finding["message"] or "", "text", 4)
 
 
 def notes(found: dict[str, Any]) -> str:
@@ -167,15 +149,15 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        autoescape=False,  # Markdown output; untrusted strings go through the ``text`` filter
+        autoescape=False,  # Markdown output; untrusted strings go through the filters of ``escape``
     )
-    env.filters.update(text=text, num=num, mib=mib, size=size, seconds=seconds, p=p_value, pct=pct,
-                       site_name=site_name, file_label=file_label)  # fmt: skip
+    env.filters.update(escape.FILTERS)
+    env.filters.update(num=num, mib=mib, size=size, seconds=seconds, p=p_value, pct=pct, file_label=file_label)
     env.globals.update(
         label=label, framework_label=FRAMEWORK_LABELS.get, verdict=verdict, code_block=code_block, source=source,
         outcome=error_outcome, said=error_said, notes=notes, describe=describe,
         distributed_rows=studies.distributed_rows, scaling=studies.scaling, memory_pairs=memory_pairs,
-        code_is_current=studies.code_is_current,
+        code_is_current=studies.code_is_current, code_outside=studies.code_outside,
         study_description=lambda name: getattr(registry().get(name), "description", ""),
     )  # fmt: skip
     return env
@@ -519,10 +501,25 @@ def ceiling_chart(machine_id: str, section: WorkloadSection, ceiling: Ceiling, o
 
 def build(loaded: Loaded, results_dir: Path, out: Path, reference: str | None = None) -> list[MachineReport]:
     """Write every generated page, chart and results copy under ``out`` (emptied first); the
-    guides show the ``reference`` machine first (see ``reference_machine``)."""
+    guides show the ``reference`` machine first (see ``reference_machine``).
+
+    ``out`` is marked as made here, and a folder without the mark is never emptied unless it
+    is empty already, or it is the default docs/generated/ (which builds made before the mark
+    existed: git ignores it, and it holds nothing but generated pages)."""
+
+    mark = out / ".framework-guide-generated"
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise UserError(f"{out}: not a folder; give --out a new folder, or one an earlier build made")
     if out.exists():
+        made_before_marks = out.resolve() == (ROOT / "docs" / "generated").resolve()
+        if not mark.is_file() and not made_before_marks and any(out.iterdir()):
+            raise UserError(
+                f"{out}: not made by `python -m generator build` (it has no {mark.name}), so it is not emptied; "
+                f"give --out a new or empty folder, or delete {out} yourself"
+            )
         shutil.rmtree(out)
     out.mkdir(parents=True)
+    mark.write_text("Made by `python -m generator build`, which empties this folder before every build.\n")
     everything = to_frame(loaded.results, results_dir)
     frame = current(everything)
     shown = set(frame["file"])
@@ -540,9 +537,12 @@ def build(loaded: Loaded, results_dir: Path, out: Path, reference: str | None = 
     env = environment()
     releases = [machine_versions(r.id, everything[everything.machine == r.id], out / "charts") for r in reports]
     context = {
-        "machines": reports, "problems": loaded.problems, "profiles": list(PROFILES.values()), "versions": releases,
+        "machines": reports, "problems": loaded.left_out(results_dir), "profiles": list(PROFILES.values()),
+        "versions": releases,
     }  # fmt: skip
     by_machine, study_problems = studies.load_studies(results_dir)
+    # each line starts with the file as found under results_dir: pages name it under the results folder
+    study_problems = [line.removeprefix(f"{results_dir}{os.sep}") for line in study_problems]
     for machine_studies in by_machine.values():
         for per_framework in machine_studies.results.values():
             for study_result in per_framework.values():
@@ -586,7 +586,9 @@ def site_base() -> str:
     if not found:
         match = re.search(r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(), re.MULTILINE)
         found = match.group(1).strip("'\"") if match else ""
-    return found if not found or found.endswith("/") else found + "/"
+    if not escape.url(found, schemes=("https", "http")):
+        return ""  # not a plain address: the links stay relative
+    return found if found.endswith("/") else found + "/"
 
 
 def write_json(path: Path, document: dict[str, Any], *, compact: bool = False) -> None:
