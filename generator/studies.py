@@ -107,9 +107,14 @@ class MachineStudies:
 
 
 def load_studies(results_dir: Path) -> tuple[dict[str, MachineStudies], list[str]]:
-    """Each machine's newest study results per framework; and one line per bad file."""
+    """Each machine's newest study results per framework; and one line per bad file.
+
+    Of several files of the same study, framework and release on one machine, the one that lies
+    where the launcher writes it wins; when none does, all are left out (as for timing runs,
+    ``load.resolve_clashes``): a file's place in the sort order never decides."""
     machines: dict[str, MachineStudies] = {}
     problems = []
+    claimants: dict[tuple[str, ...], list[tuple[Path, dict[str, Any]]]] = {}
     for path in study_files(results_dir):
         if not SAFE_NAME.fullmatch(path.name):
             problems.append(f"{path}: not a results file name (letters, digits, '.', '_', '-'); rename it")
@@ -119,6 +124,13 @@ def load_studies(results_dir: Path) -> tuple[dict[str, MachineStudies], list[str
             more = f" (and {len(found) - 1} more problems)" if len(found) > 1 else ""
             problems.append(f"{path}: {found[0]}{more}")
             continue
+        key = (doc["machine"]["id"], doc["study"], doc["framework"], doc["software"]["framework"]["version"] or "")
+        claimants.setdefault(key, []).append((path, doc))
+    for group in claimants.values():
+        kept = _placed_claimant(group, results_dir, problems)
+        if kept is None:
+            continue
+        path, doc = kept
         machine = machines.setdefault(doc["machine"]["id"], MachineStudies(doc["machine"]["id"]))
         result = StudyResult(registry()[doc["study"]], doc["framework"], doc["software"]["framework"]["version"], doc,
                              relative_file(path, results_dir))  # fmt: skip
@@ -127,6 +139,32 @@ def load_studies(results_dir: Path) -> tuple[dict[str, MachineStudies], list[str
         if earlier is None or version_key(result.version) > version_key(earlier.version):
             by_framework[doc["framework"]] = result
     return machines, problems
+
+
+def _placed_claimant(
+    group: list[tuple[Path, dict[str, Any]]], results_dir: Path, problems: list[str]
+) -> tuple[Path, dict[str, Any]] | None:
+    """The one file of a group that claims the same study result; the others are reported."""
+    if len(group) == 1:
+        return group[0]
+    placed = [(p, d) for p, d in group if p.resolve() == expected_path(d, results_dir).resolve()]
+    label = run_label(group[0][1])
+    if len(placed) == 1:
+        kept = placed[0]
+        for path, doc in group:
+            if path != kept[0]:
+                same = measured(doc) == measured(kept[1])
+                problems.append(
+                    f"{path}: {'a copy' if same else 'a CLASH'} of {kept[0]} ({label}), which lies where the "
+                    f"study writes it and is shown; delete {path.name}"
+                )
+        return kept
+    names = ", ".join(str(p) for p, _ in group)
+    problems.append(
+        f"{names}: the same study ({label}) in {len(group)} files, none of them alone where the study writes it; "
+        f"all are left out. Keep the one you trust at {expected_path(group[0][1], results_dir)} and delete the others"
+    )
+    return None
 
 
 def count(items: list[dict[str, Any]], key: str) -> tuple[int, int]:

@@ -151,6 +151,31 @@ def test_a_bad_study_file_is_named_and_left_out(tmp_path: Path) -> None:
     assert str(good) not in " ".join(problems)
 
 
+def test_a_study_file_where_the_study_writes_it_wins_a_clash_with_a_misnamed_one(tmp_path: Path) -> None:
+    placed = write_study(
+        tmp_path, study_doc("codesize", "pytorch", [{"id": "mlp", "lines": 1, "tokens": 2, "files": []}])
+    )
+    misnamed = placed.with_name("aaa.json")  # sorts first
+    other = study_doc("codesize", "pytorch", [{"id": "mlp", "lines": 9, "tokens": 9, "files": []}])
+    misnamed.write_text(json.dumps(other))
+    machines, problems = studies.load_studies(tmp_path)
+    assert machines[MACHINE].get("codesize")["pytorch"].findings["mlp"]["lines"] == 1
+    assert len(problems) == 1 and problems[0].startswith(f"{misnamed}: a CLASH of {placed}")
+
+
+def test_study_files_none_of_them_placed_are_all_left_out(tmp_path: Path) -> None:
+    placed = write_study(
+        tmp_path, study_doc("codesize", "pytorch", [{"id": "mlp", "lines": 1, "tokens": 2, "files": []}])
+    )
+    placed.rename(placed.with_name("b.json"))
+    placed.with_name("a.json").write_text(
+        json.dumps(study_doc("codesize", "pytorch", [{"id": "mlp", "lines": 9, "tokens": 9, "files": []}]))
+    )
+    machines, problems = studies.load_studies(tmp_path)
+    assert MACHINE not in machines or not machines[MACHINE].get("codesize")
+    assert len(problems) == 1 and "all are left out" in problems[0]
+
+
 def test_study_results_merge_and_clash_like_timing_runs(tmp_path: Path) -> None:
     from generator import merge
 
