@@ -3,13 +3,46 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 from measurements import UserError, environment, harness
 from measurements.profiles import PROFILES
 from measurements.results import RESULTS_DIR
 from measurements.studies import runner
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the harness is, so that it cleans up as after Ctrl-C:
+    its child is killed, temporary folders are removed, finished results are kept."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise Stopped(signum)
+
+
+@contextmanager
+def stop_signals_raise() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into ``Stopped`` while the measurement runs (signals reach the
+    main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, _stop) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,35 +71,44 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        profile = PROFILES[args.profile]
-        studies = runner.plan(args.only, profile)
-        try:
-            runs = harness.plan(harness.devices_here(environment.gpus()), args.only, profile)
-        except UserError:
-            if not studies:
-                raise
-            runs = []  # --only named studies alone
-        if args.command == "list":
-            print("\n".join([r.key for r in runs] + [s.key for s in studies]))
-            return 0
-        if args.threads is not None and args.threads < 1:
-            raise UserError(f"--threads must be at least 1, not {args.threads}")
-        if args.memory_limit is not None and args.memory_limit <= 0:
-            raise UserError(f"--memory-limit must be a positive number of MiB, not {args.memory_limit}")
-        results = []
-        if runs:
-            results = harness.run_all(
-                runs, profile, args.results, threads=args.threads, timeout_s=args.timeout,
-                memory_limit=None if args.memory_limit is None else int(args.memory_limit * 2**20), redo=args.redo,
-            )  # fmt: skip
-        if studies:
-            results += runner.run_all(studies, args.results, redo=args.redo, timeout_s=args.timeout)
+        with stop_signals_raise():
+            return measure(args)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except Stopped as exc:
+        print(f"stopped by {exc.args[0]}: results written so far are kept", file=sys.stderr)
+        return 128 + exc.signum
     except KeyboardInterrupt:
         print("interrupted: results written so far are kept", file=sys.stderr)
         return 130
+
+
+def measure(args: argparse.Namespace) -> int:
+    """List or run what the command line asks for; 0 if every run ended ok (or had no framework)."""
+    profile = PROFILES[args.profile]
+    studies = runner.plan(args.only, profile)
+    try:
+        runs = harness.plan(harness.devices_here(environment.gpus()), args.only, profile)
+    except UserError:
+        if not studies:
+            raise
+        runs = []  # --only named studies alone
+    if args.command == "list":
+        print("\n".join([r.key for r in runs] + [s.key for s in studies]))
+        return 0
+    if args.threads is not None and args.threads < 1:
+        raise UserError(f"--threads must be at least 1, not {args.threads}")
+    if args.memory_limit is not None and args.memory_limit <= 0:
+        raise UserError(f"--memory-limit must be a positive number of MiB, not {args.memory_limit}")
+    results = []
+    if runs:
+        results = harness.run_all(
+            runs, profile, args.results, threads=args.threads, timeout_s=args.timeout,
+            memory_limit=None if args.memory_limit is None else int(args.memory_limit * 2**20), redo=args.redo,
+        )  # fmt: skip
+    if studies:
+        results += runner.run_all(studies, args.results, redo=args.redo, timeout_s=args.timeout)
     return 0 if all(r["outcome"]["status"] in ("ok", "unavailable") for r in results) else 1
 
 

@@ -19,6 +19,8 @@ from typing import Any
 
 from measurements.frameworks import DISTRIBUTIONS
 
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
 # Environment variables that change how fast or how the frameworks run; recorded as set.
 RELEVANT_ENV = (
     "OMP_NUM_THREADS",
@@ -79,6 +81,63 @@ def proc_status_bytes(field: str, pid: int | str = "self") -> int | None:
     except (OSError, ValueError):
         pass
     return None
+
+
+def oom_kill_count(pid: int | str = "self") -> int | None:
+    """How many processes the kernel's out-of-memory killer has killed in a process's memory cgroup
+    (cgroup v2 ``memory.events``, or v1 ``memory.oom_control``); None where it cannot be read."""
+    try:
+        lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    candidates = []
+    for line in lines:
+        _, _, rest = line.partition(":")
+        controllers, _, path = rest.partition(":")
+        relative = path.lstrip("/")
+        if controllers == "":  # cgroup v2, mounted alone or beside v1 (a hybrid set-up)
+            candidates += [
+                CGROUP_ROOT / relative / "memory.events",
+                CGROUP_ROOT / "unified" / relative / "memory.events",
+            ]
+        elif "memory" in controllers.split(","):
+            candidates.append(CGROUP_ROOT / "memory" / relative / "memory.oom_control")
+    for candidate in candidates:
+        try:
+            for line in candidate.read_text().splitlines():
+                key, _, value = line.partition(" ")
+                if key == "oom_kill":
+                    return int(value)
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def kernel_log_oom_kills(pid: int, since: float) -> bool | None:
+    """Whether the kernel log says its out-of-memory killer killed ``pid`` after ``since``
+    (``time.monotonic()``); None where the log cannot be read."""
+    try:
+        fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    pattern = re.compile(rf"(Killed process {pid} |oom-kill:.*,pid={pid},)".encode())
+    earliest_us = (since - 1) * 1e6  # the log's clock is the monotonic one, in microseconds
+    try:
+        while True:
+            try:
+                record = os.read(fd, 8192)  # one record per read
+            except BlockingIOError:  # the end of the log
+                return False
+            except OSError:  # EPIPE: records overwritten while reading; read on
+                continue
+            if not record:
+                return False
+            header, _, message = record.partition(b";")
+            fields = header.split(b",")
+            if len(fields) > 2 and fields[2].isdigit() and int(fields[2]) >= earliest_us and pattern.search(message):
+                return True
+    finally:
+        os.close(fd)
 
 
 def gpus() -> list[dict[str, Any]]:

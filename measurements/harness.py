@@ -7,18 +7,22 @@ goes on. Each result is written as soon as its child ends, atomically.
 
 from __future__ import annotations
 
+import atexit
 import copy
 import fcntl
 import fnmatch
+import functools
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +38,9 @@ from measurements.profiles import Profile
 from measurements.results import ROOT, SCHEMA_VERSION, result_path, write_json_atomic
 
 ERROR_TAIL_CHARS = 4000
+# each profile measures more than the one before it: a result is never replaced by a smaller one unasked
+PROFILE_ORDER = ("quick", "standard", "full")
+SCRATCH_PREFIX = "fg-harness-"  # + pid: one folder per harness process for its children's temporary files
 GPU_FRAMEWORKS = ("pytorch", "tensorflow")  # NumPy runs on the CPU only
 POLL_S = 0.2  # how often a running child's time and memory are checked
 # a measurement's values that the result keeps one per round (samples are pooled instead)
@@ -131,15 +138,81 @@ def kill_group(child: subprocess.Popen[bytes]) -> None:
     child.wait()
 
 
+@functools.cache
+def scratch() -> Path:
+    """This harness's folder for its children's temporary folders, removed when it exits.
+
+    A harness killed outright (``kill -9``) cannot remove it; the next one to start removes the
+    folders of harnesses that are no longer running.
+    """
+    sweep_scratch()
+    folder = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def sweep_scratch() -> list[Path]:
+    """Remove the scratch folders of this user's harnesses that are no longer running; returns them."""
+    removed = []
+    for path in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
+        found = re.fullmatch(rf"{SCRATCH_PREFIX}(\d+)-.*", path.name)
+        try:
+            mine = path.is_dir() and not path.is_symlink() and path.stat().st_uid == os.getuid()
+        except OSError:
+            continue
+        if found and mine and not alive(int(found[1])):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def alive(pid: int) -> bool:
+    """Whether a process of this id is running (a process of another user counts as running)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def child_env(tmp: Path) -> dict[str, str]:
+    """A child's environment: this source tree on its path, and its temporary files in ``tmp``,
+    which the harness removes however the child ends."""
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        "TMPDIR": str(tmp),
+    }
+
+
+def killed_from_outside(pid: int, since: float, oom_kills_before: int | None) -> tuple[bool, str]:
+    """A child killed by SIGKILL that the harness did not send: (whether the kernel's out-of-memory
+    killer did it, a sentence that says what is known). Evidence is the kernel's count of
+    out-of-memory kills in the child's memory cgroup, or its log naming the child."""
+    after = environment.oom_kill_count()
+    if oom_kills_before is not None and after is not None and after > oom_kills_before:
+        return True, "killed by the kernel's out-of-memory killer (its memory cgroup counted an out-of-memory kill)"
+    logged = environment.kernel_log_oom_kills(pid, since)
+    if logged:
+        return True, "killed by the kernel's out-of-memory killer (the kernel log names it)"
+    if (oom_kills_before is not None and after is not None) or logged is not None:
+        return False, "killed by SIGKILL from outside the harness; the kernel reports no out-of-memory kill"
+    return False, (
+        "killed by SIGKILL from outside the harness; this machine does not show whether the kernel's "
+        "out-of-memory killer sent it"
+    )
+
+
 def run_child(
     run: Run, profile: Profile, threads: int, timeout_s: float, memory_limit: int | None = None
 ) -> tuple[dict[str, Any], int | None]:
     """Run one measurement in a fresh process; returns (what the child reported, exit code)."""
-    with tempfile.TemporaryDirectory(prefix="fg-run-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="fg-run-", dir=scratch()) as tmp:
         output, log = Path(tmp) / "child.json", Path(tmp) / "child.log"
         env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+            **child_env(Path(tmp)),
             # each child compiles from scratch, so first-call cost is the cold cost
             "TORCHINDUCTOR_CACHE_DIR": str(Path(tmp) / "inductor"),
             "TRITON_CACHE_DIR": str(Path(tmp) / "triton"),
@@ -151,6 +224,7 @@ def run_child(
             "--output", str(output), *injected_faults(run),
         ]  # fmt: skip
         with log.open("wb") as log_file:
+            oom_kills_before, since = environment.oom_kill_count(), time.monotonic()
             child = subprocess.Popen(
                 command, stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True
             )
@@ -169,8 +243,8 @@ def run_child(
             reported: dict[str, Any] = json.loads(output.read_text())
             return reported, code
         if code == -signal.SIGKILL:
-            why = "killed by SIGKILL, not by the harness: most likely the kernel's out-of-memory killer"
-            return {"status": "oom", "error": f"{why}.\n{tail(log)}"}, code
+            oom, why = killed_from_outside(child.pid, since, oom_kills_before)
+            return {"status": "oom" if oom else "crashed", "error": f"the child process was {why}.\n{tail(log)}"}, code
         how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
         return {"status": "crashed", "error": f"the child process {how} without a result.\n{tail(log)}"}, code
 
@@ -184,9 +258,14 @@ def record(
     exit_code: int | None,
     started_at: str,
     wall_s: float,
+    version: str | None = None,
 ) -> dict[str, Any]:
-    """The result of one round: values that vary by round are lists, one entry per round."""
-    framework = reported.get("framework") or {"name": run.framework, "version": None, "build": {}}
+    """The result of one round: values that vary by round are lists, one entry per round.
+
+    A child that did not report its framework (it failed, crashed or was killed) is recorded with
+    the installed ``version``, the one its file is named for.
+    """
+    framework = reported.get("framework") or {"name": run.framework, "version": version, "build": {}}
     memory = reported.get("memory") or {}
     import_s = reported.get("import_s")
     measurements = [
@@ -262,6 +341,37 @@ def finished(path: Path, profile: Profile) -> dict[str, Any] | None:
     return None
 
 
+def holds_more(path: Path, profile: Profile) -> str | None:
+    """The profile of the result at ``path`` if it holds more than a run of ``profile`` would
+    measure there: a larger profile, or more rounds (processes) of another one; else None."""
+    try:
+        doc = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    run = doc.get("run") if isinstance(doc, dict) else None
+    theirs = run.get("profile") if isinstance(run, dict) else None
+    if not isinstance(theirs, str) or theirs == profile.name:
+        return None  # the same profile resumes, keeping the rounds it has
+    rank = {name: i for i, name in enumerate(PROFILE_ORDER)}
+    rounds = doc.get("rounds")
+    larger = rank.get(theirs, len(PROFILE_ORDER)) > rank.get(profile.name, -1)  # an unknown profile is kept
+    more_rounds = isinstance(rounds, int) and not isinstance(rounds, bool) and rounds > profile.rounds
+    return theirs if larger or more_rounds else None
+
+
+def refuse_to_replace(paths: Iterable[Path], profile: Profile, folder: Path) -> None:
+    """Refuse, before measuring anything, a run that would replace results of a larger profile."""
+    found = [theirs for path in paths if (theirs := holds_more(path, profile)) is not None]
+    if found:
+        profiles = ", ".join(sorted(set(found), key=lambda name: (name not in PROFILE_ORDER, name)))
+        raise UserError(
+            f"{folder}: {'1 result there holds' if len(found) == 1 else f'{len(found)} results there hold'} more "
+            f"than the {profile.name} profile measures ({profiles}) and would be replaced; to keep both, measure "
+            "into another folder (--results DIR) or under another machine id (FG_MACHINE_ID=NAME), or to replace "
+            "them add --redo"
+        )
+
+
 @contextmanager
 def exclusive(folder: Path) -> Iterator[None]:
     """Hold the results folder for this harness alone; a second one is refused, not interleaved."""
@@ -297,7 +407,8 @@ def run_all(
     alternating the order), pooling its samples; the result is rewritten after each round.
 
     Rounds that a result already holds are kept unless ``redo`` is given, so the same command
-    resumes an interrupted measurement where it stopped.
+    resumes an interrupted measurement where it stopped. A result of a larger profile (or more
+    rounds) is never replaced unless ``redo`` is given: the run is refused before it measures.
     """
     console = console or Console(stderr=True, soft_wrap=True)
     machine = environment.machine()
@@ -305,10 +416,19 @@ def run_all(
     timeout_s = timeout_s or profile.timeout_s
     folder = results_dir / machine["id"]
     versions = {fw: environment.installed_version(fw) for fw in {run.framework for run in runs}}
+    paths = {
+        run: result_path(results_dir, machine["id"], run.workload, run.framework, versions[run.framework], run.mode,
+                         run.device)
+        for run in runs
+    }  # fmt: skip
     results: dict[Run, dict[str, Any]] = {}
     kept = set()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with exclusive(folder), Progress(*columns, console=console, transient=True) as progress:
+    with ExitStack() as stack:
+        stack.enter_context(exclusive(folder))
+        if not redo:
+            refuse_to_replace(paths.values(), profile, folder)
+        progress = stack.enter_context(Progress(*columns, console=console, transient=True))
         progress.console.print(
             f"Measuring {len(runs)} runs in {profile.rounds} rounds on [bold]{machine['id']}[/bold] with the "
             f"{profile.name} profile, {threads} threads; results go to {folder}"
@@ -319,10 +439,7 @@ def run_all(
         task = progress.add_task("starting", total=len(runs) * profile.rounds)
         for round_index in range(profile.rounds):
             for run in runs if round_index % 2 == 0 else runs[::-1]:
-                path = result_path(
-                    results_dir, machine["id"], run.workload, run.framework, versions[run.framework], run.mode,
-                    run.device,
-                )  # fmt: skip
+                path = paths[run]
                 earlier = None if redo and round_index == 0 else finished(path, profile)
                 if earlier is not None and (earlier["rounds"] > round_index or earlier["outcome"]["status"] != "ok"):
                     if run not in results:
@@ -339,7 +456,10 @@ def run_all(
                 started_at = datetime.now(UTC).isoformat(timespec="seconds")
                 start = time.perf_counter()
                 reported, code = run_child(run, profile, threads, timeout_s, memory_limit)
-                latest = record(run, profile, threads, machine, reported, code, started_at, time.perf_counter() - start)
+                latest = record(
+                    run, profile, threads, machine, reported, code, started_at, time.perf_counter() - start,
+                    version=versions[run.framework],
+                )  # fmt: skip
                 results[run] = merge(earlier, latest)
                 write_json_atomic(path, results[run])
                 progress.console.print(

@@ -34,11 +34,14 @@ def study_path(results_dir: Path, machine_id: str, study: str, framework: str, v
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Write to a temporary file beside ``path``, then rename: readers never see half a file."""
+    """Write to a temporary file beside ``path``, then rename: readers never see half a file.
+    The file is readable like any other the user makes (0644 under the usual umask), not 0600
+    as ``mkstemp`` leaves it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w") as f:
+            os.fchmod(f.fileno(), 0o666 & ~current_umask())
             json.dump(data, f, indent=1, allow_nan=False)
             f.write("\n")
             f.flush()
@@ -47,3 +50,16 @@ def write_json_atomic(path: Path, data: Any) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def current_umask() -> int:
+    """The process's umask, read from /proc where it can be (setting it to read it is not thread-safe)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

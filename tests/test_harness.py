@@ -6,17 +6,21 @@ import dataclasses
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from generator import load
-from measurements import UserError, environment, harness, workloads
+from measurements import UserError, environment, harness, results, workloads
 from measurements.__main__ import main as measurements_main
 from measurements.profiles import PROFILES
+from measurements.studies import runner
+from tests.conftest import ROOT
 
 
 def test_plan_covers_every_registered_mode() -> None:
@@ -308,3 +312,227 @@ def test_compiled_modes_of_the_new_models_run_with_parity(tmp_path: Path) -> Non
         for m in result["measurements"]:
             assert m["parity"]["passed"], m["parity"]
             assert m["first_call_s"][0] > 0 and m["samples"]
+
+
+def test_results_are_written_readable_by_others(tmp_path: Path) -> None:
+    """Like any file the user makes (mkstemp alone leaves 0600), whatever the umask allows."""
+    path = tmp_path / "m" / "r.json"
+    for umask, expected in ((0o022, 0o644), (0o027, 0o640)):
+        previous = os.umask(umask)
+        try:
+            results.write_json_atomic(path, {"a": 1})
+        finally:
+            os.umask(previous)
+        assert stat.S_IMODE(path.stat().st_mode) == expected
+    assert json.loads(path.read_text()) == {"a": 1}
+
+
+def _generator(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True, check=False)
+
+
+def _assert_checked_and_merged_unchanged(folder: Path, tmp_path: Path) -> None:
+    """``generator check`` passes every file, and ``merge`` into an empty folder keeps each name and byte."""
+    files = sorted(p.relative_to(folder) for p in folder.rglob("*.json"))
+    assert files
+    checked = _generator("check", *(str(folder / f) for f in files))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    into = tmp_path / f"merged-{folder.name}"
+    merged = _generator("merge", str(folder), "--into", str(into))
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    assert sorted(p.relative_to(into) for p in into.rglob("*.json")) == files
+    for f in files:
+        assert (into / f).read_bytes() == (folder / f).read_bytes(), f
+
+
+@pytest.mark.slow
+def test_failure_records_pass_check_and_survive_merge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Failed, crashed, timed-out and out-of-memory runs (and failed studies) are named for the installed
+    version and say so inside, so that check accepts them and merge leaves them where they are."""
+    quick = PROFILES["quick"]
+    monkeypatch.setenv("FG_INJECT_FAULT", "matmul/numpy/*=oom")
+    (oom,) = harness.run_all(harness.plan(["cpu"], ["matmul/numpy/*"]), quick, tmp_path / "oom",
+                             memory_limit=300 * 2**20)  # fmt: skip
+    monkeypatch.setenv("FG_INJECT_FAULT", "matmul/numpy/*=hang")
+    (timeout,) = harness.run_all(harness.plan(["cpu"], ["matmul/numpy/*"]), quick, tmp_path / "timeout", timeout_s=3)
+    monkeypatch.setenv("FG_INJECT_FAULT", "matmul/pytorch/*=crash,matmul/tensorflow/*=raise")
+    crashed, failed = harness.run_all(harness.plan(["cpu"], ["matmul/pytorch/*", "matmul/tensorflow/*"]), quick,
+                                      tmp_path / "other", timeout_s=120)  # fmt: skip
+    assert [r["outcome"]["status"] for r in (oom, timeout, crashed, failed)] == ["oom", "timeout", "crashed", "failed"]
+    for result in (oom, timeout, crashed, failed):
+        framework = result["software"]["framework"]
+        assert framework["version"] == environment.installed_version(framework["name"])
+    monkeypatch.setenv("FG_INJECT_FAULT", "study/codesize/pytorch=crash,study/codesize/tensorflow=hang")
+    studies = runner.run_all(runner.plan(["study/codesize/*"]), tmp_path / "studies", timeout_s=3)
+    assert [s["outcome"]["status"] for s in studies] == ["crashed", "timeout"]
+    for folder in ("oom", "timeout", "other", "studies"):
+        _assert_checked_and_merged_unchanged(tmp_path / folder, tmp_path)
+
+
+def _kill_worker_when_it_starts(pids: list[int]) -> None:
+    """From outside the harness (this test's thread), SIGKILL the measurement child once it runs."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for pid in _children(os.getpid()):
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"measurements.worker" in command:
+                time.sleep(1)  # past its start
+                os.kill(pid, signal.SIGKILL)
+                pids.append(pid)
+                return
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_an_outside_sigkill_is_told_apart_from_running_out_of_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    run = harness.Run("matmul", "numpy", "default", "cpu")
+    monkeypatch.setenv("FG_INJECT_FAULT", "matmul/numpy/*=hang")
+    killed: list[int] = []
+    killer = threading.Thread(target=_kill_worker_when_it_starts, args=(killed,))
+    killer.start()
+    reported, code = harness.run_child(run, PROFILES["quick"], 1, timeout_s=60)
+    killer.join()
+    assert killed and code == -signal.SIGKILL
+    assert reported["status"] == "crashed"
+    assert reported["error"].startswith("the child process was killed by SIGKILL from outside the harness")
+
+    # the same kill, where the kernel counts an out-of-memory kill in the child's memory cgroup meanwhile
+    counts = iter([0, 1])
+    monkeypatch.setattr(environment, "oom_kill_count", lambda pid="self": next(counts))
+    killer = threading.Thread(target=_kill_worker_when_it_starts, args=(killed,))
+    killer.start()
+    reported, code = harness.run_child(run, PROFILES["quick"], 1, timeout_s=60)
+    killer.join()
+    assert reported["status"] == "oom"
+    assert reported["error"].startswith("the child process was killed by the kernel's out-of-memory killer")
+
+
+def _start_hanging_harness(
+    tmp_path: Path, only: str = "matmul/numpy/*"
+) -> tuple[subprocess.Popen[str], Path, list[int]]:
+    """A harness whose one child (a run or a study) hangs, with its temporary files under tmp_path/tmp;
+    returns once the child runs."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch), "FG_INJECT_FAULT": f"{only}=hang"}
+    command = [sys.executable, "-m", "measurements", "run", "--profile", "quick", "--only", only,
+               "--results", str(tmp_path / "results"), "--timeout", "120"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 60
+    started = ("fg-run-*", "fg-study-*")  # the child's temporary folder
+    while not (any(scratch.rglob(p) for p in started) and _children(process.pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1)  # the child is past its start
+    workers = _children(process.pid)
+    assert workers, "the child did not start"
+    return process, scratch, workers
+
+
+def _wait_gone(pids: list[int]) -> None:
+    for pid in pids:
+        for _ in range(100):
+            if not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]:
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(pid, signal.SIGKILL)
+            pytest.fail(f"worker {pid} outlived its harness")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_stopped_harness_kills_its_child_and_leaves_no_temporary_folder(tmp_path: Path, signum: int) -> None:
+    process, scratch, workers = _start_hanging_harness(tmp_path)
+    process.send_signal(signum)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signum, err
+    assert f"stopped by {signal.Signals(signum).name}: results written so far are kept" in err
+    _wait_gone(workers)
+    assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("only", ["matmul/numpy/*", "study/codesize/pytorch"])
+def test_the_folder_a_killed_harness_leaves_is_removed_by_the_next(tmp_path: Path, only: str) -> None:
+    process, scratch, workers = _start_hanging_harness(tmp_path, only)
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+    _wait_gone(workers)
+    (left,) = scratch.iterdir()  # kill -9 leaves no chance to clean up
+    assert left.name.startswith(f"fg-harness-{process.pid}-")
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    command = [sys.executable, "-m", "measurements", "run", "--profile", "quick", "--only", only,
+               "--results", str(tmp_path / "results")]  # fmt: skip
+    rerun = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+    assert rerun.returncode == 0, rerun.stderr
+    assert list(scratch.iterdir()) == []
+
+
+def _standard_result(folder: Path) -> Path:
+    """A committed standard-profile result, as if measured here with the installed NumPy: the real
+    thing, without its 20 minutes."""
+    doc = json.loads((ROOT / "results" / "amd-epyc-2cpu" / "matmul.numpy-2.4.6.default.cpu.json").read_text())
+    assert doc["run"]["profile"] == "standard" and doc["rounds"] == PROFILES["standard"].rounds
+    version = environment.installed_version("numpy")
+    doc["software"]["framework"]["version"] = version
+    path = results.result_path(folder, "amd-epyc-2cpu", "matmul", "numpy", version, "default", "cpu")
+    results.write_json_atomic(path, doc)
+    return path
+
+
+def test_a_smaller_profile_is_refused_before_it_measures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FG_MACHINE_ID", "amd-epyc-2cpu")
+    standard = _standard_result(tmp_path)
+    before = standard.read_bytes()
+    code = measurements_main(["run", "--profile", "quick", "--only", "matmul/*", "--results", str(tmp_path)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"error: {standard.parent}: 1 result there holds more than")
+    assert "(standard)" in err and "--results DIR" in err and "FG_MACHINE_ID=NAME" in err and "--redo" in err
+    assert standard.read_bytes() == before
+    assert list(tmp_path.rglob("*.json")) == [standard]  # nothing measured, not even the other frameworks
+
+
+def test_what_a_result_holds_decides_whether_a_run_may_replace_it(tmp_path: Path) -> None:
+    quick, standard, full = (PROFILES[name] for name in ("quick", "standard", "full"))
+    assert tuple(PROFILES) == harness.PROFILE_ORDER
+    path = tmp_path / "r.json"
+    for profile, rounds, run_with, expected in [
+        ("standard", 2, quick, "standard"),  # a larger profile
+        ("full", 5, standard, "full"),
+        ("quick", 3, dataclasses.replace(standard, rounds=2), "quick"),  # more processes
+        ("quick", 1, standard, None),  # a smaller one is measured over
+        ("standard", 2, full, None),
+        ("standard", 2, dataclasses.replace(standard, rounds=1), None),  # the same profile resumes, keeping rounds
+        ("mine", 1, full, "mine"),  # a profile this harness does not know is kept
+    ]:
+        path.write_text(json.dumps({"run": {"profile": profile}, "rounds": rounds}))
+        assert harness.holds_more(path, run_with) == expected, (profile, rounds, run_with.name)
+    path.write_text("{not json")
+    assert harness.holds_more(path, quick) is None
+    assert harness.holds_more(tmp_path / "missing.json", quick) is None
+
+
+@pytest.mark.slow
+def test_quick_over_standard_in_the_same_folder_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FG_MACHINE_ID", "amd-epyc-2cpu")
+    standard = _standard_result(tmp_path)
+    before = standard.read_bytes()
+    quick = ["run", "--profile", "quick", "--only", "matmul/numpy/*", "--results", str(tmp_path)]
+    assert measurements_main(quick) == 1  # refused
+    assert "--redo" in capsys.readouterr().err
+    monkeypatch.setenv("FG_MACHINE_ID", "amd-epyc-2cpu-quick")  # as the message says: both kept
+    assert measurements_main(quick) == 0
+    assert standard.read_bytes() == before
+    loaded = load.load_results(load.result_files(tmp_path))
+    assert loaded.problems == []
+    assert sorted((doc["machine"]["id"], doc["run"]["profile"]) for _, doc in loaded.results) == [
+        ("amd-epyc-2cpu", "standard"), ("amd-epyc-2cpu-quick", "quick"),
+    ]  # fmt: skip

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from measurements.environment import installed_version
 from measurements.frameworks import Unavailable
-from measurements.worker import inject
+from measurements.worker import die_with_parent, inject
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, required=True)
     parser.add_argument("--inject", action="append", default=[], help="misbehave on purpose (tests)")
     args = parser.parse_args(argv)
+    die_with_parent()  # the launcher started this study in a session of its own
     for fault in args.inject:
         inject(fault)
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -23,7 +23,7 @@ from rich.console import Console
 
 from measurements import environment, harness
 from measurements.profiles import Profile
-from measurements.results import ROOT, release_name, study_path, write_json_atomic
+from measurements.results import release_name, study_path, write_json_atomic
 from measurements.studies import registry
 
 SCHEMA_VERSION = 1
@@ -56,14 +56,15 @@ def plan(only: list[str] | None = None, profile: Profile | None = None) -> list[
 
 def run_child(run: StudyRun, timeout_s: float) -> tuple[dict[str, Any], int | None]:
     """Run one study in a fresh process; returns (what the child reported, exit code)."""
-    with tempfile.TemporaryDirectory(prefix="fg-study-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="fg-study-", dir=harness.scratch()) as tmp:
         output, log = Path(tmp) / "child.json", Path(tmp) / "child.log"
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+        env = harness.child_env(Path(tmp))
         command = [
             sys.executable, "-m", "measurements.studies.child",
             "--study", run.study, "--framework", run.framework, "--output", str(output), *harness.injected_faults(run),
         ]  # fmt: skip
         with log.open("wb") as log_file:
+            oom_kills_before, since = environment.oom_kill_count(), time.monotonic()
             child = subprocess.Popen(
                 command, stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True, cwd=tmp
             )
@@ -81,10 +82,10 @@ def run_child(run: StudyRun, timeout_s: float) -> tuple[dict[str, Any], int | No
         if output.exists():
             reported: dict[str, Any] = json.loads(output.read_text())
             return reported, child.returncode
-        return {
-            "status": "crashed",
-            "error": f"exited with code {child.returncode} without a result.\n{tail}",
-        }, child.returncode
+        how = f"exited with code {child.returncode}"
+        if child.returncode == -signal.SIGKILL:  # studies have no out-of-memory outcome: the error says which
+            how = f"was {harness.killed_from_outside(child.pid, since, oom_kills_before)[1]}, and ended"
+        return {"status": "crashed", "error": f"{how} without a result.\n{tail}"}, child.returncode
 
 
 def record(run: StudyRun, machine: dict[str, Any], version: str | None, reported: dict[str, Any], code: int | None,
