@@ -67,9 +67,10 @@ def machines(results_dir: Path) -> tuple[dict[str, Machine], list[str]]:
     """Every machine in the results folder, newest release of each framework (as the guides);
     and one line per results file left out because it is bad."""
     loaded = load.load_results(load.result_files(results_dir))
-    frame = load.current(load.to_frame(loaded.results, results_dir)) if loaded.results else pd.DataFrame()
+    frame, mixed = load.one_profile(load.to_frame(loaded.results, results_dir))
+    frame = load.current(frame) if loaded.results else pd.DataFrame()
     by_machine, study_problems = studies.load_studies(results_dir)
-    return from_results(frame, by_machine), loaded.problems + study_problems
+    return from_results(frame, by_machine), loaded.problems + mixed + study_problems
 
 
 def from_results(frame: pd.DataFrame, by_machine: dict[str, studies.MachineStudies]) -> dict[str, Machine]:

@@ -22,6 +22,7 @@ import jsonschema
 import pandas as pd
 
 from measurements import workloads
+from measurements.profiles import PROFILES
 from measurements.results import SCHEMA_PATH, SCHEMA_VERSION, result_path
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.json")
@@ -388,6 +389,24 @@ def current(frame: pd.DataFrame) -> pd.DataFrame:
     )
     keep = (frame["framework_version"] == newest) | newest.isna()
     return frame[keep]
+
+
+def one_profile(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Of each machine's workload on each device, only the rows of the largest profile measured
+    (quick < standard < full), so no comparison mixes profiles; and one line per results file
+    left out for it. A smaller profile's figures are toy-sized beside a larger one's."""
+    if frame.empty:
+        return frame, []
+    order = {name: rank for rank, name in enumerate(PROFILES)}
+    rank = frame["profile"].map(order)
+    largest = rank.groupby([frame["machine"], frame["workload"], frame["device"]]).transform("max")
+    left_out = frame[rank < largest]
+    lines = [
+        f"{file}: measured with the {profile} profile, left out beside results of a larger profile for the same "
+        f"workload (no comparison mixes profiles); measure it again with that profile to show it"
+        for file, profile in dict.fromkeys(zip(left_out["file"], left_out["profile"], strict=True))
+    ]
+    return frame[rank == largest], lines
 
 
 def median(values: list[float]) -> float | None:

@@ -27,7 +27,7 @@ from generator.compare import (
     summarise,
 )
 from generator.escape import code_block
-from generator.load import Loaded, current, relative_file, to_frame
+from generator.load import Loaded, current, one_profile, relative_file, to_frame
 from generator.versions import machine_versions
 from measurements import UserError, workloads
 from measurements.environment import slug
@@ -230,6 +230,7 @@ class WorkloadSection:
     ceiling_chart: str | None = None
     accuracy: list[AccuracyCase] = field(default_factory=list)
     summary: list[str] = field(default_factory=list)  # generated sentences, from the figures only
+    profile: str = ""  # the measurement profile of every figure in the section (never mixed)
 
 
 @dataclass
@@ -337,7 +338,8 @@ def machine_report(machine_id: str, rows: pd.DataFrame, docs: list[dict[str, Any
         if workload.task == "accuracy":
             accuracy = [accuracy_case(machine_id, workload, ok[ok.case == name], out / "charts")
                         for name in dict.fromkeys(ok["case"])]  # fmt: skip
-            sections.append(WorkloadSection(workload, [], problems.to_dict("records"), accuracy=accuracy))
+            sections.append(WorkloadSection(workload, [], problems.to_dict("records"), accuracy=accuracy,
+                                            profile=", ".join(sorted(set(own["profile"])))))  # fmt: skip
             continue
         cases = []
         for case_name in dict.fromkeys(ok["case"]):  # measured order
@@ -347,7 +349,9 @@ def machine_report(machine_id: str, rows: pd.DataFrame, docs: list[dict[str, Any
             case = CaseSection(case_name, metric, results, best(results, "pytorch"), samples=samples)
             case.charts = case_charts(machine_id, workload, case, out / "charts")
             cases.append(case)
-        section = WorkloadSection(workload, cases, problems.to_dict("records"))
+        section = WorkloadSection(
+            workload, cases, problems.to_dict("records"), profile=", ".join(sorted(set(own["profile"])))
+        )
         if cases and workload.task != "op":
             section.memory_chart = memory_chart(machine_id, workload, cases[0], out / "charts")
         sections.append(section)
@@ -520,7 +524,7 @@ def build(loaded: Loaded, results_dir: Path, out: Path, reference: str | None = 
         shutil.rmtree(out)
     out.mkdir(parents=True)
     mark.write_text("Made by `python -m generator build`, which empties this folder before every build.\n")
-    everything = to_frame(loaded.results, results_dir)
+    everything, smaller_profile = one_profile(to_frame(loaded.results, results_dir))
     frame = current(everything)
     shown = set(frame["file"])
     docs_by_machine: dict[str, list[dict[str, Any]]] = {}
@@ -537,8 +541,8 @@ def build(loaded: Loaded, results_dir: Path, out: Path, reference: str | None = 
     env = environment()
     releases = [machine_versions(r.id, everything[everything.machine == r.id], out / "charts") for r in reports]
     context = {
-        "machines": reports, "problems": loaded.left_out(results_dir), "profiles": list(PROFILES.values()),
-        "versions": releases,
+        "machines": reports, "problems": loaded.left_out(results_dir), "smaller_profile": smaller_profile,
+        "profiles": list(PROFILES.values()), "versions": releases,
     }  # fmt: skip
     by_machine, study_problems = studies.load_studies(results_dir)
     # each line starts with the file as found under results_dir: pages name it under the results folder

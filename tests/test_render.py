@@ -161,3 +161,23 @@ def test_summary_reports_whether_channels_last_helps(tmp_path: Path) -> None:
     page = build(write_results(tmp_path / "results", docs), tmp_path / "out")["performance.md"]
     assert "PyTorch is faster at 784\\-512\\-512\\-10 batch 256 (1.25×)" in page
     assert "the `channels_last` memory format, against its default layout: 1.50× faster at" in page
+
+
+def test_no_comparison_mixes_profiles(tmp_path: Path) -> None:
+    """A quick-profile run beside standard-profile runs of the same workload is left out and
+    named; the section says which profile its figures come from."""
+    standard = make_result("mlp", "pytorch", "eager", [100.0, 101.0, 99.0])
+    quick = make_result("mlp", "tensorflow", "eager", [500.0, 501.0, 499.0])
+    quick["run"]["profile"] = "quick"
+    quick_only = make_result("matmul", "pytorch", "eager", [50.0, 51.0, 49.0])
+    quick_only["run"]["profile"] = "quick"
+    results = write_results(tmp_path / "results", [standard, quick, quick_only])
+    frame, left_out = load.one_profile(load.to_frame(load.load_results(load.result_files(results)).results, results))
+    assert set(zip(frame["workload"], frame["profile"], strict=True)) == {("mlp", "standard"), ("matmul", "quick")}
+    assert len(left_out) == 1 and left_out[0].startswith(
+        "test-cpu-4cpu/mlp.tensorflow-1.0.eager.cpu.json: measured with the quick"
+    )
+    page = build(results, tmp_path / "out")["performance.md"]
+    assert "Results of a smaller profile left out" in page
+    assert "501" not in page  # TensorFlow's quick figures are not compared with PyTorch's standard ones
+    assert "Measured with the standard profile." in page and "Measured with the quick profile." in page
