@@ -34,7 +34,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from measurements import UserError, environment, workloads
 from measurements.frameworks import MODE_LABELS
-from measurements.profiles import Profile
+from measurements.profiles import Profile, rounds_for
 from measurements.results import ROOT, SCHEMA_VERSION, result_path, write_json_atomic
 
 ERROR_TAIL_CHARS = 4000
@@ -45,8 +45,13 @@ GPU_FRAMEWORKS = ("pytorch", "tensorflow")  # NumPy runs on the CPU only
 POLL_S = 0.2  # how often a running child's time and memory are checked
 # a measurement's values that the result keeps one per round (samples are pooled instead)
 PER_ROUND = (
-    "steps_per_sample", "warmup_steps", "prepare_s", "first_call_s", "device_peak_bytes", "curve", "time_to_target_s",
+    "steps_per_sample", "warmup_steps", "warmup_s", "warmup_steady", "prepare_s", "first_call_s", "device_peak_bytes",
+    "curve", "time_to_target_s",
 )  # fmt: skip
+COMPILE_CACHE = (
+    "cold in each run's first process; its later processes reuse the kernels it compiled (TorchInductor's cache), "
+    "which changes their first call, not their steady state"
+)
 
 
 @dataclass(frozen=True)
@@ -177,6 +182,11 @@ def alive(pid: int) -> bool:
     return True
 
 
+def compile_cache(run: Run) -> Path:
+    """The compiled kernels of one run, shared by its processes in this harness."""
+    return scratch() / "compiled" / re.sub(r"[^A-Za-z0-9._-]", "_", run.key)
+
+
 def child_env(tmp: Path) -> dict[str, str]:
     """A child's environment: this source tree on its path, and its temporary files in ``tmp``,
     which the harness removes however the child ends."""
@@ -213,9 +223,10 @@ def run_child(
         output, log = Path(tmp) / "child.json", Path(tmp) / "child.log"
         env = {
             **child_env(Path(tmp)),
-            # each child compiles from scratch, so first-call cost is the cold cost
-            "TORCHINDUCTOR_CACHE_DIR": str(Path(tmp) / "inductor"),
-            "TRITON_CACHE_DIR": str(Path(tmp) / "triton"),
+            # a run's first process compiles from scratch, so its first call is the cold cost; the
+            # run's later processes in this harness reuse those kernels (see COMPILE_CACHE)
+            "TORCHINDUCTOR_CACHE_DIR": str(compile_cache(run) / "inductor"),
+            "TRITON_CACHE_DIR": str(compile_cache(run) / "triton"),
         }
         command = [
             sys.executable, "-m", "measurements.worker",
@@ -282,7 +293,7 @@ def record(
         "rounds": 1,
         "machine": machine,
         "software": {"python": environment.python_version(), "numpy": np.__version__, "framework": framework},
-        "settings": {"threads": threads, "env": environment.relevant_env(), "compile_cache": "cold (fresh per run)"},
+        "settings": {"threads": threads, "env": environment.relevant_env(), "compile_cache": COMPILE_CACHE},
         "outcome": {"status": reported["status"], "error": reported.get("error"), "exit_code": exit_code},
         "import_s": [] if import_s is None else [import_s],
         "memory": {key: [memory[key]] if memory.get(key) is not None else []
@@ -440,6 +451,9 @@ def run_all(
         for round_index in range(profile.rounds):
             for run in runs if round_index % 2 == 0 else runs[::-1]:
                 path = paths[run]
+                if round_index >= rounds_for(profile, workloads.get(run.workload).task):
+                    progress.advance(task)  # training on real data: fewer processes (see rounds_for)
+                    continue
                 earlier = None if redo and round_index == 0 else finished(path, profile)
                 if earlier is not None and (earlier["rounds"] > round_index or earlier["outcome"]["status"] != "ok"):
                     if run not in results:

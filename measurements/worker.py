@@ -23,6 +23,8 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -31,7 +33,7 @@ import numpy as np
 
 from measurements import environment, workloads
 from measurements.frameworks import Unavailable
-from measurements.profiles import PROFILES, Profile
+from measurements.profiles import PROFILES, STEADY_BLOCKS, STEADY_TOLERANCE, Profile
 from measurements.workloads import Case
 
 MIN_WARMUP_STEPS = 3
@@ -87,6 +89,7 @@ def measure_case(
     fw: ModuleType, spec: ModuleType, module: ModuleType, case: Case, mode: str, device: str, profile: Profile
 ) -> dict[str, Any]:
     fw.reset_device_peak(device)
+    getattr(fw, "fresh_case", lambda: None)()  # each case compiles for its own shapes
     start = time.perf_counter()
     prepared = module.prepare(case.params, mode, device)  # torch.compile imports its compiler here
     prepare_s = time.perf_counter() - start
@@ -108,13 +111,9 @@ def measure_case(
     fw.to_numpy(prepared.step())
     first_call_s = time.perf_counter() - start
 
-    # Warm-up, excluded from the samples; it also sizes each sample to last >= sample_s.
-    steps, start = 0, time.perf_counter()
-    while steps < MIN_WARMUP_STEPS or time.perf_counter() - start < profile.warmup_s:
-        fw.to_numpy(prepared.step())
-        steps += 1
-    step_s = (time.perf_counter() - start) / steps
-    steps_per_sample = max(1, math.ceil(profile.sample_s / step_s))
+    # Warm-up until steady, excluded from the samples; it also sizes each sample to last >= sample_s.
+    warm = warm_up(fw, prepared.step, profile)
+    steps_per_sample = max(1, math.ceil(profile.sample_s / warm.step_s))
 
     samples = []
     if workloads.METRICS[case.metric].timing == "latency":  # each call on its own, in milliseconds
@@ -135,10 +134,44 @@ def measure_case(
         **common,
         "samples": samples,
         "steps_per_sample": steps_per_sample,
-        "warmup_steps": steps,
+        "warmup_steps": warm.steps,
+        "warmup_s": warm.seconds,
+        "warmup_steady": warm.steady,
         "first_call_s": first_call_s,
         "device_peak_bytes": fw.device_peak_bytes(device),
     }
+
+
+@dataclass(frozen=True)
+class WarmUp:
+    steps: int
+    seconds: float
+    steady: bool  # False: the cap was reached first
+    step_s: float  # the steady time of one step (the median of the last blocks)
+
+
+def warm_up(fw: ModuleType, step: Callable[[], Any], profile: Profile) -> WarmUp:
+    """Run blocks of steps until the time per step is steady: the last ``STEADY_BLOCKS``
+    blocks (each lasting at least a quarter of a sample) within ``STEADY_TOLERANCE`` of each
+    other, after at least ``profile.warmup_s``; or until ``profile.warmup_cap_s`` has passed.
+    A compiler's or autotuner's slow early steps so stay out of the samples."""
+    block_s = max(profile.sample_s / 4, 0.005)
+    per_step: list[float] = []
+    steps, per_block, start = 0, 1, time.perf_counter()
+    while True:
+        began = time.perf_counter()
+        for _ in range(per_block):
+            out = step()
+        fw.to_numpy(out)
+        took = time.perf_counter() - began
+        steps += per_block
+        per_step.append(took / per_block)
+        last = per_step[-STEADY_BLOCKS:]
+        elapsed = time.perf_counter() - start
+        steady = len(last) == STEADY_BLOCKS and max(last) <= min(last) * (1 + STEADY_TOLERANCE)
+        if steps >= MIN_WARMUP_STEPS and elapsed >= profile.warmup_s and (steady or elapsed >= profile.warmup_cap_s):
+            return WarmUp(steps, elapsed, steady, float(np.median(last)))
+        per_block = max(1, math.ceil(block_s / per_step[-1]))
 
 
 def inject(fault: str) -> None:

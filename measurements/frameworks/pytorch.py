@@ -38,6 +38,12 @@ def setup(threads: int, device: str) -> dict[str, Any]:
     return {"name": "pytorch", "version": torch.__version__, "build": build}
 
 
+def fresh_case() -> None:
+    """Forget what torch.compile traced for the case before: a second batch size in the same
+    process would otherwise recompile with dynamic shapes (automatic dynamic) and slow that case."""
+    torch._dynamo.reset()
+
+
 def to_numpy(value: Any) -> np.ndarray:
     if value.is_cuda:
         torch.cuda.synchronize()
