@@ -32,7 +32,7 @@ from generator.versions import machine_versions
 from measurements import UserError, workloads
 from measurements.environment import slug
 from measurements.frameworks import FRAMEWORK_LABELS, MODE_LABELS
-from measurements.profiles import PROFILES
+from measurements.profiles import PROFILES, rounds_for
 from measurements.results import ROOT
 from measurements.studies import registry
 
@@ -292,7 +292,8 @@ class MachineReport:
         return sorted(
             f"{d['run']['workload']}/{d['run']['framework']}/{d['run']['mode']}"
             for d in self.docs
-            if d["outcome"]["status"] == "ok" and d["rounds"] < PROFILES[d["run"]["profile"]].rounds
+            if d["outcome"]["status"] == "ok"
+            and d["rounds"] < rounds_for(PROFILES[d["run"]["profile"]], workloads.get(d["run"]["workload"]).task)
         )
 
     @property
