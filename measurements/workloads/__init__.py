@@ -67,7 +67,11 @@ class Case:
 
 @dataclass(frozen=True)
 class Parity:
-    """Inputs to a forward pass and the NumPy float64 reference output they must match."""
+    """Inputs to a forward pass and the NumPy float64 reference output they must match.
+
+    For inference and operations, ``inputs`` are the timed step's own inputs and ``expected``
+    is what the step returns (in the spec's layout), so that parity checks the timed mode on
+    the timed shapes; the accuracy runs check the eager ``forward`` on these inputs."""
 
     inputs: tuple[np.ndarray, ...]
     expected: np.ndarray
@@ -82,6 +86,14 @@ class Prepared:
     step: Callable[[], Any]  # one timed step; returns a small framework value to wait on
     forward: Callable[..., Any]  # forward pass on NumPy inputs (inference mode), for parity and accuracy
     fit: Callable[[np.ndarray, np.ndarray], Any] | None = None  # one training step on a NumPy batch
+    # Parity of the timed path. Inference and operations: the step's output as NumPy -> the
+    # spec's layout (default: as it is). Training: after the first step (from the shared
+    # initial weights, on the timed batch), its (gradients, weights) as NumPy in the spec's
+    # order and layout (``spec.flat_weights``), and the framework's Adam formula (a key of
+    # ``workloads.shared.ADAM_FIRST_STEP``) that the weights must follow.
+    to_reference: Callable[[np.ndarray], np.ndarray] | None = None
+    train_state: Callable[[], tuple[list[np.ndarray], list[np.ndarray]]] | None = None
+    optimizer: str = ""
 
 
 REGISTRY: dict[str, Workload] = {}

@@ -48,6 +48,12 @@ def build_model(params: dict[str, Any]) -> nn.Sequential:
     return nn.Sequential(_conv("stem", weights, 1), nn.ReLU(), *blocks, nn.AdaptiveAvgPool2d(1), nn.Flatten(), dense)
 
 
+def spec_layout(arrays: list[np.ndarray]) -> list[np.ndarray]:
+    """``parameters()`` (per convolution: OIHW weight, BatchNorm weight and bias; then the
+    classifier's (outputs, inputs) weight and bias) in the spec's order and layout."""
+    return [a.transpose(2, 3, 1, 0) if a.ndim == 4 else a.T if a.ndim == 2 else a for a in arrays]
+
+
 def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
     layout = torch.channels_last if mode == "channels_last" else torch.contiguous_format
 
@@ -56,4 +62,4 @@ def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
         return torch.from_numpy(x).permute(0, 3, 1, 2).to(device).contiguous(memory_format=layout)
 
     model = build_model(params).to(device, memory_format=layout)
-    return steps(model, params, mode, device, spec.batch(params), inputs=images)
+    return steps(model, params, mode, device, spec.batch(params), inputs=images, layout=spec_layout)

@@ -20,6 +20,7 @@ import numpy as np
 
 from measurements.profiles import Profile
 from measurements.workloads import Case, Parity
+from measurements.workloads.shared import cross_entropy
 
 SEED = 0
 BN_EPS = 1e-5
@@ -101,30 +102,71 @@ def batch(params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+def flat_weights(params: dict[str, Any]) -> list[np.ndarray]:
+    """The trainable tensors in the parity check's order: per convolution (as ``convolutions``)
+    its kernel (HWIO), BatchNorm's gamma (ones) and beta (zeros); then the classifier's kernel
+    (in, out) and bias."""
+    w = weights(params)
+    found: list[np.ndarray] = []
+    for name, *_, c_out in convolutions(params):
+        found += [w[name], np.ones(c_out, dtype=np.float32), np.zeros(c_out, dtype=np.float32)]
+    return [*found, w["dense.kernel"], w["dense.bias"]]
+
+
 def _conv(x: np.ndarray, w: np.ndarray, stride: int) -> np.ndarray:
-    pad = w.shape[0] // 2
+    """NHWC convolution, zero padding of half the kernel on every side, as one matrix product
+    per kernel offset (fast enough in float64 for the timed batches)."""
+    size = w.shape[0]
+    pad = size // 2
     padded = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
-    windows = np.lib.stride_tricks.sliding_window_view(padded, w.shape[:2], axis=(1, 2))[:, ::stride, ::stride]
-    return np.asarray(np.einsum("nhwcij,ijco->nhwo", windows, w))
+    n, side_h, side_w, _ = x.shape
+    out_h, out_w = (side_h + 2 * pad - size) // stride + 1, (side_w + 2 * pad - size) // stride + 1
+    out = np.zeros((n, out_h, out_w, w.shape[3]))
+    for i in range(size):
+        for j in range(size):
+            patch = padded[:, i : i + stride * (out_h - 1) + 1 : stride, j : j + stride * (out_w - 1) + 1 : stride]
+            out += np.ascontiguousarray(patch) @ w[i, j]
+    return out
+
+
+def _forward(params: dict[str, Any], x: np.ndarray, flat: list[np.ndarray], training: bool) -> np.ndarray:
+    """The logits in NumPy float64. BatchNorm in training uses the batch's statistics (biased
+    variance, as both frameworks normalise with), in inference its initial running statistics
+    (mean 0, variance 1)."""
+    tensors = iter([np.asarray(a, dtype=np.float64) for a in flat])
+    layers = {name: (next(tensors), next(tensors), next(tensors)) for name, *_ in convolutions(params)}
+    kernel, bias = next(tensors), next(tensors)
+
+    def conv_bn(h: np.ndarray, name: str, stride: int) -> np.ndarray:
+        w, gamma, beta = layers[name]
+        h = _conv(h, w, stride)
+        if training:
+            mean, variance = h.mean(axis=(0, 1, 2)), h.var(axis=(0, 1, 2))
+        else:
+            mean, variance = np.zeros(h.shape[-1]), np.ones(h.shape[-1])
+        return np.asarray((h - mean) / np.sqrt(variance + BN_EPS) * gamma + beta)
+
+    h = np.maximum(conv_bn(x.astype(np.float64), "stem", 1), 0.0)
+    for stage in range(len(params["widths"])):
+        stride = 1 if stage == 0 else 2
+        out = np.maximum(conv_bn(h, f"stage{stage}.conv1", stride), 0.0)
+        out = conv_bn(out, f"stage{stage}.conv2", 1)
+        shortcut = f"stage{stage}.shortcut"
+        h = np.maximum(out + (conv_bn(h, shortcut, stride) if shortcut in layers else h), 0.0)
+    return np.asarray(h.mean(axis=(1, 2)) @ kernel + bias)
 
 
 def forward_reference(params: dict[str, Any], x: np.ndarray) -> np.ndarray:
     """Inference in NumPy float64: BatchNorm with its initial statistics (mean 0, variance 1)."""
-    w = {k: v.astype(np.float64) for k, v in weights(params).items()}
+    return _forward(params, x, flat_weights(params), training=False)
 
-    def bn(h: np.ndarray) -> np.ndarray:
-        return np.asarray(h / np.sqrt(1.0 + BN_EPS))
 
-    h = np.maximum(bn(_conv(x.astype(np.float64), w["stem"], 1)), 0.0)
-    for stage in range(len(params["widths"])):
-        stride = 1 if stage == 0 else 2
-        out = np.maximum(bn(_conv(h, w[f"stage{stage}.conv1"], stride)), 0.0)
-        out = bn(_conv(out, w[f"stage{stage}.conv2"], 1))
-        shortcut = w.get(f"stage{stage}.shortcut")
-        h = np.maximum(out + (h if shortcut is None else bn(_conv(h, shortcut, stride))), 0.0)
-    return np.asarray(h.mean(axis=(1, 2)) @ w["dense.kernel"] + w["dense.bias"])
+def loss_reference(params: dict[str, Any], flat: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
+    """The training loss (BatchNorm on the batch's statistics; mean softmax cross-entropy) in float64."""
+    return cross_entropy(_forward(params, x, flat, training=True), y)
 
 
 def parity(params: dict[str, Any]) -> Parity:
-    x, _ = batch({**params, "batch_size": 2})
+    """The timed batch's logits (inference, and the accuracy runs' eager check)."""
+    x, _ = batch(params)
     return Parity(inputs=(x,), expected=forward_reference(params, x), rtol=1e-4, atol=1e-4)

@@ -46,4 +46,15 @@ def build_model(params: dict[str, Any]) -> tf.keras.Model:
 
 
 def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
-    return steps(build_model(params), params, mode, spec.batch(params))
+    model = build_model(params)
+    # the spec's order: per convolution its kernel, BatchNorm's gamma and beta; then the classifier
+    wanted = []
+    for name, *_ in spec.convolutions(params):
+        bn = model.get_layer(f"{name}.bn")
+        wanted += [model.get_layer(name).kernel, bn.gamma, bn.beta]
+    dense = model.get_layer("dense")
+    wanted += [dense.kernel, dense.bias]
+    position = {id(v): i for i, v in enumerate(model.trainable_variables)}
+    order = [position[id(v)] for v in wanted]
+    assert len(order) == len(position), "every trainable variable has its place in the spec"
+    return steps(model, params, mode, spec.batch(params), layout=lambda arrays: [arrays[i] for i in order])

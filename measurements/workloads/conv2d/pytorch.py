@@ -35,4 +35,4 @@ def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
         with torch.inference_mode():
             return op(x, w)
 
-    return Prepared(step=step, forward=forward)
+    return Prepared(step=step, forward=forward, to_reference=lambda out: out.transpose(0, 2, 3, 1))  # NCHW -> NHWC

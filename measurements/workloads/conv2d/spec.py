@@ -22,7 +22,6 @@ SIZES = {
     "standard": [(1, 16, 16, 16), (32, 32, 64, 64)],
     "full": [(1, 16, 16, 16), (32, 32, 64, 64), (32, 56, 128, 128)],
 }
-PARITY_SIZE = (2, 8, 4, 4)
 
 
 def _params(size: tuple[int, int, int, int]) -> dict[str, Any]:
@@ -50,13 +49,19 @@ def tensors(params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def reference(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """The convolution in NumPy float64 (NHWC in, NHWC out)."""
+    """The convolution in NumPy float64 (NHWC in, NHWC out): one matrix product per kernel offset."""
     pad = KERNEL // 2
     padded = np.pad(x.astype(np.float64), ((0, 0), (pad, pad), (pad, pad), (0, 0)))
-    windows = np.lib.stride_tricks.sliding_window_view(padded, (KERNEL, KERNEL), axis=(1, 2))
-    return np.asarray(np.einsum("nhwcij,ijco->nhwo", windows, w.astype(np.float64)))
+    n, side_h, side_w, _ = x.shape
+    w64 = w.astype(np.float64)
+    out = np.zeros((n, side_h, side_w, w.shape[3]))
+    for i in range(KERNEL):
+        for j in range(KERNEL):
+            out += np.ascontiguousarray(padded[:, i : i + side_h, j : j + side_w]) @ w64[i, j]
+    return out
 
 
 def parity(params: dict[str, Any]) -> Parity:
-    x, w = tensors(_params(PARITY_SIZE))
-    return Parity(inputs=(x, w), expected=reference(x, w), rtol=1e-4, atol=1e-4)
+    """The timed step's output on the timed tensors (NHWC); atol grows with the terms summed."""
+    x, w = tensors(params)
+    return Parity(inputs=(x, w), expected=reference(x, w), rtol=1e-4, atol=1e-5 * KERNEL * KERNEL * params["c_in"])

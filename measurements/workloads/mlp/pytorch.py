@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -24,5 +25,10 @@ def build_model(params: dict[str, Any]) -> nn.Sequential:
     return nn.Sequential(*layers[:-1])  # no activation after the last layer
 
 
+def layout(arrays: list[np.ndarray]) -> list[np.ndarray]:
+    """``parameters()`` (weight (outputs, inputs), bias per layer) as the spec's kernels and biases."""
+    return [a.T if a.ndim == 2 else a for a in arrays]
+
+
 def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
-    return steps(build_model(params).to(device), params, mode, device, spec.batch(params))
+    return steps(build_model(params).to(device), params, mode, device, spec.batch(params), layout=layout)

@@ -13,6 +13,7 @@ import numpy as np
 
 from measurements.profiles import Profile
 from measurements.workloads import Case, Parity
+from measurements.workloads.shared import cross_entropy
 
 SEED = 0
 
@@ -72,16 +73,54 @@ def batch(params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def forward_reference(params: dict[str, Any], x: np.ndarray) -> np.ndarray:
+def flat_weights(params: dict[str, Any]) -> list[np.ndarray]:
+    """The trainable tensors in the parity check's order: kernel (inputs, outputs), bias, per layer."""
+    return [array for pair in weights(params) for array in pair]
+
+
+def _layers(flat: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [(np.asarray(flat[i], dtype=np.float64), np.asarray(flat[i + 1], dtype=np.float64))
+            for i in range(0, len(flat), 2)]  # fmt: skip
+
+
+def forward_reference(params: dict[str, Any], x: np.ndarray, flat: list[np.ndarray] | None = None) -> np.ndarray:
     h = x.astype(np.float64)
-    layers = weights(params)
+    layers = _layers(flat if flat is not None else flat_weights(params))
     for i, (kernel, bias) in enumerate(layers):
-        h = h @ kernel.astype(np.float64) + bias
+        h = h @ kernel + bias
         if i < len(layers) - 1:
             h = np.maximum(h, 0.0)
     return h
 
 
+def loss_reference(params: dict[str, Any], flat: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
+    """The training loss (mean softmax cross-entropy) in float64 at the weights ``flat``."""
+    return cross_entropy(forward_reference(params, x, flat), y)
+
+
+def gradient_reference(
+    params: dict[str, Any], flat: list[np.ndarray], x: np.ndarray, y: np.ndarray
+) -> list[np.ndarray]:
+    """The exact gradient of ``loss_reference`` (backpropagation in float64), in ``flat``'s order."""
+    layers = _layers(flat)
+    activations = [x.astype(np.float64)]
+    for i, (kernel, bias) in enumerate(layers):
+        h = activations[-1] @ kernel + bias
+        activations.append(np.maximum(h, 0.0) if i < len(layers) - 1 else h)
+    logits = activations[-1]
+    p = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(len(y)), y] -= 1.0
+    delta = p / len(y)
+    found: list[np.ndarray] = []
+    for i in range(len(layers) - 1, -1, -1):
+        found[:0] = [activations[i].T @ delta, delta.sum(axis=0)]
+        if i > 0:
+            delta = (delta @ layers[i][0].T) * (activations[i] > 0)
+    return found
+
+
 def parity(params: dict[str, Any]) -> Parity:
+    """The timed batch's logits (inference, and the accuracy runs' eager check)."""
     x, _ = batch(params)
     return Parity(inputs=(x,), expected=forward_reference(params, x), rtol=1e-4, atol=1e-4)

@@ -22,4 +22,4 @@ def build_model(params: dict[str, Any]) -> tf.keras.Sequential:
 
 
 def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
-    return steps(build_model(params), params, mode, spec.batch(params))
+    return steps(build_model(params), params, mode, spec.batch(params), layout=list)  # kernels, biases as the spec

@@ -1,10 +1,132 @@
-"""What the model workloads (MLP, CNN, Transformer) share: the optimiser's settings and, per
-framework, the training and inference steps built around a model.
+"""What the model workloads (MLP, CNN, Transformer) share: the optimiser's settings, the
+parity check's tolerances and references for one training step, and, per framework, the
+training and inference steps built around a model.
 
 Adam's hyper-parameters are pinned to the same values in both frameworks (PyTorch defaults
-epsilon to 1e-8, Keras to 1e-7).
+epsilon to 1e-8, Keras to 1e-7). The two still place epsilon differently: PyTorch adds it to
+the bias-corrected √v̂, Keras to the uncorrected √v, so after one step PyTorch moves a weight by
+lr·g/(|g| + ε) and Keras by lr·g/(|g| + ε/√(1−β₂)). Each framework is checked against its own
+formula; the parity record also gives the largest difference between the two formulas on the
+step's actual gradients.
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
 
 LEARNING_RATE = 1e-3
 ADAM_BETAS = (0.9, 0.999)
 ADAM_EPS = 1e-8
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """How close one training step must come to the NumPy float64 reference, for one dtype.
+
+    A value passes when ``|got - expected| <= atol + rtol * |expected|``, elementwise."""
+
+    loss: tuple[float, float]  # (rtol, atol) of the loss
+    gradients: tuple[float, float]  # exact backward (where a spec has one), elementwise
+    # directional derivatives: |g·d - D_d L| <= rtol * max(|D_d L|, ‖g‖/√n) (n weights)
+    directional_rtol: float
+    weights: tuple[float, float]  # the weights after one Adam step
+
+
+# float32: the directional check allows 1e-2 because PyTorch's channels_last convolutions
+# (oneDNN) compute some weight gradients only to ~1e-2 of their largest element (a stride-2
+# kernel of the CNN, against float64); eager NCHW and TensorFlow stay within ~1e-3. A wrong
+# gradient (a missing term, a wrong scale or sign in any one tensor) is off by far more.
+TOLERANCES = {
+    "float32": Tolerances(loss=(1e-4, 1e-5), gradients=(1e-3, 1e-5), directional_rtol=1e-2, weights=(0.0, 1e-6)),
+}
+GRADIENT_DIRECTIONS = 3  # random directions of the gradient check
+# central-difference steps along a unit direction, in float64: the error against the closer
+# of the two counts, so that a ReLU kink crossed by the longer step does not fail a right gradient
+GRADIENT_STEPS = (1e-5, 1e-6)
+GRADIENT_SEED = 12345
+
+
+def adam_first_step_pytorch(w0: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """``torch.optim.Adam``'s first step: m̂ = g, v̂ = g², w − lr·m̂/(√v̂ + ε)."""
+    w0, g = w0.astype(np.float64), g.astype(np.float64)
+    return np.asarray(w0 - LEARNING_RATE * g / (np.abs(g) + ADAM_EPS))
+
+
+def adam_first_step_keras(w0: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """``keras.optimizers.Adam``'s first step: w − lr·√(1−β₂)/(1−β₁)·m/(√v + ε), m = (1−β₁)g, v = (1−β₂)g²."""
+    w0, g = w0.astype(np.float64), g.astype(np.float64)
+    beta_1, beta_2 = ADAM_BETAS
+    alpha = LEARNING_RATE * np.sqrt(1 - beta_2) / (1 - beta_1)
+    return np.asarray(w0 - alpha * (1 - beta_1) * g / (np.sqrt(1 - beta_2) * np.abs(g) + ADAM_EPS))
+
+
+ADAM_FIRST_STEP: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "pytorch": adam_first_step_pytorch,
+    "keras": adam_first_step_keras,
+}
+
+
+@dataclass(frozen=True)
+class Directional:
+    """The gradient check: the gradient projected on random directions against central
+    differences of the float64 loss along them."""
+
+    projected: list[float]  # g·d per direction
+    differences: list[float]  # (L(w + h d) − L(w − h d)) / 2h, of the step h closest to g·d
+    scale: float  # ‖g‖/√n, the typical size of a projection on a random unit direction
+    max_abs_diff: float
+    max_rel_diff: float  # the largest |g·d − D_d L| / max(|D_d L|, scale)
+    passed: bool
+
+
+def directions(shapes: Sequence[tuple[int, ...]], count: int, seed: int) -> list[list[np.ndarray]]:
+    """Seeded random unit directions in weight space; every tensor gets an equal share of the
+    length, so that a small tensor (a bias, a norm) weighs as much as a large kernel."""
+    rng = np.random.default_rng(seed)
+    found = []
+    for _ in range(count):
+        parts = [rng.standard_normal(shape) for shape in shapes]
+        found.append([p / (np.linalg.norm(p) * np.sqrt(len(parts))) for p in parts])
+    return found
+
+
+def directional_check(
+    loss: Callable[[list[np.ndarray]], float],
+    weights: Sequence[np.ndarray],
+    gradients: Sequence[np.ndarray],
+    rtol: float,
+    count: int = GRADIENT_DIRECTIONS,
+    steps: Sequence[float] = GRADIENT_STEPS,
+    seed: int = GRADIENT_SEED,
+) -> Directional:
+    """Compare ``gradients`` with central differences of the float64 ``loss`` at ``weights``."""
+    w = [np.asarray(a, dtype=np.float64) for a in weights]
+    g = [np.asarray(a, dtype=np.float64) for a in gradients]
+    n = sum(a.size for a in w)
+    scale = float(np.sqrt(sum(float(np.sum(a * a)) for a in g)) / np.sqrt(n))
+    projected, differences, abs_diffs, rel_diffs = [], [], [], []
+    for d in directions([a.shape for a in w], count, seed):
+        along = float(sum(float(np.sum(a * b)) for a, b in zip(g, d, strict=True)))
+        found = []
+        for step in steps:
+            plus = loss([a + step * b for a, b in zip(w, d, strict=True)])
+            minus = loss([a - step * b for a, b in zip(w, d, strict=True)])
+            found.append((plus - minus) / (2 * step))
+        derivative = min(found, key=lambda value: abs(along - value) if np.isfinite(value) else np.inf)
+        projected.append(along)
+        differences.append(derivative)
+        abs_diffs.append(abs(along - derivative))
+        rel_diffs.append(abs(along - derivative) / max(abs(derivative), scale, np.finfo(np.float64).tiny))
+    max_rel = max(rel_diffs)
+    return Directional(projected, differences, scale, max(abs_diffs), max_rel,
+                       bool(np.isfinite(max_rel) and max_rel <= rtol))  # fmt: skip
+
+
+def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> float:
+    """Mean softmax cross-entropy in float64."""
+    z = logits - logits.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return float(-log_p[np.arange(len(labels)), labels].mean())

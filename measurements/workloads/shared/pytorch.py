@@ -21,10 +21,13 @@ def steps(
     device: str,
     batch: tuple[np.ndarray, np.ndarray],
     inputs: Callable[[np.ndarray], torch.Tensor] | None = None,
+    layout: Callable[[list[np.ndarray]], list[np.ndarray]] | None = None,
 ) -> Prepared:
     """Training (Adam, cross-entropy) or inference on ``batch``, as ``params["task"]`` says.
 
     ``inputs`` turns NumPy inputs into the model's tensor (default: as they are, on ``device``).
+    ``layout`` turns arrays of ``model.parameters()`` (in that order) into the spec's
+    ``flat_weights`` order and layout, for the training parity check.
     """
     to_inputs = inputs or (lambda x: torch.from_numpy(x).to(device))
 
@@ -60,7 +63,16 @@ def steps(
     if mode == "compile":
         train_step = torch.compile(train_step)
 
+    def train_state() -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """After a step: the gradients it left (``zero_grad`` runs at the start of the next) and the weights."""
+        assert layout is not None, "a training workload names its parameters' layout"
+        parameters = list(model.parameters())
+        gradients = [p.grad.detach().cpu().numpy() for p in parameters]
+        return layout(gradients), layout([p.detach().cpu().numpy() for p in parameters])
+
     def fit(x: np.ndarray, y: np.ndarray) -> torch.Tensor:
         return train_step(to_inputs(x), torch.from_numpy(y).to(device))
 
-    return Prepared(step=lambda: train_step(x, y), forward=forward, fit=fit)
+    return Prepared(
+        step=lambda: train_step(x, y), forward=forward, fit=fit, train_state=train_state, optimizer="pytorch"
+    )

@@ -67,4 +67,25 @@ def build_model(params: dict[str, Any]) -> TransformerClassifier:
 
 
 def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
-    return steps(build_model(params).to(device), params, mode, device, spec.batch(params))
+    model = build_model(params).to(device)
+    names = [name for name, _ in model.named_parameters()]
+
+    def layout(arrays: list[np.ndarray]) -> list[np.ndarray]:
+        """``parameters()`` in the spec's order and layout (kernels (inputs, outputs); the
+        stacked query, key and value projections split)."""
+        a = dict(zip(names, arrays, strict=True))
+        found = [a["embedding.weight"], a["position"]]
+        for i in range(params["layers"]):
+            p = f"encoder.layers.{i}."
+            stacked, stacked_bias = a[p + "self_attn.in_proj_weight"], a[p + "self_attn.in_proj_bias"]
+            for part in range(3):  # query, key, value
+                rows = slice(part * params["d_model"], (part + 1) * params["d_model"])
+                found += [stacked[rows].T, stacked_bias[rows]]
+            found += [a[p + "self_attn.out_proj.weight"].T, a[p + "self_attn.out_proj.bias"]]
+            found += [a[p + "norm1.weight"], a[p + "norm1.bias"]]
+            found += [a[p + "linear1.weight"].T, a[p + "linear1.bias"]]
+            found += [a[p + "linear2.weight"].T, a[p + "linear2.bias"]]
+            found += [a[p + "norm2.weight"], a[p + "norm2.bias"]]
+        return [*found, a["classifier.weight"].T, a["classifier.bias"]]
+
+    return steps(model, params, mode, device, spec.batch(params), layout=layout)

@@ -20,6 +20,7 @@ import numpy as np
 
 from measurements.profiles import Profile
 from measurements.workloads import Case, Parity
+from measurements.workloads.shared import cross_entropy
 
 SEED = 0
 LAYER_NORM_EPS = 1e-5
@@ -35,7 +36,6 @@ SIZES: dict[str, dict[str, int]] = {
 # profile size -> batch sizes: training throughput; inference throughput (latency is at batch 1)
 TRAIN_BATCHES = {"tiny": (8,), "standard": (16, 64), "full": (16, 64, 128)}
 INFER_BATCHES = {"tiny": (32,), "standard": (64,), "full": (64, 256)}
-PARITY_BATCH = 2  # the parity check runs the first samples of the case's batch, to stay cheap
 
 
 def _forward_flops(params: dict[str, Any], batch: int) -> int:
@@ -138,6 +138,35 @@ def batch(params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     return tokens, labels
 
 
+LAYER_FIELDS = ("query", "key", "value", "output", "norm1", "ff1", "ff2", "norm2")  # the parity check's order
+
+
+def flatten(w: Weights) -> list[np.ndarray]:
+    """The trainable tensors in the parity check's order: token and position embeddings; per
+    layer query, key, value and output (kernel, bias), norm1 (gamma, beta), ff1, ff2, norm2;
+    the classifier (kernel, bias)."""
+    found = [w.token_embedding, w.position_embedding]
+    for layer in w.layers:
+        for field in LAYER_FIELDS:
+            found += list(getattr(layer, field))
+    return [*found, *w.classifier]
+
+
+def unflatten(flat: list[np.ndarray]) -> Weights:
+    tensors = iter(flat)
+    token_embedding, position_embedding = next(tensors), next(tensors)
+    per_layer = 2 * len(LAYER_FIELDS)
+    layers = [
+        LayerWeights(**{field: (next(tensors), next(tensors)) for field in LAYER_FIELDS})
+        for _ in range((len(flat) - 4) // per_layer)
+    ]
+    return Weights(token_embedding, position_embedding, layers, (next(tensors), next(tensors)))
+
+
+def flat_weights(params: dict[str, Any]) -> list[np.ndarray]:
+    return flatten(weights(params))
+
+
 def _layer_norm(x: np.ndarray, gamma_beta: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     gamma, beta = gamma_beta
     mean = x.mean(axis=-1, keepdims=True)
@@ -147,7 +176,7 @@ def _layer_norm(x: np.ndarray, gamma_beta: tuple[np.ndarray, np.ndarray]) -> np.
 
 def _linear(x: np.ndarray, kernel_bias: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     kernel, bias = kernel_bias
-    return np.asarray(x @ kernel.astype(np.float64) + bias)
+    return np.asarray(x @ kernel + bias)
 
 
 def _attention(x: np.ndarray, layer: LayerWeights, heads: int) -> np.ndarray:
@@ -166,16 +195,26 @@ def _attention(x: np.ndarray, layer: LayerWeights, heads: int) -> np.ndarray:
     return _linear(attended, layer.output)
 
 
-def forward_reference(params: dict[str, Any], tokens: np.ndarray) -> np.ndarray:
-    w = weights(params)
-    x = w.token_embedding.astype(np.float64)[tokens] + w.position_embedding.astype(np.float64)[: tokens.shape[1]]
+def _forward(params: dict[str, Any], tokens: np.ndarray, flat: list[np.ndarray]) -> np.ndarray:
+    """The logits in NumPy float64 (no dropout: training and inference compute the same)."""
+    w = unflatten([np.asarray(a, dtype=np.float64) for a in flat])
+    x = w.token_embedding[tokens] + w.position_embedding[: tokens.shape[1]]
     for layer in w.layers:
         x = _layer_norm(x + _attention(x, layer, params["heads"]), layer.norm1)
         x = _layer_norm(x + _linear(np.maximum(_linear(x, layer.ff1), 0.0), layer.ff2), layer.norm2)
     return _linear(x.mean(axis=1), w.classifier)
 
 
+def forward_reference(params: dict[str, Any], tokens: np.ndarray) -> np.ndarray:
+    return _forward(params, tokens, flat_weights(params))
+
+
+def loss_reference(params: dict[str, Any], flat: list[np.ndarray], tokens: np.ndarray, labels: np.ndarray) -> float:
+    """The training loss (mean softmax cross-entropy) in float64 at the weights ``flat``."""
+    return cross_entropy(_forward(params, tokens, flat), labels)
+
+
 def parity(params: dict[str, Any]) -> Parity:
+    """The timed batch's logits (inference)."""
     tokens, _ = batch(params)
-    tokens = tokens[:PARITY_BATCH]
     return Parity(inputs=(tokens,), expected=forward_reference(params, tokens), rtol=1e-4, atol=1e-4)

@@ -93,4 +93,8 @@ def build_model(params: dict[str, Any]) -> tf.keras.Model:
 
 
 def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
-    return steps(build_model(params), params, mode, spec.batch(params))
+    model = build_model(params)
+    shapes = [a.shape for a in spec.flat_weights(params)]
+    # trainable_variables come in the spec's order; attention kernels are per head: reshaped
+    return steps(model, params, mode, spec.batch(params),
+                 layout=lambda arrays: [a.reshape(s) for a, s in zip(arrays, shapes, strict=True)])  # fmt: skip
