@@ -128,16 +128,20 @@ def curve_chart(data: pd.DataFrame, title: str, target: float) -> alt.LayerChart
     return (lines + rule).properties(title=title, width=520, height=260)
 
 
-CHANGE_COLOURS = {"improvement": "#2f9e44", "regression": "#e03131", "no meaningful change": "#868e96"}
+CHANGE_COLOURS = {
+    "improvement": "#2f9e44", "regression": "#e03131", "no change": "#1971c2", "too uncertain to call": "#868e96",
+    "too few processes to call": "#ced4da",
+}  # fmt: skip
 
 
 def change_chart(data: pd.DataFrame, title: str) -> alt.LayerChart:
     """Release-over-release ratios (``ratio``, ``low``, ``high``) per ``figure``, on a log
-    scale around 1, coloured by ``kind`` (improvement, regression, no meaningful change)."""
+    scale around 1, coloured by ``kind`` (improvement, regression, no change, too uncertain to call,
+    too few processes to call); a ratio without an interval has no bar."""
     order = list(data["figure"])
     present = [k for k in CHANGE_COLOURS if k in set(data["kind"])]
     base = alt.Chart(data).encode(y=alt.Y("figure:N", sort=order, title=None))
-    axis_title = "New release's median over the old one's (log scale)"
+    axis_title = "New release's speed over the old one's (log scale)"
     x = alt.X("ratio:Q", title=axis_title, scale=alt.Scale(type="log"))
     dots = base.mark_point(filled=True, size=100, opacity=1).encode(
         x=x,

@@ -3,13 +3,17 @@
 Each claim in ``data/claims.toml`` says which framework it expects to come out better and
 holds a rule that picks the measured evidence (see ``generator.evidence``). On each machine
 the rule's items vote (where the rule is a list of rules, each rule votes with the majority
-of its own items): the claim is supported when most votes favour the framework it expects,
-contradicted when most favour the other, "no meaningful difference" when most show none,
-"mixed" otherwise, and "not measured here" when the machine has no such results.
+of its own items), after Holm's correction over every timing comparison the claim votes over
+(``evidence.corrected``): the claim is supported when most votes favour the framework it
+expects, contradicted when most favour another, "equivalent" when most find the frameworks
+equivalent, "too uncertain to call" when most are uncertain or single readings ("too few
+processes to call" when most are single readings), "mixed" otherwise, and "not measured
+here" when the machine has no such results.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +23,10 @@ from measurements import UserError
 from measurements.results import ROOT
 
 CLAIMS_PATH = ROOT / "data" / "claims.toml"
+CORRECTION = (
+    "Holm's step-down correction (family-wise error at 5%) over every timing comparison a claim votes over, on "
+    "each machine"
+)
 CLAIM_SCHEMA = {
     "type": "object",
     "properties": {
@@ -95,9 +103,23 @@ def to_json(checked: list[Checked]) -> dict[str, Any]:
             "made_in": list(c.claim.made_in), "note": c.claim.note, "rule": c.claim.rule, "machines": {},
         })  # fmt: skip
         entry["machines"][c.machine] = {"verdict": c.verdict, "items": [item_json(i) for i in c.items]}
-    return {"schema_version": 1, "verdicts": list(evidence.VERDICTS), "claims": list(claims.values())}
+    return {"schema_version": 1, "verdicts": list(evidence.VERDICTS), "correction": CORRECTION,
+            "claims": list(claims.values())}  # fmt: skip
+
+
+def _finite(value: float | None) -> float | None:
+    """A bound for JSON: an unbounded interval (too wide for a float) is null."""
+    return value if value is not None and math.isfinite(value) else None
 
 
 def item_json(item: evidence.Item) -> dict[str, Any]:
-    return {"what": item.what, "favours": item.winner, "detail": item.detail,
-            "tested": item.tested, "files": [f"results/{f}" for f in item.files]}  # fmt: skip
+    found: dict[str, Any] = {"what": item.what, "favours": item.winner, "call": item.call, "detail": item.detail,
+             "tested": item.tested, "files": [f"results/{f}" for f in item.files]}  # fmt: skip
+    r = item.ratio
+    if r is not None:  # speed of sides[0] ÷ speed of sides[1]; a p-value only beside a call of a difference
+        found["comparison"] = {
+            "a": item.sides[0], "b": item.sides[1], "ratio": r.ratio, "low": _finite(r.low), "high": _finite(r.high),
+            "processes": [r.n_a, r.n_b], "outcome": r.outcome, "corrected_for": r.family,
+            "holm_p": item.adjusted if item.call == "favours" else None, "holm_family": item.family,
+        }  # fmt: skip
+    return found

@@ -1,152 +1,136 @@
-"""Statistics on raw samples: medians with 95% intervals, ratios between frameworks, tests.
+"""The guides' figures and comparisons, on the process-level statistics of ``generator.stats``.
 
-The maths is here; the words for it are in ``describe``. Bootstrap resampling uses a fixed
-seed, so the same results always give the same pages.
+A mode's figure is the median of its process medians (each fresh process summarised by its
+median; fairness rule 8), with a 95% interval over processes: the Student t-interval of the
+mean log process median, mapped back through exp (the centre the ratios compare: under the
+lognormal model of ``stats`` the median and the geometric mean of the processes coincide).
+With one process there is no interval.
+
+Every comparison is the speed of A ÷ the speed of B (latencies turned into speed), so a ratio
+above 1 always means A is faster, on every page. Each mode is compared with the fastest mode
+of all the other frameworks present (any number of frameworks; none is named here); each
+framework's fastest mode carries the headline comparison of ``stats.best_against_others``,
+corrected for the choice of both modes, and its margins over the framework's other modes.
+The other modes meet the same opponent with an interval corrected for the choice of the
+opponent among the other frameworks' modes.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
+from scipy import special
 
+from generator import stats
+from generator.stats import Ratio
 from measurements import workloads
 from measurements.frameworks import MODE_LABELS
 
-CONFIDENCE = 0.95
-ALPHA = 0.05  # significance level of the Mann-Whitney U test
-MEANINGFUL = 0.05  # a difference under 5% is "no meaningful difference", however significant
-NOISY_CV = 0.10  # coefficient of variation above which a series is flagged as noisy
-ROUNDS_DISAGREE = 1.10  # rounds whose medians differ by more than this factor are flagged
-RESAMPLES = 4000
-SEED = 20261126
+CONFIDENCE = stats.CONFIDENCE
+NOISY_CV = 0.10  # coefficient of variation of the samples above which a series is flagged as noisy
+ROUNDS_DISAGREE = 1.10  # processes whose medians differ by more than this factor are flagged
 
 Array = npt.NDArray[np.float64]
 Samples = Sequence[float] | Array
+Comparison = Ratio  # every comparison of the guides: speed of A ÷ speed of B, see ``stats.Ratio``
 
 
 @dataclass(frozen=True)
 class Summary:
-    n: int
-    median: float
-    low: float  # 95% bootstrap interval of the median
-    high: float
-    cv: float  # coefficient of variation (standard deviation / mean)
+    """A series in its own unit, over its processes."""
+
+    n: int  # samples
+    processes: int  # fresh processes (rounds) with samples
+    median: float  # the median of the process medians
+    low: float | None  # 95% interval over processes (see the module); None with one process
+    high: float | None
+    cv: float  # coefficient of variation of the samples (within and between processes), descriptive only
 
     @property
     def noisy(self) -> bool:
         return self.cv > NOISY_CV
 
-
-@dataclass(frozen=True)
-class Comparison:
-    ratio: float  # median(a) / median(b)
-    low: float  # 95% bootstrap interval of the ratio
-    high: float
-    p_value: float  # two-sided Mann-Whitney U
-    significant: bool
-    meaningful: bool  # significant and at least MEANINGFUL away from 1
+    @property
+    def enough_processes(self) -> bool:
+        return self.low is not None
 
 
-def _median_ci(*samples: np.ndarray, statistic: object) -> tuple[float, float]:
-    if all(np.ptp(s) == 0 for s in samples):  # constant series: the resampled statistic is too
-        value = float(statistic(*samples, axis=-1))  # type: ignore[operator]
-        return value, value
-    result = stats.bootstrap(
-        samples, statistic, confidence_level=CONFIDENCE, n_resamples=RESAMPLES, method="percentile",
-        vectorized=True, paired=False, rng=np.random.default_rng(SEED),
-    )  # fmt: skip
-    return float(result.confidence_interval.low), float(result.confidence_interval.high)
-
-
-def _median(a: Array, axis: int = -1) -> Array:
-    return np.asarray(np.median(a, axis=axis))
-
-
-def _ratio_of_medians(a: Array, b: Array, axis: int = -1) -> Array:
-    return np.asarray(np.median(a, axis=axis) / np.median(b, axis=axis))
-
-
-def _by_round(values: Array, per_round: Sequence[int]) -> list[Array]:
-    """The pooled samples split back into their rounds, in order."""
-    return np.split(values, np.cumsum(per_round)[:-1])
-
-
-def _grid(values: Array, per_round: Sequence[int] | None) -> Array:
-    """The samples as a rounds × samples array (one row where rounds are unknown or unequal)."""
-    if per_round and len(per_round) > 1 and len(set(per_round)) == 1 and sum(per_round) == len(values):
-        return np.stack(_by_round(values, per_round))
-    return values.reshape(1, -1)
-
-
-def _resampled_medians(grid: Array, rng: np.random.Generator) -> Array:
-    """Medians of two-level bootstrap resamples: rounds drawn with replacement, then samples
-    within each drawn round. A slow or fast process (round) so counts as one observation, not
-    as many independent samples; with one round this is the ordinary bootstrap."""
-    rounds, n = grid.shape
-    chosen = rng.integers(0, rounds, size=(RESAMPLES, rounds, 1))
-    picks = rng.integers(0, n, size=(RESAMPLES, rounds, n))
-    return np.asarray(np.median(grid[chosen, picks].reshape(RESAMPLES, rounds * n), axis=1))
-
-
-def _interval(estimates: Array) -> tuple[float, float]:
-    tail = (1 - CONFIDENCE) / 2 * 100
-    low, high = np.percentile(estimates, [tail, 100 - tail])
-    return float(low), float(high)
+def process_medians(samples: Samples, per_round: Sequence[int] | None = None) -> list[float]:
+    """Each process's median, in its own unit and round order (a round without samples left out);
+    without ``per_round`` the samples are one process."""
+    values = np.asarray(samples, dtype=float)
+    counts = [len(values)] if per_round is None else list(per_round)
+    if sum(counts) != len(values):
+        raise ValueError(f"samples_per_round {counts} does not add up to {len(values)} samples")
+    return [float(np.median(r)) for r in np.split(values, np.cumsum(counts)[:-1]) if len(r)]
 
 
 def summarise(samples: Samples, per_round: Sequence[int] | None = None) -> Summary:
-    """Median, its 95% interval and the CV. With ``per_round`` (samples per round, in order),
-    the interval comes from resampling rounds, then samples within them."""
+    """The median of the process medians and its 95% interval over processes (t-interval on logs)."""
     values = np.asarray(samples, dtype=float)
-    median = float(np.median(values))
-    if len(values) < 2:
-        return Summary(len(values), median, median, median, 0.0)
-    grid = _grid(values, per_round)
-    if len(grid) == 1:
-        low, high = _median_ci(values, statistic=_median)
-    else:
-        low, high = _interval(_resampled_medians(grid, np.random.default_rng(SEED)))
-    cv = float(np.std(values, ddof=1) / np.mean(values))
-    return Summary(len(values), median, low, high, cv)
+    medians = process_medians(values, per_round)
+    median = float(np.median(medians))
+    cv = float(np.std(values, ddof=1) / np.mean(values)) if len(values) > 1 and np.mean(values) else 0.0
+    if len(medians) < stats.MIN_PROCESSES or min(medians) <= 0:
+        return Summary(len(values), len(medians), median, None, None, cv)
+    logs = np.log(medians)
+    half = float(special.stdtrit(len(logs) - 1, 1 - (1 - CONFIDENCE) / 2)) * float(np.std(logs, ddof=1))
+    half /= math.sqrt(len(logs))
+    centre = float(np.mean(logs))
+    return Summary(len(values), len(medians), median, math.exp(centre - half), math.exp(centre + half), cv)
+
+
+def speeds(samples: Samples, per_round: Sequence[int] | None, unit: str) -> list[float]:
+    """The process-level speeds of a series (``stats.process_speeds``)."""
+    return stats.process_speeds(samples, None if per_round is None else list(per_round), unit)
 
 
 def compare(
-    a: Samples, b: Samples, a_per_round: Sequence[int] | None = None, b_per_round: Sequence[int] | None = None
-) -> Comparison:
-    """How series ``a`` relates to series ``b``: the ratio of medians, its interval, a test.
-    With samples per round, the interval resamples rounds first (see ``summarise``)."""
-    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    ratio = float(np.median(x) / np.median(y))
-    if len(x) < 2 or len(y) < 2:
-        return Comparison(ratio, ratio, ratio, 1.0, False, False)
-    x_grid, y_grid = _grid(x, a_per_round), _grid(y, b_per_round)
-    if len(x_grid) == 1 and len(y_grid) == 1:
-        low, high = _median_ci(x, y, statistic=_ratio_of_medians)
-    else:
-        rng = np.random.default_rng(SEED)
-        low, high = _interval(_resampled_medians(x_grid, rng) / _resampled_medians(y_grid, rng))
-    p_value = float(stats.mannwhitneyu(x, y, alternative="two-sided").pvalue)
-    significant = p_value < ALPHA and not low <= 1.0 <= high  # the test and the interval agree
-    return Comparison(ratio, low, high, p_value, significant, significant and abs(ratio - 1) >= MEANINGFUL)
+    a: Samples,
+    b: Samples,
+    a_per_round: Sequence[int] | None = None,
+    b_per_round: Sequence[int] | None = None,
+    *,
+    unit: str,
+    family: int = 1,
+) -> Ratio:
+    """Speed of series A ÷ speed of series B, over their processes (``stats.compare``); a series
+    without samples per round is one process, which gives no interval and no verdict."""
+    return stats.compare(speeds(a, a_per_round, unit), speeds(b, b_per_round, unit), family=family)
 
 
-def describe(comparison: Comparison, higher_is_better: bool = True) -> str:
-    """Words for a comparison of ``a`` against ``b``, from ``a``'s side: "1.52× faster"."""
-    if not comparison.meaningful:
-        return "no meaningful difference"
-    better = (comparison.ratio > 1) == higher_is_better
-    factor = comparison.ratio if comparison.ratio > 1 else 1 / comparison.ratio
-    return f"{factor:.2f}× {'faster' if better else 'slower'}"
+def describe(comparison: Ratio, detail: bool = False) -> str:
+    """The outcome in words, from A's side: "1.52× faster", "equivalent within 5%", "too
+    uncertain to call", "too few processes to call (1 against 1)"; never a p-value beside an
+    equivalent or uncertain call (``stats.words``)."""
+    return stats.words(comparison, detail=detail)
+
+
+def figures(comparison: Ratio) -> str:
+    """The figures behind a comparison, for a table cell: the ratio and its interval, and the
+    p-value only beside a faster or slower call; a single reading says so."""
+    if not comparison.enough_processes:
+        return f"ratio {comparison.ratio:.2f}, {comparison.n_a} against {comparison.n_b} processes: no interval"
+    assert comparison.low is not None and comparison.high is not None and comparison.p_value is not None
+    text = (
+        f"ratio {comparison.ratio:.2f}, {comparison.confidence:.0%} interval {comparison.low:.2f}–{comparison.high:.2f}"
+    )
+    if comparison.family > 1:
+        text += f", corrected for {comparison.family} comparisons"
+    if comparison.outcome in ("faster", "slower"):
+        p = comparison.p_value
+        text += ", p < 0.001" if p < 0.001 else f", p = {p:.3f}"
+    return text
 
 
 @dataclass(frozen=True)
 class ModeResult:
-    """One (framework, mode) of one workload case on one machine, against the other framework."""
+    """One (framework, mode) of one workload case on one machine, against the best of the others."""
 
     framework: str
     mode: str
@@ -158,91 +142,118 @@ class ModeResult:
     parity_max_abs_diff: float | None
     file: str
     gflops: float  # achieved floating-point rate at the median
+    unit: str = "samples/s"
+    speeds: tuple[float, ...] = ()  # each process's median speed (``stats.process_speeds``)
     higher_is_better: bool = True  # a rate; False for a latency
     p90: float = float("nan")  # percentiles of the samples, shown for latencies
     p99: float = float("nan")
     device_peak_bytes: int | None = None  # the GPU allocator's peak, on a GPU
-    round_spread: float = 1.0  # the highest round's median over the lowest's
+    round_spread: float = 1.0  # the highest process median over the lowest
     prepare_s: float | None = None  # building and wrapping the model, before the first call
-    versus: str | None = None  # the other framework's fastest mode, compared against
+    versus: str | None = None  # "framework/mode": the fastest mode of the other frameworks, compared against
     versus_file: str | None = None  # and its results file
-    comparison: Comparison | None = None
+    versus_summary: Summary | None = None  # and its figure
+    comparison: Ratio | None = None  # this mode's speed ÷ the versus mode's
+    best: bool = False  # the framework's fastest mode: ``comparison`` is its headline
+    margins: dict[str, Ratio] = field(default_factory=dict)  # best only: its speed ÷ each other mode's
 
     @property
     def rounds_disagree(self) -> bool:
         return self.round_spread > ROUNDS_DISAGREE
 
     @property
+    def called(self) -> bool:
+        """Whether the comparison calls a difference (faster or slower), rather than equivalent,
+        too uncertain or too few processes."""
+        c = self.comparison
+        return c is not None and c.enough_processes and c.outcome in ("faster", "slower")
+
+    @property
     def verdict(self) -> str:
         if self.comparison is None:
             return "no other framework measured"
-        return describe(self.comparison, self.higher_is_better)
+        return describe(self.comparison)
+
+
+@dataclass
+class CaseModes:
+    """Every mode of one case, each against the fastest mode of the other frameworks."""
+
+    unit: str
+    results: list[ModeResult]
+    headlines: dict[str, stats.Headline]  # framework -> its fastest mode against the others' fastest
+
+    def get(self, framework: str, mode: str) -> ModeResult | None:
+        return next((r for r in self.results if (r.framework, r.mode) == (framework, mode)), None)
+
+    @property
+    def headline(self) -> ModeResult | None:
+        """The fastest mode of the fastest framework, against the fastest of the others: the
+        case's headline, read from the faster side (its ratio is at least 1)."""
+        bests = [r for r in self.results if r.best and r.comparison is not None]
+        return max(bests, key=lambda r: r.comparison.ratio if r.comparison else 0.0, default=None)
+
+    def best_of(self, framework: str) -> ModeResult | None:
+        return next((r for r in self.results if r.framework == framework and r.best), None)
 
 
 def round_spread(samples: Samples, per_round: Sequence[int]) -> float:
-    """The highest round's median over the lowest's: how far apart separate processes landed."""
-    medians = [float(np.median(r)) for r in _by_round(np.asarray(samples, dtype=float), per_round) if len(r)]
+    """The highest process median over the lowest: how far apart separate processes landed."""
+    medians = process_medians(samples, per_round)
     return max(medians) / min(medians) if medians and min(medians) > 0 else 1.0
 
 
-def best(results: list[ModeResult], framework: str) -> ModeResult | None:
-    """The framework's fastest mode by median (its best idiomatic path)."""
-    own = [r for r in results if r.framework == framework]
-    if not own:
-        return None
-    sign = 1 if own[0].higher_is_better else -1
-    return max(own, key=lambda r: sign * r.summary.median)
-
-
-def against_best_of_other(
-    results: list[ModeResult],
-    samples: dict[tuple[str, str], tuple[list[float], list[int]]],  # (framework, mode) -> samples, per round
-    frameworks: tuple[str, str] = ("pytorch", "tensorflow"),
-) -> list[ModeResult]:
-    """Compare each mode with the fastest mode of the other framework."""
+def against_best_of_others(results: list[ModeResult]) -> CaseModes:
+    """Each mode against the fastest mode of all the other frameworks present in ``results``."""
+    unit = results[0].unit if results else "samples/s"
+    by_framework: dict[str, dict[str, list[float]]] = {}
+    for r in results:
+        by_framework.setdefault(r.framework, {})[r.mode] = list(r.speeds)
+    headlines = stats.best_against_others(by_framework)
+    found = {(r.framework, r.mode): r for r in results}
     compared = []
     for r in results:
-        other_framework = frameworks[1] if r.framework == frameworks[0] else frameworks[0]
-        other = best(results, other_framework)
-        if other is None or r.framework not in frameworks:
+        h = headlines.get(r.framework)
+        if h is None:  # no other framework measured
             compared.append(r)
             continue
-        (mine, mine_rounds), (theirs, their_rounds) = (
-            samples[(r.framework, r.mode)],
-            samples[(other.framework, other.mode)],
+        other = found[(h.versus_framework, h.versus_mode)]
+        versus = replace(
+            r, versus=f"{other.framework}/{other.mode}", versus_file=other.file, versus_summary=other.summary
         )
-        comparison = compare(mine, theirs, mine_rounds, their_rounds)
-        compared.append(ModeResult(**{**r.__dict__, "versus": f"{other.framework}/{other.mode}",
-                                      "versus_file": other.file, "comparison": comparison}))  # fmt: skip
-    return compared
+        if r.mode == h.mode:
+            compared.append(replace(versus, comparison=h.comparison, best=True, margins=dict(h.margins)))
+            continue
+        opponents = sum(len(modes) for f, modes in by_framework.items() if f != r.framework)
+        comparison = stats.compare(r.speeds, by_framework[h.versus_framework][h.versus_mode], family=opponents)
+        compared.append(replace(versus, comparison=comparison))
+    return CaseModes(unit, compared, headlines)
 
 
-def mode_results(
-    rows: pd.DataFrame,
-) -> tuple[list[ModeResult], dict[tuple[str, str], tuple[list[float], list[int]]]]:
-    """Each mode's figures, compared with the other framework's fastest; and the raw samples
-    (with their count per round) by (framework, mode)."""
-    results, samples = [], {}
+def mode_results(rows: pd.DataFrame) -> CaseModes:
+    """Each mode's figures (rows of one case), compared with the fastest mode of the other frameworks."""
+    results = []
     for row in rows.itertuples():
         metric = workloads.METRICS[row.metric]
-        summary = summarise(row.samples, row.samples_per_round)
+        per_round = list(row.samples_per_round)
+        summary = summarise(row.samples, per_round)
         if metric.timing == "latency":  # milliseconds per call
             gflops = row.flops_per_unit / (summary.median / 1000) / 1e9
         else:
             gflops = summary.median * row.flops_per_unit / 1e9
         p90, p99 = np.percentile(row.samples, [90, 99])
-        samples[(row.framework, row.mode)] = (list(row.samples), list(row.samples_per_round))
         results.append(ModeResult(
             framework=row.framework, mode=row.mode, summary=summary, first_call_s=row.first_call_s,
             peak_rss_bytes=None if pd.isna(row.peak_rss_bytes) else int(row.peak_rss_bytes),
             after_import_rss_bytes=None if pd.isna(row.after_import_rss_bytes) else int(row.after_import_rss_bytes),
             parity_passed=bool(row.parity_passed),
             parity_max_abs_diff=None if pd.isna(row.parity_max_abs_diff) else float(row.parity_max_abs_diff),
-            file=row.file, gflops=gflops, higher_is_better=metric.higher_is_better, p90=float(p90), p99=float(p99),
+            file=row.file, gflops=gflops, unit=row.unit, speeds=tuple(speeds(row.samples, per_round, row.unit)),
+            higher_is_better=metric.higher_is_better, p90=float(p90), p99=float(p99),
             device_peak_bytes=None if pd.isna(row.device_peak_bytes) else int(row.device_peak_bytes),
-            round_spread=round_spread(row.samples, row.samples_per_round),
+            round_spread=round_spread(row.samples, per_round),
             prepare_s=None if pd.isna(row.prepare_s) else float(row.prepare_s),
         ))  # fmt: skip
     order = list(MODE_LABELS)
     results.sort(key=lambda r: order.index((r.framework, r.mode)) if (r.framework, r.mode) in order else len(order))
-    return against_best_of_other(results, samples), samples
+    return against_best_of_others(results)

@@ -3,13 +3,13 @@
 ``data/decide.toml`` lists the use cases and, for each, its signals: a claim from
 ``data/claims.toml`` (its measured evidence), a rule of its own (measured), or a curated fact
 from ``data/facts.toml`` with the framework it favours (curated). A use case's score is the
-weighted mean of its signals' directions (+1 PyTorch, -1 TensorFlow, 0 for no meaningful
-difference or nothing measured), in -1..1; the ring is "prefer PyTorch" or "prefer
+weighted mean of its signals' directions (+1 PyTorch, -1 TensorFlow, 0 for equivalent, too
+uncertain to call, single readings or nothing measured), in -1..1; the ring is "prefer PyTorch" or "prefer
 TensorFlow" at or beyond ``prefer_at``, else "either". Its confidence is the share of the
 weight that backs the ring with measurements (curated facts count ``curated_factor`` of
 theirs, and comparisons judged by a threshold on one reading rather than by a statistical
-test ``untested_factor`` of theirs): it falls where evidence is missing, curated only or not
-significant. A measured
+test ``untested_factor`` of theirs): it falls where evidence is missing, curated only or too
+uncertain to call (an uncertain comparison or a single reading backs no ring). A measured
 signal's direction is the net share of its comparisons: PyTorch's wins less TensorFlow's,
 over all of them, so a split vote counts for little.
 
@@ -181,8 +181,8 @@ class Signal:
     kind: str  # "measured" or "curated"
     about: str
     weight: float
-    favours: str | None  # the framework it points to; None: no meaningful difference, or not measured
-    status: str  # "favours PyTorch", "no meaningful difference", "not measured here", "curated"
+    favours: str | None  # the framework it points to; None: equivalent, uncertain, mixed, or not measured
+    status: str  # "favours PyTorch", "equivalent", "too uncertain to call", "mixed", "not measured here", ...
     items: list[evidence.Item] = field(default_factory=list)
     share: float = 0.0  # a measured signal's net share of comparisons: -1 (TensorFlow) .. +1 (PyTorch)
     claim: str | None = None  # the claim's id, where the signal is a claim
@@ -198,14 +198,15 @@ class Signal:
 
     def backing(self, side: str | None, settings: Settings) -> float:
         """How much of this signal's weight backs a ring: towards its framework (``side``), or, for
-        "either" (``side`` None), the share of its comparisons that found no meaningful difference.
-        Curated facts, and comparisons judged by a threshold rather than a test, count less."""
+        "either" (``side`` None), the share of its comparisons that found the frameworks equivalent
+        (too uncertain to call and single readings back nothing). Curated facts, and comparisons
+        judged by a threshold rather than an interval over processes, count less."""
         if self.kind == "curated":
             return self.weight * settings.curated_factor if side and self.favours == side else 0.0
         if not self.items:
             return 0.0
         if side is None:
-            share = sum(i.winner is None for i in self.items) / len(self.items)
+            share = sum(i.call == "equivalent" for i in self.items) / len(self.items)
         else:
             share = max(0.0, self.direction * (1 if side == "pytorch" else -1))
         tested = sum(i.tested for i in self.items) / len(self.items)
@@ -251,12 +252,7 @@ def signals_for(use_case: UseCase, machine: evidence.Machine, known: Rules) -> l
         else:
             picked, about = evidence.groups(s["rule"], machine), s["about"]
         items = [item for group in picked for item in group]
-        favours = evidence.leader(evidence.votes(picked))
-        if favours:
-            status = f"favours {FRAMEWORK_LABELS[favours]}"
-        else:
-            status = "no meaningful difference" if items and all(i.winner is None for i in items) else (
-                "mixed" if items else "not measured here")  # fmt: skip
+        favours, status = evidence.favoured(picked), evidence.status(picked)
         found.append(Signal("measured", about, s["weight"], favours, status, items, evidence.net_share(picked),
                             s.get("claim")))  # fmt: skip
     return found

@@ -4,13 +4,18 @@ A rule is a small table from a data file (``data/claims.toml``, ``data/decide.to
 names a kind of evidence and what to select, for example
 ``{evidence = "speed", workloads = ["cnn", "transformer"], cases = "largest"}``. Each kind
 reads one machine's results and returns items: one comparison each (a workload case, a
-model size, a study criterion), with the framework that came out better where the
-difference is meaningful, the figures in words and the results files behind them. The
-verdict of a claim is a vote of its items; nothing here is curated.
+model size, a study criterion). A timing comparison is the speed of one framework ÷ the
+speed of another over fresh processes (``generator.stats``) and ends in one of three
+outcomes: one framework faster, equivalent within 5%, or too uncertain to call; with fewer
+than two processes a side it is a single reading and carries no verdict. Counts (lines of
+code, usability items) are judged by the rule's threshold. The verdict of a claim is a vote
+of its items, after Holm's correction over every timing comparison it votes over
+(``corrected``); nothing here is curated.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,24 +23,46 @@ from typing import Any
 
 import pandas as pd
 
-from generator import load, studies
-from generator.compare import Comparison, ModeResult, best, compare, mode_results
+from generator import load, stats, studies
+from generator.compare import CaseModes, ModeResult, compare, mode_results, summarise
 from measurements import workloads
 from measurements.frameworks import FRAMEWORK_LABELS, MODE_LABELS
 
-FRAMEWORKS = ("pytorch", "tensorflow")
-VERDICTS = ("supported", "contradicted", "mixed", "no meaningful difference", "not measured here")
+FRAMEWORKS = ("pytorch", "tensorflow")  # the two frameworks the usability and pipeline studies compare
+VERDICTS = (
+    "supported", "contradicted", "mixed", "equivalent", "too uncertain to call", "too few processes to call",
+    "not measured here",
+)  # fmt: skip
+CORRECTION = "Holm"  # the family-wise correction over the timing comparisons a claim votes over
+LEVEL = (1 - stats.CONFIDENCE) / 2  # each call's one-sided level, as the 95% interval makes it
+
+# An item's call: a framework came out better ("favours"), the two are equivalent within the band
+# (or, for counts, within the rule's threshold), the interval is too wide to tell ("uncertain"),
+# or it rests on a single reading (one process a side, or one reading of memory) and carries no verdict.
+CALLS = ("favours", "equivalent", "uncertain", "single")
 
 
 @dataclass(frozen=True)
 class Item:
-    """One comparison: which framework did better (None: no meaningful difference), and why."""
+    """One comparison: which framework did better (None: equivalent, too uncertain or a single
+    reading), and why."""
 
     what: str
     winner: str | None
     detail: str
     files: tuple[str, ...] = ()
-    tested: bool = False  # decided by a test and an interval over samples, not by a threshold on one reading
+    tested: bool = False  # decided by an interval over fresh processes, not by a threshold on one reading
+    call: str = "favours"  # one of CALLS
+    ratio: stats.Ratio | None = None  # a timing comparison: speed of sides[0] ÷ speed of sides[1]
+    sides: tuple[str, str] = ("", "")
+    figures: str = ""  # the figures compared, in words
+    adjusted: float | None = None  # the p-value of its call, Holm-adjusted over the claim's comparisons
+    family: int = 1  # how many comparisons that correction was over
+
+    @property
+    def vote(self) -> str:
+        """What the item votes for: a framework, "equivalent", "uncertain" or "single"."""
+        return self.winner if self.winner else self.call
 
 
 @dataclass
@@ -46,8 +73,11 @@ class Case:
     case: str
     device: str
     metric: workloads.Metric
-    results: list[ModeResult]
-    samples: dict[tuple[str, str], tuple[list[float], list[int]]]
+    modes: CaseModes
+
+    @property
+    def results(self) -> list[ModeResult]:
+        return self.modes.results
 
     @property
     def higher_is_better(self) -> bool:
@@ -86,9 +116,8 @@ def from_results(frame: pd.DataFrame, by_machine: dict[str, studies.MachineStudi
         for (machine, device), rows in own.groupby(["machine", "device"], sort=True):
             for name in dict.fromkeys(rows["case"]):  # measured order: smallest first
                 of_case = rows[rows.case == name]
-                results, samples = mode_results(of_case)
                 metric = workloads.METRICS[of_case["metric"].iloc[0]]
-                found[str(machine)].cases.append(Case(workload, str(name), str(device), metric, results, samples))
+                found[str(machine)].cases.append(Case(workload, str(name), str(device), metric, mode_results(of_case)))
     return found
 
 
@@ -101,31 +130,88 @@ def _label(r: ModeResult) -> str:
     return MODE_LABELS.get((r.framework, r.mode), f"{r.framework} {r.mode}")
 
 
-def _winner(comparison: Comparison, a_better_when_higher: bool) -> str | None:
-    """``a`` is PyTorch, ``b`` TensorFlow: which did better, where the difference is meaningful."""
-    if not comparison.meaningful:
-        return None
-    return "pytorch" if (comparison.ratio > 1) == a_better_when_higher else "tensorflow"
+def _name(framework: str) -> str:
+    return FRAMEWORK_LABELS.get(framework, framework)
 
 
-def _ratio_words(comparison: Comparison) -> str:
-    return f"PyTorch over TensorFlow {comparison.ratio:.2f}, 95% interval {comparison.low:.2f}–{comparison.high:.2f}"
+def _interval(r: stats.Ratio) -> str:
+    """The ratio and its interval, never a p-value."""
+    family = f"; corrected for {r.family} comparisons" if r.family > 1 else ""
+    return f"ratio {r.ratio:.2f}, {r.confidence:.0%} interval {r.low:.2f}–{r.high:.2f}{family}"
 
 
-def _verdict_words(winner: str | None, better: str) -> str:
-    return f"{FRAMEWORK_LABELS[winner]} {better}" if winner else "no meaningful difference"
+def _p(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
-def _tested(what: str, pytorch: str, tensorflow: str, unit: str, comparison: Comparison, higher_is_better: bool,
-            better: str, files: tuple[str, ...]) -> Item:  # fmt: skip
-    """An item decided by the guides' test and interval: ``pytorch`` and ``tensorflow`` name each side's
-    median; ``better`` is the word for the side that wins ("faster")."""
-    winner = _winner(comparison, higher_is_better)
-    detail = (
-        f"{pytorch} against {tensorflow} {unit} (medians): {_verdict_words(winner, better)} "
-        f"({_ratio_words(comparison)})"
-    )
-    return Item(what, winner, detail, files, tested=True)
+def _call(r: stats.Ratio, adjusted: float | None) -> str:
+    """The call of a timing comparison: its own outcome, kept only where its p-value, Holm-adjusted
+    over the claim's comparisons, stays under the level the interval calls at."""
+    if not r.enough_processes:
+        return "single"
+    if r.outcome == "uncertain" or (adjusted is not None and adjusted >= LEVEL):
+        return "uncertain"
+    return "equivalent" if r.outcome == "equivalent" else "favours"
+
+
+def _tested(what: str, figures: str, ratio: stats.Ratio, sides: tuple[str, str], files: tuple[str, ...],
+            adjusted: float | None = None, family: int = 1) -> Item:  # fmt: skip
+    """An item decided by an interval over processes: speed of ``sides[0]`` ÷ speed of
+    ``sides[1]``; ``adjusted`` is its p-value after the claim's correction, where applied."""
+    call = _call(ratio, adjusted)
+    winner = None
+    if call == "favours":
+        winner = sides[0] if ratio.outcome == "faster" else sides[1]
+    a, b = _name(sides[0]), _name(sides[1])
+    holm = f"{CORRECTION}'s correction over the {family} timing comparisons of this claim"
+    if call == "single":
+        verdict = f"{stats.words(ratio)}: single readings, no verdict ({a} ÷ {b} speed {ratio.ratio:.2f})"
+    elif call == "uncertain" and ratio.outcome != "uncertain":  # called by its own interval, not after the correction
+        verdict = f"{a} against {b}: too uncertain to call after {holm} ({a} ÷ {b} speed, {_interval(ratio)})"
+    elif call == "favours":
+        verdict = f"{a} against {b}: {stats.words(ratio, detail=True)}"
+        if adjusted is not None and family > 1:
+            verdict += f"; {_p(adjusted)} after {holm}"
+    else:  # equivalent or uncertain: never a p-value beside them
+        verdict = f"{a} against {b}: {stats.words(ratio)} ({a} ÷ {b} speed, {_interval(ratio)})"
+    return Item(what, winner, f"{figures}: {verdict}", files, tested=ratio.enough_processes, call=call, ratio=ratio,
+                sides=sides,
+                figures=figures, adjusted=adjusted, family=family)  # fmt: skip
+
+
+def _decisive_p(r: stats.Ratio) -> float:
+    """The p-value of the comparison's own call: beyond the band for faster or slower, inside it
+    for equivalent; for an uncertain one the smaller of the two (it stays uncertain)."""
+    assert r.p_beyond is not None and r.p_equivalent is not None
+    if r.outcome in ("faster", "slower"):
+        return r.p_beyond
+    if r.outcome == "equivalent":
+        return r.p_equivalent
+    return min(r.p_beyond, r.p_equivalent)
+
+
+def corrected(found: list[list[Item]]) -> list[list[Item]]:
+    """The groups of a claim with Holm's correction applied over every timing comparison they
+    hold (with an interval): a comparison keeps its call (faster, slower, equivalent) only where
+    its Holm-adjusted p-value stays under 0.025, the one-sided level at which its 95% interval
+    makes the call; otherwise it becomes too uncertain to call. The chance that any call of the
+    claim is wrong so stays at most 5%."""
+    tested = [(g, i) for g, group in enumerate(found) for i, item in enumerate(group)
+              if item.ratio is not None and item.ratio.enough_processes]  # fmt: skip
+    if not tested:
+        return found
+    adjusted = stats.holm([_decisive_p(found[g][i].ratio) for g, i in tested])  # type: ignore[arg-type]
+    out = [list(group) for group in found]
+    for (g, i), p in zip(tested, adjusted, strict=True):
+        item = found[g][i]
+        assert item.ratio is not None
+        out[g][i] = _tested(item.what, item.figures, item.ratio, item.sides, item.files, p, len(tested))
+    return out
+
+
+def _single(what: str, detail: str, files: tuple[str, ...]) -> Item:
+    """A comparison of single readings (one process a side): shown, with no verdict."""
+    return Item(what, None, f"{detail}: one reading each, too few processes to call", files, call="single")
 
 
 def _pick(cases: list[Case], which: str) -> list[Case]:
@@ -135,26 +221,31 @@ def _pick(cases: list[Case], which: str) -> list[Case]:
 
 
 def speed(rule: dict[str, Any], machine: Machine) -> list[Item]:
-    """Each selected case: the best selected mode of each framework, compared (PyTorch against TensorFlow)."""
-    modes: dict[str, list[str]] = {fw: rule[f"{fw}_modes"] for fw in FRAMEWORKS if f"{fw}_modes" in rule}
+    """Each selected case: the fastest selected mode of each framework, the fastest framework's
+    against the fastest of the others (``stats.best_against_others``: corrected for the choice
+    of both modes), speed ÷ speed."""
+    modes = {fw: rule[f"{fw}_modes"] for fw in FRAMEWORK_LABELS if f"{fw}_modes" in rule}
     items = []
     for name in rule["workloads"]:
         cases = [c for c in machine.cases if c.workload.name == name and c.device == rule.get("device", c.device)]
         for device in dict.fromkeys(c.device for c in cases):
             for case in _pick([c for c in cases if c.device == device], rule.get("cases", "all")):
                 chosen = [r for r in case.results if r.framework not in modes or r.mode in modes[r.framework]]
-                pt, tf = best(chosen, "pytorch"), best(chosen, "tensorflow")
-                if pt is None or tf is None:
+                speeds: dict[str, dict[str, list[float]]] = {}
+                for r in chosen:
+                    speeds.setdefault(r.framework, {})[r.mode] = list(r.speeds)
+                headlines = stats.best_against_others(speeds)
+                if not headlines:
                     continue
-                (a, a_rounds), (b, b_rounds) = (
-                    case.samples[(pt.framework, pt.mode)],
-                    case.samples[(tf.framework, tf.mode)],
+                h = max(headlines.values(), key=lambda h: h.comparison.ratio)  # the fastest framework's
+                fast = next(r for r in chosen if (r.framework, r.mode) == (h.framework, h.mode))
+                other = next(r for r in chosen if (r.framework, r.mode) == (h.versus_framework, h.versus_mode))
+                figures = (
+                    f"{_label(fast)} {_figure(fast.summary.median)} against {_label(other)} "
+                    f"{_figure(other.summary.median)} {case.metric.unit} (medians of process medians)"
                 )
-                items.append(_tested(
-                    f"{case.workload.title}, {case.case} ({device})", f"{_label(pt)} {_figure(pt.summary.median)}",
-                    f"{_label(tf)} {_figure(tf.summary.median)}", case.metric.unit,
-                    compare(a, b, a_rounds, b_rounds), case.higher_is_better, "better", (pt.file, tf.file),
-                ))  # fmt: skip
+                items.append(_tested(f"{case.workload.title}, {case.case} ({device})", figures, h.comparison,
+                                     (h.framework, h.versus_framework), (fast.file, other.file)))  # fmt: skip
     return items
 
 
@@ -169,11 +260,11 @@ def _threshold_winner(pytorch: float, tensorflow: float, min_ratio: float) -> st
 
 def memory(rule: dict[str, Any], machine: Machine) -> list[Item]:
     """Each selected size of the memory study, PyTorch against TensorFlow: peak memory above the
-    imported framework (one reading each, judged by a threshold), or with ``measure = "latency"``
-    the inference latency (30 timed calls each, judged by the guides' test and interval)."""
+    imported framework, or with ``measure = "latency"`` the speed of inference. The study runs one
+    process per size and framework, so these are single readings: shown, with no verdict, until
+    the study measures at least 3 processes (then latency is compared over them)."""
     if machine.studies is None:
         return []
-    min_ratio = rule.get("min_ratio", 1.10)
     latency = rule.get("measure") == "latency"
     pairs: dict[tuple[Any, ...], dict[str, dict[str, Any]]] = {}
     for row in studies.memory_rows(machine.studies):
@@ -187,23 +278,24 @@ def memory(rule: dict[str, Any], machine: Machine) -> list[Item]:
         pairs.setdefault((row["task"], row["width"], row["batch"]), {})[row["framework"]] = row
     items = []
     for (_, width, batch), pair in pairs.items():
-        if len(pair) < 2:
+        if not all(fw in pair for fw in FRAMEWORKS):
             continue
         pt, tf = pair["pytorch"], pair["tensorflow"]
         what = f"{pt['task_label']}, MLP width {width:,} ({pt['parameter_mb']:,.1f} MB of parameters), batch {batch:,}"
+        files = (pt["file"], tf["file"])
         if latency:
-            pt_ms, tf_ms = load.median(pt["latency_samples"]) or 0.0, load.median(tf["latency_samples"]) or 0.0
-            items.append(_tested(f"{what}: latency", f"PyTorch {_figure(pt_ms)}", f"TensorFlow {_figure(tf_ms)}",
-                                 "ms per call", compare(pt["latency_samples"], tf["latency_samples"]), False,
-                                 "faster", (pt["file"], tf["file"])))  # fmt: skip
+            ratio = compare(pt["latency_samples"], tf["latency_samples"], studies.latency_rounds(pt),
+                                    studies.latency_rounds(tf), unit="ms")  # fmt: skip
+            pt_ms = summarise(pt["latency_samples"], studies.latency_rounds(pt)).median
+            tf_ms = summarise(tf["latency_samples"], studies.latency_rounds(tf)).median
+            items.append(_tested(f"{what}: latency", f"PyTorch {_figure(pt_ms)} against TensorFlow {_figure(tf_ms)} "
+                                 "ms per call (medians)", ratio, ("pytorch", "tensorflow"), files))  # fmt: skip
             continue
-        winner = _threshold_winner(pt["mib"], tf["mib"], min_ratio)
         detail = (
-            f"PyTorch {pt['mib']:,.0f} MiB against TensorFlow {tf['mib']:,.0f} MiB (TensorFlow over PyTorch "
-            f"{tf['mib'] / pt['mib']:.2f}; one reading each, a difference counts from {min_ratio:.2f}×): "
-            f"{_verdict_words(winner, 'uses less')}"
+            f"PyTorch {pt['mib']:,.0f} MiB against TensorFlow {tf['mib']:,.0f} MiB "
+            f"(TensorFlow over PyTorch {tf['mib'] / pt['mib']:.2f})"
         )
-        items.append(Item(what, winner, detail, (pt["file"], tf["file"])))
+        items.append(_single(what, detail, files))
     return items
 
 
@@ -222,15 +314,15 @@ def distributed(rule: dict[str, Any], machine: Machine) -> list[Item]:
         completed = [fw for fw, outcome in outcomes.items() if outcome == "ok"]
         if len(completed) == 1:
             other = next(fw for fw in outcomes if fw not in completed)
-            detail = f"only {FRAMEWORK_LABELS[completed[0]]} completed; {FRAMEWORK_LABELS[other]}: {outcomes[other]}"
+            detail = f"only {_name(completed[0])} completed; {_name(other)}: {outcomes[other]}"
             items.append(Item(f"{row.title}: completes", completed[0], detail, files))
             continue
-        if rule.get("completion", True):
-            items.append(Item(f"{row.title}: completes", None, "both completed", files))
+        if rule.get("completion", True) and len(completed) == len(outcomes):
+            items.append(Item(f"{row.title}: completes", None, "both completed", files, call="equivalent"))
         if row.comparison is not None:
             pt, tf = row.summaries["pytorch"], row.summaries["tensorflow"]
-            items.append(_tested(f"{row.title}: throughput", f"PyTorch {_figure(pt.median)}",
-                                 f"TensorFlow {_figure(tf.median)}", "samples/s", row.comparison, True, "faster",
+            figures = f"PyTorch {_figure(pt.median)} against TensorFlow {_figure(tf.median)} samples/s (medians)"
+            items.append(_tested(f"{row.title}: throughput", figures, row.comparison, ("pytorch", "tensorflow"),
                                  files))  # fmt: skip
     return items
 
@@ -260,10 +352,10 @@ def usability(rule: dict[str, Any], machine: Machine) -> list[Item]:
         winner = None if abs(difference) < min_difference else ("pytorch" if difference > 0 else "tensorflow")
         detail = (
             f"PyTorch {pt} of {pt_of}, TensorFlow {tf} of {tf_of} (a difference counts from "
-            f"{min_difference:.0%} of the items): {_verdict_words(winner, 'does better')}"
+            f"{min_difference:.0%} of the items): {_threshold_words(winner, 'does better')}"
         )
         files = tuple(r.file for _, r in sorted(machine.studies.get(study).items()))
-        items.append(Item(what, winner, detail, files))
+        items.append(Item(what, winner, detail, files, call="favours" if winner else "equivalent"))
     return items
 
 
@@ -277,9 +369,18 @@ def codesize(rule: dict[str, Any], machine: Machine) -> list[Item]:
     min_ratio = rule.get("min_ratio", 1.10)
     (pt, _), (tf, _) = totals["pytorch"], totals["tensorflow"]
     winner = _threshold_winner(pt, tf, min_ratio)
-    detail = f"PyTorch {pt} lines against TensorFlow {tf}: {_verdict_words(winner, 'needs fewer')}"
+    detail = (
+        f"PyTorch {pt} lines against TensorFlow {tf} (a difference counts from {min_ratio:.2f}×): "
+        f"{_threshold_words(winner, 'needs fewer')}"
+    )
     files = tuple(r.file for _, r in sorted(machine.studies.get("codesize").items()))
-    return [Item("Lines of code for the same workloads", winner, detail, files)]
+    return [
+        Item("Lines of code for the same workloads", winner, detail, files, call="favours" if winner else "equivalent")
+    ]
+
+
+def _threshold_words(winner: str | None, better: str) -> str:
+    return f"{_name(winner)} {better}" if winner else "no difference beyond the threshold"
 
 
 def _usable(finding: dict[str, Any], configs: list[str] | None) -> bool:
@@ -295,7 +396,6 @@ def pipeline(rule: dict[str, Any], machine: Machine) -> list[Item]:
     if not sizes:
         return []
     chosen = sizes if rule.get("sizes", "largest") == "all" else sizes[-1:]
-    min_ratio = rule.get("min_ratio", 1.10)
     items = []
     for size in chosen:
         rows = {fw: [e.finding for e in size.entries if e.framework == fw] for fw in FRAMEWORKS}
@@ -309,8 +409,8 @@ def pipeline(rule: dict[str, Any], machine: Machine) -> list[Item]:
                     items.append(Item(f"{size.images:,} images: completes", other,
                                       f"{FRAMEWORK_LABELS[fw]} did not complete: {names}", files))  # fmt: skip
             if not items and all(rows.get(fw) for fw in FRAMEWORKS):
-                items.append(Item(f"{size.images:,} images: completes", None,
-                                  "every configuration of both frameworks completed", files))  # fmt: skip
+                every = "every configuration of both frameworks completed"
+                items.append(Item(f"{size.images:,} images: completes", None, every, files, call="equivalent"))
             continue
         ok = {fw: [r for r in rows.get(fw, []) if _usable(r, rule.get(f"{fw}_configs"))] for fw in FRAMEWORKS}
         if not all(ok.values()):
@@ -318,23 +418,23 @@ def pipeline(rule: dict[str, Any], machine: Machine) -> list[Item]:
         if rule["measure"] == "memory":
             pt = min(ok["pytorch"], key=lambda r: r["peak_pss_bytes"])
             tf = min(ok["tensorflow"], key=lambda r: r["peak_pss_bytes"])
-            winner = _threshold_winner(pt["peak_pss_bytes"], tf["peak_pss_bytes"], min_ratio)
             detail = (
                 f"lowest peak memory of the process tree: PyTorch ({pt['title']}) "
                 f"{pt['peak_pss_bytes'] / 2**20:,.0f} MiB against TensorFlow ({tf['title']}) "
-                f"{tf['peak_pss_bytes'] / 2**20:,.0f} MiB (one reading each, a difference counts from "
-                f"{min_ratio:.2f}×): {_verdict_words(winner, 'uses less')}"
+                f"{tf['peak_pss_bytes'] / 2**20:,.0f} MiB"
             )
-            items.append(Item(f"{size.images:,} images: peak memory", winner, detail, files))
+            items.append(_single(f"{size.images:,} images: peak memory", detail, files))
             continue
-        pt = max(ok["pytorch"], key=lambda r: load.median(r["samples"]) or 0.0)
-        tf = max(ok["tensorflow"], key=lambda r: load.median(r["samples"]) or 0.0)
-        items.append(_tested(
-            f"{size.images:,} images: throughput",
-            f"fastest configuration of each: PyTorch ({pt['title']}) {_figure(load.median(pt['samples']) or 0)}",
-            f"TensorFlow ({tf['title']}) {_figure(load.median(tf['samples']) or 0)}", "samples/s in the steady epochs",
-            compare(pt["samples"], tf["samples"]), True, "faster", files,
-        ))  # fmt: skip
+        pt, tf = (max(ok[fw], key=lambda r: load.median(r["samples"]) or 0.0) for fw in FRAMEWORKS)
+        figures = (
+            f"fastest configuration of each: PyTorch ({pt['title']}) {_figure(load.median(pt['samples']) or 0)} "
+            f"against TensorFlow ({tf['title']}) {_figure(load.median(tf['samples']) or 0)} samples/s in the steady "
+            "epochs"
+        )
+        items.append(_tested(f"{size.images:,} images: throughput", figures,
+                             compare(pt["samples"], tf["samples"], studies.per_round(pt),
+                                             studies.per_round(tf), unit="samples/s"),
+                             ("pytorch", "tensorflow"), files))  # fmt: skip
     return items
 
 
@@ -345,9 +445,10 @@ KINDS: dict[str, Callable[[dict[str, Any], Machine], list[Item]]] = {
 
 
 def groups(rule: dict[str, Any] | list[dict[str, Any]], machine: Machine) -> list[list[Item]]:
-    """The items a rule picks, as one group; a list of rules gives a group per rule that found any."""
+    """The items a rule picks, as one group; a list of rules gives a group per rule that found any.
+    Holm's correction is applied over every timing comparison of all the groups (``corrected``)."""
     found = [KINDS[one["evidence"]](one, machine) for one in (rule if isinstance(rule, list) else [rule])]
-    return [group for group in found if group]
+    return corrected([group for group in found if group])
 
 
 def evaluate(rule: dict[str, Any] | list[dict[str, Any]], machine: Machine) -> list[Item]:
@@ -355,20 +456,26 @@ def evaluate(rule: dict[str, Any] | list[dict[str, Any]], machine: Machine) -> l
     return [item for group in groups(rule, machine) for item in group]
 
 
-def votes(found: list[list[Item]]) -> list[str | None]:
+def votes(found: list[list[Item]]) -> list[str]:
     """What decides: each item of a single rule; each rule of a list, by the majority of its own
-    items, so a rule that picks many comparisons does not outvote one that picks a few."""
+    items, so a rule that picks many comparisons does not outvote one that picks a few. A vote
+    is a framework, "equivalent", "uncertain", "single" (single readings), or "mixed" (a rule
+    whose items have no majority)."""
     if len(found) == 1:
-        return [item.winner for item in found[0]]
-    return [leader([item.winner for item in group]) for group in found]
+        return [item.vote for item in found[0]]
+    return [leader([item.vote for item in group]) or "mixed" for group in found]
 
 
-def leader(winners: list[str | None]) -> str | None:
-    """The framework more than half of the votes favour, if any."""
-    for fw in FRAMEWORKS:
-        if sum(w == fw for w in winners) * 2 > len(winners):
-            return fw
-    return None
+def leader(found: list[str]) -> str | None:
+    """The vote more than half of ``found`` cast, if any."""
+    counted = Counter(found).most_common(1)
+    return counted[0][0] if counted and counted[0][1] * 2 > len(found) else None
+
+
+def favoured(found: list[list[Item]]) -> str | None:
+    """The framework the majority of the votes favour, if any."""
+    top = leader(votes(found))
+    return top if top in FRAMEWORK_LABELS else None
 
 
 def net_share(found: list[list[Item]]) -> float:
@@ -380,16 +487,35 @@ def net_share(found: list[list[Item]]) -> float:
     return sum(shares) / len(shares) if shares else 0.0
 
 
-def verdict(found: list[list[Item]], expects: str) -> str:
-    """A claim that ``expects`` comes out better, judged by a majority of the votes."""
-    winners = votes(found)
-    if not winners:
+def status(found: list[list[Item]]) -> str:
+    """What the votes say, whoever is expected: "favours X", "equivalent", "too uncertain to call",
+    "too few processes to call", "mixed", or "not measured here"."""
+    cast = votes(found)
+    if not cast:
         return "not measured here"
-    n = len(winners)
-    if sum(w == expects for w in winners) * 2 > n:
-        return "supported"
-    if sum(w not in (None, expects) for w in winners) * 2 > n:
-        return "contradicted"
-    if sum(w is None for w in winners) * 2 > n:
-        return "no meaningful difference"
+    n = len(cast)
+    top = leader(cast)
+    if top in FRAMEWORK_LABELS:
+        return f"favours {FRAMEWORK_LABELS[top]}"
+    if top == "equivalent":
+        return "equivalent"
+    if sum(v == "single" for v in cast) * 2 > n:
+        return "too few processes to call"
+    if sum(v in ("uncertain", "single") for v in cast) * 2 > n:
+        return "too uncertain to call"
     return "mixed"
+
+
+def verdict(found: list[list[Item]], expects: str) -> str:
+    """A claim that ``expects`` comes out better, judged by a majority of the votes: supported,
+    contradicted (another framework), equivalent, too uncertain to call (uncertain comparisons
+    and single readings together), too few processes to call (single readings alone), mixed."""
+    cast = votes(found)
+    if not cast:
+        return "not measured here"
+    if sum(v == expects for v in cast) * 2 > len(cast):
+        return "supported"
+    if sum(v in FRAMEWORK_LABELS and v != expects for v in cast) * 2 > len(cast):
+        return "contradicted"
+    said = status(found)
+    return "mixed" if said.startswith("favours") else said

@@ -15,15 +15,16 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from generator import charts, claims, decide, escape, evidence, studies
+from generator import charts, claims, decide, escape, evidence, stats, studies
 from generator.compare import (
+    CaseModes,
     Comparison,
     ModeResult,
     Summary,
-    best,
-    compare,
     describe,
+    figures,
     mode_results,
+    speeds,
     summarise,
 )
 from generator.escape import code_block
@@ -71,10 +72,6 @@ def seconds(value: float | None) -> str:
 def pct(value: float) -> str:
     """A share in percent: one decimal from 10% up, two significant digits below."""
     return f"{value:.1f}%" if value >= 10 else f"{value:#.2g}%"
-
-
-def p_value(value: float) -> str:
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
 def label(framework: str, mode: str) -> str:
@@ -135,11 +132,42 @@ def notes(found: dict[str, Any]) -> str:
 
 
 def verdict(r: ModeResult) -> str:
-    """A headline verdict in words: "torch.compile 1.72× slower than tf.function + XLA"."""
+    """A headline verdict in words, from ``r``'s side: "tf.function + XLA 1.72× faster than
+    torch.compile"; "torch.compile and tf.function + XLA: equivalent within 5%" (or too uncertain
+    to call, or too few processes to call)."""
     other = label(*str(r.versus).split("/"))
-    if r.comparison is None or not r.comparison.meaningful:
-        return f"{label(r.framework, r.mode)} and {other}: no meaningful difference"
+    if not r.called:
+        return f"{label(r.framework, r.mode)} and {other}: {r.verdict}"
     return f"{label(r.framework, r.mode)} {r.verdict} than {other}"
+
+
+def interval(s: Summary | None, figure: str = "num") -> str:
+    """A summary's 95% interval over processes, "1,002–1,010" (``figure``: "num" or "seconds");
+    "1 process, no interval" where it has none."""
+    if s is None:
+        return "n/a"
+    if s.low is None or s.high is None:
+        return f"{s.processes} process{'es' if s.processes != 1 else ''}, no interval"
+    shown = seconds if figure == "seconds" else num
+    return f"{shown(s.low)}–{shown(s.high)}"
+
+
+def mode_choice(r: ModeResult | None) -> str:
+    """Which mode won a framework's own race and by how much it beat its other modes:
+    "torch.compile, the fastest of PyTorch's 3 modes: 1.30× faster than PyTorch eager, too
+    uncertain to call against channels_last"."""
+    if r is None:
+        return ""
+    name = FRAMEWORK_LABELS.get(r.framework, r.framework)
+    if not r.margins:
+        return f"{label(r.framework, r.mode)}, {name}'s only mode measured"
+    against = []
+    for mode, margin in r.margins.items():
+        other = label(r.framework, mode)
+        words = describe(margin)
+        against.append(f"{words} than {other}" if margin.outcome in ("faster", "slower") and margin.enough_processes
+                       else f"{words} against {other}")  # fmt: skip
+    return f"{label(r.framework, r.mode)}, the fastest of {name}'s {len(r.margins) + 1} modes: {', '.join(against)}"
 
 
 def environment() -> jinja2.Environment:
@@ -152,10 +180,11 @@ def environment() -> jinja2.Environment:
         autoescape=False,  # Markdown output; untrusted strings go through the filters of ``escape``
     )
     env.filters.update(escape.FILTERS)
-    env.filters.update(num=num, mib=mib, size=size, seconds=seconds, p=p_value, pct=pct, file_label=file_label)
+    env.filters.update(num=num, mib=mib, size=size, seconds=seconds, pct=pct, file_label=file_label, interval=interval)
     env.globals.update(
         label=label, framework_label=FRAMEWORK_LABELS.get, verdict=verdict, code_block=code_block, source=source,
-        outcome=error_outcome, said=error_said, notes=notes, describe=describe,
+        outcome=error_outcome, said=error_said, notes=notes, describe=describe, figures=figures,
+        mode_choice=mode_choice, correction=claims.CORRECTION,
         distributed_rows=studies.distributed_rows, scaling=studies.scaling, memory_pairs=memory_pairs,
         code_is_current=studies.code_is_current, code_outside=studies.code_outside,
         study_description=lambda name: getattr(registry().get(name), "description", ""),
@@ -168,10 +197,12 @@ class CaseSection:
     case: str
     metric: workloads.Metric
     results: list[ModeResult]
-    headline: ModeResult | None  # PyTorch's fastest mode, compared with TensorFlow's fastest
+    headline: ModeResult | None  # the fastest framework's fastest mode, against the fastest of the others
+    modes: CaseModes | None = None  # every mode, each against the fastest of the other frameworks
     charts: dict[str, str] = field(default_factory=dict)
-    # (framework, mode) -> raw samples, and how many came from each round
-    samples: dict[tuple[str, str], tuple[list[float], list[int]]] = field(default_factory=dict)
+
+    def best_of(self, framework: str) -> ModeResult | None:
+        return self.modes.best_of(framework) if self.modes else None
 
 
 @dataclass
@@ -243,24 +274,33 @@ class Ceiling:
 
 @dataclass
 class ImportTimes:
-    """How long ``import`` of each framework takes in a fresh process, over all its runs."""
+    """How long ``import`` of each framework takes in a fresh process, over all its runs: every
+    reading is its own process."""
 
     summaries: dict[str, Summary]  # framework -> seconds
-    comparison: Comparison | None  # PyTorch against TensorFlow (lower is better)
+    comparison: Comparison | None  # the fastest to import ÷ the fastest of the others, in speed (1/seconds)
+    faster: str | None = None  # the framework whose import is the fastest (the comparison's A)
+    versus: str | None = None  # and the fastest of the others (its B)
 
     @property
     def verdict(self) -> str:
-        return describe(self.comparison, higher_is_better=False) if self.comparison else ""
+        return describe(self.comparison) if self.comparison else ""
 
 
 def import_times(docs: list[dict[str, Any]]) -> ImportTimes:
     times: dict[str, list[float]] = {}
     for doc in docs:
-        if doc["run"]["framework"] in ("pytorch", "tensorflow"):
-            times.setdefault(doc["run"]["framework"], []).extend(doc["import_s"])
-    summaries = {fw: summarise(values) for fw, values in sorted(times.items()) if values}
-    both = "pytorch" in summaries and "tensorflow" in summaries
-    return ImportTimes(summaries, compare(times["pytorch"], times["tensorflow"]) if both else None)
+        times.setdefault(doc["run"]["framework"], []).extend(t for t in doc["import_s"] if t > 0)
+    # the frameworks the guides compare: those with a headline workload (not a baseline such as NumPy)
+    compared = {d["run"]["framework"] for d in docs if workloads.get(d["run"]["workload"]).headline}
+    times = {fw: values for fw, values in times.items() if fw in compared}
+    summaries = {fw: summarise(values, [1] * len(values)) for fw, values in sorted(times.items()) if values}
+    each = {fw: {"import": speeds(times[fw], [1] * len(times[fw]), "s")} for fw in summaries}
+    headlines = stats.best_against_others(each)
+    if not headlines:
+        return ImportTimes(summaries, None)
+    h = max(headlines.values(), key=lambda h: h.comparison.ratio)
+    return ImportTimes(summaries, h.comparison, h.framework, h.versus_framework)
 
 
 @dataclass
@@ -346,8 +386,8 @@ def machine_report(machine_id: str, rows: pd.DataFrame, docs: list[dict[str, Any
         for case_name in dict.fromkeys(ok["case"]):  # measured order
             rows_of_case = ok[ok.case == case_name]
             metric = workloads.METRICS[rows_of_case["metric"].iloc[0]]
-            results, samples = mode_results(rows_of_case)
-            case = CaseSection(case_name, metric, results, best(results, "pytorch"), samples=samples)
+            modes = mode_results(rows_of_case)
+            case = CaseSection(case_name, metric, modes.results, modes.headline, modes=modes)
             case.charts = case_charts(machine_id, workload, case, out / "charts")
             cases.append(case)
         section = WorkloadSection(
@@ -435,6 +475,29 @@ def _fastest_pairs(section: WorkloadSection) -> list[tuple[CaseSection, ModeResu
     return [(c, c.headline, c.headline.comparison) for c in section.cases if c.headline and c.headline.comparison]
 
 
+def _who_is_faster(pairs: list[tuple[CaseSection, ModeResult, Comparison]]) -> list[str]:
+    """Clauses of the headline outcomes: "PyTorch is faster at a (1.52×)", "too uncertain to call at b"."""
+    wins: dict[str, list[str]] = {}
+    ties: dict[str, list[str]] = {
+        "equivalent within 5%": [],
+        "too uncertain to call": [],
+        "too few processes to call": [],
+    }
+    for case, r, c in pairs:
+        if c.enough_processes and c.outcome in ("faster", "slower"):
+            winner = r.framework if c.outcome == "faster" else str(r.versus).split("/")[0]
+            factor = c.ratio if c.ratio > 1 else 1 / c.ratio
+            wins.setdefault(FRAMEWORK_LABELS.get(winner, winner), []).append(f"{text(case.case)} ({factor:.2f}×)")
+        elif not c.enough_processes:
+            ties["too few processes to call"].append(text(case.case))
+        else:
+            ties["equivalent within 5%" if c.outcome == "equivalent" else "too uncertain to call"].append(
+                text(case.case)
+            )
+    clauses = [f"{who} is faster at {', '.join(cases)}" for who, cases in wins.items()]
+    return clauses + [f"{what} at {', '.join(cases)}" for what, cases in ties.items() if cases]
+
+
 def summary_sentences(section: WorkloadSection) -> list[str]:
     """What the figures of one workload support, in words: who is faster where, by how much,
     what compiling costs and how much memory the fastest modes take. Nothing else."""
@@ -449,24 +512,16 @@ def summary_sentences(section: WorkloadSection) -> list[str]:
     if not pairs:
         return []
     title = section.workload.title
-    wins: dict[str, list[str]] = {"PyTorch": [], "TensorFlow": [], "neither": []}
-    for case, r, c in pairs:
-        if not c.meaningful:
-            wins["neither"].append(text(case.case))
-            continue
-        better = (c.ratio > 1) == r.higher_is_better
-        factor = c.ratio if c.ratio > 1 else 1 / c.ratio
-        wins["PyTorch" if better else "TensorFlow"].append(f"{text(case.case)} ({factor:.2f}×)")
-    clauses = [f"{who} is faster at {', '.join(cases)}" for who, cases in wins.items() if who != "neither" and cases]
-    if wins["neither"]:
-        clauses.append(f"there is no meaningful difference at {', '.join(wins['neither'])}")
+    clauses = _who_is_faster(pairs)
     found = [f"On this machine ({title}), comparing each framework's fastest mode: {'; '.join(clauses)}."]
     layouts = []
     for case in section.cases:
-        if CHANNELS_LAST in case.samples and PYTORCH_EAGER in case.samples:
-            (last, last_rounds), (eager, eager_rounds) = case.samples[CHANNELS_LAST], case.samples[PYTORCH_EAGER]
-            verdict = describe(compare(last, eager, last_rounds, eager_rounds), case.metric.higher_is_better)
-            layouts.append(f"{verdict} at {text(case.case)}")
+        last, eager = (
+            case.modes.get(*CHANNELS_LAST) if case.modes else None,
+            case.modes.get(*PYTORCH_EAGER) if case.modes else None,
+        )
+        if last is not None and eager is not None:
+            layouts.append(f"{describe(stats.compare(last.speeds, eager.speeds))} at {text(case.case)}")
     if layouts:
         found.append(
             f"PyTorch eager in the `channels_last` memory format, against its default layout: {'; '.join(layouts)}."
@@ -474,14 +529,14 @@ def summary_sentences(section: WorkloadSection) -> list[str]:
     first = pairs[0][0]
     if section.workload.task != "op":
         compiles = {r.framework: r for r in first.results if r.mode in ("compile", "xla")}
-        if len(compiles) == 2:
+        if len(compiles) >= 2:
             costs = [
                 f"{label(r.framework, r.mode)} takes {seconds(r.first_call_s)}"
                 + (f" after {seconds(r.prepare_s)} of set-up" if r.prepare_s is not None else "")
-                for r in (compiles["pytorch"], compiles["tensorflow"])
+                for r in compiles.values()
             ]
             found.append(
-                f"The first, compiling step: {costs[0]}; {costs[1]} (at {text(first.case)}, one cold process per "
+                f"The first, compiling step: {'; '.join(costs)} (at {text(first.case)}, one cold process per "
                 "round, median; set-up builds the model and wraps it for the mode)."
             )
         _, r, _ = pairs[0]

@@ -351,7 +351,7 @@ class PipelineEntry:
     finding: dict[str, Any]
     summary: Summary | None  # steady-state samples/s, where it completed
     file: str  # its results file, under the results folder
-    versus: Comparison | None = None  # against the other framework's fastest configuration at this size
+    versus: Comparison | None = None  # speed ÷ the other framework's fastest configuration's, at this size
 
     @property
     def title(self) -> str:
@@ -369,7 +369,9 @@ class PipelineSize:
     memory_share: float | None  # the decoded data set over the machine's memory
     entries: list[PipelineEntry]  # PyTorch's configurations, then TensorFlow's, in the study's order
     best: dict[str, PipelineEntry]  # framework -> its configuration with the highest median samples/s
-    comparison: Comparison | None  # PyTorch's best against TensorFlow's best (over 1: PyTorch's is faster)
+    comparison: (
+        Comparison | None
+    )  # PyTorch's best against TensorFlow's best, speed ÷ speed (over 1: PyTorch's is faster)
     same_content: bool | None  # both frameworks read data with the same SHA-256 (None: not known)
     decode_diff: dict[str, float]  # framework -> largest pixel difference from Pillow's decoding
     accurate_diff: dict[str, float]  # the same with an accurate inverse DCT, where the study tried it (TensorFlow)
@@ -395,7 +397,7 @@ def pipeline_rows(ms: MachineStudies) -> list[PipelineSize]:
             f = {**PIPELINE_OPTIONAL, **found_here}  # the page reads these; a study may leave them out
             ok = f.get("outcome") == "ok" and bool(f.get("samples"))
             by_size.setdefault(int(f["images"]), []).append(
-                PipelineEntry(fw, f, summarise(f["samples"]) if ok else None, r.file)
+                PipelineEntry(fw, f, summarise(f["samples"], per_round(f)) if ok else None, r.file)
             )
     found = []
     for images, entries in sorted(by_size.items()):
@@ -405,13 +407,11 @@ def pipeline_rows(ms: MachineStudies) -> list[PipelineSize]:
             if e.summary and e.summary.median > medians.get(e.framework, 0.0):
                 best[e.framework], medians[e.framework] = e, e.summary.median
         both = "pytorch" in best and "tensorflow" in best
-        comparison = (
-            compare(best["pytorch"].finding["samples"], best["tensorflow"].finding["samples"]) if both else None
-        )
+        comparison = _compare(best["pytorch"].finding, best["tensorflow"].finding, "samples/s") if both else None
         for e in entries:
             other = best.get("tensorflow" if e.framework == "pytorch" else "pytorch")
             if e.summary and other:
-                e.versus = compare(e.finding["samples"], other.finding["samples"])
+                e.versus = _compare(e.finding, other.finding, "samples/s")
         # the generator's hash of the files, the same in both runs; and what each pipeline read matched it
         hashes = {e.finding.get("dataset_sha256") for e in entries}
         read_back = [e.finding["same_content"] for e in entries if e.finding.get("same_content") is not None]
@@ -453,7 +453,7 @@ class DistributedRow:
     title: str
     findings: dict[str, dict[str, Any]]  # framework -> its finding
     summaries: dict[str, Summary]  # framework -> throughput, where it completed
-    comparison: Comparison | None  # PyTorch against TensorFlow, where both completed
+    comparison: Comparison | None  # PyTorch's speed ÷ TensorFlow's, where both completed
 
 
 def distributed_rows(ms: MachineStudies) -> list[DistributedRow]:
@@ -467,10 +467,12 @@ def distributed_rows(ms: MachineStudies) -> list[DistributedRow]:
     for i in ids:
         per = {fw: findings[i] for fw, findings in runs.items() if i in findings}
         summaries = {
-            fw: summarise(f["samples"]) for fw, f in per.items() if f.get("outcome") == "ok" and f.get("samples")
+            fw: summarise(f["samples"], per_round(f))
+            for fw, f in per.items()
+            if f.get("outcome") == "ok" and f.get("samples")
         }
         both = "pytorch" in summaries and "tensorflow" in summaries
-        comparison = compare(per["pytorch"]["samples"], per["tensorflow"]["samples"]) if both else None
+        comparison = _compare(per["pytorch"], per["tensorflow"], "samples/s") if both else None
         title = next(iter(per.values())).get("title", i)
         rows.append(DistributedRow(i, title, per, summaries, comparison))
     return rows
@@ -498,6 +500,23 @@ def memory_rows(ms: MachineStudies) -> list[dict[str, Any]]:
     return rows
 
 
+def per_round(finding: dict[str, Any], key: str = "samples_per_round") -> list[int] | None:
+    """How many of a study finding's samples came from each fresh process, where the study
+    records it; else None: the samples are one process (a single reading, no interval)."""
+    counts = finding.get(key)
+    return [int(c) for c in counts] if isinstance(counts, list) and counts else None
+
+
+def _compare(a: dict[str, Any], b: dict[str, Any], unit: str) -> Comparison:
+    """Two study findings' samples, speed of A ÷ speed of B, over their processes."""
+    return compare(a["samples"], b["samples"], per_round(a), per_round(b), unit=unit)
+
+
+def latency_rounds(row: dict[str, Any] | None) -> list[int] | None:
+    """A memory row's latency samples per process, where the study records it."""
+    return per_round(row, "latency_samples_per_round") if row and row["outcome"] == "ok" else None
+
+
 def latency_of(row: dict[str, Any] | None) -> list[float]:
     """A memory row's latency samples (ms), where its inference was timed; else none."""
     return list(row.get("latency_samples") or []) if row and row["outcome"] == "ok" else []
@@ -513,7 +532,7 @@ class LatencyRow:
     batch: int
     rows: dict[str, dict[str, Any]]  # framework -> its memory row
     summaries: dict[str, Summary]  # framework -> latency in ms, where timed
-    comparison: Comparison | None  # TensorFlow against PyTorch (a ratio over 1: TensorFlow is slower)
+    comparison: Comparison | None  # TensorFlow's speed ÷ PyTorch's (over 1: TensorFlow is faster)
 
 
 def memory_latency(rows: list[dict[str, Any]]) -> list[LatencyRow]:
@@ -525,9 +544,14 @@ def memory_latency(rows: list[dict[str, Any]]) -> list[LatencyRow]:
     found = []
     for (task, width, batch), per in pairs.items():
         samples = {fw: latency_of(row) for fw, row in per.items()}
-        summaries = {fw: summarise(s) for fw, s in sorted(samples.items()) if s}
+        rounds = {fw: latency_rounds(row) for fw, row in per.items()}
+        summaries = {fw: summarise(s, rounds[fw]) for fw, s in sorted(samples.items()) if s}
         both = "pytorch" in summaries and "tensorflow" in summaries
-        comparison = compare(samples["tensorflow"], samples["pytorch"]) if both else None
+        comparison = (
+            compare(samples["tensorflow"], samples["pytorch"], rounds["tensorflow"], rounds["pytorch"], unit="ms")
+            if both
+            else None
+        )
         found.append(LatencyRow(task, width, batch, per, summaries, comparison))
     return found
 
@@ -542,7 +566,7 @@ class SavedRow:
     in_process: dict[str, Any] | None  # the memory rows of the two tasks
     saved: dict[str, Any]
     latency: dict[str, Summary]  # "infer" and "saved" -> latency in ms, where timed
-    comparison: Comparison | None  # the saved model's latency against in-process (over 1: the saved is slower)
+    comparison: Comparison | None  # the saved model's speed ÷ in-process (over 1: the saved model is faster)
 
     @property
     def memory_ratio(self) -> float | None:
@@ -559,7 +583,12 @@ def saved_against_in_process(rows: list[dict[str, Any]]) -> list[SavedRow]:
         key = (saved["framework"], saved["width"], saved["batch"])
         here = in_process.get(key)
         samples = {"infer": latency_of(here), "saved": latency_of(saved)}
-        summaries = {task: summarise(s) for task, s in samples.items() if s}
-        comparison = compare(samples["saved"], samples["infer"]) if len(summaries) == 2 else None
+        rounds = {"infer": latency_rounds(here), "saved": latency_rounds(saved)}
+        summaries = {task: summarise(s, rounds[task]) for task, s in samples.items() if s}
+        comparison = (
+            compare(samples["saved"], samples["infer"], rounds["saved"], rounds["infer"], unit="ms")
+            if len(summaries) == 2
+            else None
+        )
         found.append(SavedRow(*key, here, saved, summaries, comparison))
     return found

@@ -2,12 +2,14 @@
 
 For each machine and framework measured at two or more releases, each headline figure of
 one release is compared with the same figure of the release before it (same workload, case
-and mode): the ratio of medians with its interval and the Mann-Whitney test, as everywhere
-else. A significant, meaningful change is an improvement or a regression.
+and mode), as everywhere else: the speed of the new release ÷ the speed of the old over fresh
+processes (``generator.stats``). Faster beyond the ±5% band is an improvement, slower a
+regression; "no change" means equivalent within 5%, and the rest is too uncertain to call.
 
-"What changed" compares the headline verdicts (PyTorch's fastest against TensorFlow's
-fastest) of the machine's two most recent result sets: the newest release of each framework,
-and the same with each framework that has an older release stepped back to it.
+"What changed" compares the headline verdicts (the fastest framework's fastest mode against
+the fastest of the others) of the machine's two most recent result sets: the newest release
+of each framework, and the same with each framework that has an older release stepped back
+to it.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from pathlib import Path
 import pandas as pd
 
 from generator import charts
-from generator.compare import Comparison, ModeResult, Summary, best, compare, describe, mode_results, summarise
+from generator.compare import Comparison, ModeResult, Summary, compare, describe, mode_results, summarise
 from generator.escape import file_name
 from generator.load import version_key
 from measurements import workloads
 from measurements.frameworks import FRAMEWORK_LABELS, MODE_LABELS
+
+KINDS = ("improvement", "regression", "no change", "too uncertain to call", "too few processes to call")
 
 
 @dataclass
@@ -38,20 +42,20 @@ class Change:
     higher_is_better: bool
     old: Summary
     new: Summary
-    comparison: Comparison  # the new release against the old
+    comparison: Comparison  # the new release's speed ÷ the old one's
     old_file: str
     new_file: str
 
     @property
     def kind(self) -> str:
-        if not self.comparison.meaningful:
-            return "no meaningful change"
-        better = (self.comparison.ratio > 1) == self.higher_is_better
-        return "improvement" if better else "regression"
+        """One of KINDS: from the new release's side, faster is an improvement."""
+        if not self.comparison.enough_processes:
+            return KINDS[4]
+        return {"faster": KINDS[0], "slower": KINDS[1], "equivalent": KINDS[2]}.get(self.comparison.outcome, KINDS[3])
 
     @property
     def verdict(self) -> str:
-        return describe(self.comparison, self.higher_is_better)
+        return describe(self.comparison)
 
     @property
     def label(self) -> str:
@@ -105,11 +109,14 @@ class MachineVersions:
 
 
 def _direction(r: ModeResult) -> str:
-    """Who a headline verdict favours: "PyTorch", "TensorFlow" or "neither"."""
+    """What a headline verdict says: the framework it favours, "equivalent", or "uncertain"
+    (too uncertain to call, or too few processes)."""
     c = r.comparison
-    if c is None or not c.meaningful:
-        return "neither"
-    return "PyTorch" if (c.ratio > 1) == r.higher_is_better else "TensorFlow"
+    if c is None or not c.enough_processes or c.outcome == "uncertain":
+        return "uncertain"
+    if c.outcome == "equivalent":
+        return "equivalent"
+    return r.framework if c.outcome == "faster" else str(r.versus).split("/")[0]
 
 
 def _timed(rows: pd.DataFrame) -> pd.DataFrame:
@@ -120,7 +127,7 @@ def _timed(rows: pd.DataFrame) -> pd.DataFrame:
 
 def _releases(rows: pd.DataFrame) -> dict[str, list[str]]:
     found = rows.dropna(subset=["framework_version"]).groupby("framework")["framework_version"]
-    return {fw: sorted(set(versions), key=version_key) for fw, versions in found if fw in ("pytorch", "tensorflow")}
+    return {str(fw): sorted(set(versions), key=version_key) for fw, versions in found}
 
 
 def step(rows: pd.DataFrame, framework: str, old: str, new: str) -> Step:
@@ -138,20 +145,19 @@ def step(rows: pd.DataFrame, framework: str, old: str, new: str) -> Step:
             workload=workloads.get(row.workload), case=row.case, framework=framework, mode=row.mode,
             unit=row.unit, higher_is_better=metric.higher_is_better,
             old=summarise(was.samples, was.samples_per_round), new=summarise(row.samples, row.samples_per_round),
-            comparison=compare(row.samples, was.samples, row.samples_per_round, was.samples_per_round),
+            comparison=compare(row.samples, was.samples, row.samples_per_round, was.samples_per_round, unit=row.unit),
             old_file=was.file, new_file=row.file,
         ))  # fmt: skip
     return Step(framework, old, new, changes)
 
 
 def headline_verdicts(rows: pd.DataFrame) -> dict[tuple[str, str], ModeResult]:
-    """PyTorch's fastest mode against TensorFlow's, per (workload, case), in one result set."""
-
+    """The fastest framework's fastest mode against the fastest of the others, per (workload,
+    case), in one result set."""
     found = {}
     for (workload, case), group in rows.groupby(["workload", "case"], sort=False):
-        results, _ = mode_results(group)
-        fastest = best(results, "pytorch")
-        if fastest is not None and fastest.comparison is not None:
+        fastest = mode_results(group).headline
+        if fastest is not None:
             found[(str(workload), str(case))] = fastest
     return found
 
@@ -197,13 +203,13 @@ def machine_versions(machine: str, rows: pd.DataFrame, out: Path) -> MachineVers
 
 
 def change_chart(machine: str, s: Step, out: Path) -> str:
-    """Each figure's new-over-old ratio with its 95% interval, on a log scale; 1 is no change."""
+    """Each figure's new-over-old speed ratio with its 95% interval, on a log scale; 1 is no change."""
     frame = pd.DataFrame([
         {"figure": f"{c.workload.title}: {c.case}, {c.label}", "ratio": c.comparison.ratio,
          "low": c.comparison.low, "high": c.comparison.high, "kind": c.kind, "verdict": c.verdict}
         for c in s.changes
     ])  # fmt: skip
     name = FRAMEWORK_LABELS.get(s.framework, s.framework)
-    title = f"{name} {s.old} → {s.new}: each figure's new median over its old (higher is more, for rates)"
+    title = f"{name} {s.old} → {s.new}: each figure's new speed over its old (above 1: faster)"
     chart = charts.change_chart(frame, title)
     return charts.save(chart, out, file_name(f"{machine}-versions-{s.framework}-{s.old}-{s.new}"))

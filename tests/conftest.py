@@ -31,9 +31,13 @@ def make_result(
     curve: Sequence[float] = (),
     version: str = "1.0",
     started_at: str = "2026-11-26T12:00:00+00:00",
+    processes: int = 1,
 ) -> dict[str, Any]:
-    """A complete, schema-valid result: one run with one measurement of ``samples``; for the
-    ``digits`` workload, ``curve`` is the test accuracy after each epoch (the last is the sample)."""
+    """A complete, schema-valid result: one run with one measurement of ``samples``, split evenly
+    over ``processes`` fresh processes (rounds); for the ``digits`` workload, ``curve`` is the
+    test accuracy after each epoch (the last is the sample)."""
+    if len(samples) % processes:
+        raise ValueError(f"{len(samples)} samples do not split evenly over {processes} processes")
     metric, unit, case = {
         "matmul": ("matmul_rate", "GFLOP/s", "n=1024"),
         "mlp_infer": ("infer_latency", "ms", "784-512-512-10 batch 1"),
@@ -45,11 +49,11 @@ def make_result(
         "case": case,
         "params": {},
         "samples": list(samples),
-        "samples_per_round": [len(samples)],
-        "steps_per_sample": [10],
-        "warmup_steps": [20],
-        "prepare_s": [1.5 if mode == "compile" else 0.05],
-        "first_call_s": [2.5 if mode in ("compile", "xla") else 0.05],
+        "samples_per_round": [len(samples) // processes] * processes,
+        "steps_per_sample": [10] * processes,
+        "warmup_steps": [20] * processes,
+        "prepare_s": [1.5 if mode == "compile" else 0.05] * processes,
+        "first_call_s": [2.5 if mode in ("compile", "xla") else 0.05] * processes,
         "flops_per_unit": 1e9 if workload == "matmul" else 4_000_000.0,
         "parity": {"reference": "NumPy float64", "max_abs_diff": 1e-6, "rtol": 1e-4, "atol": 1e-4,
                    "passed": parity_passed},
@@ -63,15 +67,15 @@ def make_result(
         "schema_version": SCHEMA_VERSION,
         "run": {"workload": workload, "framework": framework, "mode": mode, "device": "cpu",
                 "profile": "standard", "started_at": started_at, "wall_s": 10.0},
-        "rounds": 1,
+        "rounds": processes,
         "machine": {"id": machine_id, "cpu_model": cpu_model, "cpu_count": 4, "cpus_available": 4,
                     "memory_bytes": 8 * 2**30, "gpus": [], "os": "Linux 6.1", "arch": "x86_64"},
         "software": {"python": "CPython 3.11.7", "numpy": "2.4.6",
                      "framework": {"name": framework, "version": version, "build": {"onednn": True}}},
         "settings": {"threads": 4, "env": {}},
         "outcome": {"status": status, "error": error, "exit_code": 0 if status == "ok" else 1},
-        "import_s": [1.0],
-        "memory": {"peak_rss_bytes": [300 * 2**20], "after_import_rss_bytes": [200 * 2**20]},
+        "import_s": [1.0] * processes,
+        "memory": {"peak_rss_bytes": [300 * 2**20] * processes, "after_import_rss_bytes": [200 * 2**20] * processes},
         "measurements": [measurement] if status == "ok" else [],
     }  # fmt: skip
 
@@ -87,24 +91,38 @@ def write_results(folder: Path, docs: Sequence[dict[str, Any]]) -> Path:
     return folder
 
 
+PROCESSES = 5  # fresh processes per run in the golden corpus, as the standard profile measures
+JITTER = (0.99, 1.0, 1.01, 0.995, 1.005)  # each process lands a little fast or slow as a whole (σ ≈ 0.8%)
+
+
+def processes(median: float, step: float = 1.0) -> list[float]:
+    """Samples of ``PROCESSES`` processes around ``median``: process i's median is median × JITTER[i]
+    (so the median of the process medians is ``median``), its samples ±1 and ±2 ``step`` around it."""
+    return [median * m + d * step for m in JITTER for d in (-2.0, -1.0, 1.0, 2.0)]
+
+
+def measured(workload: str, framework: str, mode: str, median: float, step: float = 1.0, **kw: Any) -> dict[str, Any]:
+    """A result of ``PROCESSES`` processes around ``median`` (see ``processes``)."""
+    return make_result(workload, framework, mode, processes(median, step), processes=PROCESSES, **kw)
+
+
 def golden_docs() -> list[dict[str, Any]]:
-    """A small corpus with known answers: torch.compile is exactly twice as fast as TF's best,
-    in training throughput and in inference latency alike."""
-    spread = [-2.0, -1.0, 0.0, 1.0, 2.0] * 4
+    """A small corpus with known answers, five processes per run: torch.compile is exactly twice
+    as fast as TF's best, in training throughput and in inference latency alike."""
     return [
-        make_result("mlp", "pytorch", "eager", [1000 + d for d in spread]),
-        make_result("mlp", "pytorch", "compile", [2000 + d for d in spread]),
-        make_result("mlp", "tensorflow", "eager", [500 + d for d in spread]),
-        make_result("mlp", "tensorflow", "function", [990 + d for d in spread]),
-        make_result("mlp", "tensorflow", "xla", [1000 + d for d in spread]),
-        make_result("mlp_infer", "pytorch", "eager", [0.5 + d / 100 for d in spread]),
-        make_result("mlp_infer", "pytorch", "compile", [0.4 + d / 100 for d in spread]),
-        make_result("mlp_infer", "tensorflow", "eager", [2.0 + d / 100 for d in spread]),
-        make_result("mlp_infer", "tensorflow", "function", [1.0 + d / 100 for d in spread]),
-        make_result("mlp_infer", "tensorflow", "xla", [0.8 + d / 100 for d in spread]),
-        make_result("matmul", "numpy", "default", [80 + d for d in spread]),
-        make_result("matmul", "pytorch", "eager", [100 + d for d in spread]),
-        make_result("matmul", "tensorflow", "eager", [90 + d for d in spread]),
+        measured("mlp", "pytorch", "eager", 1000),
+        measured("mlp", "pytorch", "compile", 2000),
+        measured("mlp", "tensorflow", "eager", 500),
+        measured("mlp", "tensorflow", "function", 990),
+        measured("mlp", "tensorflow", "xla", 1000),
+        measured("mlp_infer", "pytorch", "eager", 0.5, 0.001),
+        measured("mlp_infer", "pytorch", "compile", 0.4, 0.001),
+        measured("mlp_infer", "tensorflow", "eager", 2.0, 0.001),
+        measured("mlp_infer", "tensorflow", "function", 1.0, 0.001),
+        measured("mlp_infer", "tensorflow", "xla", 0.8, 0.001),
+        measured("matmul", "numpy", "default", 80),
+        measured("matmul", "pytorch", "eager", 100),
+        measured("matmul", "tensorflow", "eager", 90),
     ]
 
 

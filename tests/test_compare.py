@@ -1,102 +1,152 @@
-"""Statistics: medians and intervals, ratios, significance, and the words for them."""
+"""The guides' figures and comparisons over processes: summaries, speed ratios, the words, and
+every framework against the fastest of the others."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pandas as pd
+import pytest
 
-from generator.compare import compare, describe, round_spread, summarise
+from generator.compare import compare, describe, figures, mode_results, process_medians, round_spread, summarise
+
+STEADY = [-2.0, -1.0, 1.0, 2.0]  # each process's samples around its median
 
 
-def test_summary_of_a_known_series() -> None:
-    s = summarise([9.0, 10.0, 11.0, 10.0, 10.0] * 4)
-    assert s.median == 10.0
-    assert s.low <= 10.0 <= s.high
+def runs(*medians: float, step: float = 1.0) -> tuple[list[float], list[int]]:
+    """Samples of one process per median, and the samples per process."""
+    return [m + d * step for m in medians for d in STEADY], [len(STEADY)] * len(medians)
+
+
+def test_a_summary_is_the_median_of_the_process_medians_with_an_interval_over_processes() -> None:
+    samples, per_round = runs(100.0, 102.0, 98.0, 101.0, 99.0)
+    s = summarise(samples, per_round)
+    assert (s.n, s.processes, s.median) == (20, 5, 100.0)
+    # the t-interval of the mean log process median, 4 degrees of freedom
+    logs = np.log([100.0, 102.0, 98.0, 101.0, 99.0])
+    half = 2.776445 * logs.std(ddof=1) / np.sqrt(5)
+    assert s.low == pytest.approx(np.exp(logs.mean() - half)) and s.high == pytest.approx(np.exp(logs.mean() + half))
+    assert s.low is not None and s.high is not None and 97.5 < s.low < 100.0 < s.high < 102.5
     assert not s.noisy
+
+
+def test_many_samples_in_one_process_give_no_interval() -> None:
+    one = summarise([9.0, 10.0, 11.0, 10.0, 10.0] * 40)
+    assert (one.processes, one.median, one.low, one.high) == (1, 10.0, None, None)
+    assert not one.enough_processes
+    assert summarise([9.0, 10.0, 11.0] * 4, [12]) == summarise([9.0, 10.0, 11.0] * 4)  # one round is one process
+
+
+def test_processes_that_disagree_widen_the_interval_however_many_samples_each_holds() -> None:
+    steady, per_round = runs(100.0, 100.5, 99.5)
+    apart, _ = runs(100.0, 100.5, 150.0)
+    narrow, wide = summarise(steady, per_round), summarise(apart, per_round)
+    assert narrow.high - narrow.low < 3.0  # type: ignore[operator]
+    assert wide.high - wide.low > 50.0  # type: ignore[operator]
+    # a thousand samples a process do not narrow it: the process is the unit
+    many = summarise([x for m in (100.0, 100.5, 150.0) for x in [m] * 1000], [1000] * 3)
+    assert many.low == pytest.approx(wide.low) and many.high == pytest.approx(wide.high)
 
 
 def test_noisy_series_is_flagged() -> None:
     assert summarise([1.0, 2.0, 1.0, 2.0, 1.0, 2.0]).noisy
 
 
-def test_constant_series_has_a_zero_width_interval() -> None:
-    s = summarise([5.0] * 10)
-    assert (s.low, s.median, s.high) == (5.0, 5.0, 5.0)
+def test_process_medians_and_their_spread() -> None:
+    assert process_medians([10.0, 11.0, 9.0, 20.0, 21.0, 19.0], [3, 3]) == [10.0, 20.0]
+    assert process_medians([10.0, 11.0, 9.0, 20.0], [3, 0, 1]) == [10.0, 20.0]  # a failed process adds nothing
+    assert round_spread([10.0, 11.0, 9.0, 20.0, 21.0, 19.0], [3, 3]) == 2.0
+    assert round_spread([10.0, 11.0, 9.0], [3]) == 1.0
+    with pytest.raises(ValueError, match="add up"):
+        process_medians([1.0, 2.0], [3])
 
 
-def test_clear_difference_is_meaningful_both_ways() -> None:
-    rng = np.random.default_rng(0)
-    fast, slow = rng.normal(200, 2, 30), rng.normal(100, 2, 30)
-    c = compare(fast, slow)
-    assert c.significant and c.meaningful
-    assert c.low < c.ratio < c.high
-    assert 1.9 < c.ratio < 2.1
-    assert describe(c) == f"{c.ratio:.2f}× faster"
-    assert describe(compare(slow, fast)).endswith("× slower")
+def test_a_ratio_above_one_means_a_is_faster_for_rates_and_latencies_alike() -> None:
+    fast, per_round = runs(200.0, 202.0, 198.0, 201.0, 199.0)
+    slow, _ = runs(100.0, 101.0, 99.0, 100.5, 99.5)
+    by_rate = compare(fast, slow, per_round, per_round, unit="samples/s")
+    # the same speeds as latencies in ms: the faster side takes less time per sample
+    by_latency = compare([1000 / v for v in fast], [1000 / v for v in slow], per_round, per_round, unit="ms")
+    assert by_rate.outcome == by_latency.outcome == "faster"
+    assert by_rate.ratio == pytest.approx(by_latency.ratio, rel=1e-3) == pytest.approx(2.0, rel=0.01)
+    assert by_rate.ratio > 1 and by_latency.ratio > 1
+    assert describe(by_rate) == describe(by_latency) == f"{by_rate.ratio:.2f}× faster"
+    reverse = compare([1000 / v for v in slow], [1000 / v for v in fast], per_round, per_round, unit="ms")
+    assert reverse.outcome == "slower" and reverse.ratio < 1 and describe(reverse).endswith("× slower")
 
 
-def test_small_but_significant_difference_is_not_meaningful() -> None:
-    rng = np.random.default_rng(1)
-    a, b = rng.normal(102, 0.1, 30), rng.normal(100, 0.1, 30)
-    c = compare(a, b)
-    assert c.significant
-    assert not c.meaningful
-    assert describe(c) == "no meaningful difference"
+def test_three_outcomes_and_a_single_reading_in_words_with_p_values_only_beside_a_difference() -> None:
+    base, per_round = runs(100.0, 101.0, 99.0, 100.5, 99.5, 100.2, 99.8, 100.1, 99.9, 100.3)
+    same, _ = runs(100.1, 100.9, 99.1, 100.4, 99.6, 100.3, 99.7, 100.0, 100.0, 100.2)
+    equivalent = compare(same, base, per_round, per_round, unit="samples/s")
+    assert equivalent.outcome == "equivalent" and describe(equivalent) == "equivalent within 5%"
+    wide_a, two = runs(90.0, 110.0)
+    wide_b, _ = runs(95.0, 112.0)
+    uncertain = compare(wide_a, wide_b, two, two, unit="samples/s")
+    assert uncertain.outcome == "uncertain" and describe(uncertain) == "too uncertain to call"
+    single = compare([100.0] * 8, [50.0] * 8, unit="samples/s")  # one process a side, however far apart
+    assert single.low is None and describe(single) == "too few processes to call (1 against 1)"
+    faster = compare([2 * v for v in base], base, per_round, per_round, unit="samples/s")
+    for r in (equivalent, uncertain, single):
+        assert "p <" not in figures(r) and "p =" not in figures(r)
+        assert "p <" not in describe(r, detail=True) and "p =" not in describe(r, detail=True)
+    assert figures(faster).endswith(", p < 0.001")
+    assert figures(single) == "ratio 2.00, 1 against 1 processes: no interval"
 
 
-def test_large_but_not_significant_difference_is_not_called() -> None:
-    c = compare([100.0, 300.0, 120.0], [110.0, 90.0, 290.0])
-    assert not c.significant
-    assert describe(c) == "no meaningful difference"
+def frame(rows: list[tuple[str, str, float]], unit: str = "samples/s") -> pd.DataFrame:
+    """One case's rows: (framework, mode, median speed) each, 5 processes around that median."""
+    metric = "train_throughput" if unit == "samples/s" else "infer_latency"
+    found: list[dict[str, Any]] = []
+    for framework, mode, median in rows:
+        samples, per_round = runs(*(median * m for m in (0.99, 1.0, 1.01, 0.995, 1.005)), step=median / 1000)
+        found.append({
+            "framework": framework, "mode": mode, "metric": metric, "unit": unit, "samples": samples,
+            "samples_per_round": per_round, "flops_per_unit": 1e6, "first_call_s": 0.1, "peak_rss_bytes": 1,
+            "after_import_rss_bytes": 1, "parity_passed": True, "parity_max_abs_diff": 0.0,
+            "file": f"{framework}-{mode}", "device_peak_bytes": None, "prepare_s": None,
+        })  # fmt: skip
+    return pd.DataFrame(found)
 
 
-def test_lower_is_better_flips_the_words() -> None:
-    rng = np.random.default_rng(2)
-    c = compare(rng.normal(2, 0.01, 20), rng.normal(1, 0.01, 20))
-    assert describe(c, higher_is_better=False).endswith("× slower")
+def test_every_framework_meets_the_fastest_of_the_others_whatever_their_number() -> None:
+    modes = mode_results(frame([("alpha", "a1", 100.0), ("alpha", "a2", 300.0), ("beta", "b1", 200.0),
+                                ("gamma", "c1", 150.0), ("gamma", "c2", 290.0)]))  # fmt: skip
+    by = {(r.framework, r.mode): r for r in modes.results}
+    assert by[("alpha", "a2")].best and by[("alpha", "a2")].versus == "gamma/c2"
+    assert by[("beta", "b1")].versus == "alpha/a2" and by[("gamma", "c2")].versus == "alpha/a2"
+    assert by[("alpha", "a1")].versus == "gamma/c2" and not by[("alpha", "a1")].best
+    # the headline: the fastest framework's fastest mode, read from its side
+    headline = modes.headline
+    assert headline is not None and (headline.framework, headline.mode) == ("alpha", "a2")
+    assert headline.comparison is not None and headline.comparison.ratio == pytest.approx(300 / 290, rel=1e-3)
+    # alpha could have picked either of its 2 modes against any of the others' 3: 6 pairs, corrected for
+    assert headline.comparison.family == 6
+    assert by[("alpha", "a1")].comparison.family == 3  # type: ignore[union-attr]  # only the opponent was chosen
+    # the margin of the winning mode over the framework's other mode
+    assert headline.margins["a1"].outcome == "faster" and headline.margins["a1"].ratio == pytest.approx(3.0, rel=1e-3)
+    assert modes.best_of("beta") is by[("beta", "b1")] and not by[("beta", "b1")].margins
+
+
+def test_a_latency_case_names_the_same_winner_as_the_throughput_case_of_the_same_speeds() -> None:
+    speeds = [("alpha", "a", 400.0), ("beta", "b", 200.0)]
+    rates = mode_results(frame(speeds)).headline
+    latencies = mode_results(frame([(f, m, 1000 / v) for f, m, v in speeds], unit="ms")).headline
+    assert rates is not None and latencies is not None
+    assert (rates.framework, rates.verdict) == (latencies.framework, latencies.verdict) == ("alpha", "2.00× faster")
+
+
+def test_one_framework_alone_is_compared_with_nothing() -> None:
+    modes = mode_results(frame([("alpha", "a1", 100.0), ("alpha", "a2", 120.0)]))
+    assert modes.headline is None and all(r.comparison is None for r in modes.results)
+    assert modes.results[0].verdict == "no other framework measured"
 
 
 def test_statistics_are_deterministic() -> None:
-    data = np.random.default_rng(3).normal(50, 5, 40)
-    assert summarise(data) == summarise(data)
-    assert compare(data, data * 1.1) == compare(data, data * 1.1)
-
-
-def test_round_spread_compares_the_rounds_medians() -> None:
-    assert round_spread([10.0, 11.0, 9.0, 20.0, 21.0, 19.0], [3, 3]) == 2.0
-    assert round_spread([10.0, 11.0, 9.0], [3]) == 1.0
-    assert round_spread([10.0, 10.5, 10.0, 10.5], [2, 2]) == 1.0
-
-
-def test_rounds_that_disagree_widen_the_interval() -> None:
-    steady = [100.0, 101.0, 99.0, 100.5, 99.5] * 4
-    samples = steady + steady + [x * 1.5 for x in steady]  # the third process ran 1.5× faster
-    pooled = summarise(samples)
-    by_round = summarise(samples, per_round=[20, 20, 20])
-    # pooled, 60 samples pin the median near 100; by round, there are three processes and one
-    # of them disagrees, so the median's interval reaches the fast one
-    assert pooled.high - pooled.low < 2.0
-    assert by_round.low < 101.0 and by_round.high > 140.0
-    agreeing = summarise(steady * 3, per_round=[20, 20, 20])
-    assert agreeing.high - agreeing.low < 2.0
-    assert summarise(steady, per_round=[20]) == summarise(steady)  # one round: the ordinary bootstrap
-
-
-def test_ratio_interval_resamples_rounds_too() -> None:
-    steady = [100.0, 101.0, 99.0, 100.5, 99.5] * 4
-    split = steady + [x * 1.5 for x in steady]
-    plain = compare(split, steady * 2)
-    by_round = compare(split, steady * 2, [20, 20], [20, 20])
-    assert by_round.high - by_round.low > plain.high - plain.low
-    assert by_round.low < 1.02 and by_round.high > 1.48
-
-
-def test_a_difference_needs_the_interval_to_agree_with_the_test() -> None:
-    steady = [100.0, 101.0, 99.0, 100.5, 99.5] * 4
-    # the pooled samples differ clearly (p tiny), but one of the two processes of `a` ran like `b`
-    a = steady + [x * 1.3 for x in steady]
-    b = steady * 2
-    assert compare(a, b).meaningful
-    by_round = compare(a, b, [20, 20], [20, 20])
-    assert by_round.p_value < 0.05 and by_round.low <= 1.0
-    assert not by_round.meaningful
-    assert describe(by_round) == "no meaningful difference"
+    data, per_round = runs(50.0, 51.0, 49.0, 50.5)
+    assert summarise(data, per_round) == summarise(data, per_round)
+    scaled = [x * 1.1 for x in data]
+    assert compare(data, scaled, per_round, per_round, unit="samples/s") == compare(
+        data, scaled, per_round, per_round, unit="samples/s"
+    )

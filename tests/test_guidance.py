@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 from pathlib import Path
@@ -13,23 +14,21 @@ from generator import __main__ as cli
 from generator import claims, decide, evidence, render
 from generator.load import load_results, result_files
 from measurements import UserError
-from tests.conftest import golden_docs, make_result, write_results
+from tests.conftest import PROCESSES, golden_docs, measured, processes, write_results
 from tests.test_studies import study_doc, write_study
-
-SPREAD = [-2.0, -1.0, 0.0, 1.0, 2.0] * 4
 
 
 def swapped(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The golden results with the frameworks' MLP figures exchanged: TensorFlow's best is now
     twice as fast as PyTorch's, in training throughput and in inference latency."""
-    fastest = {"mlp": (2000.0, 1000.0, 1.0), "mlp_infer": (0.4, 0.8, 0.01)}  # winner, loser, spread scale
+    fastest = {"mlp": (2000.0, 1000.0, 1.0), "mlp_infer": (0.4, 0.8, 0.001)}  # winner, loser, spread scale
     out = []
     for doc in docs:
         run = doc["run"]
         if run["workload"] in fastest and run["framework"] in ("pytorch", "tensorflow"):
             win, lose, scale = fastest[run["workload"]]
             value = win if run["framework"] == "tensorflow" and run["mode"] == "xla" else lose
-            out.append(make_result(run["workload"], run["framework"], run["mode"], [value + d * scale for d in SPREAD]))
+            out.append(measured(run["workload"], run["framework"], run["mode"], value, scale))
         else:
             out.append(doc)
     return out
@@ -48,15 +47,18 @@ def memory_findings(mib: float, saved_mib: float | None = None) -> list[dict[str
 
 
 def pipeline_findings(
-    framework: str, rate: float, peak_mib: float, uncached: float | None = None
+    framework: str, rate: float, peak_mib: float, uncached: float | None = None, replicated: bool = True
 ) -> list[dict[str, Any]]:
     """The pipeline study at two sizes: PyTorch's DataLoader with 2 workers, or tf.data with its cache
-    (and without, at ``uncached`` samples/s, where given)."""
+    (and without, at ``uncached`` samples/s, where given); each configuration measured in
+    ``PROCESSES`` fresh processes where ``replicated`` (with its samples per process, as a
+    replicated study records them), else in one."""
     configs = {"workers2": rate} if framework == "pytorch" else {"cache": rate, "no-cache": uncached or rate}
+    per_round = {"samples_per_round": [4] * PROCESSES} if replicated else {}
     return [
         {"id": f"{config}-n{n}", "config": config, "title": config, "images": n, "outcome": "ok", "error": None,
-         "samples": [speed + d for d in SPREAD], "peak_pss_bytes": int(peak_mib * 2**20 * n / 1000),
-         "decoded_bytes": n * 64 * 64 * 3}
+         "samples": processes(speed) if replicated else [speed - 1, speed, speed + 1],
+         "peak_pss_bytes": int(peak_mib * 2**20 * n / 1000), "decoded_bytes": n * 64 * 64 * 3, **per_round}
         for config, speed in configs.items() for n in (1000, 10000)
     ]  # fmt: skip
 
@@ -87,39 +89,93 @@ def test_a_claim_without_its_results_is_not_measured_here(golden: Path) -> None:
     assert found["static-graphs-faster-for-large-models"] == "not measured here"  # no CNN or Transformer results
 
 
-def test_memory_claims_follow_the_memory_study_both_ways(golden: Path) -> None:
+def checked(results: Path) -> dict[str, claims.Checked]:
+    machines, _ = evidence.machines(results)
+    return {c.claim.id: c for c in claims.check_all(claims.load_claims(), machines)}
+
+
+def test_memory_claims_rest_on_single_readings_and_carry_no_verdict_either_way(golden: Path) -> None:
+    """The memory study measures each size in one process: its readings are shown, and carry no
+    verdict, however far apart (fairness rule 8)."""
     write_study(golden, study_doc("memory", "pytorch", memory_findings(100)))
-    write_study(golden, study_doc("memory", "tensorflow", memory_findings(50)))
-    assert verdicts(golden)["tensorflow-less-inference-memory"] == "supported"
-    write_study(golden, study_doc("memory", "tensorflow", memory_findings(300)))
-    found = verdicts(golden)
-    assert found["tensorflow-less-inference-memory"] == "contradicted"
-    assert found["tensorflow-more-training-memory"] == "supported"
-    write_study(golden, study_doc("memory", "tensorflow", memory_findings(104)))  # within the 10% threshold
-    assert verdicts(golden)["tensorflow-less-inference-memory"] == "no meaningful difference"
+    for tensorflow in (50, 300):
+        write_study(golden, study_doc("memory", "tensorflow", memory_findings(tensorflow)))
+        found = checked(golden)
+        for claim in ("tensorflow-less-inference-memory", "tensorflow-more-training-memory"):
+            assert found[claim].verdict == "too few processes to call"
+            assert all(i.winner is None and i.call == "single" for i in found[claim].items)
+    item = found["tensorflow-more-training-memory"].items[0]
+    assert item.detail == (
+        "PyTorch 100 MiB against TensorFlow 300 MiB (TensorFlow over PyTorch 3.00): one reading each, too few "
+        "processes to call"
+    )
 
 
-def test_each_rule_of_a_list_votes_once_whatever_the_number_of_its_comparisons(golden: Path) -> None:
-    write_study(golden, study_doc("memory", "pytorch", memory_findings(100, saved_mib=100)))
-    write_study(golden, study_doc("memory", "tensorflow", memory_findings(300, saved_mib=50)))
-    assert verdicts(golden)["tensorflow-less-inference-memory"] == "mixed"  # in process: PyTorch; saved: TensorFlow
-    write_study(golden, study_doc("memory", "tensorflow", memory_findings(50, saved_mib=50)))
-    assert verdicts(golden)["tensorflow-less-inference-memory"] == "supported"
+def item(winner: str | None, call: str = "favours") -> evidence.Item:
+    return evidence.Item("a comparison", winner, "detail", call=call)
 
 
-def test_data_pipeline_claims_follow_the_pipeline_study_both_ways(golden: Path) -> None:
+def test_each_rule_of_a_list_votes_once_whatever_the_number_of_its_comparisons() -> None:
+    many_for_pytorch = [item("pytorch")] * 5
+    one_for_tensorflow = [item("tensorflow")]
+    assert evidence.votes([many_for_pytorch, one_for_tensorflow]) == ["pytorch", "tensorflow"]
+    assert evidence.verdict([many_for_pytorch, one_for_tensorflow], "tensorflow") == "mixed"
+    assert evidence.verdict([many_for_pytorch + one_for_tensorflow], "tensorflow") == "contradicted"  # one rule
+    assert evidence.verdict([[item("tensorflow")], [item("tensorflow"), item(None, "uncertain")]], "tensorflow") == (
+        "mixed"  # the second rule has no majority: it votes "mixed"
+    )
+
+
+def test_a_claim_verdict_tells_equivalent_from_uncertain_and_single_readings() -> None:
+    assert evidence.verdict([[item(None, "equivalent")] * 3], "pytorch") == "equivalent"
+    assert evidence.verdict([[item(None, "uncertain")] * 2 + [item(None, "single")]], "pytorch") == (
+        "too uncertain to call"
+    )
+    assert evidence.verdict([[item(None, "single")] * 2 + [item("pytorch")]], "pytorch") == "too few processes to call"
+    assert evidence.verdict([[item(None, "equivalent"), item(None, "uncertain")]], "pytorch") == "mixed"
+    assert evidence.verdict([], "pytorch") == "not measured here"
+
+
+def test_holm_turns_a_call_that_does_not_survive_the_family_into_too_uncertain(golden: Path) -> None:
+    """tensorflow-trains-faster votes over every training case: each call must survive Holm's
+    correction over all of them. The golden corpus's clear 2× call does; a marginal one does not."""
+    found = checked(golden)["tensorflow-trains-faster"]
+    (clear,) = found.items
+    assert clear.call == "favours" and clear.winner == "pytorch" and clear.family == 1
+    ratio = clear.ratio
+    assert ratio is not None and ratio.p_beyond is not None and clear.adjusted == ratio.p_beyond
+
+    # two calls faster on their own intervals, p just under 0.025, beside the clear one
+    sides, marginal = ("pytorch", "tensorflow"), (("a", 0.02), ("b", 0.015))
+    a, b = (evidence._tested(w, "f", dataclasses.replace(ratio, p_beyond=p), sides, ()) for w, p in marginal)
+    assert a.call == b.call == "favours"
+    (found_items,) = evidence.corrected([[a, b, evidence._tested("c", "f", ratio, sides, ())]])
+    calls = {i.what: (i.call, i.winner, i.family) for i in found_items}
+    # Holm: 3 × p(c) < 0.025 keeps c; then 2 × 0.015 = 0.03 ≥ 0.025 stops there, and a and b are not called
+    assert calls == {"a": ("uncertain", None, 3), "b": ("uncertain", None, 3), "c": ("favours", "pytorch", 3)}
+    demoted = found_items[0]
+    assert "too uncertain to call after Holm's correction over the 3 timing comparisons" in demoted.detail
+    assert "p =" not in demoted.detail and "p <" not in demoted.detail
+
+
+def test_data_pipeline_claims_follow_a_replicated_pipeline_study_both_ways(golden: Path) -> None:
     write_study(golden, study_doc("pipeline", "pytorch", pipeline_findings("pytorch", 1000, 500)))
     write_study(golden, study_doc("pipeline", "tensorflow", pipeline_findings("tensorflow", 3000, 900)))
     found = verdicts(golden)
     assert found["tfdata-tfrecord-large-datasets"] == "supported"
-    assert found["pytorch-out-of-memory-large-datasets"] == "contradicted"  # PyTorch needs less, and completes
+    assert found["pytorch-out-of-memory-large-datasets"] == "too few processes to call"  # peak memory: one reading
     write_study(golden, study_doc("pipeline", "pytorch", pipeline_findings("pytorch", 4000, 2000)))
     found = verdicts(golden)
     assert found["tfdata-tfrecord-large-datasets"] == "contradicted"
-    assert found["pytorch-out-of-memory-large-datasets"] == "supported"
+    assert found["pytorch-out-of-memory-large-datasets"] == "too few processes to call"
     write_study(golden, study_doc("pipeline", "pytorch", pipeline_findings("pytorch", 1000, 500)))
     write_study(golden, study_doc("pipeline", "tensorflow", pipeline_findings("tensorflow", 3000, 900, uncached=1000)))
     assert verdicts(golden)["tfdata-tfrecord-large-datasets"] == "mixed"  # faster only with the in-memory cache
+    # the study as measured so far, one process per configuration: single readings, no verdict
+    write_study(golden, study_doc("pipeline", "pytorch", pipeline_findings("pytorch", 1000, 500, replicated=False)))
+    write_study(golden, study_doc("pipeline", "tensorflow", pipeline_findings("tensorflow", 3000, 900,
+                                                                                replicated=False)))  # fmt: skip
+    assert verdicts(golden)["tfdata-tfrecord-large-datasets"] == "too few processes to call"
 
 
 def test_a_bad_rule_stops_with_one_line_naming_the_file_the_claim_and_the_field(tmp_path: Path) -> None:

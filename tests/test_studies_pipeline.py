@@ -184,9 +184,10 @@ def test_pipeline_rows_set_the_best_of_each_framework_against_the_other(tmp_path
     ]  # fmt: skip
     assert small.best["pytorch"].finding["config"] == "workers0" and small.best["tensorflow"].title == "tf.data, cache"
     assert small.comparison is not None and small.comparison.ratio == pytest.approx(0.5)
-    assert small.comparison.meaningful
+    # one process per configuration: a single reading, no interval and no verdict
+    assert not small.comparison.enough_processes and small.comparison.outcome == "uncertain"
     summary = small.entries[0].summary
-    assert summary is not None and summary.median == 6000 and summary.low < 6000 < summary.high
+    assert summary is not None and summary.median == 6000 and (summary.processes, summary.low) == (1, None)
     assert large.entries[1].summary is None and large.best["pytorch"].finding["config"] == "workers0"
     assert small.entries[1].versus is not None and small.entries[1].versus.ratio == pytest.approx(5000 / 12000)
     assert large.entries[1].versus is None  # it timed out
@@ -225,17 +226,20 @@ def test_the_pipeline_section_comes_before_distributed_with_tables_charts_and_li
     assert "The largest data set here, 100,000 images, takes 1,171.9 MiB decoded" in page
     assert "(64 × 64 × 3 bytes an image): 14.3% of this machine's 8,192 MiB of memory, and 181.2 MiB as JPEG" in page
     row = next(line for line in page.splitlines() if line.startswith("| PyTorch: DataLoader, no workers (fastest) |"))
+    single = "too few processes to call (1 against 1) (ratio {}, 1 against 1 processes: no interval) |"
     assert row.endswith(
-        "| 6,000 (5,998–6,002) | 4,800 | 6,000 | 0.150 | 230 MiB | 500 ms | 2.00× slower (0.50, 0.50–0.50) |"
+        "| 6,000 (1 process, no interval) | 4,800 | 6,000 | 0.150 | 230 MiB | 500 ms | " + single.format("0.50")
     )
     tf_row = next(line for line in page.splitlines() if line.startswith("| TensorFlow: tf\\.data, cache (fastest) |"))
-    assert tf_row.endswith("| 600 MiB | 500 ms | 2.00× faster (2.00, 2.00–2.00) |")
+    assert tf_row.endswith("| 600 MiB | 500 ms | " + single.format("2.00"))
     assert ("Peak memory of the process tree from 1,000 to 100,000 images: PyTorch, DataLoader, no workers: "
             "230 MiB to 240 MiB.") in page  # the others completed at one size only  # fmt: skip
     assert "| PyTorch: DataLoader, 2 \\*workers\\* | 5,000 (" in page  # text from the results is escaped
     assert "| PyTorch: DataLoader, 2 \\*workers\\* | **timeout** | n/a | n/a | n/a | n/a | 500 ms |" in page
-    assert ("**Fastest against fastest:** PyTorch's DataLoader, no workers (6,000 samples/s) against TensorFlow's "
-            "tf\\.data, cache (12,000 samples/s): PyTorch is **2.00× slower** (ratio 0.50") in page  # fmt: skip
+    assert (
+        "**Fastest against fastest:** PyTorch's DataLoader, no workers (6,000 samples/s) against TensorFlow's "
+        "tf\\.data, cache (12,000 samples/s): **too few processes to call (1 against 1)** (ratio 0.50"
+    ) in page
     assert "- TensorFlow, tf\\.data, cache: crashed: MemoryError: &lt;no room&gt;" in page
     assert "Both frameworks read the same content" in page
     assert "- PyTorch, DataLoader, 2 \\*workers\\*: other processes used 25.0% of the machine's CPU time" in page

@@ -6,24 +6,23 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from generator import load, versions
-from tests.conftest import make_result, write_results
+from tests.conftest import make_result, measured, write_results
 from tests.test_render import build
 
-SPREAD = [-2.0, -1.0, 0.0, 1.0, 2.0] * 4
 
-
-def around(median: float) -> list[float]:
-    return [median + d * median / 1000 for d in SPREAD]
+def around(workload: str, framework: str, mode: str, median: float, version: str = "1.0") -> dict[str, object]:
+    """A run of 5 processes around ``median`` (see ``tests.conftest.processes``)."""
+    return measured(workload, framework, mode, median, median / 1000, version=version)
 
 
 def two_releases(old_xla: float, new_xla: float, new_function: float = 700.0) -> Sequence[dict[str, object]]:
     """PyTorch 1.0 at 1000 samples/s (compile); TensorFlow 2.0 then 2.1, whose XLA mode moved."""
     return [
-        make_result("mlp", "pytorch", "compile", around(1000), version="1.0"),
-        make_result("mlp", "tensorflow", "function", around(700), version="2.0"),
-        make_result("mlp", "tensorflow", "xla", around(old_xla), version="2.0"),
-        make_result("mlp", "tensorflow", "function", around(new_function), version="2.1"),
-        make_result("mlp", "tensorflow", "xla", around(new_xla), version="2.1"),
+        around("mlp", "pytorch", "compile", 1000, "1.0"),
+        around("mlp", "tensorflow", "function", 700, "2.0"),
+        around("mlp", "tensorflow", "xla", old_xla, "2.0"),
+        around("mlp", "tensorflow", "function", new_function, "2.1"),
+        around("mlp", "tensorflow", "xla", new_xla, "2.1"),
     ]
 
 
@@ -39,12 +38,14 @@ def test_a_release_that_got_faster_is_an_improvement_and_flips_the_verdict(tmp_p
     assert found.releases == {"pytorch": ["1.0"], "tensorflow": ["2.0", "2.1"]}
     (step,) = found.steps
     kinds = {c.mode: (c.kind, c.verdict) for c in step.changes}
-    assert kinds == {"function": ("no meaningful change", "no meaningful difference"),
+    assert kinds == {"function": ("no change", "equivalent within 5%"),
                      "xla": ("improvement", "4.00× faster")}  # fmt: skip
     (verdict,) = found.verdicts
-    assert verdict.changed  # PyTorch was 2× faster than XLA at 500; XLA at 2000 is 2× faster than PyTorch
+    assert verdict.changed  # PyTorch was 1.43× faster than tf.function; XLA at 2000 is 2× faster than PyTorch
+    assert (verdict.before.framework, verdict.before.verdict) == ("pytorch", "1.43× faster")
+    assert (verdict.after.framework, verdict.after.verdict) == ("tensorflow", "2.00× faster")  # from the faster side
     # TensorFlow's fastest was tf.function before and XLA now: both are the reason
-    assert [(c.mode, c.verdict) for c in verdict.why] == [("function", "no meaningful difference"),
+    assert [(c.mode, c.verdict) for c in verdict.why] == [("function", "equivalent within 5%"),
                                                           ("xla", "4.00× faster")]  # fmt: skip
     assert found.previous == {"pytorch": "1.0", "tensorflow": "2.0"}
     assert found.current == {"pytorch": "1.0", "tensorflow": "2.1"}
@@ -53,7 +54,7 @@ def test_a_release_that_got_faster_is_an_improvement_and_flips_the_verdict(tmp_p
 def test_a_release_that_got_slower_is_a_regression(tmp_path: Path) -> None:
     found = machine_versions(tmp_path, two_releases(old_xla=900, new_xla=600, new_function=700))
     kinds = {c.mode: c.kind for c in found.steps[0].changes}
-    assert kinds == {"function": "no meaningful change", "xla": "regression"}
+    assert kinds == {"function": "no change", "xla": "regression"}
     (verdict,) = found.verdicts
     assert not verdict.changed  # PyTorch was faster before and still is, by more
 
@@ -65,22 +66,36 @@ def test_versions_page_and_guides_show_the_newest_release(tmp_path: Path) -> Non
     assert "### What changed" in page
     assert "**1 of 1 headline verdicts changed**" in page
     assert "### TensorFlow 2\\.0 → 2\\.1" in page
-    assert "**1 improvements**,\n**0 regressions**, 1 with no meaningful change." in page
+    assert (
+        "**1 improvements**,\n**0 regressions**, 1 with no change (equivalent within 5%),\n0 too uncertain to call."
+    ) in page
     step_table = page[page.index("### TensorFlow 2\\.0") :]
     row = next(line for line in step_table.splitlines() if "| tf.function + XLA |" in line)
     assert "| 500 samples/s" in row and "| 2,000 samples/s" in row and "| **improvement** |" in row
     guide = pages["performance.md"]
-    assert "tf.function + XLA is **2.00× faster** than torch.compile" not in guide  # PyTorch's side is stated
-    assert "torch.compile is **2.00× slower** than tf.function + XLA" in guide  # the 2.1 figures, not 2.0's
+    # the headline reads from the faster side, with the 2.1 figures (not 2.0's, where PyTorch was faster)
+    assert "**Fastest against fastest:** tf.function + XLA is **2.00× faster** than torch.compile" in guide
+    assert "torch.compile is **1.43× faster**" not in guide
     assert "TensorFlow 2\\.1" in guide
 
 
 def test_one_release_each_has_no_trend(tmp_path: Path) -> None:
-    docs = [
-        make_result("mlp", "pytorch", "compile", around(1000)),
-        make_result("mlp", "tensorflow", "xla", around(900)),
-    ]
+    docs = [around("mlp", "pytorch", "compile", 1000), around("mlp", "tensorflow", "xla", 900)]
     found = machine_versions(tmp_path, docs)
     assert found.steps == [] and found.verdicts == []
     pages = build(write_results(tmp_path / "results", docs), tmp_path / "out")
     assert "Only one release of each framework is measured on this machine" in pages["versions.md"]
+
+
+def test_a_release_measured_in_one_process_has_too_few_to_call(tmp_path: Path) -> None:
+    """Older results with one process per run: each change is a single reading, with no verdict."""
+    docs = [
+        make_result("mlp", "pytorch", "compile", [1000.0, 1001.0], version="1.0"),
+        make_result("mlp", "tensorflow", "xla", [500.0, 501.0], version="2.0"),
+        make_result("mlp", "tensorflow", "xla", [2000.0, 2001.0], version="2.1"),
+    ]
+    found = machine_versions(tmp_path, docs)
+    (change,) = found.steps[0].changes
+    assert (change.kind, change.verdict) == ("too few processes to call", "too few processes to call (1 against 1)")
+    (verdict,) = found.verdicts
+    assert not verdict.changed  # neither headline was called, so none changed
