@@ -40,17 +40,117 @@ MIN_WARMUP_STEPS = 3
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
-def check_parity(fw: ModuleType, spec: ModuleType, prepared: workloads.Prepared, case: Case) -> dict[str, Any]:
-    reference = spec.parity(case.params)
-    got = fw.to_numpy(prepared.forward(*reference.inputs)).astype(np.float64)
-    diff = float(np.max(np.abs(got - reference.expected)))
+class ParityFailed(RuntimeError):
+    """The timed path does not match the NumPy float64 reference: the case is not timed."""
+
+
+def _compare(what: str, got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> dict[str, Any]:
+    got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    if got.shape != expected.shape:
+        raise ParityFailed(f"parity: {what} has shape {got.shape}, the reference {expected.shape}")
+    diff = np.abs(got - expected)
+    largest = float(np.max(diff)) if diff.size else 0.0
+    # relative to the reference's largest magnitude (elementwise ratios explode on near-zero elements)
+    relative = largest / max(float(np.max(np.abs(expected))) if diff.size else 0.0, np.finfo(np.float64).tiny)
+    return {
+        "what": what,
+        "max_abs_diff": largest if math.isfinite(largest) else None,  # NaN or inf output: no parity
+        "max_rel_diff": relative if math.isfinite(relative) else None,
+        "rtol": rtol,
+        "atol": atol,
+        "passed": bool(np.allclose(got, expected, rtol=rtol, atol=atol)),
+    }
+
+
+def _concatenate(arrays: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate([np.ravel(np.asarray(a, dtype=np.float64)) for a in arrays])
+
+
+def check_training_parity(
+    fw: ModuleType, spec: ModuleType, prepared: workloads.Prepared, case: Case, first_loss: Any
+) -> list[dict[str, Any]]:
+    """One training step of the timed mode (its first call: from the shared initial weights, on
+    the timed batch) against NumPy float64: the loss; the gradients (exactly where the spec has
+    a backward pass, and by central differences of the float64 loss along random directions);
+    the weights after one Adam step, by the framework's own documented formula applied to its
+    (checked) gradients. A last, informational, check gives the largest difference between the
+    frameworks' Adam formulas on these gradients."""
+    from measurements.workloads import shared
+
+    assert prepared.train_state is not None
+    params = case.params
+    tolerances = shared.TOLERANCES[params["dtype"]]
+    x, y = spec.batch(params)
+    w0 = [np.asarray(a, dtype=np.float64) for a in spec.flat_weights(params)]
+    gradients, weights = prepared.train_state()
+
+    def loss(flat: list[np.ndarray]) -> float:
+        return float(spec.loss_reference(params, flat, x, y))
+
+    checks = [_compare("loss", fw.to_numpy(first_loss), np.asarray(loss(w0)), *tolerances.loss)]
+    if hasattr(spec, "gradient_reference"):
+        exact = _concatenate(spec.gradient_reference(params, w0, x, y))
+        checks.append(_compare("gradients (exact backward)", _concatenate(gradients), exact, *tolerances.gradients))
+    directional = shared.directional_check(loss, w0, gradients, tolerances.directional_rtol)
+    checks.append({
+        "what": f"gradients (along {len(directional.projected)} random directions, central differences)",
+        "max_abs_diff": directional.max_abs_diff if math.isfinite(directional.max_abs_diff) else None,
+        "max_rel_diff": directional.max_rel_diff if math.isfinite(directional.max_rel_diff) else None,
+        "rtol": tolerances.directional_rtol,
+        "atol": tolerances.directional_rtol * directional.scale,
+        "passed": directional.passed,
+    })  # fmt: skip
+    g, w0_flat = _concatenate(gradients), _concatenate(w0)
+    own = shared.ADAM_FIRST_STEP[prepared.optimizer]
+    checks.append(_compare(f"weights after one Adam step ({prepared.optimizer}'s formula)", _concatenate(weights),
+                           own(w0_flat, g), *tolerances.weights))  # fmt: skip
+    updates = [formula(w0_flat, g) for formula in shared.ADAM_FIRST_STEP.values()]
+    between = float(max(np.max(np.abs(a - b)) for a in updates for b in updates))
+    checks.append({
+        "what": f"Adam formula difference ({' vs '.join(shared.ADAM_FIRST_STEP)}), informational",
+        "max_abs_diff": between if math.isfinite(between) else None,
+        "rtol": tolerances.weights[0],
+        "atol": tolerances.weights[1],
+        "passed": bool(between <= tolerances.weights[1]),
+        "informational": True,
+    })  # fmt: skip
+    return checks
+
+
+def check_parity(
+    fw: ModuleType, spec: ModuleType, prepared: workloads.Prepared, case: Case, first: Any = None
+) -> dict[str, Any]:
+    """Parity of the timed path, before any timing. ``first`` is what the timed step's first
+    call returned: a training step's loss, or an inference's or operation's output on the timed
+    inputs. Without it (the accuracy runs), the eager forward pass on the spec's inputs."""
+    if prepared.train_state is not None and first is not None:
+        checks = check_training_parity(fw, spec, prepared, case, first)
+    else:
+        reference = spec.parity(case.params)
+        if first is None:
+            got = fw.to_numpy(prepared.forward(*reference.inputs))
+        else:
+            got = fw.to_numpy(first)
+            got = prepared.to_reference(got) if prepared.to_reference is not None else got
+        checks = [_compare("forward", got, reference.expected, reference.rtol, reference.atol)]
+    counted = [c for c in checks if not c.get("informational")]
+    diffs = [c["max_abs_diff"] for c in counted]
     return {
         "reference": "NumPy float64",
-        "max_abs_diff": diff if math.isfinite(diff) else None,  # NaN or inf output: no parity
-        "rtol": reference.rtol,
-        "atol": reference.atol,
-        "passed": bool(np.allclose(got, reference.expected, rtol=reference.rtol, atol=reference.atol)),
+        "max_abs_diff": None if None in diffs else max(diffs),
+        "rtol": counted[0]["rtol"],
+        "atol": counted[0]["atol"],
+        "passed": all(c["passed"] for c in counted),
+        "checks": checks,
     }
+
+
+def parity_failure(parity: dict[str, Any]) -> str:
+    """One line naming each failed check and its largest difference."""
+    failed = [c for c in parity["checks"] if not c["passed"] and not c.get("informational")]
+    return "parity failed: " + "; ".join(
+        f"{c['what']}: largest difference {c['max_abs_diff']} (rtol {c['rtol']}, atol {c['atol']:.3g})" for c in failed
+    )
 
 
 def measure_accuracy(fw: ModuleType, spec: ModuleType, prepared: workloads.Prepared, case: Case) -> dict[str, Any]:
@@ -93,7 +193,16 @@ def measure_case(
     start = time.perf_counter()
     prepared = module.prepare(case.params, mode, device)  # torch.compile imports its compiler here
     prepare_s = time.perf_counter() - start
-    parity = check_parity(fw, spec, prepared, case)
+    timed = workloads.METRICS[case.metric].timing != "curve"
+    first: Any = None
+    if timed:  # the first call, timed apart; it is also the parity step (from the shared initial weights)
+        start = time.perf_counter()
+        first = prepared.step()
+        fw.to_numpy(first)
+        first_call_s = time.perf_counter() - start
+    parity = check_parity(fw, spec, prepared, case, first)
+    if not parity["passed"]:
+        raise ParityFailed(parity_failure(parity))
     common = {
         "prepare_s": prepare_s,
         "metric": case.metric,
@@ -106,10 +215,6 @@ def measure_case(
     if workloads.METRICS[case.metric].timing == "curve":
         found = measure_accuracy(fw, spec, prepared, case)
         return {**common, **found, "device_peak_bytes": fw.device_peak_bytes(device)}
-
-    start = time.perf_counter()
-    fw.to_numpy(prepared.step())
-    first_call_s = time.perf_counter() - start
 
     # Warm-up until steady, excluded from the samples; it also sizes each sample to last >= sample_s.
     warm = warm_up(fw, prepared.step, profile)
