@@ -85,6 +85,13 @@ def summarise(samples: Samples, per_round: Sequence[int] | None = None) -> Summa
     return Summary(len(values), len(medians), median, math.exp(centre - half), math.exp(centre + half), cv)
 
 
+def speed_unit(metric: workloads.Metric) -> str:
+    """How ``stats`` reads a registered metric's samples: as a rate, or as a time per thing (a
+    latency, turned into speed). Taken from the registry, never from the unit a results file
+    states (free text there)."""
+    return "samples/s" if metric.higher_is_better else "s"
+
+
 def speeds(samples: Samples, per_round: Sequence[int] | None, unit: str) -> list[float]:
     """The process-level speeds of a series (``stats.process_speeds``)."""
     return stats.process_speeds(samples, None if per_round is None else list(per_round), unit)
@@ -111,15 +118,20 @@ def describe(comparison: Ratio, detail: bool = False) -> str:
     return stats.words(comparison, detail=detail)
 
 
+def bound(value: float) -> str:
+    """An interval's end: two decimals, or in powers of ten where that would read 0.00 or run
+    to many digits (an interval over two processes can span orders of magnitude)."""
+    return f"{value:.2f}" if 0.01 <= value < 1000 else f"{value:.1e}"
+
+
 def figures(comparison: Ratio) -> str:
     """The figures behind a comparison, for a table cell: the ratio and its interval, and the
     p-value only beside a faster or slower call; a single reading says so."""
     if not comparison.enough_processes:
         return f"ratio {comparison.ratio:.2f}, {comparison.n_a} against {comparison.n_b} processes: no interval"
     assert comparison.low is not None and comparison.high is not None and comparison.p_value is not None
-    text = (
-        f"ratio {comparison.ratio:.2f}, {comparison.confidence:.0%} interval {comparison.low:.2f}–{comparison.high:.2f}"
-    )
+    level = f"{comparison.confidence:.0%} interval"
+    text = f"ratio {comparison.ratio:.2f}, {level} {bound(comparison.low)}–{bound(comparison.high)}"
     if comparison.family > 1:
         text += f", corrected for {comparison.family} comparisons"
     if comparison.outcome in ("faster", "slower"):
@@ -248,7 +260,8 @@ def mode_results(rows: pd.DataFrame) -> CaseModes:
             after_import_rss_bytes=None if pd.isna(row.after_import_rss_bytes) else int(row.after_import_rss_bytes),
             parity_passed=bool(row.parity_passed),
             parity_max_abs_diff=None if pd.isna(row.parity_max_abs_diff) else float(row.parity_max_abs_diff),
-            file=row.file, gflops=gflops, unit=row.unit, speeds=tuple(speeds(row.samples, per_round, row.unit)),
+            file=row.file, gflops=gflops, unit=row.unit,
+            speeds=tuple(speeds(row.samples, per_round, speed_unit(metric))),
             higher_is_better=metric.higher_is_better, p90=float(p90), p99=float(p99),
             device_peak_bytes=None if pd.isna(row.device_peak_bytes) else int(row.device_peak_bytes),
             round_spread=round_spread(row.samples, per_round),

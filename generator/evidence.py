@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from generator import load, stats, studies
-from generator.compare import CaseModes, ModeResult, compare, mode_results, summarise
+from generator.compare import CaseModes, ModeResult, bound, compare, mode_results, summarise
 from measurements import workloads
 from measurements.frameworks import FRAMEWORK_LABELS, MODE_LABELS
 
@@ -137,7 +137,8 @@ def _name(framework: str) -> str:
 def _interval(r: stats.Ratio) -> str:
     """The ratio and its interval, never a p-value."""
     family = f"; corrected for {r.family} comparisons" if r.family > 1 else ""
-    return f"ratio {r.ratio:.2f}, {r.confidence:.0%} interval {r.low:.2f}–{r.high:.2f}{family}"
+    assert r.low is not None and r.high is not None
+    return f"ratio {r.ratio:.2f}, {r.confidence:.0%} interval {bound(r.low)}–{bound(r.high)}{family}"
 
 
 def _p(p: float) -> str:

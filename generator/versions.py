@@ -21,7 +21,16 @@ from pathlib import Path
 import pandas as pd
 
 from generator import charts
-from generator.compare import Comparison, ModeResult, Summary, compare, describe, mode_results, summarise
+from generator.compare import (
+    Comparison,
+    ModeResult,
+    Summary,
+    compare,
+    describe,
+    mode_results,
+    speed_unit,
+    summarise,
+)
 from generator.escape import file_name
 from generator.load import version_key
 from measurements import workloads
@@ -145,7 +154,8 @@ def step(rows: pd.DataFrame, framework: str, old: str, new: str) -> Step:
             workload=workloads.get(row.workload), case=row.case, framework=framework, mode=row.mode,
             unit=row.unit, higher_is_better=metric.higher_is_better,
             old=summarise(was.samples, was.samples_per_round), new=summarise(row.samples, row.samples_per_round),
-            comparison=compare(row.samples, was.samples, row.samples_per_round, was.samples_per_round, unit=row.unit),
+            comparison=compare(row.samples, was.samples, row.samples_per_round, was.samples_per_round,
+                               unit=speed_unit(metric)),
             old_file=was.file, new_file=row.file,
         ))  # fmt: skip
     return Step(framework, old, new, changes)
