@@ -46,7 +46,7 @@ class Summary:
 
     n: int  # samples
     processes: int  # fresh processes (rounds) with samples
-    median: float  # the median of the process medians
+    median: float  # the geometric mean of the process medians: the figure the ratios compare
     low: float | None  # 95% interval over processes (see the module); None with one process
     high: float | None
     cv: float  # coefficient of variation of the samples (within and between processes), descriptive only
@@ -71,10 +71,15 @@ def process_medians(samples: Samples, per_round: Sequence[int] | None = None) ->
 
 
 def summarise(samples: Samples, per_round: Sequence[int] | None = None) -> Summary:
-    """The median of the process medians and its 95% interval over processes (t-interval on logs)."""
+    """The geometric mean of the process medians and its 95% interval over processes (t-interval
+    on logs). The geometric mean, not the median of the medians, is the figure: ratios compare
+    geometric means, so a figure, its interval and every ratio beside it agree."""
     values = np.asarray(samples, dtype=float)
     medians = process_medians(values, per_round)
-    median = float(np.median(medians))
+    if len(medians) > 1 and min(medians) > 0:
+        median = float(np.exp(np.mean(np.log(medians))))
+    else:  # one process (or a value that has no logarithm): its median as it is
+        median = float(np.median(medians))
     cv = float(np.std(values, ddof=1) / np.mean(values)) if len(values) > 1 and np.mean(values) else 0.0
     if len(medians) < stats.MIN_PROCESSES or min(medians) <= 0:
         return Summary(len(values), len(medians), median, None, None, cv)
@@ -133,7 +138,7 @@ def figures(comparison: Ratio) -> str:
     level = f"{comparison.confidence:.0%} interval"
     text = f"ratio {comparison.ratio:.2f}, {level} {bound(comparison.low)}–{bound(comparison.high)}"
     if comparison.family > 1:
-        text += f", corrected for {comparison.family} comparisons"
+        text += f", Bonferroni-corrected for {comparison.family} comparisons"
     if comparison.outcome in ("faster", "slower"):
         p = comparison.p_value
         text += ", p < 0.001" if p < 0.001 else f", p = {p:.3f}"

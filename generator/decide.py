@@ -191,10 +191,12 @@ class Signal:
     @property
     def direction(self) -> float:
         """+1 towards PyTorch, -1 towards TensorFlow: a curated fact all the way, a measured signal
-        by the net share of its comparisons (see ``evidence.net_share``)."""
+        by the net share of its comparisons (see ``evidence.net_share``), but only where its votes
+        favour a framework: a signal that reads "too uncertain to call", "too few processes",
+        "equivalent" or "mixed" points nowhere, whatever a minority of its comparisons say."""
         if self.kind == "curated":
             return {"pytorch": 1.0, "tensorflow": -1.0}.get(self.favours or "", 0.0)
-        return self.share
+        return self.share if self.favours else 0.0
 
     def backing(self, side: str | None, settings: Settings) -> float:
         """How much of this signal's weight backs a ring: towards its framework (``side``), or, for

@@ -136,7 +136,7 @@ def _name(framework: str) -> str:
 
 def _interval(r: stats.Ratio) -> str:
     """The ratio and its interval, never a p-value."""
-    family = f"; corrected for {r.family} comparisons" if r.family > 1 else ""
+    family = f"; Bonferroni-corrected for {r.family} comparisons" if r.family > 1 else ""
     assert r.low is not None and r.high is not None
     return f"ratio {r.ratio:.2f}, {r.confidence:.0%} interval {bound(r.low)}–{bound(r.high)}{family}"
 

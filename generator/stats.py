@@ -223,7 +223,7 @@ def words(r: Ratio, detail: bool = False) -> str:
         return f"too few processes to call ({r.n_a} against {r.n_b})"
     assert r.low is not None and r.high is not None and r.p_value is not None
     level = f"{r.confidence:.0%} interval"
-    family = f"; corrected for {r.family} comparisons" if r.family > 1 else ""
+    family = f"; Bonferroni-corrected for {r.family} comparisons" if r.family > 1 else ""
     if r.outcome in ("faster", "slower"):
         factor, low, high = (r.ratio, r.low, r.high)
         if r.outcome == "slower":  # read from the faster side: 1/ratio, and the interval turned over
