@@ -34,12 +34,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from measurements import UserError, environment, workloads
 from measurements.frameworks import MODE_LABELS
-from measurements.profiles import Profile, rounds_for
+from measurements.profiles import PROFILES, Profile, rounds_for
 from measurements.results import ROOT, SCHEMA_VERSION, result_path, write_json_atomic
 
 ERROR_TAIL_CHARS = 4000
 # each profile measures more than the one before it: a result is never replaced by a smaller one unasked
-PROFILE_ORDER = ("quick", "standard", "full")
+PROFILE_ORDER = tuple(PROFILES)  # in the order PROFILES lists them, as the generator ranks them
 SCRATCH_PREFIX = "fg-harness-"  # + pid: one folder per harness process for its children's temporary files
 GPU_FRAMEWORKS = ("pytorch", "tensorflow")  # NumPy runs on the CPU only
 POLL_S = 0.2  # how often a running child's time and memory are checked

@@ -29,6 +29,7 @@ class Profile:
     every_mode: tuple[str, ...] | None = None
 
 
+# listed from the smallest to the largest: the harness and the generator rank profiles by this order
 PROFILES = {
     "quick": Profile(
         "quick",
@@ -42,8 +43,8 @@ PROFILES = {
         warmup_cap_s=1.0,
         every_mode=("mlp", "mlp_infer"),  # a cold torch.compile alone takes 10-30 s per run
     ),
-    # five processes per run: the fewest the comparisons rest on (fewer samples per process keep
-    # the profile near 25 minutes on 2 cores)
+    # five processes per run: the fewest the comparisons rest on (fewer samples per process;
+    # the timing runs took 45 minutes on 2 cores, most of it each process's start, compile and parity)
     "standard": Profile(
         "standard",
         "standard",
