@@ -8,6 +8,13 @@ a time limit, like a timing run, and writes one results file per study and frame
 release under ``results/<machine>/studies/``. Study modules import their framework inside
 ``run`` only: the launcher imports them to read ``STUDY``.
 
+A study with ``processes`` > 1 runs that many times per framework, each time in a fresh child, the
+frameworks interleaved and their order reversed every other round (as timing runs are). The
+runner merges the children's findings by id: sample lists are concatenated with a
+``<name>_per_round`` count per process, and a number that differs between processes keeps every
+process's value under ``per_process`` and, in its own place, the lower median of them (a value
+one process measured).
+
 Run keys are ``study/<name>/<framework>``, so ``--only 'study/*'`` measures every study.
 """
 
@@ -30,6 +37,9 @@ class Study:
     timeout_s: float = 600
     quick: bool = True  # also measured by the quick profile (False for studies of minutes)
     frameworks: tuple[str, ...] = ("pytorch", "tensorflow")
+    # fresh processes per framework: a study whose readings are compared across frameworks runs in
+    # several, interleaved across frameworks, so each comparison has an interval over processes
+    processes: int = 1
 
 
 @cache

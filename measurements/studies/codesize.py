@@ -1,6 +1,6 @@
 """Code size: how much code each framework needs for the same job, in this project.
 
-Each workload is written idiomatically in both frameworks (``measurements/workloads/<name>/
+Each workload is written idiomatically in every framework (``measurements/workloads/<name>/
 <framework>.py``, plus the shared training step ``workloads/shared/<framework>.py`` where the
 module uses it). Counted with Python's own tokenizer: lines of code (lines holding a token
 other than a comment or a docstring) and tokens (names, operators, literals; no comments,

@@ -1,4 +1,4 @@
-"""Debugging: each debugging aid tried in a fresh process, in both frameworks, not asserted.
+"""Debugging: each debugging aid tried in a fresh process, in every framework, not asserted.
 
 Tried: ``print()`` inside a compiled function (``torch.compile`` vs ``tf.function``), a pdb
 breakpoint inside the model's forward pass (driven by scripted commands: ``p type(x).__name__``,
@@ -29,7 +29,7 @@ STUDY = Study(
     group="usability",
     title="Debugging",
     description=(
-        "Each debugging aid tried in a fresh process in both frameworks: print() inside a compiled function, a pdb "
+        "Each debugging aid tried in a fresh process in every framework: print() inside a compiled function, a pdb "
         "breakpoint inside the model's forward pass (eager and compiled), anomaly detection on an op that makes a "
         "NaN, and the switch that runs compiled code eagerly. Each finding says whether it worked and what happened."
     ),

@@ -36,7 +36,7 @@ STUDY = Study(
     group="performance",
     title="Data-parallel training on one machine",
     description=(
-        "The MLP (784-512-512-10, Adam, cross-entropy, synthetic data, the same initial weights in both frameworks) "
+        "The MLP (784-512-512-10, Adam, cross-entropy, synthetic data, the same initial weights in every framework) "
         "trained with a global batch of 256 in three fresh launches: one process with 2 threads, one process with 1 "
         "thread, and two data-parallel processes with 1 thread and 128 examples each (PyTorch: DistributedDataParallel "
         "over gloo, started by torchrun --standalone; TensorFlow: MultiWorkerMirroredStrategy, two workers on "
@@ -51,6 +51,7 @@ STUDY = Study(
     ),
     timeout_s=900,
     quick=False,
+    processes=3,
 )
 WORKER = "measurements.studies.distributed_worker"
 PARITY_TOLERANCE = 1e-4

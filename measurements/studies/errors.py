@@ -29,7 +29,7 @@ STUDY = Study(
     group="usability",
     title="Error messages",
     description=(
-        "Common mistakes, each written idiomatically in both frameworks and run in its own process: the exception "
+        "Common mistakes, each written idiomatically in every framework and run in its own process: the exception "
         "raised (or none: a silent mistake, with what the script observed instead), its message, whether the "
         "traceback ends in the user's own file, and whether the message names the offending shapes or dtypes."
     ),

@@ -63,6 +63,7 @@ STUDY = Study(
     ),
     timeout_s=1800,
     quick=False,
+    processes=3,
 )
 MODES = {"pytorch": "eager", "tensorflow": "function"}
 TASKS = ("train", "infer", "saved")  # saved: inference from a saved model, loaded in a fresh process

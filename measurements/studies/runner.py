@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -114,34 +115,115 @@ def run_all(
     timeout_s: float | None = None,
     console: Console | None = None,
 ) -> list[dict[str, Any]]:
-    """Run each study once per framework; a result already there for this version is kept.
-    ``timeout_s`` overrides each study's own time limit."""
+    """Run each study for each of its frameworks, in ``Study.processes`` fresh processes each
+    (interleaved across frameworks); a result already there for this version is kept.
+    ``timeout_s`` overrides each study's own time limit (per process)."""
     console = console or Console(stderr=True, soft_wrap=True)
     machine = environment.machine()
-    done = []
+    done: list[dict[str, Any]] = []
     with harness.exclusive(results_dir / machine["id"]):
-        for index, run in enumerate(runs, 1):
-            done.append(_study(index, run, runs, machine, results_dir, redo, timeout_s, console))
+        for name in dict.fromkeys(r.study for r in runs):
+            done += _study(name, [r for r in runs if r.study == name], machine, results_dir, redo, timeout_s, console)
     return done
 
 
-def _study(index: int, run: StudyRun, runs: list[StudyRun], machine: dict[str, Any], results_dir: Path, redo: bool,
-           timeout_s: float | None, console: Console) -> dict[str, Any]:  # fmt: skip
-    """One study for one framework: kept if already measured at this version, else run and written."""
-    version = environment.installed_version(run.framework)
-    path = study_path(results_dir, machine["id"], run.study, run.framework, version)
-    if path.exists() and not redo:
-        console.print(f"{run.key}: kept from an earlier run ({path.name}; --redo measures it again)")
-        kept: dict[str, Any] = json.loads(path.read_text())
-        return kept
-    study = registry()[run.study]
-    console.print(f"study {index}/{len(runs)}: {study.title} with {release_name(run.framework, version)} ...")
-    started_at = datetime.now(UTC).isoformat(timespec="seconds")
-    start = time.perf_counter()
-    reported, code = run_child(run, timeout_s or study.timeout_s)
-    result = record(run, machine, version, reported, code, started_at, time.perf_counter() - start)
+def rounds(todo: list[StudyRun], processes: int) -> list[StudyRun]:
+    """The order of the children: each run once per round, the order reversed every other round."""
+    return [run for r in range(processes) for run in (todo if r % 2 == 0 else todo[::-1])]
+
+
+def _study(name: str, runs: list[StudyRun], machine: dict[str, Any], results_dir: Path, redo: bool,
+           timeout_s: float | None, console: Console) -> list[dict[str, Any]]:  # fmt: skip
+    """One study for its frameworks: each kept if already measured at this version, else run in
+    the study's number of fresh processes, merged and written."""
+    study = registry()[name]
+    done, todo, paths = [], [], {}
+    for run in runs:
+        version = environment.installed_version(run.framework)
+        paths[run] = path = study_path(results_dir, machine["id"], run.study, run.framework, version)
+        if path.exists() and not redo:
+            console.print(f"{run.key}: kept from an earlier run ({path.name}; --redo measures it again)")
+            done.append(json.loads(path.read_text()))
+        else:
+            todo.append(run)
+    children: dict[StudyRun, list[tuple[dict[str, Any], int | None, float]]] = {run: [] for run in todo}
+    started: dict[StudyRun, str] = {}
+    order = rounds(todo, study.processes)
+    for index, run in enumerate(order, 1):
+        version = environment.installed_version(run.framework)
+        console.print(f"study {study.title}, process {index}/{len(order)}: {release_name(run.framework, version)} ...")
+        started.setdefault(run, datetime.now(UTC).isoformat(timespec="seconds"))
+        start = time.perf_counter()
+        reported, code = run_child(run, timeout_s or study.timeout_s)
+        children[run].append((reported, code, time.perf_counter() - start))
+        if len(children[run]) == study.processes:  # written as soon as its last process ends
+            done.append(_write(run, machine, version, children[run], started[run], paths[run], console))
+    return done
+
+
+def _write(run: StudyRun, machine: dict[str, Any], version: str | None,
+           children: list[tuple[dict[str, Any], int | None, float]], started_at: str, path: Path,
+           console: Console) -> dict[str, Any]:  # fmt: skip
+    reported, code = merge_reports([(r, c) for r, c, _ in children])
+    result = record(run, machine, version, reported, code, started_at, sum(w for _, _, w in children))
     write_json_atomic(path, result)
     status = result["outcome"]["status"]
     found = f"{len(result['findings'])} findings" if status == "ok" else f"[red]{status}[/red]"
-    console.print(f"{run.key} ({result['run']['wall_s']:.0f} s): {found}")
+    console.print(f"{run.key} ({result['run']['wall_s']:.0f} s, {len(children)} processes): {found}")
     return result
+
+
+SAMPLE_LISTS = ("samples", "latency_samples")  # lists of readings, one per sample, concatenated across processes
+
+
+def _failed(finding: dict[str, Any]) -> bool:
+    return finding.get("outcome", "ok") != "ok" or finding.get("success") is False
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def merge_findings(per_process: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """One finding per id from several processes' findings. A finding that failed in any process
+    is that failure (its error names in how many processes); sample lists are concatenated, with
+    how many came from each process under ``<name>_per_round``; a number that differs between
+    processes keeps each process's value under ``per_process`` and the lower median in its place."""
+    if len(per_process) == 1:
+        return per_process[0]
+    merged = []
+    for finding_id in dict.fromkeys(f["id"] for findings in per_process for f in findings):
+        copies = [f for findings in per_process for f in findings if f["id"] == finding_id]
+        failed = [f for f in copies if _failed(f)]
+        base = dict(failed[0] if failed else copies[0])
+        if failed and isinstance(base.get("error"), str):
+            base["error"] = f"failed in {len(failed)} of {len(copies)} processes; the first: {base['error']}"
+        for key in SAMPLE_LISTS:
+            lists = [f[key] for f in copies if isinstance(f.get(key), list) and f[key]]
+            if len(lists) == len(copies):
+                base[key] = [x for values in lists for x in values]
+                base[f"{key}_per_round"] = [len(values) for values in lists]
+        varying = {}
+        for key, value in base.items():
+            values = [f.get(key) for f in copies]
+            numbers: list[int | float] = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+            if _number(value) and len(numbers) == len(values) and len(set(numbers)) > 1:
+                varying[key] = numbers
+                base[key] = statistics.median_low(numbers)
+        if varying:
+            base["per_process"] = varying
+        base["fresh_processes"] = len(copies)
+        merged.append(base)
+    return merged
+
+
+def merge_reports(children: list[tuple[dict[str, Any], int | None]]) -> tuple[dict[str, Any], int | None]:
+    """What several children of one study and framework reported, as one report: the first
+    failure's status, error and exit code if any child failed, and the findings of those that found any."""
+    failed = [(r, c) for r, c in children if r.get("status") != "ok"]
+    reported, code = failed[0] if failed else children[0]
+    found = [r["findings"] for r, _ in children if r.get("findings")]
+    merged = {**reported, "findings": merge_findings(found) if found else []}
+    if failed and len(children) > 1 and merged.get("error"):
+        merged["error"] = f"{len(failed)} of {len(children)} processes failed; the first: {merged['error']}"
+    return merged, code
