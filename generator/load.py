@@ -22,6 +22,7 @@ import jsonschema
 import pandas as pd
 
 from measurements import workloads
+from measurements.frameworks import REGISTRY
 from measurements.profiles import PROFILES
 from measurements.results import SCHEMA_PATH, SCHEMA_VERSION, result_path
 
@@ -81,7 +82,10 @@ class Loaded:
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
+    """The results schema, with the registered frameworks as the only ones a run may name: the
+    registry, not a list in the schema file, says which frameworks there are."""
     schema = json.loads(SCHEMA_PATH.read_text())
+    schema["properties"]["run"]["properties"]["framework"] = {"enum": list(REGISTRY)}
     return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
 
 

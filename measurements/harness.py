@@ -33,7 +33,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from measurements import UserError, environment, workloads
-from measurements.frameworks import MODE_LABELS
+from measurements.frameworks import MODE_LABELS, REGISTRY
 from measurements.profiles import PROFILES, Profile, rounds_for
 from measurements.results import ROOT, SCHEMA_VERSION, result_path, write_json_atomic
 
@@ -41,7 +41,7 @@ ERROR_TAIL_CHARS = 4000
 # each profile measures more than the one before it: a result is never replaced by a smaller one unasked
 PROFILE_ORDER = tuple(PROFILES)  # in the order PROFILES lists them, as the generator ranks them
 SCRATCH_PREFIX = "fg-harness-"  # + pid: one folder per harness process for its children's temporary files
-GPU_FRAMEWORKS = ("pytorch", "tensorflow")  # NumPy runs on the CPU only
+GPU_FRAMEWORKS = tuple(f.id for f in REGISTRY.values() if "cuda" in f.devices)  # as the registry says
 POLL_S = 0.2  # how often a running child's time and memory are checked
 # a measurement's values that the result keeps one per round (samples are pooled instead)
 PER_ROUND = (

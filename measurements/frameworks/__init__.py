@@ -9,22 +9,54 @@ Only the child process imports these modules, one framework per process.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 
 class Unavailable(Exception):
     """The framework or device cannot run on this machine: the run is recorded as unavailable."""
 
 
-# the distributions that install each framework (the first one installed gives its version)
-DISTRIBUTIONS = {"pytorch": ("torch",), "tensorflow": ("tensorflow", "tensorflow-cpu"), "numpy": ("numpy",)}
+@dataclass(frozen=True)
+class Framework:
+    """One registered framework: everything the measurements, the guides and the data files know
+    about it by name. Adding a framework is an entry here, an adapter module beside this one
+    (``<id>.py``) and its workload files; nothing in the generator or the templates names one."""
 
-FRAMEWORK_LABELS = {"pytorch": "PyTorch", "tensorflow": "TensorFlow", "numpy": "NumPy"}
+    id: str  # the name in results files, run keys and data files: lower case
+    label: str  # how pages write it
+    distributions: tuple[str, ...]  # the packages that install it (the first one installed gives its version)
+    modes: dict[str, str]  # mode id -> how pages write it, the plain mode first
+    colour: str  # its colour in every chart
+    default_mode: str  # its default fast path, the one the memory study runs
+    devices: tuple[str, ...] = ("cpu", "cuda")
+    compared: bool = True  # False: a reference (NumPy), shown beside the others and never in a verdict
+    compiled: tuple[str, ...] = ()  # modes that compile before their first step (the page shows what that costs)
+    variants: dict[str, str] = field(default_factory=dict)  # a mode that is another with one change -> that mode
 
-MODE_LABELS = {
-    ("pytorch", "eager"): "PyTorch eager",
-    ("pytorch", "compile"): "torch.compile",
-    ("pytorch", "channels_last"): "PyTorch eager, channels_last",
-    ("tensorflow", "eager"): "TF eager",
-    ("tensorflow", "function"): "tf.function",
-    ("tensorflow", "xla"): "tf.function + XLA",
-    ("numpy", "default"): "NumPy",
-}
+
+REGISTRY = {
+    f.id: f
+    for f in (
+        Framework(
+            "pytorch", "PyTorch", ("torch",),
+            {"eager": "PyTorch eager", "compile": "torch.compile", "channels_last": "PyTorch eager, channels_last"},
+            "#d9480f", "eager", compiled=("compile",), variants={"channels_last": "eager"},
+        ),
+        Framework(
+            "tensorflow", "TensorFlow", ("tensorflow", "tensorflow-cpu"),
+            {"eager": "TF eager", "function": "tf.function", "xla": "tf.function + XLA"},
+            "#1971c2", "function", compiled=("xla",),
+        ),
+        Framework("numpy", "NumPy", ("numpy",), {"default": "NumPy"}, "#868e96", "default", ("cpu",), False),
+    )
+}  # fmt: skip
+
+COMPARED = tuple(f.id for f in REGISTRY.values() if f.compared)  # the frameworks verdicts are about
+DISTRIBUTIONS = {f.id: f.distributions for f in REGISTRY.values()}
+FRAMEWORK_LABELS = {f.id: f.label for f in REGISTRY.values()}
+MODE_LABELS = {(f.id, mode): text for f in REGISTRY.values() for mode, text in f.modes.items()}
+
+
+def label(framework: str) -> str:
+    """How pages write a framework: its registered label, or its id where it is not registered."""
+    return FRAMEWORK_LABELS.get(framework, framework)

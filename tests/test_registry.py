@@ -1,0 +1,87 @@
+"""Frameworks are a registry: the generator and the templates name none of them.
+
+A framework is an entry of ``measurements.frameworks.REGISTRY``, an adapter module beside it
+and its workload files. Everything the guides say about one comes from those or from the
+results and the data files; so no identifier, string or template text of the generator names
+a compared framework (its id, its label, a distribution that installs it, or a mode's label).
+Docstrings and comments may give examples.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from pathlib import Path
+
+import pytest
+
+from measurements.frameworks import COMPARED, REGISTRY
+from measurements.results import ROOT
+
+GENERATOR = sorted((ROOT / "generator").glob("*.py"))
+TEMPLATES = sorted((ROOT / "templates").glob("*.j2"))
+
+
+def names() -> list[str]:
+    """What would name a compared framework: its id, label, distributions and mode labels, and the
+    usual short forms of the mode labels ("tf.function" names TensorFlow by its "tf" prefix)."""
+    found = set()
+    for fw in COMPARED:
+        f = REGISTRY[fw]
+        found |= {f.id, f.label, *f.distributions, *f.modes.values()}
+        found |= {label.split(".")[0] for label in f.modes.values() if "." in label}
+    return sorted(found, key=len, reverse=True)
+
+
+PATTERN = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(re.escape(n) for n in names()) + r")(?![A-Za-z0-9])", re.I)
+
+
+def code_text(path: Path) -> str:
+    """A module's code without its docstrings and comments: identifiers and the strings it uses."""
+    source = path.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    docstrings = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                docstrings.add((first.lineno, first.col_offset))
+    kept = []
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT):
+            continue
+        if token.type == tokenize.STRING and token.start in docstrings:
+            continue
+        kept.append(f"{token.start[0]}: {token.string}")
+    return "\n".join(kept)
+
+
+def named(text: str) -> list[str]:
+    return [line for line in text.splitlines() if PATTERN.search(line)]
+
+
+def test_the_names_looked_for_cover_every_compared_framework() -> None:
+    assert {"pytorch", "tensorflow", "PyTorch", "TensorFlow", "torch", "tf.function"} <= set(names())
+    assert named('x = "tf.function + XLA"') and named("torch.compile") and named("PYTORCH")
+    assert not named("tfrecord = 1") and not named("stdtr(df)")  # words that only contain a name
+
+
+@pytest.mark.parametrize("path", GENERATOR, ids=lambda p: p.name)
+def test_the_generator_names_no_framework(path: Path) -> None:
+    assert named(code_text(path)) == [], f"{path.name} names a framework: take it from the registry or the data"
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_the_templates_name_no_framework(path: Path) -> None:
+    found = [f"{n}: {line}" for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)]
+    assert named("\n".join(found)) == [], f"{path.name} names a framework: loop over the frameworks instead"
+
+
+def test_every_framework_of_the_registry_is_whole() -> None:
+    for f in REGISTRY.values():
+        assert f.modes and f.default_mode in f.modes and set(f.compiled) <= set(f.modes)
+        assert all(v in f.modes and b in f.modes for v, b in f.variants.items())
+        assert re.fullmatch(r"#[0-9a-f]{6}", f.colour) and f.distributions
+        assert (ROOT / "measurements" / "frameworks" / f"{f.id}.py").is_file()  # its adapter
