@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from generator import decide, evidence, load, render
+from generator import corpus, decide, load, render
 from generator import merge as merge_results
 from measurements import UserError
-from measurements.frameworks import FRAMEWORK_LABELS
+from measurements.frameworks import label
 from measurements.results import RESULTS_DIR, ROOT
 
 GENERATED_DIR = ROOT / "docs" / "generated"
@@ -22,13 +22,13 @@ def build(results_dir: Path, out: Path, strict: bool) -> int:
     start = time.perf_counter()
     if not results_dir.is_dir():
         raise UserError(f"{results_dir}: no results folder; measure this machine first with `nox -s measure`")
-    loaded = load.load_results(load.result_files(results_dir))
-    for problem in loaded.problems:
+    found = corpus.load_corpus(results_dir)
+    for problem in found.loaded.problems:
         print(f"error: {problem}", file=sys.stderr)
-    if strict and loaded.problems:
-        raise UserError(f"{len(loaded.problems)} bad results files (listed above) and --strict was given")
-    reports = render.build(loaded, results_dir, out)
-    print(f"Generated pages for {len(reports)} machines from {len(loaded.results)} results files "
+    if strict and found.loaded.problems:
+        raise UserError(f"{len(found.loaded.problems)} bad results files (listed above) and --strict was given")
+    reports = render.build(found, out)
+    print(f"Generated pages for {len(reports)} machines from {len(found.loaded.results)} results files "
           f"into {out} in {time.perf_counter() - start:.1f} s")  # fmt: skip
     return 0
 
@@ -84,21 +84,16 @@ def merge(sources: list[Path], into: Path) -> int:
     return 1 if result.problems else 0
 
 
-def reference(machines: dict[str, evidence.Machine], chosen: str | None) -> str:
-    """The machine the site recommends for: ``--machine``, else the configured reference machine,
-    else the one with the most measured cases (as the site picks it)."""
-    if chosen is not None:
-        if chosen not in machines:
-            raise UserError(f"no results for machine {chosen!r}; measured machines: {', '.join(machines)}")
-        return chosen
-    configured = render.configured_reference()
-    if configured in machines:
-        return configured
-    return max(machines.values(), key=lambda m: len(m.cases)).id
+def scores_text(scores: dict[str, float], leader: str | None, margin: float) -> str:
+    """Each framework's score and the leader's lead, e.g. "scores A 0.62, B 0.10; A leads by 0.52"."""
+    each = ", ".join(f"{label(fw)} {value:.2f}" for fw, value in scores.items())
+    lead = f"; {label(leader)} leads by {margin:.2f}" if leader and margin > 0 else "; none leads"
+    return f"scores {each}{lead}"
 
 
 def print_recommendation(r: decide.Recommendation) -> None:
-    print(f"{r.use_case.title}: {r.ring} ({r.confidence} confidence, score {r.score:+.2f}) on {r.machine}")
+    print(f"{r.use_case.title}: {r.ring} ({r.confidence} confidence, {scores_text(r.scores, r.leader, r.margin)}) "
+          f"on {r.machine}")  # fmt: skip
     print(f"  {r.use_case.description}")
     for s in r.signals:
         print(f"  - {s.reason} [weight {s.weight:g}, {s.kind}]")
@@ -132,24 +127,25 @@ def parse_answers(answers: list[str], known: decide.Rules) -> dict[str, str]:
 
 
 def print_answer(result: decide.Answer, by_id: dict[str, decide.Recommendation], machine: str) -> None:
-    print(f"{result.ring} ({result.confidence} confidence, score {result.score:+.2f}) on {machine}")
+    print(f"{result.ring} ({result.confidence} confidence, {scores_text(result.scores, result.leader, result.margin)}) "
+          f"on {machine}")  # fmt: skip
     for u, weight in result.use_cases:
         r = by_id[u]
         counts = f" (counts {weight:g}×)" if weight != 1 else ""
         print(f"  - {r.use_case.title}: {r.ring}, {r.confidence} confidence{counts}")
     if result.experience:
-        print(f"  Nudged towards {FRAMEWORK_LABELS[result.experience]}, which the team already knows.")
+        print(f"  Nudged towards {label(result.experience)}, which the team already knows.")
 
 
 def recommend(results_dir: Path, machine: str | None, use_case: str | None, answers: list[str], as_json: bool) -> int:
     known = decide.load_rules()
-    machines, problems = evidence.machines(results_dir)
-    for problem in problems:  # left out, as the site build leaves them out
+    found = corpus.load_corpus(results_dir)
+    for problem in found.problems:  # left out, as the site build leaves them out
         print(f"warning: {problem}", file=sys.stderr)
-    if not machines:
+    chosen = found.reference(machine)
+    if chosen is None:
         raise UserError(f"{results_dir}: no results; measure this machine first with `nox -s measure`")
-    chosen = reference(machines, machine)
-    by_id = {r.use_case.id: r for r in decide.recommend_all(known, machines[chosen])}
+    by_id = {r.use_case.id: r for r in decide.recommend_all(known, found.machines[chosen])}
     if use_case is not None:
         if use_case not in by_id:
             raise UserError(f"no use case {use_case!r}; use one of: {', '.join(by_id)}")
@@ -162,9 +158,7 @@ def recommend(results_dir: Path, machine: str | None, use_case: str | None, answ
         raise UserError("give --use-case NAME, or an --answer QUESTION=OPTION for each question (see --list)")
     result = decide.answer(parse_answers(answers, known), known, by_id)
     if as_json:
-        print(json.dumps({"machine": chosen, "ring": result.ring, "confidence": result.confidence,
-                          "score": round(result.score, 3), "use_cases": [u for u, _ in result.use_cases],
-                          "experience": result.experience}, indent=1))  # fmt: skip
+        print(json.dumps({"machine": chosen, **decide.answer_json(result)}, indent=1))
     else:
         print_answer(result, by_id, chosen)
     return 0

@@ -14,9 +14,9 @@ import altair as alt
 import pandas as pd
 import vl_convert
 
-from measurements.frameworks import FRAMEWORK_LABELS
+from measurements.frameworks import FRAMEWORK_LABELS, REGISTRY
 
-COLOURS = {"PyTorch": "#d9480f", "TensorFlow": "#1971c2", "NumPy": "#868e96"}
+COLOURS = {f.label: f.colour for f in REGISTRY.values()}  # each framework's colour, by its label
 BUNDLE_NAME = "vega-bundle.js"
 
 

@@ -1,9 +1,10 @@
-"""Claims checked: popular statements about the two frameworks, each judged on every machine.
+"""Claims checked: popular statements about frameworks, each judged on every machine.
 
-Each claim in ``data/claims.toml`` says which framework it expects to come out better and
-holds a rule that picks the measured evidence (see ``generator.evidence``). On each machine
-the rule's items vote (where the rule is a list of rules, each rule votes with the majority
-of its own items), after Holm's correction over every timing comparison the claim votes over
+Each claim in ``data/claims.toml`` says which framework it expects to come out better, which
+it says that one beats (its rule compares these alone), and holds a rule that picks the
+measured evidence (see ``generator.evidence``). On each machine the rule's items vote (where
+the rule is a list of rules, each rule votes with the majority of its own items), after
+Holm's correction over every comparison over processes the claim votes over
 (``evidence.corrected``): the claim is supported when most votes favour the framework it
 expects, contradicted when most favour another, "equivalent" when most find the frameworks
 equivalent, "too uncertain to call" when most are uncertain or single readings ("too few
@@ -33,12 +34,13 @@ CLAIM_SCHEMA = {
         "id": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
         "claim": {"type": "string", "minLength": 10},
         "expects": rules.FRAMEWORK,
+        "against": {"type": "array", "minItems": 1, "uniqueItems": True, "items": rules.FRAMEWORK},
         "test": {"type": "string", "minLength": 10},
         "made_in": {"type": "array", "items": {"type": "string", "pattern": "^https://[^\\s\"'<>()\\[\\]{}\\\\`]+$"}},
         "note": {"type": "string"},
         "rule": rules.RULE,
     },
-    "required": ["id", "claim", "expects", "test", "made_in", "rule"],
+    "required": ["id", "claim", "expects", "against", "test", "made_in", "rule"],
     "additionalProperties": False,
 }
 
@@ -48,10 +50,16 @@ class Claim:
     id: str
     claim: str  # the claim in one sentence, as it is commonly made
     expects: str  # the framework the claim says comes out better
+    against: tuple[str, ...]  # the frameworks it says it beats
     test: str  # how the rule tests it, in words
     made_in: tuple[str, ...]  # pages that make the claim
     rule: dict[str, Any] | list[dict[str, Any]]
     note: str = ""  # what to know about where the claim is made
+
+    @property
+    def frameworks(self) -> tuple[str, ...]:
+        """The frameworks the claim is about: its rule compares these alone."""
+        return (self.expects, *self.against)
 
 
 @dataclass(frozen=True)
@@ -76,10 +84,13 @@ def load_claims(path: Path = CLAIMS_PATH) -> list[Claim]:
             if escape.url(url) is None:
                 raise UserError(f"{where}: made_in {url!r} is not a plain https URL; give the page's https:// "
                                 "address (a host, and no spaces, quotes, brackets or parentheses)")  # fmt: skip
+        if table["expects"] in table["against"]:
+            raise UserError(f"{where}: against names {table['expects']!r}, the framework it expects to win; "
+                            "list only the frameworks the claim says it beats")  # fmt: skip
         if any(c.id == table["id"] for c in claims):
             raise UserError(f"{where}: the id {table['id']!r} is used twice; give each claim its own id")
-        claims.append(Claim(table["id"], table["claim"], table["expects"], table["test"], tuple(table["made_in"]),
-                            table["rule"], table.get("note", "")))  # fmt: skip
+        claims.append(Claim(table["id"], table["claim"], table["expects"], tuple(table["against"]), table["test"],
+                            tuple(table["made_in"]), table["rule"], table.get("note", "")))  # fmt: skip
     return claims
 
 
@@ -88,7 +99,7 @@ def check_all(claims: list[Claim], machines: dict[str, evidence.Machine]) -> lis
     found = []
     for claim in claims:
         for machine in machines.values():
-            picked = evidence.groups(claim.rule, machine)
+            picked = evidence.groups(claim.rule, machine, claim.frameworks)
             items = tuple(item for group in picked for item in group)
             found.append(Checked(claim, machine.id, evidence.verdict(picked, claim.expects), items))
     return found
@@ -99,7 +110,8 @@ def to_json(checked: list[Checked]) -> dict[str, Any]:
     claims: dict[str, dict[str, Any]] = {}
     for c in checked:
         entry = claims.setdefault(c.claim.id, {
-            "id": c.claim.id, "claim": c.claim.claim, "expects": c.claim.expects, "test": c.claim.test,
+            "id": c.claim.id, "claim": c.claim.claim, "expects": c.claim.expects, "against": list(c.claim.against),
+            "test": c.claim.test,
             "made_in": list(c.claim.made_in), "note": c.claim.note, "rule": c.claim.rule, "machines": {},
         })  # fmt: skip
         entry["machines"][c.machine] = {"verdict": c.verdict, "items": [item_json(i) for i in c.items]}

@@ -116,11 +116,11 @@ def compare(
     return stats.compare(speeds(a, a_per_round, unit), speeds(b, b_per_round, unit), family=family)
 
 
-def describe(comparison: Ratio, detail: bool = False) -> str:
+def describe(comparison: Ratio, detail: bool = False, terms: tuple[str, str] = ("faster", "slower")) -> str:
     """The outcome in words, from A's side: "1.52× faster", "equivalent within 5%", "too
     uncertain to call", "too few processes to call (1 against 1)"; never a p-value beside an
     equivalent or uncertain call (``stats.words``)."""
-    return stats.words(comparison, detail=detail)
+    return stats.words(comparison, detail=detail, terms=terms)
 
 
 def bound(value: float) -> str:

@@ -2,16 +2,22 @@
 
 ``data/decide.toml`` lists the use cases and, for each, its signals: a claim from
 ``data/claims.toml`` (its measured evidence), a rule of its own (measured), or a curated fact
-from ``data/facts.toml`` with the framework it favours (curated). A use case's score is the
-weighted mean of its signals' directions (+1 PyTorch, -1 TensorFlow, 0 for equivalent, too
-uncertain to call, single readings or nothing measured), in -1..1; the ring is "prefer PyTorch" or "prefer
-TensorFlow" at or beyond ``prefer_at``, else "either". Its confidence is the share of the
-weight that backs the ring with measurements (curated facts count ``curated_factor`` of
-theirs, and comparisons judged by a threshold on one reading rather than by a statistical
-test ``untested_factor`` of theirs): it falls where evidence is missing, curated only or too
-uncertain to call (an uncertain comparison or a single reading backs no ring). A measured
-signal's direction is the net share of its comparisons: PyTorch's wins less TensorFlow's,
-over all of them, so a split vote counts for little.
+from ``data/facts.toml`` with the framework it favours (curated). The frameworks are those the
+registry compares (``measurements.frameworks.COMPARED``); nothing here names one.
+
+Each signal gives every compared framework a share: a measured signal that favours a framework,
+the share of its comparisons each framework won (averaged over the rules of a list); one that
+reads equivalent, too uncertain to call, single readings, mixed or not measured, nothing to
+anyone; a curated fact, 1 to the framework it favours. A use case's score for a framework is the
+weighted mean of its shares (0..1). The ring is "prefer X" where X's score leads the next one's
+by at least ``prefer_at``, else "either". Its confidence is the share of the weight that backs
+the ring with measurements (curated facts count ``curated_factor`` of theirs, and comparisons
+judged by a threshold on one reading rather than by a statistical test ``untested_factor`` of
+theirs): it falls where evidence is missing, curated only or too uncertain to call (an uncertain
+comparison or a single reading backs no ring). A signal backs "prefer X" by the lead of X's share
+over the best of the others, so a split vote counts for little. With two frameworks the lead is
+the size of the signed score this replaced (the first's score less the second's), so the rings
+are the same.
 
 The questionnaire maps each answer to use cases (and team experience to a nudge). Every
 combination of answers is worked out here, once, so the browser and
@@ -27,11 +33,12 @@ from typing import Any
 
 from generator import claims, evidence, facts, rules
 from measurements import UserError
-from measurements.frameworks import FRAMEWORK_LABELS
+from measurements.frameworks import COMPARED, label
 from measurements.results import ROOT
 
 DECIDE_PATH = ROOT / "data" / "decide.toml"
-RINGS = ("prefer PyTorch", "either", "prefer TensorFlow")
+EITHER = "either"
+DIGITS = 9  # a lead is compared with prefer_at at this many decimals, so float noise cannot move a verdict
 CONFIDENCE = (("high", 0.6), ("medium", 0.3), ("low", 0.0))  # label, lowest share that earns it
 SLUG = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}
 TEXT = {"type": "string", "minLength": 3}
@@ -52,7 +59,7 @@ SIGNAL_SCHEMA = {
         "weight": {"type": "number", "exclusiveMinimum": 0},
         "claim": SLUG,
         "rule": rules.RULE, "about": TEXT,
-        "fact": TEXT, "favours": rules.FRAMEWORK, "reason": TEXT,
+        "fact": TEXT, "favours": {"type": "string"}, "reason": TEXT,  # a compared framework (load_rules)
     },
     "required": ["weight"],
     "oneOf": [
@@ -78,7 +85,7 @@ QUESTION_SCHEMA = {
         "option": {"type": "array", "minItems": 2, "items": {
             "type": "object",
             "properties": {"id": SLUG, "label": TEXT, "use_cases": {"type": "array", "items": SLUG},
-                           "weight": {"type": "number", "exclusiveMinimum": 0}, "experience": rules.FRAMEWORK},
+                           "weight": {"type": "number", "exclusiveMinimum": 0}, "experience": {"type": "string"}},
             "required": ["id", "label"],
             "additionalProperties": False,
         }},
@@ -129,6 +136,13 @@ class Rules:
     facts: tuple[facts.Fact, ...]
 
 
+def check_framework(framework: str, where: str) -> None:
+    """A framework named in the rules must be one the verdicts compare."""
+    if framework not in COMPARED:
+        raise UserError(f"{where}: {framework!r} is not a compared framework; use the id of one in "
+                        f"measurements/frameworks ({', '.join(COMPARED)})")  # fmt: skip
+
+
 def load_rules(path: Path | None = None, claims_path: Path | None = None, facts_path: Path | None = None) -> Rules:
     """Read and check the decision rules, with the claims and facts they name (each file's default
     is looked up when called, so the build reads the same files as the pages that show them)."""
@@ -154,6 +168,8 @@ def load_rules(path: Path | None = None, claims_path: Path | None = None, facts_
                 raise UserError(f"{at}: no fact {signal['fact']!r} in {rules.display(facts_path)}; use its topic")
             if "rule" in signal:
                 rules.check_rule(signal["rule"], at)
+            if "favours" in signal:
+                check_framework(signal["favours"], f"{at}: favours")
         if any(u.id == table["id"] for u in use_cases):
             raise UserError(f"{where}: the id {table['id']!r} is used twice; give each use case its own id")
         use_cases.append(UseCase(table["id"], table["title"], table["description"], tuple(table["signal"])))
@@ -167,6 +183,8 @@ def load_rules(path: Path | None = None, claims_path: Path | None = None, facts_
             unknown = [u for u in option.get("use_cases", []) if u not in ids]
             if unknown:
                 raise UserError(f"{where}: option {option['id']!r} names no use case {unknown[0]!r}; use an id")
+            if "experience" in option:
+                check_framework(option["experience"], f"{where}: option {option['id']!r}: experience")
             options.append(Option(option["id"], option["label"], tuple(option.get("use_cases", [])),
                                   option.get("weight", 1.0), option.get("experience")))  # fmt: skip
         questions.append(Question(table["id"], table["text"], tuple(options)))
@@ -182,27 +200,21 @@ class Signal:
     about: str
     weight: float
     favours: str | None  # the framework it points to; None: equivalent, uncertain, mixed, or not measured
-    status: str  # "favours PyTorch", "equivalent", "too uncertain to call", "mixed", "not measured here", ...
+    status: str  # "favours <label>", "equivalent", "too uncertain to call", "mixed", "not measured here", ...
     items: list[evidence.Item] = field(default_factory=list)
-    share: float = 0.0  # a measured signal's net share of comparisons: -1 (TensorFlow) .. +1 (PyTorch)
+    shares: dict[str, float] = field(default_factory=dict)  # compared framework -> its share, 0..1 (``win_shares``)
     claim: str | None = None  # the claim's id, where the signal is a claim
     sources: tuple[str, ...] = ()  # a curated fact's pages
 
-    @property
-    def direction(self) -> float:
-        """+1 towards PyTorch, -1 towards TensorFlow: a curated fact all the way, a measured signal
-        by the net share of its comparisons (see ``evidence.net_share``), but only where its votes
-        favour a framework: a signal that reads "too uncertain to call", "too few processes",
-        "equivalent" or "mixed" points nowhere, whatever a minority of its comparisons say."""
-        if self.kind == "curated":
-            return {"pytorch": 1.0, "tensorflow": -1.0}.get(self.favours or "", 0.0)
-        return self.share if self.favours else 0.0
+    def share(self, framework: str) -> float:
+        return self.shares.get(framework, 0.0)
 
     def backing(self, side: str | None, settings: Settings) -> float:
-        """How much of this signal's weight backs a ring: towards its framework (``side``), or, for
-        "either" (``side`` None), the share of its comparisons that found the frameworks equivalent
-        (too uncertain to call and single readings back nothing). Curated facts, and comparisons
-        judged by a threshold rather than an interval over processes, count less."""
+        """How much of this signal's weight backs a ring: towards a framework (``side``) by the lead of
+        its share over the best of the others' (none where it trails), or, for "either" (``side``
+        None), the share of its comparisons that found the frameworks equivalent (too uncertain to
+        call and single readings back nothing). Curated facts, and comparisons judged by a
+        threshold rather than an interval over processes, count less."""
         if self.kind == "curated":
             return self.weight * settings.curated_factor if side and self.favours == side else 0.0
         if not self.items:
@@ -210,7 +222,8 @@ class Signal:
         if side is None:
             share = sum(i.call == "equivalent" for i in self.items) / len(self.items)
         else:
-            share = max(0.0, self.direction * (1 if side == "pytorch" else -1))
+            others = max((self.share(fw) for fw in COMPARED if fw != side), default=0.0)
+            share = max(0.0, self.share(side) - others)
         tested = sum(i.tested for i in self.items) / len(self.items)
         return self.weight * share * (tested + (1 - tested) * settings.untested_factor)
 
@@ -223,15 +236,50 @@ class Signal:
         favouring = sum(i.winner == self.favours for i in self.items) if self.favours else 0
         if self.favours:
             return (f"{self.about}: {self.status} ({favouring} of {len(self.items)} measured comparisons "
-                    f"favour {FRAMEWORK_LABELS[self.favours]})")  # fmt: skip
+                    f"favour {label(self.favours)})")  # fmt: skip
         return f"{self.about}: {self.status} ({len(self.items)} measured comparisons)"
+
+
+def win_shares(found: list[list[evidence.Item]], favours: str | None) -> dict[str, float]:
+    """A measured signal's share for each compared framework: the share of the comparisons it won,
+    averaged over the rules of a list (``evidence.shares``), but only where the votes favour a
+    framework: a signal that reads "too uncertain to call", "too few processes", "equivalent" or
+    "mixed" points nowhere, whatever a minority of its comparisons say."""
+    won = evidence.shares(found) if favours else {}
+    return {fw: won.get(fw, 0.0) for fw in COMPARED}
+
+
+def rings() -> list[str]:
+    """Every ring, in the registry's order of the compared frameworks, "either" last."""
+    return [f"prefer {label(fw)}" for fw in COMPARED] + [EITHER]
+
+
+def standing(scores: dict[str, float]) -> tuple[str | None, float]:
+    """The framework with the top score (the first in the registry's order on a tie) and its lead
+    over the next one (over 0 where only one is compared)."""
+    ranked = sorted(COMPARED, key=lambda fw: -scores.get(fw, 0.0))  # a stable sort: ties keep the registry's order
+    if not ranked:
+        return None, 0.0
+    runner_up = scores.get(ranked[1], 0.0) if len(ranked) > 1 else 0.0
+    return ranked[0], round(scores.get(ranked[0], 0.0) - runner_up, DIGITS)
+
+
+def side_of(leader: str | None, margin: float, settings: Settings) -> str | None:
+    """The framework a ring prefers: the leader, where it leads by at least ``prefer_at``."""
+    return leader if leader is not None and margin >= settings.prefer_at else None
+
+
+def ring_of(side: str | None) -> str:
+    return f"prefer {label(side)}" if side else EITHER
 
 
 @dataclass
 class Recommendation:
     use_case: UseCase
     machine: str
-    score: float  # -1 (TensorFlow) .. 1 (PyTorch)
+    scores: dict[str, float]  # compared framework -> the weighted share of the evidence that favours it, 0..1
+    leader: str | None  # the framework with the top score
+    margin: float  # its lead over the next one
     ring: str
     confidence: str
     confidence_share: float
@@ -245,8 +293,9 @@ def signals_for(use_case: UseCase, machine: evidence.Machine, known: Rules) -> l
     for s in use_case.signals:
         if "fact" in s:
             fact = by_fact[s["fact"]]
-            found.append(Signal("curated", s["reason"], s["weight"], s["favours"],
-                                f"favours {FRAMEWORK_LABELS[s['favours']]}", sources=tuple(fact.sources)))  # fmt: skip
+            found.append(Signal("curated", s["reason"], s["weight"], s["favours"], f"favours {label(s['favours'])}",
+                                shares={fw: float(fw == s["favours"]) for fw in COMPARED},
+                                sources=tuple(fact.sources)))  # fmt: skip
             continue
         if "claim" in s:
             claim = by_claim[s["claim"]]
@@ -255,31 +304,24 @@ def signals_for(use_case: UseCase, machine: evidence.Machine, known: Rules) -> l
             picked, about = evidence.groups(s["rule"], machine), s["about"]
         items = [item for group in picked for item in group]
         favours, status = evidence.favoured(picked), evidence.status(picked)
-        found.append(Signal("measured", about, s["weight"], favours, status, items, evidence.net_share(picked),
+        found.append(Signal("measured", about, s["weight"], favours, status, items, win_shares(picked, favours),
                             s.get("claim")))  # fmt: skip
     return found
 
 
-def ring_of(score: float, settings: Settings) -> str:
-    if score >= settings.prefer_at:
-        return RINGS[0]
-    if score <= -settings.prefer_at:
-        return RINGS[2]
-    return RINGS[1]
-
-
 def confidence_label(share: float) -> str:
-    return next(label for label, lowest in CONFIDENCE if share >= lowest)
+    return next(name for name, lowest in CONFIDENCE if share >= lowest)
 
 
 def recommend(use_case: UseCase, machine: evidence.Machine, known: Rules) -> Recommendation:
     signals = signals_for(use_case, machine, known)
     total = sum(s.weight for s in signals)
-    score = sum(s.weight * s.direction for s in signals) / total
-    ring = ring_of(score, known.settings)
-    side = {RINGS[0]: "pytorch", RINGS[2]: "tensorflow"}.get(ring)
+    scores = {fw: sum(s.weight * s.share(fw) for s in signals) / total for fw in COMPARED}
+    leader, margin = standing(scores)
+    side = side_of(leader, margin, known.settings)
     share = sum(s.backing(side, known.settings) for s in signals) / total
-    return Recommendation(use_case, machine.id, score, ring, confidence_label(share), share, signals)
+    return Recommendation(use_case, machine.id, scores, leader, margin, ring_of(side), confidence_label(share), share,
+                          signals)  # fmt: skip
 
 
 def recommend_all(known: Rules, machine: evidence.Machine) -> list[Recommendation]:
@@ -291,7 +333,9 @@ class Answer:
     """What the questionnaire concludes for one combination of answers."""
 
     answers: dict[str, str]  # question id -> option id
-    score: float
+    scores: dict[str, float]  # compared framework -> its score, with the experience nudge
+    leader: str | None
+    margin: float
     ring: str
     confidence: str
     use_cases: list[tuple[str, float]]  # (use case id, weight)
@@ -299,8 +343,9 @@ class Answer:
 
 
 def answer(chosen: dict[str, str], known: Rules, recommendations: dict[str, Recommendation]) -> Answer:
-    """The recommendation for one set of answers: the weighted mean of the use cases they select,
-    nudged towards the framework the team knows; its confidence, the weighted mean of theirs."""
+    """The recommendation for one set of answers: each framework's score the weighted mean of its
+    scores in the use cases they select, the framework the team knows nudged up by
+    ``experience_nudge`` (so it may pass 1); its confidence, the weighted mean of theirs."""
     selected: list[tuple[str, float]] = []
     experience = None
     for question in known.questions:
@@ -313,11 +358,14 @@ def answer(chosen: dict[str, str], known: Rules, recommendations: dict[str, Reco
         selected += [(u, option.weight) for u in option.use_cases]
         experience = option.experience or experience
     total = sum(w for _, w in selected)
-    score = sum(w * recommendations[u].score for u, w in selected) / total if total else 0.0
+    scores = {fw: sum(w * recommendations[u].scores.get(fw, 0.0) for u, w in selected) / total if total else 0.0
+              for fw in COMPARED}  # fmt: skip
+    if experience is not None and experience in scores:
+        scores[experience] += known.settings.experience_nudge
     share = sum(w * recommendations[u].confidence_share for u, w in selected) / total if total else 0.0
-    nudge = {"pytorch": 1, "tensorflow": -1}.get(experience or "", 0) * known.settings.experience_nudge
-    score = max(-1.0, min(1.0, score + nudge))
-    return Answer(dict(chosen), score, ring_of(score, known.settings), confidence_label(share), selected, experience)
+    leader, margin = standing(scores)
+    ring = ring_of(side_of(leader, margin, known.settings))
+    return Answer(dict(chosen), scores, leader, margin, ring, confidence_label(share), selected, experience)
 
 
 def every_answer(known: Rules, recommendations: dict[str, Recommendation]) -> dict[str, Answer]:
@@ -329,37 +377,49 @@ def every_answer(known: Rules, recommendations: dict[str, Recommendation]) -> di
     return found
 
 
+def rounded(scores: dict[str, float], digits: int) -> dict[str, float]:
+    return {fw: round(value, digits) for fw, value in scores.items()}
+
+
 def recommendation_json(r: Recommendation) -> dict[str, Any]:
     return {
         "id": r.use_case.id, "title": r.use_case.title, "description": r.use_case.description,
-        "machine": r.machine, "ring": r.ring, "confidence": r.confidence, "score": round(r.score, 4),
+        "machine": r.machine, "ring": r.ring, "confidence": r.confidence, "scores": rounded(r.scores, 4),
+        "margin": round(r.margin, 4),
         "signals": [{
             "kind": s.kind, "about": s.about, "weight": s.weight, "favours": s.favours, "status": s.status,
-            "reason": s.reason, "claim": s.claim, "sources": list(s.sources),
+            "shares": rounded(s.shares, 4), "reason": s.reason, "claim": s.claim, "sources": list(s.sources),
             "evidence": [claims.item_json(i) for i in s.items],
         } for s in r.signals],
     }  # fmt: skip
+
+
+def answer_json(a: Answer) -> dict[str, Any]:
+    """One answer as ``recommend --json`` prints it (``decide.json`` holds the same as an array)."""
+    return {"ring": a.ring, "confidence": a.confidence, "scores": rounded(a.scores, 3), "margin": round(a.margin, 3),
+            "use_cases": [u for u, _ in a.use_cases], "experience": a.experience}  # fmt: skip
 
 
 def to_json(known: Rules, recommendations: list[Recommendation], versions: list[str]) -> dict[str, Any]:
     """``recommendations.json``: each use case's verdict with its reasons and evidence, and the machine
     and framework releases it was measured with."""
     return {
-        "schema_version": 1, "rings": list(RINGS), "machine": recommendations[0].machine if recommendations else None,
+        "schema_version": 2, "rings": rings(), "machine": recommendations[0].machine if recommendations else None,
         "frameworks": versions, "use_cases": [recommendation_json(r) for r in recommendations],
     }  # fmt: skip
 
 
 def questionnaire_json(known: Rules, recommendations: list[Recommendation]) -> dict[str, Any]:
-    """``decide.json``: the questions, and the answer to every combination (the page looks it up)."""
+    """``decide.json``: the questions, the compared frameworks' labels, and the answer to every
+    combination (the page looks it up) as ``[ring, confidence, scores, margin, use cases, experience]``."""
     by_id = {r.use_case.id: r for r in recommendations}
     answers = every_answer(known, by_id) if recommendations else {}  # no results: nothing to answer from
     return {
-        "schema_version": 1,
+        "schema_version": 2,
+        "frameworks": {fw: label(fw) for fw in COMPARED},
         "questions": [{"id": q.id, "text": q.text, "options": [{"id": o.id, "label": o.label} for o in q.options]}
                       for q in known.questions],
         "use_cases": {r.use_case.id: {"title": r.use_case.title, "ring": r.ring, "confidence": r.confidence}
                       for r in recommendations},
-        "answers": {key: [a.ring, a.confidence, round(a.score, 3), [u for u, _ in a.use_cases], a.experience]
-                    for key, a in answers.items()},
+        "answers": {key: list(answer_json(a).values()) for key, a in answers.items()},
     }  # fmt: skip

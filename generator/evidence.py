@@ -8,7 +8,9 @@ model size, a study criterion). A timing comparison is the speed of one framewor
 speed of another over fresh processes (``generator.stats``) and ends in one of three
 outcomes: one framework faster, equivalent within 5%, or too uncertain to call; with fewer
 than two processes a side it is a single reading and carries no verdict. Counts (lines of
-code, usability items) are judged by the rule's threshold. The verdict of a claim is a vote
+code, usability items) are judged by the rule's threshold. Every kind compares the frameworks it
+is given (a claim's two sides; by default every compared framework of the registry): the best
+of them against the best of the others, whatever their number. The verdict of a claim is a vote
 of its items, after Holm's correction over every timing comparison it votes over
 (``corrected``); nothing here is curated.
 """
@@ -18,17 +20,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from generator import load, stats, studies
-from generator.compare import CaseModes, ModeResult, bound, compare, mode_results, summarise
+from generator import stats, studies
+from generator.compare import CaseModes, ModeResult, bound, mode_results, speeds, summarise
 from measurements import workloads
-from measurements.frameworks import FRAMEWORK_LABELS, MODE_LABELS
+from measurements.frameworks import COMPARED, FRAMEWORK_LABELS, MODE_LABELS
 
-FRAMEWORKS = ("pytorch", "tensorflow")  # the two frameworks the usability and pipeline studies compare
 VERDICTS = (
     "supported", "contradicted", "mixed", "equivalent", "too uncertain to call", "too few processes to call",
     "not measured here",
@@ -53,11 +53,12 @@ class Item:
     files: tuple[str, ...] = ()
     tested: bool = False  # decided by an interval over fresh processes, not by a threshold on one reading
     call: str = "favours"  # one of CALLS
-    ratio: stats.Ratio | None = None  # a timing comparison: speed of sides[0] ÷ speed of sides[1]
+    ratio: stats.Ratio | None = None  # a comparison: speed of sides[0] ÷ speed of sides[1] (memory: 1/MiB)
     sides: tuple[str, str] = ("", "")
     figures: str = ""  # the figures compared, in words
     adjusted: float | None = None  # the p-value of its call, Holm-adjusted over the claim's comparisons
     family: int = 1  # how many comparisons that correction was over
+    terms: tuple[str, str] = ("faster", "slower")  # what a ratio above or below the band reads as
 
     @property
     def vote(self) -> str:
@@ -91,16 +92,6 @@ class Machine:
     id: str
     cases: list[Case] = field(default_factory=list)
     studies: studies.MachineStudies | None = None
-
-
-def machines(results_dir: Path) -> tuple[dict[str, Machine], list[str]]:
-    """Every machine in the results folder, newest release of each framework (as the guides);
-    and one line per results file left out because it is bad."""
-    loaded = load.load_results(load.result_files(results_dir))
-    frame, mixed = load.one_profile(load.to_frame(loaded.results, results_dir))
-    frame = load.current(frame) if loaded.results else pd.DataFrame()
-    by_machine, study_problems = studies.load_studies(results_dir)
-    return from_results(frame, by_machine), loaded.problems + mixed + study_problems
 
 
 def from_results(frame: pd.DataFrame, by_machine: dict[str, studies.MachineStudies]) -> dict[str, Machine]:
@@ -156,7 +147,8 @@ def _call(r: stats.Ratio, adjusted: float | None) -> str:
 
 
 def _tested(what: str, figures: str, ratio: stats.Ratio, sides: tuple[str, str], files: tuple[str, ...],
-            adjusted: float | None = None, family: int = 1) -> Item:  # fmt: skip
+            adjusted: float | None = None, family: int = 1,
+            terms: tuple[str, str] = ("faster", "slower")) -> Item:  # fmt: skip
     """An item decided by an interval over processes: speed of ``sides[0]`` ÷ speed of
     ``sides[1]``; ``adjusted`` is its p-value after the claim's correction, where applied."""
     call = _call(ratio, adjusted)
@@ -164,20 +156,20 @@ def _tested(what: str, figures: str, ratio: stats.Ratio, sides: tuple[str, str],
     if call == "favours":
         winner = sides[0] if ratio.outcome == "faster" else sides[1]
     a, b = _name(sides[0]), _name(sides[1])
-    holm = f"{CORRECTION}'s correction over the {family} timing comparisons of this claim"
+    holm = f"{CORRECTION}'s correction over the {family} comparisons of this claim"
+    what_ratio = f"{a} ÷ {b} speed" if terms[0] == "faster" else f"{b} ÷ {a} memory"
     if call == "single":
-        verdict = f"{stats.words(ratio)}: single readings, no verdict ({a} ÷ {b} speed {ratio.ratio:.2f})"
+        verdict = f"{stats.words(ratio, terms=terms)}, no verdict ({what_ratio} {ratio.ratio:.2f})"
     elif call == "uncertain" and ratio.outcome != "uncertain":  # called by its own interval, not after the correction
-        verdict = f"{a} against {b}: too uncertain to call after {holm} ({a} ÷ {b} speed, {_interval(ratio)})"
+        verdict = f"{a} against {b}: too uncertain to call after {holm} ({what_ratio}, {_interval(ratio)})"
     elif call == "favours":
-        verdict = f"{a} against {b}: {stats.words(ratio, detail=True)}"
+        verdict = f"{a} against {b}: {stats.words(ratio, detail=True, terms=terms)}"
         if adjusted is not None and family > 1:
             verdict += f"; {_p(adjusted)} after {holm}"
     else:  # equivalent or uncertain: never a p-value beside them
-        verdict = f"{a} against {b}: {stats.words(ratio)} ({a} ÷ {b} speed, {_interval(ratio)})"
+        verdict = f"{a} against {b}: {stats.words(ratio, terms=terms)} ({what_ratio}, {_interval(ratio)})"
     return Item(what, winner, f"{figures}: {verdict}", files, tested=ratio.enough_processes, call=call, ratio=ratio,
-                sides=sides,
-                figures=figures, adjusted=adjusted, family=family)  # fmt: skip
+                sides=sides, figures=figures, adjusted=adjusted, family=family, terms=terms)  # fmt: skip
 
 
 def _decisive_p(r: stats.Ratio) -> float:
@@ -192,8 +184,8 @@ def _decisive_p(r: stats.Ratio) -> float:
 
 
 def corrected(found: list[list[Item]]) -> list[list[Item]]:
-    """The groups of a claim with Holm's correction applied over every timing comparison they
-    hold (with an interval): a comparison keeps its call (faster, slower, equivalent) only where
+    """The groups of a claim with Holm's correction applied over every comparison over processes
+    they hold (with an interval): a comparison keeps its call (faster, slower, equivalent) only where
     its Holm-adjusted p-value stays under 0.025, the one-sided level at which its 95% interval
     makes the call; otherwise it becomes too uncertain to call. The chance that any call of the
     claim is wrong so stays at most 5%."""
@@ -206,7 +198,7 @@ def corrected(found: list[list[Item]]) -> list[list[Item]]:
     for (g, i), p in zip(tested, adjusted, strict=True):
         item = found[g][i]
         assert item.ratio is not None
-        out[g][i] = _tested(item.what, item.figures, item.ratio, item.sides, item.files, p, len(tested))
+        out[g][i] = _tested(item.what, item.figures, item.ratio, item.sides, item.files, p, len(tested), item.terms)
     return out
 
 
@@ -221,24 +213,23 @@ def _pick(cases: list[Case], which: str) -> list[Case]:
     return [cases[0] if which == "smallest" else cases[-1]]
 
 
-def speed(rule: dict[str, Any], machine: Machine) -> list[Item]:
+def speed(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) -> list[Item]:
     """Each selected case: the fastest selected mode of each framework, the fastest framework's
-    against the fastest of the others (``stats.best_against_others``: corrected for the choice
-    of both modes), speed ÷ speed."""
-    modes = {fw: rule[f"{fw}_modes"] for fw in FRAMEWORK_LABELS if f"{fw}_modes" in rule}
+    against the fastest of the others, speed ÷ speed."""
+    modes = rule.get("modes", {})
     items = []
     for name in rule["workloads"]:
         cases = [c for c in machine.cases if c.workload.name == name and c.device == rule.get("device", c.device)]
         for device in dict.fromkeys(c.device for c in cases):
             for case in _pick([c for c in cases if c.device == device], rule.get("cases", "all")):
-                chosen = [r for r in case.results if r.framework not in modes or r.mode in modes[r.framework]]
+                chosen = [r for r in case.results if r.framework in frameworks and r.mode in
+                          modes.get(r.framework, [r.mode])]  # fmt: skip
                 speeds: dict[str, dict[str, list[float]]] = {}
                 for r in chosen:
                     speeds.setdefault(r.framework, {})[r.mode] = list(r.speeds)
-                headlines = stats.best_against_others(speeds)
-                if not headlines:
+                h = studies.headline(speeds)
+                if h is None:
                     continue
-                h = max(headlines.values(), key=lambda h: h.comparison.ratio)  # the fastest framework's
                 fast = next(r for r in chosen if (r.framework, r.mode) == (h.framework, h.mode))
                 other = next(r for r in chosen if (r.framework, r.mode) == (h.versus_framework, h.versus_mode))
                 figures = (
@@ -250,134 +241,135 @@ def speed(rule: dict[str, Any], machine: Machine) -> list[Item]:
     return items
 
 
-def _threshold_winner(pytorch: float, tensorflow: float, min_ratio: float) -> str | None:
-    """Lower is better (memory, lines): the framework at least ``min_ratio`` times lower wins."""
-    if tensorflow >= pytorch * min_ratio:
-        return "pytorch"
-    if pytorch >= tensorflow * min_ratio:
-        return "tensorflow"
-    return None
-
-
-def memory(rule: dict[str, Any], machine: Machine) -> list[Item]:
-    """Each selected size of the memory study, PyTorch against TensorFlow: peak memory above the
-    imported framework, or with ``measure = "latency"`` the speed of inference. The study runs one
-    process per size and framework, so these are single readings: shown, with no verdict, until
-    the study measures at least 3 processes (then latency is compared over them)."""
+def memory(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) -> list[Item]:
+    """Each selected size of the memory study, the framework with the least peak memory above the
+    imported framework against the least of the others (or with ``measure = "latency"``, the
+    fastest inference against the fastest of the others), over the study's fresh processes."""
     if machine.studies is None:
         return []
     latency = rule.get("measure") == "latency"
-    pairs: dict[tuple[Any, ...], dict[str, dict[str, Any]]] = {}
+    sizes: dict[tuple[Any, ...], dict[str, dict[str, Any]]] = {}
     for row in studies.memory_rows(machine.studies):
         measured = bool(row.get("latency_samples")) if latency else row["mib"] is not None
-        if row["task"] not in rule["tasks"] or not measured:  # a failed size has no figure to compare
-            continue
+        if row["task"] not in rule["tasks"] or not measured or row["framework"] not in frameworks:
+            continue  # a failed size has no figure to compare
         if not rule.get("min_width", 0) <= row["width"] <= rule.get("max_width", float("inf")):
             continue
         if "batch" in rule and row["batch"] != rule["batch"]:
             continue
-        pairs.setdefault((row["task"], row["width"], row["batch"]), {})[row["framework"]] = row
+        sizes.setdefault((row["task"], row["width"], row["batch"]), {})[row["framework"]] = row
     items = []
-    for (_, width, batch), pair in pairs.items():
-        if not all(fw in pair for fw in FRAMEWORKS):
+    for (_, width, batch), per in sizes.items():
+        if len(per) < 2:
             continue
-        pt, tf = pair["pytorch"], pair["tensorflow"]
-        what = f"{pt['task_label']}, MLP width {width:,} ({pt['parameter_mb']:,.1f} MB of parameters), batch {batch:,}"
-        files = (pt["file"], tf["file"])
+        first = next(iter(per.values()))
+        size = f"MLP width {width:,} ({first['parameter_mb']:,.1f} MB of parameters), batch {batch:,}"
+        what = f"{first['task_label']}, {size}"
         if latency:
-            ratio = compare(pt["latency_samples"], tf["latency_samples"], studies.latency_rounds(pt),
-                                    studies.latency_rounds(tf), unit="ms")  # fmt: skip
-            pt_ms = summarise(pt["latency_samples"], studies.latency_rounds(pt)).median
-            tf_ms = summarise(tf["latency_samples"], studies.latency_rounds(tf)).median
-            items.append(_tested(f"{what}: latency", f"PyTorch {_figure(pt_ms)} against TensorFlow {_figure(tf_ms)} "
-                                 "ms per call (medians)", ratio, ("pytorch", "tensorflow"), files))  # fmt: skip
+            h = studies.headline({fw: {"": speeds(row["latency_samples"], studies.latency_rounds(row), "ms")}
+                           for fw, row in per.items()})  # fmt: skip
+            terms, unit, note = ("faster", "slower"), "ms", " per call (medians of process medians)"
+            figure = {
+                fw: summarise(row["latency_samples"], studies.latency_rounds(row)).median for fw, row in per.items()
+            }
+        else:
+            mib = {fw: row["mib_per_process"] for fw, row in per.items()}
+            h = studies.headline({fw: {"": values} for fw, values in studies.lower_is_better(mib).items()})
+            terms, unit, note = studies.LESS_MEMORY, "MiB", " above the imported framework (medians over processes)"
+            figure = {fw: row["mib"] for fw, row in per.items()}
+        if h is None:
             continue
-        detail = (
-            f"PyTorch {pt['mib']:,.0f} MiB against TensorFlow {tf['mib']:,.0f} MiB "
-            f"(TensorFlow over PyTorch {tf['mib'] / pt['mib']:.2f})"
-        )
-        items.append(_single(what, detail, files))
+        a, b = h.framework, h.versus_framework
+        figures = f"{_name(a)} {_figure(figure[a])} {unit} against {_name(b)} {_figure(figure[b])} {unit}{note}"
+        items.append(_tested(f"{what}: {'latency' if latency else 'peak memory'}", figures, h.comparison, (a, b),
+                             (per[a]["file"], per[b]["file"]), terms=terms))  # fmt: skip
     return items
 
 
-def distributed(rule: dict[str, Any], machine: Machine) -> list[Item]:
-    """Data-parallel training in two processes: throughput, and whether each completed."""
+def distributed(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) -> list[Item]:
+    """Data-parallel training in two processes: whether each completed, and throughput."""
     if machine.studies is None:
         return []
     items = []
-    files = tuple(r.file for _, r in sorted(machine.studies.get("distributed").items()))
+    files = tuple(r.file for fw, r in sorted(machine.studies.get("distributed").items()) if fw in frameworks)
     for row in studies.distributed_rows(machine.studies):
         if row.id not in rule.get("configurations", [row.id]):
             continue
-        outcomes = {fw: f.get("outcome") for fw, f in row.findings.items()}
+        outcomes = {fw: f.get("outcome") for fw, f in row.findings.items() if fw in frameworks}
         if len(outcomes) < 2:
             continue
         completed = [fw for fw, outcome in outcomes.items() if outcome == "ok"]
+        failed = ", ".join(f"{_name(fw)}: {outcome}" for fw, outcome in outcomes.items() if fw not in completed)
         if len(completed) == 1:
-            other = next(fw for fw in outcomes if fw not in completed)
-            detail = f"only {_name(completed[0])} completed; {_name(other)}: {outcomes[other]}"
-            items.append(Item(f"{row.title}: completes", completed[0], detail, files))
+            items.append(Item(f"{row.title}: completes", completed[0], f"only {_name(completed[0])} completed; "
+                              f"{failed}", files))  # fmt: skip
             continue
-        if rule.get("completion", True) and len(completed) == len(outcomes):
-            items.append(Item(f"{row.title}: completes", None, "both completed", files, call="equivalent"))
-        if row.comparison is not None:
-            pt, tf = row.summaries["pytorch"], row.summaries["tensorflow"]
-            figures = f"PyTorch {_figure(pt.median)} against TensorFlow {_figure(tf.median)} samples/s (medians)"
-            items.append(_tested(f"{row.title}: throughput", figures, row.comparison, ("pytorch", "tensorflow"),
-                                 files))  # fmt: skip
+        if failed:
+            items.append(Item(f"{row.title}: completes", None, f"{failed}", files, call="uncertain"))
+        elif rule.get("completion", True):
+            items.append(Item(f"{row.title}: completes", None, "every framework completed", files, call="equivalent"))
+        h = studies.headline({fw: {"": speeds(f["samples"], studies.per_round(f), "samples/s")}
+                       for fw, f in row.findings.items() if fw in completed and f.get("samples")})  # fmt: skip
+        if h is not None:
+            a, b = h.framework, h.versus_framework
+            figures = (f"{_name(a)} {_figure(row.summaries[a].median)} against {_name(b)} "
+                       f"{_figure(row.summaries[b].median)} samples/s (medians of process medians)")  # fmt: skip
+            items.append(_tested(f"{row.title}: throughput", figures, h.comparison, (a, b), files))
     return items
 
 
-def usability(rule: dict[str, Any], machine: Machine) -> list[Item]:
-    """Shares of the usability studies' items that meet a criterion, per framework."""
+def _by_threshold(what: str, values: dict[str, float], better: str, threshold: str,
+                  wins: Callable[[float, float], bool], files: tuple[str, ...],
+                  shown: dict[str, str]) -> Item:  # fmt: skip
+    """A count judged by a threshold: the best framework wins where ``wins(best, runner_up)``."""
+    ranked = sorted(values, key=lambda fw: values[fw], reverse=better != "needs fewer")
+    winner = ranked[0] if wins(values[ranked[0]], values[ranked[1]]) else None
+    figures = ", ".join(f"{_name(fw)} {shown[fw]}" for fw in values)
+    detail = f"{figures} (a difference counts from {threshold}): {_threshold_words(winner, better)}"
+    return Item(what, winner, detail, files, call="favours" if winner else "equivalent")
+
+
+def usability(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) -> list[Item]:
+    """Shares of the usability studies' items that meet a criterion, per framework: the best share
+    against the next, judged by the rule's threshold."""
     if machine.studies is None:
         return []
     min_difference = rule.get("min_share_difference", 0.2)
-    counts: list[tuple[str, tuple[int, int], tuple[int, int], str]] = []
+    counts: list[tuple[str, dict[str, tuple[int, int]], str]] = []
     if "debugging" in rule["criteria"]:
         tools = machine.studies.both("debugging")
         if tools:
             n = len(tools)
-            counts.append(("Debugging techniques that work", (sum(bool(p["works"]) for _, p, _ in tools), n),
-                           (sum(bool(t["works"]) for _, _, t in tools), n), "debugging"))  # fmt: skip
-    scores = {s.criterion: s for s in studies.error_scores(machine.studies)}
-    for criterion, score in scores.items():
-        key = studies.ERROR_CRITERIA.get(criterion)
-        if key in rule["criteria"]:
-            counts.append((f"Common mistakes: {criterion.lower()}", score.pytorch, score.tensorflow, "errors"))
+            met = {fw: (sum(bool(found[fw]["works"]) for _, found in tools), n) for fw in tools[0][1]}
+            counts.append(("Debugging techniques that work", met, "debugging"))
+    for score in studies.error_scores(machine.studies):
+        if studies.ERROR_CRITERIA.get(score.criterion) in rule["criteria"]:
+            counts.append((f"Common mistakes: {score.criterion.lower()}", dict(score.counts), "errors"))
     items = []
-    for what, (pt, pt_of), (tf, tf_of), study in counts:
-        if not pt_of or not tf_of:
+    for what, counted, study in counts:
+        met = {fw: c for fw, c in counted.items() if fw in frameworks and c[1]}
+        if len(met) < 2:
             continue
-        difference = pt / pt_of - tf / tf_of
-        winner = None if abs(difference) < min_difference else ("pytorch" if difference > 0 else "tensorflow")
-        detail = (
-            f"PyTorch {pt} of {pt_of}, TensorFlow {tf} of {tf_of} (a difference counts from "
-            f"{min_difference:.0%} of the items): {_threshold_words(winner, 'does better')}"
-        )
-        files = tuple(r.file for _, r in sorted(machine.studies.get(study).items()))
-        items.append(Item(what, winner, detail, files, call="favours" if winner else "equivalent"))
+        files = tuple(r.file for fw, r in sorted(machine.studies.get(study).items()) if fw in met)
+        items.append(_by_threshold(what, {fw: m / of for fw, (m, of) in met.items()}, "does better",
+                                   f"{min_difference:.0%} of the items",
+                                   lambda best, next_: best - next_ >= min_difference, files,
+                                   {fw: f"{m} of {of}" for fw, (m, of) in met.items()}))  # fmt: skip
     return items
 
 
-def codesize(rule: dict[str, Any], machine: Machine) -> list[Item]:
-    """Lines of code for the same workloads, per framework."""
+def codesize(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) -> list[Item]:
+    """Lines of code for the same workloads, per framework: the fewest against the next."""
     if machine.studies is None:
         return []
-    totals = studies.code_totals(machine.studies)
-    if len(totals) < 2:
+    lines = {fw: float(n) for fw, (n, _) in studies.code_totals(machine.studies).items() if fw in frameworks and n}
+    if len(lines) < 2:
         return []
     min_ratio = rule.get("min_ratio", 1.10)
-    (pt, _), (tf, _) = totals["pytorch"], totals["tensorflow"]
-    winner = _threshold_winner(pt, tf, min_ratio)
-    detail = (
-        f"PyTorch {pt} lines against TensorFlow {tf} (a difference counts from {min_ratio:.2f}×): "
-        f"{_threshold_words(winner, 'needs fewer')}"
-    )
-    files = tuple(r.file for _, r in sorted(machine.studies.get("codesize").items()))
-    return [
-        Item("Lines of code for the same workloads", winner, detail, files, call="favours" if winner else "equivalent")
-    ]
+    files = tuple(r.file for fw, r in sorted(machine.studies.get("codesize").items()) if fw in lines)
+    return [_by_threshold("Lines of code for the same workloads", lines, "needs fewer", f"{min_ratio:.2f}×",
+                          lambda best, next_: next_ >= best * min_ratio, files,
+                          {fw: f"{n:,.0f} lines" for fw, n in lines.items()})]  # fmt: skip
 
 
 def _threshold_words(winner: str | None, better: str) -> str:
@@ -389,72 +381,92 @@ def _usable(finding: dict[str, Any], configs: list[str] | None) -> bool:
     return bool(finding["outcome"] == "ok" and (not configs or finding["config"] in configs))
 
 
-def pipeline(rule: dict[str, Any], machine: Machine) -> list[Item]:
-    """The data-pipeline study: per data-set size, the best configuration of each framework."""
+def pipeline(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) -> list[Item]:
+    """The data-pipeline study: per data-set size, each framework's best configuration against the
+    best of the others (throughput, or the lowest peak memory), or which frameworks completed."""
     if machine.studies is None:
         return []
     sizes = studies.pipeline_rows(machine.studies)
-    if not sizes:
-        return []
     chosen = sizes if rule.get("sizes", "largest") == "all" else sizes[-1:]
     items = []
     for size in chosen:
-        rows = {fw: [e.finding for e in size.entries if e.framework == fw] for fw in FRAMEWORKS}
-        files = tuple(dict.fromkeys(e.file for e in size.entries))
+        rows = {fw: [e.finding for e in size.entries if e.framework == fw] for fw in frameworks}
+        rows = {fw: found for fw, found in rows.items() if found}
+        files = tuple(dict.fromkeys(e.file for e in size.entries if e.framework in rows))
+        if len(rows) < 2:
+            continue
         if rule["measure"] == "failures":
-            for fw in FRAMEWORKS:
-                failed = [r for r in rows.get(fw, []) if r["outcome"] != "ok"]
-                other = "tensorflow" if fw == "pytorch" else "pytorch"
-                if failed and all(r["outcome"] == "ok" for r in rows.get(other, [])):
-                    names = ", ".join(f"{r['title']} ({r['outcome']})" for r in failed)
-                    items.append(Item(f"{size.images:,} images: completes", other,
-                                      f"{FRAMEWORK_LABELS[fw]} did not complete: {names}", files))  # fmt: skip
-            if not items and all(rows.get(fw) for fw in FRAMEWORKS):
-                every = "every configuration of both frameworks completed"
+            completed = [fw for fw, found in rows.items() if all(r["outcome"] == "ok" for r in found)]
+            failed = [
+                f"{_name(fw)}: " + ", ".join(f"{r['title']} ({r['outcome']})" for r in found if r["outcome"] != "ok")
+                for fw, found in rows.items()
+                if fw not in completed
+            ]
+            if not failed:
+                every = "every configuration of every framework completed"
                 items.append(Item(f"{size.images:,} images: completes", None, every, files, call="equivalent"))
+            else:
+                winner = completed[0] if len(completed) == 1 else None
+                detail = "did not complete: " + "; ".join(failed)
+                items.append(Item(f"{size.images:,} images: completes", winner, detail, files,
+                                  call="favours" if winner else "uncertain"))  # fmt: skip
             continue
-        ok = {fw: [r for r in rows.get(fw, []) if _usable(r, rule.get(f"{fw}_configs"))] for fw in FRAMEWORKS}
-        if not all(ok.values()):
+        configs = rule.get("configs", {})
+        ok = {fw: [r for r in found if _usable(r, configs.get(fw))] for fw, found in rows.items()}
+        ok = {fw: found for fw, found in ok.items() if found}
+        if len(ok) < 2:
             continue
+        by_config = {fw: {r["config"]: r for r in found} for fw, found in ok.items()}
         if rule["measure"] == "memory":
-            pt = min(ok["pytorch"], key=lambda r: r["peak_pss_bytes"])
-            tf = min(ok["tensorflow"], key=lambda r: r["peak_pss_bytes"])
-            detail = (
-                f"lowest peak memory of the process tree: PyTorch ({pt['title']}) "
-                f"{pt['peak_pss_bytes'] / 2**20:,.0f} MiB against TensorFlow ({tf['title']}) "
-                f"{tf['peak_pss_bytes'] / 2**20:,.0f} MiB"
-            )
-            items.append(_single(f"{size.images:,} images: peak memory", detail, files))
+            peaks = {
+                fw: {c: studies.per_process(r, "peak_pss_bytes") for c, r in per.items() if r.get("peak_pss_bytes")}
+                for fw, per in by_config.items()
+            }
+            h = studies.headline({fw: studies.lower_is_better(per) for fw, per in peaks.items()})
+            if h is None:
+                continue
+            a, b = by_config[h.framework][h.mode], by_config[h.versus_framework][h.versus_mode]
+            figures = (f"lowest peak memory of the process tree: {_name(h.framework)} ({a['title']}) "
+                       f"{a['peak_pss_bytes'] / 2**20:,.0f} MiB against {_name(h.versus_framework)} ({b['title']}) "
+                       f"{b['peak_pss_bytes'] / 2**20:,.0f} MiB")  # fmt: skip
+            items.append(_tested(f"{size.images:,} images: peak memory", figures, h.comparison,
+                                 (h.framework, h.versus_framework), files, terms=studies.LESS_MEMORY))  # fmt: skip
             continue
-        pt, tf = (max(ok[fw], key=lambda r: load.median(r["samples"]) or 0.0) for fw in FRAMEWORKS)
+        h = studies.headline({fw: {c: speeds(r["samples"], studies.per_round(r), "samples/s") for c, r in per.items()}
+                       for fw, per in by_config.items()})  # fmt: skip
+        if h is None:
+            continue
+        a, b = by_config[h.framework][h.mode], by_config[h.versus_framework][h.versus_mode]
+        fast, slow = (summarise(r["samples"], studies.per_round(r)).median for r in (a, b))
         figures = (
-            f"fastest configuration of each: PyTorch ({pt['title']}) {_figure(load.median(pt['samples']) or 0)} "
-            f"against TensorFlow ({tf['title']}) {_figure(load.median(tf['samples']) or 0)} samples/s in the steady "
-            "epochs"
+            f"fastest configuration of each: {_name(h.framework)} ({a['title']}) {_figure(fast)} against "
+            f"{_name(h.versus_framework)} ({b['title']}) {_figure(slow)} samples/s in the steady epochs (medians of "
+            "process medians)"
         )
-        items.append(_tested(f"{size.images:,} images: throughput", figures,
-                             compare(pt["samples"], tf["samples"], studies.per_round(pt),
-                                             studies.per_round(tf), unit="samples/s"),
-                             ("pytorch", "tensorflow"), files))  # fmt: skip
+        items.append(_tested(f"{size.images:,} images: throughput", figures, h.comparison,
+                             (h.framework, h.versus_framework), files))  # fmt: skip
     return items
 
 
-KINDS: dict[str, Callable[[dict[str, Any], Machine], list[Item]]] = {
+KINDS: dict[str, Callable[[dict[str, Any], Machine, tuple[str, ...]], list[Item]]] = {
     "speed": speed, "memory": memory, "distributed": distributed, "usability": usability, "codesize": codesize,
     "pipeline": pipeline,
 }  # fmt: skip
 
 
-def groups(rule: dict[str, Any] | list[dict[str, Any]], machine: Machine) -> list[list[Item]]:
-    """The items a rule picks, as one group; a list of rules gives a group per rule that found any.
-    Holm's correction is applied over every timing comparison of all the groups (``corrected``)."""
-    found = [KINDS[one["evidence"]](one, machine) for one in (rule if isinstance(rule, list) else [rule])]
+def groups(rule: dict[str, Any] | list[dict[str, Any]], machine: Machine,
+           frameworks: tuple[str, ...] = COMPARED) -> list[list[Item]]:  # fmt: skip
+    """The items a rule picks among ``frameworks``, as one group; a list of rules gives a group per
+    rule that found any. Holm's correction is applied over every comparison over processes of all
+    the groups (``corrected``)."""
+    found = [KINDS[one["evidence"]](one, machine, frameworks) for one in (rule if isinstance(rule, list) else [rule])]
     return corrected([group for group in found if group])
 
 
-def evaluate(rule: dict[str, Any] | list[dict[str, Any]], machine: Machine) -> list[Item]:
+def evaluate(rule: dict[str, Any] | list[dict[str, Any]], machine: Machine,
+             frameworks: tuple[str, ...] = COMPARED) -> list[Item]:  # fmt: skip
     """Every item a rule (or a list of rules) picks."""
-    return [item for group in groups(rule, machine) for item in group]
+    return [item for group in groups(rule, machine, frameworks) for item in group]
 
 
 def votes(found: list[list[Item]]) -> list[str]:
@@ -476,16 +488,15 @@ def leader(found: list[str]) -> str | None:
 def favoured(found: list[list[Item]]) -> str | None:
     """The framework the majority of the votes favour, if any."""
     top = leader(votes(found))
-    return top if top in FRAMEWORK_LABELS else None
+    return top if top in COMPARED else None
 
 
-def net_share(found: list[list[Item]]) -> float:
-    """-1 (every comparison favours TensorFlow) .. +1 (PyTorch): PyTorch's wins less TensorFlow's over
-    all the comparisons, averaged over the rules of a list."""
-    shares = [
-        (sum(i.winner == "pytorch" for i in g) - sum(i.winner == "tensorflow" for i in g)) / len(g) for g in found
-    ]
-    return sum(shares) / len(shares) if shares else 0.0
+def shares(found: list[list[Item]]) -> dict[str, float]:
+    """Each framework's share of the comparisons it won (0..1), averaged over the rules of a list."""
+    per_group = [Counter(i.winner for i in g if i.winner) for g in found if g]
+    won = {fw for counts in per_group for fw in counts}
+    return {fw: sum(c[fw] / len(g) for c, g in zip(per_group, [g for g in found if g], strict=True)) / len(per_group)
+            for fw in won}  # fmt: skip
 
 
 def status(found: list[list[Item]]) -> str:
@@ -496,7 +507,7 @@ def status(found: list[list[Item]]) -> str:
         return "not measured here"
     n = len(cast)
     top = leader(cast)
-    if top in FRAMEWORK_LABELS:
+    if top in COMPARED:
         return f"favours {FRAMEWORK_LABELS[top]}"
     if top == "equivalent":
         return "equivalent"
@@ -516,7 +527,7 @@ def verdict(found: list[list[Item]], expects: str) -> str:
         return "not measured here"
     if sum(v == expects for v in cast) * 2 > len(cast):
         return "supported"
-    if sum(v in FRAMEWORK_LABELS and v != expects for v in cast) * 2 > len(cast):
+    if sum(v in COMPARED and v != expects for v in cast) * 2 > len(cast):
         return "contradicted"
     said = status(found)
     return "mixed" if said.startswith("favours") else said

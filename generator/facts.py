@@ -1,29 +1,32 @@
 """Curated facts that cannot be measured offline, each with its sources and the day they were checked.
 
 The facts live in one TOML file, ``data/facts.toml``: one ``[[fact]]`` table per row of the
-Ecosystem guide, with a statement for each framework, the https pages that back both, and the
-``as_of`` date those pages were read. A fact without a source or a date fails the build: every
-problem raises ``UserError`` with one line naming the file, the fact (its number and topic) and
-the fix.
+Ecosystem guide, with a statement per framework (``frameworks.<id> = "..."``, one line each, the
+id a registered framework's), the https pages that back them, and the ``as_of`` date those pages
+were read. A fact without a source or a date, or with a statement for an unregistered framework,
+fails the build: every problem raises ``UserError`` with one line naming the file, the fact (its
+number and topic) and the fix. No framework is named here: they come from the registry.
 """
 
 from __future__ import annotations
 
 import datetime
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from generator import escape
 from measurements import UserError
+from measurements import frameworks as registered  # read when used: the registry is the one list of frameworks
 from measurements.results import ROOT
 
 FACTS_PATH = ROOT / "data" / "facts.toml"
 
 CATEGORIES = ("deployment", "serving", "hubs", "distributed", "project")
-TEXT_FIELDS = ("topic", "category", "pytorch", "tensorflow")
-FIELDS = (*TEXT_FIELDS, "sources", "as_of")
+TEXT_FIELDS = ("topic", "category")  # and each statement in ``frameworks``
+FIELDS = (*TEXT_FIELDS, "frameworks", "sources", "as_of")
 EXAMPLE_DATE = "2026-11-27"
 
 
@@ -33,8 +36,7 @@ class Fact:
 
     topic: str
     category: str
-    pytorch: str
-    tensorflow: str
+    frameworks: dict[str, str]  # framework id -> its statement, in registry order
     sources: list[str]
     as_of: datetime.date
 
@@ -84,28 +86,53 @@ def _check_fact(name: str, index: int, table: Any, today: datetime.date) -> Fact
         raise UserError(f"{where} has unknown key {unknown[0]!r}; remove it (allowed keys: {', '.join(FIELDS)})")
 
     for field in TEXT_FIELDS:
-        value = table.get(field)
-        if value is None:
-            raise UserError(f"{where} has no {field}; add {field} = {_example(field)}")
-        if not isinstance(value, str):
-            raise UserError(f"{where}: {field} is not a string; write {field} = {_example(field)}")
-        if not value.strip():
-            raise UserError(f"{where}: {field} is empty; write {field} = {_example(field)}")
+        _check_text(where, field, table.get(field))
 
     category = table["category"]
     if category not in CATEGORIES:
         raise UserError(f"{where}: category {category!r} is unknown; use one of: {', '.join(CATEGORIES)}")
 
+    statements = _check_frameworks(where, table.get("frameworks"))
     sources = _check_sources(where, table.get("sources"))
     as_of = _check_as_of(where, table.get("as_of"), today)
-    return Fact(
-        topic=table["topic"].strip(),
-        category=category,
-        pytorch=table["pytorch"].strip(),
-        tensorflow=table["tensorflow"].strip(),
-        sources=sources,
-        as_of=as_of,
-    )
+    return Fact(topic=table["topic"].strip(), category=category, frameworks=statements, sources=sources, as_of=as_of)
+
+
+def _check_text(where: str, field: str, value: Any) -> None:
+    if value is None:
+        raise UserError(f"{where} has no {field}; add {field} = {_example(field)}")
+    if not isinstance(value, str):
+        raise UserError(f"{where}: {field} is not a string; write {field} = {_example(field)}")
+    if not value.strip():
+        raise UserError(f"{where}: {field} is empty; write {field} = {_example(field)}")
+
+
+def _check_frameworks(where: str, value: Any) -> dict[str, str]:
+    """Each framework's statement, keyed by a registered framework's id, in registry order."""
+    known = ", ".join(registered.REGISTRY)
+    fix = f'one line per framework, frameworks.<id> = "..." (ids: {known})'
+    if value is None:
+        raise UserError(f"{where} has no frameworks; add {fix}")
+    if not isinstance(value, dict):
+        raise UserError(f"{where}: frameworks is not a table; write {fix}")
+    if not value:
+        raise UserError(f"{where}: frameworks is empty; add {fix}")
+    unknown = sorted(set(value) - set(registered.REGISTRY))
+    if unknown:
+        raise UserError(
+            f"{where}: framework {unknown[0]!r} is not registered; use one of {known} (frameworks.<id>), or "
+            "register it in measurements/frameworks/__init__.py"
+        )
+    for framework in value:
+        _check_text(where, f"frameworks.{framework}", value[framework])
+    return {fw: value[fw].strip() for fw in registered.REGISTRY if fw in value}
+
+
+def columns(facts: Iterable[Fact]) -> list[str]:
+    """The frameworks the facts table has a column for, in registry order: every compared one (a fact
+    that says nothing of it shows a dash), and any other registered one that a fact speaks of."""
+    named = {fw for fact in facts for fw in fact.frameworks}
+    return [fw for fw in registered.REGISTRY if fw in registered.COMPARED or fw in named]
 
 
 def _check_sources(where: str, value: Any) -> list[str]:

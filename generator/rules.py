@@ -14,18 +14,24 @@ from typing import Any
 import jsonschema
 
 from measurements import UserError, workloads
-from measurements.frameworks import MODE_LABELS
+from measurements.frameworks import COMPARED, REGISTRY
 from measurements.results import ROOT
 
-FRAMEWORK = {"enum": ["pytorch", "tensorflow"]}
+FRAMEWORK = {"enum": list(COMPARED)}  # a framework a verdict can be about (the registry's compared ones)
 RATIO = {"type": "number", "exclusiveMinimum": 1}
 RULE = {"type": ["object", "array"]}  # one rule, or a list of rules whose items count together
-CONFIGS = {"type": "array", "minItems": 1, "items": {"type": "string"}}  # data-pipeline configuration ids
 TIMED = sorted(w.name for w in workloads.REGISTRY.values() if w.task in ("train", "infer", "op"))
 
 
-def _modes(framework: str) -> dict[str, Any]:
-    return {"type": "array", "minItems": 1, "items": {"enum": [m for fw, m in MODE_LABELS if fw == framework]}}
+def _per_framework(items: Any) -> dict[str, Any]:
+    """A table keyed by framework id, each value a non-empty list; ``items`` maps each framework to
+    its items' schema."""
+    return {"type": "object", "additionalProperties": False, "minProperties": 1,
+            "properties": {fw: {"type": "array", "minItems": 1, "items": items(fw)} for fw in COMPARED}}  # fmt: skip
+
+
+MODES = _per_framework(lambda fw: {"enum": list(REGISTRY[fw].modes)})  # which modes of each framework count
+CONFIGS = _per_framework(lambda fw: {"type": "string"})  # which data-pipeline configurations of each framework
 
 
 def _kind(name: str, properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -42,7 +48,7 @@ RULE_SCHEMAS = {
         "workloads": {"type": "array", "minItems": 1, "items": {"enum": TIMED}},
         "cases": {"enum": ["all", "smallest", "largest"]},
         "device": {"type": "string"},
-        "pytorch_modes": _modes("pytorch"), "tensorflow_modes": _modes("tensorflow"),
+        "modes": MODES,
     }, ("workloads",)),
     "memory": _kind("memory", {
         "tasks": {"type": "array", "minItems": 1, "items": {"enum": ["train", "infer", "saved"]}},
@@ -61,7 +67,7 @@ RULE_SCHEMAS = {
     "codesize": _kind("codesize", {"min_ratio": RATIO}),
     "pipeline": _kind("pipeline", {
         "measure": {"enum": ["throughput", "memory", "failures"]}, "sizes": {"enum": ["all", "largest"]},
-        "min_ratio": RATIO, "pytorch_configs": CONFIGS, "tensorflow_configs": CONFIGS,
+        "min_ratio": RATIO, "configs": CONFIGS,
     }, ("measure",)),
 }  # fmt: skip
 

@@ -211,14 +211,15 @@ def _p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
-def words(r: Ratio, detail: bool = False) -> str:
+def words(r: Ratio, detail: bool = False, terms: tuple[str, str] = ("faster", "slower")) -> str:
     """The outcome in words, from A's side: "1.52× faster", "1.52× slower" (a ratio below 1
     reads as 1/ratio × slower), "equivalent within 5%", "too uncertain to call", or "too few
     processes to call (1 against 5)".
 
     With ``detail``, the figures follow in brackets: for faster/slower the factor's interval
     and the p-value of the difference; for equivalent and uncertain the ratio (A ÷ B) and its
-    interval, never a p-value."""
+    interval, never a p-value. ``terms`` name the two directions where the "speed" is something
+    else turned over, as for memory: ("less memory", "more memory") reads "1.52× less memory"."""
     if not r.enough_processes:
         return f"too few processes to call ({r.n_a} against {r.n_b})"
     assert r.low is not None and r.high is not None and r.p_value is not None
@@ -228,7 +229,7 @@ def words(r: Ratio, detail: bool = False) -> str:
         factor, low, high = (r.ratio, r.low, r.high)
         if r.outcome == "slower":  # read from the faster side: 1/ratio, and the interval turned over
             factor, low, high = 1 / r.ratio, _inverse(r.high), _inverse(r.low)
-        text = f"{factor:.2f}× {r.outcome}"
+        text = f"{factor:.2f}× {terms[0] if r.outcome == 'faster' else terms[1]}"
         return f"{text} ({level} {low:.2f}–{high:.2f}×, {_p(r.p_value)}{family})" if detail else text
     text = f"equivalent within {(r.band - 1) * 100:.0f}%" if r.outcome == "equivalent" else "too uncertain to call"
     return f"{text} (ratio {r.ratio:.2f}, {level} {r.low:.2f}–{r.high:.2f}{family})" if detail else text
@@ -246,12 +247,12 @@ class Headline:
     margins: Mapping[str, Ratio] = field(default_factory=dict)  # best mode ÷ each other mode of this framework
 
 
-def _geometric_mean(values: Sequence[float]) -> float:
+def geometric_mean(values: Sequence[float]) -> float:
     return math.exp(float(np.mean(np.log(np.asarray(values, dtype=float)))))
 
 
-def _fastest(modes: Mapping[str, Sequence[float]]) -> str:
-    return max(modes, key=lambda mode: _geometric_mean(modes[mode]))  # the first of equals
+def fastest(modes: Mapping[str, Sequence[float]]) -> str:
+    return max(modes, key=lambda mode: geometric_mean(modes[mode]))  # the first of equals
 
 
 def best_against_others(
@@ -288,8 +289,8 @@ def best_against_others(
         others = {(f, m): v for f, ms in measured.items() if f != framework for m, v in ms.items()}
         if not others:
             continue
-        mode = _fastest(modes)
-        versus_framework, versus_mode = max(others, key=lambda key: _geometric_mean(others[key]))
+        mode = fastest(modes)
+        versus_framework, versus_mode = max(others, key=lambda key: geometric_mean(others[key]))
         comparison = compare(
             modes[mode], others[(versus_framework, versus_mode)], confidence=confidence, band=band,
             family=len(modes) * len(others),

@@ -2,7 +2,9 @@
 
 Study files live in ``results/<machine>/studies/``; each holds one study of one framework
 release. The guides show each machine's newest release of each framework, as the
-Performance guide does. Every sentence here is computed from the findings.
+Performance guide does. Every sentence here is computed from the findings. No framework is
+named here: the frameworks of a study are those in its results, in the registry's order
+(``measurements.frameworks.REGISTRY``), and every figure per framework is keyed by its id.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -17,22 +20,30 @@ from typing import Any
 
 import jsonschema
 
+from generator import stats
 from generator.compare import Comparison, Summary, compare, summarise
 from generator.escape import text
 from generator.load import REMEASURE, SAFE_NAME, median, read_json, relative_file, version_key
-from measurements.frameworks import FRAMEWORK_LABELS
+from measurements.frameworks import REGISTRY, label
 from measurements.results import ROOT, study_path
-from measurements.studies import Study, registry
+from measurements.studies import Study, distributed, registry
 
 SCHEMA_PATH = ROOT / "measurements" / "study.schema.json"
-FRAMEWORKS = ("pytorch", "tensorflow")
+
+
+def _validator() -> jsonschema.Draft202012Validator:
+    """The study schema, with the registered frameworks as the only ones a file may name: the
+    registry, not a list in the schema file, says which frameworks there are."""
+    return _schema_validator(tuple(REGISTRY))
 
 
 @cache
-def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(
-        json.loads(SCHEMA_PATH.read_text()), format_checker=jsonschema.FormatChecker()
-    )
+def _schema_validator(framework_ids: tuple[str, ...]) -> jsonschema.Draft202012Validator:
+    schema = json.loads(SCHEMA_PATH.read_text())
+    known = {"enum": list(framework_ids)}
+    schema["properties"]["framework"] = known
+    schema["properties"]["software"]["properties"]["framework"]["properties"]["name"] = known
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
 
 
 def check_study(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
@@ -66,6 +77,18 @@ def study_files(results_dir: Path) -> list[Path]:
     return sorted(results_dir.glob("*/studies/*.json"))
 
 
+def in_registry_order(framework_ids: Iterable[str]) -> list[str]:
+    """Framework ids in the order the registry lists them (any it does not know last, by name)."""
+    position = {fw: index for index, fw in enumerate(REGISTRY)}
+    return sorted(framework_ids, key=lambda fw: (position.get(fw, len(position)), fw))
+
+
+def and_list(parts: Iterable[str]) -> str:
+    """Words joined as prose: "a", "a and b", "a, b and c"."""
+    items = list(parts)
+    return ", ".join(items[:-1]) + f" and {items[-1]}" if len(items) > 1 else "".join(items)
+
+
 @dataclass
 class StudyResult:
     """One study of one framework release on one machine."""
@@ -86,7 +109,7 @@ class StudyResult:
 
     @property
     def label(self) -> str:
-        return f"{FRAMEWORK_LABELS[self.framework]} {self.version or ''}".strip()
+        return f"{label(self.framework)} {self.version or ''}".strip()
 
 
 @dataclass
@@ -97,13 +120,25 @@ class MachineStudies:
     def get(self, study: str) -> dict[str, StudyResult]:
         return self.results.get(study, {})
 
-    def both(self, study: str) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
-        """(id, PyTorch's finding, TensorFlow's finding) for each item both studies found, in order."""
+    def ordered(self, study: str) -> list[tuple[str, StudyResult]]:
+        """(framework, result) for every framework with a result of the study, completed or not, in registry order."""
         found = self.get(study)
-        if not all(fw in found and found[fw].ok for fw in FRAMEWORKS):
+        return [(fw, found[fw]) for fw in in_registry_order(found)]
+
+    def frameworks(self, study: str) -> list[str]:
+        """The frameworks whose study completed, in registry order."""
+        return [fw for fw, r in self.ordered(study) if r.ok]
+
+    def both(self, study: str) -> list[tuple[str, dict[str, dict[str, Any]]]]:
+        """(id, {framework: its finding}) for each item found by every framework whose study completed (all of
+        them, not two: the name is older than the third framework), in the first framework's order, each mapping in
+        registry order; nothing where fewer than two completed (there is nothing to set side by side)."""
+        frameworks = self.frameworks(study)
+        if len(frameworks) < 2:
             return []
-        theirs = found["tensorflow"].findings
-        return [(i, f, theirs[i]) for i, f in found["pytorch"].findings.items() if i in theirs]
+        found = {fw: self.get(study)[fw].findings for fw in frameworks}
+        first = found[frameworks[0]]
+        return [(i, {fw: found[fw][i] for fw in frameworks}) for i in first if all(i in found[fw] for fw in frameworks)]
 
 
 def load_studies(results_dir: Path) -> tuple[dict[str, MachineStudies], list[str]]:
@@ -148,20 +183,20 @@ def _placed_claimant(
     if len(group) == 1:
         return group[0]
     placed = [(p, d) for p, d in group if p.resolve() == expected_path(d, results_dir).resolve()]
-    label = run_label(group[0][1])
+    which = run_label(group[0][1])
     if len(placed) == 1:
         kept = placed[0]
         for path, doc in group:
             if path != kept[0]:
                 same = measured(doc) == measured(kept[1])
                 problems.append(
-                    f"{path}: {'a copy' if same else 'a CLASH'} of {kept[0]} ({label}), which lies where the "
+                    f"{path}: {'a copy' if same else 'a CLASH'} of {kept[0]} ({which}), which lies where the "
                     f"study writes it and is shown; delete {path.name}"
                 )
         return kept
     names = ", ".join(str(p) for p, _ in group)
     problems.append(
-        f"{names}: the same study ({label}) in {len(group)} files, none of them alone where the study writes it; "
+        f"{names}: the same study ({which}) in {len(group)} files, none of them alone where the study writes it; "
         f"all are left out. Keep the one you trust at {expected_path(group[0][1], results_dir)} and delete the others"
     )
     return None
@@ -176,8 +211,7 @@ def count(items: list[dict[str, Any]], key: str) -> tuple[int, int]:
 @dataclass
 class Score:
     criterion: str
-    pytorch: tuple[int, int]  # (met, out of)
-    tensorflow: tuple[int, int]
+    counts: dict[str, tuple[int, int]]  # framework -> (met, out of), in registry order
 
 
 ERROR_CRITERIA = {  # what the error gallery scores, and the finding each is read from
@@ -189,16 +223,17 @@ ERROR_CRITERIA = {  # what the error gallery scores, and the finding each is rea
 
 
 def error_scores(ms: MachineStudies) -> list[Score]:
-    """The error gallery scored per criterion, for each framework: how many mistakes meet it."""
-    rows = [(i, p, t) for i, p, t in ms.both("errors") if p.get("applicable", True) and t.get("applicable", True)]
+    """The error gallery scored per criterion, for each framework: how many mistakes meet it (the
+    mistakes every framework tried, where each of them applied)."""
+    rows = [found for _, found in ms.both("errors") if all(f.get("applicable", True) for f in found.values())]
     if not rows:
         return []
-    torch_items, tf_items = [p for _, p, _ in rows], [t for _, _, t in rows]
-    raised = [{"raised": not f["silent"]} for f in torch_items], [{"raised": not f["silent"]} for f in tf_items]
+    items = {fw: [found[fw] for found in rows] for fw in rows[0]}
     first, *others = ERROR_CRITERIA.items()
-    scores = [Score(first[0], count(raised[0], "raised"), count(raised[1], "raised"))]
+    raised = {fw: count([{"raised": not f["silent"]} for f in found], "raised") for fw, found in items.items()}
+    scores = [Score(first[0], raised)]
     for criterion, key in others:
-        scores.append(Score(criterion, count(torch_items, key), count(tf_items, key)))
+        scores.append(Score(criterion, {fw: count(found, key) for fw, found in items.items()}))
     return scores
 
 
@@ -206,7 +241,7 @@ def message_lengths(ms: MachineStudies) -> dict[str, float | None]:
     """The median length of the error messages each framework gave, silent mistakes left out."""
     return {
         fw: median([float(f["message_chars"]) for f in r.findings.values() if f.get("silent") is False])
-        for fw, r in ms.get("errors").items()
+        for fw, r in ms.ordered("errors")
         if r.ok
     }
 
@@ -215,9 +250,20 @@ def code_totals(ms: MachineStudies) -> dict[str, tuple[int, int]]:
     """Lines and tokens of every workload together, per framework."""
     return {
         fw: (sum(f["lines"] for f in r.findings.values()), sum(f["tokens"] for f in r.findings.values()))
-        for fw, r in ms.get("codesize").items()
+        for fw, r in ms.ordered("codesize")
         if r.ok
     }
+
+
+def over_fewest(lines: dict[str, int]) -> tuple[str, dict[str, float]] | None:
+    """The framework with the fewest lines (the first in registry order of those tied), and each other
+    framework's lines over its lines; None with fewer than two frameworks or when the fewest is none."""
+    if len(lines) < 2:
+        return None
+    fewest = min(in_registry_order(lines), key=lambda fw: lines[fw])
+    if not lines[fewest]:
+        return None
+    return fewest, {fw: n / lines[fewest] for fw, n in lines.items() if fw != fewest}
 
 
 def repository_file(path: str) -> Path | None:
@@ -260,7 +306,7 @@ def noise_totals(ms: MachineStudies) -> dict[str, dict[str, int]]:
 def noise_messages(ms: MachineStudies) -> dict[str, list[dict[str, Any]]]:
     """Each distinct warning or log line per framework, with how many workflows printed it."""
     found: dict[str, list[dict[str, Any]]] = {}
-    for fw, r in ms.get("noise").items():
+    for fw, r in ms.ordered("noise"):
         if not r.ok:
             continue
         lines: dict[tuple[str, str], dict[str, Any]] = {}
@@ -278,64 +324,90 @@ def noise_messages(ms: MachineStudies) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
+def _every(n: int) -> str:
+    return "both" if n == 2 else f"all {n} frameworks"
+
+
+def _per_framework(score: Score) -> str:
+    """A score in words, each framework named: 3 of 10 (A) and 2 of 9 (B)."""
+    return and_list(f"{met} of {out_of} ({label(fw)})" for fw, (met, out_of) in score.counts.items())
+
+
 def usability_verdicts(ms: MachineStudies) -> list[str]:
-    """What the usability studies found, in words, from the findings only."""
+    """What the usability studies found, in words, from the findings only: each framework in turn."""
     found = []
     scores = error_scores(ms)
     if scores:
         raised, user, shapes, dtypes = scores
-        n = raised.pytorch[1]
+        fws = list(raised.counts)
+        n = raised.counts[fws[0]][1]
+        said = and_list(
+            f"{label(fw)} raised an error for {raised.counts[fw][0]}"
+            if i == 0
+            else f"{label(fw)} for {raised.counts[fw][0]}"
+            for i, fw in enumerate(fws)
+        )
         found.append(
-            f"Of {n} common mistakes tried in both, PyTorch raised an error for {raised.pytorch[0]} and TensorFlow for "
-            f"{raised.tensorflow[0]}; the rest ran on, some harmlessly (see each mistake). The traceback ended at "
-            f"the user's own line in {user.pytorch[0]} of {user.pytorch[1]} (PyTorch) and {user.tensorflow[0]} of "
-            f"{user.tensorflow[1]} "
-            f"(TensorFlow); the message named the offending shapes in {shapes.pytorch[0]} of {shapes.pytorch[1]} "
-            f"and {shapes.tensorflow[0]} of {shapes.tensorflow[1]}, the dtypes in {dtypes.pytorch[0]} of "
-            f"{dtypes.pytorch[1]} and {dtypes.tensorflow[0]} of {dtypes.tensorflow[1]}."
+            f"Of {n} common mistakes tried in {_every(len(fws))}, {said}; the rest ran on, some harmlessly (see each "
+            f"mistake). The traceback ended at the user's own line in {_per_framework(user)}; the message named the "
+            f"offending shapes in {_per_framework(shapes)}; the dtypes in {_per_framework(dtypes)}."
         )
     tools = ms.both("debugging")
     if tools:
-        torch_ok, tf_ok = sum(bool(p["works"]) for _, p, _ in tools), sum(bool(t["works"]) for _, _, t in tools)
-        found.append(
-            f"Of {len(tools)} debugging techniques tried, {torch_ok} worked in PyTorch and {tf_ok} in TensorFlow."
+        fws = list(tools[0][1])
+        worked = {fw: sum(bool(found_by[fw]["works"]) for _, found_by in tools) for fw in fws}
+        said = and_list(
+            f"{worked[fw]} worked in {label(fw)}" if i == 0 else f"{worked[fw]} in {label(fw)}"
+            for i, fw in enumerate(fws)
         )
+        found.append(f"Of {len(tools)} debugging techniques tried, {said}.")
     totals = code_totals(ms)
-    if len(totals) == 2 and totals["tensorflow"][0]:  # a study that counted nothing has no ratio
-        (torch_lines, torch_tokens), (tf_lines, tf_tokens) = totals["pytorch"], totals["tensorflow"]
+    ratios = over_fewest({fw: lines for fw, (lines, _) in totals.items()})
+    if ratios:  # a study that counted nothing has no ratio
+        fewest, others = ratios
+        sizes = and_list(f"{lines} lines ({tokens:,} tokens) in {label(fw)}" for fw, (lines, tokens) in totals.items())
+        times = and_list(
+            f"{label(fw)} {ratio:.2f} times as many" if totals[fw][0] != totals[fewest][0] else f"{label(fw)} as many"
+            for fw, ratio in others.items()
+        )
         found.append(
-            f"The same workloads take {torch_lines} lines ({torch_tokens:,} tokens) in PyTorch and {tf_lines} lines "
-            f"({tf_tokens:,} tokens) in TensorFlow in this project: a ratio of {torch_lines / tf_lines:.2f}."
+            f"The same workloads take {sizes} in this project: {label(fewest)} needs "
+            f"{'fewer' if len(totals) == 2 else 'the fewest'} lines, {times}."
         )
     noise = noise_totals(ms)
-    if len(noise) == 2:
-        found.append(
-            f"Running every workload once in every mode, PyTorch wrote {sum(noise['pytorch'].values())} distinct "
-            f"warnings or log lines to stderr and TensorFlow {sum(noise['tensorflow'].values())}."
+    if len(noise) >= 2:
+        said = and_list(
+            f"{label(fw)} wrote {sum(kinds.values())} distinct warnings or log lines to stderr"
+            if i == 0
+            else f"{label(fw)} {sum(kinds.values())}"
+            for i, (fw, kinds) in enumerate(noise.items())
         )
+        found.append(f"Running every workload once in every mode, {said}.")
     return found
 
 
 def ecosystem_verdicts(ms: MachineStudies) -> list[str]:
-    """What the ecosystem studies found, in words, from the findings only."""
+    """What the ecosystem studies found, in words, from the findings only: each framework in turn."""
     found = []
-    install = {fw: r.findings["install"] for fw, r in ms.get("install").items() if r.ok and "install" in r.findings}
-    if "pytorch" in install and "tensorflow" in install:
-        t, f = install["pytorch"], install["tensorflow"]
-        found.append(
-            f"Installed into an empty environment, PyTorch takes {t['installed_bytes'] / 2**20:,.0f} MiB in "
-            f"{t['distributions']} distributions and TensorFlow {f['installed_bytes'] / 2**20:,.0f} MiB in "
-            f"{f['distributions']}; a later `import` takes {t['import_warm_s']:.2f} s and {f['import_warm_s']:.2f} s."
+    install = {fw: r.findings["install"] for fw, r in ms.ordered("install") if r.ok and "install" in r.findings}
+    if len(install) >= 2:
+        sizes = and_list(
+            f"{label(fw)} takes {f['installed_bytes'] / 2**20:,.0f} MiB in {f['distributions']} distributions"
+            if i == 0
+            else f"{label(fw)} {f['installed_bytes'] / 2**20:,.0f} MiB in {f['distributions']}"
+            for i, (fw, f) in enumerate(install.items())
         )
-    export = {fw: list(r.findings.values()) for fw, r in ms.get("export").items() if r.ok}
+        imports = and_list(f"{f['import_warm_s']:.2f} s" for f in install.values())
+        found.append(f"Installed into an empty environment, {sizes}; a later `import` takes {imports}.")
+    export = {fw: list(r.findings.values()) for fw, r in ms.ordered("export") if r.ok}
     if export:
         parts = []
-        for fw, items in sorted(export.items()):
+        for fw, items in export.items():
             worked = [i for i in items if i["success"]]
             failed = sorted(
                 {f"{text(i['path'])} ({text(i['model'])}, at {text(i['stage'])})" for i in items if not i["success"]}
             )
-            said = f"{FRAMEWORK_LABELS[fw]}: {len(worked)} of {len(items)} export paths worked end to end"
+            said = f"{label(fw)}: {len(worked)} of {len(items)} export paths worked end to end"
             parts.append(said + (f"; failed: {', '.join(failed)}" if failed else ""))
         found.append(
             "Exporting the MLP and the CNN and running the artifact with parity checked: " + ". ".join(parts) + "."
@@ -351,7 +423,7 @@ class PipelineEntry:
     finding: dict[str, Any]
     summary: Summary | None  # steady-state samples/s, where it completed
     file: str  # its results file, under the results folder
-    versus: Comparison | None = None  # speed ÷ the other framework's fastest configuration's, at this size
+    versus: Comparison | None = None  # speed ÷ the fastest configuration of the other frameworks, at this size
 
     @property
     def title(self) -> str:
@@ -360,34 +432,44 @@ class PipelineEntry:
 
 @dataclass
 class PipelineSize:
-    """Every configuration of both frameworks at one data-set size, and the best of each against the other."""
+    """Every configuration of every framework at one data-set size, and the best of each against the others."""
 
     images: int
     dataset_bytes: int | None  # the JPEG files on disk
     decoded_bytes: int  # images × 64 × 64 × 3
     memory_bytes: int | None  # the machine's memory, from its fingerprint
     memory_share: float | None  # the decoded data set over the machine's memory
-    entries: list[PipelineEntry]  # PyTorch's configurations, then TensorFlow's, in the study's order
-    best: dict[str, PipelineEntry]  # framework -> its configuration with the highest median samples/s
-    comparison: (
-        Comparison | None
-    )  # PyTorch's best against TensorFlow's best, speed ÷ speed (over 1: PyTorch's is faster)
-    same_content: bool | None  # both frameworks read data with the same SHA-256 (None: not known)
+    entries: list[PipelineEntry]  # each framework's configurations, in the study's order
+    best: dict[str, PipelineEntry]  # framework -> its fastest configuration
+    headline: stats.Headline | None  # the fastest framework's best against the best of the others
+    same_content: bool | None  # every framework read data with the same SHA-256 (None: not known)
     decode_diff: dict[str, float]  # framework -> largest pixel difference from Pillow's decoding
-    accurate_diff: dict[str, float]  # the same with an accurate inverse DCT, where the study tried it (TensorFlow)
+    accurate_diff: dict[str, float]  # the same with an accurate inverse DCT, where the study tried it
     checked_images: int  # how many images the decoding check compared
+
+    @property
+    def comparison(self) -> Comparison | None:
+        return self.headline.comparison if self.headline else None
 
 
 PIPELINE_OPTIONAL: dict[str, Any] = dict.fromkeys(
     ("title", "epochs", "error", "dataset_bytes", "prepare_s", "first_epoch_samples_per_s",
      "second_epoch_samples_per_s", "cpu_ms_per_sample", "peak_pss_bytes", "other_cpu_share", "same_content",
-     "decode_check"),
+     "decode_check", "fresh_processes"),
 )  # fmt: skip
+
+
+def headline(speeds: dict[str, dict[str, list[float]]]) -> stats.Headline | None:
+    """The fastest framework's best (mode, configuration) against the best of the others
+    (``stats.best_against_others``: corrected for the choice of both), where two frameworks have one."""
+    found = stats.best_against_others(speeds)
+    return max(found.values(), key=lambda h: h.comparison.ratio) if found else None
 
 
 def pipeline_rows(ms: MachineStudies) -> list[PipelineSize]:
     """The data-pipeline study by size, smallest first: each configuration's steady samples/s with its
-    interval, and at each size the best PyTorch configuration against the best TensorFlow one."""
+    interval over processes, and at each size the fastest framework's best configuration against the
+    best of the others."""
     runs = {fw: r for fw, r in sorted(ms.get("pipeline").items()) if r.ok}
     by_size: dict[int, list[PipelineEntry]] = {}
     memory: int | None = None
@@ -401,22 +483,24 @@ def pipeline_rows(ms: MachineStudies) -> list[PipelineSize]:
             )
     found = []
     for images, entries in sorted(by_size.items()):
-        best: dict[str, PipelineEntry] = {}
-        medians: dict[str, float] = {}
+        speeds: dict[str, dict[str, list[float]]] = {}
         for e in entries:
-            if e.summary and e.summary.median > medians.get(e.framework, 0.0):
-                best[e.framework], medians[e.framework] = e, e.summary.median
-        both = "pytorch" in best and "tensorflow" in best
-        comparison = _compare(best["pytorch"].finding, best["tensorflow"].finding, "samples/s") if both else None
+            if e.summary:
+                speeds.setdefault(e.framework, {})[e.title] = _speeds(e.finding, "samples/s")
+        best = {
+            fw: next(e for e in entries if e.framework == fw and e.title == stats.fastest(modes))
+            for fw, modes in speeds.items()
+        }
         for e in entries:
-            other = best.get("tensorflow" if e.framework == "pytorch" else "pytorch")
-            if e.summary and other:
-                e.versus = _compare(e.finding, other.finding, "samples/s")
-        # the generator's hash of the files, the same in both runs; and what each pipeline read matched it
+            others = [o for fw, o in best.items() if fw != e.framework]
+            if e.summary and others:
+                fastest = max(others, key=lambda o: stats.geometric_mean(speeds[o.framework][o.title]))
+                e.versus = stats.compare(speeds[e.framework][e.title], speeds[fastest.framework][fastest.title])
+        # the generator's hash of the files, the same in every run; and what each pipeline read matched it
         hashes = {e.finding.get("dataset_sha256") for e in entries}
         read_back = [e.finding["same_content"] for e in entries if e.finding.get("same_content") is not None]
-        two = len({e.framework for e in entries}) == 2
-        same = (len(hashes) == 1 and None not in hashes and all(read_back)) if two and read_back else None
+        several = len({e.framework for e in entries}) > 1
+        same = (len(hashes) == 1 and None not in hashes and all(read_back)) if several and read_back else None
         diffs: dict[str, float] = {}
         accurate: dict[str, float] = {}
         checked = 0
@@ -429,7 +513,7 @@ def pipeline_rows(ms: MachineStudies) -> list[PipelineSize]:
         decoded = int(entries[0].finding["decoded_bytes"])
         found.append(PipelineSize(
             images, entries[0].finding.get("dataset_bytes"), decoded, memory, decoded / memory if memory else None,
-            entries, best, comparison, same, diffs, accurate, checked,
+            entries, best, headline(speeds), same, diffs, accurate, checked,
         ))  # fmt: skip
     return found
 
@@ -447,17 +531,21 @@ def pipeline_growth(sizes: list[PipelineSize]) -> list[tuple[PipelineEntry, Pipe
 
 @dataclass
 class DistributedRow:
-    """One configuration of the distributed study (one process, or two), in both frameworks."""
+    """One configuration of the distributed study (one process, or two), in every framework."""
 
     id: str
     title: str
     findings: dict[str, dict[str, Any]]  # framework -> its finding
     summaries: dict[str, Summary]  # framework -> throughput, where it completed
-    comparison: Comparison | None  # PyTorch's speed ÷ TensorFlow's, where both completed
+    headline: stats.Headline | None  # the fastest framework against the fastest of the others
+
+    @property
+    def comparison(self) -> Comparison | None:
+        return self.headline.comparison if self.headline else None
 
 
 def distributed_rows(ms: MachineStudies) -> list[DistributedRow]:
-    """Each configuration's throughput per framework, and PyTorch against TensorFlow."""
+    """Each configuration's throughput per framework, and the fastest against the fastest of the others."""
     found = ms.get("distributed")
     runs = {fw: r.findings for fw, r in found.items() if r.ok}
     if not runs:
@@ -466,38 +554,97 @@ def distributed_rows(ms: MachineStudies) -> list[DistributedRow]:
     rows = []
     for i in ids:
         per = {fw: findings[i] for fw, findings in runs.items() if i in findings}
-        summaries = {
-            fw: summarise(f["samples"], per_round(f))
-            for fw, f in per.items()
-            if f.get("outcome") == "ok" and f.get("samples")
-        }
-        both = "pytorch" in summaries and "tensorflow" in summaries
-        comparison = _compare(per["pytorch"], per["tensorflow"], "samples/s") if both else None
+        done = {fw: f for fw, f in per.items() if f.get("outcome") == "ok" and f.get("samples")}
+        summaries = {fw: summarise(f["samples"], per_round(f)) for fw, f in done.items()}
         title = next(iter(per.values())).get("title", i)
-        rows.append(DistributedRow(i, title, per, summaries, comparison))
+        lead = headline({fw: {"": _speeds(f, "samples/s")} for fw, f in done.items()})
+        rows.append(DistributedRow(i, title, per, summaries, lead))
     return rows
 
 
 def scaling(ms: MachineStudies) -> dict[str, dict[str, Any]]:
-    """Each framework's "scaling" finding (efficiency of two processes), where measured."""
-    return {fw: r.findings["scaling"] for fw, r in ms.get("distributed").items() if r.ok and "scaling" in r.findings}
+    """Each framework's scaling efficiency: two processes' throughput over one process with 2 threads
+    and over twice one process with 1 thread, from the figures of the table (over every process)."""
+    rows = distributed_rows(ms)
+    found = {}
+    for fw in dict.fromkeys(fw for row in rows for fw in row.findings):
+        figures = {row.id: row.summaries[fw].median if fw in row.summaries else None for row in rows}
+        found[fw] = {"efficiency": distributed.efficiency(figures)}
+    return found
 
 
 MEMORY_TASKS = {"train": "training", "infer": "inference, in-process", "saved": "inference, saved model"}
+LESS_MEMORY = ("less memory", "more memory")  # how a comparison of memory reads (less is better)
+
+
+def per_process(finding: dict[str, Any], key: str) -> list[float]:
+    """A study finding's reading of ``key`` in each of its fresh processes (the one reading where
+    the processes agreed, or where it ran in one)."""
+    values = (finding.get("per_process") or {}).get(key)
+    return [float(v) for v in values] if values else [float(finding[key])]
+
+
+def memory_mib(finding: dict[str, Any]) -> list[float]:
+    """A memory-study finding's peak above the imported framework, in MiB, per process."""
+    peaks, bases = per_process(finding, "peak_rss_bytes"), per_process(finding, "after_import_rss_bytes")
+    bases = bases if len(bases) == len(peaks) else bases[:1] * len(peaks)
+    return [(p - b) / 2**20 for p, b in zip(peaks, bases, strict=True)]
+
+
+def lower_is_better(values: dict[str, list[float]]) -> dict[str, list[float]]:
+    """Readings where less is better (memory), as "speeds" for ``stats``: 1/value per process; a
+    series with a reading at or below zero is left out."""
+    return {key: [1 / v for v in vs] for key, vs in values.items() if vs and min(vs) > 0}
 
 
 def memory_rows(ms: MachineStudies) -> list[dict[str, Any]]:
-    """One row per (framework, size): working memory (peak less after-import) in MiB, or the outcome."""
+    """One row per (framework, size): working memory (peak less after-import) in MiB per process
+    (``mib_per_process``) and its median (``mib``), or the outcome."""
     rows = []
     for fw, r in sorted(ms.get("memory").items()):
         if not r.ok:
             continue
         for f in r.findings.values():
             ok = f["outcome"] == "ok" and f["peak_rss_bytes"] is not None and f["after_import_rss_bytes"] is not None
-            mib = (f["peak_rss_bytes"] - f["after_import_rss_bytes"]) / 2**20 if ok else None
-            rows.append({**f, "framework": fw, "mib": mib, "parameter_mb": f["parameter_bytes"] / 1e6, "file": r.file,
+            values = memory_mib(f) if ok else []
+            rows.append({**f, "framework": fw, "mib": median(values) if values else None, "mib_per_process": values,
+                         "parameter_mb": f["parameter_bytes"] / 1e6, "file": r.file,
+                         "fresh_processes": f.get("fresh_processes", 1),
                          "task_label": MEMORY_TASKS.get(f["task"], f["task"])})  # fmt: skip
     return rows
+
+
+@dataclass
+class MemorySize:
+    """One size of the memory study (task, width, batch) in every framework: working memory with its
+    interval over processes, and the framework with the least against the least of the others."""
+
+    task: str
+    width: int
+    batch: int
+    parameter_bytes: int
+    rows: dict[str, dict[str, Any]]  # framework -> its memory row
+    summaries: dict[str, Summary]  # framework -> MiB over its processes, where measured
+    headline: stats.Headline | None  # least memory against the least of the others (a ratio of 1/MiB)
+
+    @property
+    def comparison(self) -> Comparison | None:
+        return self.headline.comparison if self.headline else None
+
+
+def memory_sizes(rows: list[dict[str, Any]]) -> list[MemorySize]:
+    """The memory rows by size, in the rows' order."""
+    by_size: dict[tuple[str, int, int, int], dict[str, dict[str, Any]]] = {}
+    for row in rows:
+        key = (row["task"], row["width"], row["batch"], row["parameter_bytes"])
+        by_size.setdefault(key, {})[row["framework"]] = row
+    found = []
+    for key, per in by_size.items():
+        measured = {fw: row["mib_per_process"] for fw, row in per.items() if row["mib_per_process"]}
+        summaries = {fw: summarise(values, [1] * len(values)) for fw, values in measured.items()}
+        lead = headline({fw: {"": speeds} for fw, speeds in lower_is_better(measured).items()})
+        found.append(MemorySize(*key, per, summaries, lead))
+    return found
 
 
 def per_round(finding: dict[str, Any], key: str = "samples_per_round") -> list[int] | None:
@@ -507,9 +654,9 @@ def per_round(finding: dict[str, Any], key: str = "samples_per_round") -> list[i
     return [int(c) for c in counts] if isinstance(counts, list) and counts else None
 
 
-def _compare(a: dict[str, Any], b: dict[str, Any], unit: str) -> Comparison:
-    """Two study findings' samples, speed of A ÷ speed of B, over their processes."""
-    return compare(a["samples"], b["samples"], per_round(a), per_round(b), unit=unit)
+def _speeds(finding: dict[str, Any], unit: str, key: str = "samples") -> list[float]:
+    """A study finding's process-level speeds (a latency turned into speed)."""
+    return stats.process_speeds(finding[key], per_round(finding, f"{key}_per_round"), unit)
 
 
 def latency_rounds(row: dict[str, Any] | None) -> list[int] | None:
@@ -524,35 +671,33 @@ def latency_of(row: dict[str, Any] | None) -> list[float]:
 
 @dataclass
 class LatencyRow:
-    """One inference size (in-process or from a saved model): each framework's latency, and TensorFlow's
-    against PyTorch's."""
+    """One inference size (in-process or from a saved model): each framework's latency, and the
+    fastest against the fastest of the others."""
 
     task: str
     width: int
     batch: int
     rows: dict[str, dict[str, Any]]  # framework -> its memory row
     summaries: dict[str, Summary]  # framework -> latency in ms, where timed
-    comparison: Comparison | None  # TensorFlow's speed ÷ PyTorch's (over 1: TensorFlow is faster)
+    headline: stats.Headline | None
+
+    @property
+    def comparison(self) -> Comparison | None:
+        return self.headline.comparison if self.headline else None
 
 
 def memory_latency(rows: list[dict[str, Any]]) -> list[LatencyRow]:
-    """The memory study's inference latencies, paired by size, in the rows' order."""
-    pairs: dict[tuple[str, int, int], dict[str, dict[str, Any]]] = {}
+    """The memory study's inference latencies, by size, in the rows' order."""
+    sizes: dict[tuple[str, int, int], dict[str, dict[str, Any]]] = {}
     for row in rows:
         if row["task"] in ("infer", "saved"):
-            pairs.setdefault((row["task"], row["width"], row["batch"]), {})[row["framework"]] = row
+            sizes.setdefault((row["task"], row["width"], row["batch"]), {})[row["framework"]] = row
     found = []
-    for (task, width, batch), per in pairs.items():
-        samples = {fw: latency_of(row) for fw, row in per.items()}
-        rounds = {fw: latency_rounds(row) for fw, row in per.items()}
-        summaries = {fw: summarise(s, rounds[fw]) for fw, s in sorted(samples.items()) if s}
-        both = "pytorch" in summaries and "tensorflow" in summaries
-        comparison = (
-            compare(samples["tensorflow"], samples["pytorch"], rounds["tensorflow"], rounds["pytorch"], unit="ms")
-            if both
-            else None
-        )
-        found.append(LatencyRow(task, width, batch, per, summaries, comparison))
+    for (task, width, batch), per in sizes.items():
+        timed = {fw: row for fw, row in per.items() if latency_of(row)}
+        summaries = {fw: summarise(latency_of(row), latency_rounds(row)) for fw, row in timed.items()}
+        lead = headline({fw: {"": _speeds(row, "ms", "latency_samples")} for fw, row in timed.items()})
+        found.append(LatencyRow(task, width, batch, per, summaries, lead))
     return found
 
 

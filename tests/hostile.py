@@ -50,10 +50,10 @@ PAYLOADS = [
     "fg{n} ![x](https://" + EVIL_HOST + "/fg{n}.svg)",
 ]
 
-# Free-text keys of the data files; the ids, rules, weights, dates and URLs keep their values.
+# Free-text keys of the data files (regular expressions); the ids, rules, weights, dates and URLs keep their values.
 TOML_TEXT_KEYS = {
     "claims.toml": ("claim", "test", "note"),
-    "facts.toml": ("pytorch", "tensorflow"),  # the topic is how decide.toml names a fact
+    "facts.toml": (r"frameworks\.[a-z0-9_]+",),  # each statement; the topic is how decide.toml names a fact
     "decide.toml": ("title", "description", "about", "reason", "text", "label"),
 }
 

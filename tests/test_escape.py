@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import claims, escape, facts, load, render, studies
+from generator import claims, corpus, escape, facts, load, render, studies
 from measurements import UserError
 from tests.conftest import ROOT, make_result, write_results
 from tests.test_site import build_site
@@ -38,7 +38,7 @@ def pages_of(out: Path) -> dict[str, str]:
 
 
 def build(results: Path, out: Path) -> dict[str, str]:
-    render.build(load.load_results(load.result_files(results)), results, out)
+    render.build(corpus.load_corpus(results), out)
     return pages_of(out)
 
 

@@ -7,24 +7,24 @@ from pathlib import Path
 
 import pytest
 
-from generator.facts import CATEGORIES, FACTS_PATH, Fact, load_facts
-from measurements import UserError
+from generator.facts import CATEGORIES, FACTS_PATH, Fact, columns, load_facts
+from measurements import UserError, frameworks
 from tests.conftest import ROOT
 
 GOOD = """
 [[fact]]
 topic = "Licence"
 category = "project"
-pytorch = "BSD-style licence."
-tensorflow = "Apache License 2.0."
+frameworks.pytorch = "BSD-style licence."
+frameworks.tensorflow = "Apache License 2.0."
 sources = ["https://example.org/pytorch-licence", "https://example.org/tensorflow-licence"]
 as_of = 2026-11-27
 
 [[fact]]
 topic = "Model hub"
 category = "hubs"
-pytorch = "PyTorch Hub."
-tensorflow = "Kaggle Models."
+frameworks.tensorflow = "Kaggle Models."
+frameworks.pytorch = "PyTorch Hub."
 sources = ["https://example.org/hubs"]
 as_of = 2026-11-20
 """
@@ -52,7 +52,8 @@ def test_committed_facts_load_and_cover_every_category() -> None:
     assert len(facts) >= 10
     assert {fact.category for fact in facts} == set(CATEGORIES)
     for fact in facts:
-        assert fact.pytorch and fact.tensorflow and fact.sources
+        assert fact.frameworks and set(fact.frameworks) <= set(frameworks.REGISTRY) and fact.sources
+        assert all(statement.strip() == statement and statement for statement in fact.frameworks.values())
         assert all(url.startswith("https://") for url in fact.sources)
         assert fact.as_of <= datetime.date.today()
 
@@ -83,12 +84,12 @@ def test_good_file_gives_frozen_facts(tmp_path: Path) -> None:
     assert facts[0] == Fact(
         topic="Licence",
         category="project",
-        pytorch="BSD-style licence.",
-        tensorflow="Apache License 2.0.",
+        frameworks={"pytorch": "BSD-style licence.", "tensorflow": "Apache License 2.0."},
         sources=["https://example.org/pytorch-licence", "https://example.org/tensorflow-licence"],
         as_of=datetime.date(2026, 11, 27),
     )
     assert facts[1].as_of == datetime.date(2026, 11, 20)
+    assert list(facts[1].frameworks) == ["pytorch", "tensorflow"]  # registry order, whatever the file's order
     with pytest.raises(AttributeError):
         facts[0].topic = "changed"  # type: ignore[misc]
 
@@ -101,15 +102,27 @@ def test_files_in_the_project_are_named_relative_to_it() -> None:
 # Each bad variant: (text replaced in GOOD's first fact, replacement, the expected message after "<file>: ").
 BAD = {
     "missing topic": ('topic = "Licence"\n', "", "fact 1 has no topic; add topic = "),
-    "missing pytorch": (
-        'pytorch = "BSD-style licence."\n',
+    "no statements": (
+        'frameworks.pytorch = "BSD-style licence."\nframeworks.tensorflow = "Apache License 2.0."\n',
         "",
-        'fact 1 ("Licence") has no pytorch; add pytorch = "..."',
+        'fact 1 ("Licence") has no frameworks; add one line per framework, frameworks.<id> = "..." '
+        "(ids: pytorch, tensorflow, numpy)",
     ),
-    "missing tensorflow": (
-        'tensorflow = "Apache License 2.0."\n',
-        "",
-        'fact 1 ("Licence") has no tensorflow; add tensorflow = "..."',
+    "statements not a table": (
+        'frameworks.pytorch = "BSD-style licence."\nframeworks.tensorflow = "Apache License 2.0."\n',
+        'frameworks = "BSD-style licence."\n',
+        'fact 1 ("Licence"): frameworks is not a table; write one line per framework, frameworks.<id> = "..."',
+    ),
+    "no statement in the table": (
+        'frameworks.pytorch = "BSD-style licence."\nframeworks.tensorflow = "Apache License 2.0."\n',
+        "frameworks = {}\n",
+        'fact 1 ("Licence"): frameworks is empty; add one line per framework',
+    ),
+    "unregistered framework": (
+        'frameworks.tensorflow = "Apache License 2.0."',
+        'frameworks.tensorflw = "Apache License 2.0."',
+        "fact 1 (\"Licence\"): framework 'tensorflw' is not registered; use one of pytorch, tensorflow, numpy "
+        "(frameworks.<id>), or register it in measurements/frameworks/__init__.py",
     ),
     "missing category": (
         'category = "project"\n',
@@ -117,14 +130,14 @@ BAD = {
         'fact 1 ("Licence") has no category; add category = "one of deployment, serving, hubs, distributed, project"',
     ),
     "empty statement": (
-        'pytorch = "BSD-style licence."',
-        'pytorch = "  "',
-        'fact 1 ("Licence"): pytorch is empty; write pytorch = "..."',
+        'frameworks.pytorch = "BSD-style licence."',
+        'frameworks.pytorch = "  "',
+        'fact 1 ("Licence"): frameworks.pytorch is empty; write frameworks.pytorch = "..."',
     ),
     "statement not a string": (
-        'pytorch = "BSD-style licence."',
-        "pytorch = 3",
-        'fact 1 ("Licence"): pytorch is not a string; write pytorch = "..."',
+        'frameworks.pytorch = "BSD-style licence."',
+        "frameworks.pytorch = 3",
+        'fact 1 ("Licence"): frameworks.pytorch is not a string; write frameworks.pytorch = "..."',
     ),
     "unknown category": (
         'category = "project"',
@@ -191,8 +204,8 @@ BAD = {
     "unknown key": (
         "as_of = 2026-11-27\n",
         'as_of = 2026-11-27\nverdict = "PyTorch wins"\n',
-        "fact 1 (\"Licence\") has unknown key 'verdict'; remove it (allowed keys: topic, category, pytorch, "
-        "tensorflow, sources, as_of)",
+        "fact 1 (\"Licence\") has unknown key 'verdict'; remove it (allowed keys: topic, category, frameworks, "
+        "sources, as_of)",
     ),
 }
 
@@ -244,3 +257,12 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_file_without_facts(text: str, expected: str, tmp_path: Path) -> None:
     path = write(tmp_path, text)
     assert error_for(path) == f"{path}: {expected}"
+
+
+def test_a_fact_may_leave_a_framework_out_and_the_table_keeps_its_column(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace('frameworks.tensorflow = "Kaggle Models."\n', ""))
+    facts = load_facts(path, today=TODAY)
+    assert facts[1].frameworks == {"pytorch": "PyTorch Hub."}
+    assert columns(facts) == list(frameworks.COMPARED)  # every compared framework: the page shows a dash
+    with_reference = write(tmp_path, GOOD.replace('frameworks.pytorch = "PyTorch Hub."', 'frameworks.numpy = "None."'))
+    assert columns(load_facts(with_reference, today=TODAY)) == [*frameworks.COMPARED, "numpy"]  # named, so shown

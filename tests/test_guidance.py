@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from generator import __main__ as cli
-from generator import claims, decide, evidence, render
-from generator.load import load_results, result_files
+from generator import claims, corpus, decide, evidence, render
 from measurements import UserError
 from tests.conftest import PROCESSES, golden_docs, measured, processes, write_results
 from tests.test_studies import study_doc, write_study
@@ -64,7 +63,7 @@ def pipeline_findings(
 
 
 def verdicts(results: Path) -> dict[str, str]:
-    machines, _ = evidence.machines(results)
+    machines = corpus.load_corpus(results).machines
     return {c.claim.id: c.verdict for c in claims.check_all(claims.load_claims(), machines)}
 
 
@@ -90,12 +89,12 @@ def test_a_claim_without_its_results_is_not_measured_here(golden: Path) -> None:
 
 
 def checked(results: Path) -> dict[str, claims.Checked]:
-    machines, _ = evidence.machines(results)
+    machines = corpus.load_corpus(results).machines
     return {c.claim.id: c for c in claims.check_all(claims.load_claims(), machines)}
 
 
 def test_memory_claims_rest_on_single_readings_and_carry_no_verdict_either_way(golden: Path) -> None:
-    """The memory study measures each size in one process: its readings are shown, and carry no
+    """A memory study that measured each size in one process: its readings are shown, and carry no
     verdict, however far apart (fairness rule 8)."""
     write_study(golden, study_doc("memory", "pytorch", memory_findings(100)))
     for tensorflow in (50, 300):
@@ -106,9 +105,38 @@ def test_memory_claims_rest_on_single_readings_and_carry_no_verdict_either_way(g
             assert all(i.winner is None and i.call == "single" for i in found[claim].items)
     item = found["tensorflow-more-training-memory"].items[0]
     assert item.detail == (
-        "PyTorch 100 MiB against TensorFlow 300 MiB (TensorFlow over PyTorch 3.00): one reading each, too few "
-        "processes to call"
+        "PyTorch 100 MiB against TensorFlow 300 MiB above the imported framework (medians over processes): too few "
+        "processes to call (1 against 1), no verdict (TensorFlow ÷ PyTorch memory 3.00)"
     )
+
+
+def replicated(findings: list[dict[str, Any]], spread: tuple[float, ...] = (0.99, 1.0, 1.01)) -> list[dict[str, Any]]:
+    """The memory study's findings as the runner merges three fresh processes: each peak's readings
+    under ``per_process`` (spread by the factors given), the lower median in its place."""
+    found = []
+    for f in findings:
+        base, peak = f["after_import_rss_bytes"], f["peak_rss_bytes"]
+        readings = [int(base + (peak - base) * k) for k in spread]
+        found.append({**f, "peak_rss_bytes": sorted(readings)[1], "per_process": {"peak_rss_bytes": readings},
+                      "fresh_processes": len(spread)})  # fmt: skip
+    return found
+
+
+def test_memory_claims_measured_in_three_processes_are_judged_with_less_as_better(golden: Path) -> None:
+    """Three processes a side: each size's peak memory has an interval over them, and the framework
+    that uses less wins the comparison, read as "less memory"."""
+    write_study(golden, study_doc("memory", "pytorch", replicated(memory_findings(100))))
+    write_study(golden, study_doc("memory", "tensorflow", replicated(memory_findings(300))))
+    found = checked(golden)
+    assert found["tensorflow-more-training-memory"].verdict == "supported"  # PyTorch uses less
+    assert found["tensorflow-less-inference-memory"].verdict == "contradicted"
+    item = found["tensorflow-more-training-memory"].items[0]
+    assert item.winner == "pytorch" and item.call == "favours" and item.ratio is not None
+    assert item.ratio.n_a == item.ratio.n_b == 3 and 2.9 < item.ratio.ratio < 3.1
+    assert "PyTorch against TensorFlow: 3.00× less memory (95% interval" in item.detail
+    write_study(golden, study_doc("memory", "tensorflow", replicated(memory_findings(101))))
+    found = checked(golden)  # 1% apart: inside the band, but three processes are too few to say equivalent
+    assert found["tensorflow-more-training-memory"].verdict in ("too uncertain to call", "equivalent")
 
 
 def item(winner: str | None, call: str = "favours") -> evidence.Item:
@@ -154,7 +182,7 @@ def test_holm_turns_a_call_that_does_not_survive_the_family_into_too_uncertain(g
     # Holm: 3 × p(c) < 0.025 keeps c; then 2 × 0.015 = 0.03 ≥ 0.025 stops there, and a and b are not called
     assert calls == {"a": ("uncertain", None, 3), "b": ("uncertain", None, 3), "c": ("favours", "pytorch", 3)}
     demoted = found_items[0]
-    assert "too uncertain to call after Holm's correction over the 3 timing comparisons" in demoted.detail
+    assert "too uncertain to call after Holm's correction over the 3 comparisons of this claim" in demoted.detail
     assert "p =" not in demoted.detail and "p <" not in demoted.detail
 
 
@@ -200,7 +228,7 @@ def test_a_decision_rule_naming_an_unknown_claim_stops_the_build(tmp_path: Path)
 
 
 def recommendations(results: Path) -> dict[str, decide.Recommendation]:
-    machine = next(iter(evidence.machines(results)[0].values()))
+    machine = next(iter(corpus.load_corpus(results).machines.values()))
     return {r.use_case.id: r for r in decide.recommend_all(decide.load_rules(), machine)}
 
 
@@ -231,7 +259,7 @@ def test_every_combination_of_answers_has_an_answer_and_the_cli_gives_the_same(
     arguments = [f"--answer={q}={o}" for q, o in chosen.items()]
     assert cli.main(["recommend", "--results", str(golden), "--json", *arguments]) == 0
     printed = json.loads(capsys.readouterr().out)
-    assert [printed["ring"], printed["confidence"], printed["score"]] == table["answers"][key][:3]
+    assert [printed[k] for k in ("ring", "confidence", "scores", "margin")] == table["answers"][key][:4]
     assert printed["use_cases"] == ["browser", "cpu-training", "mlp-models", "cpu-inference-batch-1"]
 
 
@@ -256,7 +284,7 @@ def test_the_cli_prints_a_use_case_with_its_evidence_and_rejects_bad_input(
 
 def test_the_build_writes_the_guidance_pages_json_and_snippets(golden: Path, tmp_path: Path) -> None:
     out = tmp_path / "generated"
-    render.build(load_results(result_files(golden)), golden, out)
+    render.build(corpus.load_corpus(golden), out)
     for page in ("claims.md", "decide.md", "embed.md", "partials/verdicts.md"):
         assert (out / page).is_file(), page
     assert len(json.loads((out / "claims.json").read_text())["claims"]) == 10
@@ -272,7 +300,7 @@ def test_without_results_the_guidance_pages_say_so(tmp_path: Path) -> None:
     empty = tmp_path / "results"
     empty.mkdir()
     out = tmp_path / "generated"
-    render.build(load_results(result_files(empty)), empty, out)
+    render.build(corpus.load_corpus(empty), out)
     assert "No results yet" in (out / "decide.md").read_text()
     assert "No results yet" in (out / "partials" / "verdicts.md").read_text()
     assert json.loads((out / "decide.json").read_text())["answers"] == {}

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from generator import load, render
+from generator import corpus, formatting, load, render
 from generator.__main__ import main as generator_main
 from tests.conftest import ROOT, make_result, write_results
 
@@ -33,7 +33,7 @@ def merge(capsys: pytest.CaptureFixture[str], *args: Path | str) -> tuple[int, l
 
 
 def pages(results: Path, out: Path) -> dict[str, str]:
-    render.build(load.load_results(load.result_files(results)), results, out)
+    render.build(corpus.load_corpus(results), out)
     return {p.relative_to(out).as_posix(): p.read_text() for p in out.rglob("*.md")}
 
 
@@ -163,7 +163,7 @@ def test_untrusted_strings_merge_and_are_escaped_on_every_page(
     site = pages(dest, tmp_path / "generated")
     for name, page in site.items():
         assert "<script" not in page, name
-    escaped = render.text(hostile)
+    escaped = formatting.text(hostile)
     assert escaped.startswith("&lt;script&gt;")
     assert escaped in site[f"machines/{SERVER}.md"]
     assert escaped in site["machines/index.md"]

@@ -18,6 +18,7 @@ import pytest
 from generator import load, render
 from generator import merge as merge_results
 from generator.__main__ import main as generator_main
+from generator.corpus import load_corpus
 from tests.conftest import MACHINE, ROOT, make_result, write_results
 
 INVALID = ROOT / "tests" / "invalid"
@@ -389,7 +390,7 @@ def test_the_default_folder_from_before_the_mark_is_rebuilt(tmp_path: Path, monk
     for name in ("mkdocs.yml", "pyproject.toml"):  # the build reads its settings there
         shutil.copy(ROOT / name, tmp_path / name)
     monkeypatch.setattr(render, "ROOT", tmp_path)
-    render.build(load.load_results(load.result_files(results)), results, out)
+    render.build(load_corpus(results), out)
     assert (out / ".framework-guide-generated").is_file()
     assert "old page" not in (out / "performance.md").read_text()
     assert re.search(r"mlp", (out / "performance.md").read_text())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from generator import load, render, studies
+from generator import corpus, render, studies
 from measurements.profiles import PROFILES
 from measurements.results import ROOT
 from measurements.studies import codesize, noise, registry, runner
@@ -87,6 +88,35 @@ def test_plan_names_studies_and_the_quick_profile_leaves_out_the_slow_ones() -> 
     ]  # fmt: skip
 
 
+def test_a_replicated_study_interleaves_its_frameworks_and_reverses_every_other_round() -> None:
+    pt, tf = runner.StudyRun("memory", "pytorch"), runner.StudyRun("memory", "tensorflow")
+    assert runner.rounds([pt, tf], 3) == [pt, tf, tf, pt, pt, tf]
+    assert {registry()[name].processes for name in ("pipeline", "memory", "distributed")} == {3}
+
+
+def test_findings_of_several_processes_merge_by_id_and_keep_every_reading() -> None:
+    one = [{"id": "a", "outcome": "ok", "error": None, "samples": [1.0, 2.0], "peak": 10, "width": 8}]
+    two = [{"id": "a", "outcome": "ok", "error": None, "samples": [3.0], "peak": 30, "width": 8}]
+    three: list[dict[str, Any]] = [
+        {"id": "a", "outcome": "failed", "error": "boom", "peak": 20, "width": 8},
+        {"id": "b", "outcome": "ok"},
+    ]
+    merged = runner.merge_findings([one, two])
+    assert merged == [{"id": "a", "outcome": "ok", "error": None, "samples": [1.0, 2.0, 3.0],
+                       "samples_per_round": [2, 1], "peak": 10, "width": 8, "per_process": {"peak": [10, 30]},
+                       "fresh_processes": 2}]  # fmt: skip
+    a, b = runner.merge_findings([one, two, three])
+    assert a["outcome"] == "failed" and a["error"].startswith("failed in 1 of 3 processes") and "boom" in a["error"]
+    assert a["per_process"]["peak"] == [10, 30, 20] and a["peak"] == 20  # the lower median: a measured value
+    assert "samples_per_round" not in a  # a process without samples: no interval over processes
+    assert b["fresh_processes"] == 1 and runner.merge_findings([one]) == one
+    report, code = runner.merge_reports(
+        [({"status": "ok", "findings": one}, 0), ({"status": "crashed", "error": "x"}, -9)]
+    )
+    assert report["status"] == "crashed" and code == -9 and report["error"].startswith("1 of 2 processes failed")
+    assert report["findings"] == one
+
+
 @pytest.mark.slow
 def test_studies_run_in_child_processes_keep_results_and_record_faults(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -126,7 +156,7 @@ def test_usability_page_shows_code_sizes_and_scores_mistakes(golden: Path, tmp_p
     for framework, findings in mistakes.items():
         write_study(results, study_doc("errors", framework, findings))
     out = tmp_path / "out"
-    render.build(load.load_results(load.result_files(results)), results, out)
+    render.build(corpus.load_corpus(results), out)
     page = (out / "usability.md").read_text()
     torch_lines = sum(f["lines"] for f in codesize.run("pytorch"))
     assert f"take {torch_lines} lines" in page
@@ -136,6 +166,113 @@ def test_usability_page_shows_code_sizes_and_scores_mistakes(golden: Path, tmp_p
     assert "    ````text\n" in page  # a fence longer than the message's own backticks
     assert "<script>" not in page.replace("````text\n    shape (3, 4)\n    ``` \n    <script>", "")
     assert (out / "results" / MACHINE / "studies" / "errors.pytorch-1.0.json").is_file()
+
+
+@pytest.fixture
+def third_framework(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A third compared framework in the registry, as JAX will arrive: data only, no code naming it."""
+    from measurements import frameworks
+
+    jax = frameworks.Framework("jax", "JAX", ("jax",), {"jit": "jax.jit"}, "#2f9e44", "jit")
+    monkeypatch.setitem(frameworks.REGISTRY, "jax", jax)
+    monkeypatch.setitem(frameworks.FRAMEWORK_LABELS, "jax", "JAX")
+    monkeypatch.setitem(frameworks.MODE_LABELS, ("jax", "jit"), "jax.jit")
+    monkeypatch.setattr(frameworks, "COMPARED", (*frameworks.COMPARED, "jax"))
+    return "jax"
+
+
+def three_frameworks_studies(results: Path) -> None:
+    """Error, debugging and code-size studies of PyTorch, TensorFlow and the third framework, written in
+    the order that is not the registry's."""
+    mistake = {"id": "shape", "title": "Shape mismatch", "mistake": "Wrong width.", "silent": False,
+               "error_type": "ValueError", "message": "bad shape (3, 4)", "message_chars": 16,
+               "user_frame_last": True, "names_shapes": True, "names_dtypes": None, "snippet_lines": 1}  # fmt: skip
+    tool = {"id": "print", "title": "print inside the model", "works": True, "observed": "printed"}
+    for n, framework in reversed(list(enumerate(("pytorch", "tensorflow", "jax"), start=1))):
+        silent = {"silent": True, "what_happened": "ran on", "error_type": None, "message": None, "message_chars": 0,
+                  "user_frame_last": None, "names_shapes": None}  # fmt: skip
+        silent = silent if framework == "tensorflow" else {}
+        write_study(results, study_doc("errors", framework, [{**mistake, "snippet": f"x = {n}", **silent}]))
+        write_study(results, study_doc("debugging", framework, [{**tool, "works": framework != "pytorch"}]))
+        code = {"id": "mlp", "lines": 10 * n, "tokens": 50 * n, "files": []}
+        write_study(results, study_doc("codesize", framework, [code]))
+
+
+def test_every_framework_with_a_study_is_scored_in_registry_order(tmp_path: Path, third_framework: str) -> None:
+    three_frameworks_studies(tmp_path)
+    machines, problems = studies.load_studies(tmp_path)
+    assert problems == []
+    ms = machines[MACHINE]
+    assert ms.frameworks("errors") == ["pytorch", "tensorflow", third_framework]
+    ((item, found),) = ms.both("errors")
+    assert item == "shape" and list(found) == ms.frameworks("errors")
+    raised = studies.error_scores(ms)[0]
+    assert raised.counts == {"pytorch": (1, 1), "tensorflow": (0, 1), "jax": (1, 1)}
+    assert studies.code_totals(ms) == {"pytorch": (10, 50), "tensorflow": (20, 100), "jax": (30, 150)}
+    assert studies.over_fewest({"pytorch": 10, "tensorflow": 20, "jax": 30}) == ("pytorch", {"tensorflow": 2.0,
+                                                                                          "jax": 3.0})  # fmt: skip
+    assert studies.over_fewest({"pytorch": 10}) is None and studies.over_fewest({"pytorch": 0, "jax": 3}) is None
+    said = studies.usability_verdicts(ms)
+    assert said[0].startswith("Of 1 common mistakes tried in all 3 frameworks, PyTorch raised an error for 1, "
+                              "TensorFlow for 0 and JAX for 1;")  # fmt: skip
+    assert "user's own line in 1 of 1 (PyTorch), 0 of 0 (TensorFlow) and 1 of 1 (JAX)" in said[0]
+    assert said[1] == "Of 1 debugging techniques tried, 0 worked in PyTorch, 1 in TensorFlow and 1 in JAX."
+    assert said[2] == (
+        "The same workloads take 10 lines (50 tokens) in PyTorch, 20 lines (100 tokens) in TensorFlow and 30 lines "
+        "(150 tokens) in JAX in this project: PyTorch needs the fewest lines, TensorFlow 2.00 times as many and "
+        "JAX 3.00 times as many."
+    )
+    doc = study_doc("errors", "tensorflow", [], status="crashed")
+    write_study(tmp_path, doc)  # overwrites TensorFlow's: one framework fewer to compare, the others still are
+    ms = studies.load_studies(tmp_path)[0][MACHINE]
+    assert [fw for fw, _ in ms.ordered("errors")] == ["pytorch", "tensorflow", "jax"]
+    assert ms.frameworks("errors") == ["pytorch", "jax"] and list(ms.both("errors")[0][1]) == ["pytorch", "jax"]
+
+
+def test_a_third_framework_gets_its_own_column_on_the_usability_page_and_in_the_facts_table(
+    golden: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, third_framework: str
+) -> None:
+    from generator import facts
+
+    results = tmp_path / "with-studies"
+    shutil.copytree(golden, results)
+    three_frameworks_studies(results)
+    licence = 'frameworks.tensorflow = "Apache License 2.0, as stated in the TensorFlow LICENSE file."\n'
+    text = facts.FACTS_PATH.read_text()
+    assert licence in text
+    with_third = tmp_path / "facts.toml"
+    with_third.write_text(text.replace(licence, licence + 'frameworks.jax = "Apache License 2.0 too."\n'))
+    monkeypatch.setattr(facts, "FACTS_PATH", with_third)
+    out = tmp_path / "out"
+    render.build(corpus.load_corpus(results), out)
+
+    page = (out / "usability.md").read_text()
+    assert "| Criterion | PyTorch | TensorFlow | JAX |\n|---|--:|--:|--:|\n" in page
+    assert "| Raises an error (rather than running on) | 1 of 1 | 0 of 1 | 1 of 1 |" in page
+    assert "| Median length of the message (characters) | 16 | n/a | 16 |" in page
+    files = [f"results/{MACHINE}/studies/errors.{fw}-1.0.json" for fw in ("pytorch", "tensorflow", "jax")]
+    assert f"Data: [PyTorch]({files[0]}), [TensorFlow]({files[1]}), [JAX]({files[2]})." in page
+    assert "| Mistake | PyTorch | TensorFlow | JAX |\n|---|---|---|---|\n" in page
+    tabs = [line for line in page.splitlines() if line.startswith("=== ")]
+    assert tabs == ['=== "PyTorch"', '=== "TensorFlow"', '=== "JAX"'] * 2  # the mistake's snippets, the code
+    assert "x = 3" in page  # the third framework's snippet
+    assert "| print inside the model | ✗ does not: printed | ✓ works: printed | ✓ works: printed |" in page
+    header = (
+        "| Workload | PyTorch: lines | tokens | over the fewest | TensorFlow: lines | tokens | over the fewest | JAX: "
+    )
+    assert header in page
+    assert "| [mlp](#code-mlp) | 10 | 50 | 1.00 | 20 | 100 | 2.00 | 30 | 150 | 3.00 |" in page
+    assert r"with PyTorch 1\.0, TensorFlow 1\.0 and JAX 1\.0." in page  # labels and versions, escaped
+
+    ecosystem = (out / "ecosystem.md").read_text()
+    assert "| Topic | PyTorch | TensorFlow | JAX | Sources | As of |\n|---|---|---|---|---|---|\n" in ecosystem
+    lines = ecosystem.splitlines()
+    after = lines[lines.index("|---|---|---|---|---|---|") + 1 :]
+    rows = list(itertools.takewhile(lambda line: line.startswith("| "), after))
+    assert len(rows) == len(facts.load_facts(with_third))
+    licence_row = next(row for row in rows if row.startswith("| Licence |"))
+    assert "TensorFlow LICENSE file\\. | Apache License 2\\.0 too\\. |" in licence_row
+    assert all(row.count(" | – | ") == 1 for row in rows if row is not licence_row)  # no statement: a dash
 
 
 def test_a_bad_study_file_is_named_and_left_out(tmp_path: Path) -> None:
@@ -199,12 +336,13 @@ def test_the_build_fails_on_a_curated_fact_without_a_source(
 
     bad = tmp_path / "facts.toml"
     bad.write_text(
-        '[[fact]]\ntopic = "Licence"\ncategory = "project"\npytorch = "BSD"\ntensorflow = "Apache"\n'
+        '[[fact]]\ntopic = "Licence"\ncategory = "project"\nframeworks.pytorch = "BSD"\n'
+        'frameworks.tensorflow = "Apache"\n'
         "sources = []\nas_of = 2026-11-27\n"
     )
     monkeypatch.setattr(facts, "FACTS_PATH", bad)
     with pytest.raises(UserError, match=r'facts\.toml: fact 1 \("Licence"\)'):
-        render.build(load.load_results(load.result_files(golden)), golden, tmp_path / "out")
+        render.build(corpus.load_corpus(golden), tmp_path / "out")
 
 
 def distributed_findings(two_processes: list[float], outcome: str = "ok") -> list[dict[str, Any]]:
@@ -229,7 +367,7 @@ def test_distributed_section_compares_frameworks_and_records_a_hang(golden: Path
     write_study(results, study_doc("distributed", "pytorch", distributed_findings([500.0 + d for d in (-2, 0, 2)] * 4)))
     write_study(results, study_doc("distributed", "tensorflow", distributed_findings([], outcome="timeout")))
     out = tmp_path / "out"
-    render.build(load.load_results(load.result_files(results)), results, out)
+    render.build(corpus.load_corpus(results), out)
     page = (out / "performance.md").read_text()
     assert "## Distributed data-parallel, two processes on one machine" in page
     row = next(line for line in page.splitlines() if line.startswith("| Two processes, 1 thread each |"))
@@ -237,8 +375,8 @@ def test_distributed_section_compares_frameworks_and_records_a_hang(golden: Path
     single = next(line for line in page.splitlines() if line.startswith("| One process, 2 threads |"))
     # one process per framework: a single reading a side, with no interval and no verdict
     assert single.endswith(
-        "| 1,000 (1 process, no interval) | 3 s | **too few processes to call (1 against 1)** "
-        "(ratio 1.00, 1 against 1 processes: no interval) |"
+        "| 1,000 (1 process, no interval) | 3 s | PyTorch against TensorFlow: **too few processes to call (1 against "
+        "1)** (ratio 1.00, 1 against 1 processes: no interval) |"
     )
     assert "TensorFlow, Two processes, 1 thread each: timeout: no result after 60 s" in page
     assert "PyTorch's scaling efficiency: two processes reach 0.50 of one process with 2 threads, and n/a" in page
@@ -250,12 +388,16 @@ def test_memory_section_puts_each_framework_in_its_column(golden: Path, tmp_path
     for framework, used in (("pytorch", 100), ("tensorflow", 300)):
         finding = {"id": "infer-w256-b256", "task": "infer", "width": 256, "batch": 256, "mode": "eager",
                    "parameters": 269_322, "parameter_bytes": 1_077_288, "outcome": "ok", "error": None,
-                   "after_import_rss_bytes": 200 * 2**20, "peak_rss_bytes": (200 + used) * 2**20}  # fmt: skip
+                   "after_import_rss_bytes": 200 * 2**20, "peak_rss_bytes": (200 + used) * 2**20,
+                   "per_process": {"peak_rss_bytes": [(200 + used + d) * 2**20 for d in (-1, 0, 1)]},
+                   "fresh_processes": 3}  # fmt: skip
         write_study(results, study_doc("memory", framework, [finding]))
     out = tmp_path / "out"
-    render.build(load.load_results(load.result_files(results)), results, out)
+    render.build(corpus.load_corpus(results), out)
     page = (out / "performance.md").read_text()
-    assert "| inference, in\\-process | 256 | 256 | 1.077 MB | 100 MiB | 300 MiB | 3.00 |" in page
+    row = next(line for line in page.splitlines() if line.startswith("| inference, in\\-process | 256 | 256 |"))
+    assert row.startswith("| inference, in\\-process | 256 | 256 | 1.077 MB | 100 (97.54–102.5) | 300 (297.5–302.5) |")
+    assert "| PyTorch against TensorFlow: **3.00× less memory** (ratio 3.00, 95% interval" in row
     assert (out / "charts" / f"{MACHINE}-memory-by-size.svg").is_file()
 
 
@@ -291,11 +433,11 @@ def test_memory_section_sets_a_saved_model_beside_in_process_inference(golden: P
     write_study(results, study_doc("memory", "pytorch", torch_findings))
     write_study(results, study_doc("memory", "tensorflow", tf_findings))
     out = tmp_path / "out"
-    render.build(load.load_results(load.result_files(results)), results, out)
+    render.build(corpus.load_corpus(results), out)
     page = (out / "performance.md").read_text()
     lines = page.splitlines()
     # the memory table: a row per task, the saved model's failure named with its escaped error
-    assert "| inference, saved model | 256 | 256 | 1.077 MB | 110 MiB | **failed** | – |" in page
+    assert "| inference, saved model | 256 | 256 | 1.077 MB | 110 (1 process, no interval) | **failed** | – |" in page
     failure = "- TensorFlow, inference, saved model, width 256, batch 256: failed: OSError: "
     assert failure + "&lt;no saved\\_model\\.pb&gt;" in page
     # saved against in-process, per framework
@@ -309,11 +451,12 @@ def test_memory_section_sets_a_saved_model_beside_in_process_inference(golden: P
     assert torch_row.endswith("| 0.0e+00 |")
     tf_row = next(line for line in lines if line.startswith("| TensorFlow | 256 | 256 |"))
     assert tf_row == "| TensorFlow | 256 | 256 | 40 MiB | **failed** | 2 (1 process, no interval) | n/a | – | n/a |"
-    # latency, TensorFlow's speed ÷ PyTorch's: in-process both timed, saved model only PyTorch
-    assert "### Inference latency, TensorFlow against PyTorch" in page
+    # latency, the fastest framework's speed ÷ the other's: in-process both timed, saved model only PyTorch
+    assert "### Inference latency, framework against framework" in page
     infer_row = next(line for line in lines if line.startswith("| inference, in\\-process | 256 | 256 | 1 ("))
     assert infer_row.endswith(
-        "| **too few processes to call (1 against 1)** (ratio 0.50, 1 against 1 processes: no interval) |"
+        "| PyTorch against TensorFlow: **too few processes to call (1 against 1)** (ratio 2.00, 1 against 1 "
+        "processes: no interval) |"
     )
     assert "| inference, saved model | 256 | 256 | 1.5 (1 process, no interval) | **failed** | – |" in page
     spec = json.loads((out / "charts" / f"{MACHINE}-memory-by-size.vl.json").read_text())

@@ -25,10 +25,16 @@ document.addEventListener("DOMContentLoaded", () => {
       result.append(element("p", "No recommendation for these answers: rebuild the site."));
       return;
     }
-    const [ring, confidence, score, useCases, experience] = found;
+    // [ring, confidence, {framework id: score}, the leader's lead over the next, use cases, experience]
+    const [ring, confidence, scores, margin, useCases, experience] = found;
+    const name = (id) => data.frameworks[id] || id;
+    const ids = Object.keys(data.frameworks); // the registry's order, as the command line prints them
+    const leader = [...ids].sort((a, b) => (scores[b] || 0) - (scores[a] || 0))[0]; // stable: ties keep the order
+    const each = ids.map((id) => `${name(id)} ${(scores[id] || 0).toFixed(2)}`).join(", ");
+    const lead = margin > 0 ? `${name(leader)} leads by ${margin.toFixed(2)}` : "none leads";
     const verdict = element("p", "", "fg-decide-verdict");
     verdict.append(element("strong", ring, "fg-ring"));
-    verdict.append(` (${confidence} confidence, score ${score >= 0 ? "+" : "−"}${Math.abs(score).toFixed(2)})`);
+    verdict.append(` (${confidence} confidence, scores ${each}; ${lead})`);
     result.append(verdict);
     if (useCases.length) {
       result.append(element("p", "From the use cases your answers select:"));
@@ -43,8 +49,7 @@ document.addEventListener("DOMContentLoaded", () => {
       result.append(list);
     }
     if (experience) {
-      const name = experience === "pytorch" ? "PyTorch" : "TensorFlow";
-      result.append(element("p", `Nudged towards ${name}, which the team already knows.`));
+      result.append(element("p", `Nudged towards ${name(experience)}, which the team already knows.`));
     }
     const command = data.questions.map((q, i) => `--answer ${q.id}=${chosen[i]}`).join(" ");
     const code = element("code", `python -m generator recommend ${command}`);

@@ -1,0 +1,89 @@
+"""The results, loaded once: every page, claim and recommendation, and the CLI, read from here.
+
+A results folder holds one folder per machine: timing runs (``<machine>/*.json``) and studies
+(``<machine>/studies/*.json``). ``load`` reads and checks every file once (a bad file is a
+problem line and is left out), keeps one profile per machine, workload and device
+(``load.one_profile``), and gathers what the rules read per machine (``evidence.Machine``: its
+timing cases, each with every mode measured, and its studies). ``Corpus.reference`` is the one
+rule for the machine the site shows first and the CLI recommends for.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from generator import evidence, load, studies
+from measurements import UserError
+from measurements.results import ROOT
+
+
+@dataclass
+class Corpus:
+    results_dir: Path
+    loaded: load.Loaded  # every good timing file and one line per bad one
+    everything: pd.DataFrame  # every release measured, one profile per machine, workload and device
+    frame: pd.DataFrame  # the newest release of each framework: what the guides show
+    smaller_profile: list[str]  # notes on the smaller profiles' files left out
+    studies: dict[str, studies.MachineStudies] = field(default_factory=dict)
+    study_problems: list[str] = field(default_factory=list)
+    machines: dict[str, evidence.Machine] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> list[str]:
+        """Every line about a file left out, naming files as they were given (for the command line)."""
+        return self.loaded.problems + self.smaller_profile + self.study_problems
+
+    def files_per_machine(self) -> Counter[str]:
+        """How many results files (timing runs and studies) each machine has."""
+        found: Counter[str] = Counter(doc["machine"]["id"] for _, doc in self.loaded.results)
+        for machine, ms in self.studies.items():
+            found[machine] += sum(len(per) for per in ms.results.values())
+        return found
+
+    def reference(self, chosen: str | None = None) -> str | None:
+        """The machine the guides show first and recommend for: ``chosen`` (``--machine``,
+        ``--reference``), else ``reference-machine`` under ``[tool.framework-guide]`` in
+        pyproject.toml where it has results, else the machine with the most results files."""
+        if chosen is not None and chosen not in self.machines:
+            known = ", ".join(self.machines) or "none"
+            raise UserError(f"no results for machine {chosen!r}; measured machines: {known}")
+        if chosen is not None:
+            return chosen
+        configured = configured_reference()
+        if configured in self.machines:
+            return configured
+        counts = self.files_per_machine()
+        return max(sorted(self.machines), key=lambda m: counts[m], default=None)  # the first of equals
+
+
+def configured_reference() -> str | None:
+    """``reference-machine`` under ``[tool.framework-guide]`` in pyproject.toml, if set."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text()).get("tool", {}).get("framework-guide", {})
+    chosen = config.get("reference-machine")
+    return chosen if isinstance(chosen, str) else None
+
+
+def load_corpus(results_dir: Path) -> Corpus:
+    """Every results file under ``results_dir``, read and checked once."""
+    loaded = load.load_results(load.result_files(results_dir))
+    everything, smaller = load.one_profile(load.to_frame(loaded.results, results_dir))
+    frame = load.current(everything) if loaded.results else pd.DataFrame()
+    by_machine, study_problems = studies.load_studies(results_dir)
+    return Corpus(results_dir, loaded, everything, frame, smaller, by_machine, study_problems,
+                  evidence.from_results(frame, by_machine))  # fmt: skip
+
+
+def docs_shown(corpus: Corpus) -> dict[str, list[dict[str, Any]]]:
+    """The timing documents the guides show (the newest release, one profile), by machine."""
+    shown = set(corpus.frame["file"]) if not corpus.frame.empty else set()
+    found: dict[str, list[dict[str, Any]]] = {}
+    for path, doc in corpus.loaded.results:
+        if load.relative_file(path, corpus.results_dir) in shown:
+            found.setdefault(doc["machine"]["id"], []).append(doc)
+    return found

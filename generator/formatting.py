@@ -1,0 +1,146 @@
+"""How the pages write figures, names and outcomes: numbers, sizes, intervals, labels and verdicts in words."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from generator import escape, studies
+from generator.compare import (
+    ModeResult,
+    Summary,
+    describe,
+)
+from generator.escape import code_block
+from measurements.frameworks import FRAMEWORK_LABELS, MODE_LABELS
+
+text = escape.text  # Markdown text on one line: the filter most sentences built here use
+
+
+def num(value: float, digits: int = 4) -> str:
+    """A figure to ``digits`` significant digits, with thousands separators."""
+    if value == 0:
+        return "0"
+    if abs(value) >= 10 ** (digits - 1):
+        return f"{value:,.0f}"
+    return f"{value:,.{digits}g}" if abs(value) >= 1 else f"{value:.{digits - 1}g}"
+
+
+def size(value: int | None) -> str:
+    """Bytes on disk, in KiB below a MiB."""
+    if value is None:
+        return "n/a"
+    return f"{value / 2**10:,.0f} KiB" if value < 2**20 else f"{value / 2**20:,.1f} MiB"
+
+
+def mib(value: int | None) -> str:
+    return "n/a" if value is None else f"{value / 2**20:,.0f} MiB"
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value * 1000:.3g} ms" if value < 1 else f"{value:.3g} s"
+
+
+def pct(value: float) -> str:
+    """A share in percent: one decimal from 10% up, two significant digits below."""
+    return f"{value:.1f}%" if value >= 10 else f"{value:#.2g}%"
+
+
+def label(framework: str, mode: str) -> str:
+    return MODE_LABELS.get((framework, mode), f"{FRAMEWORK_LABELS.get(framework, framework)} {mode}")
+
+
+def file_label(file: str) -> str:
+    """A results file's link text: the framework and release it holds, "TensorFlow 2.21.0"."""
+    name = Path(file).name
+    for framework, label_text in FRAMEWORK_LABELS.items():
+        match = re.search(rf"\.{framework}-([0-9][^.]*(?:\.[0-9][^.]*)*)", name)
+        if match:
+            return text(f"{label_text} {match.group(1).replace('_', '+')}")
+    return text(name)
+
+
+def source(path: str) -> str:
+    """A file of this repository, for a page that shows the code it counted, as a fenced code block
+    indented for a content tab; a path that leads out of the repository is not read."""
+    found = studies.repository_file(path)
+    if found is None:
+        return f"    Left out: {escape.code(path)} is not a file of this repository."
+    return code_block(found.read_text(encoding="utf-8", errors="replace"), "python", 4)
+
+
+def error_outcome(finding: dict[str, Any]) -> str:
+    """One table cell: what a mistake did, scored."""
+    if not finding.get("applicable", True):
+        return text(finding.get("what_happened") or "not tried")
+    if finding["silent"]:
+        return f"silent: {text(finding.get('what_happened') or 'no error')}"
+
+    def mark(value: bool | None) -> str:
+        return "–" if value is None else "✓" if value else "✗"
+
+    return (
+        f"{escape.code(finding['error_type'])} · user's line {mark(finding['user_frame_last'])} · "
+        f"shapes {mark(finding['names_shapes'])} · dtypes {mark(finding['names_dtypes'])} · "
+        f"{finding['message_chars']:,} characters"
+    )
+
+
+def error_said(finding: dict[str, Any]) -> str:
+    """The message a mistake produced, indented for a content tab."""
+    if not finding.get("applicable", True):
+        return f"    {text(finding.get('what_happened') or 'Not tried.')}"
+    if finding["silent"]:
+        return f"    No error. {text(finding.get('what_happened') or '')}"
+    return f"    {escape.code(finding['error_type'])}:\n\n" + code_block(finding["message"] or "", "text", 4)
+
+
+def notes(found: dict[str, Any]) -> str:
+    """A finding's notes on one line: "api: ...; opset: 20"; nested values as JSON."""
+    return "; ".join(
+        f"{text(key)}: {text(value if isinstance(value, str) else json.dumps(value, sort_keys=True))}"
+        for key, value in found.items()
+    )
+
+
+def verdict(r: ModeResult) -> str:
+    """A headline verdict in words, from ``r``'s side: "tf.function + XLA 1.72× faster than
+    torch.compile"; "torch.compile and tf.function + XLA: equivalent within 5%" (or too uncertain
+    to call, or too few processes to call)."""
+    other = label(*str(r.versus).split("/"))
+    if not r.called:
+        return f"{label(r.framework, r.mode)} and {other}: {r.verdict}"
+    return f"{label(r.framework, r.mode)} {r.verdict} than {other}"
+
+
+def interval(s: Summary | None, figure: str = "num") -> str:
+    """A summary's 95% interval over processes, "1,002–1,010" (``figure``: "num" or "seconds");
+    "1 process, no interval" where it has none."""
+    if s is None:
+        return "n/a"
+    if s.low is None or s.high is None:
+        return f"{s.processes} process{'es' if s.processes != 1 else ''}, no interval"
+    shown = seconds if figure == "seconds" else num
+    return f"{shown(s.low)}–{shown(s.high)}"
+
+
+def mode_choice(r: ModeResult | None) -> str:
+    """Which mode won a framework's own race and by how much it beat its other modes:
+    "torch.compile, the fastest of PyTorch's 3 modes: 1.30× faster than PyTorch eager, too
+    uncertain to call against channels_last"."""
+    if r is None:
+        return ""
+    name = FRAMEWORK_LABELS.get(r.framework, r.framework)
+    if not r.margins:
+        return f"{label(r.framework, r.mode)}, {name}'s only mode measured"
+    against = []
+    for mode, margin in r.margins.items():
+        other = label(r.framework, mode)
+        words = describe(margin)
+        against.append(f"{words} than {other}" if margin.outcome in ("faster", "slower") and margin.enough_processes
+                       else f"{words} against {other}")  # fmt: skip
+    return f"{label(r.framework, r.mode)}, the fastest of {name}'s {len(r.margins) + 1} modes: {', '.join(against)}"

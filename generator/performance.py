@@ -1,0 +1,449 @@
+"""The Performance guide: each machine's workloads, cases and modes, their charts and the
+sentences that sum them up, and the studies shown beside them (memory at scale, data pipelines)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from generator import charts, stats, studies
+from generator.compare import (
+    CaseModes,
+    Comparison,
+    ModeResult,
+    Summary,
+    describe,
+    mode_results,
+    speeds,
+    summarise,
+)
+from generator.formatting import label, mib, seconds, text
+from measurements import workloads
+from measurements.environment import slug
+from measurements.frameworks import FRAMEWORK_LABELS, REGISTRY
+from measurements.profiles import PROFILES, rounds_for
+
+PARITY_POINTS = 1.0  # accuracy parity holds when the frameworks' final accuracies are this close
+
+
+@dataclass
+class CaseSection:
+    case: str
+    metric: workloads.Metric
+    results: list[ModeResult]
+    headline: ModeResult | None  # the fastest framework's fastest mode, against the fastest of the others
+    modes: CaseModes | None = None  # every mode, each against the fastest of the other frameworks
+    charts: dict[str, str] = field(default_factory=dict)
+
+    def best_of(self, framework: str) -> ModeResult | None:
+        return self.modes.best_of(framework) if self.modes else None
+
+
+@dataclass
+class AccuracyRun:
+    """One framework's training on real data: test accuracy per epoch, in each round."""
+
+    framework: str
+    mode: str
+    finals: list[float]  # the last epoch's accuracy, per round
+    curves: list[list[dict[str, Any]]]
+    time_to_target_s: list[float | None]  # per round; None where the target was not reached
+    parity_passed: bool
+    file: str
+    target: float  # the accuracy (%) the case's time to target counts to
+
+    @property
+    def final(self) -> float:
+        return float(np.median(self.finals))
+
+    @property
+    def epochs_to_target(self) -> int | None:
+        """The first epoch at or above the target, in the first round."""
+        return next((c["epoch"] for c in self.curves[0] if c["accuracy"] >= self.target), None)
+
+    @property
+    def median_time_to_target_s(self) -> float | None:
+        reached = [t for t in self.time_to_target_s if t is not None]
+        return float(np.median(reached)) if len(reached) == len(self.time_to_target_s) else None
+
+
+@dataclass
+class AccuracyCase:
+    case: str
+    target: float
+    epochs: int
+    runs: list[AccuracyRun]
+    chart: str = ""
+
+    @property
+    def gap_points(self) -> float | None:
+        """Highest minus lowest final accuracy between the frameworks, in points."""
+        finals = [r.final for r in self.runs]
+        return max(finals) - min(finals) if len(finals) > 1 else None
+
+    @property
+    def holds(self) -> bool:
+        return self.gap_points is not None and self.gap_points <= PARITY_POINTS
+
+
+@dataclass
+class WorkloadSection:
+    workload: workloads.Workload
+    cases: list[CaseSection]
+    problems: list[dict[str, Any]]  # runs without a result: failed, crashed, timeout, oom, unavailable
+    memory_chart: str | None = None
+    ceiling_chart: str | None = None
+    accuracy: list[AccuracyCase] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)  # generated sentences, from the figures only
+    profile: str = ""  # the measurement profile of every figure in the section (never mixed)
+
+
+@dataclass
+class Ceiling:
+    gflops: float
+    framework: str
+    mode: str
+    case: str
+
+
+@dataclass
+class ImportTimes:
+    """How long ``import`` of each framework takes in a fresh process, over all its runs: every
+    reading is its own process."""
+
+    summaries: dict[str, Summary]  # framework -> seconds
+    comparison: Comparison | None  # the fastest to import ÷ the fastest of the others, in speed (1/seconds)
+    faster: str | None = None  # the framework whose import is the fastest (the comparison's A)
+    versus: str | None = None  # and the fastest of the others (its B)
+
+    @property
+    def verdict(self) -> str:
+        return describe(self.comparison) if self.comparison else ""
+
+
+def import_times(docs: list[dict[str, Any]]) -> ImportTimes:
+    times: dict[str, list[float]] = {}
+    for doc in docs:
+        times.setdefault(doc["run"]["framework"], []).extend(t for t in doc["import_s"] if t > 0)
+    # the frameworks the guides compare: those with a headline workload (not a baseline such as NumPy)
+    compared = {d["run"]["framework"] for d in docs if workloads.get(d["run"]["workload"]).headline}
+    times = {fw: values for fw, values in times.items() if fw in compared}
+    summaries = {fw: summarise(values, [1] * len(values)) for fw, values in sorted(times.items()) if values}
+    each = {fw: {"import": speeds(times[fw], [1] * len(times[fw]), "s")} for fw in summaries}
+    headlines = stats.best_against_others(each)
+    if not headlines:
+        return ImportTimes(summaries, None)
+    h = max(headlines.values(), key=lambda h: h.comparison.ratio)
+    return ImportTimes(summaries, h.comparison, h.framework, h.versus_framework)
+
+
+@dataclass
+class MachineReport:
+    id: str
+    machine: dict[str, Any]
+    software: list[dict[str, Any]]
+    settings: dict[str, Any]
+    profiles: list[str]
+    files: list[str]
+    ceiling: Ceiling | None
+    sections: list[WorkloadSection]
+    imports: ImportTimes
+    docs: list[dict[str, Any]] = field(default_factory=list)  # the results shown
+
+    @property
+    def versions(self) -> list[str]:
+        """The framework releases measured here, e.g. "PyTorch 2.13.0+cpu"."""
+        found = []
+        for s in self.software:
+            name, version = s["framework"]["name"], s["framework"]["version"]
+            if version:
+                found.append(text(f"{FRAMEWORK_LABELS.get(name, name)} {version}"))
+        return found
+
+    @property
+    def short_rounds(self) -> list[str]:
+        """Runs that completed fewer rounds than their profile asks for (the measurement was cut short)."""
+        return sorted(
+            f"{d['run']['workload']}/{d['run']['framework']}/{d['run']['mode']}"
+            for d in self.docs
+            if d["outcome"]["status"] == "ok"
+            and d["rounds"] < rounds_for(PROFILES[d["run"]["profile"]], workloads.get(d["run"]["workload"]).task)
+        )
+
+    @property
+    def missing(self) -> list[str]:
+        """A sentence per framework that could not run here at all, with the reason recorded."""
+        measured = {s["framework"]["name"] for s in self.software if s["framework"]["version"]}
+        found = {p["framework"]: p["error"] for s in self.sections for p in s.problems if p["status"] == "unavailable"}
+        return [
+            f"{FRAMEWORK_LABELS.get(fw, fw)} was not measured on this machine "
+            f"({text((str(why).strip().splitlines() or [''])[-1])}), so this page has nothing to compare it with."
+            for fw, why in sorted(found.items())
+            if fw not in measured
+        ]
+
+    @property
+    def headlines(self) -> list[tuple[WorkloadSection, CaseSection]]:
+        return [
+            (s, c)
+            for s in self.sections
+            if s.workload.headline
+            for c in s.cases
+            if c.headline and c.headline.comparison
+        ]
+
+
+def find_ceiling(sections: list[WorkloadSection]) -> Ceiling | None:
+    """The best matrix-multiply rate any library reached, from the ceiling workload's results."""
+    rates = [(r, c.case) for s in sections if s.workload.name == "matmul" for c in s.cases for r in c.results]
+    if not rates:
+        return None
+    top, case = max(rates, key=lambda rate: rate[0].summary.median)
+    return Ceiling(top.summary.median, top.framework, top.mode, case)
+
+
+def machine_report(machine_id: str, rows: pd.DataFrame, docs: list[dict[str, Any]], out: Path) -> MachineReport:
+    sections = []
+    for workload in workloads.REGISTRY.values():
+        own = rows[rows.workload == workload.name]
+        if own.empty:
+            continue
+        ok = own[own.status == "ok"]
+        problems = own[own.status != "ok"][["framework", "mode", "device", "status", "error", "file"]]
+        if workload.task == "accuracy":
+            accuracy = [accuracy_case(machine_id, workload, ok[ok.case == name], out / "charts")
+                        for name in dict.fromkeys(ok["case"])]  # fmt: skip
+            sections.append(WorkloadSection(workload, [], problems.to_dict("records"), accuracy=accuracy,
+                                            profile=", ".join(sorted(set(own["profile"])))))  # fmt: skip
+            continue
+        cases = []
+        for case_name in dict.fromkeys(ok["case"]):  # measured order
+            rows_of_case = ok[ok.case == case_name]
+            metric = workloads.METRICS[rows_of_case["metric"].iloc[0]]
+            modes = mode_results(rows_of_case)
+            case = CaseSection(case_name, metric, modes.results, modes.headline, modes=modes)
+            case.charts = case_charts(machine_id, workload, case, out / "charts")
+            cases.append(case)
+        section = WorkloadSection(
+            workload, cases, problems.to_dict("records"), profile=", ".join(sorted(set(own["profile"])))
+        )
+        if cases and workload.task != "op":
+            section.memory_chart = memory_chart(machine_id, workload, cases[0], out / "charts")
+        sections.append(section)
+    ceiling = find_ceiling(sections)
+    for section in sections:
+        section.summary = summary_sentences(section)
+        if ceiling and section.cases and section.workload.name != "matmul":
+            section.ceiling_chart = ceiling_chart(machine_id, section, ceiling, out / "charts")
+    software = {
+        (d["software"]["framework"]["name"], d["software"]["framework"]["version"]): d["software"] for d in docs
+    }
+    first = docs[0]
+    return MachineReport(
+        id=machine_id, machine=first["machine"],
+        software=[software[k] for k in sorted(software, key=str)],
+        settings=first["settings"], profiles=sorted({d["run"]["profile"] for d in docs}),
+        files=sorted(rows["file"].unique()), ceiling=ceiling, sections=sections,
+        imports=import_times(docs), docs=docs,
+    )  # fmt: skip
+
+
+def chart_frame(section: CaseSection) -> pd.DataFrame:
+    return charts.with_labels(pd.DataFrame([
+        {"framework": r.framework, "label": label(r.framework, r.mode), "median": r.summary.median,
+         "low": r.summary.low, "high": r.summary.high, "first_call_s": r.first_call_s,
+         "peak_mib": (r.peak_rss_bytes or 0) / 2**20}
+        for r in section.results
+    ]))  # fmt: skip
+
+
+def case_charts(machine_id: str, workload: workloads.Workload, section: CaseSection, out: Path) -> dict[str, str]:
+    frame = chart_frame(section)
+    stem = f"{machine_id}-{workload.name}-{slug(section.case)}"
+    unit = section.metric.unit
+    made = {
+        "speed": charts.save(charts.bar_chart(frame, "median", f"{workload.title}: {section.case}",
+                                              f"Median {unit} (95% interval)", "low", "high"), out, f"{stem}-speed"),
+    }  # fmt: skip
+    if section.metric.timing == "latency":
+        percentiles = charts.with_labels(pd.DataFrame([
+            {"framework": r.framework, "label": label(r.framework, r.mode), "percentile": name, "value": value}
+            for r in section.results for name, value in (("p50", r.summary.median), ("p90", r.p90), ("p99", r.p99))
+        ]))  # fmt: skip
+        made["percentiles"] = charts.save(
+            charts.percentile_chart(percentiles, f"{workload.title}: {section.case}, latency percentiles",
+                                    f"{unit} (log scale)"), out, f"{stem}-percentiles")  # fmt: skip
+    if workload.task != "op":
+        made["first_call"] = charts.save(
+            charts.bar_chart(frame, "first_call_s", "First call (tracing or compiling included)",
+                             "Seconds (log scale)", log=True), out, f"{stem}-first-call")  # fmt: skip
+    return made
+
+
+def memory_chart(machine_id: str, workload: workloads.Workload, section: CaseSection, out: Path) -> str:
+    """Peak memory is one per process, which measures every case of a workload: one chart."""
+    chart = charts.bar_chart(chart_frame(section), "peak_mib", f"{workload.title}: peak memory of the process", "MiB")
+    return charts.save(chart, out, f"{machine_id}-{workload.name}-memory")
+
+
+def accuracy_case(machine_id: str, workload: workloads.Workload, rows: pd.DataFrame, out: Path) -> AccuracyCase:
+    runs = [
+        AccuracyRun(framework=row.framework, mode=row.mode, finals=list(row.samples), curves=list(row.curve),
+                    time_to_target_s=list(row.time_to_target_s), parity_passed=bool(row.parity_passed),
+                    file=row.file, target=float(row.target))
+        for row in rows.itertuples()
+    ]  # fmt: skip
+    runs.sort(key=lambda r: list(FRAMEWORK_LABELS).index(r.framework) if r.framework in FRAMEWORK_LABELS else 99)
+    name = rows["case"].iloc[0]
+    section = AccuracyCase(name, runs[0].target, max(len(r.curves[0]) for r in runs), runs)
+    frame = charts.with_labels(pd.DataFrame([
+        {"framework": r.framework, "label": label(r.framework, r.mode), "round": i + 1, **point}
+        for r in runs for i, curve in enumerate(r.curves) for point in curve
+    ]))  # fmt: skip
+    chart = charts.curve_chart(frame, f"{workload.title}: {name}", section.target)
+    section.chart = charts.save(chart, out, f"{machine_id}-{workload.name}-{slug(name)}-curve")
+    return section
+
+
+def _fastest_pairs(section: WorkloadSection) -> list[tuple[CaseSection, ModeResult, Comparison]]:
+    return [(c, c.headline, c.headline.comparison) for c in section.cases if c.headline and c.headline.comparison]
+
+
+def _who_is_faster(pairs: list[tuple[CaseSection, ModeResult, Comparison]]) -> list[str]:
+    """Clauses of the headline outcomes: "PyTorch is faster at a (1.52×)", "too uncertain to call at b"."""
+    wins: dict[str, list[str]] = {}
+    ties: dict[str, list[str]] = {
+        "equivalent within 5%": [],
+        "too uncertain to call": [],
+        "too few processes to call": [],
+    }
+    for case, r, c in pairs:
+        if c.enough_processes and c.outcome in ("faster", "slower"):
+            winner = r.framework if c.outcome == "faster" else str(r.versus).split("/")[0]
+            factor = c.ratio if c.ratio > 1 else 1 / c.ratio
+            wins.setdefault(FRAMEWORK_LABELS.get(winner, winner), []).append(f"{text(case.case)} ({factor:.2f}×)")
+        elif not c.enough_processes:
+            ties["too few processes to call"].append(text(case.case))
+        else:
+            ties["equivalent within 5%" if c.outcome == "equivalent" else "too uncertain to call"].append(
+                text(case.case)
+            )
+    clauses = [f"{who} is faster at {', '.join(cases)}" for who, cases in wins.items()]
+    return clauses + [f"{what} at {', '.join(cases)}" for what, cases in ties.items() if cases]
+
+
+def summary_sentences(section: WorkloadSection) -> list[str]:
+    """What the figures of one workload support, in words: who is faster where, by how much,
+    what compiling costs and how much memory the fastest modes take. Nothing else."""
+    if section.accuracy:
+        held = [a for a in section.accuracy if a.gap_points is not None]
+        if not held:
+            return []
+        parts = [f"{text(a.case)}: {a.gap_points:.1f} points apart ({'holds' if a.holds else 'fails'})" for a in held]
+        verdict = "holds" if all(a.holds for a in held) else "does not hold"
+        return [f"Accuracy parity (within {PARITY_POINTS:.0f} point) {verdict} on this machine: {'; '.join(parts)}."]
+    pairs = _fastest_pairs(section)
+    if not pairs:
+        return []
+    title = section.workload.title
+    clauses = _who_is_faster(pairs)
+    found = [f"On this machine ({title}), comparing each framework's fastest mode: {'; '.join(clauses)}."]
+    for framework in REGISTRY.values():
+        for variant, base in framework.variants.items():
+            found += _variant_sentence(section, framework.id, variant, base)
+    first = pairs[0][0]
+    if section.workload.task != "op":
+        compiles = {r.framework: r for r in first.results if r.mode in REGISTRY[r.framework].compiled}
+        if len(compiles) >= 2:
+            costs = [
+                f"{label(r.framework, r.mode)} takes {seconds(r.first_call_s)}"
+                + (f" after {seconds(r.prepare_s)} of set-up" if r.prepare_s is not None else "")
+                for r in compiles.values()
+            ]
+            found.append(
+                f"The first, compiling step: {'; '.join(costs)} (at {text(first.case)}, one cold process per "
+                "round, median; set-up builds the model and wraps it for the mode)."
+            )
+        _, r, _ = pairs[0]
+        other = next((o for o in first.results if f"{o.framework}/{o.mode}" == r.versus), None)
+        if other and r.peak_rss_bytes and other.peak_rss_bytes:
+            found.append(
+                f"The fastest modes' processes peak at {mib(r.peak_rss_bytes)} ({label(r.framework, r.mode)}) and "
+                f"{mib(other.peak_rss_bytes)} ({label(other.framework, other.mode)}), framework included."
+            )
+    return found
+
+
+def _variant_sentence(section: WorkloadSection, framework: str, variant: str, base: str) -> list[str]:
+    """A mode that is another mode with one change (a memory layout), against that mode, at each case."""
+    found = []
+    for case in section.cases:
+        one, other = (case.modes.get(framework, m) if case.modes else None for m in (variant, base))
+        if one is not None and other is not None:
+            found.append(f"{describe(stats.compare(one.speeds, other.speeds))} at {text(case.case)}")
+    return [f"{label(framework, variant)} against {label(framework, base)}: {'; '.join(found)}."] if found else []
+
+
+def ceiling_chart(machine_id: str, section: WorkloadSection, ceiling: Ceiling, out: Path) -> str:
+    frame = charts.with_labels(pd.DataFrame([
+        {"framework": r.framework, "label": label(r.framework, r.mode), "case": c.case,
+         "share": 100 * r.gflops / ceiling.gflops}
+        for c in section.cases for r in c.results
+    ]))  # fmt: skip
+    title = f"{section.workload.title}: share of the machine's ceiling ({ceiling.gflops:,.0f} GFLOP/s)"
+    return charts.save(charts.share_chart(frame, title), out, f"{machine_id}-{section.workload.name}-ceiling")
+
+
+def memory_scaling(ms: studies.MachineStudies, out: Path) -> dict[str, Any]:
+    """The memory study's rows, a chart of memory against model size and against batch, the inference
+    latencies, and inference from a saved model against in-process."""
+    rows = studies.memory_rows(ms)
+    inference = {"latency": studies.memory_latency(rows), "saved": studies.saved_against_in_process(rows)}
+    measured = [r for r in rows if r["mib"] is not None]
+    if not measured:
+        return {"rows": rows, "charts": {}, **inference}
+    frame = charts.with_labels(pd.DataFrame(measured))
+    by_width = frame[frame.batch == 256]
+    by_batch = frame[frame.width == 2048]
+    made = {
+        "width": charts.save(charts.scaling_chart(by_width, "parameter_mb", "Parameters (MB of float32, log scale)",
+                                                  "Peak memory against model size (batch 256)"),
+                             out, f"{ms.machine}-memory-by-size"),
+        "batch": charts.save(charts.scaling_chart(by_batch, "batch", "Batch size (log scale)",
+                                                  "Peak memory against batch size (width 2,048)"),
+                             out, f"{ms.machine}-memory-by-batch"),
+    }  # fmt: skip
+    return {"rows": rows, "charts": made, **inference}
+
+
+def pipeline_section(ms: studies.MachineStudies, out: Path) -> dict[str, Any]:
+    """The data-pipeline study by size, and charts of samples/s and of peak memory against the data set's size."""
+    sizes = studies.pipeline_rows(ms)
+    rows = [
+        {"framework": e.framework, "config_title": f"{FRAMEWORK_LABELS[e.framework]}: {e.title}",
+         "images": size.images, "median": e.summary.median, "low": e.summary.low, "high": e.summary.high,
+         "peak_mib": (e.finding.get("peak_pss_bytes") or 0) / 2**20}
+        for size in sizes for e in size.entries if e.summary
+    ]  # fmt: skip
+    growth = studies.pipeline_growth(sizes)
+    if not rows:
+        return {"sizes": sizes, "charts": {}, "growth": growth}
+    frame = charts.with_labels(pd.DataFrame(rows))
+    made = {
+        "throughput": charts.save(charts.pipeline_chart(frame, "median", "Steady samples/s (median, 95% interval)",
+                                                        "Data pipelines: samples/s against the data set's size",
+                                                        "low", "high"), out, f"{ms.machine}-pipeline-throughput"),
+        "memory": charts.save(charts.pipeline_chart(frame[frame.peak_mib > 0], "peak_mib",
+                                                    "Peak PSS of the process tree (MiB)",
+                                                    "Data pipelines: peak memory against the data set's size"),
+                              out, f"{ms.machine}-pipeline-memory"),
+    }  # fmt: skip
+    return {"sizes": sizes, "charts": made, "growth": growth}
+
+
+def performance_page(machine: MachineReport, reports: list[MachineReport]) -> str:
+    return "performance.md" if machine is reports[0] else f"performance-{machine.id}.md"
