@@ -234,10 +234,12 @@ class Signal:
         if not self.items:
             return f"{self.about}: not measured on this machine"
         favouring = sum(i.winner == self.favours for i in self.items) if self.favours else 0
+        n = len(self.items)
+        comparisons = f"{n} measured comparison{'s' if n != 1 else ''}"
         if self.favours:
-            return (f"{self.about}: {self.status} ({favouring} of {len(self.items)} measured comparisons "
-                    f"favour {label(self.favours)})")  # fmt: skip
-        return f"{self.about}: {self.status} ({len(self.items)} measured comparisons)"
+            verb = "favours" if n == 1 else "favour"
+            return f"{self.about}: {self.status} ({favouring} of {comparisons} {verb} {label(self.favours)})"
+        return f"{self.about}: {self.status} ({comparisons})"
 
 
 def win_shares(found: list[list[evidence.Item]], favours: str | None) -> dict[str, float]:

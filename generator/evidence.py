@@ -162,10 +162,11 @@ def _tested(what: str, figures: str, ratio: stats.Ratio, sides: tuple[str, str],
         verdict = f"{stats.words(ratio, terms=terms)}, no verdict ({what_ratio} {ratio.ratio:.2f})"
     elif call == "uncertain" and ratio.outcome != "uncertain":  # called by its own interval, not after the correction
         verdict = f"{a} against {b}: too uncertain to call after {holm} ({what_ratio}, {_interval(ratio)})"
+    elif call == "favours" and adjusted is not None and family > 1:  # Holm's p, not the interval's own
+        verdict = (f"{a} against {b}: {stats.words(ratio, terms=terms)} ({what_ratio}, {_interval(ratio)}); "
+                   f"{_p(adjusted)} after {holm}")  # fmt: skip
     elif call == "favours":
         verdict = f"{a} against {b}: {stats.words(ratio, detail=True, terms=terms)}"
-        if adjusted is not None and family > 1:
-            verdict += f"; {_p(adjusted)} after {holm}"
     else:  # equivalent or uncertain: never a p-value beside them
         verdict = f"{a} against {b}: {stats.words(ratio, terms=terms)} ({what_ratio}, {_interval(ratio)})"
     return Item(what, winner, f"{figures}: {verdict}", files, tested=ratio.enough_processes, call=call, ratio=ratio,
@@ -234,7 +235,7 @@ def speed(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) -
                 other = next(r for r in chosen if (r.framework, r.mode) == (h.versus_framework, h.versus_mode))
                 figures = (
                     f"{_label(fast)} {_figure(fast.summary.median)} against {_label(other)} "
-                    f"{_figure(other.summary.median)} {case.metric.unit} (medians of process medians)"
+                    f"{_figure(other.summary.median)} {case.metric.unit} (geometric means of the process medians)"
                 )
                 items.append(_tested(f"{case.workload.title}, {case.case} ({device})", figures, h.comparison,
                                      (h.framework, h.versus_framework), (fast.file, other.file)))  # fmt: skip
@@ -268,15 +269,19 @@ def memory(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) 
         if latency:
             h = studies.headline({fw: {"": speeds(row["latency_samples"], studies.latency_rounds(row), "ms")}
                            for fw, row in per.items()})  # fmt: skip
-            terms, unit, note = ("faster", "slower"), "ms", " per call (medians of process medians)"
+            terms, unit, note = ("faster", "slower"), "ms", " per call (geometric means of the process medians)"
             figure = {
                 fw: summarise(row["latency_samples"], studies.latency_rounds(row)).median for fw, row in per.items()
             }
         else:
             mib = {fw: row["mib_per_process"] for fw, row in per.items()}
             h = studies.headline({fw: {"": values} for fw, values in studies.lower_is_better(mib).items()})
-            terms, unit, note = studies.LESS_MEMORY, "MiB", " above the imported framework (medians over processes)"
-            figure = {fw: row["mib"] for fw, row in per.items()}
+            terms, unit, note = (
+                studies.LESS_MEMORY,
+                "MiB",
+                " above the imported framework (geometric means over the processes)",
+            )
+            figure = {fw: stats.geometric_mean(row["mib_per_process"]) for fw, row in per.items()}
         if h is None:
             continue
         a, b = h.framework, h.versus_framework
@@ -313,7 +318,8 @@ def distributed(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, .
         if h is not None:
             a, b = h.framework, h.versus_framework
             figures = (f"{_name(a)} {_figure(row.summaries[a].median)} against {_name(b)} "
-                       f"{_figure(row.summaries[b].median)} samples/s (medians of process medians)")  # fmt: skip
+                       f"{_figure(row.summaries[b].median)} samples/s (geometric means of the process "
+                       "medians)")  # fmt: skip
             items.append(_tested(f"{row.title}: throughput", figures, h.comparison, (a, b), files))
     return items
 
@@ -439,9 +445,9 @@ def pipeline(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]
         a, b = by_config[h.framework][h.mode], by_config[h.versus_framework][h.versus_mode]
         fast, slow = (summarise(r["samples"], studies.per_round(r)).median for r in (a, b))
         figures = (
-            f"fastest configuration of each: {_name(h.framework)} ({a['title']}) {_figure(fast)} against "
-            f"{_name(h.versus_framework)} ({b['title']}) {_figure(slow)} samples/s in the steady epochs (medians of "
-            "process medians)"
+            f"fastest configuration of each among those compared: {_name(h.framework)} ({a['title']}) "
+            f"{_figure(fast)} against {_name(h.versus_framework)} ({b['title']}) {_figure(slow)} samples/s in the "
+            "steady epochs (geometric means of the process medians)"
         )
         items.append(_tested(f"{size.images:,} images: throughput", figures, h.comparison,
                              (h.framework, h.versus_framework), files))  # fmt: skip

@@ -491,11 +491,17 @@ def pipeline_rows(ms: MachineStudies) -> list[PipelineSize]:
             fw: next(e for e in entries if e.framework == fw and e.title == stats.fastest(modes))
             for fw, modes in speeds.items()
         }
+        headlines = stats.best_against_others(speeds)
         for e in entries:
-            others = [o for fw, o in best.items() if fw != e.framework]
-            if e.summary and others:
-                fastest = max(others, key=lambda o: stats.geometric_mean(speeds[o.framework][o.title]))
-                e.versus = stats.compare(speeds[e.framework][e.title], speeds[fastest.framework][fastest.title])
+            h = headlines.get(e.framework)
+            if e.summary is None or h is None:
+                continue
+            if e.title == h.mode:  # its framework's fastest: the headline, corrected for both choices
+                e.versus = h.comparison
+            else:  # against the same opponent, corrected for the choice of the opponent (as modes are)
+                opponents = sum(len(configs) for fw, configs in speeds.items() if fw != e.framework)
+                e.versus = stats.compare(speeds[e.framework][e.title], speeds[h.versus_framework][h.versus_mode],
+                                         family=opponents)  # fmt: skip
         # the generator's hash of the files, the same in every run; and what each pipeline read matched it
         hashes = {e.finding.get("dataset_sha256") for e in entries}
         read_back = [e.finding["same_content"] for e in entries if e.finding.get("same_content") is not None]
@@ -513,7 +519,8 @@ def pipeline_rows(ms: MachineStudies) -> list[PipelineSize]:
         decoded = int(entries[0].finding["decoded_bytes"])
         found.append(PipelineSize(
             images, entries[0].finding.get("dataset_bytes"), decoded, memory, decoded / memory if memory else None,
-            entries, best, headline(speeds), same, diffs, accurate, checked,
+            entries, best, max(headlines.values(), key=lambda h: h.comparison.ratio, default=None), same, diffs,
+            accurate, checked,
         ))  # fmt: skip
     return found
 
@@ -599,7 +606,7 @@ def lower_is_better(values: dict[str, list[float]]) -> dict[str, list[float]]:
 
 def memory_rows(ms: MachineStudies) -> list[dict[str, Any]]:
     """One row per (framework, size): working memory (peak less after-import) in MiB per process
-    (``mib_per_process``) and its median (``mib``), or the outcome."""
+    (``mib_per_process``) and their geometric mean (``mib``, the centre the comparisons use), or the outcome."""
     rows = []
     for fw, r in sorted(ms.get("memory").items()):
         if not r.ok:
@@ -607,7 +614,8 @@ def memory_rows(ms: MachineStudies) -> list[dict[str, Any]]:
         for f in r.findings.values():
             ok = f["outcome"] == "ok" and f["peak_rss_bytes"] is not None and f["after_import_rss_bytes"] is not None
             values = memory_mib(f) if ok else []
-            rows.append({**f, "framework": fw, "mib": median(values) if values else None, "mib_per_process": values,
+            rows.append({**f, "framework": fw, "mib": stats.geometric_mean(values) if values else None,
+                         "mib_per_process": values,
                          "parameter_mb": f["parameter_bytes"] / 1e6, "file": r.file,
                          "fresh_processes": f.get("fresh_processes", 1),
                          "task_label": MEMORY_TASKS.get(f["task"], f["task"])})  # fmt: skip

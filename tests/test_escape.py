@@ -271,7 +271,17 @@ def test_a_source_url_cannot_break_out_of_its_link(tmp_path: Path) -> None:
 
 
 def test_claims_page_links_through_the_url_filter() -> None:
-    claim = SimpleNamespace(id="x-y", claim="A claim", expects="pytorch", test="how", made_in=(BREAKOUT,), note="")
+    claim = SimpleNamespace(
+        id="x-y",
+        claim="A claim",
+        expects="pytorch",
+        against=("tensorflow",),
+        frameworks=("pytorch", "tensorflow"),
+        rule={},
+        test="how",
+        made_in=(BREAKOUT,),
+        note="",
+    )
     page = render.environment().get_template("claims.md.j2").render(
         machines=[SimpleNamespace(id="m-1", missing=[])], machine_ids=["m-1"], claim_list=[claim], checked={
             ("x-y", "m-1"): SimpleNamespace(verdict="mixed", items=[])})  # fmt: skip

@@ -105,8 +105,8 @@ def test_memory_claims_rest_on_single_readings_and_carry_no_verdict_either_way(g
             assert all(i.winner is None and i.call == "single" for i in found[claim].items)
     item = found["tensorflow-more-training-memory"].items[0]
     assert item.detail == (
-        "PyTorch 100 MiB against TensorFlow 300 MiB above the imported framework (medians over processes): too few "
-        "processes to call (1 against 1), no verdict (TensorFlow ÷ PyTorch memory 3.00)"
+        "PyTorch 100 MiB against TensorFlow 300 MiB above the imported framework (geometric means over the "
+        "processes): too few processes to call (1 against 1), no verdict (TensorFlow ÷ PyTorch memory 3.00)"
     )
 
 
@@ -133,7 +133,7 @@ def test_memory_claims_measured_in_three_processes_are_judged_with_less_as_bette
     item = found["tensorflow-more-training-memory"].items[0]
     assert item.winner == "pytorch" and item.call == "favours" and item.ratio is not None
     assert item.ratio.n_a == item.ratio.n_b == 3 and 2.9 < item.ratio.ratio < 3.1
-    assert "PyTorch against TensorFlow: 3.00× less memory (95% interval" in item.detail
+    assert "PyTorch against TensorFlow: 3.00× less memory (TensorFlow ÷ PyTorch memory, ratio 3.00" in item.detail
     write_study(golden, study_doc("memory", "tensorflow", replicated(memory_findings(101))))
     found = checked(golden)  # 1% apart: inside the band, but three processes are too few to say equivalent
     assert found["tensorflow-more-training-memory"].verdict in ("too uncertain to call", "equivalent")

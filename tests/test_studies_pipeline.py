@@ -187,6 +187,7 @@ def test_pipeline_rows_set_the_best_of_each_framework_against_the_other(tmp_path
         "tensorflow", "pytorch",
     )  # the fastest framework's best against the best of the others  # fmt: skip
     assert small.comparison is not None and small.comparison.ratio == pytest.approx(2.0)
+    assert small.best["tensorflow"].versus == small.comparison  # its row and the headline: one comparison
     # one process per configuration: a single reading, no interval and no verdict
     assert not small.comparison.enough_processes and small.comparison.outcome == "uncertain"
     summary = small.entries[0].summary
