@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from generator import stats, studies
-from generator.compare import CaseModes, ModeResult, bound, mode_results, speeds, summarise
+from generator.compare import CaseModes, ModeResult, bound, mode_results, summarise
 from measurements import workloads
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS, MODE_LABELS
 
@@ -249,45 +249,35 @@ def memory(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) 
     if machine.studies is None:
         return []
     latency = rule.get("measure") == "latency"
-    sizes: dict[tuple[Any, ...], dict[str, dict[str, Any]]] = {}
-    for row in studies.memory_rows(machine.studies):
-        measured = bool(row.get("latency_samples")) if latency else row["mib"] is not None
-        if row["task"] not in rule["tasks"] or not measured or row["framework"] not in frameworks:
-            continue  # a failed size has no figure to compare
-        if not rule.get("min_width", 0) <= row["width"] <= rule.get("max_width", float("inf")):
-            continue
-        if "batch" in rule and row["batch"] != rule["batch"]:
-            continue
-        sizes.setdefault((row["task"], row["width"], row["batch"]), {})[row["framework"]] = row
+    rows = [
+        row for row in studies.memory_rows(machine.studies)
+        if row["task"] in rule["tasks"] and row["framework"] in frameworks
+        and rule.get("min_width", 0) <= row["width"] <= rule.get("max_width", float("inf"))
+        and rule.get("batch", row["batch"]) == row["batch"]
+    ]  # fmt: skip
+    found = studies.memory_latency(rows) if latency else studies.memory_sizes(rows)
+    if latency:
+        terms, unit, note = ("faster", "slower"), "ms", " per call (geometric means of the process medians)"
+    else:
+        terms, unit, note = (
+            studies.LESS_MEMORY,
+            "MiB",
+            " above the imported framework (geometric means over the processes)",
+        )
     items = []
-    for (_, width, batch), per in sizes.items():
-        if len(per) < 2:
-            continue
-        first = next(iter(per.values()))
-        size = f"MLP width {width:,} ({first['parameter_mb']:,.1f} MB of parameters), batch {batch:,}"
-        what = f"{first['task_label']}, {size}"
-        if latency:
-            h = studies.headline({fw: {"": speeds(row["latency_samples"], studies.latency_rounds(row), "ms")}
-                           for fw, row in per.items()})  # fmt: skip
-            terms, unit, note = ("faster", "slower"), "ms", " per call (geometric means of the process medians)"
-            figure = {
-                fw: summarise(row["latency_samples"], studies.latency_rounds(row)).median for fw, row in per.items()
-            }
-        else:
-            mib = {fw: row["mib_per_process"] for fw, row in per.items()}
-            h = studies.headline({fw: {"": values} for fw, values in studies.lower_is_better(mib).items()})
-            terms, unit, note = (
-                studies.LESS_MEMORY,
-                "MiB",
-                " above the imported framework (geometric means over the processes)",
-            )
-            figure = {fw: stats.geometric_mean(row["mib_per_process"]) for fw, row in per.items()}
+    for size in found:
+        h = size.headline  # a failed size has no figure to compare
         if h is None:
             continue
         a, b = h.framework, h.versus_framework
-        figures = f"{_name(a)} {_figure(figure[a])} {unit} against {_name(b)} {_figure(figure[b])} {unit}{note}"
-        items.append(_tested(f"{what}: {'latency' if latency else 'peak memory'}", figures, h.comparison, (a, b),
-                             (per[a]["file"], per[b]["file"]), terms=terms))  # fmt: skip
+        first = size.rows[a]
+        what = (
+            f"{first['task_label']}, MLP width {size.width:,} ({first['parameter_mb']:,.1f} MB of parameters), "
+            f"batch {size.batch:,}: {'latency' if latency else 'peak memory'}"
+        )
+        figures = (f"{_name(a)} {_figure(size.summaries[a].median)} {unit} against {_name(b)} "
+                   f"{_figure(size.summaries[b].median)} {unit}{note}")  # fmt: skip
+        items.append(_tested(what, figures, h.comparison, (a, b), (first["file"], size.rows[b]["file"]), terms=terms))
     return items
 
 
@@ -313,7 +303,7 @@ def distributed(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, .
             items.append(Item(f"{row.title}: completes", None, f"{failed}", files, call="uncertain"))
         elif rule.get("completion", True):
             items.append(Item(f"{row.title}: completes", None, "every framework completed", files, call="equivalent"))
-        h = studies.headline({fw: {"": speeds(f["samples"], studies.per_round(f), "samples/s")}
+        h = studies.headline({fw: {"": studies.speeds_of(f, "samples/s")}
                        for fw, f in row.findings.items() if fw in completed and f.get("samples")})  # fmt: skip
         if h is not None:
             a, b = h.framework, h.versus_framework
@@ -438,7 +428,7 @@ def pipeline(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]
             items.append(_tested(f"{size.images:,} images: peak memory", figures, h.comparison,
                                  (h.framework, h.versus_framework), files, terms=studies.LESS_MEMORY))  # fmt: skip
             continue
-        h = studies.headline({fw: {c: speeds(r["samples"], studies.per_round(r), "samples/s") for c, r in per.items()}
+        h = studies.headline({fw: {c: studies.speeds_of(r, "samples/s") for c, r in per.items()}
                        for fw, per in by_config.items()})  # fmt: skip
         if h is None:
             continue

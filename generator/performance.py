@@ -134,10 +134,9 @@ def import_times(docs: list[dict[str, Any]]) -> ImportTimes:
     times = {fw: values for fw, values in times.items() if fw in compared}
     summaries = {fw: summarise(values, [1] * len(values)) for fw, values in sorted(times.items()) if values}
     each = {fw: {"import": speeds(times[fw], [1] * len(times[fw]), "s")} for fw in summaries}
-    headlines = stats.best_against_others(each)
-    if not headlines:
+    h = stats.leader(stats.best_against_others(each))
+    if h is None:
         return ImportTimes(summaries, None)
-    h = max(headlines.values(), key=lambda h: h.comparison.ratio)
     return ImportTimes(summaries, h.comparison, h.framework, h.versus_framework)
 
 

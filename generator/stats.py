@@ -305,6 +305,11 @@ def best_against_others(
     return headlines
 
 
+def leader(headlines: Mapping[str, Headline]) -> Headline | None:
+    """The fastest framework's headline (the highest ratio against the best of the others), if any."""
+    return max(headlines.values(), key=lambda h: h.comparison.ratio, default=None)
+
+
 def holm(p_values: Sequence[float]) -> list[float]:
     """Holm's step-down adjusted p-values, in the given order: reject where adjusted ≤ alpha,
     and the chance of any false rejection in the family stays at most alpha."""

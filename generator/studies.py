@@ -12,11 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jsonschema
 
@@ -28,6 +28,7 @@ from measurements.frameworks import REGISTRY, label
 from measurements.results import ROOT, study_path
 from measurements.studies import Study, distributed, registry
 
+T = TypeVar("T")
 SCHEMA_PATH = ROOT / "measurements" / "study.schema.json"
 
 
@@ -87,6 +88,12 @@ def and_list(parts: Iterable[str]) -> str:
     """Words joined as prose: "a", "a and b", "a, b and c"."""
     items = list(parts)
     return ", ".join(items[:-1]) + f" and {items[-1]}" if len(items) > 1 else "".join(items)
+
+
+def first_in_full(items: Iterable[T], full: Callable[[T], str], short: Callable[[T], str]) -> str:
+    """``and_list`` of the items, the first written in full and the rest in short: "PyTorch wrote 3
+    warnings, TensorFlow 5 and JAX 1"."""
+    return and_list(full(item) if i == 0 else short(item) for i, item in enumerate(items))
 
 
 @dataclass
@@ -341,12 +348,8 @@ def usability_verdicts(ms: MachineStudies) -> list[str]:
         raised, user, shapes, dtypes = scores
         fws = list(raised.counts)
         n = raised.counts[fws[0]][1]
-        said = and_list(
-            f"{label(fw)} raised an error for {raised.counts[fw][0]}"
-            if i == 0
-            else f"{label(fw)} for {raised.counts[fw][0]}"
-            for i, fw in enumerate(fws)
-        )
+        said = first_in_full(fws, lambda fw: f"{label(fw)} raised an error for {raised.counts[fw][0]}",
+                             lambda fw: f"{label(fw)} for {raised.counts[fw][0]}")  # fmt: skip
         found.append(
             f"Of {n} common mistakes tried in {_every(len(fws))}, {said}; the rest ran on, some harmlessly (see each "
             f"mistake). The traceback ended at the user's own line in {_per_framework(user)}; the message named the "
@@ -356,10 +359,8 @@ def usability_verdicts(ms: MachineStudies) -> list[str]:
     if tools:
         fws = list(tools[0][1])
         worked = {fw: sum(bool(found_by[fw]["works"]) for _, found_by in tools) for fw in fws}
-        said = and_list(
-            f"{worked[fw]} worked in {label(fw)}" if i == 0 else f"{worked[fw]} in {label(fw)}"
-            for i, fw in enumerate(fws)
-        )
+        said = first_in_full(fws, lambda fw: f"{worked[fw]} worked in {label(fw)}",
+                             lambda fw: f"{worked[fw]} in {label(fw)}")  # fmt: skip
         found.append(f"Of {len(tools)} debugging techniques tried, {said}.")
     totals = code_totals(ms)
     ratios = over_fewest({fw: lines for fw, (lines, _) in totals.items()})
@@ -376,12 +377,8 @@ def usability_verdicts(ms: MachineStudies) -> list[str]:
         )
     noise = noise_totals(ms)
     if len(noise) >= 2:
-        said = and_list(
-            f"{label(fw)} wrote {sum(kinds.values())} distinct warnings or log lines to stderr"
-            if i == 0
-            else f"{label(fw)} {sum(kinds.values())}"
-            for i, (fw, kinds) in enumerate(noise.items())
-        )
+        said = first_in_full(noise, lambda fw: f"{label(fw)} wrote {sum(noise[fw].values())} distinct warnings or "
+                             "log lines to stderr", lambda fw: f"{label(fw)} {sum(noise[fw].values())}")  # fmt: skip
         found.append(f"Running every workload once in every mode, {said}.")
     return found
 
@@ -391,11 +388,15 @@ def ecosystem_verdicts(ms: MachineStudies) -> list[str]:
     found = []
     install = {fw: r.findings["install"] for fw, r in ms.ordered("install") if r.ok and "install" in r.findings}
     if len(install) >= 2:
-        sizes = and_list(
-            f"{label(fw)} takes {f['installed_bytes'] / 2**20:,.0f} MiB in {f['distributions']} distributions"
-            if i == 0
-            else f"{label(fw)} {f['installed_bytes'] / 2**20:,.0f} MiB in {f['distributions']}"
-            for i, (fw, f) in enumerate(install.items())
+        sizes = first_in_full(
+            install,
+            lambda fw: (
+                f"{label(fw)} takes {install[fw]['installed_bytes'] / 2**20:,.0f} MiB in "
+                f"{install[fw]['distributions']} distributions"
+            ),
+            lambda fw: (
+                f"{label(fw)} {install[fw]['installed_bytes'] / 2**20:,.0f} MiB in {install[fw]['distributions']}"
+            ),
         )
         imports = and_list(f"{f['import_warm_s']:.2f} s" for f in install.values())
         found.append(f"Installed into an empty environment, {sizes}; a later `import` takes {imports}.")
@@ -462,8 +463,7 @@ PIPELINE_OPTIONAL: dict[str, Any] = dict.fromkeys(
 def headline(speeds: dict[str, dict[str, list[float]]]) -> stats.Headline | None:
     """The fastest framework's best (mode, configuration) against the best of the others
     (``stats.best_against_others``: corrected for the choice of both), where two frameworks have one."""
-    found = stats.best_against_others(speeds)
-    return max(found.values(), key=lambda h: h.comparison.ratio) if found else None
+    return stats.leader(stats.best_against_others(speeds))
 
 
 def pipeline_rows(ms: MachineStudies) -> list[PipelineSize]:
@@ -486,7 +486,7 @@ def pipeline_rows(ms: MachineStudies) -> list[PipelineSize]:
         speeds: dict[str, dict[str, list[float]]] = {}
         for e in entries:
             if e.summary:
-                speeds.setdefault(e.framework, {})[e.title] = _speeds(e.finding, "samples/s")
+                speeds.setdefault(e.framework, {})[e.title] = speeds_of(e.finding, "samples/s")
         best = {
             fw: next(e for e in entries if e.framework == fw and e.title == stats.fastest(modes))
             for fw, modes in speeds.items()
@@ -519,8 +519,7 @@ def pipeline_rows(ms: MachineStudies) -> list[PipelineSize]:
         decoded = int(entries[0].finding["decoded_bytes"])
         found.append(PipelineSize(
             images, entries[0].finding.get("dataset_bytes"), decoded, memory, decoded / memory if memory else None,
-            entries, best, max(headlines.values(), key=lambda h: h.comparison.ratio, default=None), same, diffs,
-            accurate, checked,
+            entries, best, stats.leader(headlines), same, diffs, accurate, checked,
         ))  # fmt: skip
     return found
 
@@ -564,7 +563,7 @@ def distributed_rows(ms: MachineStudies) -> list[DistributedRow]:
         done = {fw: f for fw, f in per.items() if f.get("outcome") == "ok" and f.get("samples")}
         summaries = {fw: summarise(f["samples"], per_round(f)) for fw, f in done.items()}
         title = next(iter(per.values())).get("title", i)
-        lead = headline({fw: {"": _speeds(f, "samples/s")} for fw, f in done.items()})
+        lead = headline({fw: {"": speeds_of(f, "samples/s")} for fw, f in done.items()})
         rows.append(DistributedRow(i, title, per, summaries, lead))
     return rows
 
@@ -662,7 +661,7 @@ def per_round(finding: dict[str, Any], key: str = "samples_per_round") -> list[i
     return [int(c) for c in counts] if isinstance(counts, list) and counts else None
 
 
-def _speeds(finding: dict[str, Any], unit: str, key: str = "samples") -> list[float]:
+def speeds_of(finding: dict[str, Any], unit: str, key: str = "samples") -> list[float]:
     """A study finding's process-level speeds (a latency turned into speed)."""
     return stats.process_speeds(finding[key], per_round(finding, f"{key}_per_round"), unit)
 
@@ -704,7 +703,7 @@ def memory_latency(rows: list[dict[str, Any]]) -> list[LatencyRow]:
     for (task, width, batch), per in sizes.items():
         timed = {fw: row for fw, row in per.items() if latency_of(row)}
         summaries = {fw: summarise(latency_of(row), latency_rounds(row)) for fw, row in timed.items()}
-        lead = headline({fw: {"": _speeds(row, "ms", "latency_samples")} for fw, row in timed.items()})
+        lead = headline({fw: {"": speeds_of(row, "ms", "latency_samples")} for fw, row in timed.items()})
         found.append(LatencyRow(task, width, batch, per, summaries, lead))
     return found
 
