@@ -451,8 +451,9 @@ def run_all(
         for round_index in range(profile.rounds):
             for run in runs if round_index % 2 == 0 else runs[::-1]:
                 path = paths[run]
-                if round_index >= rounds_for(profile, workloads.get(run.workload).task):
-                    progress.advance(task)  # training on real data: fewer processes (see rounds_for)
+                workload = workloads.get(run.workload)
+                if round_index >= rounds_for(profile, workload.task, workload.scale):
+                    progress.advance(task)  # training on real data, large models: fewer processes (see rounds_for)
                     continue
                 earlier = None if redo and round_index == 0 else finished(path, profile)
                 if earlier is not None and (earlier["rounds"] > round_index or earlier["outcome"]["status"] != "ok"):

@@ -32,7 +32,7 @@ def test_plan_covers_every_registered_mode() -> None:
         for mode in modes
     ]
     assert keys == expected
-    assert len(keys) == len(set(keys)) == 47
+    assert len(keys) == len(set(keys)) == 63
     assert "cnn/pytorch/channels_last/cpu" in keys
     assert "transformer_infer/tensorflow/xla/cpu" in keys
 
@@ -55,7 +55,7 @@ def test_only_globs_filter_the_plan() -> None:
     assert [r.key for r in harness.plan(["cpu"], ["mlp/tensorflow/*"])] == [
         "mlp/tensorflow/eager/cpu", "mlp/tensorflow/function/cpu", "mlp/tensorflow/xla/cpu",
     ]  # fmt: skip
-    assert len(harness.plan(["cpu", "cuda"], ["*/pytorch/eager/*"])) == 20
+    assert len(harness.plan(["cpu", "cuda"], ["*/pytorch/eager/*"])) == 28
     assert [r.key for r in harness.plan(["cpu", "cuda"], ["matmul/*"])] == [
         "matmul/numpy/default/cpu",
         "matmul/pytorch/eager/cpu", "matmul/pytorch/eager/cuda",
@@ -75,7 +75,7 @@ def test_registry_refuses_duplicates_and_names_known_workloads() -> None:
         workloads.register(workloads.REGISTRY["mlp"])
     with pytest.raises(
         workloads.UnknownName,
-        match="known workloads: cnn, cnn_infer, conv2d, digits, gemm, matmul, mlp, mlp_infer, transformer",
+        match="known workloads: cnn, cnn_infer, conv2d, digits, encoder, encoder_infer, gemm, matmul, mlp, mlp_infer",
     ):
         workloads.get("resnet")
 

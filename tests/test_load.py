@@ -34,8 +34,8 @@ EXPECTED = {
     "v1-wrong-type.json": "measurements[0].samples: 5 is not of type 'array'",
     "v1-wrong-types.json": "import_s[0]: {'a': 1} is not of type 'number'",
     "unknown-workload.json": (
-        "run.workload: unknown workload 'resnet9000'; known workloads: cnn, cnn_infer, conv2d, digits, gemm, "
-        "matmul, mlp, mlp_infer, transformer, transformer_infer"
+        "run.workload: unknown workload 'resnet9000'; known workloads: cnn, cnn_infer, conv2d, digits, encoder, "
+        "encoder_infer, gemm, matmul, mlp, mlp_infer, resnet50, resnet50_infer, transformer, transformer_infer"
     ),
 }
 

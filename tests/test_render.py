@@ -30,7 +30,9 @@ def test_performance_page_states_the_known_answer(golden: Path, tmp_path: Path) 
         "equivalent within 5% against tf.function."
     ) in page
     assert "This machine's ceiling is **100 GFLOP/s**" in page
-    training = page[page.index("## MLP classifier, training step") : page.index("## MLP classifier, inference")]
+    training = page[
+        page.index("## MLP classifier (small), training step") : page.index("## MLP classifier (small), inference")
+    ]
     speed, cost = (line for line in training.splitlines() if line.startswith("| torch.compile |"))
     cells = [c.strip() for c in speed.strip("|").split("|")]
     assert cells[1] == "2,000"  # the median of the process medians
@@ -160,7 +162,7 @@ def test_accuracy_parity_is_judged_within_one_point(tmp_path: Path) -> None:
 def test_summary_states_who_is_faster_from_the_figures(golden: Path, tmp_path: Path) -> None:
     page = build(golden, tmp_path / "out")["performance.md"]
     assert (
-        "On this machine (MLP classifier, training step), comparing each framework's fastest mode: "
+        "On this machine (MLP classifier (small), training step), comparing each framework's fastest mode: "
         "PyTorch is faster at 784\\-512\\-512\\-10 batch 256 (2.00×)."
     ) in page
     assert (

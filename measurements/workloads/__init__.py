@@ -48,6 +48,10 @@ class Workload:
     package: str = ""  # the folder under workloads/ (default: the name)
     task: str = "train"  # "train", "infer", "op" (one operation) or "accuracy" (training on real data)
     headline: bool = True  # shown in the Home page's verdicts at a glance
+    # "small" (models of up to a few million parameters, quick to measure) or "large" (the
+    # sizes practitioners train and serve: ResNet-50, BERT-base); claims about large models
+    # are judged on the large ones only
+    scale: str = "small"
 
     @property
     def module(self) -> str:
@@ -123,7 +127,7 @@ BOTH_FRAMEWORKS = {"pytorch": ("eager", "compile"), "tensorflow": ("eager", "fun
 register(
     Workload(
         name="mlp",
-        title="MLP classifier, training step",
+        title="MLP classifier (small), training step",
         modes=BOTH_FRAMEWORKS,
         description=(
             "A multi-layer perceptron classifier (ReLU hidden layers, softmax cross-entropy, "
@@ -135,7 +139,7 @@ register(
 register(
     Workload(
         name="mlp_infer",
-        title="MLP classifier, inference",
+        title="MLP classifier (small), inference",
         modes=BOTH_FRAMEWORKS,
         package="mlp",
         task="infer",
@@ -159,7 +163,7 @@ CNN_TEXT = (
 register(
     Workload(
         name="cnn",
-        title="ResNet-style CNN, training step",
+        title="ResNet-style CNN (small), training step",
         modes=CNN_MODES,
         description=(
             f"{CNN_TEXT[0].upper()}{CNN_TEXT[1:]}, trained with Adam on one fixed batch of synthetic "
@@ -172,7 +176,7 @@ register(
 register(
     Workload(
         name="cnn_infer",
-        title="ResNet-style CNN, inference",
+        title="ResNet-style CNN (small), inference",
         modes=CNN_MODES,
         package="cnn",
         task="infer",
@@ -185,7 +189,7 @@ register(
 register(
     Workload(
         name="transformer",
-        title="Transformer text classifier, training step",
+        title="Transformer text classifier (small), training step",
         modes=BOTH_FRAMEWORKS,
         description=(
             "A small Transformer encoder classifier (token and learned position embeddings, post-norm "
@@ -199,7 +203,7 @@ register(
 register(
     Workload(
         name="transformer_infer",
-        title="Transformer text classifier, inference",
+        title="Transformer text classifier (small), inference",
         modes=BOTH_FRAMEWORKS,
         package="transformer",
         task="infer",
@@ -208,6 +212,78 @@ register(
             "throughput at a large batch. PyTorch runs under `torch.inference_mode()`, where "
             "`nn.TransformerEncoder` takes its fused fast path; TensorFlow calls the model with "
             "`training=False`."
+        ),
+    )
+)
+# the large models: each framework's usual training path and its compiler (a step takes about
+# a second on two cores, so TensorFlow's op-by-op eager mode and channels_last are left to the
+# small models)
+LARGE_MODES: dict[str, tuple[str, ...]] = {"pytorch": ("eager", "compile"), "tensorflow": ("function", "xla")}
+RESNET_TEXT = (
+    "ResNet-50 (v1.5, 25.6 million parameters, 224×224 RGB images, 1,000 classes): a 7×7 stem "
+    "convolution and max pool, 16 bottleneck blocks in four stages, BatchNorm after every convolution "
+    "(epsilon and momentum pinned to the same values), global average pooling and a dense layer, built "
+    "from each framework's layers"
+)
+register(
+    Workload(
+        name="resnet50",
+        title="ResNet-50 (large), training step",
+        modes=LARGE_MODES,
+        package="resnet",
+        scale="large",
+        description=(
+            f"{RESNET_TEXT}, trained with Adam on one fixed batch of synthetic images: forward, loss, backward "
+            "and optimiser update per step. Each framework uses its default layout (PyTorch NCHW, TensorFlow "
+            "NHWC). Modes: PyTorch eager and `torch.compile`; TensorFlow `tf.function` and XLA."
+        ),
+    )
+)
+register(
+    Workload(
+        name="resnet50_infer",
+        title="ResNet-50 (large), inference",
+        modes=LARGE_MODES,
+        package="resnet",
+        task="infer",
+        scale="large",
+        description=(
+            "The same ResNet-50 predicting (BatchNorm with its running statistics): the latency of one "
+            "image at a time and the throughput at a batch of images."
+        ),
+    )
+)
+ENCODER_TEXT = (
+    "a Transformer encoder of BERT-base's size (12 layers, d_model 768, 12 heads, feed-forward 3,072, "
+    "a 30,522-token vocabulary, sequences of 128 tokens; 109 million parameters), built as the small "
+    "Transformer is (post-norm layers with a ReLU feed-forward block, mean pooling, a linear classifier)"
+)
+register(
+    Workload(
+        name="encoder",
+        title="BERT-base-sized encoder (large), training step",
+        modes=LARGE_MODES,
+        scale="large",
+        description=(
+            f"{ENCODER_TEXT[0].upper()}{ENCODER_TEXT[1:]}, trained with Adam on one fixed batch of synthetic "
+            "token ids: forward, loss, backward and optimiser update per step. PyTorch uses "
+            "`nn.TransformerEncoder`, TensorFlow an encoder block built from Keras layers. Modes: PyTorch "
+            "eager and `torch.compile`; TensorFlow `tf.function` and XLA."
+        ),
+    )
+)
+register(
+    Workload(
+        name="encoder_infer",
+        title="BERT-base-sized encoder (large), inference",
+        modes=LARGE_MODES,
+        package="encoder",
+        task="infer",
+        scale="large",
+        description=(
+            "The same encoder predicting: the latency of one sequence at a time and the throughput at a "
+            "batch of sequences. PyTorch runs under `torch.inference_mode()`, where `nn.TransformerEncoder` "
+            "takes its fused fast path; TensorFlow calls the model with `training=False`."
         ),
     )
 )

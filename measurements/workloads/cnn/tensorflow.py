@@ -45,11 +45,13 @@ def build_model(params: dict[str, Any]) -> tf.keras.Model:
     return tf.keras.Model(inputs, logits)
 
 
-def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
-    model = build_model(params)
-    # the spec's order: per convolution its kernel, BatchNorm's gamma and beta; then the classifier
+def prepared(
+    model: tf.keras.Model, params: dict[str, Any], mode: str, names: list[str], batch: tuple[np.ndarray, np.ndarray]
+) -> Prepared:
+    """The steps of a convolutional ``model`` whose convolutions are ``names``, in the spec's
+    order: per convolution its kernel, BatchNorm's gamma and beta; then the classifier."""
     wanted = []
-    for name, *_ in spec.convolutions(params):
+    for name in names:
         bn = model.get_layer(f"{name}.bn")
         wanted += [model.get_layer(name).kernel, bn.gamma, bn.beta]
     dense = model.get_layer("dense")
@@ -57,4 +59,9 @@ def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
     position = {id(v): i for i, v in enumerate(model.trainable_variables)}
     order = [position[id(v)] for v in wanted]
     assert len(order) == len(position), "every trainable variable has its place in the spec"
-    return steps(model, params, mode, spec.batch(params), layout=lambda arrays: [arrays[i] for i in order])
+    return steps(model, params, mode, batch, layout=lambda arrays: [arrays[i] for i in order])
+
+
+def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+    names = [name for name, *_ in spec.convolutions(params)]
+    return prepared(build_model(params), params, mode, names, spec.batch(params))
