@@ -6,6 +6,7 @@ build flags are reported by the child process (see ``measurements.frameworks``).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import platform
@@ -13,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -111,6 +113,99 @@ def oom_kill_count(pid: int | str = "self") -> int | None:
         except (OSError, ValueError):
             continue
     return None
+
+
+def memory_cgroup(pid: int | str = "self") -> tuple[Path, int] | None:
+    """A process's memory cgroup folder and the cgroup version (1 or 2) that limits memory there;
+    None where there is none."""
+    try:
+        lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, _, rest = line.partition(":")
+        controllers, _, path = rest.partition(":")
+        relative = path.lstrip("/")
+        if "memory" in controllers.split(","):
+            return CGROUP_ROOT / "memory" / relative, 1
+        if controllers == "" and (CGROUP_ROOT / relative / "memory.max").parent.is_dir():
+            folder = CGROUP_ROOT / relative
+            if "memory" in (folder / "cgroup.controllers").read_text(errors="replace").split():
+                return folder, 2
+    return None
+
+
+class MemoryLimit:
+    """A memory cgroup of its own below this process's, limiting a process tree's memory (resident
+    pages and the page cache it charges, which the kernel reclaims before it kills): the kernel's
+    out-of-memory killer ends a tree that needs more. ``MemoryLimit.create(limit)`` makes it or
+    says why it cannot (no cgroup, or one this process may not write to); ``join`` is a
+    ``preexec_fn`` that moves the child into it before it starts; ``remove`` deletes it."""
+
+    def __init__(self, folder: Path, version: int, limit_bytes: int) -> None:
+        self.folder, self.version, self.limit_bytes = folder, version, limit_bytes
+
+    @classmethod
+    def create(cls, limit_bytes: int, name: str) -> MemoryLimit | str:
+        found = memory_cgroup()
+        if found is None:
+            return "this machine has no memory cgroup to set a limit in"
+        parent, version = found
+        folder = parent / name
+        try:
+            folder.mkdir()
+            if version == 1:
+                (folder / "memory.limit_in_bytes").write_text(str(limit_bytes))
+                swap = folder / "memory.memsw.limit_in_bytes"  # where swap is accounted, no swap either
+                if swap.exists():
+                    swap.write_text(str(limit_bytes))
+            else:
+                (folder / "memory.max").write_text(str(limit_bytes))
+                if (folder / "memory.swap.max").exists():
+                    (folder / "memory.swap.max").write_text("0")
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+            return f"cannot make a memory cgroup under {parent} ({exc.strerror or exc}): run as a user who may"
+        return cls(folder, version, limit_bytes)
+
+    @classmethod
+    def unavailable(cls) -> str | None:
+        """Why this process cannot set a memory limit, or None where it can (a probe made and removed)."""
+        made = cls.create(2**30, f"fg-limit-probe-{os.getpid()}-{time.monotonic_ns()}")
+        if isinstance(made, str):
+            return made
+        made.remove()
+        return None
+
+    def join(self) -> None:
+        (self.folder / "cgroup.procs").write_text(str(os.getpid()))
+
+    def peak_bytes(self) -> int | None:
+        name = "memory.max_usage_in_bytes" if self.version == 1 else "memory.peak"
+        try:
+            return int((self.folder / name).read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def oom_kills(self) -> int | None:
+        name = "memory.oom_control" if self.version == 1 else "memory.events"
+        try:
+            for line in (self.folder / name).read_text().splitlines():
+                key, _, value = line.partition(" ")
+                if key == "oom_kill":
+                    return int(value)
+        except (OSError, ValueError):
+            return None
+        return None
+
+    def remove(self) -> None:
+        for _ in range(50):  # the killed tree leaves the cgroup as the kernel reaps it
+            try:
+                self.folder.rmdir()
+                return
+            except OSError:
+                time.sleep(0.1)
 
 
 def kernel_log_oom_kills(pid: int, since: float) -> bool | None:

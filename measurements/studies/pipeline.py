@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from measurements import environment
 from measurements.results import ROOT
 from measurements.studies import Study
 
@@ -511,7 +512,7 @@ def prepare_one(data_dir: Path) -> dict[str, Any]:
 
 @dataclass
 class Launch:
-    status: str  # "ok", "failed", "timeout" or "crashed"
+    status: str  # "ok", "failed", "timeout", "crashed" or "oom" (killed at its memory limit)
     error: str | None
     report: dict[str, Any]
     wall_s: float
@@ -573,8 +574,11 @@ def signal_name(code: int) -> str:
     return f"signal {-code}"
 
 
-def launch(command: list[str], cwd: Path, timeout_s: float, poll_s: float = 0.2) -> Launch:
-    """Run one child in a session of its own under ``timeout_s``, polling its tree's PSS."""
+def launch(
+    command: list[str], cwd: Path, timeout_s: float, poll_s: float = 0.2, limit: environment.MemoryLimit | None = None
+) -> Launch:
+    """Run one child in a session of its own under ``timeout_s``, polling its tree's PSS; with
+    ``limit``, in that memory cgroup, so that the kernel kills the tree past its limit."""
     log, output = cwd / "child.log", cwd / "out.json"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
            "TF_CPP_MIN_LOG_LEVEL": "2"}  # fmt: skip
@@ -584,7 +588,9 @@ def launch(command: list[str], cwd: Path, timeout_s: float, poll_s: float = 0.2)
     start = time.monotonic()
     with log.open("wb") as log_file:
         child = subprocess.Popen([*command, "--output", str(output)], stdout=log_file, stderr=subprocess.STDOUT,
-                                 env=env, cwd=cwd, start_new_session=True)  # fmt: skip
+                                 env=env, cwd=cwd, start_new_session=True,
+                                 # the study's launcher runs no threads: joining the cgroup before exec is safe
+                                 preexec_fn=limit.join if limit else None)  # noqa: PLW1509  # fmt: skip
         timed_out = False
         try:
             while child.poll() is None:
@@ -610,6 +616,10 @@ def launch(command: list[str], cwd: Path, timeout_s: float, poll_s: float = 0.2)
         return Launch("timeout", f"no result after {timeout_s:.0f} s; killed it and its workers.\n{text}", {},
                       wall_s, peak, most, other)  # fmt: skip
     code = child.returncode
+    if limit is not None and (limit.oom_kills() or 0) > 0:  # the kernel ended the tree (or a worker) at the limit
+        return Launch("oom", f"out of memory: the kernel's out-of-memory killer ended it at the limit of "
+                      f"{limit.limit_bytes / 2**30:.2f} GiB.\n{text}", report.get("found", {}), wall_s, peak, most,
+                      other)  # fmt: skip
     if code < 0:
         why = " (SIGKILL: what the kernel's out-of-memory killer sends)" if code == -signal.SIGKILL else ""
         return Launch("crashed", f"killed by {signal_name(code)}{why}.\n{text}", {}, wall_s, peak, most, other)

@@ -188,7 +188,8 @@ def merge_findings(per_process: list[list[dict[str, Any]]]) -> list[dict[str, An
     """One finding per id from several processes' findings. A finding that failed in any process
     is that failure (its error names in how many processes); sample lists are concatenated, with
     how many came from each process under ``<name>_per_round``; a number that differs between
-    processes keeps each process's value under ``per_process`` and the lower median in its place."""
+    processes keeps each process's value under ``per_process`` and the lower median in its place;
+    each process's outcome is kept in order under ``outcome_per_process``."""
     if len(per_process) == 1:
         return per_process[0]
     merged = []
@@ -213,6 +214,8 @@ def merge_findings(per_process: list[list[dict[str, Any]]]) -> list[dict[str, An
         if varying:
             base["per_process"] = varying
         base["fresh_processes"] = len(copies)
+        if all("outcome" in f for f in copies):  # how each process ended: a failure count, launch by launch
+            base["outcome_per_process"] = [f["outcome"] for f in copies]
         merged.append(base)
     return merged
 

@@ -1,0 +1,166 @@
+"""Math libraries: which library and kernel each framework's matrix multiply and convolution ran
+on this CPU, and the CPU's peak.
+
+A fresh process per framework imports it with the project's thread count and runs one 1024×1024
+float32 matrix multiply and one 3×3 convolution with oneDNN's verbose log on
+(``ONEDNN_VERBOSE=1``) and oneMKL's (``MKL_VERBOSE=1``); the logs name the implementation each
+oneDNN primitive ran (``brg_conv_fwd:avx512_core``, ...) and the code path oneMKL chose for this
+CPU. The build's own report says which BLAS it links (PyTorch:
+``torch.__config__.show()``), and threadpoolctl lists the BLAS and OpenMP libraries loaded in the
+process (NumPy's OpenBLAS among them). The CPU's peak single-precision rate is computed from its
+vector width, its FMA units (known per microarchitecture; none assumed where unknown) and the
+clock the kernel reports, which can be below the boost clock the cores reach.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from measurements import environment
+from measurements.results import ROOT
+from measurements.studies import Study
+
+STUDY = Study(
+    name="libraries",
+    group="performance",
+    title="Math libraries and the CPU's peak",
+    description=(
+        "Which library and kernel each framework's matrix multiply and convolution ran on this CPU: a fresh process "
+        "per framework runs one 1024×1024 float32 matrix multiply and one 3×3 convolution with oneDNN's verbose "
+        "log on, which names the implementation each oneDNN primitive ran; the build's own report says which BLAS "
+        "it links (PyTorch: torch.__config__.show()); threadpoolctl lists the BLAS and OpenMP libraries loaded in "
+        "the process. The CPU's peak single-precision rate is its cores × FMA units × vector lanes × 2 × the clock "
+        "the kernel reports (/proc/cpuinfo), which can be below the boost clock the cores reach under load."
+    ),
+    timeout_s=300,
+)
+
+# FMA units a core issues per cycle, and their width in bits, by (vendor, family, first model, last model):
+# only microarchitectures whose figures are published; any other CPU gets no peak
+FMA_UNITS: tuple[tuple[str, int, int, int, int, int, str], ...] = (
+    # Zen 2 to Zen 4: two 256-bit FMA pipes (Zen 4 runs AVX-512 as two 256-bit halves)
+    ("AuthenticAMD", 23, 0x30, 0x3F, 2, 256, "Zen 2"),
+    ("AuthenticAMD", 23, 0x70, 0x7F, 2, 256, "Zen 2"),
+    ("AuthenticAMD", 25, 0x00, 0x0F, 2, 256, "Zen 3"),
+    ("AuthenticAMD", 25, 0x20, 0x2F, 2, 256, "Zen 3"),
+    ("AuthenticAMD", 25, 0x10, 0x1F, 2, 256, "Zen 4"),
+    ("AuthenticAMD", 25, 0x60, 0x7F, 2, 256, "Zen 4"),
+    ("AuthenticAMD", 25, 0xA0, 0xAF, 2, 256, "Zen 4c"),
+    # Zen 5: four 512-bit-wide FP pipes, two of them FMA
+    ("AuthenticAMD", 26, 0x00, 0x4F, 2, 512, "Zen 5"),
+)
+SOURCES = {
+    "Zen 2": "https://en.wikichip.org/wiki/amd/microarchitectures/zen_2",
+    "Zen 3": "https://en.wikichip.org/wiki/amd/microarchitectures/zen_3",
+    "Zen 4": "https://en.wikichip.org/wiki/amd/microarchitectures/zen_4",
+    "Zen 4c": "https://en.wikichip.org/wiki/amd/microarchitectures/zen_4",
+    "Zen 5": "https://en.wikichip.org/wiki/amd/microarchitectures/zen_5",
+}
+MKL_PATH = re.compile(r"MKL_VERBOSE oneMKL [^\n]*? for ([^\n]*?), Lnx")
+VERBOSE = re.compile(r"onednn_verbose,(?:v1,)?(?:primitive,)?exec,cpu,([a-z_]+),([^,]*),")
+
+
+def cpuinfo() -> dict[str, str]:
+    """The first processor's fields of ``/proc/cpuinfo``."""
+    found: dict[str, str] = {}
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return found
+    for line in text.split("\n\n")[0].splitlines():
+        key, _, value = line.partition(":")
+        found[key.strip()] = value.strip()
+    return found
+
+
+def peak(info: dict[str, str], cores: int) -> dict[str, Any]:
+    """The CPU's peak float32 GFLOP/s at the reported clock, with what it rests on; None where unknown."""
+    found: dict[str, Any] = {"id": "peak", "cores": cores, "vendor": info.get("vendor_id"), "gflops": None,
+                             "microarchitecture": None, "source": None}  # fmt: skip
+    try:
+        family, model, mhz = int(info["cpu family"]), int(info["model"]), float(info["cpu MHz"])
+    except (KeyError, ValueError):
+        return {**found, "why": "/proc/cpuinfo does not give the CPU's family, model and clock"}
+    flags = set(info.get("flags", "").split())
+    lanes_bits = 512 if "avx512f" in flags else 256 if "avx2" in flags else 128
+    found.update(family=family, model=model, clock_ghz=mhz / 1000, vector_bits=lanes_bits, fma="fma" in flags)
+    for vendor, fam, first, last, units, width, name in FMA_UNITS:
+        if info.get("vendor_id") == vendor and fam == family and first <= model <= last:
+            bits = min(width, lanes_bits) if "fma" in flags else 0
+            per_cycle = units * (bits // 32) * 2  # an FMA is two operations per lane
+            found.update(microarchitecture=name, fma_units=units, fma_bits=width, flops_per_cycle=per_cycle,
+                         gflops=cores * per_cycle * mhz / 1000, source=SOURCES[name])  # fmt: skip
+            return found
+    return {**found, "why": "this microarchitecture's FMA units are not in the study's table"}
+
+
+def kernels(log: str) -> list[dict[str, str]]:
+    """(primitive, implementation) of each oneDNN primitive the verbose log shows, first seen first."""
+    seen: dict[tuple[str, str], None] = {}
+    for primitive, implementation in VERBOSE.findall(log):
+        seen[primitive, implementation] = None
+    return [{"primitive": p, "implementation": i} for p, i in seen]
+
+
+def probe(framework: str) -> dict[str, Any]:
+    """Inside the child: run the two operations; the libraries loaded; the build's BLAS."""
+    from threadpoolctl import threadpool_info
+
+    fw = importlib.import_module(f"measurements.frameworks.{framework}")
+    fw.setup(environment.available_cpus(), "cpu")
+    found: dict[str, Any] = {}
+    if framework == "pytorch":
+        import torch
+
+        a = torch.randn(1024, 1024)
+        (a @ a).sum().item()
+        torch.nn.functional.conv2d(torch.randn(8, 64, 32, 32), torch.randn(64, 64, 3, 3), padding=1).sum().item()
+        config = torch.__config__.show()
+        blas = re.search(r"BLAS_INFO=(\w+)", config)
+        found["blas"] = blas.group(1) if blas else None
+        found["mkldnn"] = bool(torch.backends.mkldnn.is_available())
+        found["build"] = [
+            line.strip()[:200] for line in config.splitlines() if "Math Kernel" in line or "oneDNN" in line
+        ][:4]
+    elif framework == "tensorflow":
+        import tensorflow as tf
+
+        a = tf.random.normal((1024, 1024))
+        float(tf.reduce_sum(tf.matmul(a, a)))
+        float(tf.reduce_sum(tf.nn.conv2d(tf.random.normal((8, 32, 32, 64)), tf.random.normal((3, 3, 64, 64)), 1,
+                                         "SAME")))  # fmt: skip
+        found["blas"] = "oneDNN" if os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1") != "0" else "Eigen"
+    kept = ("internal_api", "version", "architecture", "num_threads", "prefix")
+    found["threadpools"] = [{k: v for k, v in pool.items() if k in kept} for pool in threadpool_info()]
+    return found
+
+
+def run(framework: str) -> list[dict[str, Any]]:
+    """One fresh child with oneDNN's verbose log on; its report and the kernels the log names."""
+    import json
+
+    env = {**os.environ, "ONEDNN_VERBOSE": "1", "DNNL_VERBOSE": "1", "MKL_VERBOSE": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}  # fmt: skip
+    done = subprocess.run([sys.executable, "-m", __name__, framework], capture_output=True, text=True, env=env,
+                          timeout=240, check=False)  # fmt: skip
+    report = next((line for line in done.stdout.splitlines() if line.startswith("{")), None)
+    if done.returncode != 0 or report is None:
+        raise RuntimeError(f"the probe failed (exit {done.returncode}): {(done.stderr or done.stdout)[-2000:]}")
+    log = done.stdout + done.stderr
+    mkl = MKL_PATH.search(log)  # oneMKL names the code path it chose for this CPU
+    found = {"id": "libraries", **json.loads(report), "kernels": kernels(log),
+             "mkl_code_path": mkl.group(1).strip() if mkl else None,
+             "mkl_sgemm": "SGEMM(" in log}  # fmt: skip
+    return [found, peak(cpuinfo(), environment.available_cpus())]
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(probe(sys.argv[1]), default=str), flush=True)

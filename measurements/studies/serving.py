@@ -1,0 +1,262 @@
+"""Serving from a saved model: each framework's deploy paths for a server, best against best.
+
+The project's CNN (the standard size, 32×32 images) is saved through each path a server can load
+(PyTorch: an AOTInductor package, ONNX Runtime, ``torch.export``; TensorFlow: SavedModel, SavedModel
+with its serving function compiled by XLA, ONNX Runtime through tf2onnx), with the export study's
+converters and loaders (``measurements.studies.export``), at batch 1 and at a server batch of 64.
+A fresh process loads both artifacts, checks the batch-1 outputs against the NumPy float64
+reference, then measures: the latency of one request at a time (200 calls: median and 99th
+percentile), the throughput at the server batch, and the throughput and latency under concurrent
+requests (1, 4 and 16 client threads sending batch-1 requests to the one loaded model for 2 s
+each). The study runs in three fresh processes per framework. LiteRT, the edge runtime, is the
+export study's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from measurements import environment, harness
+from measurements.results import ROOT
+from measurements.studies import Study, export
+
+MODEL = "cnn"
+SERVER_BATCH = 64
+LATENCY_CALLS, WARMUP_CALLS = 200, 20
+THROUGHPUT_SAMPLES, SAMPLE_S = 10, 0.2
+CLIENTS = (1, 4, 16)
+CLIENT_S = 2.0
+CLIENT_KEYS = ("requests_per_s", "p50_ms", "p99_ms")  # per client count, as clients<n>_<key>
+CONVERT_TIMEOUT_S, SERVE_TIMEOUT_S = 900, 600
+
+STUDY = Study(
+    name="serving",
+    group="performance",
+    title="Serving from a saved model",
+    description=(
+        "The project's CNN (standard size, 32×32 images) saved through each deploy path a server can load, with the "
+        "export study's converters and loaders: PyTorch as an AOTInductor package, as ONNX run by ONNX Runtime, "
+        "and through torch.export (ExportedProgram.module()); TensorFlow as a SavedModel, as a SavedModel whose "
+        "serving function is compiled by XLA (jit_compile=True), and as ONNX (tf2onnx) run by ONNX Runtime. Each "
+        "path is saved at batch 1 and at a server batch of 64, then a fresh process loads both, checks the batch-1 "
+        "outputs against the NumPy float64 reference and measures: the latency of one request at a time (200 calls "
+        "after 20 of warm-up: median and 99th percentile), the throughput at batch 64, and the throughput and "
+        "latency with 1, 4 and 16 client threads sending batch-1 requests to the one loaded model for 2 s each. "
+        "Every runtime uses as many threads as the machine has CPUs. The study runs in three fresh processes per "
+        "framework; each framework's fastest path is compared with the fastest of the others."
+    ),
+    timeout_s=3600,
+    quick=False,
+    processes=3,
+)
+
+
+@dataclass(frozen=True)
+class ServingPath:
+    key: str
+    framework: str
+    title: str
+    export_key: str  # the export study's converter and loader
+    xla: bool = False  # TensorFlow: the serving function compiled by XLA
+
+
+PATHS = (
+    ServingPath("aoti", "pytorch", "AOTInductor package", "aoti"),
+    ServingPath("onnx", "pytorch", "ONNX Runtime (torch.onnx.export)", "onnx"),
+    ServingPath("torch-export", "pytorch", "torch.export (ExportedProgram)", "torch-export"),
+    ServingPath("savedmodel", "tensorflow", "SavedModel", "savedmodel"),
+    ServingPath("savedmodel-xla", "tensorflow", "SavedModel, XLA-compiled", "savedmodel", xla=True),
+    ServingPath("onnx", "tensorflow", "ONNX Runtime (tf2onnx)", "onnx"),
+)
+
+
+def paths_of(framework: str) -> list[ServingPath]:
+    return [p for p in PATHS if p.framework == framework]
+
+
+def params(batch: int) -> dict[str, Any]:
+    return {**export.case_params(MODEL), "batch_size": batch}
+
+
+# ---- the study: per path, one convert process per batch and one serve process --------------------
+
+
+def child(step: str, path: ServingPath, directory: Path, timeout_s: float, *extra: str) -> dict[str, Any]:
+    """One step in a fresh process: what it reported, or why it reported nothing."""
+    import os
+    import subprocess
+
+    output, log = directory / f"{step}{''.join(extra)}.json", directory / f"{step}{''.join(extra)}.log"
+    command = [sys.executable, "-m", __name__, step, "--framework", path.framework, "--path", path.key,
+               "--dir", str(directory), *extra]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+           "TORCHINDUCTOR_CACHE_DIR": str(directory / "inductor-cache"), "TF_CPP_MIN_LOG_LEVEL": "2"}  # fmt: skip
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=directory,
+                                   start_new_session=True)  # fmt: skip
+        try:
+            killed_for = harness.watch(process, timeout_s, None)
+        except BaseException:
+            harness.kill_group(process)
+            raise
+    if output.exists():
+        reported: dict[str, Any] = json.loads(output.read_text())
+        return reported
+    why = f"no result after {timeout_s:.0f} s" if killed_for == "timeout" else f"exit code {process.returncode}"
+    return {"ok": False, "error": f"the {step} process ended without a result ({why}).\n{harness.tail(log)}"}
+
+
+def finding(path: ServingPath) -> dict[str, Any]:
+    return {
+        "id": f"{path.key}-{MODEL}", "path": path.title, "model": MODEL, "server_batch": SERVER_BATCH,
+        "outcome": "ok", "error": None, "runtime": None, "max_abs_diff": None, "parity_passed": None,
+        "latency_samples": [], "latency_p50_ms": None, "latency_p99_ms": None, "samples": [],
+        **{f"clients{n}_{key}": None for n in CLIENTS for key in CLIENT_KEYS},
+    }  # fmt: skip
+
+
+def study_one(path: ServingPath, directory: Path) -> dict[str, Any]:
+    found = finding(path)
+    for batch in (1, SERVER_BATCH):
+        converted = child("convert", path, directory, CONVERT_TIMEOUT_S, "--batch", str(batch))
+        if not converted["ok"]:
+            return {**found, "outcome": "failed", "error": f"saving at batch {batch}: {converted['error']}"}
+    served = child("serve", path, directory, SERVE_TIMEOUT_S)
+    if not served["ok"]:
+        return {**found, "outcome": "failed", "error": served["error"]}
+    found.update({k: v for k, v in served.items() if k in found})
+    if not found["parity_passed"]:
+        found.update(outcome="failed", error=f"parity: largest difference {found['max_abs_diff']} from the reference")
+    return found
+
+
+def run(framework: str) -> list[dict[str, Any]]:
+    findings = []
+    for path in paths_of(framework):
+        with tempfile.TemporaryDirectory(prefix=f"fg-serving-{path.key}-") as tmp:
+            found = study_one(path, Path(tmp))
+        print(f"{found['id']}: {found['outcome']}", flush=True)
+        findings.append(found)
+    return findings
+
+
+# ---- inside the convert and serve processes --------------------------------------------------------
+
+
+def convert(path: ServingPath, directory: Path, batch: int) -> dict[str, Any]:
+    import importlib
+
+    fw = importlib.import_module(f"measurements.frameworks.{path.framework}")
+    fw.setup(environment.available_cpus(), "cpu")
+    here = params(batch)
+    built = export.workload_module(path.framework, MODEL).build_model(here)
+    if path.framework == "pytorch":
+        built.eval()
+    artifact = directory / f"artifact-{batch}"
+    if path.xla:
+        import tensorflow as tf
+
+        module, _ = export._tf_serving(built, "tensorflow", here)
+        module.serve = tf.function(lambda x: built(x, training=False), input_signature=[_], jit_compile=True)
+        tf.saved_model.save(module, str(artifact), signatures={"serving_default": module.serve.get_concrete_function()})
+    else:
+        export.CONVERTERS[path.framework, path.export_key](built, here, artifact)
+    return {}
+
+
+def percentile(samples: list[float], q: float) -> float:
+    return float(np.percentile(samples, q))
+
+
+def concurrent(call: Any, clients: int, seconds: float) -> dict[str, Any]:
+    """``clients`` threads calling ``call`` in a loop for ``seconds``: requests/s and their latencies."""
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    start_gate = threading.Barrier(clients + 1)
+    stop_at = [0.0]
+
+    def client(mine: list[float]) -> None:
+        start_gate.wait()
+        while (now := time.perf_counter()) < stop_at[0]:
+            call()
+            mine.append((time.perf_counter() - now) * 1e3)
+
+    threads = [threading.Thread(target=client, args=(mine,)) for mine in latencies]
+    for t in threads:
+        t.start()
+    stop_at[0] = time.perf_counter() + seconds
+    began = time.perf_counter()
+    start_gate.wait()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - began
+    every = [x for mine in latencies for x in mine]
+    return {"requests_per_s": len(every) / wall, "requests": len(every), "p50_ms": percentile(every, 50),
+            "p99_ms": percentile(every, 99)}  # fmt: skip
+
+
+def serve(path: ServingPath, directory: Path) -> dict[str, Any]:
+    import importlib
+
+    threads = environment.available_cpus()
+    loader = export.LOADERS[path.framework, path.export_key]
+    single, batched = loader(directory / "artifact-1", threads), loader(directory / f"artifact-{SERVER_BATCH}", threads)
+    spec = importlib.import_module(f"measurements.workloads.{MODEL}.spec")
+    reference = spec.parity(params(1))
+    (x,) = reference.inputs
+    rows = [single.predict(export.layout(path.framework, x[i : i + 1])) for i in range(len(x))]
+    checked = export.compare(np.concatenate(rows), reference)
+    one = single.bind(export.layout(path.framework, spec.batch(params(1))[0]))
+    latency = export.time_calls(one, WARMUP_CALLS, LATENCY_CALLS)
+    many = batched.bind(export.layout(path.framework, spec.batch(params(SERVER_BATCH))[0]))
+    for _ in range(3):
+        many()
+    samples = []
+    for _ in range(THROUGHPUT_SAMPLES):
+        calls, start = 0, time.perf_counter()
+        while (elapsed := time.perf_counter() - start) < SAMPLE_S or calls == 0:
+            many()
+            calls += 1
+        samples.append(calls * SERVER_BATCH / elapsed)
+    clients = {f"clients{n}_{key}": value for n in CLIENTS for key, value in concurrent(one, n, CLIENT_S).items()
+               if key in CLIENT_KEYS}  # fmt: skip
+    return {
+        "runtime": single.runtime, **checked, "latency_samples": latency,
+        "latency_p50_ms": statistics.median(latency), "latency_p99_ms": percentile(latency, 99),
+        "samples": samples, **clients,
+    }  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=f"python -m {__name__}")
+    parser.add_argument("step", choices=("convert", "serve"))
+    parser.add_argument("--framework", required=True, choices=sorted({p.framework for p in PATHS}))
+    parser.add_argument("--path", required=True)
+    parser.add_argument("--dir", type=Path, required=True)
+    parser.add_argument("--batch", type=int, default=1)
+    args = parser.parse_args(argv)
+    path = next(p for p in paths_of(args.framework) if p.key == args.path)
+    try:
+        found = convert(path, args.dir, args.batch) if args.step == "convert" else serve(path, args.dir)
+        report = {"ok": True, "error": None, **found}
+    except Exception as exc:
+        traceback.print_exc()
+        report = {"ok": False, "error": export.trim("".join(traceback.format_exception_only(exc)))}
+    suffix = f"--batch{args.batch}" if args.step == "convert" else ""
+    (args.dir / f"{args.step}{suffix}.json").write_text(json.dumps(report, allow_nan=False, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
