@@ -179,7 +179,7 @@ def scaling_chart(data: pd.DataFrame, x: str, x_title: str, title: str) -> alt.C
         .mark_line(point=True)
         .encode(
             x=alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(type="log")),
-            y=alt.Y("mib:Q", title="Peak memory above the imported framework (MiB, log scale)",
+            y=alt.Y("mib:Q", title="Peak memory of the whole process (MiB, log scale)",
                     scale=alt.Scale(type="log")),
             color=_colour(data),
             # one legend for both (same field and title): its symbols are the shapes

@@ -28,18 +28,20 @@ from generator import stats, studies
 from generator.compare import CaseModes, ModeResult, bound, mode_results, summarise
 from measurements import workloads
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS, MODE_LABELS
+from measurements.studies import distributed as distributed_study
 
 VERDICTS = (
     "supported", "contradicted", "mixed", "equivalent", "too uncertain to call", "too few processes to call",
-    "not measured here",
+    "not testable here", "not measured here",
 )  # fmt: skip
 CORRECTION = "Holm"  # the family-wise correction over the timing comparisons a claim votes over
 LEVEL = (1 - stats.CONFIDENCE) / 2  # each call's one-sided level, as the 95% interval makes it
 
 # An item's call: a framework came out better ("favours"), the two are equivalent within the band
 # (or, for counts, within the rule's threshold), the interval is too wide to tell ("uncertain"),
-# or it rests on a single reading (one process a side, or one reading of memory) and carries no verdict.
-CALLS = ("favours", "equivalent", "uncertain", "single")
+# or it rests on a single reading (one process a side, or one reading of memory) and carries no verdict;
+# or this machine cannot test it at all ("untestable": too few cores, say), whatever it measured.
+CALLS = ("favours", "equivalent", "uncertain", "single", "untestable")
 
 
 @dataclass(frozen=True)
@@ -243,8 +245,8 @@ def speed(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) -
 
 
 def memory(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) -> list[Item]:
-    """Each selected size of the memory study, the framework with the least peak memory above the
-    imported framework against the least of the others (or with ``measure = "latency"``, the
+    """Each selected size of the memory study, the framework with the least whole-process peak
+    memory (the framework's own runtime included) against the least of the others (or with ``measure = "latency"``, the
     fastest inference against the fastest of the others), over the study's fresh processes."""
     if machine.studies is None:
         return []
@@ -262,7 +264,7 @@ def memory(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) 
         terms, unit, note = (
             studies.LESS_MEMORY,
             "MiB",
-            " above the imported framework (geometric means over the processes)",
+            " for the whole process, the framework's own runtime included (geometric means over the processes)",
         )
     items = []
     for size in found:
@@ -282,11 +284,19 @@ def memory(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) 
 
 
 def distributed(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) -> list[Item]:
-    """Data-parallel training in two processes: whether each completed, and throughput."""
+    """Data-parallel training in two processes: whether each completed, and throughput; on a machine
+    with fewer cores than a verdict needs (``distributed.CORES_NEEDED``), one item that says so."""
     if machine.studies is None:
         return []
     items = []
-    files = tuple(r.file for fw, r in sorted(machine.studies.get("distributed").items()) if fw in frameworks)
+    results = {fw: r for fw, r in sorted(machine.studies.get("distributed").items()) if fw in frameworks}
+    files = tuple(r.file for r in results.values())
+    cores = min((studies.machine_cores(r.doc) for r in results.values()), default=None)
+    if cores is not None and cores < distributed_study.CORES_NEEDED:
+        return [Item("Distributed training", None, f"not testable on this machine: it has {cores} cores, and a verdict "
+                     f"needs at least {distributed_study.CORES_NEEDED} (two workers, each with the cores of the best "
+                     "single process); its launches are shown in the Performance guide, not judged", files,
+                     call="untestable")]  # fmt: skip
     for row in studies.distributed_rows(machine.studies):
         if row.id not in rule.get("configurations", [row.id]):
             continue
@@ -312,6 +322,25 @@ def distributed(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, .
                        "medians)")  # fmt: skip
             items.append(_tested(f"{row.title}: throughput", figures, h.comparison, (a, b), files))
     return items
+
+
+def serving(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) -> list[Item]:
+    """The serving study: each framework's fastest deploy path against the fastest of the others,
+    for the rule's measure (batch-1 latency, server-batch throughput, or 16 concurrent clients)."""
+    if machine.studies is None:
+        return []
+    rows = studies.serving_rows(machine.studies)
+    h = studies.serving_headline(rows, rule["measure"], frameworks)
+    if h is None:
+        return []
+    what, unit = studies.SERVING_MEASURES[rule["measure"]]
+    by = {(row.framework, row.path): row for row in rows}
+    a, b = by[h.framework, h.mode], by[h.versus_framework, h.versus_mode]
+    figures = (f"{_name(a.framework)} ({a.path}) {_figure(a.summaries[rule['measure']].median)} {unit} against "
+               f"{_name(b.framework)} ({b.path}) {_figure(b.summaries[rule['measure']].median)} {unit}, each "
+               "framework's fastest deploy path (geometric means over the processes)")  # fmt: skip
+    return [_tested(f"Serving the CNN from a saved model: {what}", figures, h.comparison, (a.framework, b.framework),
+                    (a.file, b.file))]  # fmt: skip
 
 
 def _by_threshold(what: str, values: dict[str, float], better: str, threshold: str,
@@ -377,12 +406,32 @@ def _usable(finding: dict[str, Any], configs: list[str] | None) -> bool:
     return bool(finding["outcome"] == "ok" and (not configs or finding["config"] in configs))
 
 
+def _completion(size: studies.PipelineSize, rows: dict[str, list[dict[str, Any]]], files: tuple[str, ...],
+                configs: dict[str, list[str]]) -> Item:  # fmt: skip
+    """Which frameworks have a configuration (of those ``configs`` names) that completed in every launch."""
+    limit = next((f["limit_bytes"] for found in rows.values() for f in found if f.get("limit_bytes")), None)
+    what = f"{size.images:,} images" + (f" under a limit of {limit / 2**30:.2f} GiB" if limit else "") + ": completes"
+    done = {fw: [f["title"] for f in found if _usable(f, configs.get(fw))] for fw, found in rows.items()}
+    said = "; ".join(
+        f"{_name(fw)}: " + (", ".join(titles) + " completed" if titles else "no configuration completed ("
+                            + ", ".join(f"{f['title']}: {f['outcome']}" for f in rows[fw]) + ")")
+        for fw, titles in done.items()
+    )  # fmt: skip
+    completed = [fw for fw, titles in done.items() if titles]
+    if len(completed) == 1:
+        return Item(what, completed[0], said, files)
+    return Item(what, None, said, files, call="equivalent")
+
+
 def pipeline(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) -> list[Item]:
-    """The data-pipeline study: per data-set size, each framework's best configuration against the
-    best of the others (throughput, or the lowest peak memory), or which frameworks completed."""
+    """The data-pipeline study (``study = "pipeline_limit"``: under a memory limit): per data-set size,
+    each framework's best configuration against the best of the others (throughput, or the lowest
+    peak memory), which frameworks completed every configuration ("failures"), or which have a
+    configuration that completed in every launch ("completion": what a user who picks that
+    configuration gets)."""
     if machine.studies is None:
         return []
-    sizes = studies.pipeline_rows(machine.studies)
+    sizes = studies.pipeline_rows(machine.studies, rule.get("study", "pipeline"))
     chosen = sizes if rule.get("sizes", "largest") == "all" else sizes[-1:]
     items = []
     for size in chosen:
@@ -390,6 +439,9 @@ def pipeline(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]
         rows = {fw: found for fw, found in rows.items() if found}
         files = tuple(dict.fromkeys(e.file for e in size.entries if e.framework in rows))
         if len(rows) < 2:
+            continue
+        if rule["measure"] == "completion":
+            items.append(_completion(size, rows, files, rule.get("configs", {})))
             continue
         if rule["measure"] == "failures":
             completed = [fw for fw, found in rows.items() if all(r["outcome"] == "ok" for r in found)]
@@ -446,7 +498,7 @@ def pipeline(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]
 
 KINDS: dict[str, Callable[[dict[str, Any], Machine, tuple[str, ...]], list[Item]]] = {
     "speed": speed, "memory": memory, "distributed": distributed, "usability": usability, "codesize": codesize,
-    "pipeline": pipeline,
+    "pipeline": pipeline, "serving": serving,
 }  # fmt: skip
 
 
@@ -497,11 +549,13 @@ def shares(found: list[list[Item]]) -> dict[str, float]:
 
 def status(found: list[list[Item]]) -> str:
     """What the votes say, whoever is expected: "favours X", "equivalent", "too uncertain to call",
-    "too few processes to call", "mixed", or "not measured here"."""
+    "too few processes to call", "not testable here", "mixed", or "not measured here"."""
     cast = votes(found)
     if not cast:
         return "not measured here"
     n = len(cast)
+    if sum(v == "untestable" for v in cast) * 2 > n:
+        return "not testable here"
     top = leader(cast)
     if top in COMPARED:
         return f"favours {FRAMEWORK_LABELS[top]}"

@@ -41,6 +41,7 @@ from measurements import UserError
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS, REGISTRY
 from measurements.profiles import PROFILES
 from measurements.results import ROOT
+from measurements.studies import distributed as distributed_study
 from measurements.studies import registry
 
 TEMPLATES = ROOT / "templates"
@@ -62,6 +63,9 @@ def environment() -> jinja2.Environment:
         outcome=error_outcome, said=error_said, notes=notes, describe=describe, figures=figures,
         mode_choice=mode_choice, correction=claims.CORRECTION,
         distributed_rows=studies.distributed_rows, scaling=studies.scaling, memory_sizes=studies.memory_sizes,
+        pipeline_rows=studies.pipeline_rows, serving_rows=studies.serving_rows, libraries=studies.libraries,
+        serving_headline=studies.serving_headline, serving_measures=studies.SERVING_MEASURES,
+        cores_needed=distributed_study.CORES_NEEDED, machine_cores=studies.machine_cores,
         present=present, compared_labels=[FRAMEWORK_LABELS[fw] for fw in COMPARED],
         default_mode=lambda fw: REGISTRY[fw].default_mode if fw in REGISTRY else "",
         less_memory=studies.LESS_MEMORY, release_command=release_command(),

@@ -66,9 +66,11 @@ RULE_SCHEMAS = {
     }, ("criteria",)),
     "codesize": _kind("codesize", {"min_ratio": RATIO}),
     "pipeline": _kind("pipeline", {
-        "measure": {"enum": ["throughput", "memory", "failures"]}, "sizes": {"enum": ["all", "largest"]},
-        "min_ratio": RATIO, "configs": CONFIGS,
+        "measure": {"enum": ["throughput", "memory", "failures", "completion"]},
+        "sizes": {"enum": ["all", "largest"]}, "min_ratio": RATIO, "configs": CONFIGS,
+        "study": {"enum": ["pipeline", "pipeline_limit"]},
     }, ("measure",)),
+    "serving": _kind("serving", {"measure": {"enum": ["latency", "throughput", "clients"]}}, ("measure",)),
 }  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -466,11 +467,11 @@ def headline(speeds: dict[str, dict[str, list[float]]]) -> stats.Headline | None
     return stats.leader(stats.best_against_others(speeds))
 
 
-def pipeline_rows(ms: MachineStudies) -> list[PipelineSize]:
-    """The data-pipeline study by size, smallest first: each configuration's steady samples/s with its
-    interval over processes, and at each size the fastest framework's best configuration against the
-    best of the others."""
-    runs = {fw: r for fw, r in sorted(ms.get("pipeline").items()) if r.ok}
+def pipeline_rows(ms: MachineStudies, study: str = "pipeline") -> list[PipelineSize]:
+    """The data-pipeline study (or ``pipeline_limit``, the same configurations under a memory limit) by
+    size, smallest first: each configuration's steady samples/s with its interval over processes, and
+    at each size the fastest framework's best configuration against the best of the others."""
+    runs = {fw: r for fw, r in sorted(ms.get(study).items()) if r.ok}
     by_size: dict[int, list[PipelineEntry]] = {}
     memory: int | None = None
     for fw, r in runs.items():
@@ -550,6 +551,78 @@ class DistributedRow:
         return self.headline.comparison if self.headline else None
 
 
+SERVING_MEASURES = {  # measure -> (what it is, unit of the figure)
+    "latency": ("batch-1 latency, one request at a time", "ms"),
+    "throughput": ("throughput at the server batch", "samples/s"),
+    "clients": ("requests/s with 16 concurrent clients", "requests/s"),
+}
+
+
+@dataclass
+class ServingRow:
+    """One deploy path of one framework: its figures over the study's processes."""
+
+    framework: str
+    path: str
+    finding: dict[str, Any]
+    file: str
+    summaries: dict[str, Summary]  # measure -> its figure (latency in ms, the others per second)
+
+
+def serving_speeds(finding: dict[str, Any], measure: str) -> list[float]:
+    """A serving finding's process-level speeds for ``measure`` (latency turned into speed)."""
+    if measure == "latency":
+        return speeds_of(finding, "ms", "latency_samples")
+    if measure == "throughput":
+        return speeds_of(finding, "samples/s")
+    return per_process(finding, "clients16_requests_per_s")
+
+
+def serving_rows(ms: MachineStudies) -> list[ServingRow]:
+    """Every deploy path of the serving study that completed with parity, in registry order."""
+    rows = []
+    for fw, r in ms.ordered("serving"):
+        if not r.ok:
+            continue
+        for f in r.doc["findings"]:
+            summaries = {}
+            if f.get("outcome") == "ok":
+                summaries["latency"] = summarise(f["latency_samples"], per_round(f, "latency_samples_per_round"))
+                summaries["throughput"] = summarise(f["samples"], per_round(f))
+                clients = per_process(f, "clients16_requests_per_s")
+                summaries["clients"] = summarise(clients, [1] * len(clients))
+            rows.append(ServingRow(fw, f["path"], f, r.file, summaries))
+    return rows
+
+
+def serving_headline(
+    rows: list[ServingRow], measure: str, frameworks: Iterable[str] | None = None
+) -> stats.Headline | None:
+    """The fastest framework's best deploy path against the best path of the others, for ``measure``."""
+    chosen = set(frameworks) if frameworks is not None else None
+    speeds: dict[str, dict[str, list[float]]] = {}
+    for row in rows:
+        if row.summaries and (chosen is None or row.framework in chosen):
+            speeds.setdefault(row.framework, {})[row.path] = serving_speeds(row.finding, measure)
+    return headline(speeds)
+
+
+def libraries(ms: MachineStudies | None) -> dict[str, Any]:
+    """The libraries study: each framework's finding, and the CPU's peak (the same in every file)."""
+    found: dict[str, Any] = {"frameworks": {}, "peak": None}
+    for fw, r in ms.ordered("libraries") if ms else []:
+        if r.ok:
+            found["frameworks"][fw] = r.findings.get("libraries", {})
+            found["peak"] = found["peak"] or r.findings.get("peak")
+    return found
+
+
+def machine_cores(doc: dict[str, Any]) -> int:
+    """The CPUs a results file's process could use (``cpus_available``, else the machine's count)."""
+    machine = doc["machine"]
+    return int(machine.get("cpus_available") or machine["cpu_count"])
+
+
 def distributed_rows(ms: MachineStudies) -> list[DistributedRow]:
     """Each configuration's throughput per framework, and the fastest against the fastest of the others."""
     found = ms.get("distributed")
@@ -591,10 +664,23 @@ def per_process(finding: dict[str, Any], key: str) -> list[float]:
 
 
 def memory_mib(finding: dict[str, Any]) -> list[float]:
-    """A memory-study finding's peak above the imported framework, in MiB, per process."""
-    peaks, bases = per_process(finding, "peak_rss_bytes"), per_process(finding, "after_import_rss_bytes")
+    """A memory-study finding's whole-process peak (its high-water mark, the framework's own
+    runtime included: what the user's machine pays for) in MiB, per process. This is the figure
+    every memory comparison uses."""
+    return [p / 2**20 for p in per_process(finding, "peak_rss_bytes")]
+
+
+def import_mib(finding: dict[str, Any]) -> list[float]:
+    """The process's resident memory right after importing the framework, in MiB, per process."""
+    return [b / 2**20 for b in per_process(finding, "after_import_rss_bytes")]
+
+
+def working_mib(finding: dict[str, Any]) -> list[float]:
+    """The peak less the memory after import (the model, its data and the framework's working
+    memory), in MiB, per process: shown beside the whole-process figure, never compared alone."""
+    peaks, bases = memory_mib(finding), import_mib(finding)
     bases = bases if len(bases) == len(peaks) else bases[:1] * len(peaks)
-    return [(p - b) / 2**20 for p, b in zip(peaks, bases, strict=True)]
+    return [p - b for p, b in zip(peaks, bases, strict=True)]
 
 
 def lower_is_better(values: dict[str, list[float]]) -> dict[str, list[float]]:
@@ -604,8 +690,9 @@ def lower_is_better(values: dict[str, list[float]]) -> dict[str, list[float]]:
 
 
 def memory_rows(ms: MachineStudies) -> list[dict[str, Any]]:
-    """One row per (framework, size): working memory (peak less after-import) in MiB per process
-    (``mib_per_process``) and their geometric mean (``mib``, the centre the comparisons use), or the outcome."""
+    """One row per (framework, size): the whole-process peak in MiB per process (``mib_per_process``)
+    and their geometric mean (``mib``, the centre the comparisons use), beside it the memory after
+    import (``import_mib``) and the rest (``working_mib``, peak less import), or the outcome."""
     rows = []
     for fw, r in sorted(ms.get("memory").items()):
         if not r.ok:
@@ -615,6 +702,8 @@ def memory_rows(ms: MachineStudies) -> list[dict[str, Any]]:
             values = memory_mib(f) if ok else []
             rows.append({**f, "framework": fw, "mib": stats.geometric_mean(values) if values else None,
                          "mib_per_process": values,
+                         "import_mib": stats.geometric_mean(import_mib(f)) if ok else None,
+                         "working_mib": statistics.median(working_mib(f)) if ok else None,
                          "parameter_mb": f["parameter_bytes"] / 1e6, "file": r.file,
                          "fresh_processes": f.get("fresh_processes", 1),
                          "task_label": MEMORY_TASKS.get(f["task"], f["task"])})  # fmt: skip

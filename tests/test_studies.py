@@ -91,7 +91,8 @@ def test_plan_names_studies_and_the_quick_profile_leaves_out_the_slow_ones() -> 
 def test_a_replicated_study_interleaves_its_frameworks_and_reverses_every_other_round() -> None:
     pt, tf = runner.StudyRun("memory", "pytorch"), runner.StudyRun("memory", "tensorflow")
     assert runner.rounds([pt, tf], 3) == [pt, tf, tf, pt, pt, tf]
-    assert {registry()[name].processes for name in ("pipeline", "memory", "distributed")} == {3}
+    assert {registry()[name].processes for name in ("pipeline", "memory", "serving")} == {3}
+    assert registry()["distributed"].processes == 5  # launches, to count failures
 
 
 def test_findings_of_several_processes_merge_by_id_and_keep_every_reading() -> None:
@@ -104,12 +105,13 @@ def test_findings_of_several_processes_merge_by_id_and_keep_every_reading() -> N
     merged = runner.merge_findings([one, two])
     assert merged == [{"id": "a", "outcome": "ok", "error": None, "samples": [1.0, 2.0, 3.0],
                        "samples_per_round": [2, 1], "peak": 10, "width": 8, "per_process": {"peak": [10, 30]},
-                       "fresh_processes": 2}]  # fmt: skip
+                       "fresh_processes": 2, "outcome_per_process": ["ok", "ok"]}]  # fmt: skip
     a, b = runner.merge_findings([one, two, three])
     assert a["outcome"] == "failed" and a["error"].startswith("failed in 1 of 3 processes") and "boom" in a["error"]
     assert a["per_process"]["peak"] == [10, 30, 20] and a["peak"] == 20  # the lower median: a measured value
     assert "samples_per_round" not in a  # a process without samples: no interval over processes
     assert b["fresh_processes"] == 1 and runner.merge_findings([one]) == one
+    assert a["outcome_per_process"] == ["ok", "ok", "failed"]
     report, code = runner.merge_reports(
         [({"status": "ok", "findings": one}, 0), ({"status": "crashed", "error": "x"}, -9)]
     )
@@ -396,8 +398,10 @@ def test_memory_section_puts_each_framework_in_its_column(golden: Path, tmp_path
     render.build(corpus.load_corpus(results), out)
     page = (out / "performance.md").read_text()
     row = next(line for line in page.splitlines() if line.startswith("| inference, in\\-process | 256 | 256 |"))
-    assert row.startswith("| inference, in\\-process | 256 | 256 | 1.077 MB | 100 (97.54–102.5) | 300 (297.5–302.5) |")
-    assert "| PyTorch against TensorFlow: **3.00× less memory** (ratio 3.00, 95% interval" in row
+    # the whole process is compared (200 MiB after import, then 100 or 300 more), its split shown beside it
+    assert row.startswith("| inference, in\\-process | 256 | 256 | 1.077 MB | 300 (297.5–302.5); import 200 + model "
+                          "and data 100 | 500 (497.5–502.5); import 200 + model and data 300 |")
+    assert "| PyTorch against TensorFlow: **1.67× less memory** (ratio 1.67, 95% interval" in row
     assert (out / "charts" / f"{MACHINE}-memory-by-size.svg").is_file()
 
 
@@ -437,7 +441,8 @@ def test_memory_section_sets_a_saved_model_beside_in_process_inference(golden: P
     page = (out / "performance.md").read_text()
     lines = page.splitlines()
     # the memory table: a row per task, the saved model's failure named with its escaped error
-    assert "| inference, saved model | 256 | 256 | 1.077 MB | 110 (1 process, no interval) | **failed** | – |" in page
+    assert "| inference, saved model | 256 | 256 | 1.077 MB | 310 (1 process, no interval); import 200 + model and " \
+        "data 110 | **failed** | – |" in page
     failure = "- TensorFlow, inference, saved model, width 256, batch 256: failed: OSError: "
     assert failure + "&lt;no saved\\_model\\.pb&gt;" in page
     # saved against in-process, per framework
@@ -445,12 +450,12 @@ def test_memory_section_sets_a_saved_model_beside_in_process_inference(golden: P
     torch_row = next(line for line in lines if line.startswith("| PyTorch | 256 | 256 |"))
     # one process each (as the study measures now): single readings, the saved model's speed ÷ in-process
     assert (
-        "| 20 MiB | 110 MiB (5.50×) | 1 (1 process, no interval) | 1.5 (1 process, no interval) | "
+        "| 220 MiB | 310 MiB (1.41×) | 1 (1 process, no interval) | 1.5 (1 process, no interval) | "
         "**too few processes to call (1 against 1)** (ratio 0.67, 1 against 1 processes: no interval) |"
     ) in torch_row
     assert torch_row.endswith("| 0.0e+00 |")
     tf_row = next(line for line in lines if line.startswith("| TensorFlow | 256 | 256 |"))
-    assert tf_row == "| TensorFlow | 256 | 256 | 40 MiB | **failed** | 2 (1 process, no interval) | n/a | – | n/a |"
+    assert tf_row == "| TensorFlow | 256 | 256 | 240 MiB | **failed** | 2 (1 process, no interval) | n/a | – | n/a |"
     # latency, the fastest framework's speed ÷ the other's: in-process both timed, saved model only PyTorch
     assert "### Inference latency, framework against framework" in page
     infer_row = next(line for line in lines if line.startswith("| inference, in\\-process | 256 | 256 | 1 ("))
