@@ -35,7 +35,7 @@ def generate(session: nox.Session) -> None:
 @nox.session(default=False)
 def measure(session: nox.Session) -> None:
     """Measure this machine: -- --profile quick|standard|full, --only GLOB."""
-    install(session, "frameworks", "export")
+    install(session, "frameworks", "export", "vendor")
     session.run("python", "-m", "measurements", "run", *session.posargs)
 
 

@@ -32,7 +32,7 @@ def test_plan_covers_every_registered_mode() -> None:
         for mode in modes
     ]
     assert keys == expected
-    assert len(keys) == len(set(keys)) == 63
+    assert len(keys) == len(set(keys)) == 65
     assert "cnn/pytorch/channels_last/cpu" in keys
     assert "transformer_infer/tensorflow/xla/cpu" in keys
 

@@ -399,8 +399,10 @@ def test_memory_section_puts_each_framework_in_its_column(golden: Path, tmp_path
     page = (out / "performance.md").read_text()
     row = next(line for line in page.splitlines() if line.startswith("| inference, in\\-process | 256 | 256 |"))
     # the whole process is compared (200 MiB after import, then 100 or 300 more), its split shown beside it
-    assert row.startswith("| inference, in\\-process | 256 | 256 | 1.077 MB | 300 (297.5–302.5); import 200 + model "
-                          "and data 100 | 500 (497.5–502.5); import 200 + model and data 300 |")
+    assert row.startswith(
+        "| inference, in\\-process | 256 | 256 | 1.077 MB | 300 (297.5–302.5); import 200 + model "
+        "and data 100 | 500 (497.5–502.5); import 200 + model and data 300 |"
+    )
     assert "| PyTorch against TensorFlow: **1.67× less memory** (ratio 1.67, 95% interval" in row
     assert (out / "charts" / f"{MACHINE}-memory-by-size.svg").is_file()
 
@@ -441,8 +443,10 @@ def test_memory_section_sets_a_saved_model_beside_in_process_inference(golden: P
     page = (out / "performance.md").read_text()
     lines = page.splitlines()
     # the memory table: a row per task, the saved model's failure named with its escaped error
-    assert "| inference, saved model | 256 | 256 | 1.077 MB | 310 (1 process, no interval); import 200 + model and " \
+    assert (
+        "| inference, saved model | 256 | 256 | 1.077 MB | 310 (1 process, no interval); import 200 + model and "
         "data 110 | **failed** | – |" in page
+    )
     failure = "- TensorFlow, inference, saved model, width 256, batch 256: failed: OSError: "
     assert failure + "&lt;no saved\\_model\\.pb&gt;" in page
     # saved against in-process, per framework

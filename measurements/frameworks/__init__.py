@@ -39,8 +39,9 @@ REGISTRY = {
     for f in (
         Framework(
             "pytorch", "PyTorch", ("torch",),
-            {"eager": "PyTorch eager", "compile": "torch.compile", "channels_last": "PyTorch eager, channels_last"},
-            "#d9480f", "eager", compiled=("compile",), variants={"channels_last": "eager"},
+            {"eager": "PyTorch eager", "compile": "torch.compile", "channels_last": "PyTorch eager, channels_last",
+             "zentorch": "torch.compile (zentorch)"},
+            "#d9480f", "eager", compiled=("compile", "zentorch"), variants={"channels_last": "eager"},
         ),
         Framework(
             "tensorflow", "TensorFlow", ("tensorflow", "tensorflow-cpu"),

@@ -44,7 +44,9 @@ STUDY = Study(
         "fresh process, the configurations interleaved; each launch runs two epochs, the first (it starts the "
         "workers and fills tf.data's cache) and a steady one, or ends out of memory. TensorFlow's conversion to "
         "TFRecord runs under the same limit. Recorded per launch: completed or out of memory, the time of each "
-        "epoch, and the peak memory the kernel charged to the tree."
+        "epoch, and the peak memory the kernel charged to the tree. The kernel charges a tree for the memory it "
+        "allocates and the file pages it reads first; shared libraries already in the file cache stay charged to "
+        "whoever read them first, so a framework's import counts for less than its resident size."
     ),
     timeout_s=5400,
     quick=False,

@@ -219,6 +219,8 @@ register(
 # a second on two cores, so TensorFlow's op-by-op eager mode and channels_last are left to the
 # small models)
 LARGE_MODES: dict[str, tuple[str, ...]] = {"pytorch": ("eager", "compile"), "tensorflow": ("function", "xla")}
+# inference also under AMD's ZenDNN plugin for PyTorch, where it installs (an inference backend of torch.compile)
+LARGE_INFER_MODES = {**LARGE_MODES, "pytorch": (*LARGE_MODES["pytorch"], "zentorch")}
 RESNET_TEXT = (
     "ResNet-50 (v1.5, 25.6 million parameters, 224×224 RGB images, 1,000 classes): a 7×7 stem "
     "convolution and max pool, 16 bottleneck blocks in four stages, BatchNorm after every convolution "
@@ -243,13 +245,14 @@ register(
     Workload(
         name="resnet50_infer",
         title="ResNet-50 (large), inference",
-        modes=LARGE_MODES,
+        modes=LARGE_INFER_MODES,
         package="resnet",
         task="infer",
         scale="large",
         description=(
             "The same ResNet-50 predicting (BatchNorm with its running statistics): the latency of one "
-            "image at a time and the throughput at a batch of images."
+            "image at a time and the throughput at a batch of images. PyTorch is also measured under "
+            '`torch.compile(backend="zentorch")`, AMD\'s ZenDNN plugin, where it installs.'
         ),
     )
 )
@@ -276,14 +279,15 @@ register(
     Workload(
         name="encoder_infer",
         title="BERT-base-sized encoder (large), inference",
-        modes=LARGE_MODES,
+        modes=LARGE_INFER_MODES,
         package="encoder",
         task="infer",
         scale="large",
         description=(
             "The same encoder predicting: the latency of one sequence at a time and the throughput at a "
             "batch of sequences. PyTorch runs under `torch.inference_mode()`, where `nn.TransformerEncoder` "
-            "takes its fused fast path; TensorFlow calls the model with `training=False`."
+            "takes its fused fast path; TensorFlow calls the model with `training=False`. PyTorch is also "
+            'measured under `torch.compile(backend="zentorch")`, AMD\'s ZenDNN plugin, where it installs.'
         ),
     )
 )

@@ -14,6 +14,18 @@ from measurements.workloads import Prepared
 from measurements.workloads.shared import ADAM_BETAS, ADAM_EPS, LEARNING_RATE
 
 
+def zentorch_compiled(model: nn.Module) -> Any:
+    """The model under ``torch.compile`` with AMD's ZenDNN backend (the ``zentorch`` plugin, an extra
+    mode where it installs beside the pinned torch; ``nox -s measure`` installs it on x86-64 Linux)."""
+    try:
+        import zentorch  # noqa: F401  (registers the "zentorch" backend)
+    except ImportError as exc:
+        from measurements.frameworks import Unavailable
+
+        raise Unavailable(f"zentorch is not installed ({exc}); pip install 'zentorch==2.13.0.2'") from None
+    return torch.compile(model, backend="zentorch")
+
+
 def steps(
     model: nn.Module,
     params: dict[str, Any],
@@ -43,7 +55,8 @@ def steps(
     x, y = to_inputs(batch[0]), torch.from_numpy(batch[1]).to(device)
     if params["task"] == "infer":
         model.eval()
-        predict = torch.compile(model) if mode == "compile" else model
+        compilers = {"compile": torch.compile, "zentorch": zentorch_compiled}
+        predict = compilers[mode](model) if mode in compilers else model
 
         def infer() -> torch.Tensor:
             with torch.inference_mode():
