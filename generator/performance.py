@@ -170,8 +170,12 @@ class MachineReport:
             f"{d['run']['workload']}/{d['run']['framework']}/{d['run']['mode']}"
             for d in self.docs
             if d["outcome"]["status"] == "ok"
-            and d["rounds"] < rounds_for(PROFILES[d["run"]["profile"]], workloads.get(d["run"]["workload"]).task,
-                                         workloads.get(d["run"]["workload"]).scale)
+            and d["rounds"]
+            < rounds_for(
+                PROFILES[d["run"]["profile"]],
+                workloads.get(d["run"]["workload"]).task,
+                workloads.get(d["run"]["workload"]).scale,
+            )
         )
 
     @property
