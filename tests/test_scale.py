@@ -68,7 +68,7 @@ def launch(outcome: str, rate: float | None = None, charged: int = 2**30) -> dic
 
 
 def limited(config: str, title: str, launches: list[dict[str, Any]]) -> dict[str, Any]:
-    settings = pipeline_limit.Settings(images=150_000)
+    settings = pipeline_limit.Settings(images=100_000)
     found = pipeline_limit.base_finding(
         next(c for c in pipeline.CONFIGURATIONS if c.id == config), settings,
         {"bytes": 285_000_000})  # fmt: skip
@@ -124,7 +124,7 @@ def test_claim_on_running_out_of_memory_reads_completion_under_the_limit(golden:
     items = evidence.pipeline({"evidence": "pipeline", "study": "pipeline_limit", "measure": "completion"}, machine,
                               ("tensorflow", "pytorch"))  # fmt: skip
     assert len(items) == 1 and items[0].call == "equivalent"
-    assert "1.50 GiB" in items[0].what and "tf.data, cache: oom" not in items[0].detail
+    assert "1.00 GiB" in items[0].what and "tf.data, cache: oom" not in items[0].detail
     out = tmp_path / "out"
     render.build(loaded, out)
     page = (out / "performance.md").read_text()

@@ -2,8 +2,8 @@
 larger than the memory it may use?
 
 The data-pipeline study's images and configurations (``measurements.studies.pipeline``), at one
-size whose decoded images (150,000 × 64 × 64 × 3 bytes, 1.8 GB) are larger than a memory limit of
-1.5 GiB set by the kernel on the whole process tree (a memory cgroup of its own: the process, its
+size whose decoded images (100,000 × 64 × 64 × 3 bytes, 1.23 GB) are larger than a memory limit of
+1 GiB set by the kernel on the whole process tree (a memory cgroup of its own: the process, its
 DataLoader workers and the page cache they fill; the kernel reclaims that cache before it kills,
 and its out-of-memory killer ends the tree that needs more). Each configuration is launched
 three times, each a fresh process, interleaved; each launch runs two epochs (the first starts
@@ -26,7 +26,7 @@ from typing import Any
 from measurements import environment
 from measurements.studies import Study, pipeline
 
-IMAGES, LIMIT_MIB = 150_000, 1536
+IMAGES, LIMIT_MIB = 100_000, 1024
 EPOCHS = 2  # the first (workers start, the cache fills), then one steady epoch
 LAUNCHES = 3  # fresh processes per configuration, interleaved across configurations
 IMAGES_ENV, LIMIT_ENV = "FG_LIMIT_IMAGES", "FG_LIMIT_MIB"
@@ -37,7 +37,7 @@ STUDY = Study(
     title="Data pipelines under a memory limit",
     description=(
         "The data-pipeline study's images and configurations at one size whose decoded images are larger than "
-        "the memory the pipeline may use: 150,000 JPEG images (1.8 GB decoded) under a limit of 1.5 GiB on the "
+        "the memory the pipeline may use: 100,000 JPEG images (1.23 GB decoded) under a limit of 1 GiB on the "
         "whole process tree, set by the kernel (a memory cgroup of its own, holding the process, its DataLoader "
         "workers and the page cache they fill; the kernel reclaims that cache before it kills, and its "
         "out-of-memory killer ends a tree that needs more). Each configuration is launched three times, each a "
