@@ -154,6 +154,19 @@ class MachineReport:
     docs: list[dict[str, Any]] = field(default_factory=list)  # the results shown
 
     @property
+    def matmul_best(self) -> dict[str, Ceiling]:
+        """Each framework's best matrix-multiply rate (the ceiling workload), in registry order."""
+        found: dict[str, Ceiling] = {}
+        for section in self.sections:
+            if section.workload.name != "matmul":
+                continue
+            for case in section.cases:
+                for r in case.results:
+                    if r.framework not in found or r.summary.median > found[r.framework].gflops:
+                        found[r.framework] = Ceiling(r.summary.median, r.framework, r.mode, case.case)
+        return found
+
+    @property
     def versions(self) -> list[str]:
         """The framework releases measured here, e.g. "PyTorch 2.13.0+cpu"."""
         found = []
