@@ -193,6 +193,7 @@ def test_the_peak_rests_on_the_microarchitecture_and_the_reported_clock() -> Non
             "flags": "fma avx avx2 avx512f"}  # fmt: skip
     found = libraries.peak(zen4, 2)
     assert found["microarchitecture"] == "Zen 4" and found["flops_per_cycle"] == 32
+    assert found["source"] == "https://stackoverflow.com/questions/76195232"
     assert found["gflops"] == pytest.approx(2 * 32 * 2.596144)
     unknown = libraries.peak({**zen4, "cpu family": "6", "vendor_id": "GenuineIntel"}, 2)
     assert unknown["gflops"] is None and "not in the study's table" in unknown["why"]
