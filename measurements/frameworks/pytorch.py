@@ -16,7 +16,8 @@ except ImportError as exc:  # recorded as an unavailable run, not a crash
 
 def setup(threads: int, device: str) -> dict[str, Any]:
     torch.set_num_threads(threads)
-    torch.set_num_interop_threads(threads)
+    if torch.get_num_interop_threads() != threads:  # it can be set once only: a second setup keeps it
+        torch.set_num_interop_threads(threads)
     if device == "cuda" and not torch.cuda.is_available():
         raise Unavailable("this PyTorch build sees no CUDA device")
     if device == "cuda":  # float32 means float32: no TF32 shortcuts in matrix products or convolutions
