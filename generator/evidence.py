@@ -412,11 +412,15 @@ def _completion(size: studies.PipelineSize, rows: dict[str, list[dict[str, Any]]
     limit = next((f["limit_bytes"] for found in rows.values() for f in found if f.get("limit_bytes")), None)
     what = f"{size.images:,} images" + (f" under a limit of {limit / 2**30:.2f} GiB" if limit else "") + ": completes"
     done = {fw: [f["title"] for f in found if _usable(f, configs.get(fw))] for fw, found in rows.items()}
-    said = "; ".join(
-        f"{_name(fw)}: " + (", ".join(titles) + " completed" if titles else "no configuration completed ("
-                            + ", ".join(f"{f['title']}: {f['outcome']}" for f in rows[fw]) + ")")
-        for fw, titles in done.items()
-    )  # fmt: skip
+
+    def of(fw: str) -> str:
+        launches = {f["title"]: len(f.get("launches") or []) for f in rows[fw]}
+        others = [f"{f['title']} ended {f['outcome']} in {launches[f['title']] - f.get('completed', 0)} of "
+                  f"{launches[f['title']]} launches" for f in rows[fw] if f["title"] not in done[fw]]  # fmt: skip
+        ran = ", ".join(done[fw]) + " completed every launch" if done[fw] else "no configuration completed"
+        return f"{_name(fw)}: {ran}" + (f" ({', '.join(others)})" if others else "")
+
+    said = "; ".join(of(fw) for fw in done)
     completed = [fw for fw, titles in done.items() if titles]
     if len(completed) == 1:
         return Item(what, completed[0], said, files)
