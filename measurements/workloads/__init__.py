@@ -237,7 +237,9 @@ register(
         description=(
             f"{RESNET_TEXT}, trained with Adam on one fixed batch of synthetic images: forward, loss, backward "
             "and optimiser update per step. Each framework uses its default layout (PyTorch NCHW, TensorFlow "
-            "NHWC). Modes: PyTorch eager and `torch.compile`; TensorFlow `tf.function` and XLA."
+            "NHWC). Modes: PyTorch eager and `torch.compile`; TensorFlow `tf.function` and XLA. Under XLA, "
+            "TensorFlow's convolutions do not run in oneDNN: oneDNN's verbose log shows its `brg_conv_fwd` kernel "
+            "under `tf.function` and no oneDNN convolution under XLA, which runs its own."
         ),
     )
 )
