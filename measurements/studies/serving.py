@@ -58,7 +58,7 @@ STUDY = Study(
         "threads: PyTorch called from a thread other than the main one pays for its 2-thread OpenMP team on every "
         "call (measured here on torch.export: 1.0 ms a call on the main thread, 3.0 ms from a client thread, 1.06 ms "
         "from a client thread set to 1 intra-op thread), so its concurrent figures are what a thread-pool server "
-        "gets without that setting. The study runs in three fresh processes per framework; each framework's fastest "
+        "gets without that setting. Each framework's fastest "
         "path is compared with the fastest of the others."
     ),
     timeout_s=3600,
