@@ -37,7 +37,8 @@ STUDY = Study(
     title="Data-parallel training on one machine",
     description=(
         "The MLP (784-512-512-10, Adam, cross-entropy, synthetic data, the same initial weights in every framework) "
-        "trained with a global batch of 256 in three configurations, each launched fresh: one process with 2 threads, one process with 1 "
+        "trained with a global batch of 256 in three configurations, each launched fresh: one process with 2 "
+        "threads, one process with 1 "
         "thread, and two data-parallel processes with 1 thread and 128 examples each (PyTorch: DistributedDataParallel "
         "over gloo, started by torchrun --standalone; TensorFlow: MultiWorkerMirroredStrategy, two workers on "
         "127.0.0.1, the step in strategy.run inside a tf.function). Each process trains on its half of one fixed "
