@@ -23,6 +23,7 @@ import numpy as np
 
 from measurements.profiles import Profile
 from measurements.workloads import Case, Parity
+from measurements.workloads.cnn import spec as cnn_spec
 from measurements.workloads.cnn.spec import BN_EPS, _conv  # the small CNN's conventions and convolution
 from measurements.workloads.shared import cross_entropy
 
@@ -132,13 +133,7 @@ def weights(params: dict[str, Any]) -> dict[str, np.ndarray]:
     return found
 
 
-def batch(params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """One batch of synthetic images (NHWC, standard normal) and integer class labels."""
-    rng = np.random.default_rng(params["seed"] + 1)
-    side = params["side"]
-    x = rng.standard_normal((params["batch_size"], side, side, params["channels"])).astype(np.float32)
-    y = rng.integers(0, params["classes"], size=params["batch_size"]).astype(np.int64)
-    return x, y
+batch = cnn_spec.batch  # one batch of synthetic images (NHWC, standard normal) and labels, as the small CNN's
 
 
 def flat_weights(params: dict[str, Any]) -> list[np.ndarray]:
