@@ -27,6 +27,16 @@ def _conv(x: Any, name: str, weights: dict[str, np.ndarray], stride: int) -> Any
     return layers.BatchNormalization(epsilon=spec.BN_EPS, momentum=1 - spec.BN_MOMENTUM, name=f"{name}.bn")(x)
 
 
+def classified(inputs: Any, h: Any, params: dict[str, Any], weights: dict[str, np.ndarray]) -> tf.keras.Model:
+    """The model from ``inputs`` to the classifier's logits: global average pooling of the features ``h``,
+    then the dense layer loaded from the shared weights."""
+    h = layers.GlobalAveragePooling2D()(h)
+    dense = layers.Dense(params["classes"], name="dense")
+    logits = dense(h)
+    dense.set_weights([weights["dense.kernel"], weights["dense.bias"]])
+    return tf.keras.Model(inputs, logits)
+
+
 def build_model(params: dict[str, Any]) -> tf.keras.Model:
     weights = spec.weights(params)
     inputs = tf.keras.Input(shape=(params["side"], params["side"], params["channels"]))
@@ -38,11 +48,7 @@ def build_model(params: dict[str, Any]) -> tf.keras.Model:
         name = f"stage{stage}.shortcut"
         shortcut = _conv(h, name, weights, stride) if name in weights else h
         h = layers.ReLU()(layers.Add()([out, shortcut]))
-    h = layers.GlobalAveragePooling2D()(h)
-    dense = layers.Dense(params["classes"], name="dense")
-    logits = dense(h)
-    dense.set_weights([weights["dense.kernel"], weights["dense.bias"]])
-    return tf.keras.Model(inputs, logits)
+    return classified(inputs, h, params, weights)
 
 
 def prepared(

@@ -10,7 +10,7 @@ from typing import Any
 import tensorflow as tf
 
 from measurements.workloads import Prepared
-from measurements.workloads.cnn.tensorflow import _conv, prepared
+from measurements.workloads.cnn.tensorflow import _conv, classified, prepared
 from measurements.workloads.resnet import spec
 
 layers = tf.keras.layers
@@ -27,11 +27,7 @@ def build_model(params: dict[str, Any]) -> tf.keras.Model:
         out = _conv(out, f"{name}.conv3", weights, 1)
         shortcut = _conv(h, f"{name}.shortcut", weights, stride) if projected else h
         h = layers.ReLU()(layers.Add()([out, shortcut]))
-    h = layers.GlobalAveragePooling2D()(h)
-    dense = layers.Dense(params["classes"], name="dense")
-    logits = dense(h)
-    dense.set_weights([weights["dense.kernel"], weights["dense.bias"]])
-    return tf.keras.Model(inputs, logits)
+    return classified(inputs, h, params, weights)
 
 
 def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
