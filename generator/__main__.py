@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from generator import corpus, decide, load, render
+from generator import corpus, decide, evidence, load, render
 from generator import merge as merge_results
 from measurements import UserError
 from measurements.frameworks import label
@@ -91,10 +91,27 @@ def scores_text(scores: dict[str, float], leader: str | None, margin: float) -> 
     return f"scores {each}{lead}"
 
 
+def outcome_text(ring: str, confidence: str | None, why: str) -> str:
+    """ "prefer X (medium confidence): why" or "too uncertain to call: why"."""
+    return f"{ring}" + (f" ({confidence} confidence)" if confidence else "") + f": {why}"
+
+
+def print_reasons(items: list[evidence.Item], facts: list[decide.Signal], measured_on: str) -> None:
+    if measured_on:
+        print(f"  {measured_on}")
+    for item in items:
+        print(f"  - {item.what}: {item.detail} (data: {', '.join(f'results/{f}' for f in item.files)})")
+    for fact in facts:
+        print(f"  Fact beside it (curated, it does not decide): {fact.about}; sources: {', '.join(fact.sources)}")
+
+
 def print_recommendation(r: decide.Recommendation) -> None:
-    print(f"{r.use_case.title}: {r.ring} ({r.confidence} confidence, {scores_text(r.scores, r.leader, r.margin)}) "
-          f"on {r.machine}")  # fmt: skip
+    print(f"{r.use_case.title}: {outcome_text(r.ring, r.confidence, r.verdict.why)}")
     print(f"  {r.use_case.description}")
+    if r.measured:
+        print(f"  {scores_text(r.scores, r.verdict.leader, r.margin)}")
+    print_reasons(r.reasons(), r.facts, r.provenance.text if r.provenance else "")
+    print("  Every signal:")
     for s in r.signals:
         print(f"  - {s.reason} [weight {s.weight:g}, {s.kind}]")
         for item in s.items:
@@ -126,15 +143,16 @@ def parse_answers(answers: list[str], known: decide.Rules) -> dict[str, str]:
     return chosen
 
 
-def print_answer(result: decide.Answer, by_id: dict[str, decide.Recommendation], machine: str) -> None:
-    print(f"{result.ring} ({result.confidence} confidence, {scores_text(result.scores, result.leader, result.margin)}) "
-          f"on {machine}")  # fmt: skip
-    for u, weight in result.use_cases:
-        r = by_id[u]
-        counts = f" (counts {weight:g}×)" if weight != 1 else ""
-        print(f"  - {r.use_case.title}: {r.ring}, {r.confidence} confidence{counts}")
-    if result.experience:
-        print(f"  Nudged towards {label(result.experience)}, which the team already knows.")
+def print_answer(result: decide.Answer) -> None:
+    print(outcome_text(result.ring, result.confidence, result.verdict.why))
+    if result.ring.startswith("prefer") or result.ring == decide.EQUIVALENT:
+        print(f"  {scores_text(result.scores, result.verdict.leader, result.margin)}")
+    print_reasons(result.reasons(), result.facts, result.provenance.text if result.provenance else "")
+    print("  The use cases these answers select:")
+    for r in result.verdicts:
+        print(f"  - {r.use_case.title}: {outcome_text(r.ring, r.confidence, r.verdict.why)}")
+    if result.note:
+        print(f"  {result.note}")
 
 
 def recommend(results_dir: Path, machine: str | None, use_case: str | None, answers: list[str], as_json: bool) -> int:
@@ -145,7 +163,8 @@ def recommend(results_dir: Path, machine: str | None, use_case: str | None, answ
     chosen = found.reference(machine)
     if chosen is None:
         raise UserError(f"{results_dir}: no results; measure this machine first with `nox -s measure`")
-    by_id = {r.use_case.id: r for r in decide.recommend_all(known, found.machines[chosen])}
+    judged = decide.Machines(known, found.machines, chosen)
+    by_id = {r.use_case.id: r for r in judged.all()}
     if use_case is not None:
         if use_case not in by_id:
             raise UserError(f"no use case {use_case!r}; use one of: {', '.join(by_id)}")
@@ -156,11 +175,11 @@ def recommend(results_dir: Path, machine: str | None, use_case: str | None, answ
         return 0
     if not answers:
         raise UserError("give --use-case NAME, or an --answer QUESTION=OPTION for each question (see --list)")
-    result = decide.answer(parse_answers(answers, known), known, by_id)
+    result = decide.answer(parse_answers(answers, known), known, judged)
     if as_json:
-        print(json.dumps({"machine": chosen, **decide.answer_json(result)}, indent=1))
+        print(json.dumps(decide.answer_json(result), indent=1, ensure_ascii=False))
     else:
-        print_answer(result, by_id, chosen)
+        print_answer(result)
     return 0
 
 

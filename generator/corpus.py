@@ -75,8 +75,9 @@ def load_corpus(results_dir: Path) -> Corpus:
     everything, smaller = load.one_profile(load.to_frame(loaded.results, results_dir))
     frame = load.current(everything) if loaded.results else pd.DataFrame()
     by_machine, study_problems = studies.load_studies(results_dir)
+    docs = {load.relative_file(path, results_dir): doc for path, doc in loaded.results}
     return Corpus(results_dir, loaded, everything, frame, smaller, by_machine, study_problems,
-                  evidence.from_results(frame, by_machine))  # fmt: skip
+                  evidence.from_results(frame, by_machine, docs))  # fmt: skip
 
 
 def docs_shown(corpus: Corpus) -> dict[str, list[dict[str, Any]]]:

@@ -17,9 +17,10 @@ of its items, after Holm's correction over every timing comparison it votes over
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -42,6 +43,8 @@ LEVEL = (1 - stats.CONFIDENCE) / 2  # each call's one-sided level, as the 95% in
 # or it rests on a single reading (one process a side, or one reading of memory) and carries no verdict;
 # or this machine cannot test it at all ("untestable": too few cores, say), whatever it measured.
 CALLS = ("favours", "equivalent", "uncertain", "single", "untestable")
+# The hardware an item was measured on: one machine's CPU, a GPU, or several processes training together.
+HARDWARE = ("cpu", "gpu", "multi-process")
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ class Item:
     adjusted: float | None = None  # the p-value of its call, Holm-adjusted over the claim's comparisons
     family: int = 1  # how many comparisons that correction was over
     terms: tuple[str, str] = ("faster", "slower")  # what a ratio above or below the band reads as
+    source: str = ""  # what measured it: a workload's name, or a study's
+    hardware: str = "cpu"  # the hardware it was measured on: one of HARDWARE
 
     @property
     def vote(self) -> str:
@@ -94,11 +99,34 @@ class Machine:
     id: str
     cases: list[Case] = field(default_factory=list)
     studies: studies.MachineStudies | None = None
+    docs: dict[str, dict[str, Any]] = field(default_factory=dict)  # results file (under the folder) -> its document
+    found: dict[str, list[Item]] = field(default_factory=dict, repr=False)  # rule -> its items, computed once
+
+    def covers(self, hardware: str) -> bool:
+        """Whether this machine measured anything on ``hardware`` (one of HARDWARE): its CPU (timings
+        or studies), a GPU, or several processes (the distributed study, with enough cores to judge it)."""
+        if hardware == "gpu":
+            return any(c.device != "cpu" for c in self.cases)
+        if hardware == "multi-process":
+            ran = self.studies.get("distributed") if self.studies else {}
+            cores = min((studies.machine_cores(r.doc) for r in ran.values()), default=0)
+            return bool(ran) and cores >= distributed_study.CORES_NEEDED
+        return any(c.device == "cpu" for c in self.cases) or self.studies is not None
 
 
-def from_results(frame: pd.DataFrame, by_machine: dict[str, studies.MachineStudies]) -> dict[str, Machine]:
+def from_results(frame: pd.DataFrame, by_machine: dict[str, studies.MachineStudies],
+                 docs: dict[str, dict[str, Any]] | None = None) -> dict[str, Machine]:  # fmt: skip
+    """Each machine's timing cases and studies; ``docs`` (results file -> document) are the timing
+    files' documents, kept with the study documents so a verdict can say what it rests on."""
     ids = sorted(set(frame["machine"]) if not frame.empty else set()) + sorted(by_machine)
     found = {i: Machine(i, studies=by_machine.get(i)) for i in dict.fromkeys(ids)}
+    for file, doc in (docs or {}).items():
+        if doc["machine"]["id"] in found:
+            found[doc["machine"]["id"]].docs[file] = doc
+    for machine, ms in by_machine.items():
+        for per_framework in ms.results.values():
+            for result in per_framework.values():
+                found[machine].docs[result.file] = result.doc
     if frame.empty:
         return found
     ok = frame[frame.status == "ok"]
@@ -201,7 +229,8 @@ def corrected(found: list[list[Item]]) -> list[list[Item]]:
     for (g, i), p in zip(tested, adjusted, strict=True):
         item = found[g][i]
         assert item.ratio is not None
-        out[g][i] = _tested(item.what, item.figures, item.ratio, item.sides, item.files, p, len(tested), item.terms)
+        again = _tested(item.what, item.figures, item.ratio, item.sides, item.files, p, len(tested), item.terms)
+        out[g][i] = replace(again, source=item.source, hardware=item.hardware)
     return out
 
 
@@ -239,8 +268,9 @@ def speed(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) -
                     f"{_label(fast)} {_figure(fast.summary.median)} against {_label(other)} "
                     f"{_figure(other.summary.median)} {case.metric.unit} (geometric means of the process medians)"
                 )
-                items.append(_tested(f"{case.workload.title}, {case.case} ({device})", figures, h.comparison,
-                                     (h.framework, h.versus_framework), (fast.file, other.file)))  # fmt: skip
+                found = _tested(f"{case.workload.title}, {case.case} ({device})", figures, h.comparison,
+                                (h.framework, h.versus_framework), (fast.file, other.file))  # fmt: skip
+                items.append(replace(found, source=name, hardware="cpu" if device == "cpu" else "gpu"))
     return items
 
 
@@ -506,12 +536,28 @@ KINDS: dict[str, Callable[[dict[str, Any], Machine, tuple[str, ...]], list[Item]
 }  # fmt: skip
 
 
-def groups(rule: dict[str, Any] | list[dict[str, Any]], machine: Machine,
-           frameworks: tuple[str, ...] = COMPARED) -> list[list[Item]]:  # fmt: skip
-    """The items a rule picks among ``frameworks``, as one group; a list of rules gives a group per
-    rule that found any. Holm's correction is applied over every comparison over processes of all
-    the groups (``corrected``)."""
-    found = [KINDS[one["evidence"]](one, machine, frameworks) for one in (rule if isinstance(rule, list) else [rule])]
+def _measured(one: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) -> list[Item]:
+    """The items of one rule, before any correction, computed once per machine; each says what
+    measured it (``source``) and on which hardware."""
+    key = json.dumps([one, frameworks], sort_keys=True)
+    if key not in machine.found:
+        items = KINDS[one["evidence"]](one, machine, frameworks)
+        if one["evidence"] != "speed":  # a timing item names its own workload and device
+            source = {"pipeline": one.get("study", "pipeline")}.get(one["evidence"], one["evidence"])
+            hardware = "multi-process" if one["evidence"] == "distributed" else "cpu"  # the studies run on the CPU
+            items = [replace(i, source=source, hardware=hardware) for i in items]
+        machine.found[key] = items
+    return machine.found[key]
+
+
+def groups(rule: dict[str, Any] | list[dict[str, Any]], machine: Machine, frameworks: tuple[str, ...] = COMPARED,
+           keep: Callable[[Item], bool] | None = None) -> list[list[Item]]:  # fmt: skip
+    """The items a rule picks among ``frameworks`` (those ``keep`` keeps, where given), as one group;
+    a list of rules gives a group per rule that found any. Holm's correction is applied over every
+    comparison over processes of all the groups (``corrected``), after ``keep``."""
+    found = [_measured(one, machine, frameworks) for one in (rule if isinstance(rule, list) else [rule])]
+    if keep is not None:
+        found = [[i for i in group if keep(i)] for group in found]
     return corrected([group for group in found if group])
 
 

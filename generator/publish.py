@@ -11,7 +11,7 @@ from typing import Any
 
 import jinja2
 
-from generator import claims, decide, escape, evidence, facts
+from generator import claims, decide, escape, evidence, facts, provenance
 from generator.performance import MachineReport
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS
 from measurements.results import ROOT
@@ -49,29 +49,39 @@ def guidance(machines: dict[str, evidence.Machine], reference: str | None, repor
     checked = claims.check_all(claim_list, ordered)
     write_json(out / "claims.json", claims.to_json(checked))
     machine_id = order[0] if order else None
-    recommendations = decide.recommend_all(known, ordered[machine_id]) if machine_id else []
+    judged = decide.Machines(known, ordered, machine_id)
+    recommendations = judged.all() if machine_id else []
+    answers = decide.every_answer(known, judged) if recommendations else {}  # no results: nothing to answer from
     versions = [
         f"{FRAMEWORK_LABELS[s['framework']['name']]} {s['framework']['version']}"
         for s in (reports[0].software if reports else [])
         if s["framework"]["name"] in COMPARED and s["framework"]["version"]
     ]  # plain text: the snippets are Markdown for another site, written as they are
     write_json(out / "recommendations.json", decide.to_json(known, recommendations, versions))
-    write_json(out / "decide.json", decide.questionnaire_json(known, recommendations), compact=True)
+    write_json(out / "decide.json", decide.questionnaire_json(known, judged, answers), compact=True)
     base = site_base()
+    docs = {f: d for m in judged.machines.values() for f, d in m.docs.items()}
+    measured_on = provenance.of_files([f for r in recommendations for i in r.items for f in i.files], docs)
     snippet = env.get_template("snippet.md.j2")
-    snippets = {r.use_case.id: snippet.render(r=r, base=base, versions=versions) for r in recommendations}
+    snippets = {r.use_case.id: snippet.render(r=r, base=base, hardware_words=decide.HARDWARE_WORDS)
+                for r in recommendations}  # fmt: skip
     (out / "embed").mkdir(parents=True, exist_ok=True)
     for use_case, written in snippets.items():
         (out / "embed" / f"{use_case}.md.txt").write_text(written)
     if recommendations:
         (out / "embed" / "all.md.txt").write_text(env.get_template("snippet-table.md.j2").render(
-            recommendations=recommendations, base=base, machine_id=machine_id, versions=versions))  # fmt: skip
+            recommendations=recommendations, base=base, machine_id=machine_id, measured_on=measured_on,
+            hardware_words=decide.HARDWARE_WORDS))  # fmt: skip
     counts = [(v, sum(c.verdict == v for c in checked if c.machine == machine_id)) for v in evidence.VERDICTS]
     return {
         "machine_ids": order, "claim_list": claim_list, "checked": {(c.claim.id, c.machine): c for c in checked},
         "recommendations": recommendations, "machine_id": machine_id, "settings": known.settings,
         "facts": list(known.facts), "fact_frameworks": facts.columns(known.facts),
         "questions": known.questions, "titles": {u.id: u.title for u in known.use_cases}, "base": base,
+        "calibration": decide.calibration(known, answers), "hardware_words": decide.HARDWARE_WORDS,
+        "equivalent": decide.EQUIVALENT, "uncertain": decide.UNCERTAIN, "not_measured": decide.NOT_MEASURED,
+        "not_measured_here": decide.NOT_MEASURED_HERE,
+        "measured_on": measured_on,
         "claim_counts": [(v, n) for v, n in counts if n],
         "example": recommendations[0] if recommendations else None,
         "example_snippet": snippets[recommendations[0].use_case.id] if recommendations else "",

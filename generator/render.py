@@ -118,6 +118,7 @@ def build(corpus: Corpus, out: Path, reference: str | None = None) -> list[Machi
         "decide.md": ("decide.md.j2", None),
         "embed.md": ("embed.md.j2", None),
         "partials/verdicts.md": ("verdicts.md.j2", None),
+        "partials/calibration.md": ("calibration.md.j2", None),
         "usability.md": ("usability.md.j2", None),
         "ecosystem.md": ("ecosystem.md.j2", None),
         "versions.md": ("versions.md.j2", None),

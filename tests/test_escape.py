@@ -242,13 +242,19 @@ def test_export_study_fields_are_escaped_on_the_ecosystem_page(golden: Path, tmp
 
 
 def test_embed_snippets_escape_what_they_carry() -> None:
-    signal = SimpleNamespace(reason=SCRIPT + "\n" + SNIPPET_LINES)
+    hostile = SCRIPT + "\n" + SNIPPET_LINES
+    item = SimpleNamespace(what=hostile, detail=hostile)
+    fact = SimpleNamespace(about=hostile)
+    found_on = SimpleNamespace(text=hostile, short=hostile)  # machine ids and CPU models come from results files
     use_case = SimpleNamespace(id="batch-inference", title=SCRIPT)
-    r = SimpleNamespace(use_case=use_case, ring="either", confidence="low", machine="m-1", signals=[signal])
+    r = SimpleNamespace(use_case=use_case, ring="too uncertain to call", confidence=None, machine="m-1",
+                        verdict=SimpleNamespace(why=hostile), provenance=found_on, reasons=lambda: [item],
+                        facts=[fact], scope=SimpleNamespace(hardware="cpu"))  # fmt: skip
     env = render.environment()
-    written = env.get_template("snippet.md.j2").render(r=r, base="", versions=['PyTorch 2.0"}<svg onload=alert(1)>'])
+    words = {"cpu": "the CPUs of one machine"}
+    written = env.get_template("snippet.md.j2").render(r=r, base="", hardware_words=words)
     table = env.get_template("snippet-table.md.j2").render(recommendations=[r], base="", machine_id="m-1",
-                                                           versions=["x <svg>"])  # fmt: skip
+                                                           measured_on=found_on, hardware_words=words)  # fmt: skip
     for found in (written, table):
         assert "<svg" not in found and "<img" not in found and not DIRECTIVE.search(found)
 

@@ -235,26 +235,49 @@ def recommendations(results: Path) -> dict[str, decide.Recommendation]:
     return {r.use_case.id: r for r in decide.recommend_all(decide.load_rules(), machine)}
 
 
+@pytest.fixture
+def two_suffice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The decision rules with a call allowed on two comparisons: the golden corpus compares the MLP
+    twice (training and inference), fewer than the committed rules' minimum."""
+    rules = tmp_path / "decide.toml"
+    text = decide.DECIDE_PATH.read_text()
+    assert "min_comparisons = 3" in text
+    rules.write_text(text.replace("min_comparisons = 3", "min_comparisons = 2"))
+    monkeypatch.setattr(decide, "DECIDE_PATH", rules)
+
+
+def test_two_comparisons_are_too_few_for_a_call(golden: Path) -> None:
+    found = recommendations(golden)["mlp-models"]
+    assert (found.ring, found.confidence) == ("too uncertain to call", None)
+    assert found.verdict.why == "PyTorch leads by 1.00, but only 2 comparisons favour it; a call needs at least 3"
+
+
+@pytest.mark.usefixtures("two_suffice")
 def test_a_recommendation_follows_the_results_both_ways(tmp_path: Path) -> None:
     pytorch_wins = recommendations(write_results(tmp_path / "a", golden_docs()))["mlp-models"]
     assert (pytorch_wins.ring, pytorch_wins.confidence) == ("prefer PyTorch", "high")
+    assert pytorch_wins.counts == "2 of 2 comparisons favour PyTorch"
     tensorflow_wins = recommendations(write_results(tmp_path / "b", swapped(golden_docs())))["mlp-models"]
     assert tensorflow_wins.ring == "prefer TensorFlow"
 
 
-def test_confidence_is_low_where_evidence_is_curated_only_or_missing(golden: Path) -> None:
+def test_curated_facts_alone_and_missing_evidence_read_not_measured(golden: Path) -> None:
     found = recommendations(golden)
-    assert (found["browser"].ring, found["browser"].confidence) == ("prefer TensorFlow", "low")  # a curated fact
-    assert (found["gpu-training"].ring, found["gpu-training"].confidence) == ("either", "low")  # nothing measured
-    assert found["gpu-training"].signals[0].status == "not measured here"
+    assert (found["browser"].ring, found["browser"].confidence) == ("not measured", None)  # a curated fact alone
+    assert [f.about for f in found["browser"].facts] == [found["browser"].signals[0].about]  # shown beside it
+    assert (found["gpu-training"].ring, found["gpu-training"].confidence) == ("not measured", None)
+    assert found["gpu-training"].machine is None  # no machine measured a GPU
+    assert found["gpu-training"].verdict.why == "no machine in these results measured a GPU"
 
 
+@pytest.mark.usefixtures("two_suffice")
 def test_every_combination_of_answers_has_an_answer_and_the_cli_gives_the_same(
     golden: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     known = decide.load_rules()
-    found = recommendations(golden)
-    table = decide.questionnaire_json(known, list(found.values()))
+    found = corpus.load_corpus(golden)
+    machines = decide.Machines(known, found.machines, found.reference())
+    table = decide.questionnaire_json(known, machines, decide.every_answer(known, machines))
     assert len(table["answers"]) == len(list(itertools.product(*(q.options for q in known.questions))))
     chosen = {"deployment": "browser", "hardware": "cpu", "model": "mlp", "data": "fits", "experience": "pytorch",
               "priority": "latency"}  # fmt: skip
@@ -262,16 +285,25 @@ def test_every_combination_of_answers_has_an_answer_and_the_cli_gives_the_same(
     arguments = [f"--answer={q}={o}" for q, o in chosen.items()]
     assert cli.main(["recommend", "--results", str(golden), "--json", *arguments]) == 0
     printed = json.loads(capsys.readouterr().out)
-    assert [printed[k] for k in ("ring", "confidence", "scores", "margin")] == table["answers"][key][:4]
-    assert printed["use_cases"] == ["browser", "cpu-training", "mlp-models", "cpu-inference-batch-1"]
+    ring, confidence, scores, margin = table["answers"][key][:4]
+    # the browser, which counts three times, has nothing measured, and its curated fact favours TensorFlow
+    assert [printed[k] for k in ("ring", "confidence", "margin")] == [ring, confidence, margin] == [
+        "prefer PyTorch", "low", 1.0]  # fmt: skip
+    assert printed["caveats"] == [f["about"] for f in printed["facts"]] != []
+    assert list(printed["scores"].values()) == scores
+    assert [u["id"] for u in printed["use_cases"]] == ["browser", "cpu-training", "mlp-models", "cpu-inference-batch-1"]
+    assert printed["note"] == "The team already knows PyTorch, which the measurements favour too."
+    assert printed["measured_on"]["machines"] == ["test-cpu-4cpu (Test CPU, 4 cores, no GPU)"]
+    assert printed["measured_on"]["models"] == []  # the golden files record no model sizes
 
 
+@pytest.mark.usefixtures("two_suffice")
 def test_the_cli_prints_a_use_case_with_its_evidence_and_rejects_bad_input(
     golden: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli.main(["recommend", "--results", str(golden), "--use-case", "mlp-models"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("MLPs and tabular models: prefer PyTorch (high confidence")
+    assert out.startswith("MLPs and tabular models: prefer PyTorch (high confidence): PyTorch leads by 1.00")
     assert "torch.compile" in out
     assert cli.main(["recommend", "--results", str(golden), "--use-case", "astrology"]) == 1
     assert "no use case 'astrology'; use one of: research-prototyping" in capsys.readouterr().err
@@ -285,18 +317,23 @@ def test_the_cli_prints_a_use_case_with_its_evidence_and_rejects_bad_input(
     assert "PyTorch eager" in printed.out  # the verdict stands on what is left
 
 
+@pytest.mark.usefixtures("two_suffice")
 def test_the_build_writes_the_guidance_pages_json_and_snippets(golden: Path, tmp_path: Path) -> None:
     out = tmp_path / "generated"
     render.build(corpus.load_corpus(golden), out)
-    for page in ("claims.md", "decide.md", "embed.md", "partials/verdicts.md"):
+    for page in ("claims.md", "decide.md", "embed.md", "partials/verdicts.md", "partials/calibration.md"):
         assert (out / page).is_file(), page
     assert len(json.loads((out / "claims.json").read_text())["claims"]) == 10
     use_cases = json.loads((out / "recommendations.json").read_text())["use_cases"]
     snippet = (out / "embed" / "mlp-models.md.txt").read_text()
-    assert snippet.startswith("**MLPs and tabular models: prefer PyTorch** (high confidence")
+    assert snippet.startswith("**MLPs and tabular models: prefer PyTorch** (high confidence): PyTorch leads by 1")
+    assert "Measured on test\\-cpu\\-4cpu \\(Test CPU, 4 cores, no GPU\\)" in snippet  # Markdown-escaped
     snippets = {p.name.removesuffix(".md.txt") for p in (out / "embed").glob("*.md.txt")}
     assert snippets == {u["id"] for u in use_cases} | {"all"}
     assert "fg-decide" in (out / "decide.md").read_text()
+    calibration = (out / "partials" / "calibration.md").read_text()
+    assert "The questionnaire has 1,296 combinations of answers." in calibration
+    assert "| not measured on hardware like yours | 864 | 67% |" in calibration  # GPU and several processes
 
 
 def test_without_results_the_guidance_pages_say_so(tmp_path: Path) -> None:

@@ -25,32 +25,47 @@ document.addEventListener("DOMContentLoaded", () => {
       result.append(element("p", "No recommendation for these answers: rebuild the site."));
       return;
     }
-    // [ring, confidence, {framework id: score}, the leader's lead over the next, use cases, experience]
-    const [ring, confidence, scores, margin, useCases, experience] = found;
+    // [ring, confidence, scores (in the order of data.frameworks), the leader's lead over the next,
+    //  use cases, reasons, note, scope, why]: each an index into the table of its name, each text stored once
+    const [ring, confidence, scoreList, margin, useCases, reasons, note, scope, why] = found;
     const name = (id) => data.frameworks[id] || id;
     const ids = Object.keys(data.frameworks); // the registry's order, as the command line prints them
-    const leader = [...ids].sort((a, b) => (scores[b] || 0) - (scores[a] || 0))[0]; // stable: ties keep the order
-    const each = ids.map((id) => `${name(id)} ${(scores[id] || 0).toFixed(2)}`).join(", ");
-    const lead = margin > 0 ? `${name(leader)} leads by ${margin.toFixed(2)}` : "none leads";
+    const scores = Object.fromEntries(ids.map((id, i) => [id, scoreList[i]]));
     const verdict = element("p", "", "fg-decide-verdict");
     verdict.append(element("strong", ring, "fg-ring"));
-    verdict.append(` (${confidence} confidence, scores ${each}; ${lead})`);
+    if (confidence) verdict.append(` (${confidence} confidence)`);
+    verdict.append(`: ${data.whys[why]}`);
     result.append(verdict);
+    if (ring.startsWith("prefer") || ring === "equivalent") {
+      const leader = [...ids].sort((a, b) => (scores[b] || 0) - (scores[a] || 0))[0]; // stable: ties keep the order
+      const each = ids.map((id) => `${name(id)} ${(scores[id] || 0).toFixed(2)}`).join(", ");
+      const lead = margin > 0 ? `${name(leader)} leads by ${margin.toFixed(2)}` : "none leads";
+      const line = element("p", `Scores ${each}; ${lead}. `);
+      const link = element("a", "What the scores mean");
+      link.href = "#outcomes";
+      line.append(link);
+      result.append(line);
+    }
+    if (data.scopes[scope]) result.append(element("p", data.scopes[scope]));
+    if (reasons.length) {
+      result.append(element("p", "The strongest comparisons:"));
+      const list = element("ol");
+      for (const index of reasons) list.append(element("li", data.reasons[index]));
+      result.append(list);
+    }
     if (useCases.length) {
-      result.append(element("p", "From the use cases your answers select:"));
+      result.append(element("p", "The use cases your answers select:"));
       const list = element("ul");
-      for (const id of useCases) {
+      for (const [id, caseRing, caseConfidence] of useCases.map((index) => data.verdicts[index])) {
         const item = element("li");
-        const link = element("a", data.use_cases[id].title);
+        const link = element("a", data.titles[id]);
         link.href = `#${id}`;
-        item.append(link, `: ${data.use_cases[id].ring}, ${data.use_cases[id].confidence} confidence`);
+        item.append(link, `: ${caseRing}` + (caseConfidence ? `, ${caseConfidence} confidence` : ""));
         list.append(item);
       }
       result.append(list);
     }
-    if (experience) {
-      result.append(element("p", `Nudged towards ${name(experience)}, which the team already knows.`));
-    }
+    if (data.notes[note]) result.append(element("p", data.notes[note]));
     const command = data.questions.map((q, i) => `--answer ${q.id}=${chosen[i]}`).join(" ");
     const code = element("code", `python -m generator recommend ${command}`);
     const line = element("p", "The same answer in a terminal: ");

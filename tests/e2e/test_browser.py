@@ -132,19 +132,28 @@ def test_the_questionnaire_leads_to_the_same_answer_as_the_command_line(page: An
     page.goto(f"{base_url}/generated/decide.html")
     result = page.locator("#fg-decide-result")
     result.wait_for(state="visible")
-    answers = {"deployment": "mobile", "hardware": "several", "model": "transformer", "data": "large",
-               "experience": "tensorflow", "priority": "debugging"}  # fmt: skip
-    for question, option in answers.items():
-        page.check(f"input[name='{question}'][value='{option}']")
-    shown = result.inner_text()
-    command = [sys.executable, "-m", "generator", "recommend", "--json"]
-    command += [f"--answer={q}={o}" for q, o in answers.items()]
-    printed = json.loads(subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True).stdout)
-    assert shown.startswith(f"{printed['ring']} ({printed['confidence']} confidence"), shown
-    assert "Nudged towards TensorFlow" in shown
-    assert " ".join(f"--answer {q}={o}" for q, o in answers.items()) in shown
-    page.get_by_role("link", name="Mobile or edge deployment").first.click()
-    assert page.url.endswith("#mobile-edge")
+    def answer(answers: dict[str, str]) -> tuple[str, dict[str, Any]]:
+        for question, option in answers.items():
+            page.check(f"input[name='{question}'][value='{option}']")
+        command = [sys.executable, "-m", "generator", "recommend", "--json"]
+        command += [f"--answer={q}={o}" for q, o in answers.items()]
+        printed = json.loads(subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True).stdout)
+        return result.inner_text(), printed
+
+    cpu = {"deployment": "server", "hardware": "cpu", "model": "mlp", "data": "fits", "experience": "tensorflow",
+           "priority": "memory"}  # fmt: skip
+    shown, printed = answer(cpu)
+    assert printed["ring"] == "prefer PyTorch"  # the committed results: PyTorch's process peaks lower
+    assert shown.startswith(f"{printed['ring']} ({printed['confidence']} confidence): {printed['why']}"), shown
+    assert printed["note"] in shown and printed["measured_on"]["machines"][0] in shown
+    assert all(f"{r['what']}: {r['detail']}" in shown for r in printed["reasons"])
+    assert " ".join(f"--answer {q}={o}" for q, o in cpu.items()) in shown
+    shown, printed = answer({**cpu, "hardware": "gpu"})
+    assert printed["ring"] == "not measured on hardware like yours"
+    assert shown.startswith(f"{printed['ring']}: {printed['why']}"), shown
+    assert "To measure it: `nox -s measure` on a machine with an NVIDIA GPU" in shown
+    page.get_by_role("link", name="Inference on an NVIDIA GPU").first.click()
+    assert page.url.endswith("#gpu-inference")
     screenshot(page, f"{base_url}/generated/decide.html", base_url, "-answered")
 
 
@@ -153,6 +162,6 @@ def test_the_decide_page_reads_as_tables_without_javascript(page: Any, base_url:
     assert '<form id="fg-decide" class="fg-decide" hidden>' in served  # shown only once decide.json is read
     assert "<noscript>" in served
     page.goto(f"{base_url}/generated/decide.html")
-    table = page.locator("table").filter(has_text="Recommendation").first
+    table = page.locator("table").filter(has_text="Measured on").first
     assert table.locator("tbody tr").count() >= 9
-    assert "prefer" in table.inner_text() or "either" in table.inner_text()
+    assert "too uncertain to call" in table.inner_text() and "not measured" in table.inner_text()

@@ -1,0 +1,137 @@
+"""What a verdict rests on: the machines and their hardware, the model sizes, the framework
+releases and the dates, read from the results files of its comparisons.
+
+Every recommendation names these, so that a reader can tell whether it speaks about hardware
+and models like theirs; nothing here is written by hand.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from measurements import workloads
+from measurements.profiles import PROFILES
+from measurements.frameworks import FRAMEWORK_LABELS
+
+
+SIZE_FREE = ("batch_size", "task")  # case parameters that do not change the model's size
+
+
+def _size_key(params: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in params.items() if k not in SIZE_FREE}, sort_keys=True)
+
+
+@functools.cache
+def _planned(workload: str) -> dict[str, int]:
+    """The parameter count of every model size the workload's spec plans in any profile: from
+    ``parameter_count`` where the spec has one (the large models), else from the sizes of its
+    shared initial weights. Only sizes the project plans are counted, never a size read from a
+    results file (which could ask for any amount of memory)."""
+    spec = importlib.import_module(f"{workloads.get(workload).module}.spec")
+    found: dict[str, int] = {}
+    for profile in PROFILES.values():
+        for task in ("train", "infer"):
+            for case in spec.cases(profile, task):
+                key = _size_key(case.params)
+                if key not in found:
+                    count = getattr(spec, "parameter_count", None)
+                    found[key] = int(count(case.params) if count else sum(w.size for w in spec.flat_weights(case.params)))
+    return found
+
+
+def parameter_count(workload: str, params: dict[str, Any]) -> int | None:
+    """A workload's parameters at one case's sizes, where they are sizes its spec plans."""
+    return _planned(workload).get(_size_key(params)) if workload in workloads.REGISTRY else None
+
+
+def count_words(n: float) -> str:
+    """A parameter count in words: 77k, 1.9M, 25.6M."""
+    if n >= 1e6:
+        return f"{n / 1e6:.3g}M"
+    return f"{n / 1e3:.3g}k" if n >= 1e3 else f"{n:.0f}"
+
+
+def machine_words(machine: dict[str, Any]) -> str:
+    """A machine as a reader compares it with theirs: "amd-epyc-2cpu (AMD EPYC, 2 cores, no GPU)"."""
+    cores = machine.get("cpus_available") or machine.get("cpu_count")
+    gpus = ", ".join(str(g.get("name", "a GPU")) for g in machine.get("gpus") or []) or "no GPU"
+    core_words = f", {cores} core{'s' if cores != 1 else ''}" if cores else ""
+    return f"{machine['id']} ({machine.get('cpu_model') or 'unknown CPU'}{core_words}, {gpus})"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What a set of comparisons was measured on, with, and when."""
+
+    machines: tuple[str, ...]  # machine_words of each
+    models: tuple[str, ...]  # "MLP classifier (small): 0.67M parameters", ...
+    versions: tuple[str, ...]  # "PyTorch 2.13.0+cpu", ...
+    first: str  # the earliest date measured, YYYY-MM-DD
+    last: str
+
+    @property
+    def dates(self) -> str:
+        return self.first if self.first == self.last else f"{self.first} to {self.last}"
+
+    @property
+    def short(self) -> str:
+        """The machines' ids and the dates: "amd-epyc-2cpu, 2026-11-27"."""
+        return f"{', '.join(m.split(' (')[0] for m in self.machines)}, {self.dates}"
+
+    @property
+    def text(self) -> str:
+        """One sentence: "Measured on M with V, from D; models: ..."."""
+        said = f"Measured on {', '.join(self.machines)} with {', '.join(self.versions)}, {self.dates}"
+        return said + (f"; models: {'; '.join(self.models)}." if self.models else ".")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"machines": list(self.machines), "models": list(self.models), "versions": list(self.versions),
+                "first": self.first, "last": self.last}  # fmt: skip
+
+
+def _models(docs: list[dict[str, Any]]) -> list[str]:
+    """The model sizes behind the documents: each timing workload's parameter counts, and the range
+    of sizes a study measured where its findings record them (the memory study's MLPs)."""
+    sizes: dict[str, set[int]] = {}
+    for doc in docs:
+        if "study" in doc:
+            counted = {int(f["parameters"]) for f in doc.get("findings") or [] if isinstance(f.get("parameters"), int)}
+            if counted:
+                sizes.setdefault(f"the {doc['study']} study's models", set()).update(counted)
+            continue
+        name = doc["run"]["workload"]
+        workload = workloads.REGISTRY.get(name)
+        if workload is None or workload.task not in ("train", "infer"):
+            continue
+        title = workload.title.split(",")[0]
+        for m in doc.get("measurements") or []:
+            n = parameter_count(name, m.get("params") or {})
+            if n:
+                sizes.setdefault(title, set()).add(n)
+    found = []
+    for title, counts in sizes.items():
+        low, high = min(counts), max(counts)
+        span = count_words(low) if low == high else f"{count_words(low)} to {count_words(high)}"
+        found.append(f"{title}, {span} parameters")
+    return sorted(found)
+
+
+def of_files(files: Iterable[str], docs: dict[str, dict[str, Any]]) -> Provenance | None:
+    """The provenance of the results files ``files`` (their documents in ``docs``); None for none."""
+    found = [docs[f] for f in dict.fromkeys(files) if f in docs]
+    if not found:
+        return None
+    machines = {d["machine"]["id"]: machine_words(d["machine"]) for d in found}
+    versions = {
+        f"{FRAMEWORK_LABELS.get(fw['name'], fw['name'])} {fw['version']}"
+        for d in found
+        if (fw := d["software"]["framework"]).get("version")
+    }
+    dates = sorted(str(d["run"]["started_at"])[:10] for d in found)
+    return Provenance(tuple(machines[m] for m in sorted(machines)), tuple(_models(found)), tuple(sorted(versions)),
+                      dates[0], dates[-1])  # fmt: skip
