@@ -614,8 +614,9 @@ def chosen_options(chosen: dict[str, str], known: Rules) -> list[Option]:
     for question in known.questions:
         if question.id not in chosen:
             if any(o.hardware for o in question.options):
+                ids = ", ".join(o.id for o in question.options)
                 raise UserError(f"no answer to {question.id!r}, and every verdict depends on the hardware; give "
-                                f"--answer {question.id}=OPTION ({', '.join(o.id for o in question.options)})")  # fmt: skip
+                                f"--answer {question.id}=OPTION ({ids})")  # fmt: skip
             continue
         option = next((o for o in question.options if o.id == chosen[question.id]), None)
         if option is None:
@@ -772,10 +773,12 @@ def to_json(known: Rules, recommendations: list[Recommendation], versions: list[
 def questionnaire_json(known: Rules, machines: Machines, answers: dict[str, Answer]) -> dict[str, Any]:
     """``decide.json``: the questions, the frameworks' labels, and the answer to every combination
     (the page looks it up) as ``[ring, confidence, scores, margin, use cases, reasons, note, scope,
-    why]``, the scores in the order of ``frameworks``. Each text is stored once: the use cases are
-    indexes into ``verdicts`` (``[id, ring, confidence]``), the reasons into ``reasons``, the note
-    into ``notes``, the scope into ``scopes``, how the outcome came about into ``whys``."""
-    tables: dict[str, dict[Any, int]] = {"verdicts": {}, "reasons": {}, "notes": {}, "scopes": {}, "whys": {}}
+    why, facts]``, the scores in the order of ``frameworks``. Each text is stored once: the use
+    cases are indexes into ``verdicts`` (``[id, ring, confidence]``), the reasons into ``reasons``,
+    the note into ``notes``, the scope into ``scopes``, how the outcome came about into ``whys``,
+    the curated facts beside it into ``facts`` (``[text, [source URLs]]``)."""
+    tables: dict[str, dict[Any, int]] = {"verdicts": {}, "reasons": {}, "notes": {}, "scopes": {}, "whys": {},
+                                         "facts": {}}  # fmt: skip
 
     def index(table: str, value: Any) -> int:
         return tables[table].setdefault(value, len(tables[table]))
@@ -786,14 +789,15 @@ def questionnaire_json(known: Rules, machines: Machines, answers: dict[str, Answ
         reasons = [index("reasons", f"{i.what}: {i.detail}") for i in a.reasons()]
         scope = index("scopes", a.provenance.text if a.provenance else "")
         scores = [round(a.scores[fw], 3) for fw in COMPARED]  # in the order of ``frameworks``
+        shown = list(dict.fromkeys(index("facts", (f.about, f.sources)) for f in a.facts))
         packed[key] = [a.ring, a.confidence, scores, round(a.margin, 3), cases, reasons, index("notes", a.note), scope,
-                       index("whys", a.verdict.why)]  # fmt: skip
+                       index("whys", a.verdict.why), shown]  # fmt: skip
     return {
         "schema_version": 3,
         "frameworks": {fw: label(fw) for fw in COMPARED},
         "questions": [{"id": q.id, "text": q.text, "options": [{"id": o.id, "label": o.label} for o in q.options]}
                       for q in known.questions],
         "titles": {u.id: u.title for u in known.use_cases},
-        **{name: [list(v) if isinstance(v, tuple) else v for v in table] for name, table in tables.items()},
+        **{name: list(table) for name, table in tables.items()},  # tuples become JSON arrays
         "answers": packed,
     }  # fmt: skip

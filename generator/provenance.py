@@ -15,15 +15,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from measurements import workloads
-from measurements.profiles import PROFILES
 from measurements.frameworks import FRAMEWORK_LABELS
-
+from measurements.profiles import PROFILES
 
 SIZE_FREE = ("batch_size", "task")  # case parameters that do not change the model's size
 
 
 def _size_key(params: dict[str, Any]) -> str:
     return json.dumps({k: v for k, v in params.items() if k not in SIZE_FREE}, sort_keys=True)
+
+
+def _count(spec: Any, params: dict[str, Any]) -> int:
+    if hasattr(spec, "parameter_count"):
+        return int(spec.parameter_count(params))
+    return int(sum(w.size for w in spec.flat_weights(params)))
 
 
 @functools.cache
@@ -39,14 +44,15 @@ def _planned(workload: str) -> dict[str, int]:
             for case in spec.cases(profile, task):
                 key = _size_key(case.params)
                 if key not in found:
-                    count = getattr(spec, "parameter_count", None)
-                    found[key] = int(count(case.params) if count else sum(w.size for w in spec.flat_weights(case.params)))
+                    found[key] = _count(spec, case.params)
     return found
 
 
 def parameter_count(workload: str, params: dict[str, Any]) -> int | None:
     """A workload's parameters at one case's sizes, where they are sizes its spec plans."""
-    return _planned(workload).get(_size_key(params)) if workload in workloads.REGISTRY else None
+    if workload not in workloads.REGISTRY or not isinstance(params, dict):
+        return None
+    return _planned(workload).get(_size_key(params))
 
 
 def count_words(n: float) -> str:

@@ -26,8 +26,9 @@ document.addEventListener("DOMContentLoaded", () => {
       return;
     }
     // [ring, confidence, scores (in the order of data.frameworks), the leader's lead over the next,
-    //  use cases, reasons, note, scope, why]: each an index into the table of its name, each text stored once
-    const [ring, confidence, scoreList, margin, useCases, reasons, note, scope, why] = found;
+    //  use cases, reasons, note, scope, why, facts]: each an index into the table of its name, each text
+    //  stored once
+    const [ring, confidence, scoreList, margin, useCases, reasons, note, scope, why, facts] = found;
     const name = (id) => data.frameworks[id] || id;
     const ids = Object.keys(data.frameworks); // the registry's order, as the command line prints them
     const scores = Object.fromEntries(ids.map((id, i) => [id, scoreList[i]]));
@@ -61,6 +62,21 @@ document.addEventListener("DOMContentLoaded", () => {
         const link = element("a", data.titles[id]);
         link.href = `#${id}`;
         item.append(link, `: ${caseRing}` + (caseConfidence ? `, ${caseConfidence} confidence` : ""));
+        list.append(item);
+      }
+      result.append(list);
+    }
+    if (facts.length) {
+      result.append(element("p", "Facts beside it (curated, with their sources; they do not decide it):"));
+      const list = element("ul");
+      for (const [text, sources] of facts.map((index) => data.facts[index])) {
+        const item = element("li", `${text} (sources: `);
+        sources.filter((url) => url.startsWith("https://")).forEach((url, i) => {
+          const link = element("a", new URL(url).hostname);
+          link.href = url;
+          item.append(i ? ", " : "", link);
+        });
+        item.append(")");
         list.append(item);
       }
       result.append(list);

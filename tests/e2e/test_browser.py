@@ -132,6 +132,7 @@ def test_the_questionnaire_leads_to_the_same_answer_as_the_command_line(page: An
     page.goto(f"{base_url}/generated/decide.html")
     result = page.locator("#fg-decide-result")
     result.wait_for(state="visible")
+
     def answer(answers: dict[str, str]) -> tuple[str, dict[str, Any]]:
         for question, option in answers.items():
             page.check(f"input[name='{question}'][value='{option}']")
