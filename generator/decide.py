@@ -338,9 +338,10 @@ def lowered(confidence: str) -> str:
     return names[min(names.index(confidence) + 1, len(names) - 1)]
 
 
-def _key(item: evidence.Item) -> tuple[str, tuple[str, ...]]:
-    """One independent comparison: the same comparison cited by two signals or use cases counts once."""
-    return item.what, item.files
+def _key(item: evidence.Item) -> tuple[str, tuple[str, ...], str]:
+    """One independent comparison: the same comparison cited by two signals or use cases counts once
+    (its figures name what was compared; a count's detail has no p-value to differ by)."""
+    return item.what, item.files, item.figures or item.detail
 
 
 def _strength(item: evidence.Item) -> tuple[bool, bool, float]:
@@ -357,11 +358,17 @@ def count_words(items: list[evidence.Item]) -> str:
     if not n:
         return "no comparisons"
     votes = Counter(i.vote for i in items)
-    parts = [f"{votes[fw]} favour{'s' if votes[fw] == 1 and n == 1 else ''} {label(fw)}" for fw in COMPARED
-             if votes[fw]]  # fmt: skip
+    won = sorted((fw for fw in COMPARED if votes[fw]), key=lambda fw: -votes[fw])  # the most first
+    parts = [f"{votes[fw]} favour{'s' if votes[fw] == 1 else ''} {label(fw)}" for fw in won]
     parts += [f"{votes[v]} {words}" for v, words in (("equivalent", "equivalent"),
               ("uncertain", "too uncertain to call"), ("single", "single readings")) if votes[v]]  # fmt: skip
     comparisons = f"comparison{'s' if n != 1 else ''}"
+    if len(parts) == 1 and not any(votes[fw] for fw in COMPARED):
+        return (
+            f"all {n} {comparisons} {parts[0].split(' ', 1)[1]}"
+            if n > 1
+            else f"1 comparison, {parts[0].split(' ', 1)[1]}"
+        )
     if not any(votes[fw] for fw in COMPARED):
         return f"{n} {comparisons}: {', '.join(parts)}"
     count, said = parts[0].split(" ", 1)
@@ -419,8 +426,16 @@ def outcome(scores: dict[str, float], backs: dict[str | None, float], equivalent
         if caveats:
             confidence = lowered(confidence)
     backing.sort(key=_strength, reverse=True)
-    strongest = backing or sorted({_key(i): i for i in items}.values(), key=_strength, reverse=True)
+    strongest = backing or _either_way(items)
     return Verdict(scores, leader, margin, ring, confidence, share, backing, strongest, caveats, why)
+
+
+def _either_way(items: list[evidence.Item]) -> list[evidence.Item]:
+    """The comparisons of an outcome too uncertain to call, to show: each framework's strongest
+    first, then the rest, the strongest first."""
+    ranked = sorted({_key(i): i for i in items}.values(), key=_strength, reverse=True)
+    best = [next(i for i in ranked if i.winner == fw) for fw in COMPARED if any(i.winner == fw for i in ranked)]
+    return best + [i for i in ranked if i not in best]
 
 
 def not_measured(ring: str, why: str) -> Verdict:
@@ -518,9 +533,8 @@ def recommend(use_case: UseCase, machine: evidence.Machine | None, known: Rules,
     with_items = [s for s in measured if s.measured]
     items = list({_key(i): i for s in with_items for i in s.measured}.values())
     if not items:
-        said = "; ".join(s.status for s in measured if s.items) or "nothing compares the frameworks for it"
-        return Recommendation(use_case, machine.id, scope, not_measured(NOT_MEASURED, f"{said} on {machine.id}"),
-                              signals, {}, None)  # fmt: skip
+        return Recommendation(use_case, machine.id, scope, not_measured(NOT_MEASURED, _unmeasured(measured, machine,
+                              scope.hardware)), signals, {}, None)  # fmt: skip
     counted = sum(s.weight for s in with_items)
     scores = {fw: sum(s.weight * s.share(fw) for s in with_items) / counted for fw in COMPARED}
     total = sum(s.weight for s in measured)  # missing evidence lowers the confidence
@@ -529,6 +543,18 @@ def recommend(use_case: UseCase, machine: evidence.Machine | None, known: Rules,
     verdict = outcome(scores, backs, equivalent, items, [s for s in signals if s.kind == "curated"], known.settings)
     found = provenance.of_files([f for i in items for f in i.files], machine.docs)
     return Recommendation(use_case, machine.id, scope, verdict, signals, backs, found)
+
+
+def _unmeasured(measured: list[Signal], machine: evidence.Machine, hardware: str) -> str:
+    """Why nothing decides a use case on ``machine``."""
+    if not measured:
+        return "nothing here measures it; the facts beside it are curated"
+    said = "; ".join(s.status for s in measured if s.items)
+    if said:
+        return f"{said} on {machine.id}"
+    ran = machine.frameworks_on(hardware) if hardware != "multi-process" else []
+    only = f" (only {label(ran[0])} has results there)" if len(ran) == 1 else ""
+    return f"nothing compares the frameworks for it on {machine.id}{only}"
 
 
 class Machines:
@@ -638,23 +664,28 @@ def answer(chosen: dict[str, str], known: Rules, machines: Machines) -> Answer:
     scope = Scope(hardware, model.id if model else None, frozenset(model.sources if model else ()), known.model_sources)
     by_id = {u.id: u for u in known.use_cases}
     weights: dict[str, float] = {}
+    left_out: list[str] = []  # an answer's use cases, none of which speaks about the hardware answered
     for o in options:
         for u in o.use_cases:
             if hardware in by_id[u].hardware:
                 weights[u] = max(weights.get(u, 0.0), o.weight)
+        if o.use_cases and not any(hardware in by_id[u].hardware for u in o.use_cases):
+            left_out += [by_id[u].title for u in o.use_cases if by_id[u].title not in left_out]
     experience = next((o.experience for o in options if o.experience), None)
     verdicts = [machines.verdict(by_id[u], scope) for u in weights]
     measured = [(r, weights[r.use_case.id]) for r in verdicts if r.measured]
     machine = machines.for_hardware(hardware)
+    on = machine.id if machine else None
     if not measured:
         if not machines.measures(hardware):
-            why = f"nothing in these results compares the frameworks on {HARDWARE_WORDS[hardware]}"
-            return Answer(dict(chosen), hardware, machine.id if machine else None, not_measured(NOT_MEASURED_HERE, why),
-                          list(weights.items()), verdicts, experience, f"To measure it: {measure}", None)  # fmt: skip
+            ran = machine.frameworks_on(hardware) if machine and hardware != "multi-process" else []
+            only = f" (on {machine.id}, only {label(ran[0])} has results)" if machine and len(ran) == 1 else ""
+            why = f"nothing in these results compares the frameworks on {HARDWARE_WORDS[hardware]}{only}"
+            return Answer(dict(chosen), hardware, on, not_measured(NOT_MEASURED_HERE, why), list(weights.items()),
+                          verdicts, experience, f"To measure it: {measure}", None)  # fmt: skip
         why = "none of the use cases these answers select compares the frameworks for this kind of model"
-        return Answer(dict(chosen), hardware, machine.id if machine else None, not_measured(NOT_MEASURED, why),
-                      list(weights.items()), verdicts, experience, _experience_note(experience, NOT_MEASURED, None),
-                      None)  # fmt: skip
+        return Answer(dict(chosen), hardware, on, not_measured(NOT_MEASURED, why), list(weights.items()), verdicts,
+                      experience, _experience_note(experience, NOT_MEASURED, None), None)  # fmt: skip
     counted = sum(w for _, w in measured)
     scores = {fw: sum(w * r.scores[fw] for r, w in measured) / counted for fw in COMPARED}
     total = sum(weights.values())  # a selected use case with nothing measured lowers the confidence
@@ -665,9 +696,21 @@ def answer(chosen: dict[str, str], known: Rules, machines: Machines) -> Answer:
     verdict = outcome(scores, backs, equivalent, items, facts_beside, known.settings)
     docs = machine.docs if machine else {}
     found = provenance.of_files([f for i in items for f in i.files], docs)
+    gaps = [f"{r.use_case.title}" + (f" (it counts {weights[r.use_case.id]:g}×)" if weights[r.use_case.id] != 1 else "")
+            for r in verdicts if not r.measured]  # fmt: skip
+    if gaps:
+        verdict.why += f". Nothing here measures {_and(gaps)} for these answers: the outcome covers the rest only"
+    if left_out:
+        verdict.why += (
+            f". Left out: {_and(left_out)}, which speak{'s' if len(left_out) == 1 else ''} about other hardware"
+        )
     note = _experience_note(experience, verdict.ring, verdict.leader)
-    return Answer(dict(chosen), hardware, machine.id if machine else None, verdict, list(weights.items()), verdicts,
-                  experience, note, found)  # fmt: skip
+    return Answer(dict(chosen), hardware, on, verdict, list(weights.items()), verdicts, experience, note, found)
+
+
+def _and(names: list[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _experience_note(experience: str | None, ring: str, leader: str | None) -> str:

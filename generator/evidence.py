@@ -102,6 +102,11 @@ class Machine:
     docs: dict[str, dict[str, Any]] = field(default_factory=dict)  # results file (under the folder) -> its document
     found: dict[str, list[Item]] = field(default_factory=dict, repr=False)  # rule -> its items, computed once
 
+    def frameworks_on(self, hardware: str) -> list[str]:
+        """The frameworks with timing results on ``hardware`` ("cpu" or "gpu") on this machine."""
+        found = {r.framework for c in self.cases if (c.device == "cpu") == (hardware == "cpu") for r in c.results}
+        return [fw for fw in COMPARED if fw in found]
+
     def covers(self, hardware: str) -> bool:
         """Whether this machine measured anything on ``hardware`` (one of HARDWARE): its CPU (timings
         or studies), a GPU, or several processes (the distributed study, with enough cores to judge it)."""
@@ -186,7 +191,7 @@ def _tested(what: str, figures: str, ratio: stats.Ratio, sides: tuple[str, str],
     if call == "favours":
         winner = sides[0] if ratio.outcome == "faster" else sides[1]
     a, b = _name(sides[0]), _name(sides[1])
-    holm = f"{CORRECTION}'s correction over the {family} comparisons of this claim"
+    holm = f"{CORRECTION}'s correction over the {family} comparisons judged together here"
     what_ratio = f"{a} ÷ {b} speed" if terms[0] == "faster" else f"{b} ÷ {a} memory"
     if call == "single":
         verdict = f"{stats.words(ratio, terms=terms)}, no verdict ({what_ratio} {ratio.ratio:.2f})"
@@ -431,6 +436,10 @@ def _threshold_words(winner: str | None, better: str) -> str:
     return f"{_name(winner)} {better}" if winner else "no difference beyond the threshold"
 
 
+def _ended(outcome: str) -> str:
+    return "ran out of memory" if outcome == "oom" else f"ended {outcome}"
+
+
 def _usable(finding: dict[str, Any], configs: list[str] | None) -> bool:
     """A configuration that completed, among those the rule names (all where it names none)."""
     return bool(finding["outcome"] == "ok" and (not configs or finding["config"] in configs))
@@ -445,9 +454,9 @@ def _completion(size: studies.PipelineSize, rows: dict[str, list[dict[str, Any]]
 
     def of(fw: str) -> str:
         launches = {f["title"]: len(f.get("launches") or []) for f in rows[fw]}
-        others = [f"{f['title']} ended {f['outcome']} in {launches[f['title']] - f.get('completed', 0)} of "
+        others = [f"{f['title']} {_ended(f['outcome'])} in {launches[f['title']] - f.get('completed', 0)} of "
                   f"{launches[f['title']]} launches" for f in rows[fw] if f["title"] not in done[fw]]  # fmt: skip
-        ran = ", ".join(done[fw]) + " completed every launch" if done[fw] else "no configuration completed"
+        ran = "; ".join(done[fw]) + " completed every launch" if done[fw] else "no configuration completed"
         return f"{_name(fw)}: {ran}" + (f" ({', '.join(others)})" if others else "")
 
     said = "; ".join(of(fw) for fw in done)

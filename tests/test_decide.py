@@ -78,7 +78,7 @@ def test_a_call_needs_enough_comparisons_and_equivalence_its_own_evidence(monkey
     assert len(r.verdict.backing) == 3
     r = recommend([measured([None, None, None, None], call="uncertain")], monkeypatch)
     assert r.ring == "too uncertain to call"
-    assert r.counts == "4 comparisons: 4 too uncertain to call"
+    assert r.counts == "all 4 comparisons too uncertain to call"
     r = recommend([measured(["alpha"] * 3 + [None] * 2)], monkeypatch)
     assert r.counts == "3 of 5 comparisons favour Alpha, 2 equivalent"
 

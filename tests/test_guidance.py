@@ -184,7 +184,7 @@ def test_holm_turns_a_call_that_does_not_survive_the_family_into_too_uncertain(g
     # Holm: 3 × p(c) < 0.025 keeps c; then 2 × 0.015 = 0.03 ≥ 0.025 stops there, and a and b are not called
     assert calls == {"a": ("uncertain", None, 3), "b": ("uncertain", None, 3), "c": ("favours", "pytorch", 3)}
     demoted = found_items[0]
-    assert "too uncertain to call after Holm's correction over the 3 comparisons of this claim" in demoted.detail
+    assert "too uncertain to call after Holm's correction over the 3 comparisons judged together here" in demoted.detail
     assert "p =" not in demoted.detail and "p <" not in demoted.detail
 
 

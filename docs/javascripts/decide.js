@@ -14,6 +14,13 @@ document.addEventListener("DOMContentLoaded", () => {
     return node;
   };
 
+  // A paragraph whose `backticked` parts are code, as Markdown would show them.
+  const prose = (text) => {
+    const node = element("p");
+    text.split("`").forEach((part, i) => node.append(i % 2 ? element("code", part) : part));
+    return node;
+  };
+
   const show = (data) => {
     const chosen = data.questions.map((q) => {
       const checked = form.querySelector(`input[name="${q.id}"]:checked`);
@@ -35,7 +42,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const verdict = element("p", "", "fg-decide-verdict");
     verdict.append(element("strong", ring, "fg-ring"));
     if (confidence) verdict.append(` (${confidence} confidence)`);
-    verdict.append(`: ${data.whys[why]}`);
+    verdict.append(": ", ...prose(data.whys[why]).childNodes);
     result.append(verdict);
     if (ring.startsWith("prefer") || ring === "equivalent") {
       const leader = [...ids].sort((a, b) => (scores[b] || 0) - (scores[a] || 0))[0]; // stable: ties keep the order
@@ -72,7 +79,8 @@ document.addEventListener("DOMContentLoaded", () => {
       for (const [text, sources] of facts.map((index) => data.facts[index])) {
         const item = element("li", `${text} (sources: `);
         sources.filter((url) => url.startsWith("https://")).forEach((url, i) => {
-          const link = element("a", new URL(url).hostname);
+          const { hostname, pathname } = new URL(url);
+          const link = element("a", `${hostname}${pathname.length > 1 ? "/…" + pathname.split("/").filter(Boolean).pop() : ""}`);
           link.href = url;
           item.append(i ? ", " : "", link);
         });
@@ -81,7 +89,7 @@ document.addEventListener("DOMContentLoaded", () => {
       }
       result.append(list);
     }
-    if (data.notes[note]) result.append(element("p", data.notes[note]));
+    if (data.notes[note]) result.append(prose(data.notes[note]));
     const command = data.questions.map((q, i) => `--answer ${q.id}=${chosen[i]}`).join(" ");
     const code = element("code", `python -m generator recommend ${command}`);
     const line = element("p", "The same answer in a terminal: ");

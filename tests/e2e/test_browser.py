@@ -152,7 +152,7 @@ def test_the_questionnaire_leads_to_the_same_answer_as_the_command_line(page: An
     shown, printed = answer({**cpu, "hardware": "gpu"})
     assert printed["ring"] == "not measured on hardware like yours"
     assert shown.startswith(f"{printed['ring']}: {printed['why']}"), shown
-    assert "To measure it: `nox -s measure` on a machine with an NVIDIA GPU" in shown
+    assert "To measure it: nox -s measure on a machine with an NVIDIA GPU" in shown  # the command as code
     page.get_by_role("link", name="Inference on an NVIDIA GPU").first.click()
     assert page.url.endswith("#gpu-inference")
     screenshot(page, f"{base_url}/generated/decide.html", base_url, "-answered")
