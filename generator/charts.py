@@ -7,7 +7,12 @@ another host.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import os
+import re
+import shutil
 from pathlib import Path
 
 import altair as alt
@@ -15,6 +20,7 @@ import pandas as pd
 import vl_convert
 
 from measurements.frameworks import FRAMEWORK_LABELS, REGISTRY
+from measurements.results import ROOT
 
 COLOURS = {f.label: f.colour for f in REGISTRY.values()}  # each framework's colour, by its label
 BUNDLE_NAME = "vega-bundle.js"
@@ -239,17 +245,57 @@ def pipeline_chart(data: pd.DataFrame, y: str, y_title: str, title: str, low: st
     return chart.properties(title=title, width=520, height=280)
 
 
+def cache_dir() -> Path:
+    """Where drawn charts are kept between builds: ``FG_CACHE_DIR``, else .cache/ in the checkout."""
+    return Path(os.environ.get("FG_CACHE_DIR") or ROOT / ".cache") / "charts"
+
+
+def svg_of(spec_text: str) -> str:
+    """The SVG of a Vega-Lite spec, drawn once: kept under ``cache_dir()`` by a hash of the spec and
+    the drawing library's version, so an unchanged chart is not drawn again."""
+    key = hashlib.sha256(f"{vl_convert.__version__}\n{spec_text}".encode()).hexdigest()
+    kept = cache_dir() / f"{key}.svg"
+    if kept.is_file():
+        return kept.read_text()
+    svg = vl_convert.vegalite_to_svg(vl_spec=json.loads(spec_text))
+    with contextlib.suppress(OSError):  # a read-only checkout still builds, only slower
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        partial = kept.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(svg)
+        partial.replace(kept)
+    return svg
+
+
+SIZES: dict[str, str] = {}  # an SVG's file name -> its width and height, as attributes for the page
+
+
 def save(chart: alt.TopLevelMixin, out_dir: Path, name: str) -> str:
     """Write ``name.svg`` and ``name.vl.json`` into ``out_dir``; returns the SVG's file name."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    spec = chart.to_dict()
-    (out_dir / f"{name}.vl.json").write_text(json.dumps(spec, sort_keys=True))
-    (out_dir / f"{name}.svg").write_text(vl_convert.vegalite_to_svg(vl_spec=spec))
+    spec_text = json.dumps(chart.to_dict(validate=False), sort_keys=True)  # Altair's own API made it
+    (out_dir / f"{name}.vl.json").write_text(spec_text)
+    svg = svg_of(spec_text)
+    (out_dir / f"{name}.svg").write_text(svg)
+    found = re.search(r'<svg[^>]*?\swidth="(\d+(?:\.\d+)?)"[^>]*?\sheight="(\d+(?:\.\d+)?)"', svg)
+    SIZES[f"{name}.svg"] = f" width={round(float(found[1]))} height={round(float(found[2]))}" if found else ""
     return f"{name}.svg"
+
+
+def size(svg: str) -> str:
+    """`` width=W height=H`` for a chart written by this build (so a lazily loaded image keeps its
+    place on the page), or nothing."""
+    return SIZES.get(svg, "")
 
 
 def write_bundle(out_dir: Path) -> None:
     """The vega-embed, Vega-Lite and Vega libraries in one script, served by the site itself."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    kept = cache_dir() / f"vega-bundle-{vl_convert.__version__}.js"  # the same for every build of one version
+    if kept.is_file():
+        shutil.copyfile(kept, out_dir / BUNDLE_NAME)
+        return
     bundle = vl_convert.javascript_bundle()  # type: ignore[call-arg]  # its stub wrongly requires a snippet
     (out_dir / BUNDLE_NAME).write_text(bundle)
+    with contextlib.suppress(OSError):
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(out_dir / BUNDLE_NAME, kept)

@@ -57,7 +57,8 @@ def environment() -> jinja2.Environment:
         autoescape=False,  # Markdown output; untrusted strings go through the filters of ``escape``
     )
     env.filters.update(escape.FILTERS)
-    env.filters.update(num=num, mib=mib, size=size, seconds=seconds, pct=pct, file_label=file_label, interval=interval)
+    env.filters.update(num=num, mib=mib, size=size, seconds=seconds, pct=pct, file_label=file_label, interval=interval,
+                       chart_size=charts.size)  # fmt: skip
     env.globals.update(
         label=label, framework_label=FRAMEWORK_LABELS.get, verdict=verdict, code_block=code_block, source=source,
         outcome=error_outcome, said=error_said, notes=notes, describe=describe, figures=figures,

@@ -1,16 +1,33 @@
-// Swap each static chart (an SVG image with class "fg-chart") for an interactive one drawn
-// from its Vega-Lite spec, which lies beside the SVG as NAME.vl.json. Where the spec cannot
-// be fetched (a page opened from disk) or vegaEmbed is missing, the static SVG stays.
+// Charts are static SVG images (class "fg-chart"), loaded lazily by the browser. As each one
+// comes into view, it is swapped for an interactive chart drawn from its Vega-Lite spec, which
+// lies beside the SVG as NAME.vl.json; the chart library is fetched once, on the first chart
+// that needs it, and never on a page without charts. Where the spec or the library cannot be
+// fetched (a page opened from disk), the static SVG stays.
+const fgVegaBundle = new URL("../generated/assets/vega-bundle.js", document.currentScript.src).href;
+
 document.addEventListener("DOMContentLoaded", () => {
-  if (typeof window.vegaEmbed !== "function") return;
-  for (const img of document.querySelectorAll("img.fg-chart")) {
+  const images = [...document.querySelectorAll("img.fg-chart")];
+  if (!images.length || !("IntersectionObserver" in window)) return;
+  const bundle = fgVegaBundle;
+  let library = null;
+  const vega = () => {
+    library ??= new Promise((resolve, reject) => {
+      if (typeof window.vegaEmbed === "function") return resolve(window.vegaEmbed);
+      const tag = document.createElement("script");
+      tag.src = bundle;
+      tag.onload = () => (typeof window.vegaEmbed === "function" ? resolve(window.vegaEmbed) : reject(new Error("no vegaEmbed")));
+      tag.onerror = () => reject(new Error(`${bundle}: not loaded`));
+      document.head.append(tag);
+    });
+    return library;
+  };
+  const draw = (img) => {
     const specUrl = img.getAttribute("src").replace(/\.svg$/, ".vl.json");
-    fetch(specUrl)
-      .then((response) => {
-        if (!response.ok) throw new Error(`${specUrl}: ${response.status}`);
-        return response.json();
-      })
-      .then((spec) => {
+    Promise.all([vega(), fetch(specUrl).then((response) => {
+      if (!response.ok) throw new Error(`${specUrl}: ${response.status}`);
+      return response.json();
+    })])
+      .then(([embed, spec]) => {
         // Vega labels the chart for screen readers with the spec's description
         spec.description = img.getAttribute("alt") || spec.description;
         const holder = document.createElement("div");
@@ -18,8 +35,16 @@ document.addEventListener("DOMContentLoaded", () => {
         holder.setAttribute("role", "img");
         holder.setAttribute("aria-label", img.getAttribute("alt") || "chart");
         img.replaceWith(holder);
-        return window.vegaEmbed(holder, spec, { actions: false, renderer: "svg" });
+        return embed(holder, spec, { actions: false, renderer: "svg" });
       })
       .catch((error) => console.info("static chart kept:", error.message));
-  }
+  };
+  const watcher = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      watcher.unobserve(entry.target);
+      draw(entry.target);
+    }
+  }, { rootMargin: "200px" });
+  images.forEach((img) => watcher.observe(img));
 });
