@@ -45,8 +45,9 @@ def synthetic(into: Path, files: int) -> int:
 def build(results: Path, out: Path, cache: Path) -> float:
     """One `python -m generator build`, in a fresh process; its wall time in seconds."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "generator", "build", "--results", str(results), "--out", str(out)],
-                   cwd=ROOT, check=True, env={**os.environ, "FG_CACHE_DIR": str(cache)}, stdout=subprocess.DEVNULL)  # fmt: skip
+    command = [sys.executable, "-m", "generator", "build", "--results", str(results), "--out", str(out)]
+    env = {**os.environ, "FG_CACHE_DIR": str(cache)}
+    subprocess.run(command, cwd=ROOT, check=True, env=env, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
@@ -59,7 +60,8 @@ def main() -> None:
         cache = work / "cache"
         cold = build(RESULTS, work / "out", cache)
         warm = build(RESULTS, work / "out", cache)
-        print(f"committed results ({sum(1 for _ in RESULTS.rglob('*.json'))} files): cold {cold:.1f} s, warm {warm:.1f} s")
+        files = sum(1 for _ in RESULTS.rglob("*.json"))
+        print(f"committed results ({files} files): cold {cold:.1f} s, warm {warm:.1f} s")
         many = work / "many"
         n = synthetic(many, args.files)
         shutil.rmtree(cache)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.metadata
 import json
 import os
 import re
 import shutil
+import threading
 from pathlib import Path
 
 import altair as alt
@@ -245,6 +247,9 @@ def pipeline_chart(data: pd.DataFrame, y: str, y_title: str, title: str, low: st
     return chart.properties(title=title, width=520, height=280)
 
 
+VL_CONVERT = importlib.metadata.version("vl-convert-python")  # its stub has no __version__
+
+
 def cache_dir() -> Path:
     """Where drawn charts are kept between builds: ``FG_CACHE_DIR``, else .cache/ in the checkout."""
     return Path(os.environ.get("FG_CACHE_DIR") or ROOT / ".cache") / "charts"
@@ -253,14 +258,14 @@ def cache_dir() -> Path:
 def svg_of(spec_text: str) -> str:
     """The SVG of a Vega-Lite spec, drawn once: kept under ``cache_dir()`` by a hash of the spec and
     the drawing library's version, so an unchanged chart is not drawn again."""
-    key = hashlib.sha256(f"{vl_convert.__version__}\n{spec_text}".encode()).hexdigest()
+    key = hashlib.sha256(f"{VL_CONVERT}\n{spec_text}".encode()).hexdigest()
     kept = cache_dir() / f"{key}.svg"
     if kept.is_file():
         return kept.read_text()
     svg = vl_convert.vegalite_to_svg(vl_spec=json.loads(spec_text))
     with contextlib.suppress(OSError):  # a read-only checkout still builds, only slower
         kept.parent.mkdir(parents=True, exist_ok=True)
-        partial = kept.with_suffix(f".{os.getpid()}.tmp")
+        partial = kept.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
         partial.write_text(svg)
         partial.replace(kept)
     return svg
@@ -290,7 +295,7 @@ def size(svg: str) -> str:
 def write_bundle(out_dir: Path) -> None:
     """The vega-embed, Vega-Lite and Vega libraries in one script, served by the site itself."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    kept = cache_dir() / f"vega-bundle-{vl_convert.__version__}.js"  # the same for every build of one version
+    kept = cache_dir() / f"vega-bundle-{VL_CONVERT}.js"  # the same for every build of one version
     if kept.is_file():
         shutil.copyfile(kept, out_dir / BUNDLE_NAME)
         return

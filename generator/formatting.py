@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -78,7 +77,8 @@ def error_outcome(finding: dict[str, Any]) -> str:
     if not finding.get("applicable", True):
         return text(finding.get("what_happened") or "not tried")
     if finding["silent"]:
-        return f"silent: {text(finding.get('what_happened') or 'no error')}"
+        happened = finding.get("what_happened")
+        return f"silent: {escape.code(happened)}" if happened else "silent: no error"
 
     def mark(value: bool | None) -> str:
         return "–" if value is None else "✓" if value else "✗"
@@ -95,16 +95,33 @@ def error_said(finding: dict[str, Any]) -> str:
     if not finding.get("applicable", True):
         return f"    {text(finding.get('what_happened') or 'Not tried.')}"
     if finding["silent"]:
-        return f"    No error. {text(finding.get('what_happened') or '')}"
+        happened = finding.get("what_happened")
+        return "    No error." + (f" What the program printed: {escape.code(happened)}" if happened else "")
     return f"    {escape.code(finding['error_type'])}:\n\n" + code_block(finding["message"] or "", "text", 4)
 
 
+def value_words(value: Any) -> str:
+    """A value from a results file in words (escaped): none, yes or no, 3,472, or a nested table as
+    "key value, key value"."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    if isinstance(value, dict):
+        return ", ".join(f"{text(str(k).replace('_', ' '))} {value_words(v)}" for k, v in sorted(value.items()))
+    if isinstance(value, list):
+        return ", ".join(value_words(v) for v in value)
+    return text(str(value))
+
+
 def notes(found: dict[str, Any]) -> str:
-    """A finding's notes on one line: "api: ...; opset: 20"; nested values as JSON."""
-    return "; ".join(
-        f"{text(key)}: {text(value if isinstance(value, str) else json.dumps(value, sort_keys=True))}"
-        for key, value in found.items()
-    )
+    """A finding's notes (or a build's settings) on one line: "api: ...; opset: 20; cuda: none";
+    nested values as "key value, key value", never as raw JSON."""
+    return "; ".join(f"{text(str(key))}: {value_words(value)}" for key, value in sorted(found.items()))
 
 
 def verdict(r: ModeResult) -> str:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from generator import charts, claims, escape, studies
+from generator import charts, claims, decide, escape, studies
 from generator.compare import (
     describe,
     figures,
@@ -71,7 +72,7 @@ def environment() -> jinja2.Environment:
         default_mode=lambda fw: REGISTRY[fw].default_mode if fw in REGISTRY else "",
         less_memory=studies.LESS_MEMORY, release_command=release_command(),
         code_is_current=studies.code_is_current, code_outside=studies.code_outside,
-        study_description=study_description,
+        study_description=study_description, count_words=decide.count_words,
     )  # fmt: skip
     return env
 
@@ -90,7 +91,8 @@ def build(corpus: Corpus, out: Path, reference: str | None = None) -> list[Machi
         copy_result(path, out / "results" / path.relative_to(results_dir))
     shown = docs_shown(corpus)
     frame = corpus.frame
-    reports = [machine_report(m, frame[frame.machine == m], shown[m], out) for m in sorted(shown)]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # drawing a chart releases the GIL
+        reports = list(pool.map(lambda m: machine_report(m, frame[frame.machine == m], shown[m], out), sorted(shown)))
     charts.write_bundle(out / "assets")
     first = corpus.reference(reference) if corpus.machines else None
     reports.sort(key=lambda r: r.id != first)  # the reference machine first

@@ -164,7 +164,7 @@ def test_usability_page_shows_code_sizes_and_scores_mistakes(golden: Path, tmp_p
     assert f"take {torch_lines} lines" in page
     assert "| Raises an error (rather than running on) | 1 of 1 | 0 of 1 |" in page
     assert "| The message names the offending shapes (where shapes are the mistake) | 1 of 1 | 0 of 0 |" in page
-    assert "silent: loss was nan" in page
+    assert "silent: `loss was nan`" in page  # what the program printed, as code
     assert "    ````text\n" in page  # a fence longer than the message's own backticks
     assert "<script>" not in page.replace("````text\n    shape (3, 4)\n    ``` \n    <script>", "")
     assert (out / "results" / MACHINE / "studies" / "errors.pytorch-1.0.json").is_file()
@@ -258,7 +258,7 @@ def test_a_third_framework_gets_its_own_column_on_the_usability_page_and_in_the_
     tabs = [line for line in page.splitlines() if line.startswith("=== ")]
     assert tabs == ['=== "PyTorch"', '=== "TensorFlow"', '=== "JAX"'] * 2  # the mistake's snippets, the code
     assert "x = 3" in page  # the third framework's snippet
-    assert "| print inside the model | ✗ does not: printed | ✓ works: printed | ✓ works: printed |" in page
+    assert "| print inside the model | ✗ does not: `printed` | ✓ works: `printed` | ✓ works: `printed` |" in page
     header = (
         "| Workload | PyTorch: lines | tokens | over the fewest | TensorFlow: lines | tokens | over the fewest | JAX: "
     )

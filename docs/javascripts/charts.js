@@ -34,7 +34,13 @@ document.addEventListener("DOMContentLoaded", () => {
         holder.className = "fg-chart-live";
         holder.setAttribute("role", "img");
         holder.setAttribute("aria-label", img.getAttribute("alt") || "chart");
+        const room = img.parentElement.clientWidth;
         img.replaceWith(holder);
+        // On a narrow screen a single chart is drawn to the room there is, so its text keeps its size
+        // instead of the whole picture shrinking; 100px is left for the axis titles and the legend.
+        if (typeof spec.width === "number" && room && spec.width + 100 > room) {
+          spec.width = Math.max(160, room - 100);
+        }
         return embed(holder, spec, { actions: false, renderer: "svg" });
       })
       .catch((error) => console.info("static chart kept:", error.message));
