@@ -90,6 +90,11 @@ class Provenance:
         return f"{', '.join(m.split(' (')[0] for m in self.machines)}, {self.dates}"
 
     @property
+    def where_when(self) -> str:
+        """ "Measured on M with V, D." without the models."""
+        return f"Measured on {', '.join(self.machines)} with {', '.join(self.versions)}, {self.dates}."
+
+    @property
     def text(self) -> str:
         """One sentence: "Measured on M with V, from D; models: ..."."""
         said = f"Measured on {', '.join(self.machines)} with {', '.join(self.versions)}, {self.dates}"

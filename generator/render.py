@@ -12,7 +12,7 @@ from typing import Any
 
 import jinja2
 
-from generator import charts, claims, decide, escape, studies
+from generator import charts, claims, decide, downloads, escape, studies
 from generator.compare import (
     describe,
     figures,
@@ -116,6 +116,9 @@ def build(corpus: Corpus, out: Path, reference: str | None = None) -> list[Machi
     context.update(study_context(studied, study_problems),
                    study_machines=by_machine, memory=memory, pipelines=pipelines)  # fmt: skip
     context.update(guidance(corpus.machines, first, reports, env, out))
+    context["downloads"] = {m: downloads.write(m, corpus.everything, list(em.docs), results_dir, out)
+                            for m, em in corpus.machines.items()}  # fmt: skip
+    context["measured"] = {m: downloads.measured_on(em.docs) for m, em in corpus.machines.items()}
     pages: dict[str, tuple[str, MachineReport | None]] = {
         "claims.md": ("claims.md.j2", None),
         "decide.md": ("decide.md.j2", None),

@@ -34,14 +34,25 @@ document.addEventListener("DOMContentLoaded", () => {
         holder.className = "fg-chart-live";
         holder.setAttribute("role", "img");
         holder.setAttribute("aria-label", img.getAttribute("alt") || "chart");
-        const room = img.parentElement.clientWidth;
         img.replaceWith(holder);
-        // On a narrow screen a single chart is drawn to the room there is, so its text keeps its size
-        // instead of the whole picture shrinking; 100px is left for the axis titles and the legend.
-        if (typeof spec.width === "number" && room && spec.width + 100 > room) {
-          spec.width = Math.max(160, room - 100);
+        const style = getComputedStyle(holder);
+        const room = holder.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        const options = { actions: false, renderer: "svg" };
+        // On a narrow screen a chart is drawn to the room there is, its legend below it, so its text
+        // keeps its size instead of the whole picture shrinking.
+        if (typeof spec.width !== "number" || !room || spec.width + 100 <= room) return embed(holder, spec, options);
+        spec.config = { ...(spec.config || {}), legend: { ...((spec.config || {}).legend || {}), orient: "bottom" } };
+        if (typeof spec.title === "string") {  // a long title on two lines, and no wider than the room
+          spec.title = { text: spec.title.split(/(?<=:) /), limit: room - 10 };
         }
-        return embed(holder, spec, { actions: false, renderer: "svg" });
+        spec.width = Math.max(120, room - 80);
+        return embed(holder, spec, options).then((result) => {
+          const drawn = holder.querySelector("svg")?.width.baseVal.value || 0;
+          if (drawn <= room || spec.width <= 120) return result;
+          result.finalize();
+          spec.width = Math.max(120, spec.width - (drawn - room));
+          return embed(holder, spec, options);
+        });
       })
       .catch((error) => console.info("static chart kept:", error.message));
   };

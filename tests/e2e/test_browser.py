@@ -38,8 +38,10 @@ def test_every_page_loads_cleanly_and_draws_its_charts(page: Any, base_url: str)
         response = page.goto(url)
         assert response.status == 200, url
         charts = response.text().count('class="fg-chart"')  # static charts in the page as served
-        if charts:  # each static chart is replaced by a live one with marks in it
-            page.wait_for_function("document.querySelectorAll('img.fg-chart').length === 0", timeout=15000)
+        if charts:  # each static chart is replaced by a live one with marks in it, once a reader scrolls to it
+            page.evaluate("""async () => { for (let y = 0; y < document.body.scrollHeight; y += 500) {
+                window.scrollTo(0, y); await new Promise((r) => setTimeout(r, 20)); } }""")
+            page.wait_for_function("document.querySelectorAll('img.fg-chart').length === 0", timeout=30000)
             live = page.locator(".fg-chart-live svg")
             assert live.count() == charts, url
             for i in range(charts):
@@ -166,3 +168,75 @@ def test_the_decide_page_reads_as_tables_without_javascript(page: Any, base_url:
     table = page.locator("table").filter(has_text="Measured on").first
     assert table.locator("tbody tr").count() >= 9
     assert "too uncertain to call" in table.inner_text() and "not measured" in table.inner_text()
+
+
+HOME_BUDGET = 500_000  # bytes transferred, the page and everything it loads
+PAGE_BUDGET = 1_500_000
+READY_MS = 1000  # DOMContentLoaded on loopback
+
+
+def weigh(page: Any, url: str) -> tuple[int, float, list[tuple[int, str]]]:
+    """Bytes transferred for ``url`` with an empty cache (bodies as sent, compressed where the
+    server compressed them, and headers), its DOMContentLoaded time, and the biggest transfers."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    sent: list[tuple[int, str]] = []
+
+    def finished(request: Any) -> None:
+        sizes = request.sizes()
+        sent.append((sizes["responseBodySize"] + sizes["responseHeadersSize"], request.url))
+
+    page.on("requestfinished", finished)
+    page.goto(url, wait_until="networkidle")
+    ready = page.evaluate("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd")
+    page.remove_listener("requestfinished", finished)
+    cdp.detach()
+    return sum(n for n, _ in sent), ready, sorted(sent, reverse=True)[:3]
+
+
+def test_every_page_keeps_to_its_weight_budget(page: Any, base_url: str) -> None:
+    urls = pages_in_navigation(page, base_url)
+    weights = {}
+    for url in urls:
+        total, ready, biggest = weigh(page, url)
+        weights[url.removeprefix(base_url)] = total
+        budget = HOME_BUDGET if url.endswith("/index.html") and "/generated/" not in url else PAGE_BUDGET
+        assert total <= budget, (url, total, biggest)
+        assert ready < READY_MS, (url, ready)
+    assert page.outside == []
+    print("bytes transferred:", weights)
+
+
+def test_no_page_is_wider_than_a_phone(page: Any, base_url: str) -> None:
+    urls = pages_in_navigation(page, base_url)
+    page.set_viewport_size({"width": 390, "height": 844})
+    for url in urls:
+        page.goto(url, wait_until="networkidle")
+        wider = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert wider <= 0, (url, wider)
+        # every table fits the screen (a wide one becomes cards), its verdict before the figures
+        tables = page.evaluate("""[...document.querySelectorAll('.md-content table')]
+            .map((t) => Math.round(t.getBoundingClientRect().width))""")
+        assert all(width <= 390 for width in tables), (url, tables)
+    page.goto(f"{base_url}/generated/performance.html", wait_until="networkidle")
+    chart = page.locator("img.fg-chart").first
+    chart.scroll_into_view_if_needed()
+    page.wait_for_selector(".fg-chart-live svg", timeout=15000)
+    # a live chart is drawn to the room there is, so its text keeps its size (at least 10 px)
+    smallest = page.evaluate("""(() => { const svg = document.querySelector('.fg-chart-live svg');
+        const scale = svg.getBoundingClientRect().width / svg.width.baseVal.value;  // drawn size ÷ its own
+        return Math.min(...[...svg.querySelectorAll('text')].map((t) => scale * parseFloat(t.getAttribute('font-size')
+            || getComputedStyle(t).fontSize))); })()""")
+    assert smallest >= 10, smallest
+    screenshot(page, f"{base_url}/generated/performance.html", base_url, "-phone")
+
+
+def test_the_questionnaire_shows_where_the_keyboard_is(page: Any, base_url: str) -> None:
+    page.goto(f"{base_url}/generated/decide.html")
+    page.locator("#fg-decide").wait_for(state="visible")
+    first = page.locator("#fg-decide input").first
+    first.focus()
+    page.keyboard.press("ArrowDown")  # radio buttons move with the arrows, as a keyboard user moves them
+    focused = page.evaluate("""(() => { const s = getComputedStyle(document.activeElement);
+        return [document.activeElement.tagName, s.outlineStyle, parseFloat(s.outlineWidth)]; })()""")
+    assert focused[0] == "INPUT" and focused[1] != "none" and focused[2] >= 2, focused
