@@ -89,6 +89,19 @@ def e2e(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def zensical(session: nox.Session) -> None:
+    """Build the same site with Zensical (mkdocs-material's successor) into site-zensical/ and run
+    the browser tests on it; the search test is Material's own markup, so it is left out."""
+    generate(session)
+    install(session, "zensical", "test", "e2e")
+    config = Path(".zensical.yml")  # mkdocs.yml with its own site folder; Zensical wants one inside the project
+    config.write_text(Path("mkdocs.yml").read_text().replace("\nsite_dir: site\n", "\nsite_dir: site-zensical\n"))
+    session.run("zensical", "build", "--strict", "--clean", "-f", str(config))
+    session.run("pytest", "-m", "e2e", "tests/e2e", "-k", "not search", *session.posargs,
+                env={"FG_SITE_DIR": "site-zensical", "FG_ARTIFACTS_DIR": "test-artifacts/zensical"})  # fmt: skip
+
+
+@nox.session(default=False)
 def lint(session: nox.Session) -> None:
     """Check style and types: ruff and mypy (strict)."""
     install(session, "test", "e2e", "lint")

@@ -464,3 +464,10 @@ def pipeline_section(ms: studies.MachineStudies, out: Path) -> dict[str, Any]:
 
 def performance_page(machine: MachineReport, reports: list[MachineReport]) -> str:
     return "performance.md" if machine is reports[0] else f"performance-{machine.id}.md"
+
+
+def workload_page(machine: MachineReport, reports: list[MachineReport], section: WorkloadSection) -> str:
+    """A workload's own page: ``workloads/<workload>.md`` for the reference machine,
+    ``workloads/<machine>/<workload>.md`` for another."""
+    name = section.workload.name
+    return f"workloads/{name}.md" if machine is reports[0] else f"workloads/{machine.id}/{name}.md"

@@ -35,7 +35,14 @@ from generator.formatting import (
     source,
     verdict,
 )
-from generator.performance import MachineReport, machine_report, memory_scaling, performance_page, pipeline_section
+from generator.performance import (
+    MachineReport,
+    machine_report,
+    memory_scaling,
+    performance_page,
+    pipeline_section,
+    workload_page,
+)
 from generator.publish import guidance
 from generator.versions import machine_versions
 from measurements import UserError
@@ -135,14 +142,21 @@ def build(corpus: Corpus, out: Path, reference: str | None = None) -> list[Machi
     for r in reports:  # the Performance guide for the reference machine; one more page per other machine
         pages[performance_page(r, reports)] = ("performance.md.j2", r)
         pages[f"machines/{r.id}.md"] = ("machine.md.j2", r)
+        for section in r.sections:  # and a page per workload
+            page = workload_page(r, reports, section)
+            target = out / page
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(env.get_template("workload.md.j2").render(
+                **context, machine=r, section=section, up="../" * page.count("/"), performance_page=performance_page,
+                workload_page=workload_page))  # fmt: skip
     if not reports:
         pages["performance.md"] = ("performance.md.j2", None)
     for page, (template, machine) in pages.items():
         target = out / page
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(
-            env.get_template(template).render(**context, machine=machine, performance_page=performance_page)
-        )
+        written = env.get_template(template).render(**context, machine=machine, performance_page=performance_page,
+                                                    workload_page=workload_page)  # fmt: skip
+        target.write_text(written)
     return reports
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,14 @@ def make_result(
         "memory": {"peak_rss_bytes": [300 * 2**20] * processes, "after_import_rss_bytes": [200 * 2**20] * processes},
         "measurements": [measurement] if status == "ok" else [],
     }  # fmt: skip
+
+
+def performance_guide(out: Path, page: str = "performance.md") -> str:
+    """A machine's Performance guide as one text: its overview page, then each workload's page in
+    the order the overview links to them."""
+    overview = (out / page).read_text()
+    linked = dict.fromkeys(re.findall(r"\]\((workloads/[^)]+\.md)\)", overview))
+    return overview + "".join((out / link).read_text() for link in linked)
 
 
 def write_results(folder: Path, docs: Sequence[dict[str, Any]]) -> Path:

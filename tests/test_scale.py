@@ -15,7 +15,7 @@ from generator import corpus, evidence, render, studies
 from measurements import environment, workloads
 from measurements.profiles import PROFILES
 from measurements.studies import libraries, pipeline, pipeline_limit, runner
-from tests.conftest import MACHINE
+from tests.conftest import MACHINE, performance_guide
 from tests.test_studies import distributed_findings, study_doc, write_study
 
 
@@ -127,7 +127,7 @@ def test_claim_on_running_out_of_memory_reads_completion_under_the_limit(golden:
     assert "1.00 GiB" in items[0].what and "tf.data, cache: oom" not in items[0].detail
     out = tmp_path / "out"
     render.build(loaded, out)
-    page = (out / "performance.md").read_text()
+    page = performance_guide(out)
     assert "## Data pipelines under a memory limit" in page
     row = next(line for line in page.splitlines() if line.startswith("| TensorFlow: tf\\.data, cache |"))
     assert "| 0 of 3 |" in row and "**oom**" in row
@@ -147,7 +147,7 @@ def test_distributed_claim_is_not_testable_below_the_cores_it_needs(golden: Path
     assert "needs at least 4" in found[0][0].detail
     out = tmp_path / "out"
     render.build(loaded, out)
-    assert "Not testable on this machine" in (out / "performance.md").read_text()
+    assert "Not testable on this machine" in performance_guide(out)
 
 
 def serving_finding(path: str, latency_ms: float, rate: float) -> dict[str, Any]:
@@ -184,7 +184,7 @@ def test_serving_compares_each_frameworks_fastest_path_and_names_both(golden: Pa
     assert tie.winner is None
     out = tmp_path / "out"
     render.build(loaded, out)
-    page = (out / "performance.md").read_text()
+    page = performance_guide(out)
     assert "## Serving from a saved model" in page and "| PyTorch: AOTInductor package | rt |" in page
 
 

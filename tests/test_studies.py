@@ -14,7 +14,7 @@ from generator import corpus, render, studies
 from measurements.profiles import PROFILES
 from measurements.results import ROOT
 from measurements.studies import codesize, noise, registry, runner
-from tests.conftest import MACHINE
+from tests.conftest import MACHINE, performance_guide
 
 STUDY_SCHEMA = json.loads((ROOT / "measurements" / "study.schema.json").read_text())
 
@@ -370,7 +370,7 @@ def test_distributed_section_compares_frameworks_and_records_a_hang(golden: Path
     write_study(results, study_doc("distributed", "tensorflow", distributed_findings([], outcome="timeout")))
     out = tmp_path / "out"
     render.build(corpus.load_corpus(results), out)
-    page = (out / "performance.md").read_text()
+    page = performance_guide(out)
     assert "## Distributed data-parallel, two processes on one machine" in page
     row = next(line for line in page.splitlines() if line.startswith("| Two processes, 1 thread each |"))
     assert "| 500 (" in row and "| **timeout** |" in row
@@ -396,7 +396,7 @@ def test_memory_section_puts_each_framework_in_its_column(golden: Path, tmp_path
         write_study(results, study_doc("memory", framework, [finding]))
     out = tmp_path / "out"
     render.build(corpus.load_corpus(results), out)
-    page = (out / "performance.md").read_text()
+    page = performance_guide(out)
     row = next(line for line in page.splitlines() if line.startswith("| inference, in\\-process | 256 | 256 |"))
     # the whole process is compared (200 MiB after import, then 100 or 300 more), its split shown beside it
     assert row.startswith(
@@ -440,7 +440,7 @@ def test_memory_section_sets_a_saved_model_beside_in_process_inference(golden: P
     write_study(results, study_doc("memory", "tensorflow", tf_findings))
     out = tmp_path / "out"
     render.build(corpus.load_corpus(results), out)
-    page = (out / "performance.md").read_text()
+    page = performance_guide(out)
     lines = page.splitlines()
     # the memory table: a row per task, the saved model's failure named with its escaped error
     assert (

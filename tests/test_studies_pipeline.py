@@ -16,7 +16,7 @@ import pytest
 
 from generator import corpus, render, studies
 from measurements.studies import pipeline, registry
-from tests.conftest import MACHINE
+from tests.conftest import MACHINE, performance_guide
 from tests.test_studies import STUDY_SCHEMA, distributed_findings, study_doc, write_study
 
 GIB = 2**30
@@ -224,7 +224,7 @@ def test_the_pipeline_section_comes_before_distributed_with_tables_charts_and_li
     write_study(results, study_doc("distributed", "pytorch", distributed_findings([500.0 + d for d in SPREAD])))
     out = tmp_path / "out"
     render.build(corpus.load_corpus(results), out)
-    page = (out / "performance.md").read_text()
+    page = performance_guide(out)
     assert page.index("## Data pipelines { #data-pipelines }") < page.index("## Distributed data-parallel")
     assert "### 1,000 images { #data-pipelines-1000 }" in page and "### 100,000 images" in page
     assert "The largest data set here, 100,000 images, takes 1,171.9 MiB decoded" in page

@@ -41,7 +41,8 @@ document.addEventListener("DOMContentLoaded", () => {
         // On a narrow screen a chart is drawn to the room there is, its legend below it, so its text
         // keeps its size instead of the whole picture shrinking.
         if (typeof spec.width !== "number" || !room || spec.width + 100 <= room) return embed(holder, spec, options);
-        spec.config = { ...(spec.config || {}), legend: { ...((spec.config || {}).legend || {}), orient: "bottom" } };
+        const legend = { orient: "bottom", direction: "vertical", columns: 1, labelLimit: room - 60 };
+        spec.config = { ...(spec.config || {}), legend: { ...((spec.config || {}).legend || {}), ...legend } };
         if (typeof spec.title === "string") {  // a long title on two lines, and no wider than the room
           spec.title = { text: spec.title.split(/(?<=:) /), limit: room - 10 };
         }
