@@ -21,11 +21,25 @@ import altair as alt
 import pandas as pd
 import vl_convert
 
+from generator.formatting import num
 from measurements.frameworks import FRAMEWORK_LABELS, REGISTRY
 from measurements.results import ROOT
 
 COLOURS = {f.label: f.colour for f in REGISTRY.values()}  # each framework's colour, by its label
 BUNDLE_NAME = "vega-bundle.js"
+
+
+def _shown(data: pd.DataFrame, *columns: str | None) -> pd.DataFrame:
+    """``data`` with each of ``columns`` also as text, written as the tables write figures
+    (31,003 / 208.6), for the tooltips: never "3.1e+4" beside a table that says 31,003."""
+    data = data.copy()
+    for column in filter(None, columns):
+        data[f"{column}_shown"] = [num(v) if pd.notna(v) else "n/a" for v in data[column]]
+    return data
+
+
+def _tip(column: str, title: str) -> alt.Tooltip:
+    return alt.Tooltip(f"{column}_shown:N", title=title)
 
 
 def bar_chart(
@@ -41,10 +55,10 @@ def bar_chart(
     order = list(data["label"])
     scale = alt.Scale(type="log") if log else alt.Scale(zero=True)
     colour = _colour(data)
-    tooltip = [alt.Tooltip("label:N", title="Mode"), alt.Tooltip(f"{value}:Q", title=axis_title, format=",.4~g")]
+    data = _shown(data, value, low, high)
+    tooltip = [alt.Tooltip("label:N", title="Mode"), _tip(value, axis_title)]
     if low and high:
-        tooltip += [alt.Tooltip(f"{low}:Q", title="95% low", format=",.4~g"),
-                    alt.Tooltip(f"{high}:Q", title="95% high", format=",.4~g")]  # fmt: skip
+        tooltip += [_tip(low, "95% low"), _tip(high, "95% high")]
     base = alt.Chart(data).encode(y=alt.Y("label:N", sort=order, title=None))
     # bars need a zero to start from, which a log scale lacks: there, dots mark the values
     mark = base.mark_point(filled=True, size=120, opacity=1) if log else base.mark_bar()
@@ -68,6 +82,7 @@ def _colour(data: pd.DataFrame) -> alt.Color:
 def percentile_chart(data: pd.DataFrame, title: str, axis_title: str) -> alt.Chart:
     """Latency percentiles: one row per mode, a mark per percentile (``percentile``, ``value``)."""
     order = list(dict.fromkeys(data["label"]))
+    data = _shown(data, "value")
     return (
         alt.Chart(data)
         .mark_point(filled=True, size=110, opacity=1)
@@ -79,7 +94,7 @@ def percentile_chart(data: pd.DataFrame, title: str, axis_title: str) -> alt.Cha
             tooltip=[
                 alt.Tooltip("label:N", title="Mode"),
                 alt.Tooltip("percentile:N", title="Percentile"),
-                alt.Tooltip("value:Q", title=axis_title, format=",.4~g"),
+                _tip("value", axis_title),
             ],
         )
         .properties(title=title, width=520, height=alt.Step(28))
@@ -182,6 +197,7 @@ def scaling_chart(data: pd.DataFrame, x: str, x_title: str, title: str) -> alt.C
     domain = [labels[task] for task in present]
     shapes = alt.Scale(domain=domain, range=[TASK_MARKS[task][0] for task in present])
     dashes = alt.Scale(domain=domain, range=[TASK_MARKS[task][1] for task in present])
+    data = _shown(data, x)
     return (
         alt.Chart(data)
         .mark_line(point=True)
@@ -196,7 +212,7 @@ def scaling_chart(data: pd.DataFrame, x: str, x_title: str, title: str) -> alt.C
             tooltip=[
                 alt.Tooltip("framework_label:N", title="Framework"),
                 alt.Tooltip("task_label:N", title="Task"),
-                alt.Tooltip(f"{x}:Q", title=x_title, format=",.4~g"),
+                _tip(x, x_title),
                 alt.Tooltip("mib:Q", title="MiB", format=",.0f"),
             ],
         )
@@ -218,14 +234,14 @@ def pipeline_chart(data: pd.DataFrame, y: str, y_title: str, title: str, low: st
     sizes = sorted({int(n) for n in data["images"]})
     x = alt.X("images:Q", title="Images in the data set (log scale)", scale=alt.Scale(type="log", padding=24),
               axis=alt.Axis(values=sizes, format=","))  # fmt: skip
+    data = _shown(data, y, low, high)
     tooltip = [
         alt.Tooltip("config_title:N", title="Configuration"),
         alt.Tooltip("images:Q", title="Images", format=","),
-        alt.Tooltip(f"{y}:Q", title=y_title, format=",.4~g"),
+        _tip(y, y_title),
     ]
     if low and high:
-        tooltip += [alt.Tooltip(f"{low}:Q", title="95% low", format=",.4~g"),
-                    alt.Tooltip(f"{high}:Q", title="95% high", format=",.4~g")]  # fmt: skip
+        tooltip += [_tip(low, "95% low"), _tip(high, "95% high")]
     lines = (
         alt.Chart(data)
         .mark_line(point=True)
