@@ -696,10 +696,11 @@ def answer(chosen: dict[str, str], known: Rules, machines: Machines) -> Answer:
     verdict = outcome(scores, backs, equivalent, items, facts_beside, known.settings)
     docs = machine.docs if machine else {}
     found = provenance.of_files([f for i in items for f in i.files], docs)
-    gaps = [f"{r.use_case.title}" + (f" (it counts {weights[r.use_case.id]:g}×)" if weights[r.use_case.id] != 1 else "")
-            for r in verdicts if not r.measured]  # fmt: skip
+    counts = {u: f" (which these answers weigh {w:g}×)" if w != 1 else "" for u, w in weights.items()}
+    gaps = [f"{r.use_case.title}{counts[r.use_case.id]}" for r in verdicts if not r.measured]
     if gaps:
-        verdict.why += f". Nothing here measures {_and(gaps)} for these answers: the outcome covers the rest only"
+        kind = f" for {model.label[0].lower()}{model.label[1:]}" if model else ""
+        verdict.why += f". Nothing here measures {_and(gaps)}{kind}: the outcome covers the rest only"
     if left_out:
         verdict.why += (
             f". Left out: {_and(left_out)}, which speak{'s' if len(left_out) == 1 else ''} about other hardware"

@@ -100,6 +100,14 @@ def error_said(finding: dict[str, Any]) -> str:
     return f"    {escape.code(finding['error_type'])}:\n\n" + code_block(finding["message"] or "", "text", 4)
 
 
+OUTCOME_WORDS = {"oom": "out of memory", "timeout": "timed out", "ok": "completed"}
+
+
+def outcome_words(outcome: object) -> str:
+    """A run's outcome as a reader says it ("out of memory", not "oom"), escaped."""
+    return text(OUTCOME_WORDS.get(str(outcome), str(outcome)))
+
+
 def value_words(value: Any) -> str:
     """A value from a results file in words (escaped): none, yes or no, 3,472, or a nested table as
     "key value, key value"."""

@@ -73,8 +73,10 @@ def guidance(machines: dict[str, evidence.Machine], reference: str | None, repor
             recommendations=recommendations, base=base, machine_id=machine_id, measured_on=measured_on,
             hardware_words=decide.HARDWARE_WORDS))  # fmt: skip
     counts = [(v, sum(c.verdict == v for c in checked if c.machine == machine_id)) for v in evidence.VERDICTS]
+    claimed = [m for m in order if any(c.verdict != "not measured here" for c in checked if c.machine == m)]
     return {
-        "machine_ids": order, "claim_list": claim_list, "checked": {(c.claim.id, c.machine): c for c in checked},
+        "machine_ids": order, "judged_machines": claimed, "claim_list": claim_list,
+        "checked": {(c.claim.id, c.machine): c for c in checked},
         "recommendations": recommendations, "machine_id": machine_id, "settings": known.settings,
         "facts": list(known.facts), "fact_frameworks": facts.columns(known.facts),
         "questions": known.questions, "titles": {u.id: u.title for u in known.use_cases}, "base": base,

@@ -29,6 +29,7 @@ from generator.formatting import (
     mode_choice,
     notes,
     num,
+    outcome_words,
     pct,
     seconds,
     size,
@@ -66,7 +67,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(escape.FILTERS)
     env.filters.update(num=num, mib=mib, size=size, seconds=seconds, pct=pct, file_label=file_label, interval=interval,
-                       chart_size=charts.size)  # fmt: skip
+                       chart_size=charts.size, outcome_words=outcome_words)  # fmt: skip
     env.globals.update(
         label=label, framework_label=FRAMEWORK_LABELS.get, verdict=verdict, code_block=code_block, source=source,
         outcome=error_outcome, said=error_said, notes=notes, describe=describe, figures=figures,

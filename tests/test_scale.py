@@ -130,7 +130,7 @@ def test_claim_on_running_out_of_memory_reads_completion_under_the_limit(golden:
     page = performance_guide(out)
     assert "## Data pipelines under a memory limit" in page
     row = next(line for line in page.splitlines() if line.startswith("| TensorFlow: tf\\.data, cache |"))
-    assert "| 0 of 3 |" in row and "**oom**" in row
+    assert "| 0 of 3 |" in row and "**out of memory**" in row
 
 
 def test_distributed_claim_is_not_testable_below_the_cores_it_needs(golden: Path, tmp_path: Path) -> None:

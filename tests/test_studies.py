@@ -373,14 +373,14 @@ def test_distributed_section_compares_frameworks_and_records_a_hang(golden: Path
     page = performance_guide(out)
     assert "## Distributed data-parallel, two processes on one machine" in page
     row = next(line for line in page.splitlines() if line.startswith("| Two processes, 1 thread each |"))
-    assert "| 500 (" in row and "| **timeout** |" in row
+    assert "| 500 (" in row and "| **timed out** |" in row
     single = next(line for line in page.splitlines() if line.startswith("| One process, 2 threads |"))
     # one process per framework: a single reading a side, with no interval and no verdict
     assert single.endswith(
         "| 1,000 (1 process, no interval) | 3 s | PyTorch against TensorFlow: **too few processes to call (1 against "
         "1)** (ratio 1.00, 1 against 1 processes: no interval) |"
     )
-    assert "TensorFlow, Two processes, 1 thread each: timeout: no result after 60 s" in page
+    assert "TensorFlow, Two processes, 1 thread each: timed out: no result after 60 s" in page
     assert "PyTorch's scaling efficiency: two processes reach 0.50 of one process with 2 threads, and n/a" in page
 
 

@@ -239,7 +239,7 @@ def test_the_pipeline_section_comes_before_distributed_with_tables_charts_and_li
     assert ("Peak memory of the process tree from 1,000 to 100,000 images: PyTorch, DataLoader, no workers: "
             "230 MiB to 240 MiB.") in page  # the others completed at one size only  # fmt: skip
     assert "| PyTorch: DataLoader, 2 \\*workers\\* | 5,000 (" in page  # text from the results is escaped
-    assert "| PyTorch: DataLoader, 2 \\*workers\\* | **timeout** | n/a | n/a | n/a | n/a | 500 ms |" in page
+    assert "| PyTorch: DataLoader, 2 \\*workers\\* | **timed out** | n/a | n/a | n/a | n/a | 500 ms |" in page
     assert (
         "**Fastest against fastest:** TensorFlow's tf\\.data, cache (12,000 samples/s) against PyTorch's "
         "DataLoader, no workers (6,000 samples/s): **too few processes to call (1 against 1)** (ratio 2.00"

@@ -43,9 +43,17 @@ document.addEventListener("DOMContentLoaded", () => {
         if (typeof spec.width !== "number" || !room || spec.width + 100 <= room) return embed(holder, spec, options);
         const legend = { orient: "bottom", direction: "vertical", columns: 1, labelLimit: room - 60 };
         spec.config = { ...(spec.config || {}), legend: { ...((spec.config || {}).legend || {}), ...legend } };
-        if (typeof spec.title === "string") {  // a long title on two lines, and no wider than the room
-          spec.title = { text: spec.title.split(/(?<=:) /), limit: room - 10 };
+        if (typeof spec.title === "string") {  // a long title on as many lines as the room needs
+          const most = Math.max(20, Math.floor(room / 7));
+          const lines = [""];
+          for (const word of spec.title.split(" ")) {
+            const last = lines.length - 1;
+            if (lines[last] && (lines[last] + " " + word).length > most) lines.push(word);
+            else lines[last] = lines[last] ? `${lines[last]} ${word}` : word;
+          }
+          spec.title = { text: lines };
         }
+        spec.config.axis = { ...(spec.config.axis || {}), labelOverlap: "greedy", labelSeparation: 4 };
         spec.width = Math.max(120, room - 80);
         return embed(holder, spec, options).then((result) => {
           const drawn = holder.querySelector("svg")?.width.baseVal.value || 0;

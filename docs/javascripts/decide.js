@@ -5,6 +5,7 @@
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.getElementById("fg-decide");
   const result = document.getElementById("fg-decide-result");
+  const sticky = document.getElementById("fg-decide-sticky"); // the outcome in one line, in sight while answering
   if (!form || !result) return;
 
   const element = (tag, text, className) => {
@@ -42,7 +43,12 @@ document.addEventListener("DOMContentLoaded", () => {
     const verdict = element("p", "", "fg-decide-verdict");
     verdict.append(element("strong", ring, "fg-ring"));
     if (confidence) verdict.append(` (${confidence} confidence)`);
-    verdict.append(": ", ...prose(data.whys[why]).childNodes);
+    verdict.append(": ", ...prose(data.whys[why]).childNodes, ".");
+    if (sticky) {
+      const jump = element("a", `${ring}${confidence ? ` (${confidence} confidence)` : ""}: why ↓`);
+      jump.href = "#fg-decide-result";
+      sticky.replaceChildren(jump);
+    }
     result.append(verdict);
     if (ring.startsWith("prefer") || ring === "equivalent") {
       const leader = [...ids].sort((a, b) => (scores[b] || 0) - (scores[a] || 0))[0]; // stable: ties keep the order
@@ -105,6 +111,7 @@ document.addEventListener("DOMContentLoaded", () => {
     .then((data) => {
       form.hidden = false;
       result.hidden = false;
+      if (sticky) sticky.hidden = false;
       form.addEventListener("change", () => show(data));
       show(data);
     })

@@ -2,11 +2,11 @@
 // with its column's header, the row's name first and its verdict next. Without JavaScript the
 // table stays a table and scrolls sideways inside its own box.
 document.addEventListener("DOMContentLoaded", () => {
-  const verdict = /verdict|outcome|against the fastest|says|recommend/i;
+  const verdict = /verdict|outcome|against|says|recommend/i;
   for (const table of document.querySelectorAll(".md-typeset table")) {
     const headers = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
     if (headers.length < 3) continue;
-    table.classList.add("fg-cards");
+    table.dataset.fgCards = ""; // an attribute, not a class: Material styles only tables without a class
     for (const row of table.querySelectorAll("tbody tr")) {
       [...row.children].forEach((cell, i) => {
         if (headers[i]) cell.dataset.label = headers[i];
