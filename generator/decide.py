@@ -745,6 +745,7 @@ class Calibration:
     by_question: list[tuple[Question, list[tuple[Option, Counter[str]]]]]
     least: int  # the fewest independent comparisons any call rests on
     drivers: list[tuple[str, str, int]]  # (ring, use case title, how many combinations of that ring it agreed with)
+    alike: list[Question]  # questions whose every answer resolves the same way
 
 
 def calibration(known: Rules, answers: dict[str, Answer]) -> Calibration:
@@ -764,7 +765,12 @@ def calibration(known: Rules, answers: dict[str, Answer]) -> Calibration:
                 agreeing[a.ring, titles[r.use_case.id]] += 1
     drivers = [(ring, title, n) for (ring, title), n in agreeing.most_common()]
     ordered = [(ring, outcomes[ring]) for ring in rings() if outcomes[ring]]
-    return Calibration(len(answers), ordered, by_question, least, drivers)
+    alike = [
+        q
+        for q, per in by_question
+        if len(per) > 1 and all(counted == per[0][1] for _, counted in per) and not any(o.experience for o in q.options)
+    ]  # experience never moves an outcome, by design
+    return Calibration(len(answers), ordered, by_question, least, drivers, alike)
 
 
 def rounded(scores: dict[str, float], digits: int) -> dict[str, float]:
