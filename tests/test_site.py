@@ -40,8 +40,10 @@ def test_site_builds_strictly_from_measured_results(quick_results: Path, tmp_pat
     home = (site / "index.html").read_text()
     assert "PyTorch&rsquo;s fastest path" in home or "PyTorch's fastest path" in home
     performance = (site / "generated" / "performance.html").read_text()
-    assert "Fastest against fastest" in performance
-    assert 'class="fg-chart"' in performance
+    assert 'href="workloads/mlp.html"' in performance  # the overview links each workload's own page
+    workload = (site / "generated" / "workloads" / "mlp.html").read_text()
+    assert "Fastest against fastest" in workload
+    assert 'class="fg-chart"' in workload
     machine_id = next(quick_results.iterdir()).name
     assert (site / "generated" / "machines" / f"{machine_id}.html").is_file()
     assert list((site / "generated" / "results" / machine_id).glob("mlp.pytorch-*.eager.cpu.json"))
