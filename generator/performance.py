@@ -284,7 +284,7 @@ def case_charts(machine_id: str, workload: workloads.Workload, section: CaseSect
     unit = section.metric.unit
     made = {
         "speed": charts.save(charts.bar_chart(frame, "median", f"{workload.title}: {section.case}",
-                                              f"Median {unit} (95% interval)", "low", "high"), out, f"{stem}-speed"),
+                                              f"{unit}, geometric mean of process medians (95% interval)", "low", "high"), out, f"{stem}-speed"),
     }  # fmt: skip
     if section.metric.timing == "latency":
         percentiles = charts.with_labels(pd.DataFrame([
@@ -451,7 +451,7 @@ def pipeline_section(ms: studies.MachineStudies, out: Path) -> dict[str, Any]:
         return {"sizes": sizes, "charts": {}, "growth": growth}
     frame = charts.with_labels(pd.DataFrame(rows))
     made = {
-        "throughput": charts.save(charts.pipeline_chart(frame, "median", "Steady samples/s (median, 95% interval)",
+        "throughput": charts.save(charts.pipeline_chart(frame, "median", "Steady samples/s, geometric mean of process medians (95% interval)",
                                                         "Data pipelines: samples/s against the data set's size",
                                                         "low", "high"), out, f"{ms.machine}-pipeline-throughput"),
         "memory": charts.save(charts.pipeline_chart(frame[frame.peak_mib > 0], "peak_mib",

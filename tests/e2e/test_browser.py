@@ -13,10 +13,11 @@ pytestmark = pytest.mark.e2e
 
 
 def pages_in_navigation(page: Any, base_url: str) -> list[str]:
-    """The site's pages: those the navigation links to, and those the Machines page lists."""
+    """The site's pages: those the navigation links to, those the Machines page lists, and the
+    workload pages the Performance overview links to."""
     page.goto(f"{base_url}/index.html")
     found = []
-    for start in ("index.html", "generated/machines/index.html"):
+    for start in ("index.html", "generated/machines/index.html", "generated/performance.html"):
         page.goto(f"{base_url}/{start}")
         for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
             url = href.split("#")[0]
@@ -39,7 +40,7 @@ def test_every_page_loads_cleanly_and_draws_its_charts(page: Any, base_url: str)
         assert response.status == 200, url
         charts = response.text().count('class="fg-chart"')  # static charts in the page as served
         while left := page.locator("img.fg-chart").count():  # each becomes a live chart as a reader scrolls to it
-            page.locator("img.fg-chart").first.scroll_into_view_if_needed()
+            page.evaluate("document.querySelector('img.fg-chart')?.scrollIntoView({block: 'center'})")  # none: all drawn
             page.wait_for_function(f"document.querySelectorAll('img.fg-chart').length < {left}", timeout=15000)
         if charts:
             live = page.locator(".fg-chart-live svg")
