@@ -278,14 +278,16 @@ def chart_frame(section: CaseSection) -> pd.DataFrame:
     ]))  # fmt: skip
 
 
+STEADY = "Steady samples/s, geometric mean of process medians (95% interval)"  # the pipeline chart's axis
+
+
 def case_charts(machine_id: str, workload: workloads.Workload, section: CaseSection, out: Path) -> dict[str, str]:
     frame = chart_frame(section)
     stem = f"{machine_id}-{workload.name}-{slug(section.case)}"
     unit = section.metric.unit
-    made = {
-        "speed": charts.save(charts.bar_chart(frame, "median", f"{workload.title}: {section.case}",
-                                              f"{unit}, geometric mean of process medians (95% interval)", "low", "high"), out, f"{stem}-speed"),
-    }  # fmt: skip
+    axis = f"{unit}, geometric mean of process medians (95% interval)"
+    title = f"{workload.title}: {section.case}"
+    made = {"speed": charts.save(charts.bar_chart(frame, "median", title, axis, "low", "high"), out, f"{stem}-speed")}
     if section.metric.timing == "latency":
         percentiles = charts.with_labels(pd.DataFrame([
             {"framework": r.framework, "label": label(r.framework, r.mode), "percentile": name, "value": value}
@@ -451,7 +453,7 @@ def pipeline_section(ms: studies.MachineStudies, out: Path) -> dict[str, Any]:
         return {"sizes": sizes, "charts": {}, "growth": growth}
     frame = charts.with_labels(pd.DataFrame(rows))
     made = {
-        "throughput": charts.save(charts.pipeline_chart(frame, "median", "Steady samples/s, geometric mean of process medians (95% interval)",
+        "throughput": charts.save(charts.pipeline_chart(frame, "median", STEADY,
                                                         "Data pipelines: samples/s against the data set's size",
                                                         "low", "high"), out, f"{ms.machine}-pipeline-throughput"),
         "memory": charts.save(charts.pipeline_chart(frame[frame.peak_mib > 0], "peak_mib",

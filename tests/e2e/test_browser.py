@@ -40,7 +40,7 @@ def test_every_page_loads_cleanly_and_draws_its_charts(page: Any, base_url: str)
         assert response.status == 200, url
         charts = response.text().count('class="fg-chart"')  # static charts in the page as served
         while left := page.locator("img.fg-chart").count():  # each becomes a live chart as a reader scrolls to it
-            page.evaluate("document.querySelector('img.fg-chart')?.scrollIntoView({block: 'center'})")  # none: all drawn
+            page.evaluate("document.querySelector('img.fg-chart')?.scrollIntoView({block: 'center'})")
             page.wait_for_function(f"document.querySelectorAll('img.fg-chart').length < {left}", timeout=15000)
         if charts:
             live = page.locator(".fg-chart-live svg")
