@@ -442,19 +442,11 @@ def not_measured(ring: str, why: str) -> Verdict:
     return Verdict(dict.fromkeys(COMPARED, 0.0), None, 0.0, ring, None, 0.0, [], [], [], why)
 
 
-@dataclass
-class Recommendation:
-    """A use case's verdict on one machine, for one scope."""
+class Decided:
+    """What a use case's recommendation and a questionnaire's answer both read off their verdict."""
 
-    use_case: UseCase
-    machine: str | None
-    scope: Scope
     verdict: Verdict
-    signals: list[Signal]
-    backs: dict[str | None, float]  # the share of the measured weight that backs each framework, None: equivalence
-    provenance: provenance.Provenance | None
 
-    # the verdict's fields, read as before
     @property
     def ring(self) -> str:
         return self.verdict.ring
@@ -470,6 +462,24 @@ class Recommendation:
     @property
     def margin(self) -> float:
         return self.verdict.margin
+
+    def reasons(self, n: int = 3) -> list[evidence.Item]:
+        """The ``n`` strongest comparisons behind the outcome (for one too uncertain to call, the
+        strongest either way)."""
+        return self.verdict.strongest[:n]
+
+
+@dataclass
+class Recommendation(Decided):
+    """A use case's verdict on one machine, for one scope."""
+
+    use_case: UseCase
+    machine: str | None
+    scope: Scope
+    verdict: Verdict
+    signals: list[Signal]
+    backs: dict[str | None, float]  # the share of the measured weight that backs each framework, None: equivalence
+    provenance: provenance.Provenance | None
 
     @property
     def measured(self) -> bool:
@@ -491,11 +501,6 @@ class Recommendation:
     @property
     def counts(self) -> str:
         return count_words(self.items)
-
-    def reasons(self, n: int = 3) -> list[evidence.Item]:
-        """The ``n`` strongest comparisons behind the outcome (for one too uncertain to call, the
-        strongest either way)."""
-        return self.verdict.strongest[:n]
 
 
 def signals_for(use_case: UseCase, machine: evidence.Machine, known: Rules, scope: Scope) -> list[Signal]:
@@ -552,9 +557,16 @@ def _unmeasured(measured: list[Signal], machine: evidence.Machine, hardware: str
     said = "; ".join(s.status for s in measured if s.items)
     if said:
         return f"{said} on {machine.id}"
+    one = _only_framework(machine, hardware)
+    return f"nothing compares the frameworks for it on {machine.id}" + (
+        f" (only {one} has results there)" if one else ""
+    )
+
+
+def _only_framework(machine: evidence.Machine, hardware: str) -> str | None:
+    """The one framework with timing results on ``hardware`` on ``machine``, where exactly one has."""
     ran = machine.frameworks_on(hardware) if hardware != "multi-process" else []
-    only = f" (only {label(ran[0])} has results there)" if len(ran) == 1 else ""
-    return f"nothing compares the frameworks for it on {machine.id}{only}"
+    return label(ran[0]) if len(ran) == 1 else None
 
 
 class Machines:
@@ -596,7 +608,7 @@ def recommend_all(known: Rules, machine: evidence.Machine) -> list[Recommendatio
 
 
 @dataclass
-class Answer:
+class Answer(Decided):
     """What the questionnaire concludes for one combination of answers."""
 
     answers: dict[str, str]  # question id -> option id
@@ -610,27 +622,8 @@ class Answer:
     provenance: provenance.Provenance | None
 
     @property
-    def ring(self) -> str:
-        return self.verdict.ring
-
-    @property
-    def confidence(self) -> str | None:
-        return self.verdict.confidence
-
-    @property
-    def scores(self) -> dict[str, float]:
-        return self.verdict.scores
-
-    @property
-    def margin(self) -> float:
-        return self.verdict.margin
-
-    @property
     def facts(self) -> list[Signal]:
         return [f for r in self.verdicts for f in r.facts]
-
-    def reasons(self, n: int = 3) -> list[evidence.Item]:
-        return self.verdict.strongest[:n]
 
 
 def chosen_options(chosen: dict[str, str], known: Rules) -> list[Option]:
@@ -678,8 +671,8 @@ def answer(chosen: dict[str, str], known: Rules, machines: Machines) -> Answer:
     on = machine.id if machine else None
     if not measured:
         if not machines.measures(hardware):
-            ran = machine.frameworks_on(hardware) if machine and hardware != "multi-process" else []
-            only = f" (on {machine.id}, only {label(ran[0])} has results)" if machine and len(ran) == 1 else ""
+            one = _only_framework(machine, hardware) if machine else None
+            only = f" (on {machine.id}, only {one} has results)" if machine and one else ""
             why = f"nothing in these results compares the frameworks on {HARDWARE_WORDS[hardware]}{only}"
             return Answer(dict(chosen), hardware, on, not_measured(NOT_MEASURED_HERE, why), list(weights.items()),
                           verdicts, experience, f"To measure it: {measure}", None)  # fmt: skip
