@@ -102,7 +102,7 @@ def check_training_parity(
         "passed": directional.passed,
     })  # fmt: skip
     g, w0_flat = _concatenate(gradients), _concatenate(w0)
-    own = shared.ADAM_FIRST_STEP[prepared.optimizer]
+    own = shared.OPTIMIZERS[prepared.optimizer]
     checks.append(_compare(f"weights after one Adam step ({prepared.optimizer}'s formula)", _concatenate(weights),
                            own(w0_flat, g), *tolerances.weights))  # fmt: skip
     updates = [formula(w0_flat, g) for formula in shared.ADAM_FIRST_STEP.values()]

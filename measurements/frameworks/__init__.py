@@ -48,6 +48,10 @@ REGISTRY = {
             {"eager": "TF eager", "function": "tf.function", "xla": "tf.function + XLA"},
             "#1971c2", "function", compiled=("xla",),
         ),
+        Framework(
+            "jax", "JAX", ("jax",), {"eager": "JAX op by op (no jit)", "jit": "jax.jit"},
+            "#2f9e44", "jit", compiled=("jit",),
+        ),
         Framework("numpy", "NumPy", ("numpy",), {"default": "NumPy"}, "#868e96", "default", ("cpu",), False),
     )
 }  # fmt: skip

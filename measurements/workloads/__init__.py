@@ -122,13 +122,13 @@ def get(name: str) -> Workload:
         raise UnknownName(f"unknown workload {name!r}; known workloads: {known}") from None
 
 
-BOTH_FRAMEWORKS = {"pytorch": ("eager", "compile"), "tensorflow": ("eager", "function", "xla")}
+EVERY_MODE = {"pytorch": ("eager", "compile"), "tensorflow": ("eager", "function", "xla"), "jax": ("eager", "jit")}
 
 register(
     Workload(
         name="mlp",
         title="MLP classifier (small), training step",
-        modes=BOTH_FRAMEWORKS,
+        modes=EVERY_MODE,
         description=(
             "A multi-layer perceptron classifier (ReLU hidden layers, softmax cross-entropy, "
             "Adam) trained on one fixed batch of synthetic data: forward, loss, backward and "
@@ -140,7 +140,7 @@ register(
     Workload(
         name="mlp_infer",
         title="MLP classifier (small), inference",
-        modes=BOTH_FRAMEWORKS,
+        modes=EVERY_MODE,
         package="mlp",
         task="infer",
         description=(
@@ -154,6 +154,7 @@ register(
 CNN_MODES: dict[str, tuple[str, ...]] = {
     "pytorch": ("eager", "compile", "channels_last"),
     "tensorflow": ("eager", "function", "xla"),
+    "jax": ("eager", "jit"),
 }
 CNN_TEXT = (
     "a small ResNet-style image classifier: a 3×3 stem convolution, one basic residual block per "
@@ -190,7 +191,7 @@ register(
     Workload(
         name="transformer",
         title="Transformer text classifier (small), training step",
-        modes=BOTH_FRAMEWORKS,
+        modes=EVERY_MODE,
         description=(
             "A small Transformer encoder classifier (token and learned position embeddings, post-norm "
             "encoder layers of multi-head self-attention and a ReLU feed-forward block, mean pooling, "
@@ -204,7 +205,7 @@ register(
     Workload(
         name="transformer_infer",
         title="Transformer text classifier (small), inference",
-        modes=BOTH_FRAMEWORKS,
+        modes=EVERY_MODE,
         package="transformer",
         task="infer",
         description=(
@@ -218,7 +219,9 @@ register(
 # the large models: each framework's usual training path and its compiler (a step takes about
 # a second on two cores, so TensorFlow's op-by-op eager mode and channels_last are left to the
 # small models)
-LARGE_MODES: dict[str, tuple[str, ...]] = {"pytorch": ("eager", "compile"), "tensorflow": ("function", "xla")}
+LARGE_MODES: dict[str, tuple[str, ...]] = {
+    "pytorch": ("eager", "compile"), "tensorflow": ("function", "xla"), "jax": ("jit",),
+}  # fmt: skip
 # inference also under AMD's ZenDNN plugin for PyTorch, where it installs (an inference backend of torch.compile)
 LARGE_INFER_MODES = {**LARGE_MODES, "pytorch": (*LARGE_MODES["pytorch"], "zentorch")}
 RESNET_TEXT = (
@@ -297,7 +300,7 @@ register(
     Workload(
         name="digits",
         title="Accuracy parity on digits",
-        modes={"pytorch": ("eager",), "tensorflow": ("function",)},
+        modes={"pytorch": ("eager",), "tensorflow": ("function",), "jax": ("jit",)},
         task="accuracy",
         headline=False,
         description=(
@@ -314,7 +317,7 @@ register(
     Workload(
         name="gemm",
         title="Matrix multiply, one operation",
-        modes=BOTH_FRAMEWORKS,
+        modes=EVERY_MODE,
         task="op",
         description=(
             "One single-precision matrix multiply per step, in every mode. At n=64 the rate "
@@ -326,7 +329,7 @@ register(
     Workload(
         name="conv2d",
         title="2-D convolution, one operation",
-        modes=BOTH_FRAMEWORKS,
+        modes=EVERY_MODE,
         task="op",
         description=(
             "One 3×3 convolution (stride 1, same padding) per step, in every mode, each framework "
@@ -339,7 +342,7 @@ register(
     Workload(
         name="matmul",
         title="Matrix-multiply ceiling",
-        modes={"numpy": ("default",), "pytorch": ("eager",), "tensorflow": ("eager",)},
+        modes={"numpy": ("default",), "pytorch": ("eager",), "tensorflow": ("eager",), "jax": ("eager",)},
         description=(
             "Square single-precision matrix multiplications: the best rate any library "
             "reaches here is the machine's ceiling, against which workloads are shown. Each "

@@ -2,7 +2,7 @@
 parity check's tolerances and references for one training step, and, per framework, the
 training and inference steps built around a model.
 
-Adam's hyper-parameters are pinned to the same values in both frameworks (PyTorch defaults
+Adam's hyper-parameters are pinned to the same values in every framework (PyTorch defaults
 epsilon to 1e-8, Keras to 1e-7). The two still place epsilon differently: PyTorch adds it to
 the bias-corrected √v̂, Keras to the uncorrected √v, so after one step PyTorch moves a weight by
 lr·g/(|g| + ε) and Keras by lr·g/(|g| + ε/√(1−β₂)). Each framework is checked against its own
@@ -68,6 +68,9 @@ ADAM_FIRST_STEP: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "pytorch": adam_first_step_pytorch,
     "keras": adam_first_step_keras,
 }
+# each optimiser's formula by the name a workload gives (``Prepared.optimizer``): optax.adam adds ε
+# to the bias-corrected √v̂ as PyTorch does (its eps_root is 0), so it is the same formula
+OPTIMIZERS = {**ADAM_FIRST_STEP, "optax": adam_first_step_pytorch}
 
 
 @dataclass(frozen=True)
