@@ -147,7 +147,7 @@ register(
             "The same MLP predicting: the latency of one sample at a time (each call timed on "
             "its own; median, 90th and 99th percentiles) and the throughput at a large batch. "
             "PyTorch runs under `torch.inference_mode()`, TensorFlow calls the model with "
-            "`training=False`; both call the model directly."
+            "`training=False`, JAX calls its inference function; each calls the model directly."
         ),
     )
 )
@@ -169,7 +169,7 @@ register(
         description=(
             f"{CNN_TEXT[0].upper()}{CNN_TEXT[1:]}, trained with Adam on one fixed batch of synthetic "
             "images: forward, loss, backward and optimiser update per step, at two batch sizes. "
-            "Each framework uses its default layout (PyTorch NCHW, TensorFlow NHWC); PyTorch is "
+            "Each framework uses its default layout (PyTorch NCHW, TensorFlow and JAX NHWC); PyTorch is "
             "also measured in the `channels_last` memory format."
         ),
     )
@@ -197,7 +197,8 @@ register(
             "encoder layers of multi-head self-attention and a ReLU feed-forward block, mean pooling, "
             "softmax cross-entropy, Adam) trained on one fixed batch of synthetic token ids: forward, "
             "loss, backward and optimiser update per step, at two batch sizes. PyTorch uses "
-            "`nn.TransformerEncoder`, TensorFlow an encoder block built from Keras layers."
+            "`nn.TransformerEncoder`, TensorFlow an encoder block built from Keras layers, JAX plain "
+            "functions with `jax.nn.dot_product_attention`."
         ),
     )
 )
@@ -212,13 +213,13 @@ register(
             "The same Transformer predicting: the latency of one sequence at a time and the "
             "throughput at a large batch. PyTorch runs under `torch.inference_mode()`, where "
             "`nn.TransformerEncoder` takes its fused fast path; TensorFlow calls the model with "
-            "`training=False`."
+            "`training=False`; JAX calls its inference function."
         ),
     )
 )
 # the large models: each framework's usual training path and its compiler (a step takes about
-# a second on two cores, so TensorFlow's op-by-op eager mode and channels_last are left to the
-# small models)
+# a second on two cores, so TensorFlow's and JAX's op-by-op modes and channels_last are left to
+# the small models)
 LARGE_MODES: dict[str, tuple[str, ...]] = {
     "pytorch": ("eager", "compile"), "tensorflow": ("function", "xla"), "jax": ("jit",),
 }  # fmt: skip
@@ -240,9 +241,12 @@ register(
         description=(
             f"{RESNET_TEXT}, trained with Adam on one fixed batch of synthetic images: forward, loss, backward "
             "and optimiser update per step. Each framework uses its default layout (PyTorch NCHW, TensorFlow "
-            "NHWC). Modes: PyTorch eager and `torch.compile`; TensorFlow `tf.function` and XLA. Under XLA, "
+            "and JAX NHWC). Modes: PyTorch eager and `torch.compile`; TensorFlow `tf.function` and XLA; JAX "
+            "`jax.jit`. Under XLA, "
             "TensorFlow's convolutions do not run in oneDNN: oneDNN's verbose log shows its `brg_conv_fwd` kernel "
-            "under `tf.function` and no oneDNN convolution under XLA, which runs its own."
+            "under `tf.function` and no oneDNN convolution under XLA, which runs its own. JAX's compiled step keeps "
+            "XLA's own `convolution` instructions too (its compiled program, `jax.jit(...).lower(...).compile()`, "
+            "shows no oneDNN call)."
         ),
     )
 )
@@ -275,8 +279,9 @@ register(
         description=(
             f"{ENCODER_TEXT[0].upper()}{ENCODER_TEXT[1:]}, trained with Adam on one fixed batch of synthetic "
             "token ids: forward, loss, backward and optimiser update per step. PyTorch uses "
-            "`nn.TransformerEncoder`, TensorFlow an encoder block built from Keras layers. Modes: PyTorch "
-            "eager and `torch.compile`; TensorFlow `tf.function` and XLA."
+            "`nn.TransformerEncoder`, TensorFlow an encoder block built from Keras layers, JAX plain "
+            "functions with `jax.nn.dot_product_attention`. Modes: PyTorch eager and `torch.compile`; "
+            "TensorFlow `tf.function` and XLA; JAX `jax.jit`."
         ),
     )
 )
@@ -291,7 +296,8 @@ register(
         description=(
             "The same encoder predicting: the latency of one sequence at a time and the throughput at a "
             "batch of sequences. PyTorch runs under `torch.inference_mode()`, where `nn.TransformerEncoder` "
-            "takes its fused fast path; TensorFlow calls the model with `training=False`. PyTorch is also "
+            "takes its fused fast path; TensorFlow calls the model with `training=False`; JAX calls its "
+            "inference function under `jax.jit`. PyTorch is also "
             'measured under `torch.compile(backend="zentorch")`, AMD\'s ZenDNN plugin, where it installs.'
         ),
     )
@@ -306,10 +312,11 @@ register(
         description=(
             "The MLP and the CNN above, trained from the same initial weights with the same "
             "hyper-parameters (Adam, learning rate 0.001, batch 32) on scikit-learn's digits "
-            "(1,797 8×8 images; 80% to train, 20% to test), batches in the same order in both "
-            "frameworks. Test accuracy after each epoch, and the training time until it first "
+            "(1,797 8×8 images; 80% to train, 20% to test), batches in the same order in every "
+            "framework. Test accuracy after each epoch, and the training time until it first "
             "reaches 95% (the first call's tracing included, testing excluded). PyTorch trains "
-            "eagerly; TensorFlow under `tf.function`, as `model.fit` would."
+            "eagerly; TensorFlow under `tf.function`, as `model.fit` would; JAX under `jax.jit`, as "
+            "JAX training loops do."
         ),
     )
 )
@@ -333,7 +340,7 @@ register(
         task="op",
         description=(
             "One 3×3 convolution (stride 1, same padding) per step, in every mode, each framework "
-            "in its default layout: PyTorch NCHW, TensorFlow NHWC. Cases read batch × height × "
+            "in its default layout: PyTorch NCHW, TensorFlow and JAX NHWC. Cases read batch × height × "
             "width × input channels → output channels."
         ),
     )
@@ -347,7 +354,8 @@ register(
             "Square single-precision matrix multiplications: the best rate any library "
             "reaches here is the machine's ceiling, against which workloads are shown. Each "
             "framework calls its own matrix-multiply library (PyTorch: MKL or OpenBLAS; "
-            "TensorFlow: oneDNN or Eigen; NumPy: its BLAS), so a difference here is a difference "
+            "TensorFlow: oneDNN or Eigen; JAX: XLA's CPU runtime; NumPy: its BLAS), so a difference here "
+            "is a difference "
             "between those libraries and the code paths they pick for this CPU."
         ),
         task="op",
