@@ -10,6 +10,9 @@ expects, contradicted when most favour another, "equivalent" when most find the 
 equivalent, "too uncertain to call" when most are uncertain or single readings ("too few
 processes to call" when most are single readings), "mixed" otherwise, and "not measured
 here" when the machine has no such results.
+
+Where more frameworks are registered than a claim names, the same rule is also run over all of
+them, as context: the page shows what it finds beside the verdict, which it never changes.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 
 from generator import escape, evidence, rules
 from measurements import UserError
+from measurements.frameworks import COMPARED
 from measurements.results import ROOT
 
 CLAIMS_PATH = ROOT / "data" / "claims.toml"
@@ -70,6 +74,14 @@ class Checked:
     machine: str
     verdict: str
     items: tuple[evidence.Item, ...]
+    # the same rule over every compared framework, where the claim names fewer (never part of the verdict)
+    context: tuple[evidence.Item, ...] = ()
+    context_status: str = ""
+
+    @property
+    def others(self) -> tuple[str, ...]:
+        """The compared frameworks the claim does not name."""
+        return tuple(fw for fw in COMPARED if fw not in self.claim.frameworks)
 
 
 def load_claims(path: Path = CLAIMS_PATH) -> list[Claim]:
@@ -101,7 +113,12 @@ def check_all(claims: list[Claim], machines: dict[str, evidence.Machine]) -> lis
         for machine in machines.values():
             picked = evidence.groups(claim.rule, machine, claim.frameworks)
             items = tuple(item for group in picked for item in group)
-            found.append(Checked(claim, machine.id, evidence.verdict(picked, claim.expects), items))
+            context: tuple[evidence.Item, ...] = ()
+            status = ""
+            if any(fw not in claim.frameworks for fw in COMPARED):
+                every = evidence.groups(claim.rule, machine, COMPARED)
+                context, status = tuple(item for group in every for item in group), evidence.status(every)
+            found.append(Checked(claim, machine.id, evidence.verdict(picked, claim.expects), items, context, status))
     return found
 
 
@@ -115,6 +132,12 @@ def to_json(checked: list[Checked]) -> dict[str, Any]:
             "made_in": list(c.claim.made_in), "note": c.claim.note, "rule": c.claim.rule, "machines": {},
         })  # fmt: skip
         entry["machines"][c.machine] = {"verdict": c.verdict, "items": [item_json(i) for i in c.items]}
+        if c.others:  # the same rule over every compared framework, as context; it never changes the verdict
+            entry["machines"][c.machine]["context"] = {
+                "frameworks": list(COMPARED),
+                "status": c.context_status,
+                "items": [item_json(i) for i in c.context],
+            }
     return {"schema_version": 1, "verdicts": list(evidence.VERDICTS), "correction": CORRECTION,
             "claims": list(claims.values())}  # fmt: skip
 

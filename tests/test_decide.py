@@ -159,7 +159,9 @@ def test_a_cpu_answer_names_the_machine_models_versions_and_dates(
     a = answers["server/cpu/cnn/fits/neither/training-speed"]
     assert a.provenance is not None
     text = a.provenance.text
-    assert text.startswith("Measured on amd-epyc-2cpu (AMD EPYC, 2 cores, no GPU) with PyTorch 2.13.0+cpu, ")
+    assert text.startswith(
+        "Measured on amd-epyc-2cpu (AMD EPYC, 2 cores, no GPU) with JAX 0.10.2, PyTorch 2.13.0+cpu, "
+    )
     assert "TensorFlow 2.21.0" in text and "ResNet-50 (large), 25.6M parameters" in text
     assert "Transformer" not in text  # the CNN answer rests on CNN comparisons only
 
@@ -183,8 +185,8 @@ def test_favours_and_experience_must_name_a_compared_framework(tmp_path: Path) -
     with pytest.raises(UserError, match=r"signal \d+: favours: 'numpy' is not a compared framework; use the id") as e:
         decide.load_rules(bad)
     assert "\n" not in str(e.value) and str(bad) in str(e.value)
-    bad.write_text(text.replace('experience = "pytorch"', 'experience = "jax"'))
-    with pytest.raises(UserError, match=r"question \d+ \(experience\): option 'pytorch': experience: 'jax' is not"):
+    bad.write_text(text.replace('experience = "pytorch"', 'experience = "mxnet"'))
+    with pytest.raises(UserError, match=r"question \d+ \(experience\): option 'pytorch': experience: 'mxnet' is not"):
         decide.load_rules(bad)
     bad.write_text(text.replace('hardware = "gpu"\n', "", 1))
     with pytest.raises(UserError, match=r"'hardware' is a dependency of 'measure'"):

@@ -106,7 +106,7 @@ BAD = {
         'frameworks.pytorch = "BSD-style licence."\nframeworks.tensorflow = "Apache License 2.0."\n',
         "",
         'fact 1 ("Licence") has no frameworks; add one line per framework, frameworks.<id> = "..." '
-        "(ids: pytorch, tensorflow, numpy)",
+        "(ids: pytorch, tensorflow, jax, numpy)",
     ),
     "statements not a table": (
         'frameworks.pytorch = "BSD-style licence."\nframeworks.tensorflow = "Apache License 2.0."\n',
@@ -121,7 +121,7 @@ BAD = {
     "unregistered framework": (
         'frameworks.tensorflow = "Apache License 2.0."',
         'frameworks.tensorflw = "Apache License 2.0."',
-        "fact 1 (\"Licence\"): framework 'tensorflw' is not registered; use one of pytorch, tensorflow, numpy "
+        "fact 1 (\"Licence\"): framework 'tensorflw' is not registered; use one of pytorch, tensorflow, jax, numpy "
         "(frameworks.<id>), or register it in measurements/frameworks/__init__.py",
     ),
     "missing category": (

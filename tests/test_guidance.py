@@ -332,8 +332,8 @@ def test_the_build_writes_the_guidance_pages_json_and_snippets(golden: Path, tmp
     assert snippets == {u["id"] for u in use_cases} | {"all"}
     assert "fg-decide" in (out / "decide.md").read_text()
     calibration = (out / "partials" / "calibration.md").read_text()
-    assert "The questionnaire has 1,296 combinations of answers." in calibration
-    assert "| not measured on hardware like yours | 864 | 67% |" in calibration  # GPU and several processes
+    assert "The questionnaire has 1,728 combinations of answers." in calibration
+    assert "| not measured on hardware like yours | 1,152 | 67% |" in calibration  # GPU and several processes
 
 
 def test_without_results_the_guidance_pages_say_so(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ def test_plan_covers_every_registered_mode() -> None:
         for mode in modes
     ]
     assert keys == expected
-    assert len(keys) == len(set(keys)) == 65
+    assert len(keys) == len(set(keys)) == 87
     assert "cnn/pytorch/channels_last/cpu" in keys
     assert "transformer_infer/tensorflow/xla/cpu" in keys
 
@@ -60,6 +60,7 @@ def test_only_globs_filter_the_plan() -> None:
         "matmul/numpy/default/cpu",
         "matmul/pytorch/eager/cpu", "matmul/pytorch/eager/cuda",
         "matmul/tensorflow/eager/cpu", "matmul/tensorflow/eager/cuda",
+        "matmul/jax/eager/cpu", "matmul/jax/eager/cuda",
     ]  # fmt: skip
 
 

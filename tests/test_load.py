@@ -23,7 +23,7 @@ EXPECTED = {
     "too-old-version.json": "schema_version: 0 is too old to migrate; re-measure with `nox -s measure`",
     "infinite-time.json": "measurements[0].first_call_s[0]: inf is not a finite number",
     "rounds-do-not-add-up.json": "measurements[0].samples_per_round: does not add up to the 3 samples in 1 rounds",
-    "unknown-framework.json": "run.framework: 'jax' is not one of ['pytorch', 'tensorflow', 'numpy']",
+    "unknown-framework.json": "run.framework: 'mxnet' is not one of ['pytorch', 'tensorflow', 'jax', 'numpy']",
     "unknown-mode.json": "run.mode: mlp has no pytorch mode 'turbo'",
     "wrong-type.json": "measurements[0].samples[0]: 'fast' is not of type 'number'",
     "nan-sample.json": "not valid JSON (NaN is not a number JSON allows)",
