@@ -83,6 +83,12 @@ class Checked:
         """The compared frameworks the claim does not name."""
         return tuple(fw for fw in COMPARED if fw not in self.claim.frameworks)
 
+    @property
+    def context_adds(self) -> bool:
+        """Whether the test over every framework read any results file the claim's own test did not
+        (where it did not, nothing here measures the other frameworks for this test)."""
+        return {f for i in self.context for f in i.files} != {f for i in self.items for f in i.files}
+
 
 def load_claims(path: Path = CLAIMS_PATH) -> list[Claim]:
     name = rules.display(path)

@@ -387,12 +387,11 @@ def summary_sentences(section: WorkloadSection) -> list[str]:
                 f"The first, compiling step: {'; '.join(costs)} (at {text(first.case)}, one cold process per "
                 "round, median; set-up builds the model and wraps it for the mode)."
             )
-        _, r, _ = pairs[0]
-        other = next((o for o in first.results if f"{o.framework}/{o.mode}" == r.versus), None)
-        if other and r.peak_rss_bytes and other.peak_rss_bytes:
+        fastest = [first.best_of(fw) for fw in dict.fromkeys(o.framework for o in first.results)]
+        peaks = [f"{mib(b.peak_rss_bytes)} ({label(b.framework, b.mode)})" for b in fastest if b and b.peak_rss_bytes]
+        if len(peaks) >= 2:
             found.append(
-                f"The fastest modes' processes peak at {mib(r.peak_rss_bytes)} ({label(r.framework, r.mode)}) and "
-                f"{mib(other.peak_rss_bytes)} ({label(other.framework, other.mode)}), framework included."
+                f"The fastest modes' processes peak at {', '.join(peaks[:-1])} and {peaks[-1]}, framework included."
             )
     return found
 
