@@ -244,9 +244,9 @@ register(
             "and JAX NHWC). Modes: PyTorch eager and `torch.compile`; TensorFlow `tf.function` and XLA; JAX "
             "`jax.jit`. Under XLA, "
             "TensorFlow's convolutions do not run in oneDNN: oneDNN's verbose log shows its `brg_conv_fwd` kernel "
-            "under `tf.function` and no oneDNN convolution under XLA, which runs its own. JAX's compiled step keeps "
-            "XLA's own `convolution` instructions too (its compiled program, `jax.jit(...).lower(...).compile()`, "
-            "shows no oneDNN call)."
+            "under `tf.function` and no oneDNN convolution under XLA, which runs its own. JAX's XLA hands its "
+            "convolutions to YNNPACK instead (its compiled program, `jax.jit(...).lower(...).compile()`, shows "
+            "`__ynn_fusion`, and oneDNN's log stays empty)."
         ),
     )
 )
@@ -354,9 +354,8 @@ register(
             "Square single-precision matrix multiplications: the best rate any library "
             "reaches here is the machine's ceiling, against which workloads are shown. Each "
             "framework calls its own matrix-multiply library (PyTorch: MKL or OpenBLAS; "
-            "TensorFlow: oneDNN or Eigen; JAX: XLA's CPU runtime; NumPy: its BLAS), so a difference here "
-            "is a difference "
-            "between those libraries and the code paths they pick for this CPU."
+            "TensorFlow: oneDNN or Eigen; JAX: YNNPACK, through XLA's CPU backend; NumPy: its BLAS), so a "
+            "difference here is a difference between those libraries and the code paths they pick for this CPU."
         ),
         task="op",
         headline=False,
