@@ -84,7 +84,7 @@ def test_plan_names_studies_and_the_quick_profile_leaves_out_the_slow_ones() -> 
     assert {r.study for r in quick} <= {s.name for s in registry().values() if s.quick}
     assert "study/noise/pytorch" not in [r.key for r in quick]
     assert [r.key for r in runner.plan(["study/noise/*"], PROFILES["quick"])] == [
-        "study/noise/pytorch", "study/noise/tensorflow",
+        "study/noise/pytorch", "study/noise/tensorflow", "study/noise/jax",
     ]  # fmt: skip
 
 

@@ -1,8 +1,10 @@
 """Install footprint: what ``pip install`` of each framework costs in a fresh virtual environment.
 
 The installed framework's exact release is installed again into a new ``python -m venv`` with
-``pip install --no-compile``, through this machine's pip settings (its cache and local wheels
-count: the time is an install's, mostly not a download's). Recorded: the time, the bytes added to
+``pip install --no-compile``, with what a user installs beside it to train as the workloads do
+(JAX's jaxlib, named at its exact release, and Optax: JAX has no optimizers of its own), through
+this machine's pip settings (its cache and local wheels count: the time is an install's, mostly
+not a download's). Recorded: the time, the bytes added to
 site-packages beyond an empty environment's, the distributions pulled in, and how long
 ``import <framework>`` takes in a new process: first right after the install (no bytecode yet,
 so Python compiles and writes it), then warm. The environments are deleted afterwards.
@@ -35,12 +37,18 @@ STUDY = Study(
         "downloading): the install time, the bytes it adds to site-packages beyond an empty environment, the "
         "distributions it pulls in, and the time of `import` in a new process, first right after the install "
         "(cold: no bytecode yet, because of --no-compile, so this import compiles and writes it) and then the "
-        "median of five later imports (warm)."
+        "median of five later imports (warm). What is installed is what a user installs to train as this project "
+        "does: PyTorch and TensorFlow bring their optimizers; JAX has none of its own, so JAX's install is jax and "
+        "jaxlib with Optax (the Adam its workloads train with), each at the release pinned here; its import is "
+        "`import jax`, as the others' is of the framework alone."
     ),
     timeout_s=2400,
     quick=False,
+    frameworks=("pytorch", "tensorflow", "jax"),
 )
-IMPORTS = {"pytorch": "torch", "tensorflow": "tensorflow"}
+IMPORTS = {"pytorch": "torch", "tensorflow": "tensorflow", "jax": "jax"}
+# what a user installs beside the framework to train as the workloads do: JAX has no optimizers, Optax gives Adam
+ALSO_INSTALLED = {"jax": ("jaxlib", "optax")}
 WARM_IMPORTS = 5
 PIP_TIMEOUT_S = 1200
 IMPORT_TIMEOUT_S = 300
@@ -54,6 +62,18 @@ def requirement(framework: str) -> str:
         if version is not None:
             return f"{name}=={version}"
     raise Unavailable(f"{framework} is not installed: none of {', '.join(DISTRIBUTIONS[framework])}")
+
+
+def requirements(framework: str) -> list[str]:
+    """The framework's exact requirement, then those of what is installed beside it to train (``ALSO_INSTALLED``),
+    each at the release installed here, e.g. ``["jax==0.10.2", "jaxlib==0.10.2", "optax==0.2.8"]``."""
+    found = [requirement(framework)]
+    for name in ALSO_INSTALLED.get(framework, ()):
+        version = distribution_version(name)
+        if version is None:
+            raise Unavailable(f"{name}, which {framework}'s workloads train with, is not installed")
+        found.append(f"{name}=={version}")
+    return found
 
 
 def clean_env() -> dict[str, str]:
@@ -114,27 +134,27 @@ def import_seconds(venv: Path, module: str) -> float:
 
 
 def run(framework: str) -> list[dict[str, Any]]:
-    wanted = requirement(framework)
+    wanted = requirements(framework)
     module = IMPORTS[framework]
     with tempfile.TemporaryDirectory(prefix="fg-install-") as tmp:
         empty, env = Path(tmp) / "empty", Path(tmp) / "env"
         make_venv(empty)
         make_venv(env)
         pip_version = distributions(env).get("pip")
-        command = [str(python_of(env)), "-m", "pip", "install", "--no-compile", "--disable-pip-version-check", wanted]
+        command = [str(python_of(env)), "-m", "pip", "install", "--no-compile", "--disable-pip-version-check", *wanted]
         start = time.perf_counter()
         done = subprocess.run(command, check=False, capture_output=True, text=True, env=clean_env(),
                               timeout=PIP_TIMEOUT_S)  # fmt: skip
         install_s = time.perf_counter() - start
         if done.returncode != 0:
             output = trim(done.stdout + done.stderr)
-            raise RuntimeError(f"pip install {wanted} failed (exit {done.returncode}):\n{output}")
+            raise RuntimeError(f"pip install {' '.join(wanted)} failed (exit {done.returncode}):\n{output}")
         pulled = added(distributions(empty), distributions(env))
         installed_bytes = tree_bytes(site_packages(env)) - tree_bytes(site_packages(empty))
         cold = import_seconds(env, module)
         warm = [import_seconds(env, module) for _ in range(WARM_IMPORTS)]
     return [{
-        "id": "install", "requirement": wanted, "command": f"pip install --no-compile {wanted}",
+        "id": "install", "requirement": " ".join(wanted), "command": f"pip install --no-compile {' '.join(wanted)}",
         "pip_version": pip_version, "pip_sources": pip_sources(done.stdout), "install_s": install_s,
         "installed_bytes": installed_bytes, "distributions": len(pulled),
         "names": [f"{name}=={version}" for name, version in pulled.items()],

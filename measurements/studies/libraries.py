@@ -37,8 +37,12 @@ STUDY = Study(
         "it links (PyTorch: torch.__config__.show()); threadpoolctl lists the BLAS and OpenMP libraries loaded in "
         "the process. The CPU's peak single-precision rate is its cores × FMA units × vector lanes × 2 × the clock "
         "the kernel reports (/proc/cpuinfo), which can be below the boost clock the cores reach under load."
+        " JAX: the same two operations under jax.jit; XLA compiles them itself, and what it compiled them into "
+        "(its optimized HLO: library calls, custom fusions and operations) is recorded beside oneDNN's log; the "
+        "library named is the one a custom call or fusion there hands the work to (XLA:CPU's own Eigen where none)."
     ),
     timeout_s=300,
+    frameworks=("pytorch", "tensorflow", "jax"),
 )
 
 # FMA units a core issues per cycle, and their width in bits, by (vendor, family, first model, last model):
@@ -133,9 +137,64 @@ def probe(framework: str) -> dict[str, Any]:
         float(tf.reduce_sum(tf.nn.conv2d(tf.random.normal((8, 32, 32, 64)), tf.random.normal((3, 3, 64, 64)), 1,
                                          "SAME")))  # fmt: skip
         found["blas"] = "oneDNN" if os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1") != "0" else "Eigen"
+    elif framework == "jax":
+        found |= probe_jax()
     kept = ("internal_api", "version", "architecture", "num_threads", "prefix")
     found["threadpools"] = [{k: v for k, v in pool.items() if k in kept} for pool in threadpool_info()]
     return found
+
+
+def xla_ops(hlo: str) -> dict[str, list[str]]:
+    """What XLA compiled a computation into, from its optimized HLO text: the library calls
+    (``custom_call_target``), the fusions' kinds and, for a custom fusion, the kind its backend config names
+    (``__ynn_fusion``...), and the HLO operations (``dot``, ``convolution``, ``fusion``...)."""
+    ops = re.findall(r"=\s*[^=\s]+(?:\s*\{[^}]*\})?\s+([a-z][a-z0-9_-]*)\(", hlo)
+    return {
+        "custom_calls": sorted(set(re.findall(r'custom_call_target="([^"]+)"', hlo))),
+        "fusion_kinds": sorted(set(re.findall(r"kind=(k\w+)", hlo))),
+        "custom_fusions": sorted(set(re.findall(r'"fusion_config":\s*\{\s*"kind":\s*"([^"]+)"', hlo))),
+        "operations": sorted(set(ops) - {"parameter", "constant", "tuple", "get-tuple-element"}),
+    }
+
+
+# a custom fusion or call's name, in lower case, -> the library XLA:CPU hands the work to
+XLA_LIBRARIES = (("onednn", "oneDNN"), ("ynn", "YNNPACK"), ("xnn", "XNNPACK"))
+
+
+def xla_library(compiled: list[dict[str, list[str]]], kernels_seen: bool) -> str:
+    """Which library XLA:CPU's matrix multiply and convolution ran in, as far as the compiled HLO (and
+    oneDNN's log, read by the caller) shows: the library a custom call or custom fusion names (each one
+    named, in the order of ``XLA_LIBRARIES``); else XLA:CPU's own dot and convolution, which it runs with Eigen."""
+    names = [c.lower() for ops in compiled for c in ops["custom_calls"] + ops.get("custom_fusions", [])]
+    found = [library for marker, library in XLA_LIBRARIES if any(marker in name for name in names)]
+    if kernels_seen and "oneDNN" not in found:
+        found.insert(0, "oneDNN")
+    if found:
+        return " and ".join(found) + " (through XLA:CPU)"
+    return "Eigen (XLA:CPU's own dot and convolution)"
+
+
+def probe_jax() -> dict[str, Any]:
+    """JAX's matrix multiply and convolution under ``jax.jit``, and what XLA compiled each into."""
+    import jax
+    import jax.numpy as jnp
+    import jaxlib
+
+    key_a, key_x, key_w = jax.random.split(jax.random.key(0), 3)
+    a = jax.random.normal(key_a, (1024, 1024))
+    x, w = jax.random.normal(key_x, (8, 32, 32, 64)), jax.random.normal(key_w, (3, 3, 64, 64))
+
+    def conv(x: Any, w: Any) -> Any:
+        return jax.lax.conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"))
+
+    compiled = []
+    for function, args in ((jnp.matmul, (a, a)), (conv, (x, w))):
+        jitted = jax.jit(function)
+        float(jnp.sum(jitted(*args)))
+        compiled.append(xla_ops(jitted.lower(*args).compile().as_text() or ""))
+    return {"xla": {"matmul": compiled[0], "conv": compiled[1]}, "compiled": compiled,
+            "build": [f"jaxlib {jaxlib.__version__}", f"backend {jax.default_backend()}",
+                      f"XLA_FLAGS={os.environ.get('XLA_FLAGS', '')}"]}  # fmt: skip
 
 
 def run(framework: str) -> list[dict[str, Any]]:
@@ -151,7 +210,10 @@ def run(framework: str) -> list[dict[str, Any]]:
         raise RuntimeError(f"the probe failed (exit {done.returncode}): {(done.stderr or done.stdout)[-2000:]}")
     log = done.stdout + done.stderr
     mkl = MKL_PATH.search(log)  # oneMKL names the code path it chose for this CPU
-    found = {"id": "libraries", **json.loads(report), "kernels": kernels(log),
+    probed = json.loads(report)
+    if "compiled" in probed:  # JAX: the library read off what XLA compiled, and off oneDNN's log
+        probed["blas"] = xla_library(probed.pop("compiled"), bool(kernels(log)))
+    found = {"id": "libraries", **probed, "kernels": kernels(log),
              "mkl_code_path": mkl.group(1).strip() if mkl else None,
              "mkl_sgemm": "SGEMM(" in log}  # fmt: skip
     return [found, peak(cpuinfo(), environment.available_cpus())]

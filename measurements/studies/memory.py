@@ -1,7 +1,7 @@
 """Memory at scale: peak memory of training and inference as the model and the batch grow.
 
 The project's MLP (784-w-w-10, Adam, cross-entropy) in each framework's default fast path
-(PyTorch eager, TensorFlow ``tf.function``), at widths from 256 to 8,192 (0.5 to 295 MB of
+(PyTorch eager, TensorFlow ``tf.function``, JAX ``jax.jit``), at widths from 256 to 8,192 (0.5 to 295 MB of
 float32 parameters) at batch 256, and at batches from 32 to 8,192 at width 2,048. Each size
 runs in a fresh process: the framework is imported, the model built from the shared NumPy
 weights, five steps run, then the process's high-water mark (``VmHWM``) is read. A size that
@@ -10,7 +10,8 @@ fails or runs past its time limit is recorded as such and the others go on.
 Inference is also run from a saved model (task ``saved``), at the widths of the width sweep,
 at batch 256 and at batch 1: one child builds the model as ``infer`` does, records its outputs
 and saves it (TensorFlow: SavedModel with a ``tf.function`` signature; PyTorch:
-``torch.export`` to a ``.pt2``), with the export study's converters; a second, fresh child
+``torch.export`` to a ``.pt2``, both with the export study's converters; JAX: ``jax.export`` of
+the jitted inference, its weights closed over as constants, serialized to bytes); a second, fresh child
 imports the framework, loads the artifact with the same calls as the export study's loaders,
 runs the same steps and reads the peak. Both inference tasks then time calls one by one (latency), and the
 saved model's outputs are compared with the in-process model's.
@@ -35,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from measurements import environment
+from measurements.frameworks import REGISTRY
 from measurements.results import ROOT
 from measurements.studies import Study, export
 from measurements.workloads.mlp import spec
@@ -45,18 +47,21 @@ STUDY = Study(
     title="Memory at scale",
     description=(
         "The MLP (784-w-w-10, Adam) trained and run for inference in each framework's default fast path (PyTorch "
-        "eager, TensorFlow tf.function) at widths from 256 to 8,192 (0.5 to 295 MB of float32 parameters) at batch "
-        "256, and at batches from 32 to 8,192 at width 2,048. Each size runs in a fresh process: import, build the "
-        "model from the shared NumPy weights, five steps, then the process's peak resident memory (VmHWM). The "
+        "eager, TensorFlow tf.function, JAX jax.jit with Optax's Adam) at widths from 256 to 8,192 (0.5 to 295 MB "
+        "of float32 parameters) at batch 256, and at batches from 32 to 8,192 at width 2,048. Each size runs in a "
+        "fresh process: import, build the model from the shared NumPy weights, five steps, then the process's peak "
+        "resident memory (VmHWM). The "
         "figure compared is that whole peak, the framework's own runtime included, because a user's machine pays "
         "for the whole process; beside it are the memory right after import and the rest (the model, its data and "
         "the framework's working memory). The peak includes building the model: NumPy's copy of the initial weights "
-        "(the same in both) and whatever each framework allocates while its layers are built and the weights "
+        "(the same in all) and whatever each framework allocates while its layers are built and the weights "
         "loaded into them. Inference is also run "
         "from a saved model, at the same widths, at batch 256 and at batch 1: one process builds the model the "
         "same way and saves it (TensorFlow: tf.saved_model.save of a tf.Module with a tf.function signature, "
         "loaded with tf.saved_model.load and called through its serving_default signature; PyTorch: "
-        "torch.export.export and torch.export.save to a .pt2, loaded with torch.export.load(...).module()), and "
+        "torch.export.export and torch.export.save to a .pt2, loaded with torch.export.load(...).module(); JAX: "
+        "jax.export.export of the jitted inference with the weights closed over as constants, serialized to "
+        "bytes, loaded with jax.export.deserialize and called with .call), and "
         "a second, fresh process imports the framework, loads the model, runs the same five steps and reads the "
         "same peak: there, the figure includes loading the artifact instead of building the model, and no NumPy "
         "copy of the weights. Saving is not measured. After the five steps, both kinds of inference time "
@@ -66,10 +71,13 @@ STUDY = Study(
     timeout_s=1800,
     quick=False,
     processes=3,
+    frameworks=("pytorch", "tensorflow", "jax"),
 )
-MODES = {"pytorch": "eager", "tensorflow": "function"}
+MODES = {fw: REGISTRY[fw].default_mode for fw in STUDY.frameworks}  # each one's default fast path
 TASKS = ("train", "infer", "saved")  # saved: inference from a saved model, loaded in a fresh process
-SAVED_PATHS = {"pytorch": "torch-export", "tensorflow": "savedmodel"}  # the export study's paths
+# the export study's paths; JAX's, jax.export, is saved and loaded here (save_jax, load_saved)
+SAVED_PATHS = {"pytorch": "torch-export", "tensorflow": "savedmodel", "jax": "jax-export"}
+JAX_ARTIFACT = "model.jax_exported"  # jax.export's serialized bytes
 WIDTHS = (256, 1024, 2048, 4096, 8192)
 BATCHES = (32, 256, 2048, 8192)
 FIXED_WIDTH, FIXED_BATCH = 2048, 256
@@ -127,18 +135,41 @@ def save_one(framework: str, width: int, batch: int, directory: Path) -> dict[st
     params = model_params(width, batch, "saved")
     module = importlib.import_module(f"measurements.workloads.mlp.{framework}")
     np.save(directory / "expected.npy", fw.to_numpy(module.prepare(params, MODES[framework], "cpu").step()))
+    artifact = directory / "artifact"
+    if framework == "jax":
+        return save_jax(module, params, artifact)
     model = module.build_model(params)
     if framework == "pytorch":
         model.eval()
-    artifact = directory / "artifact"
     notes = export.CONVERTERS[framework, SAVED_PATHS[framework]](model, params, artifact)
     return {"artifact_bytes": export.tree_bytes(artifact), "saved_with": notes.get("api")}
+
+
+def save_jax(module: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
+    """JAX's saved model: the workload's own ``apply`` at inference, under ``jax.jit``, its weights (the shared
+    NumPy weights, as ``prepare`` takes them) closed over, exported for the batch's shape and serialized."""
+    import jax
+    import jax.numpy as jnp
+
+    weights = [jnp.asarray(a) for a in spec.flat_weights(params)]
+    x, _ = spec.batch(params)
+    predict = jax.jit(lambda inputs: module.apply(weights, (), inputs, False)[0])
+    exported = jax.export.export(predict)(jax.ShapeDtypeStruct(x.shape, x.dtype))
+    artifact.mkdir(parents=True, exist_ok=True)
+    (artifact / JAX_ARTIFACT).write_bytes(exported.serialize())
+    return {"artifact_bytes": export.tree_bytes(artifact), "saved_with": "jax.export.export + Exported.serialize"}
 
 
 def load_saved(framework: str, artifact: Path, x: np.ndarray) -> tuple[str, Callable[[], Any]]:
     """The saved model loaded as a server would, and one call of it on ``x`` (made a tensor once, as the
     in-process step holds its batch). The export study's loaders set the thread counts themselves, which
     PyTorch allows once per process, so the same calls are made here after this process's own set-up."""
+    if framework == "jax":
+        import jax
+
+        exported = jax.export.deserialize(bytearray((artifact / JAX_ARTIFACT).read_bytes()))
+        array = jax.numpy.asarray(x)
+        return f"jax {jax.__version__} (jax.export.deserialize, .call)", lambda: exported.call(array)
     if framework == "tensorflow":
         import tensorflow as tf
 

@@ -31,10 +31,12 @@ STUDY = Study(
         "Every workload of the Performance guide (training and inference, every mode) run once more at tiny sizes "
         "in a fresh process, with Python's warnings shown once per place (deprecations included) and each "
         "framework's logging at its defaults. What reaches stderr is sorted into Python warnings and framework log "
-        "lines; a line repeated in one workflow counts once."
+        "lines; a line repeated in one workflow counts once. JAX runs its two modes, op by op and jax.jit; its "
+        "Python warnings and absl log lines are sorted as the others' are."
     ),
     timeout_s=1800,
     quick=False,
+    frameworks=("pytorch", "tensorflow", "jax"),
 )
 WORKLOADS = ("mlp", "mlp_infer", "cnn", "cnn_infer", "transformer", "transformer_infer")
 WORKFLOW_TIMEOUT_S = 300
