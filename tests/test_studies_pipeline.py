@@ -28,10 +28,11 @@ def python(code: str) -> list[str]:
 
 def test_the_study_is_registered_as_a_performance_study_of_minutes() -> None:
     study = registry()["pipeline"]
-    assert (study.group, study.quick, study.frameworks) == ("performance", False, ("pytorch", "tensorflow"))
+    assert (study.group, study.quick, study.frameworks) == ("performance", False, ("pytorch", "tensorflow", "jax"))
     assert [(c.framework, c.id) for c in pipeline.CONFIGURATIONS] == [
         ("pytorch", "workers0"), ("pytorch", "workers1"), ("pytorch", "workers2"),
         ("tensorflow", "no-cache"), ("tensorflow", "cache"),
+        ("jax", "grain-workers0"), ("jax", "grain-workers1"), ("jax", "grain-workers2"),
     ]  # fmt: skip
 
 

@@ -1,16 +1,20 @@
-"""Data pipelines: reading, decoding and augmenting images from disk, PyTorch against TensorFlow.
+"""Data pipelines: reading, decoding and augmenting images from disk, PyTorch, TensorFlow and JAX (Grain).
 
 A seeded synthetic data set (RGB 64×64 JPEG images that look like blurred photos with a few
 shapes, 10 classes) is written with NumPy and Pillow as ``<dir>/<class>/<index>.jpg``, the
-form a PyTorch ``Dataset`` reads; a SHA-256 over every image's label and bytes proves both
-frameworks read the same content. Each pipeline reads, decodes, random-crops to 56×56,
+form a PyTorch ``Dataset`` reads; a SHA-256 over every image's label and bytes proves every
+framework reads the same content. Each pipeline reads, decodes, random-crops to 56×56,
 random-flips, normalises, shuffles and batches by 128:
 
 - PyTorch: a ``Dataset`` over the file list (Pillow decodes; torch ops augment) in a
   ``DataLoader`` with 0, 1 or 2 worker processes;
 - TensorFlow: the same JPEG bytes converted first into TFRecord shards (timed apart, as
   ``prepare_s``), then ``list_files`` → ``interleave`` → parse + ``decode_jpeg`` → optional
-  in-memory ``cache`` → ``shuffle`` → augment → ``batch`` → ``prefetch``.
+  in-memory ``cache`` → ``shuffle`` → augment → ``batch`` → ``prefetch``;
+- JAX: Grain (Google's data loader for JAX): ``MapDataset.source`` over the file list →
+  ``shuffle`` → ``random_map`` (Pillow decodes; NumPy augments) → ``batch`` → ``repeat`` over
+  the epochs → ``to_iter_dataset`` (reading threads), with ``mp_prefetch`` for 1 or 2 worker
+  processes.
 
 Every (configuration, size) runs in a fresh process with a time limit, launched by this
 module (``python -m measurements.studies.pipeline measure ...``), while this process polls
@@ -28,6 +32,7 @@ import contextlib
 import hashlib
 import importlib
 import io
+import itertools
 import json
 import math
 import os
@@ -63,7 +68,13 @@ STUDY = Study(
         "with 0, 1 or 2 worker processes (persistent, no pinned memory). TensorFlow: the same JPEG bytes are first "
         "converted into TFRecord shards of about 1,000 images (timed apart, as preparation), then list_files "
         "(shuffled) → interleave(TFRecordDataset) → parse and decode_jpeg → cache in memory or not → shuffle (a "
-        "buffer of up to 10,000 images) → augment → batch → prefetch, every parallel step AUTOTUNE. Each "
+        "buffer of up to 10,000 images) → augment → batch → prefetch, every parallel step AUTOTUNE. JAX: Grain "
+        "(grain's Dataset API), MapDataset.source over the same file list → shuffle → random_map (Pillow decodes, "
+        "NumPy crops, flips and normalises, channels last as JAX models take them) → batch → repeat over the "
+        "epochs (each epoch shuffled and augmented afresh, and no batch spans two epochs) → to_iter_dataset, "
+        "with 0, 1 or 2 worker processes (mp_prefetch, one pipeline for all the epochs, so the workers start "
+        "once); its reading threads (ReadOptions.num_threads) are set to the machine's CPUs, in the process and "
+        "in each worker, and the batches stay NumPy arrays. Each "
         "configuration and size runs in a fresh process, the framework set to as many threads as the machine has "
         "CPUs, as everywhere on this site (DataLoader workers run 1 thread each, PyTorch's default). A first epoch "
         "(it starts the workers and fills TensorFlow's cache) is followed by 10 steady epochs up to 2,000 images "
@@ -79,6 +90,7 @@ STUDY = Study(
     ),
     timeout_s=1500,
     quick=False,
+    frameworks=("pytorch", "tensorflow", "jax"),
     processes=3,
 )
 
@@ -105,7 +117,7 @@ class Configuration:
     id: str
     title: str
     framework: str
-    workers: int = 0  # PyTorch: DataLoader worker processes
+    workers: int = 0  # PyTorch: DataLoader worker processes; JAX: Grain's mp_prefetch worker processes
     cache: bool = False  # TensorFlow: cache the decoded images in memory
 
 
@@ -115,6 +127,9 @@ CONFIGURATIONS = (
     Configuration("workers2", "DataLoader, 2 workers", "pytorch", workers=2),
     Configuration("no-cache", "tf.data, no cache", "tensorflow"),
     Configuration("cache", "tf.data, cache", "tensorflow", cache=True),
+    Configuration("grain-workers0", "Grain, no workers", "jax", workers=0),
+    Configuration("grain-workers1", "Grain, 1 worker (mp_prefetch)", "jax", workers=1),
+    Configuration("grain-workers2", "Grain, 2 workers (mp_prefetch)", "jax", workers=2),
 )
 
 
@@ -369,6 +384,71 @@ def pytorch_pipeline(items: list[tuple[str, int]], workers: int) -> tuple[Any, C
     return loader, lambda i: decode(items[i][0])
 
 
+def grain_pipeline(
+    items: list[tuple[str, int]], workers: int, threads: int, epochs: int
+) -> tuple[Any, Callable[[int], np.ndarray]]:
+    """Grain's Dataset API over the files for ``epochs`` epochs (one iterable, so that worker processes
+    start once), and its decoding of one image. Each epoch is shuffled and augmented afresh
+    (``repeat`` reseeds every epoch); batching before ``repeat`` keeps every batch inside one epoch."""
+    import grain
+    from PIL import Image
+
+    mean, std = np.array(MEAN, np.float32), np.array(STD, np.float32)
+    span = IMAGE_SIDE - CROP_SIDE + 1
+
+    def decode(path: str) -> np.ndarray:
+        with Image.open(path) as image:
+            return np.array(image.convert("RGB"))
+
+    def load(item: tuple[str, int], rng: np.random.Generator) -> tuple[np.ndarray, int]:
+        """Read, decode, crop, flip, normalise one image: H, W, C float32 (channels last, as in JAX)."""
+        path, label = item
+        pixels = decode(path)
+        top, left = (int(v) for v in rng.integers(0, span, 2))
+        x = pixels[top : top + CROP_SIDE, left : left + CROP_SIDE]
+        if rng.random() < 0.5:
+            x = x[:, ::-1]
+        return (x.astype(np.float32) / 255 - mean) / std, label
+
+    ds = grain.MapDataset.source(items).seed(SEED).shuffle().random_map(load).batch(BATCH).repeat(epochs)
+    iterable = ds.to_iter_dataset(grain.ReadOptions(num_threads=threads))
+    if workers:
+        from absl import flags
+
+        # Grain's settings are absl flags, which a program outside absl.app never parses, and
+        # mp_prefetch reads one (UnparsedFlagAccessError): mark them parsed, each at its default
+        if not flags.FLAGS.is_parsed():
+            flags.FLAGS.mark_as_parsed()
+        iterable = iterable.mp_prefetch(grain.MultiprocessingOptions(num_workers=workers))
+    return iterable, lambda i: decode(items[i][0])
+
+
+def time_grain(items: list[tuple[str, int]], workers: int, threads: int, epochs: int, chunk: int,
+               found: dict[str, Any]) -> tuple[Epochs, Callable[[int], np.ndarray]]:  # fmt: skip
+    """Build the Grain pipeline and time its epochs, each epoch the next ``ceil(images / BATCH)``
+    batches of the one iterator (adding to ``found`` how it was set up); then stop its workers."""
+    import grain
+
+    start = time.perf_counter()
+    iterable, decode = grain_pipeline(items, workers, threads, epochs)
+    found["build_s"] = time.perf_counter() - start
+    read, processes = grain.ReadOptions(num_threads=threads), grain.MultiprocessingOptions()
+    found.update(workers=workers, worker_threads=threads if workers else None, shuffle_buffer=None,
+                 grain=grain.__version__, grain_read_threads=read.num_threads,
+                 grain_prefetch_buffer=read.prefetch_buffer_size,
+                 grain_worker_buffer=processes.per_worker_buffer_size if workers else None)  # fmt: skip
+    iterator = iter(iterable)
+    per_epoch = math.ceil(len(items) / BATCH)
+    try:
+        timed = time_epochs(lambda: itertools.islice(iterator, per_epoch), lambda b: len(b[0]), epochs, chunk)
+        found["left_over_batches"] = sum(1 for _ in iterator)  # 0: the epochs took every batch there was
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:  # mp_prefetch's iterator: stop the workers now, not at garbage collection
+            close()
+    return timed, decode
+
+
 def convert_to_tfrecords(items: list[tuple[str, int]], records_dir: Path) -> dict[str, Any]:
     """Write the JPEG bytes into TFRecord shards (``tf.train.Example``: image, label), in index order."""
     import tensorflow as tf
@@ -462,6 +542,13 @@ def measure_one(framework: str, config_id: str, data_dir: Path, epochs: int, chu
         found["build_s"] = time.perf_counter() - start
         found.update(workers=config.workers, worker_threads=1 if config.workers else None, shuffle_buffer=None)
         timed = time_epochs(lambda: loader, lambda b: len(b[0]), epochs, chunk)
+        checked = [decode(i) for i in range(CHECK_IMAGES)]
+        labels = [items[i][1] for i in range(CHECK_IMAGES)]
+        found["read_sha256"] = content_hash((label, Path(path).read_bytes()) for path, label in items)
+    elif framework == "jax":
+        items = list_images(data_dir / "images")
+        found["prepare_s"] = time.perf_counter() - start  # listing the files is all the preparation
+        timed, decode = time_grain(items, config.workers, threads, epochs, chunk, found)
         checked = [decode(i) for i in range(CHECK_IMAGES)]
         labels = [items[i][1] for i in range(CHECK_IMAGES)]
         found["read_sha256"] = content_hash((label, Path(path).read_bytes()) for path, label in items)
@@ -686,7 +773,7 @@ def measure_size(framework: str, images: int, base: Path, settings: Settings) ->
             finding.update(outcome=done.status, error=done.error, peak_pss_bytes=done.peak_pss_bytes,
                            peak_processes=done.peak_processes, wall_s=done.wall_s, other_cpu_s=done.other_cpu_s,
                            other_cpu_share=(done.other_cpu_s or 0) / capacity if capacity else None)  # fmt: skip
-            if framework == "pytorch" and "read_sha256" in finding:
+            if "read_sha256" in finding:
                 finding["same_content"] = finding["read_sha256"] == manifest["sha256"]
             found.append(finding)
         return found
@@ -715,7 +802,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m measurements.studies.pipeline")
     commands = parser.add_subparsers(dest="command", required=True)
     measure = commands.add_parser("measure", help="time one configuration on one data set")
-    measure.add_argument("--framework", choices=("pytorch", "tensorflow"), required=True)
+    measure.add_argument("--framework", choices=("pytorch", "tensorflow", "jax"), required=True)
     measure.add_argument("--config", required=True)
     measure.add_argument("--data", type=Path, required=True)
     measure.add_argument("--epochs", type=int, required=True)
