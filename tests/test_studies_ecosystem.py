@@ -32,7 +32,11 @@ def test_both_studies_are_registered_and_left_out_of_the_quick_profile() -> None
     assert studies["export"].timeout_s >= 1800 and studies["install"].timeout_s >= 1800
     quick = [r.key for r in runner.plan(profile=PROFILES["quick"])]
     assert not any(key.startswith(("study/export/", "study/install/")) for key in quick)
-    assert [r.key for r in runner.plan(["study/export/*"])] == ["study/export/pytorch", "study/export/tensorflow"]
+    assert [r.key for r in runner.plan(["study/export/*"])] == [
+        "study/export/pytorch",
+        "study/export/tensorflow",
+        "study/export/jax",
+    ]
 
 
 def test_every_export_path_has_a_converter_and_a_loader_and_valid_ids() -> None:

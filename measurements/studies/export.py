@@ -1,11 +1,13 @@
 """Export and deployment: can each framework's MLP and CNN leave Python, and do they still compute the same?
 
 For each export path (TensorFlow: SavedModel, TensorFlow Lite, ONNX via tf2onnx; PyTorch: ONNX via
-``torch.onnx.export``, ``torch.export``, AOTInductor) and each model, the model is built from the
-workloads' shared NumPy weights by the workload's own ``build_model``, converted in one fresh
-process, then loaded and run in another that imports only what serving needs (ONNX Runtime or
-LiteRT alone where the path allows). Parity is checked against the workload's NumPy float64
-reference with its tolerances; latency is the median of timed batch-1 calls after warm-up.
+``torch.onnx.export``, ``torch.export``, AOTInductor; JAX: ``jax.export``, and jax2tf's SavedModel
+with TensorFlow Lite and ONNX from it) and each model, the model is built from the workloads' shared
+NumPy weights by the workload's own code (``build_model``; for JAX, the inference function of the
+workload's ``prepare``), converted in one fresh process, then loaded and run in another that imports
+only what serving needs (ONNX Runtime or LiteRT alone where the path allows). Parity is checked
+against the workload's NumPy float64 reference with its tolerances; latency is the median of timed
+batch-1 calls after warm-up.
 
 A path that fails is a finding with the stage where it failed and the real error text. This module
 is also the entry point of those processes: ``python -m measurements.studies.export convert|serve``.
@@ -18,6 +20,7 @@ import importlib
 import importlib.util
 import inspect
 import json
+import logging
 import math
 import os
 import signal
@@ -38,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from measurements import environment, harness
-from measurements.frameworks import DISTRIBUTIONS, Unavailable
+from measurements.frameworks import DISTRIBUTIONS, Unavailable, label
 from measurements.profiles import PROFILES
 from measurements.results import ROOT
 from measurements.studies import Study
@@ -52,14 +55,19 @@ STUDY = Study(
         "Each framework's ways out of Python, tried on this project's MLP and CNN (the standard sizes, batch 1): "
         "TensorFlow SavedModel, TensorFlow Lite (converted from the Keras model, run in LiteRT where it is "
         "installed) and ONNX via tf2onnx; "
-        "PyTorch's ONNX export (its default exporter), torch.export and AOTInductor; ONNX models run in ONNX "
-        "Runtime. Each artifact is made in one fresh process and loaded in another, its outputs compared with "
+        "PyTorch's ONNX export (its default exporter), torch.export and AOTInductor; "
+        "JAX's jax.export (the jitted model serialized as StableHLO, deserialized and called from JAX in the "
+        "serving process), and jax2tf (the JAX function wrapped as a TensorFlow function, saved as a SavedModel "
+        "and loaded by TensorFlow without JAX), from which TensorFlow Lite and ONNX (tf2onnx) conversions are "
+        "tried (JAX has no ONNX exporter of its own); ONNX models run in ONNX Runtime. Each artifact is made "
+        "in one fresh process and loaded in another, its outputs compared with "
         "the workload's NumPy float64 reference at the workload's tolerances (row by row, at batch 1), then "
         "timed: the median of 100 single-sample calls after warm-up, with the same thread count everywhere. "
         "A path that fails says at which stage (install, convert, load, run, parity) and with which error."
     ),
     timeout_s=3600,
     quick=False,
+    frameworks=("pytorch", "tensorflow", "jax"),
 )
 
 MODELS = ("mlp", "cnn")
@@ -94,6 +102,12 @@ PATHS = (
                (("onnx", "onnx"), ("onnxscript", "onnxscript"), ("onnxruntime", "onnxruntime"))),
     ExportPath("torch-export", "pytorch", "torch.export (ExportedProgram)", ()),
     ExportPath("aoti", "pytorch", "AOTInductor", ()),
+    ExportPath("jax-export", "jax", "jax.export (serialized StableHLO)", ()),
+    ExportPath("savedmodel", "jax", "SavedModel (jax2tf)", ("tensorflow",), (("tensorflow", "tensorflow"),)),
+    ExportPath("tflite", "jax", "TensorFlow Lite (jax2tf, LiteRT)", ("tensorflow", "ai-edge-litert"),
+               (("tensorflow", "tensorflow"),)),
+    ExportPath("onnx", "jax", "ONNX (jax2tf + tf2onnx)", ("tensorflow", "tf2onnx", "onnx", "onnxruntime"),
+               (("tensorflow", "tensorflow"), ("tf2onnx", "tf2onnx"), ("onnxruntime", "onnxruntime"))),
 )  # fmt: skip
 
 
@@ -174,7 +188,10 @@ def framework_distribution(framework: str) -> str:
 
 
 def tool_versions(path: ExportPath) -> dict[str, str | None]:
-    names = (framework_distribution(path.framework), *path.tools)
+    """Versions of the path's framework and tools; a tool that is a framework (TensorFlow beside JAX) is
+    recorded under its installed distribution."""
+    tools = (framework_distribution(t) if t in DISTRIBUTIONS else t for t in path.tools)
+    names = (framework_distribution(path.framework), *tools)
     return {name: distribution_version(name) for name in names}
 
 
@@ -182,6 +199,9 @@ def missing_tool(path: ExportPath) -> str | None:
     """Why a tool the path needs cannot be used here (not installed, or not installable), or None."""
     for module, distribution in path.required:
         if importlib.util.find_spec(module) is None:
+            if distribution in DISTRIBUTIONS:  # another framework the path goes through (jax2tf: TensorFlow)
+                return f"{label(distribution)} is not installed in this environment (the path needs it beside " \
+                       f"{label(path.framework)})"  # fmt: skip
             return INSTALL_FAILURES.get(distribution) or (
                 f"{distribution} is not installed in this environment (the `export` dependency group installs it)"
             )
@@ -426,6 +446,116 @@ def convert_aoti(model: Any, params: dict[str, Any], artifact: Path) -> dict[str
     return {"api": "torch.export.export + torch._inductor.aoti_compile_and_package"}
 
 
+def jax_model(model: str, params: dict[str, Any]) -> Callable[[Any], Any]:
+    """The JAX workload's model in inference mode as a function of its input alone: the inference function
+    of the workload's own ``prepare``, its weights (and the CNN's BatchNorm running statistics) held as
+    constants, as an exported model holds them."""
+    forward: Callable[[Any], Any] = workload_module("jax", model).prepare(params, "jit", "cpu").forward
+    return forward
+
+
+def convert_jax_export(forward: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
+    import jax
+    import jax.numpy as jnp
+
+    example = jax.ShapeDtypeStruct(input_shape("jax", params), jnp.float32)
+    exported = jax.export.export(jax.jit(forward), platforms=("cpu",))(example)
+    artifact.mkdir()
+    (artifact / "model.jax-exported").write_bytes(exported.serialize())
+    return {
+        "api": "jax.export.export(jax.jit(f), platforms=('cpu',)) + Exported.serialize",
+        "platforms": list(exported.platforms), "calling_convention_version": exported.calling_convention_version,
+        "stablehlo_text_chars": len(exported.mlir_module()),
+        "stablehlo_bytecode_bytes": len(exported.mlir_module_serialized),
+    }  # fmt: skip
+
+
+def _jax2tf_serving(forward: Any, params: dict[str, Any]) -> tuple[Any, Any, Any, dict[str, Any]]:
+    """The JAX function converted by jax2tf as a tf.function (the params' batch, float32), traced once: the
+    function, its input spec, its concrete function, and what the converted graph holds."""
+    import tensorflow as tf
+    from jax.experimental import jax2tf
+
+    spec = tf.TensorSpec(input_shape("jax", params), tf.float32, name="x")
+    converted = jax2tf.convert(forward, with_gradient=False, native_serialization_platforms=("cpu",))
+    function = tf.function(converted, input_signature=[spec], autograph=False)
+    concrete = function.get_concrete_function()
+    ops = sorted({op.type for op in concrete.graph.get_operations()} - {"Placeholder", "Identity", "NoOp"})
+    notes = {"converter": "jax2tf.convert (native serialization, platform cpu; the weights are constants of "
+             "the serialized StableHLO)", "tf_ops": ops}  # fmt: skip
+    return function, spec, concrete, notes
+
+
+def _save_jax2tf(forward: Any, params: dict[str, Any], target: Path) -> dict[str, Any]:
+    """The jax2tf function saved as a SavedModel's serving_default signature, in a tf.Module that holds nothing
+    else. Saved so, the SavedModel holds the serialized module once; with the tf.function also kept as an
+    attribute of the module (traced once more for that), it held two copies, weights and all (MLP: 5.4 MB)."""
+    import tensorflow as tf
+
+    _, _, concrete, notes = _jax2tf_serving(forward, params)
+    tf.saved_model.save(tf.Module(), str(target), signatures={"serving_default": concrete})
+    return notes
+
+
+def convert_jax_savedmodel(forward: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
+    notes = _save_jax2tf(forward, params, artifact)
+    return {"api": "jax2tf.convert + tf.saved_model.save (serving_default signature)", **notes}
+
+
+def convert_jax_tflite(forward: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
+    import tensorflow as tf
+
+    saved = artifact.parent / "jax2tf-savedmodel"
+    notes = _save_jax2tf(forward, params, saved)
+    content = tf.lite.TFLiteConverter.from_saved_model(str(saved)).convert()
+    artifact.mkdir()
+    (artifact / "model.tflite").write_bytes(content)
+    return {"api": "jax2tf SavedModel, then tf.lite.TFLiteConverter.from_saved_model (conversion time includes "
+            "saving it)", "optimizations": "none (float32)", **notes}  # fmt: skip
+
+
+class _Said(logging.Handler):
+    """The first line of each error a library logged (tf2onnx names the node it could not convert only there)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = record.getMessage().strip().splitlines()[:1]
+        if line and line[0] not in self.lines:
+            self.lines.append(line[0])
+
+
+def convert_jax_tf2onnx(forward: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
+    import tf2onnx
+
+    function, spec, _, notes = _jax2tf_serving(forward, params)
+    artifact.mkdir()
+    said, logger = _Said(), logging.getLogger("tf2onnx")
+    logger.addHandler(said)
+    try:
+        tf2onnx.convert.from_function(function, input_signature=[spec], output_path=str(artifact / "model.onnx"))
+    except Exception as exc:
+        if said.lines:
+            exc.add_note("tf2onnx logged: " + "; ".join(trim(line, 300) for line in said.lines[:5]))
+        raise
+    finally:
+        logger.removeHandler(said)
+    return {"api": "tf2onnx.convert.from_function on the jax2tf function the SavedModel path saves (default "
+            "opset)", "opset": _onnx_opset(artifact / "model.onnx"), **notes}  # fmt: skip
+
+
+def build(framework: str, model: str, params: dict[str, Any]) -> Any:
+    """The workload's model in inference mode, as the converters take it (the framework's ``setup`` has run)."""
+    if framework == "jax":
+        return jax_model(model, params)
+    built = workload_module(framework, model).build_model(params)
+    if framework == "pytorch":
+        built.eval()  # BatchNorm with its running statistics, as the inference workloads run
+    return built
+
+
 CONVERTERS: dict[tuple[str, str], Callable[[Any, dict[str, Any], Path], dict[str, Any]]] = {
     ("tensorflow", "savedmodel"): convert_savedmodel,
     ("tensorflow", "tflite"): convert_tflite,
@@ -433,6 +563,10 @@ CONVERTERS: dict[tuple[str, str], Callable[[Any, dict[str, Any], Path], dict[str
     ("pytorch", "onnx"): convert_torch_onnx,
     ("pytorch", "torch-export"): convert_torch_export,
     ("pytorch", "aoti"): convert_aoti,
+    ("jax", "jax-export"): convert_jax_export,
+    ("jax", "savedmodel"): convert_jax_savedmodel,
+    ("jax", "tflite"): convert_jax_tflite,
+    ("jax", "onnx"): convert_jax_tf2onnx,
 }
 
 
@@ -441,9 +575,10 @@ def convert(framework: str, key: str, model: str, directory: Path) -> dict[str, 
     fw = importlib.import_module(f"measurements.frameworks.{framework}")
     fw.setup(environment.available_cpus(), "cpu")
     params = case_params(model)
-    built = workload_module(framework, model).build_model(params)
-    if framework == "pytorch":
-        built.eval()  # BatchNorm with its running statistics, as the inference workloads run
+    built = build(framework, model, params)
+    if framework == "jax" and key != "jax-export":  # jax2tf's paths: TensorFlow's import is not conversion time
+        importlib.import_module("tensorflow")
+        importlib.import_module("jax.experimental.jax2tf")
     artifact = directory / "artifact"
     start = time.perf_counter()
     notes = CONVERTERS[framework, key](built, params, artifact)
@@ -565,6 +700,24 @@ def load_aoti(artifact: Path, threads: int) -> Loaded:
     return _torch_loaded(f"torch {torch.__version__} (torch._inductor.aoti_load_package)", runner)
 
 
+def load_jax_export(artifact: Path, threads: int) -> Loaded:
+    """The serialized function, deserialized and called from JAX (under ``jax.jit``, as JAX's guide calls it)."""
+    import jax
+
+    from measurements.frameworks import jax as fw
+
+    fw.setup(threads, "cpu")
+    exported = jax.export.deserialize(bytearray((artifact / "model.jax-exported").read_bytes()))
+    call = jax.jit(exported.call)
+
+    def bind(x: np.ndarray) -> Callable[[], object]:
+        on_device = jax.device_put(x)
+        return lambda: jax.block_until_ready(call(on_device))
+
+    runtime = f"jax {jax.__version__} (jax.export.deserialize, jax.jit(Exported.call))"
+    return Loaded(runtime, lambda x: np.asarray(call(x)), bind, keep=exported)
+
+
 LOADERS: dict[tuple[str, str], Callable[[Path, int], Loaded]] = {
     ("tensorflow", "savedmodel"): load_savedmodel,
     ("tensorflow", "tflite"): load_tflite,
@@ -572,6 +725,10 @@ LOADERS: dict[tuple[str, str], Callable[[Path, int], Loaded]] = {
     ("pytorch", "onnx"): load_onnxruntime,
     ("pytorch", "torch-export"): load_torch_export,
     ("pytorch", "aoti"): load_aoti,
+    ("jax", "jax-export"): load_jax_export,
+    ("jax", "savedmodel"): load_savedmodel,  # TensorFlow alone: the serving process does not import JAX
+    ("jax", "tflite"): load_tflite,
+    ("jax", "onnx"): load_onnxruntime,
 }
 
 
@@ -600,7 +757,7 @@ def serve(framework: str, key: str, model: str, directory: Path) -> dict[str, An
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"python -m {__name__}")
     parser.add_argument("step", choices=("convert", "serve"))
-    parser.add_argument("--framework", required=True, choices=("pytorch", "tensorflow"))
+    parser.add_argument("--framework", required=True, choices=sorted({p.framework for p in PATHS}))
     parser.add_argument("--path", required=True)
     parser.add_argument("--model", required=True, choices=MODELS)
     parser.add_argument("--dir", type=Path, required=True)

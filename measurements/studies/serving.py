@@ -2,7 +2,8 @@
 
 The project's CNN (the standard size, 32×32 images) is saved through each path a server can load
 (PyTorch: an AOTInductor package, ONNX Runtime, ``torch.export``; TensorFlow: SavedModel, SavedModel
-with its serving function compiled by XLA, ONNX Runtime through tf2onnx), with the export study's
+with its serving function compiled by XLA, ONNX Runtime through tf2onnx; JAX: ``jax.export`` called from
+JAX, jax2tf's SavedModel served by TensorFlow), with the export study's
 converters and loaders (``measurements.studies.export``), at batch 1 and at a server batch of 64.
 A fresh process loads both artifacts, checks the batch-1 outputs against the NumPy float64
 reference, then measures: the latency of one request at a time (200 calls: median and 99th
@@ -49,7 +50,10 @@ STUDY = Study(
         "The project's CNN (standard size, 32×32 images) saved through each deploy path a server can load, with the "
         "export study's converters and loaders: PyTorch as an AOTInductor package, as ONNX run by ONNX Runtime, "
         "and through torch.export (ExportedProgram.module()); TensorFlow as a SavedModel, as a SavedModel whose "
-        "serving function is compiled by XLA (jit_compile=True), and as ONNX (tf2onnx) run by ONNX Runtime. Each "
+        "serving function is compiled by XLA (jit_compile=True), and as ONNX (tf2onnx) run by ONNX Runtime; JAX "
+        "through jax.export (the jitted model serialized as StableHLO, deserialized in the serving process and "
+        "called under jax.jit) and through jax2tf as a SavedModel that TensorFlow serves without JAX (JAX has no "
+        "ONNX exporter of its own; the export study tries jax2tf's SavedModel through tf2onnx). Each "
         "path is saved at batch 1 and at a server batch of 64, then a fresh process loads both, checks the batch-1 "
         "outputs against the NumPy float64 reference and measures: the latency of one request at a time (200 calls "
         "after 20 of warm-up: median and 99th percentile), the throughput at batch 64, and the throughput and "
@@ -63,6 +67,7 @@ STUDY = Study(
     ),
     timeout_s=3600,
     quick=False,
+    frameworks=("pytorch", "tensorflow", "jax"),
     processes=3,
 )
 
@@ -83,6 +88,8 @@ PATHS = (
     ServingPath("savedmodel", "tensorflow", "SavedModel", "savedmodel"),
     ServingPath("savedmodel-xla", "tensorflow", "SavedModel, XLA-compiled", "savedmodel", xla=True),
     ServingPath("onnx", "tensorflow", "ONNX Runtime (tf2onnx)", "onnx"),
+    ServingPath("jax-export", "jax", "jax.export (StableHLO, called from JAX)", "jax-export"),
+    ServingPath("savedmodel", "jax", "SavedModel (jax2tf), served by TensorFlow", "savedmodel"),
 )
 
 
@@ -165,9 +172,7 @@ def convert(path: ServingPath, directory: Path, batch: int) -> dict[str, Any]:
     fw = importlib.import_module(f"measurements.frameworks.{path.framework}")
     fw.setup(environment.available_cpus(), "cpu")
     here = params(batch)
-    built = export.workload_module(path.framework, MODEL).build_model(here)
-    if path.framework == "pytorch":
-        built.eval()
+    built = export.build(path.framework, MODEL, here)
     artifact = directory / f"artifact-{batch}"
     if path.xla:
         import tensorflow as tf
