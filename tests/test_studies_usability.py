@@ -134,18 +134,21 @@ def test_split_header_drops_the_header_and_tool_comments() -> None:
 def test_every_mistake_is_written_in_both_frameworks_with_the_same_expectations() -> None:
     ids = [m.id for m in errors.MISTAKES]
     assert len(ids) == len(set(ids)) >= 12
-    expected = {errors.snippet_path(i, f).name for i in ids for f in ("pytorch", "tensorflow")}
+    frameworks = errors.STUDY.frameworks
+    assert {"pytorch", "tensorflow"} <= set(frameworks)
+    expected = {errors.snippet_path(i, f).name for i in ids for f in frameworks}
     assert {p.name for p in errors.MISTAKES_DIR.glob("*.py")} == expected
+    modules = {"pytorch": "torch", "tensorflow": "tensorflow", "jax": "jax"}
     for mistake_id in ids:
         headers = []
-        for framework in ("pytorch", "tensorflow"):
+        for framework in frameworks:
             source = errors.snippet_path(mistake_id, framework).read_text()
             ast.parse(source)
-            other = "tensorflow" if framework == "pytorch" else "torch"
-            assert f"import {other}" not in source, (mistake_id, framework)  # one framework per process
+            for other in set(modules.values()) - {modules[framework]}:
+                assert f"import {other}" not in source, (mistake_id, framework)  # one framework per process
             assert "OBSERVED: " in source or "NOT-APPLICABLE: " in source, (mistake_id, framework)
             headers.append(errors.split_header(source)[0])
-        assert headers[0] == headers[1], mistake_id
+        assert all(header == headers[0] for header in headers), mistake_id
 
 
 def test_debugging_helpers_read_pdb_logs_and_markers() -> None:
@@ -184,7 +187,7 @@ def test_debugging_helpers_read_pdb_logs_and_markers() -> None:
 
 def test_debugging_scripts_exist_for_both_frameworks_and_parse() -> None:
     for scripts in (debugging.PRINT, debugging.BREAKPOINT, debugging.ANOMALY, debugging.EAGERLY):
-        assert set(scripts) == {"pytorch", "tensorflow"}
+        assert set(scripts) == set(debugging.STUDY.frameworks)
         for source in scripts.values():
             ast.parse(source)
     assert all("NAN-LINE" in source for source in debugging.ANOMALY.values())

@@ -1,12 +1,14 @@
 """Debugging: each debugging aid tried in a fresh process, in every framework, not asserted.
 
-Tried: ``print()`` inside a compiled function (``torch.compile`` vs ``tf.function``), a pdb
-breakpoint inside the model's forward pass (driven by scripted commands: ``p type(x).__name__``,
-``p x.shape``, ``c``), eager and compiled, anomaly detection on a NaN-producing op
-(``torch.autograd.detect_anomaly`` vs ``tf.debugging.enable_check_numerics``), and the global
-switch that runs compiled code eagerly (``TORCH_COMPILE_DISABLE=1`` vs
-``tf.config.run_functions_eagerly(True)``). Each script prints markers that are counted here;
-the framework is not imported in this process.
+Tried: ``print()`` inside a compiled function (``torch.compile`` vs ``tf.function`` vs
+``jax.jit``, with ``tf.print`` and ``jax.debug.print`` beside it), a pdb breakpoint inside the
+model's forward pass (driven by scripted commands: ``p type(x).__name__``, ``p x.shape``, ``c``),
+eager and compiled (for JAX also ``jax.debug.breakpoint``, JAX's own debugger, under ``jit``),
+anomaly detection on a NaN-producing op (``torch.autograd.detect_anomaly`` vs
+``tf.debugging.enable_check_numerics`` vs the ``jax_debug_nans`` flag), and the global switch that
+runs compiled code eagerly (``TORCH_COMPILE_DISABLE=1`` vs ``tf.config.run_functions_eagerly(True)``
+vs the ``jax_disable_jit`` flag, the global form of ``jax.disable_jit()``). Each script prints
+markers that are counted here; the framework is not imported in this process.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ STUDY = Study(
     ),
     timeout_s=900,
     quick=False,
+    frameworks=("pytorch", "tensorflow", "jax"),
 )
 SCRIPT_TIMEOUT_S = 300
 ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"}
@@ -127,6 +130,23 @@ for _ in range(3):
     double(tf.ones(3))
 print("CALLS-DONE")
 """,
+    "jax": """\
+import jax
+import jax.numpy as jnp
+
+
+@jax.jit
+def double(x):
+    print("PRINTED")
+    jax.debug.print("JAX-DEBUG-PRINTED {}", x.sum())
+    return x * 2
+
+
+for _ in range(3):
+    double(jnp.ones(3)).block_until_ready()
+jax.effects_barrier()
+print("CALLS-DONE")
+""",
 }
 
 
@@ -139,6 +159,11 @@ def print_in_compiled(framework: str) -> dict[str, Any]:
         observed += f" torch._dynamo.explain counts {run.marker('GRAPH-BREAKS')} graph break(s) in the function."
     if framework == "tensorflow":
         observed += f" tf.print ran {run.count('TF-PRINTED')} times."
+    if framework == "jax":
+        values = [x.removeprefix("JAX-DEBUG-PRINTED").strip() for x in run.stdout.splitlines()
+                  if x.startswith("JAX-DEBUG-PRINTED")]  # fmt: skip
+        shown = f", showing the value {values[0][:40]}" if values else ""
+        observed += f" jax.debug.print ran {len(values)} times{shown}."
     return {
         "id": "print_in_compiled", "title": "print() inside a compiled function",
         "works": run.returncode == 0 and prints == 3, "observed": observed, "prints": prints,
@@ -208,6 +233,64 @@ print(log.getvalue())
 print("PDB-LOG-END")
 print(f"OUTPUT-SHAPE {tuple(out.shape)}")
 """,
+    "jax": """\
+import io
+import os
+import pdb
+
+import jax
+import jax.numpy as jnp
+
+log = io.StringIO()
+
+
+def forward(params, x):
+    pdb.Pdb(stdin=io.StringIO("p type(x).__name__\\np x.shape\\nc\\n"), stdout=log, nosigint=True).set_trace()
+    return x @ params["w"] + params["b"]
+
+
+params = {"w": jnp.ones((4, 2)), "b": jnp.zeros(2)}
+model = jax.jit(forward) if os.environ.get("FG_COMPILED") == "1" else forward
+for _ in range(2):
+    out = model(params, jnp.ones((3, 4)))
+print("PDB-LOG-BEGIN")
+print(log.getvalue())
+print("PDB-LOG-END")
+print(f"OUTPUT-SHAPE {tuple(out.shape)}")
+""",
+}
+# A framework's own breakpoint for compiled code, tried beside pdb; its debugger reads the same
+# scripted commands (two calls' worth) and writes to the log.
+OWN_BREAKPOINT = {
+    "jax": (
+        "jax.debug.breakpoint",
+        "(jdb) ",
+        """\
+import io
+
+import jax
+import jax.numpy as jnp
+
+log = io.StringIO()
+commands = io.StringIO("p type(x).__name__\\np x.shape\\nc\\n" * 2)
+
+
+@jax.jit
+def forward(params, x):
+    jax.debug.breakpoint(stdin=commands, stdout=log)
+    return x @ params["w"] + params["b"]
+
+
+params = {"w": jnp.ones((4, 2)), "b": jnp.zeros(2)}
+for _ in range(2):
+    out = forward(params, jnp.ones((3, 4))).block_until_ready()
+jax.effects_barrier()
+print("PDB-LOG-BEGIN")
+print(log.getvalue())
+print("PDB-LOG-END")
+print(f"OUTPUT-SHAPE {tuple(out.shape)}")
+""",
+    ),
 }
 
 
@@ -237,9 +320,9 @@ class Stop:
         return f"{where}, `p x.shape` gave {self.shape_shown[:100]} ({kind}; type(x): {self.type_shown[:60]})"
 
 
-def pdb_answers(log: str) -> list[str]:
-    """What pdb printed after each prompt (the first line after each ``(Pdb) ``), in order."""
-    return [chunk.splitlines()[0].strip() if chunk.strip() else "" for chunk in log.split("(Pdb) ")[1:]]
+def pdb_answers(log: str, prompt: str = "(Pdb) ") -> list[str]:
+    """What the debugger printed after each prompt (the first line after each ``(Pdb) ``), in order."""
+    return [chunk.splitlines()[0].strip() if chunk.strip() else "" for chunk in log.split(prompt)[1:]]
 
 
 def pdb_stops(log: str) -> list[Stop]:
@@ -256,8 +339,8 @@ def pdb_stops(log: str) -> list[Stop]:
 
 def concrete(type_name: str, shape: str) -> bool:
     """Whether pdb showed an actual tensor with a fully known shape (not a symbolic or fake one)."""
-    symbolic_type = any(word in type_name for word in ("Symbolic", "Fake", "Proxy", "Keras"))
-    sizes = re.findall(r"\[([^\]]*)\]", shape)
+    symbolic_type = any(word in type_name for word in ("Symbolic", "Fake", "Proxy", "Keras", "Tracer"))
+    sizes = re.findall(r"\[([^\]]*)\]", shape) or re.findall(r"^\(([^)]*)\)$", shape.strip())  # or a tuple
     return not symbolic_type and bool(sizes) and all(s.strip().isdigit() for s in sizes[0].split(",") if s.strip())
 
 
@@ -274,13 +357,49 @@ def breakpoint_in_forward(framework: str, compiled: bool) -> dict[str, Any]:
         observed = f"pdb stopped {len(stops)} time(s) over 2 calls of {where}: {each}."
     else:
         observed = f"pdb never stopped in 2 calls of {where}."
-    return {
+    found: dict[str, Any] = {
         "id": "breakpoint_compiled" if compiled else "breakpoint_eager",
         "title": f"pdb breakpoint in forward, {'compiled' if compiled else 'eager'}",
         "works": run.returncode == 0 and sum(stop.concrete() for stop in stops) >= 2, "observed": observed,
         "stops": len(stops), "stops_in_forward": sum(stop.in_forward() for stop in stops),
         "shapes_shown": [stop.shape_shown for stop in stops], "types_shown": [stop.type_shown for stop in stops],
         "evidence": excerpt(log or run.stdout), "error": run.error(),
+    }  # fmt: skip
+    if compiled and framework in OWN_BREAKPOINT:
+        own = own_breakpoint(framework)
+        found.update(own, observed=f"{observed} {own['own_breakpoint_observed']}")
+    return found
+
+
+def debugger_stops(log: str, prompt: str) -> list[tuple[str, str]]:
+    """(type, shape) that a debugger with ``prompt`` answered to ``p type(x).__name__`` and ``p x.shape``
+    at each stop: the commands are read in threes (the third is ``c``)."""
+    answers = pdb_answers(log, prompt)
+    return [
+        (answers[i].strip("'\""), answers[i + 1] if i + 1 < len(answers) else "") for i in range(0, len(answers), 3)
+    ]
+
+
+def own_breakpoint(framework: str) -> dict[str, Any]:
+    """The framework's own breakpoint for compiled code (``OWN_BREAKPOINT``), tried on 2 calls of
+    the compiled forward; it works when it stops on each call showing an actual array of a
+    concrete shape. Reported beside the pdb finding, under ``own_breakpoint_*``."""
+    tool, prompt, source = OWN_BREAKPOINT[framework]
+    run = execute(source)
+    log = run.stdout.partition("PDB-LOG-BEGIN")[2].partition("PDB-LOG-END")[0]
+    stops = debugger_stops(log, prompt)
+    concrete_stops = sum(concrete(kind, shape) for kind, shape in stops)
+    if stops:
+        each = "; ".join(f"{i}. `p x.shape` gave {shape[:100]} (type(x): {kind[:60]})"
+                         for i, (kind, shape) in enumerate(stops, 1))  # fmt: skip
+        observed = f"{tool} stopped {len(stops)} time(s) over 2 calls of the compiled model: {each}."
+    else:
+        observed = f"{tool} never stopped in 2 calls of the compiled model."
+    if run.returncode != 0:
+        observed += f" The script failed: {run.error()}"
+    return {
+        "own_breakpoint": tool, "own_breakpoint_works": run.returncode == 0 and concrete_stops >= 2,
+        "own_breakpoint_observed": observed, "own_breakpoint_evidence": excerpt(log or run.stdout + run.stderr),
     }  # fmt: skip
 
 
@@ -307,6 +426,22 @@ with tf.GradientTape() as tape:
     loss = tf.reduce_sum(y)
 grad = tape.gradient(loss, x)
 print(f"NO-ERROR gradient {grad.numpy().tolist()}")
+""",
+    "jax": """\
+import jax
+import jax.numpy as jnp
+
+jax.config.update("jax_debug_nans", True)
+
+
+def loss_fn(x):
+    y = jnp.sqrt(x)  # NAN-LINE
+    return y.sum()
+
+
+x = jnp.array([-1.0, 4.0])
+grad = jax.jit(jax.grad(loss_fn))(x)
+print(f"NO-ERROR gradient {grad.tolist()}")
 """,
 }
 
@@ -376,9 +511,31 @@ for _ in range(3):
     out = scaled(x)
 print("OUTPUT", " ".join(float(v).hex() for v in out))
 """,
+    "jax": """\
+import os
+
+import jax
+import jax.numpy as jnp
+
+if os.environ.get("FG_RUN_EAGERLY") == "1":
+    jax.config.update("jax_disable_jit", True)
+
+
+@jax.jit
+def scaled(x):
+    print("PRINTED")
+    return jnp.tanh(x) * 3 + x**2
+
+
+x = jnp.linspace(-2.0, 2.0, 7)
+for _ in range(3):
+    out = scaled(x)
+print("OUTPUT", " ".join(float(v).hex() for v in out))
+""",
 }
 SWITCH = {"pytorch": ("TORCH_COMPILE_DISABLE", "TORCH_COMPILE_DISABLE=1"),
-          "tensorflow": ("FG_RUN_EAGERLY", "tf.config.run_functions_eagerly(True)")}  # fmt: skip
+          "tensorflow": ("FG_RUN_EAGERLY", "tf.config.run_functions_eagerly(True)"),
+          "jax": ("FG_RUN_EAGERLY", 'jax.config.update("jax_disable_jit", True)')}  # fmt: skip
 
 
 def floats(marker: str | None) -> list[float] | None:

@@ -35,6 +35,7 @@ STUDY = Study(
     ),
     timeout_s=900,
     quick=False,
+    frameworks=("pytorch", "tensorflow", "jax"),
 )
 MISTAKES_DIR = Path(__file__).resolve().parent / "mistakes"
 SNIPPET_TIMEOUT_S = 240
@@ -59,14 +60,16 @@ MISTAKES = (
             "One-hot labels of shape (32, 10) are given to the loss that expects class indices of shape (32,)."),
     Mistake("gradient_bookkeeping", "Forgetting the gradient bookkeeping",
             "PyTorch: optimizer.zero_grad() is left out of the training loop; TensorFlow: the loss is computed "
-            "outside the GradientTape."),
+            "outside the GradientTape; JAX (whose gradients are returned, not accumulated): the parameters that "
+            "optax.apply_updates returns are not assigned back."),
     Mistake("compile_side_effect", "Python side effect in a compiled function",
             "A compiled function appends to a Python list and bumps a Python counter on every call."),
     Mistake("compile_data_dependent", "Data-dependent control flow in a compiled function",
             "A compiled function takes a Python `if` on the value of a tensor."),
     Mistake("inplace_grad", "In-place change of a tensor needed for gradients",
             "PyTorch: an activation saved for the backward pass is changed in place; TensorFlow (which has no "
-            "in-place tensor ops): the same change written as item assignment into the tensor."),
+            "in-place tensor ops) and JAX (whose arrays are immutable): the same change written as item assignment "
+            "into the tensor."),
     Mistake("nan_lr", "NaN from a bad learning rate",
             "A linear regression is trained with plain SGD at a learning rate of 10, far too large."),
     Mistake("mixed_dtypes", "Mixing float32 and float64 in one op",
@@ -79,7 +82,8 @@ MISTAKES = (
             "Images in the other framework's layout (NHWC vs NCHW) are fed to a convolution."),
     Mistake("eval_mode", "Inference in training mode",
             "A model with Dropout predicts twice on the same input without model.eval() (PyTorch) or "
-            "training=False (TensorFlow)."),
+            "training=False (TensorFlow; in JAX, which has no model modes, the forward function's own training "
+            "flag, on by default)."),
 )  # fmt: skip
 
 _TRACEBACK = "Traceback (most recent call last):"
@@ -88,6 +92,9 @@ _EXCEPTION = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)(?::\s?(?P<message>.*))?$", 
 _WARNING = re.compile(r"\b(?P<type>\w*Warning): (?P<message>.+)$", re.MULTILINE)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")  # Keras makes part of its messages bold on a terminal
 _TOOL_COMMENT = re.compile(r"\s+# (?:type: ignore|noqa)\b.*$")
+# the note JAX adds (PEP 678) to every exception whose traceback it filtered: the same words after
+# every message, so not part of any one message
+_FILTER_NOTE = re.compile(r"\n-{20}\nFor simplicity, JAX has removed its internal frames\b.*\Z", re.DOTALL)
 # the names each framework's messages may use for a dtype (PyTorch says "Double", TF says "double")
 _DTYPE_ALIASES: dict[str, tuple[str, ...]] = {
     "float64": ("float64", "double"),
@@ -131,8 +138,8 @@ def split_header(source: str) -> tuple[Header, str]:
 
 def parse_traceback(stderr: str) -> ParsedError | None:
     """The last traceback in ``stderr``: its exception type (the class name without its
-    module), its message (terminal colour codes removed) and its frames' files; None when there
-    is no traceback."""
+    module), its message (terminal colour codes and JAX's note on filtered frames removed) and its
+    frames' files; None when there is no traceback."""
     lines = stderr.splitlines()
     starts = [i for i, line in enumerate(lines) if line.startswith(_TRACEBACK)]
     if not starts:
@@ -144,7 +151,7 @@ def parse_traceback(stderr: str) -> ParsedError | None:
         if match:
             frames.append(match["path"])
         i += 1
-    rest = _ANSI.sub("", "\n".join(lines[i:])).strip()
+    rest = _FILTER_NOTE.sub("", _ANSI.sub("", "\n".join(lines[i:])).strip()).strip()
     match = _EXCEPTION.match(rest)
     if not match:
         return ParsedError("", rest, tuple(frames))
