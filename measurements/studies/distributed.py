@@ -6,8 +6,10 @@ fresh by ``measurements.studies.distributed_worker`` under its own time limit: o
 with 2 threads (the best single process, the project's fairness rule), one process with 1
 thread, and two data-parallel processes with 1 thread each (PyTorch: DDP over gloo, started
 by ``torchrun --standalone``; TensorFlow: ``MultiWorkerMirroredStrategy`` with two workers on
-127.0.0.1). A configuration that hangs is killed with its whole process tree and recorded as
-a timeout, one that dies as crashed, one that raises as failed; the next one still runs.
+127.0.0.1; JAX: ``jax.distributed`` with its coordinator on 127.0.0.1 and gloo collectives, the
+jitted step over a batch sharded across both processes). A configuration that hangs is killed
+with its whole process tree and recorded as a timeout, one that dies as crashed, one that
+raises as failed; the next one still runs.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import numpy as np
 
 from measurements.results import ROOT
 from measurements.studies import Study
+from measurements.studies.distributed_worker import JAX_COORDINATOR_ENV, JAX_PROCESS_ENV
 
 STUDY = Study(
     name="distributed",
@@ -37,26 +40,29 @@ STUDY = Study(
     title="Data-parallel training on one machine",
     description=(
         "The MLP (784-512-512-10, Adam, cross-entropy, synthetic data, the same initial weights in every framework) "
-        "trained with a global batch of 256 in three configurations, each launched fresh: one process with 2 "
-        "threads, one process with 1 "
-        "thread, and two data-parallel processes with 1 thread and 128 examples each (PyTorch: DistributedDataParallel "
-        "over gloo, started by torchrun --standalone; TensorFlow: MultiWorkerMirroredStrategy, two workers on "
-        "127.0.0.1, the step in strategy.run inside a tf.function). Each process trains on its half of one fixed "
-        "synthetic batch, with no input pipeline in either framework. Set-up is the time from launch to the first "
-        "finished step (start-up, rendezvous, first step). Each sample times enough steps to last 0.2 s, after a "
-        "warm-up of 0.3 s, on rank 0 with both ranks in step. Parity: after 5 steps from the same weights on the "
-        "same data, rank 0's weights must match the single process's within 1e-4. Scaling efficiency is the median "
-        "two-process throughput over the median of one process with 2 threads (above 1: two processes beat the "
-        "best single process on the same cores), and over twice the median of one process with 1 thread (1: "
-        "perfect linear scaling from one core to two). A run that hangs is killed and recorded as a timeout. The "
-        "study is launched five times per framework, each a fresh set of processes, to count failures and see "
-        "each launch's throughput. A comparison of distributed training needs a machine where each worker has "
-        "cores of its own beside the best single process's: at least 4 cores (two workers of 2 threads, the "
-        "single process's count); on fewer, two workers only split the single process's cores, and the claim "
-        "reads not testable."
+        "trained with a global batch of 256 in three configurations, each launched fresh: one process with 2 threads, "
+        "one process with 1 thread, and two data-parallel processes with 1 thread and 128 examples each (PyTorch: "
+        "DistributedDataParallel over gloo, started by torchrun --standalone; TensorFlow: "
+        "MultiWorkerMirroredStrategy, two workers on 127.0.0.1, the step in strategy.run inside a tf.function; JAX: "
+        "jax.distributed with its coordinator on 127.0.0.1 and gloo collectives, the MLP's jitted Optax step run over "
+        "a global batch sharded across one CPU device per process, weights replicated, so XLA all-reduces the "
+        "gradients). JAX has no thread-count setting, so each JAX process is pinned to as many CPUs as it has "
+        "threads, the two workers to different CPUs. Each process trains on its half of one fixed synthetic batch, "
+        "with no input pipeline in any framework. Set-up is the time from launch to the first finished step "
+        "(start-up, rendezvous, first step). Each sample times enough steps to last 0.2 s, after a warm-up of 0.3 s, "
+        "on rank 0 with both ranks in step. Parity: after 5 steps from the same weights on the same data, rank 0's "
+        "weights must match the single process's within 1e-4. Scaling efficiency is the median two-process throughput "
+        "over the median of one process with 2 threads (above 1: two processes beat the best single process on the "
+        "same cores), and over twice the median of one process with 1 thread (1: perfect linear scaling from one core "
+        "to two). A run that hangs is killed and recorded as a timeout. The study is launched five times per "
+        "framework, each a fresh set of processes, to count failures and see each launch's throughput. A comparison "
+        "of distributed training needs a machine where each worker has cores of its own beside the best single "
+        "process's: at least 4 cores (two workers of 2 threads, the single process's count); on fewer, two workers "
+        "only split the single process's cores, and the claim reads not testable."
     ),
     timeout_s=1500,
     quick=False,
+    frameworks=("pytorch", "tensorflow", "jax"),
     processes=5,
 )
 # the cores a verdict on distributed training needs: two workers, each with as many cores as the
@@ -129,7 +135,9 @@ def worker_args(framework: str, config: Configuration, settings: Settings, out: 
 
 def base_env(threads: int) -> dict[str, str]:
     """The workers' environment: this project importable, threads pinned, loopback only, no stray cluster."""
-    env = {k: v for k, v in os.environ.items() if k not in ("TF_CONFIG", "RANK", "WORLD_SIZE", "MASTER_ADDR")}
+    stray = ("TF_CONFIG", "RANK", "WORLD_SIZE", "MASTER_ADDR", "JAX_COORDINATOR_ADDRESS", "JAX_PLATFORMS",
+             JAX_COORDINATOR_ENV, JAX_PROCESS_ENV)  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k not in stray}
     env.update(
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         OMP_NUM_THREADS=str(threads),
@@ -153,6 +161,13 @@ def commands(framework: str, config: Configuration, settings: Settings, out: Pat
             "--local-addr=127.0.0.1",  # the workers' MASTER_ADDR: loopback, not the host name
         ]  # fmt: skip
         return [([*launcher, "-m", WORKER, *args], env)]
+    if framework == "jax":  # process 0 serves the coordinator; every process is told its id
+        (port,) = free_ports(1)
+        coordinator = {JAX_COORDINATOR_ENV: f"127.0.0.1:{port}"}
+        return [([sys.executable, "-m", WORKER, *args], {**env, **coordinator, JAX_PROCESS_ENV: str(index)})
+                for index in range(config.processes)]  # fmt: skip
+    if framework != "tensorflow":
+        raise ValueError(f"the distributed study has no launcher for {framework!r}")
     ports = free_ports(config.processes)
     return [
         ([sys.executable, "-m", WORKER, *args], {**env, "TF_CONFIG": json.dumps(tf_config(ports, index))})

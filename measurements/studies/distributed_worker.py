@@ -4,8 +4,10 @@ python -m measurements.studies.distributed_worker --framework pytorch --processe
 
 With ``--processes 2`` it is one of two data-parallel workers: PyTorch under ``torchrun``
 (DDP, gloo; its rank from ``RANK``), TensorFlow with ``MultiWorkerMirroredStrategy`` (its
-index from ``TF_CONFIG``). Every rank writes ``rank<r>.json`` (and its weights after the
-parity steps, ``rank<r>.npz``) into ``--output-dir``; rank 0's timings are the figures.
+index from ``TF_CONFIG``), JAX with ``jax.distributed`` (gloo; its process id and the
+coordinator's address from ``FG_JAX_PROCESS_ID`` and ``FG_JAX_COORDINATOR``). Every rank
+writes ``rank<r>.json`` (and its weights after the parity steps, ``rank<r>.npz``) into
+``--output-dir``; rank 0's timings are the figures.
 ``FG_DISTRIBUTED_HANG=1`` makes rank 1 of a multi-process run never join (tests).
 """
 
@@ -31,6 +33,9 @@ import numpy as np
 from measurements.worker import die_with_parent
 
 HANG_ENV = "FG_DISTRIBUTED_HANG"
+JAX_COORDINATOR_ENV = "FG_JAX_COORDINATOR"  # host:port of jax.distributed's coordinator (process 0 serves it)
+JAX_PROCESS_ENV = "FG_JAX_PROCESS_ID"
+IMPORTS = {"pytorch": "torch", "tensorflow": "tensorflow", "jax": "jax"}
 BARRIER_CHUNK_STEPS = 5  # warm-up steps between two agreements on whether to go on
 
 
@@ -46,11 +51,13 @@ class Trainer:
 
 
 def rank_from_env(framework: str, processes: int) -> int:
-    """This process's rank: torchrun's ``RANK``, or the task index in ``TF_CONFIG``."""
+    """This process's rank: torchrun's ``RANK``, JAX's process id, or the task index in ``TF_CONFIG``."""
     if processes == 1:
         return 0
     if framework == "pytorch":
         return int(os.environ["RANK"])
+    if framework == "jax":
+        return int(os.environ[JAX_PROCESS_ENV])
     return int(json.loads(os.environ["TF_CONFIG"])["task"]["index"])
 
 
@@ -172,6 +179,69 @@ def tensorflow_trainer(params: dict[str, Any], rank: int, processes: int, thread
                    lambda: [np.asarray(w) for w in model.get_weights()], details)  # fmt: skip
 
 
+def cpus_for(rank: int, threads: int, allowed: list[int]) -> list[int]:
+    """The CPUs a JAX process runs on: ``threads`` of ``allowed``, rank ``r`` on the ``r``-th such
+    share (two 1-thread workers on two different cores), the first share where too few are left."""
+    start = rank * threads if (rank + 1) * threads <= len(allowed) else 0
+    return allowed[start : start + threads]
+
+
+def jax_trainer(params: dict[str, Any], rank: int, processes: int, threads: int) -> Trainer:
+    """The MLP workload's jitted JAX step (Optax's Adam); with ``processes`` > 1, the same step over
+    arrays that span both processes (``jax.distributed``, gloo): the batch sharded over a one-axis
+    mesh of one CPU device per process, the weights and Adam's state replicated, so the loss is the
+    mean over the global batch and XLA all-reduces the gradients.
+
+    JAX has no thread-count setting (XLA sizes its CPU pool to the CPUs the process may use), so,
+    as the JAX adapter does, the process is pinned to ``threads`` CPUs before JAX starts."""
+    os.sched_setaffinity(0, cpus_for(rank, threads, sorted(os.sched_getaffinity(0))))
+    import jax
+
+    from measurements.workloads.mlp import jax as mlp
+    from measurements.workloads.mlp import spec
+    from measurements.workloads.shared.jax import steps
+
+    jax.config.update("jax_platforms", "cpu")
+    cpus = sorted(os.sched_getaffinity(0))
+    details: dict[str, Any] = {"threads": len(cpus), "cpus": cpus}
+    if processes == 1:
+        prepared = mlp.prepare(params, "jit", "cpu")
+        broadcast: Callable[[float], float] = lambda value: value  # noqa: E731
+    else:
+        from jax.experimental import multihost_utils
+        from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+        jax.config.update("jax_cpu_collectives_implementation", "gloo")
+        coordinator = os.environ[JAX_COORDINATOR_ENV]
+        jax.distributed.initialize(coordinator_address=coordinator, num_processes=processes, process_id=rank)
+        mesh = Mesh(np.array(jax.devices()), ("data",))
+        by_rows, replicated = NamedSharding(mesh, PartitionSpec("data")), NamedSharding(mesh, PartitionSpec())
+
+        def rows(array: np.ndarray) -> jax.Array:  # the global batch, from this process's share
+            return jax.make_array_from_process_local_data(by_rows, shard(array, rank, processes), array.shape)
+
+        def everywhere(array: np.ndarray) -> jax.Array:  # the same value on every process's device
+            return jax.make_array_from_callback(array.shape, replicated, lambda index: array[index])
+
+        x, y = spec.batch(params)
+        flat = [everywhere(w) for w in spec.flat_weights(params)]
+        prepared = steps(mlp.apply, flat, params, "jit", (rows(x), rows(y)))  # global arrays, not NumPy
+        details.update(coordinator=coordinator, collectives=jax.config.jax_cpu_collectives_implementation,
+                       processes=jax.process_count(), devices=[str(d) for d in jax.devices()])  # fmt: skip
+
+        def broadcast(value: float) -> float:
+            return float(multihost_utils.broadcast_one_to_all(np.float32(value)))
+
+    details["backend"] = jax.default_backend()
+    assert prepared.train_state is not None
+    train_state = prepared.train_state
+
+    def weights() -> list[np.ndarray]:  # read after the first step: the weights now, replicated on each process
+        return [np.array(w) for w in train_state()[1]]
+
+    return Trainer(prepared.step, float, broadcast, weights, details)  # float(loss) waits for the step
+
+
 def cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -226,7 +296,7 @@ def measure(trainer: Trainer, args: argparse.Namespace, rank: int, out: Path) ->
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m measurements.studies.distributed_worker")
-    parser.add_argument("--framework", choices=("pytorch", "tensorflow"), required=True)
+    parser.add_argument("--framework", choices=tuple(IMPORTS), required=True)
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--layers", type=lambda s: [int(n) for n in s.split(",")], default=[784, 512, 512, 10])
@@ -248,9 +318,9 @@ def main(argv: list[str] | None = None) -> int:
         threading.Event().wait()  # never joins: the launcher's time limit must end the run
     report: dict[str, Any] = {"rank": rank, "processes": args.processes, "status": "ok", "error": None}
     try:
-        importlib.import_module("torch" if args.framework == "pytorch" else "tensorflow")
+        importlib.import_module(IMPORTS[args.framework])
         imported_at = time.time()
-        make = pytorch_trainer if args.framework == "pytorch" else tensorflow_trainer
+        make = {"pytorch": pytorch_trainer, "tensorflow": tensorflow_trainer, "jax": jax_trainer}[args.framework]
         trainer = make(_params(args.layers, args.global_batch), rank, args.processes, args.threads)
         ready_at = time.time()
         report["details"] = trainer.details
