@@ -117,11 +117,11 @@ def test_usability_tabs_show_each_frameworks_code(page: Any, base_url: str) -> N
     if tabs.count() == 0:
         pytest.skip("no study with code was measured")
     labels = tabs.locator(".tabbed-labels label")
-    assert [labels.nth(i).inner_text() for i in range(labels.count())] == ["PyTorch", "TensorFlow"]
+    assert [labels.nth(i).inner_text() for i in range(labels.count())] == ["PyTorch", "TensorFlow", "JAX"]
     blocks = tabs.locator(".tabbed-block")
     assert blocks.nth(0).is_visible() and not blocks.nth(1).is_visible()
-    labels.nth(1).click()
-    assert blocks.nth(1).is_visible() and not blocks.nth(0).is_visible()
+    labels.nth(2).click()
+    assert blocks.nth(2).is_visible() and not blocks.nth(0).is_visible()
     assert page.errors == []
 
 
@@ -147,8 +147,9 @@ def test_the_questionnaire_leads_to_the_same_answer_as_the_command_line(page: An
     cpu = {"deployment": "server", "hardware": "cpu", "model": "mlp", "data": "fits", "experience": "tensorflow",
            "priority": "memory"}  # fmt: skip
     shown, printed = answer(cpu)
-    assert printed["ring"] == "prefer PyTorch"  # the committed results: PyTorch's process peaks lower
-    assert shown.startswith(f"{printed['ring']} ({printed['confidence']} confidence): {printed['why']}"), shown
+    # the committed results: PyTorch's process peaks lower than TensorFlow's, but JAX's is too close to call
+    assert printed["ring"] == "too uncertain to call" and printed["why"]
+    assert shown.startswith(f"{printed['ring']}: {printed['why']}"), shown
     assert printed["note"] in shown and printed["measured_on"]["machines"][0] in shown
     assert all(f"{r['what']}: {r['detail']}" in shown for r in printed["reasons"])
     assert " ".join(f"--answer {q}={o}" for q, o in cpu.items()) in shown
