@@ -65,6 +65,11 @@ class Claim:
         """The frameworks the claim is about: its rule compares these alone."""
         return (self.expects, *self.against)
 
+    @property
+    def others(self) -> tuple[str, ...]:
+        """The compared frameworks the claim does not name."""
+        return tuple(fw for fw in COMPARED if fw not in self.frameworks)
+
 
 @dataclass(frozen=True)
 class Checked:
@@ -77,17 +82,16 @@ class Checked:
     # the same rule over every compared framework, where the claim names fewer (never part of the verdict)
     context: tuple[evidence.Item, ...] = ()
     context_status: str = ""
+    measured_others: tuple[str, ...] = ()  # the frameworks outside the claim that its test finds results of
 
     @property
-    def others(self) -> tuple[str, ...]:
-        """The compared frameworks the claim does not name."""
-        return tuple(fw for fw in COMPARED if fw not in self.claim.frameworks)
+    def unmeasured_others(self) -> tuple[str, ...]:
+        return tuple(fw for fw in self.claim.others if fw not in self.measured_others)
 
     @property
-    def context_adds(self) -> bool:
-        """Whether the test over every framework read any results file the claim's own test did not
-        (where it did not, nothing here measures the other frameworks for this test)."""
-        return {f for i in self.context for f in i.files} != {f for i in self.items for f in i.files}
+    def context_figures(self) -> tuple[evidence.Item, ...]:
+        """The context's comparisons in which a framework outside the claim takes part."""
+        return tuple(i for i in self.context if set(i.sides) & set(self.measured_others))
 
 
 def load_claims(path: Path = CLAIMS_PATH) -> list[Claim]:
@@ -112,6 +116,12 @@ def load_claims(path: Path = CLAIMS_PATH) -> list[Claim]:
     return claims
 
 
+def _measured_for(claim: Claim, machine: evidence.Machine, framework: str) -> bool:
+    """Whether the claim's test finds results of ``framework`` (one it does not name) on ``machine``:
+    it compares that framework with one the claim names."""
+    return any(evidence.groups(claim.rule, machine, (framework, named)) for named in claim.frameworks)
+
+
 def check_all(claims: list[Claim], machines: dict[str, evidence.Machine]) -> list[Checked]:
     """Every claim on every machine, in the file's order, machines in the order given."""
     found = []
@@ -121,10 +131,13 @@ def check_all(claims: list[Claim], machines: dict[str, evidence.Machine]) -> lis
             items = tuple(item for group in picked for item in group)
             context: tuple[evidence.Item, ...] = ()
             status = ""
-            if any(fw not in claim.frameworks for fw in COMPARED):
+            # a framework outside the claim is measured for its test where the test compares it with one it names
+            measured = tuple(fw for fw in claim.others if _measured_for(claim, machine, fw))
+            if measured:
                 every = evidence.groups(claim.rule, machine, COMPARED)
                 context, status = tuple(item for group in every for item in group), evidence.status(every)
-            found.append(Checked(claim, machine.id, evidence.verdict(picked, claim.expects), items, context, status))
+            found.append(Checked(claim, machine.id, evidence.verdict(picked, claim.expects), items, context, status,
+                                 measured))  # fmt: skip
     return found
 
 
@@ -138,9 +151,10 @@ def to_json(checked: list[Checked]) -> dict[str, Any]:
             "made_in": list(c.claim.made_in), "note": c.claim.note, "rule": c.claim.rule, "machines": {},
         })  # fmt: skip
         entry["machines"][c.machine] = {"verdict": c.verdict, "items": [item_json(i) for i in c.items]}
-        if c.others:  # the same rule over every compared framework, as context; it never changes the verdict
+        if c.measured_others:  # the same rule over every compared framework, as context; it never changes the verdict
             entry["machines"][c.machine]["context"] = {
                 "frameworks": list(COMPARED),
+                "not_measured": list(c.unmeasured_others),
                 "status": c.context_status,
                 "items": [item_json(i) for i in c.context],
             }

@@ -692,7 +692,10 @@ def answer(chosen: dict[str, str], known: Rules, machines: Machines) -> Answer:
     counts = {u: f" (which these answers weigh {w:g}×)" if w != 1 else "" for u, w in weights.items()}
     gaps = [f"{r.use_case.title}{counts[r.use_case.id]}" for r in verdicts if not r.measured]
     if gaps:
-        kind = f" for {model.label[0].lower()}{model.label[1:]}" if model else ""
+        # lower-case the first letter of a word, never of an acronym ("MLPs" stays, "Convolutional" does not)
+        first = model.label.split(" ", 1)[0] if model else ""
+        lowered = first[:1].lower() + first[1:] if first[1:2].islower() else first
+        kind = f" for {lowered}{model.label[len(first) :]}" if model else ""
         verdict.why += f". Nothing here measures {_and(gaps)}{kind}: the outcome covers the rest only"
     if left_out:
         verdict.why += (

@@ -111,7 +111,7 @@ def outcome_words(outcome: object) -> str:
 def value_words(value: Any) -> str:
     """A value from a results file in words (escaped): none, yes or no, 3,472, or a nested table as
     "key value, key value"."""
-    if value is None:
+    if value is None or value == "":
         return "none"
     if isinstance(value, bool):
         return "yes" if value else "no"

@@ -551,7 +551,11 @@ def run_eagerly(framework: str) -> dict[str, Any]:
     diff = max(abs(a - b) for a, b in zip(reference, output, strict=True)) if reference and output else None
     observed = (
         f"With {switch}, print() ran {prints_eager} times over 3 calls (compiled: {prints_normal}); the output "
-        + ("equals the compiled output bit for bit." if same else f"differs from the compiled output (max {diff}).")
+        + (
+            "equals the compiled output bit for bit."
+            if same
+            else f"differs from the compiled output (by at most {'n/a' if diff is None else format(diff, '.2g')})."
+        )
     )
     return {
         "id": "run_eagerly", "title": "Running compiled code eagerly", "switch": switch,
