@@ -76,7 +76,7 @@ def environment() -> jinja2.Environment:
         pipeline_rows=studies.pipeline_rows, serving_rows=studies.serving_rows, libraries=studies.libraries,
         serving_headline=studies.serving_headline, serving_measures=studies.SERVING_MEASURES,
         cores_needed=distributed_study.CORES_NEEDED, machine_cores=studies.machine_cores,
-        present=present, compared_labels=[FRAMEWORK_LABELS[fw] for fw in COMPARED],
+        present=present, compared=COMPARED, compared_labels=[FRAMEWORK_LABELS[fw] for fw in COMPARED],
         named_labels=lambda found: [FRAMEWORK_LABELS[fw] for fw in COMPARED if any(fw in c.frameworks for c in found)],
         default_mode=lambda fw: REGISTRY[fw].default_mode if fw in REGISTRY else "",
         less_memory=studies.LESS_MEMORY, release_command=release_command(),

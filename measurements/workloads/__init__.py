@@ -170,7 +170,10 @@ register(
             f"{CNN_TEXT[0].upper()}{CNN_TEXT[1:]}, trained with Adam on one fixed batch of synthetic "
             "images: forward, loss, backward and optimiser update per step, at two batch sizes. "
             "Each framework uses its default layout (PyTorch NCHW, TensorFlow and JAX NHWC); PyTorch is "
-            "also measured in the `channels_last` memory format."
+            "also measured in the `channels_last` memory format. The XLA modes (TensorFlow's `jit_compile=True` "
+            "and `jax.jit`) do not hand the convolutions to oneDNN, as PyTorch and `tf.function` do: TensorFlow's "
+            "XLA runs its own kernels and JAX's hands them to YNNPACK (see ResNet-50's page and the single "
+            "convolution's)."
         ),
     )
 )
