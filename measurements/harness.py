@@ -187,13 +187,16 @@ def compile_cache(run: Run) -> Path:
     return scratch() / "compiled" / re.sub(r"[^A-Za-z0-9._-]", "_", run.key)
 
 
-def child_env(tmp: Path) -> dict[str, str]:
-    """A child's environment: this source tree on its path, and its temporary files in ``tmp``,
-    which the harness removes however the child ends."""
+def child_env(tmp: Path, framework: str) -> dict[str, str]:
+    """A child's environment: this source tree on its path, its temporary files in ``tmp`` (which
+    the harness removes however the child ends), and the modules its framework keeps out
+    (``FG_KEEP_OUT``, read by ``measurements/__init__.py``; the child's own children inherit it)."""
+    keeps_out = REGISTRY[framework].keeps_out if framework in REGISTRY else ()
     return {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         "TMPDIR": str(tmp),
+        "FG_KEEP_OUT": ",".join(keeps_out),
     }
 
 
@@ -222,7 +225,7 @@ def run_child(
     with tempfile.TemporaryDirectory(prefix="fg-run-", dir=scratch()) as tmp:
         output, log = Path(tmp) / "child.json", Path(tmp) / "child.log"
         env = {
-            **child_env(Path(tmp)),
+            **child_env(Path(tmp), run.framework),
             # a run's first process compiles from scratch, so its first call is the cold cost; the
             # run's later processes in this harness reuse those kernels (see COMPILE_CACHE)
             "TORCHINDUCTOR_CACHE_DIR": str(compile_cache(run) / "inductor"),

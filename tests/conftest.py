@@ -142,7 +142,7 @@ def golden(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def quick_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every planned run measured for real with the quick profile (both frameworks)."""
+    """Every planned run measured for real with the quick profile (every registered framework)."""
     from measurements import harness
     from measurements.profiles import PROFILES
 

@@ -290,7 +290,8 @@ def test_claims_page_links_through_the_url_filter() -> None:
     )
     page = render.environment().get_template("claims.md.j2").render(
         machines=[SimpleNamespace(id="m-1", missing=[])], machine_ids=["m-1"], claim_list=[claim], checked={
-            ("x-y", "m-1"): SimpleNamespace(verdict="mixed", items=[], context=(), measured_others=(), unmeasured_others=())},
+            ("x-y", "m-1"): SimpleNamespace(verdict="mixed", items=[], context=(), measured_others=(),
+                                            unmeasured_others=())},
         measured={}, downloads={}, judged_machines=["m-1"])  # fmt: skip
     assert "<svg" not in page and "](https://x.org/a)" not in page
 

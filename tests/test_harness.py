@@ -1,4 +1,4 @@
-"""The harness for real: child processes, both frameworks, the quick profile, and faults."""
+"""The harness for real: child processes, every framework, the quick profile, and faults."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import pytest
 from generator import load
 from measurements import UserError, environment, harness, results, workloads
 from measurements.__main__ import main as measurements_main
+from measurements.frameworks import COMPARED
 from measurements.profiles import PROFILES
 from measurements.studies import runner
 from tests.conftest import ROOT
@@ -82,7 +83,7 @@ def test_registry_refuses_duplicates_and_names_known_workloads() -> None:
 
 
 @pytest.mark.slow
-def test_quick_profile_measures_both_frameworks(quick_results: Path) -> None:
+def test_quick_profile_measures_every_framework(quick_results: Path) -> None:
     files = load.result_files(quick_results)
     assert len(files) == len(harness.plan(["cpu"], profile=PROFILES["quick"]))
     loaded = load.load_results(files)
@@ -107,16 +108,16 @@ def test_quick_profile_measures_both_frameworks(quick_results: Path) -> None:
         (doc["run"]["framework"], m["case"]): m for _, doc in loaded.results for m in doc["measurements"]
         if m["metric"] == "test_accuracy"
     }  # fmt: skip
-    assert len(accuracy) == 4  # the MLP and the CNN, in both frameworks
+    assert len(accuracy) == 2 * len(COMPARED)  # the MLP and the CNN, in every compared framework
     for m in accuracy.values():
         (curve,) = m["curve"]
         assert [p["epoch"] for p in curve] == list(range(1, m["params"]["epochs"] + 1))
         assert curve[-1]["accuracy"] == m["samples"][0]
     mlp = [m["samples"][0] for (_, case), m in accuracy.items() if case.startswith("MLP")]
-    assert min(mlp) > 30  # well above chance (10%) after two epochs: both really train
+    assert min(mlp) > 30  # well above chance (10%) after two epochs: all really train
     assert max(mlp) - min(mlp) <= 2  # the same model, the same batches: the same accuracy
     builds = {doc["run"]["framework"]: doc["software"]["framework"]["build"] for _, doc in loaded.results}
-    assert builds["tensorflow"]["threads"] == builds["pytorch"]["threads"]
+    assert len({builds[fw]["threads"] for fw in COMPARED}) == 1  # every framework got the same threads
 
 
 @pytest.mark.slow
@@ -216,7 +217,7 @@ def test_kill_9_loses_nothing_and_a_rerun_resumes(tmp_path: Path) -> None:
     for path, mtime in finished.items():
         assert path.stat().st_mtime_ns == mtime  # not measured again
     loaded = load.load_results(load.result_files(tmp_path))
-    assert loaded.problems == [] and len(loaded.results) == 3
+    assert loaded.problems == [] and len(loaded.results) == len(harness.plan(["cpu"], ["matmul/*"]))
 
 
 def test_a_second_harness_on_the_same_folder_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -364,7 +365,9 @@ def test_failure_records_pass_check_and_survive_merge(tmp_path: Path, monkeypatc
         framework = result["software"]["framework"]
         assert framework["version"] == environment.installed_version(framework["name"])
     monkeypatch.setenv("FG_INJECT_FAULT", "study/codesize/pytorch=crash,study/codesize/tensorflow=hang")
-    studies = runner.run_all(runner.plan(["study/codesize/*"]), tmp_path / "studies", timeout_s=3)
+    studies = runner.run_all(
+        runner.plan(["study/codesize/pytorch", "study/codesize/tensorflow"]), tmp_path / "studies", timeout_s=3
+    )
     assert [s["outcome"]["status"] for s in studies] == ["crashed", "timeout"]
     for folder in ("oom", "timeout", "other", "studies"):
         _assert_checked_and_merged_unchanged(tmp_path / folder, tmp_path)
@@ -537,3 +540,22 @@ def test_quick_over_standard_in_the_same_folder_loses_nothing(
     assert sorted((doc["machine"]["id"], doc["run"]["profile"]) for _, doc in loaded.results) == [
         ("amd-epyc-2cpu", "standard"), ("amd-epyc-2cpu-quick", "quick"),
     ]  # fmt: skip
+
+
+def test_a_child_keeps_out_what_its_framework_would_import_unasked(tmp_path: Path) -> None:
+    assert harness.child_env(tmp_path, "tensorflow")["FG_KEEP_OUT"] == "jax"  # tf.lite imports JAX where installed
+    assert harness.child_env(tmp_path, "jax")["FG_KEEP_OUT"] == ""
+    code = "import measurements\ntry:\n    import wave\nexcept ImportError:\n    print('kept out')\n"
+    code += "else:\n    print('imported')"
+    for keep_out, said in (("wave", "kept out"), ("", "imported")):
+        env = {**harness.child_env(tmp_path, "jax"), "FG_KEEP_OUT": keep_out}
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        assert done.stdout.strip() == said
+
+
+@pytest.mark.slow
+def test_a_tensorflow_child_runs_without_jax_in_its_process(tmp_path: Path) -> None:
+    code = "import measurements, sys, tensorflow; print(sys.modules.get('jax') is None)"
+    done = subprocess.run([sys.executable, "-c", code], env=harness.child_env(tmp_path, "tensorflow"),
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    assert done.stdout.strip().endswith("True")

@@ -32,6 +32,8 @@ class Framework:
     compared: bool = True  # False: a reference (NumPy), shown beside the others and never in a verdict
     compiled: tuple[str, ...] = ()  # modes that compile before their first step (the page shows what that costs)
     variants: dict[str, str] = field(default_factory=dict)  # a mode that is another with one change -> that mode
+    # modules it imports unasked where they are installed, kept out of its processes (one framework a process)
+    keeps_out: tuple[str, ...] = ()
 
 
 REGISTRY = {
@@ -47,6 +49,8 @@ REGISTRY = {
             "tensorflow", "TensorFlow", ("tensorflow", "tensorflow-cpu"),
             {"eager": "TF eager", "function": "tf.function", "xla": "tf.function + XLA"},
             "#1971c2", "function", compiled=("xla",),
+            # tf.lite's util module runs `from jax import jit` where JAX is installed (+110 MB resident, measured)
+            keeps_out=("jax",),
         ),
         Framework(
             "jax", "JAX", ("jax",), {"eager": "JAX op by op (no jit)", "jit": "jax.jit"},

@@ -59,7 +59,7 @@ def run_child(run: StudyRun, timeout_s: float) -> tuple[dict[str, Any], int | No
     """Run one study in a fresh process; returns (what the child reported, exit code)."""
     with tempfile.TemporaryDirectory(prefix="fg-study-", dir=harness.scratch()) as tmp:
         output, log = Path(tmp) / "child.json", Path(tmp) / "child.log"
-        env = harness.child_env(Path(tmp))
+        env = harness.child_env(Path(tmp), run.framework)
         command = [
             sys.executable, "-m", "measurements.studies.child",
             "--study", run.study, "--framework", run.framework, "--output", str(output), *harness.injected_faults(run),
