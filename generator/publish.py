@@ -32,7 +32,10 @@ def site_base() -> str:
 def write_json(path: Path, document: dict[str, Any], *, compact: bool = False) -> None:
     """A JSON file for readers (indented) or for the browser (``compact``: the questionnaire's table)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    written = json.dumps(document, ensure_ascii=False, **({"separators": (",", ":")} if compact else {"indent": 1}))
+    shape: dict[str, Any] = {"separators": (",", ":")} if compact else {"indent": 1}
+    # strict JSON: a NaN or an infinity here is a bug upstream, which fails the build rather than
+    # publish a file that no strict parser (nor the questionnaire's JSON.parse) reads
+    written = json.dumps(document, ensure_ascii=False, allow_nan=False, **shape)
     path.write_text(written + "\n")
 
 

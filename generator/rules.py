@@ -7,7 +7,9 @@ rule is checked against the schema of its kind of evidence (see ``generator.evid
 
 from __future__ import annotations
 
+import math
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -84,11 +86,27 @@ def read_toml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise UserError(f"{name}: file not found; restore it from the repository (git checkout -- {name})")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"{name}: not valid TOML ({exc}); fix the syntax at that line") from None
     except UnicodeDecodeError:
         raise UserError(f"{name}: not UTF-8 text; save it as UTF-8") from None
+    for field, value in _non_finite(document):  # TOML has nan and inf; no setting or figure here may be either
+        raise UserError(f"{name}: {field}: {value} is not a finite number; write a number (no nan or inf)")
+    return document
+
+
+def _non_finite(value: Any, field: str = "") -> Iterator[tuple[str, float]]:
+    """The fields of a TOML document that hold NaN or infinity, in document order, named as
+    ``table.key`` with list positions (``use_cases.2.rule.min_ratio``)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield field or "(top level)", value
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            yield from _non_finite(child, f"{field}.{key}" if field else str(key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _non_finite(child, f"{field}.{index}" if field else str(index))
 
 
 def entries(document: dict[str, Any], path: Path, table: str) -> list[Any]:
