@@ -23,10 +23,13 @@ def build(results_dir: Path, out: Path, strict: bool) -> int:
     if not results_dir.is_dir():
         raise UserError(f"{results_dir}: no results folder; measure this machine first with `nox -s measure`")
     found = corpus.load_corpus(results_dir)
-    for problem in found.loaded.problems:
+    problems = found.loaded.problems + found.study_problems  # every file left out, studies included
+    for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
-    if strict and found.loaded.problems:
-        raise UserError(f"{len(found.loaded.problems)} bad results files (listed above) and --strict was given")
+    for note in found.smaller_profile:
+        print(f"note: {note}", file=sys.stderr)
+    if strict and problems:
+        raise UserError(f"{len(problems)} bad results files (listed above) and --strict was given")
     reports = render.build(found, out)
     print(f"Generated pages for {len(reports)} machines from {len(found.loaded.results)} results files "
           f"into {out} in {time.perf_counter() - start:.1f} s")  # fmt: skip
@@ -130,7 +133,7 @@ def print_list(known: decide.Rules) -> None:
 
 
 def parse_answers(answers: list[str], known: decide.Rules) -> dict[str, str]:
-    chosen = {}
+    chosen: dict[str, str] = {}
     for pair in answers:
         question, sep, option = pair.partition("=")
         if not sep:
@@ -138,6 +141,11 @@ def parse_answers(answers: list[str], known: decide.Rules) -> dict[str, str]:
         if question not in {q.id for q in known.questions}:
             raise UserError(
                 f"--answer: no question {question!r}; the questions: {', '.join(q.id for q in known.questions)}"
+            )
+        if question in chosen:
+            raise UserError(
+                f"--answer {pair!r}: {question} is answered twice ({question}={chosen[question]} before); "
+                "give one --answer for each question"
             )
         chosen[question] = option
     return chosen

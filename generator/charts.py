@@ -21,6 +21,7 @@ import altair as alt
 import pandas as pd
 import vl_convert
 
+from generator import escape
 from generator.formatting import num
 from measurements.frameworks import FRAMEWORK_LABELS, REGISTRY
 from measurements.results import ROOT
@@ -290,10 +291,25 @@ def svg_of(spec_text: str) -> str:
 SIZES: dict[str, str] = {}  # an SVG's file name -> its width and height, as attributes for the page
 
 
+MAX_READABLE = 80  # the readable part of a chart's file name; a file system allows 255 bytes in all
+
+
+def file_stem(name: str, spec_text: str) -> str:
+    """A chart's file name without its suffix: ``name`` made safe and cut short (it is made from data:
+    a machine id, a case name of up to 1,000 characters), then a hash of ``name`` and the chart's
+    spec. Two charts share a file only when they are the same chart: two cases whose names read
+    alike once made safe still draw different figures, and so get different files."""
+    readable = escape.file_name(name)[:MAX_READABLE].rstrip(".-_") or "chart"
+    digest = hashlib.sha256(f"{name}\n{spec_text}".encode()).hexdigest()[:12]
+    return f"{readable}-{digest}"
+
+
 def save(chart: alt.TopLevelMixin, out_dir: Path, name: str) -> str:
-    """Write ``name.svg`` and ``name.vl.json`` into ``out_dir``; returns the SVG's file name."""
+    """Write the chart's SVG and its Vega-Lite spec (``.vl.json``) into ``out_dir``, named from
+    ``name`` and the chart itself (``file_stem``); returns the SVG's file name."""
     out_dir.mkdir(parents=True, exist_ok=True)
     spec_text = json.dumps(chart.to_dict(validate=False), sort_keys=True)  # Altair's own API made it
+    name = file_stem(name, spec_text)
     (out_dir / f"{name}.vl.json").write_text(spec_text)
     svg = svg_of(spec_text)
     (out_dir / f"{name}.svg").write_text(svg)

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from generator import evidence, load, studies
+from generator import evidence, load, plausible, studies
 from measurements import UserError
 from measurements.results import ROOT
 
@@ -33,6 +33,7 @@ class Corpus:
     studies: dict[str, studies.MachineStudies] = field(default_factory=dict)
     study_problems: list[str] = field(default_factory=list)
     machines: dict[str, evidence.Machine] = field(default_factory=dict)
+    raw: dict[str, bytes] = field(default_factory=dict)  # each file's bytes as validated, by its name under results_dir
 
     @property
     def problems(self) -> list[str]:
@@ -70,14 +71,62 @@ def configured_reference() -> str | None:
 
 
 def load_corpus(results_dir: Path) -> Corpus:
-    """Every results file under ``results_dir``, read and checked once."""
+    """Every results file under ``results_dir``, read and checked once; of those, only the files
+    plausible for their machine (``plausible``) go on."""
     loaded = load.load_results(load.result_files(results_dir))
+    found_studies, study_problems = studies.read_studies(results_dir, loaded.raw)
+    found_studies = _one_machine_each(loaded, found_studies, study_problems)
+    _within_ceiling(loaded)
+    by_machine = studies.group_studies(found_studies, results_dir, study_problems)
     everything, smaller = load.one_profile(load.to_frame(loaded.results, results_dir))
     frame = load.current(everything) if loaded.results else pd.DataFrame()
-    by_machine, study_problems = studies.load_studies(results_dir)
     docs = {load.relative_file(path, results_dir): doc for path, doc in loaded.results}
+    raw = {load.relative_file(path, results_dir): data for path, data in loaded.raw.items()}
     return Corpus(results_dir, loaded, everything, frame, smaller, by_machine, study_problems,
-                  evidence.from_results(frame, by_machine, docs))  # fmt: skip
+                  evidence.from_results(frame, by_machine, docs), raw)  # fmt: skip
+
+
+def _one_machine_each(
+    loaded: load.Loaded, found_studies: list[tuple[Path, dict[str, Any]]], study_problems: list[str]
+) -> list[tuple[Path, dict[str, Any]]]:
+    """Leave out (with a line each) the files whose hardware differs from most of their machine's
+    files, timing runs and studies together; returns the studies kept."""
+    by_machine: dict[str, list[dict[str, Any]]] = {}
+    for _, doc in [*loaded.results, *found_studies]:
+        by_machine.setdefault(doc["machine"]["id"], []).append(doc)
+    expected = {m: plausible.machine_fingerprint(docs) for m, docs in by_machine.items()}
+
+    def problem(doc: dict[str, Any]) -> str | None:
+        fingerprint = expected[doc["machine"]["id"]]
+        return None if fingerprint is None else plausible.fingerprint_problem(doc, fingerprint)
+
+    kept = []
+    for path, doc in loaded.results:
+        if (why := problem(doc)) is None:
+            kept.append((path, doc))
+        else:
+            loaded.lines.append(load.problem_line(path, why))
+    loaded.results = kept
+    kept_studies = []
+    for path, doc in found_studies:
+        if (why := problem(doc)) is None:
+            kept_studies.append((path, doc))
+        else:
+            study_problems.append(f"{path}: {why}")
+    return kept_studies
+
+
+def _within_ceiling(loaded: load.Loaded) -> None:
+    """Leave out (with a line each) the timing files with a figure far beyond what their machine
+    can compute (``plausible.ceiling_problem``)."""
+    found = plausible.ceilings(doc for _, doc in loaded.results)
+    kept = []
+    for path, doc in loaded.results:
+        if (why := plausible.ceiling_problem(doc, found)) is None:
+            kept.append((path, doc))
+        else:
+            loaded.lines.append(load.problem_line(path, why))
+    loaded.results = kept
 
 
 def docs_shown(corpus: Corpus) -> dict[str, list[dict[str, Any]]]:

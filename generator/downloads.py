@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -48,9 +49,23 @@ def rows(frame: pd.DataFrame) -> list[list[Any]]:
     return found
 
 
-def write(machine: str, frame: pd.DataFrame, files: list[str], results_dir: Path, out: Path) -> tuple[str, str]:
-    """``results/<machine>/results.csv`` and ``results/<machine>.zip`` (``files``, named under the
-    results folder) under ``out``; their paths under ``out``."""
+ENTRY_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def entry_name(name: str) -> str:
+    """A results file's name under the results folder, checked before it names a copy or a zip
+    entry: relative, "/"-separated parts of letters, digits, ".", "_" and "-" (no backslash, no
+    ".." and nothing absolute). The loader admits no other, so any other is a bug here."""
+    parts = name.split("/")
+    if not 2 <= len(parts) <= 3 or not all(ENTRY_PART.fullmatch(p) and p not in (".", "..") for p in parts):
+        raise ValueError(f"{name!r} is not a results file's name under the results folder")
+    return name
+
+
+def write(machine: str, frame: pd.DataFrame, files: dict[str, bytes], out: Path) -> tuple[str, str]:
+    """``results/<machine>/results.csv`` and ``results/<machine>.zip`` under ``out``; their paths
+    under ``out``. The zip holds ``files`` (each file's name under the results folder, and the
+    bytes that were read and validated: never read again from the disk)."""
     folder = out / "results" / machine
     folder.mkdir(parents=True, exist_ok=True)
     text = io.StringIO()
@@ -61,9 +76,9 @@ def write(machine: str, frame: pd.DataFrame, files: list[str], results_dir: Path
     archive = out / "results" / f"{machine}.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
         for name in sorted(files):
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))  # the same bytes for the same files
+            info = zipfile.ZipInfo(entry_name(name), date_time=(1980, 1, 1, 0, 0, 0))  # the same bytes each time
             info.compress_type = zipfile.ZIP_DEFLATED
-            z.writestr(info, (results_dir / name).read_bytes())
+            z.writestr(info, files[name])
     return f"results/{machine}/results.csv", f"results/{machine}.zip"
 
 

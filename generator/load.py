@@ -6,6 +6,7 @@ ones from loading (unless the caller asks for strictness).
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -27,6 +28,11 @@ from measurements.profiles import PROFILES
 from measurements.results import SCHEMA_PATH, SCHEMA_VERSION, result_path
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.json")
+MACHINE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # as the results schema's machine.id
+MAX_MACHINE_ID = 100
+# names the site and the results folder use for themselves: a machine of that name would replace
+# the Machines page (machines/index.md), or its folder would be read as a machine's studies folder
+RESERVED_IDS = frozenset({"index", "studies"})
 MAX_FILE_BYTES = 10 * 2**20  # a result is a few kB; anything this big is not one
 MAX_DEPTH = 32  # a result nests 6 deep; the checks recurse, so far deeper input is refused unread
 REMEASURE = "fix or delete it, or re-measure with `nox -s measure`"
@@ -68,6 +74,7 @@ Line = Callable[[Show], str]  # a problem line, written once the way to name fil
 class Loaded:
     results: list[tuple[Path, dict[str, Any]]] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)  # one per bad file
+    raw: dict[Path, bytes] = field(default_factory=dict)  # each file's bytes as read and validated
 
     @property
     def problems(self) -> list[str]:
@@ -158,9 +165,41 @@ def check_document(doc: Any) -> tuple[dict[str, Any] | None, list[str]]:
     return (None, problems) if problems else (doc, [])
 
 
+def machine_id_problem(machine_id: str) -> str | None:
+    """Why a machine id (or a machine folder's name) cannot name a machine on the site, if it cannot."""
+    if not MACHINE_ID.fullmatch(machine_id) or len(machine_id) > MAX_MACHINE_ID:
+        return (
+            f"machine.id: {machine_id[:120]!r} is not a machine id (lower-case letters and digits in words "
+            f"joined by '-', at most {MAX_MACHINE_ID}); {REMEASURE} with FG_MACHINE_ID set to one"
+        )
+    if machine_id in RESERVED_IDS:
+        return (
+            f"machine.id: {machine_id!r} is a name the site uses for its own pages or folders "
+            f"({', '.join(sorted(RESERVED_IDS))}); {REMEASURE} with another FG_MACHINE_ID"
+        )
+    return None
+
+
+def folder_problem(path: Path) -> str | None:
+    """Why the machine folder of a results file (``<folder>/x.json`` or ``<folder>/studies/x.json``
+    under the results folder) cannot be published as it is, if it cannot: its name becomes a folder
+    and a zip entry of the site's downloads, beside files the build writes (``<machine>.zip``)."""
+    name = (path.parent.parent if path.parent.name == "studies" else path.parent).name
+    if MACHINE_ID.fullmatch(name) and len(name) <= MAX_MACHINE_ID and name not in RESERVED_IDS:
+        return None
+    return (
+        f"lies in a folder named {name[:120]!r}, which is not a machine id (lower-case letters and digits in "
+        f"words joined by '-', not {', '.join(sorted(RESERVED_IDS))}); move it to a folder named for its machine "
+        "(or use `python -m generator merge`)"
+    )
+
+
 def _meaning_problems(doc: dict[str, Any]) -> list[str]:
     """What a schema cannot say: known names, and samples that add up to their rounds."""
     run = doc["run"]
+    reserved = machine_id_problem(doc["machine"]["id"])
+    if reserved is not None:
+        return [reserved]
     try:
         workload = workloads.get(run["workload"])
     except workloads.UnknownName as exc:
@@ -180,9 +219,10 @@ def _meaning_problems(doc: dict[str, Any]) -> list[str]:
     return problems
 
 
-def check_file(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
-    """Read one results file; returns (document, problems), each problem naming a field."""
-    doc, problems = read_json(path)
+def check_file(path: Path, keep: dict[Path, bytes] | None = None) -> tuple[dict[str, Any] | None, list[str]]:
+    """Read one results file; returns (document, problems), each problem naming a field. The bytes
+    read are put in ``keep`` (see ``read_json``)."""
+    doc, problems = read_json(path, keep)
     return (None, problems) if problems else check_document(doc)
 
 
@@ -210,14 +250,26 @@ def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+LINK = "a symbolic link; not followed, put the file itself there instead"
+
+
 def _read_regular(path: Path) -> bytes | str:
     """The bytes of a regular file, or why they were not read: a FIFO, device or folder is
-    never opened for reading (a FIFO would block), and a file over the size limit is not read."""
-    info = path.stat()
+    never opened for reading (a FIFO would block), a symbolic link is not followed, and a file
+    over the size limit is not read."""
+    info = path.lstat()
+    if stat.S_ISLNK(info.st_mode):
+        return LINK
     if not stat.S_ISREG(info.st_mode):
         return "not a regular file (a folder, FIFO, socket or device); skipped"
-    # O_NONBLOCK: if the file was swapped for a FIFO since, opening it does not wait for a writer
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    # O_NONBLOCK: if the file was swapped for a FIFO since, opening it does not wait for a writer;
+    # O_NOFOLLOW: if it was swapped for a link, it is not opened
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return LINK
+        raise
     with os.fdopen(fd, "rb") as f:
         info = os.fstat(f.fileno())
         if not stat.S_ISREG(info.st_mode):
@@ -227,9 +279,11 @@ def _read_regular(path: Path) -> bytes | str:
         return f.read(MAX_FILE_BYTES + 1)
 
 
-def read_json(path: Path) -> tuple[Any, list[str]]:
+def read_json(path: Path, keep: dict[Path, bytes] | None = None) -> tuple[Any, list[str]]:
     """Parse a results file of any kind; returns (what it holds, the problem if it cannot be read).
-    Never raises for bad input: deep nesting, duplicate keys and non-regular files are problems too."""
+    Never raises for bad input: deep nesting, duplicate keys and non-regular files are problems too.
+    The bytes read and parsed are put in ``keep`` under ``path``: what is published of the file is
+    written from them, never read again from the disk (where the file may have changed since)."""
     try:
         data = _read_regular(path)
         if isinstance(data, str):
@@ -237,6 +291,8 @@ def read_json(path: Path) -> tuple[Any, list[str]]:
         if len(data) > MAX_FILE_BYTES:
             return None, [f"{len(data) / 2**20:.0f} MiB is far too large for a results file; {REMEASURE}"]
         text = data.decode("utf-8")
+        if keep is not None:
+            keep[path] = data
     except (OSError, UnicodeDecodeError) as exc:
         return None, [f"cannot be read ({exc}); {REMEASURE}"]
     if not text.strip():
@@ -344,7 +400,7 @@ def name_problems(path: Path, doc: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _problem_line(path: Path, text: str) -> Line:
+def problem_line(path: Path, text: str) -> Line:
     return lambda show: f"{show(path)}: {text}"
 
 
@@ -355,13 +411,17 @@ def load_results(paths: Iterable[Path]) -> Loaded:
     loaded = Loaded()
     claims: dict[tuple[str, ...], list[tuple[Path, dict[str, Any]]]] = {}
     for path in sorted(paths):
-        if not SAFE_NAME.fullmatch(path.name) or not SAFE_NAME.fullmatch(path.parent.name + ".json"):
+        if not SAFE_NAME.fullmatch(path.name):
             loaded.lines.append(
-                _problem_line(path, "not a results file name (letters, digits, '.', '_', '-'); rename it")
+                problem_line(path, "not a results file name (letters, digits, '.', '_', '-'); rename it")
             )
             continue
+        folder = folder_problem(path)
+        if folder is not None:
+            loaded.lines.append(problem_line(path, folder))
+            continue
         try:
-            doc, problems = check_file(path)
+            doc, problems = check_file(path, loaded.raw)
             if doc is not None:
                 frame_rows(path, doc, path.parent.parent)  # what the pages take from it can be taken
                 claims.setdefault(run_key(doc), []).append((path, doc))
@@ -369,7 +429,7 @@ def load_results(paths: Iterable[Path]) -> Loaded:
             doc, problems = None, [unexpected(exc)]
         if doc is None:
             more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-            loaded.lines.append(_problem_line(path, f"{problems[0]}{more}"))
+            loaded.lines.append(problem_line(path, f"{problems[0]}{more}"))
     kept, lines = resolve_clashes(list(claims.values()))
     loaded.results = sorted(kept, key=lambda item: item[0])
     loaded.lines += [line for _, line in lines]

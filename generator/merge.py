@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator import load, studies
+from generator import load, plausible, studies
 from measurements import UserError, harness
 from measurements.results import write_json_atomic
 
@@ -70,33 +70,69 @@ def merge(sources: list[Path], into: Path) -> Merged:
     result = Merged()
     # what this merge wrote, so that two sources disagreeing are told apart from a file there before
     written: dict[Path, tuple[Path, dict[str, Any]]] = {}
+    checked: list[tuple[Path, Kind, dict[str, Any] | None, str | None]] = []
+    for source in sources:
+        for path in source_files(source, result.bad):
+            kind = kind_of(path)
+            try:
+                doc, problems = kind.check(path)
+            except Exception as exc:  # untrusted input: any failure is this file's problem
+                doc, problems = None, [load.unexpected(exc)]
+            more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+            checked.append((path, kind, doc, None if doc is not None else f"{problems[0]}{more}"))
+    fingerprints = _fingerprints([doc for _, _, doc, _ in checked if doc is not None], into)
     with ExitStack() as locks:
         locked: dict[Path, str | None] = {}  # machine folder -> why it could not be locked (None: locked)
-        for source in sources:
-            for path in source_files(source, result.bad):
+        for path, kind, doc, bad in checked:
+            why = bad
+            if doc is not None:
                 try:
-                    problem = _merge_one(path, into, written, result, locks, locked)
+                    why = _merge_one(path, kind, doc, into, written, result, locks, locked, fingerprints)
                 except Exception as exc:  # untrusted input: any failure is this file's problem
-                    problem = load.unexpected(exc)
-                if problem is not None:
-                    result.bad.append(f"{path}: {problem}; not merged")
+                    why = load.unexpected(exc)
+            if why is not None:
+                result.bad.append(f"{path}: {why}; not merged")
     return result
+
+
+def _fingerprints(docs: list[dict[str, Any]], into: Path) -> dict[str, plausible.Fingerprint]:
+    """The one fingerprint of each machine the merge writes into: that of the files already in its
+    folder under ``into`` where it has any, else that of most of the files merged into it."""
+    incoming: dict[str, list[dict[str, Any]]] = {}
+    for doc in docs:
+        incoming.setdefault(doc["machine"]["id"], []).append(doc)
+    found = {}
+    for machine, theirs in incoming.items():
+        folder = into / machine
+        there = [] if folder.is_symlink() or not folder.is_dir() else _valid_docs(folder)
+        fingerprint = plausible.machine_fingerprint(there or theirs)
+        if fingerprint is not None:
+            found[machine] = fingerprint
+    return found
+
+
+def _valid_docs(folder: Path) -> list[dict[str, Any]]:
+    """The valid results documents in a machine folder, timing runs and studies."""
+    paths = sorted(folder.glob("*.json")) + sorted(folder.glob("studies/*.json"))
+    docs = [kind_of(path).check(path)[0] for path in paths]
+    return [doc for doc in docs if doc is not None]
 
 
 def _merge_one(
     path: Path,
+    kind: Kind,
+    doc: dict[str, Any],
     into: Path,
     written: dict[Path, tuple[Path, dict[str, Any]]],
     result: Merged,
     locks: ExitStack,
     locked: dict[Path, str | None],
+    fingerprints: dict[str, plausible.Fingerprint],
 ) -> str | None:
-    """Merge one file; returns why it was not merged, if it was bad."""
-    kind = kind_of(path)
-    doc, problems = kind.check(path)
-    if doc is None:
-        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-        return f"{problems[0]}{more}"
+    """Merge one valid file; returns why it was not merged, if it was bad."""
+    expected = fingerprints.get(doc["machine"]["id"])
+    if expected is not None and (other := plausible.fingerprint_problem(doc, expected)) is not None:
+        return other
     target = kind.target(doc, into)
     unsafe = unsafe_target(target, into)
     if unsafe is not None:

@@ -7,12 +7,13 @@ import os
 import shutil
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from generator import charts, claims, decide, downloads, escape, studies
+from generator import charts, claims, decide, downloads, escape, load, studies
 from generator.compare import (
     describe,
     figures,
@@ -46,7 +47,7 @@ from generator.performance import (
 )
 from generator.publish import guidance
 from generator.versions import machine_versions
-from measurements import UserError
+from measurements import UserError, harness
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS, REGISTRY
 from measurements.profiles import PROFILES
 from measurements.results import ROOT
@@ -93,11 +94,26 @@ def build(corpus: Corpus, out: Path, reference: str | None = None) -> list[Machi
 
     ``out`` is marked as made here, and a folder without the mark is never emptied unless it
     is empty already, or it is the default docs/generated/ (which builds made before the mark
-    existed: git ignores it, and it holds nothing but generated pages)."""
+    existed: git ignores it, and it holds nothing but generated pages). A build holds ``out``
+    (its ``.lock``, as a measurement holds its results folder): a second build into it is refused."""
+    refuse_foreign(out)
+    with ExitStack() as held:
+        try:
+            held.enter_context(harness.exclusive(out))
+        except UserError:
+            raise UserError(
+                f"{out}: another build is writing here; wait for it to end, or build into another folder with --out"
+            ) from None
+        return _build(corpus, out, reference)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _build(corpus: Corpus, out: Path, reference: str | None) -> list[MachineReport]:
     prepare(out)
     results_dir = corpus.results_dir
-    for path, _ in corpus.loaded.results:
-        copy_result(path, out / "results" / path.relative_to(results_dir))
+    published = published_files(corpus)
+    for name in published:
+        write_copy(out / "results", name, corpus.raw[name])
     shown = docs_shown(corpus)
     frame = corpus.frame
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # drawing a chart releases the GIL
@@ -115,17 +131,13 @@ def build(corpus: Corpus, out: Path, reference: str | None = None) -> list[Machi
     by_machine = corpus.studies
     # each line starts with the file as found under results_dir: pages name it under the results folder
     study_problems = [line.removeprefix(f"{results_dir}{os.sep}") for line in corpus.study_problems]
-    for machine_studies in by_machine.values():
-        for per_framework in machine_studies.results.values():
-            for study_result in per_framework.values():
-                copy_result(results_dir / study_result.file, out / "results" / study_result.file)
     memory = {m: memory_scaling(ms, out / "charts") for m, ms in by_machine.items()}
     pipelines = {m: pipeline_section(ms, out / "charts") for m, ms in by_machine.items()}
     studied = by_machine.get(first or "") or next((by_machine[r.id] for r in reports if r.id in by_machine), None)
     context.update(study_context(studied, study_problems),
                    study_machines=by_machine, memory=memory, pipelines=pipelines)  # fmt: skip
     context.update(guidance(corpus.machines, first, reports, env, out))
-    context["downloads"] = {m: downloads.write(m, corpus.everything, list(em.docs), results_dir, out)
+    context["downloads"] = {m: downloads.write(m, corpus.everything, {f: corpus.raw[f] for f in em.docs}, out)
                             for m, em in corpus.machines.items()}  # fmt: skip
     context["measured"] = {m: downloads.measured_on(em.docs) for m, em in corpus.machines.items()}
     pages: dict[str, tuple[str, MachineReport | None]] = {
@@ -162,21 +174,36 @@ def build(corpus: Corpus, out: Path, reference: str | None = None) -> list[Machi
     return reports
 
 
-def prepare(out: Path) -> None:
-    """Empty ``out`` (only a folder an earlier build made) and mark it as made here."""
-    mark = out / ".framework-guide-generated"
+MARK = ".framework-guide-generated"
+LOCK = ".lock"  # where ``harness.exclusive`` holds a folder
+
+
+def refuse_foreign(out: Path) -> None:
+    """Refuse an ``out`` that is not a folder, or one with files that no build made."""
     if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise UserError(f"{out}: not a folder; give --out a new folder, or one an earlier build made")
     if out.exists():
         made_before_marks = out.resolve() == (ROOT / "docs" / "generated").resolve()
-        if not mark.is_file() and not made_before_marks and any(out.iterdir()):
+        if not (out / MARK).is_file() and not made_before_marks and any(p.name != LOCK for p in out.iterdir()):
             raise UserError(
-                f"{out}: not made by `python -m generator build` (it has no {mark.name}), so it is not emptied; "
+                f"{out}: not made by `python -m generator build` (it has no {MARK}), so it is not emptied; "
                 f"give --out a new or empty folder, or delete {out} yourself"
             )
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    mark.write_text("Made by `python -m generator build`, which empties this folder before every build.\n")
+
+
+def prepare(out: Path) -> None:
+    """Empty ``out`` (only a folder an earlier build made; the lock this build holds stays) and mark
+    it as made here."""
+    refuse_foreign(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for entry in out.iterdir():
+        if entry.name == LOCK:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    (out / MARK).write_text("Made by `python -m generator build`, which empties this folder before every build.\n")
 
 
 def study_description(name: str) -> str:
@@ -204,9 +231,23 @@ def release_command() -> str:
     return f'nox -s "measure_release({pins})"'
 
 
-def copy_result(source_path: Path, target: Path) -> None:
+def published_files(corpus: Corpus) -> list[str]:
+    """The results files the site publishes, by their names under the results folder: every timing
+    file loaded, and each study result shown."""
+    found = [load.relative_file(path, corpus.results_dir) for path, _ in corpus.loaded.results]
+    found += [r.file for ms in corpus.studies.values() for per in ms.results.values() for r in per.values()]
+    return sorted(set(found))
+
+
+def write_copy(folder: Path, name: str, data: bytes) -> None:
+    """A results file's copy for download: the bytes that were validated (never read again from the
+    results folder, where the file may have been swapped since), at its checked name under
+    ``folder``; never written through a symbolic link."""
+    target = folder / downloads.entry_name(name)
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source_path, target)
+    if target.is_symlink():
+        target.unlink()
+    target.write_bytes(data)
 
 
 def study_context(ms: studies.MachineStudies | None, problems: list[str]) -> dict[str, Any]:

@@ -24,7 +24,16 @@ import jsonschema
 from generator import stats
 from generator.compare import Comparison, Summary, compare, summarise
 from generator.escape import text
-from generator.load import REMEASURE, SAFE_NAME, median, read_json, relative_file, version_key
+from generator.load import (
+    REMEASURE,
+    SAFE_NAME,
+    folder_problem,
+    machine_id_problem,
+    median,
+    read_json,
+    relative_file,
+    version_key,
+)
 from measurements.frameworks import REGISTRY, label
 from measurements.results import ROOT, study_path
 from measurements.studies import Study, distributed, registry
@@ -48,15 +57,18 @@ def _schema_validator(framework_ids: tuple[str, ...]) -> jsonschema.Draft202012V
     return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
 
 
-def check_study(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
-    """Read and validate one study file; returns (document, problems naming the field)."""
-    doc, problems = read_json(path)
+def check_study(path: Path, keep: dict[Path, bytes] | None = None) -> tuple[dict[str, Any] | None, list[str]]:
+    """Read and validate one study file; returns (document, problems naming the field). The bytes
+    read are put in ``keep`` (see ``load.read_json``)."""
+    doc, problems = read_json(path, keep)
     if problems:
         return None, problems
     errors = sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
     problems = [f"{'.'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}; {REMEASURE}" for e in errors]
     if not problems and doc["study"] not in registry():
         problems = [f"study: unknown study {doc['study']!r} (known: {', '.join(registry())}); {REMEASURE}"]
+    if not problems and (reserved := machine_id_problem(doc["machine"]["id"])) is not None:
+        problems = [reserved]
     return (None, problems) if problems else (doc, [])
 
 
@@ -149,24 +161,50 @@ class MachineStudies:
         return [(i, {fw: found[fw][i] for fw in frameworks}) for i in first if all(i in found[fw] for fw in frameworks)]
 
 
-def load_studies(results_dir: Path) -> tuple[dict[str, MachineStudies], list[str]]:
-    """Each machine's newest study results per framework; and one line per bad file.
+def load_studies(
+    results_dir: Path, keep: dict[Path, bytes] | None = None
+) -> tuple[dict[str, MachineStudies], list[str]]:
+    """Each machine's newest study results per framework; and one line per bad file. The bytes of
+    each file read are put in ``keep`` (see ``load.read_json``)."""
+    found, problems = read_studies(results_dir, keep)
+    return group_studies(found, results_dir, problems), problems
+
+
+def read_studies(
+    results_dir: Path, keep: dict[Path, bytes] | None = None
+) -> tuple[list[tuple[Path, dict[str, Any]]], list[str]]:
+    """Every valid study file under ``results_dir``, and one line per bad one."""
+    found: list[tuple[Path, dict[str, Any]]] = []
+    problems = []
+    for path in study_files(results_dir):
+        if not SAFE_NAME.fullmatch(path.name):
+            problems.append(f"{path}: not a results file name (letters, digits, '.', '_', '-'); rename it")
+            continue
+        folder = folder_problem(path)
+        if folder is not None:
+            problems.append(f"{path}: {folder}")
+            continue
+        doc, bad = check_study(path, keep)
+        if doc is None:
+            more = f" (and {len(bad) - 1} more problems)" if len(bad) > 1 else ""
+            problems.append(f"{path}: {bad[0]}{more}")
+            continue
+        found.append((path, doc))
+    return found, problems
+
+
+def group_studies(
+    found: list[tuple[Path, dict[str, Any]]], results_dir: Path, problems: list[str]
+) -> dict[str, MachineStudies]:
+    """Each machine's newest study results per framework, of the valid files ``found``; a line in
+    ``problems`` for each file left out.
 
     Of several files of the same study, framework and release on one machine, the one that lies
     where the launcher writes it wins; when none does, all are left out (as for timing runs,
     ``load.resolve_clashes``): a file's place in the sort order never decides."""
     machines: dict[str, MachineStudies] = {}
-    problems = []
     claimants: dict[tuple[str, ...], list[tuple[Path, dict[str, Any]]]] = {}
-    for path in study_files(results_dir):
-        if not SAFE_NAME.fullmatch(path.name):
-            problems.append(f"{path}: not a results file name (letters, digits, '.', '_', '-'); rename it")
-            continue
-        doc, found = check_study(path)
-        if doc is None:
-            more = f" (and {len(found) - 1} more problems)" if len(found) > 1 else ""
-            problems.append(f"{path}: {found[0]}{more}")
-            continue
+    for path, doc in found:
         key = (doc["machine"]["id"], doc["study"], doc["framework"], doc["software"]["framework"]["version"] or "")
         claimants.setdefault(key, []).append((path, doc))
     for group in claimants.values():
@@ -181,7 +219,7 @@ def load_studies(results_dir: Path) -> tuple[dict[str, MachineStudies], list[str
         earlier = by_framework.get(doc["framework"])
         if earlier is None or version_key(result.version) > version_key(earlier.version):
             by_framework[doc["framework"]] = result
-    return machines, problems
+    return machines
 
 
 def _placed_claimant(
