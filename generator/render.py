@@ -100,7 +100,9 @@ def build(corpus: Corpus, out: Path, reference: str | None = None) -> list[Machi
     with ExitStack() as held:
         try:
             held.enter_context(harness.exclusive(out))
-        except UserError:
+        except UserError as exc:
+            if "another" not in str(exc):  # not held by another process: it cannot be written
+                raise
             raise UserError(
                 f"{out}: another build is writing here; wait for it to end, or build into another folder with --out"
             ) from None
