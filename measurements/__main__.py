@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
-from measurements import UserError, environment, harness
+from measurements import UserError, environment, harness, inputs
 from measurements.profiles import PROFILES
 from measurements.results import RESULTS_DIR
 from measurements.studies import runner
@@ -85,11 +85,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def measure(args: argparse.Namespace) -> int:
-    """List or run what the command line asks for; 0 if every run ended ok (or had no framework)."""
+    """List or run what the command line asks for; 0 if every run ended ok (or had no framework).
+
+    Before anything runs, every option and environment variable is checked (``inputs``): a bad
+    one is refused with one line, before a framework is imported or a file written."""
     profile = PROFILES[args.profile]
+    if args.command == "run":
+        threads = inputs.threads(args.threads)
+        timeout_s = inputs.timeout(args.timeout)
+        memory_limit = inputs.memory_limit(args.memory_limit)
     studies = runner.plan(args.only, profile)
+    gpus = environment.gpus()
     try:
-        runs = harness.plan(harness.devices_here(environment.gpus()), args.only, profile)
+        runs = harness.plan(harness.devices_here(gpus), args.only, profile)
     except UserError:
         if not studies:
             raise
@@ -97,18 +105,16 @@ def measure(args: argparse.Namespace) -> int:
     if args.command == "list":
         print("\n".join([r.key for r in runs] + [s.key for s in studies]))
         return 0
-    if args.threads is not None and args.threads < 1:
-        raise UserError(f"--threads must be at least 1, not {args.threads}")
-    if args.memory_limit is not None and args.memory_limit <= 0:
-        raise UserError(f"--memory-limit must be a positive number of MiB, not {args.memory_limit}")
+    inputs.environment_variables({r.framework for r in runs} | {s.framework for s in studies})
+    inputs.results_folder(args.results, environment.machine_id(environment.available_cpus(), gpus))
     results = []
     if runs:
         results = harness.run_all(
-            runs, profile, args.results, threads=args.threads, timeout_s=args.timeout,
-            memory_limit=None if args.memory_limit is None else int(args.memory_limit * 2**20), redo=args.redo,
+            runs, profile, args.results, threads=threads, timeout_s=timeout_s, memory_limit=memory_limit,
+            redo=args.redo,
         )  # fmt: skip
     if studies:
-        results += runner.run_all(studies, args.results, redo=args.redo, timeout_s=args.timeout)
+        results += runner.run_all(studies, args.results, redo=args.redo, timeout_s=timeout_s)
     return 0 if all(r["outcome"]["status"] in ("ok", "unavailable") for r in results) else 1
 
 

@@ -19,7 +19,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from measurements import UserError
 from measurements.frameworks import DISTRIBUTIONS
+from measurements.results import machine_id_rule
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
@@ -42,6 +44,7 @@ RELEVANT_ENV = (
     "CUDA_VISIBLE_DEVICES",
     "TORCHINDUCTOR_FREEZING",
     "TORCHINDUCTOR_MAX_AUTOTUNE",
+    "FG_KEEP_OUT",  # modules every child keeps out besides its framework's (the harness checks them)
 )
 
 
@@ -274,18 +277,45 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+def shown(value: object, width: int = 40) -> str:
+    """A value as one short line of a message: quoted, escaped, cut."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def named_machine_id(value: str) -> str:
+    """``FG_MACHINE_ID``'s value as a machine id (its slug), refused unless the results schema accepts it."""
+    made = slug(value)
+    if not made:
+        raise UserError(
+            f"FG_MACHINE_ID={shown(value)} has no letter or digit a-z, 0-9 to name a folder with; "
+            "use a name such as my-laptop"
+        )
+    return checked_machine_id(made, f"FG_MACHINE_ID={shown(value)}", "use a shorter name")
+
+
+def checked_machine_id(made: str, source: str, fix: str) -> str:
+    pattern, longest = machine_id_rule()
+    if len(made) > longest or not pattern.fullmatch(made):
+        raise UserError(
+            f"{source} makes a machine id of {len(made)} characters; the results schema allows at most {longest}: {fix}"
+        )
+    return made
+
+
 def machine_id(cpus: int, gpu_list: list[dict[str, Any]]) -> str:
     """A readable id for this kind of machine, stable across runs: CPU model, CPUs, GPU.
 
-    ``FG_MACHINE_ID`` overrides it (for example to tell two hosts of one kind apart).
+    ``FG_MACHINE_ID`` overrides it (for example to tell two hosts of one kind apart). An id the
+    results schema would refuse (none, or too long) is refused here, before anything is written.
     """
     override = os.environ.get("FG_MACHINE_ID")
     if override:
-        return slug(override)
+        return named_machine_id(override)
     parts = [slug(cpu_model()) or "cpu", f"{cpus}cpu"]
     if gpu_list:
         parts.append(slug(gpu_list[0]["name"]))
-    return "-".join(parts)
+    return checked_machine_id("-".join(parts), "this machine's CPU model and GPU", "name it with FG_MACHINE_ID=NAME")
 
 
 def machine() -> dict[str, Any]:

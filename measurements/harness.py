@@ -189,14 +189,16 @@ def compile_cache(run: Run) -> Path:
 
 def child_env(tmp: Path, framework: str) -> dict[str, str]:
     """A child's environment: this source tree on its path, its temporary files in ``tmp`` (which
-    the harness removes however the child ends), and the modules its framework keeps out
-    (``FG_KEEP_OUT``, read by ``measurements/__init__.py``; the child's own children inherit it)."""
+    the harness removes however the child ends), and the modules its framework keeps out, besides
+    any the user's ``FG_KEEP_OUT`` names (read by ``measurements/__init__.py``; the child's own
+    children inherit it)."""
     keeps_out = REGISTRY[framework].keeps_out if framework in REGISTRY else ()
+    asked = filter(None, os.environ.get("FG_KEEP_OUT", "").split(","))
     return {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         "TMPDIR": str(tmp),
-        "FG_KEEP_OUT": ",".join(keeps_out),
+        "FG_KEEP_OUT": ",".join(dict.fromkeys([*keeps_out, *asked])),
     }
 
 
@@ -249,7 +251,7 @@ def run_child(
                 raise
         code = child.returncode
         if killed_for == "timeout":
-            return {"status": "timeout", "error": f"no result after {timeout_s:.0f} s; killed.\n{tail(log)}"}, code
+            return {"status": "timeout", "error": f"no result after {timeout_s:g} s; killed.\n{tail(log)}"}, code
         if killed_for == "oom":
             limit = f"{(memory_limit or 0) / 2**20:,.0f} MiB"
             return {"status": "oom", "error": f"used more than the memory limit ({limit}); killed.\n{tail(log)}"}, code
@@ -389,8 +391,13 @@ def refuse_to_replace(paths: Iterable[Path], profile: Profile, folder: Path) -> 
 @contextmanager
 def exclusive(folder: Path) -> Iterator[None]:
     """Hold the results folder for this harness alone; a second one is refused, not interleaved."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / ".lock").open("a+") as lock:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        lock_file = (folder / ".lock").open("a+")
+    except OSError as exc:
+        raise UserError(f"{folder}: cannot write here ({exc.strerror or exc}); measure into another folder "
+                        "with --results") from None  # fmt: skip
+    with lock_file as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -63,3 +63,10 @@ def current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def machine_id_rule() -> tuple[re.Pattern[str], int]:
+    """The pattern and the longest length a machine id may have: the results schema's, so that the
+    harness writes no id that ``generator check`` then refuses."""
+    rule = json.loads(SCHEMA_PATH.read_text())["properties"]["machine"]["properties"]["id"]
+    return re.compile(rule["pattern"]), int(rule["maxLength"])

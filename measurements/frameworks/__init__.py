@@ -34,6 +34,8 @@ class Framework:
     variants: dict[str, str] = field(default_factory=dict)  # a mode that is another with one change -> that mode
     # modules it imports unasked where they are installed, kept out of its processes (one framework a process)
     keeps_out: tuple[str, ...] = ()
+    # the top-level modules its measurements import: a run of it cannot keep them out
+    modules: tuple[str, ...] = ()
 
 
 REGISTRY = {
@@ -44,19 +46,21 @@ REGISTRY = {
             {"eager": "PyTorch eager", "compile": "torch.compile", "channels_last": "PyTorch eager, channels_last",
              "zentorch": "torch.compile (zentorch)"},
             "#d9480f", "eager", compiled=("compile", "zentorch"), variants={"channels_last": "eager"},
+            modules=("torch",),
         ),
         Framework(
             "tensorflow", "TensorFlow", ("tensorflow", "tensorflow-cpu"),
             {"eager": "TF eager", "function": "tf.function", "xla": "tf.function + XLA"},
             "#1971c2", "function", compiled=("xla",),
             # tf.lite's util module runs `from jax import jit` where JAX is installed (+110 MB resident, measured)
-            keeps_out=("jax",),
+            keeps_out=("jax",), modules=("tensorflow", "keras"),
         ),
         Framework(
             "jax", "JAX", ("jax",), {"eager": "JAX op by op (no jit)", "jit": "jax.jit"},
-            "#2f9e44", "jit", compiled=("jit",),
+            "#2f9e44", "jit", compiled=("jit",), modules=("jax", "jaxlib", "optax"),
         ),
-        Framework("numpy", "NumPy", ("numpy",), {"default": "NumPy"}, "#868e96", "default", ("cpu",), False),
+        Framework("numpy", "NumPy", ("numpy",), {"default": "NumPy"}, "#868e96", "default", ("cpu",), False,
+                  modules=("numpy",)),
     )
 }  # fmt: skip
 

@@ -78,7 +78,7 @@ def run_child(run: StudyRun, timeout_s: float) -> tuple[dict[str, Any], int | No
         if killed_for == "timeout":
             return {
                 "status": "timeout",
-                "error": f"no result after {timeout_s:.0f} s; killed.\n{tail}",
+                "error": f"no result after {timeout_s:g} s; killed.\n{tail}",
             }, child.returncode
         if output.exists():
             reported: dict[str, Any] = json.loads(output.read_text())
