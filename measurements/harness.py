@@ -8,6 +8,7 @@ goes on. Each result is written as soon as its child ends, atomically.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import copy
 import fcntl
 import fnmatch
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+import psutil
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -138,9 +140,20 @@ def watch(child: subprocess.Popen[bytes], timeout_s: float, memory_limit: int | 
 
 
 def kill_group(child: subprocess.Popen[bytes]) -> None:
-    """Kill a child started in its own session, and everything it started."""
-    os.killpg(child.pid, signal.SIGKILL)
+    """Kill a child started in its own session, and everything it started, including processes it
+    started in sessions of their own (a study's launches); return once they are gone, so that the
+    folders they wrote in can be removed."""
+    try:
+        below = psutil.Process(child.pid).children(recursive=True)
+    except psutil.Error:
+        below = []
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGKILL)
+    for process in below:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
     child.wait()
+    psutil.wait_procs(below, timeout=10)
 
 
 @functools.cache

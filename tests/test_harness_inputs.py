@@ -1,6 +1,6 @@
 """The harness's own inputs: each bad option or environment value is refused at start-up with one
 line, within a second, before a framework is imported or a file written; every accepted timeout
-kills a hung child."""
+kills a hung child; a killed pipeline study leaves none of its images behind."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from measurements import UserError, environment, harness, inputs
+from measurements.studies import pipeline, runner
 
 # runs main() as `python -m measurements` does, then says how long it took and which frameworks it imported
 DRIVER = """
@@ -277,3 +278,27 @@ def test_a_hung_child_is_killed_under_a_small_timeout(tmp_path: Path) -> None:
     (written,) = (tmp_path / "results" / "m").glob("*.json")
     outcome = json.loads(written.read_text())["outcome"]
     assert outcome["status"] == "timeout" and outcome["error"].startswith("no result after 0.5 s; killed.")
+
+
+def test_a_killed_pipeline_study_leaves_no_images(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The study's child writes images under FG_PIPELINE_DIR until its time is up: the launcher
+    removes them once it has killed it."""
+    data = tmp_path / "pipeline"
+    monkeypatch.setenv(pipeline.DIR_ENV, str(data))
+    monkeypatch.setenv(pipeline.SIZES_ENV, "100000")  # far more than it can write in time
+    monkeypatch.setattr(harness, "scratch", lambda: tmp_path)
+    seen: list[Path] = []
+
+    def watch(child: subprocess.Popen[bytes], timeout_s: float, memory_limit: int | None) -> str | None:
+        deadline = time.monotonic() + 30
+        while not seen and time.monotonic() < deadline:  # until the child has written images
+            seen.extend(data.rglob("*.jpg"))
+            time.sleep(0.1)
+        harness.kill_group(child)
+        return "timeout"
+
+    monkeypatch.setattr(harness, "watch", watch)
+    reported, _ = runner.run_child(runner.StudyRun("pipeline", "pytorch"), 1)
+    assert reported["status"] == "timeout"
+    assert seen, "the study wrote no image before it was killed"
+    assert list(data.iterdir()) == []

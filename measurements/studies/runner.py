@@ -7,8 +7,11 @@ the installed framework version are kept unless ``redo`` is given.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import json
+import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -25,7 +28,7 @@ from rich.console import Console
 from measurements import environment, harness
 from measurements.profiles import Profile
 from measurements.results import release_name, study_path, write_json_atomic
-from measurements.studies import registry
+from measurements.studies import pipeline, registry
 
 SCHEMA_VERSION = 1
 
@@ -56,10 +59,20 @@ def plan(only: list[str] | None = None, profile: Profile | None = None) -> list[
 
 
 def run_child(run: StudyRun, timeout_s: float) -> tuple[dict[str, Any], int | None]:
-    """Run one study in a fresh process; returns (what the child reported, exit code)."""
-    with tempfile.TemporaryDirectory(prefix="fg-study-", dir=harness.scratch()) as tmp:
+    """Run one study in a fresh process; returns (what the child reported, exit code).
+
+    What the child writes goes into folders this process makes and removes once the child and
+    everything it started are gone, however it ended: its temporary folder and, where
+    ``FG_PIPELINE_DIR`` names where the pipeline studies' images go, a folder of its own there."""
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="fg-study-", dir=harness.scratch()))
         output, log = Path(tmp) / "child.json", Path(tmp) / "child.log"
         env = harness.child_env(Path(tmp), run.framework)
+        if os.environ.get(pipeline.DIR_ENV):
+            data = Path(os.environ[pipeline.DIR_ENV])
+            data.mkdir(parents=True, exist_ok=True)
+            env[pipeline.DIR_ENV] = ours = tempfile.mkdtemp(prefix="fg-study-", dir=data)
+            stack.callback(shutil.rmtree, ours, ignore_errors=True)
         command = [
             sys.executable, "-m", "measurements.studies.child",
             "--study", run.study, "--framework", run.framework, "--output", str(output), *harness.injected_faults(run),
