@@ -12,7 +12,6 @@ from typing import Any
 from generator import corpus, decide, evidence, load, render
 from generator import merge as merge_results
 from measurements import UserError
-from measurements.frameworks import label
 from measurements.results import RESULTS_DIR, ROOT
 
 GENERATED_DIR = ROOT / "docs" / "generated"
@@ -87,16 +86,16 @@ def merge(sources: list[Path], into: Path) -> int:
     return 1 if result.problems else 0
 
 
-def scores_text(scores: dict[str, float], leader: str | None, margin: float) -> str:
-    """Each framework's score and the leader's lead, e.g. "scores A 0.62, B 0.10; A leads by 0.52"."""
-    each = ", ".join(f"{label(fw)} {value:.2f}" for fw, value in scores.items())
-    lead = f"; {label(leader)} leads by {margin:.2f}" if leader and margin > 0 else "; none leads"
-    return f"scores {each}{lead}"
+def outcome_text(ring: str, why: str) -> str:
+    """ "PyTorch or JAX: TensorFlow is ruled out (...)" or "too uncertain to call: why"."""
+    return f"{ring}: {why}"
 
 
-def outcome_text(ring: str, confidence: str | None, why: str) -> str:
-    """ "prefer X (medium confidence): why" or "too uncertain to call: why"."""
-    return f"{ring}" + (f" ({confidence} confidence)" if confidence else "") + f": {why}"
+def print_more(v: decide.Verdict) -> None:
+    """How sure the outcome is: the margin halved or doubled, and what would settle a close pair."""
+    for line in (v.sensitivity, v.settle):
+        if line:
+            print(f"  {line}")
 
 
 def print_reasons(items: list[evidence.Item], facts: list[decide.Signal], measured_on: str) -> None:
@@ -109,10 +108,9 @@ def print_reasons(items: list[evidence.Item], facts: list[decide.Signal], measur
 
 
 def print_recommendation(r: decide.Recommendation) -> None:
-    print(f"{r.use_case.title}: {outcome_text(r.ring, r.confidence, r.verdict.why)}")
+    print(f"{r.use_case.title}: {outcome_text(r.ring, r.verdict.why)}")
     print(f"  {r.use_case.description}")
-    if r.measured:
-        print(f"  {scores_text(r.scores, r.verdict.leader, r.margin)}")
+    print_more(r.verdict)
     print_reasons(r.reasons(), r.facts, r.provenance.text if r.provenance else "")
     print("  Every signal:")
     for s in r.signals:
@@ -152,13 +150,14 @@ def parse_answers(answers: list[str], known: decide.Rules) -> dict[str, str]:
 
 
 def print_answer(result: decide.Answer) -> None:
-    print(outcome_text(result.ring, result.confidence, result.verdict.why))
-    if result.ring.startswith("prefer") or result.ring == decide.EQUIVALENT:
-        print(f"  {scores_text(result.scores, result.verdict.leader, result.margin)}")
+    print(outcome_text(result.ring, result.verdict.why))
+    print_more(result.verdict)
+    if result.measure:
+        print(f"  Measure it on your hardware: {result.measure}")
     print_reasons(result.reasons(), result.facts, result.provenance.text if result.provenance else "")
     print("  The use cases these answers select:")
     for r in result.verdicts:
-        print(f"  - {r.use_case.title}: {outcome_text(r.ring, r.confidence, r.verdict.why)}")
+        print(f"  - {r.use_case.title}: {outcome_text(r.ring, r.verdict.why)}")
     if result.note:
         print(f"  {result.note}")
 

@@ -3,9 +3,8 @@
 Each claim in ``data/claims.toml`` says which framework it expects to come out better, which
 it says that one beats (its rule compares these alone), and holds a rule that picks the
 measured evidence (see ``generator.evidence``). On each machine the rule's items vote (where
-the rule is a list of rules, each rule votes with the majority of its own items), after
-Holm's correction over every comparison over processes the claim votes over
-(``evidence.corrected``): the claim is supported when most votes favour the framework it
+the rule is a list of rules, each rule votes with the majority of its own items), each with its
+own call, which the vote never changes: the claim is supported when most votes favour the framework it
 expects, contradicted when most favour another, "equivalent" when most find the frameworks
 equivalent, "too uncertain to call" when most are uncertain or single readings ("too few
 processes to call" when most are single readings), "mixed" otherwise, and "not measured
@@ -29,8 +28,8 @@ from measurements.results import ROOT
 
 CLAIMS_PATH = ROOT / "data" / "claims.toml"
 CORRECTION = (
-    "Holm's step-down correction (family-wise error at 5%) over every timing comparison a claim votes over, on "
-    "each machine"
+    "a Bonferroni correction over the pairs of frameworks of each case (family-wise error at 5% per case), the "
+    "one every page applies to the same comparison"
 )
 CLAIM_SCHEMA = {
     "type": "object",
@@ -175,6 +174,6 @@ def item_json(item: evidence.Item) -> dict[str, Any]:
         found["comparison"] = {
             "a": item.sides[0], "b": item.sides[1], "ratio": r.ratio, "low": _finite(r.low), "high": _finite(r.high),
             "processes": [r.n_a, r.n_b], "outcome": r.outcome, "corrected_for": r.family,
-            "holm_p": item.adjusted if item.call == "favours" else None, "holm_family": item.family,
+            "p": r.p_value if item.call == "favours" else None, "margin": round(r.band - 1, 6),
         }  # fmt: skip
     return found

@@ -7,12 +7,11 @@ lognormal model of ``stats`` the median and the geometric mean of the processes 
 With one process there is no interval.
 
 Every comparison is the speed of A ÷ the speed of B (latencies turned into speed), so a ratio
-above 1 always means A is faster, on every page. Each mode is compared with the fastest mode
-of all the other frameworks present (any number of frameworks; none is named here); each
-framework's fastest mode carries the headline comparison of ``stats.best_against_others``,
-corrected for the choice of both modes, and its margins over the framework's other modes.
-The other modes meet the same opponent with an interval corrected for the choice of the
-opponent among the other frameworks' modes.
+above 1 always means A is faster, on every page. A case's headline comparisons are the pairs
+of ``stats.pairwise``: each framework by its primary mode (the registry's ``default_mode``,
+fixed before the data are seen), every pair of frameworks, one Bonferroni correction over the
+pairs. Each primary mode shows its pair against the fastest other framework; every other mode is
+a secondary result, compared with the same opponent at its own level, and never in a verdict.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from scipy import special
 from generator import stats
 from generator.stats import Ratio
 from measurements import workloads
-from measurements.frameworks import MODE_LABELS
+from measurements.frameworks import MODE_LABELS, REGISTRY
 
 CONFIDENCE = stats.CONFIDENCE
 NOISY_CV = 0.10  # coefficient of variation of the samples above which a series is flagged as noisy
@@ -110,10 +109,11 @@ def compare(
     *,
     unit: str,
     family: int = 1,
+    band: float | None = None,
 ) -> Ratio:
     """Speed of series A ÷ speed of series B, over their processes (``stats.compare``); a series
     without samples per round is one process, which gives no interval and no verdict."""
-    return stats.compare(speeds(a, a_per_round, unit), speeds(b, b_per_round, unit), family=family)
+    return stats.compare(speeds(a, a_per_round, unit), speeds(b, b_per_round, unit), family=family, band=band)
 
 
 def describe(comparison: Ratio, detail: bool = False, terms: tuple[str, str] = ("faster", "slower")) -> str:
@@ -138,7 +138,7 @@ def figures(comparison: Ratio) -> str:
     level = f"{comparison.confidence:.0%} interval"
     text = f"ratio {comparison.ratio:.2f}, {level} {bound(comparison.low)}–{bound(comparison.high)}"
     if comparison.family > 1:
-        text += f", Bonferroni-corrected for {comparison.family} comparisons"
+        text += f", Bonferroni over {comparison.family} comparisons"
     if comparison.outcome in ("faster", "slower"):
         p = comparison.p_value
         text += ", p < 0.001" if p < 0.001 else f", p = {p:.3f}"
@@ -171,8 +171,8 @@ class ModeResult:
     versus_file: str | None = None  # and its results file
     versus_summary: Summary | None = None  # and its figure
     comparison: Ratio | None = None  # this mode's speed ÷ the versus mode's
-    best: bool = False  # the framework's fastest mode: ``comparison`` is its headline
-    margins: dict[str, Ratio] = field(default_factory=dict)  # best only: its speed ÷ each other mode's
+    best: bool = False  # the mode that stands for its framework (its primary): ``comparison`` is a headline pair
+    margins: dict[str, Ratio] = field(default_factory=dict)  # best only: its speed ÷ each other mode's (secondary)
 
     @property
     def rounds_disagree(self) -> bool:
@@ -194,19 +194,21 @@ class ModeResult:
 
 @dataclass
 class CaseModes:
-    """Every mode of one case, each against the fastest mode of the other frameworks."""
+    """Every mode of one case: the pairs of frameworks by their primary modes, and every mode
+    against the fastest other framework."""
 
     unit: str
     results: list[ModeResult]
-    headlines: dict[str, stats.Headline]  # framework -> its fastest mode against the others' fastest
+    headlines: dict[str, stats.Headline]  # framework -> its primary against the fastest other framework's
+    pairwise: stats.Pairwise | None = None  # every pair of frameworks, one correction
 
     def get(self, framework: str, mode: str) -> ModeResult | None:
         return next((r for r in self.results if (r.framework, r.mode) == (framework, mode)), None)
 
     @property
     def headline(self) -> ModeResult | None:
-        """The fastest mode of the fastest framework, against the fastest of the others: the
-        case's headline, read from the faster side (its ratio is at least 1)."""
+        """The fastest framework's primary mode against the fastest other framework's: the case's
+        headline pair, read from the faster side (its ratio is at least 1)."""
         bests = [r for r in self.results if r.best and r.comparison is not None]
         return max(bests, key=lambda r: r.comparison.ratio if r.comparison else 0.0, default=None)
 
@@ -220,13 +222,19 @@ def round_spread(samples: Samples, per_round: Sequence[int]) -> float:
     return max(medians) / min(medians) if medians and min(medians) > 0 else 1.0
 
 
+PRIMARY = {f.id: f.default_mode for f in REGISTRY.values()}  # each framework's primary mode, fixed in advance
+
+
 def against_best_of_others(results: list[ModeResult]) -> CaseModes:
-    """Each mode against the fastest mode of all the other frameworks present in ``results``."""
+    """The pairs of frameworks present in ``results`` by their primary modes (``stats.pairwise``),
+    and each mode against the fastest other framework's primary mode: a primary with its pair, the
+    other modes as secondary results (their own interval, uncorrected, never in a verdict)."""
     unit = results[0].unit if results else "samples/s"
     by_framework: dict[str, dict[str, list[float]]] = {}
     for r in results:
         by_framework.setdefault(r.framework, {})[r.mode] = list(r.speeds)
-    headlines = stats.best_against_others(by_framework)
+    found_pairs = stats.pairwise(by_framework, PRIMARY)
+    headlines = stats.best_against_others(by_framework, PRIMARY)
     found = {(r.framework, r.mode): r for r in results}
     compared = []
     for r in results:
@@ -241,10 +249,10 @@ def against_best_of_others(results: list[ModeResult]) -> CaseModes:
         if r.mode == h.mode:
             compared.append(replace(versus, comparison=h.comparison, best=True, margins=dict(h.margins)))
             continue
-        opponents = sum(len(modes) for f, modes in by_framework.items() if f != r.framework)
-        comparison = stats.compare(r.speeds, by_framework[h.versus_framework][h.versus_mode], family=opponents)
-        compared.append(replace(versus, comparison=comparison))
-    return CaseModes(unit, compared, headlines)
+        compared.append(
+            replace(versus, comparison=stats.compare(r.speeds, by_framework[h.versus_framework][h.versus_mode]))
+        )
+    return CaseModes(unit, compared, headlines, found_pairs)
 
 
 def mode_results(rows: pd.DataFrame) -> CaseModes:

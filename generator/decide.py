@@ -6,23 +6,26 @@ signals: a claim from ``data/claims.toml`` (its measured evidence), a rule of it
 or a curated fact from ``data/facts.toml``. The frameworks are those the registry compares
 (``measurements.frameworks.COMPARED``); nothing here names one.
 
-Measurements decide; curated facts inform. Each measured signal gives every compared framework
-a share: the share of its comparisons each framework won, where the signal favours one (averaged
-over the rules of a list); nothing to anyone where it reads equivalent, too uncertain to call,
-single readings or mixed. A use case's score for a framework is the weighted mean of its shares
-over the signals that measured anything. The outcome is one of:
+Measurements decide; curated facts inform. A decision rests on **pairs of frameworks**: every
+comparison (``generator.evidence``) is of one pair, and no pair is dropped. For each pair, each
+measured signal votes with the majority of its comparisons of that pair (a framework ahead,
+equivalent within the margin δ, too uncertain, single readings); a framework whose votes hold
+more than half of the weight of the signals that measured the pair is **ahead**, and the other
+is **ruled out**, with the comparison that shows it. The outcome is one of:
 
-- "prefer X": X's score leads the next one's by at least ``prefer_at``, and at least
-  ``min_comparisons`` comparisons favour X;
-- "equivalent": no framework leads so, the comparisons that found the frameworks equivalent hold
-  at least ``equivalent_at`` of the measured weight, and there are ``min_comparisons`` of them;
-- "too uncertain to call": measured, but neither of the above;
+- "prefer X": every other framework is ruled out;
+- "X or Y": the frameworks still in contention, where some are ruled out;
+- "equivalent": nothing is ruled out and every pair is equivalent within δ;
+- "too uncertain to call": nothing is ruled out and some pair is not within δ;
 - "not measured": nothing compares the frameworks for it on the hardware it speaks about.
 
-The confidence of a call is the share of all its measured signals' weight that backs it
-(comparisons judged by a threshold on one reading count ``untested_factor`` of a statistical
-test's): high from 0.6, medium from 0.3. A curated fact never moves a score; where it favours
-another framework than the call, the confidence drops a level and the fact is named as a caveat.
+δ is ``[settings] margin`` (``stats.margin``): the difference a team would switch frameworks
+for. Each comparison keeps its own interval and call, made once under its one correction
+(``stats.pairwise``); the votes never change them. Each outcome also says whether it changes
+with δ halved or doubled, and, for a pair too uncertain to call, about how many processes a side
+would settle it. A curated fact never moves an outcome; one that favours a framework the
+measurements rule out is named beside it as a caveat. The team's experience never moves an
+outcome either: among the frameworks still in contention it chooses, labelled as the team's choice.
 
 The questionnaire narrows the evidence to the answers (``Scope``): the hardware answer picks the
 machine and keeps only comparisons measured on that hardware (a GPU answer never reads a CPU
@@ -37,12 +40,14 @@ from __future__ import annotations
 
 import itertools
 import math
+import statistics
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from generator import claims, evidence, facts, provenance, rules
+from generator import claims, evidence, facts, provenance, rules, stats
 from measurements import UserError
 from measurements.frameworks import COMPARED, label
 from measurements.results import ROOT
@@ -52,8 +57,6 @@ EQUIVALENT = "equivalent"
 UNCERTAIN = "too uncertain to call"
 NOT_MEASURED = "not measured"
 NOT_MEASURED_HERE = "not measured on hardware like yours"
-DIGITS = 9  # a lead is compared with prefer_at at this many decimals, so float noise cannot move a verdict
-CONFIDENCE = (("high", 0.6), ("medium", 0.3), ("low", 0.0))  # label, lowest share that earns it
 HARDWARE_WORDS = {
     "cpu": "the CPUs of one machine",
     "gpu": "a GPU",
@@ -65,18 +68,15 @@ HARDWARE = {"enum": list(evidence.HARDWARE)}
 SETTINGS_SCHEMA = {
     "type": "object",
     "properties": {
-        "prefer_at": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
-        "equivalent_at": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
-        "min_comparisons": {"type": "integer", "minimum": 1},
-        "untested_factor": {"type": "number", "minimum": 0, "maximum": 1},
+        "margin": {"type": "number", "minimum": stats.MARGIN_RANGE[0], "maximum": stats.MARGIN_RANGE[1]},
     },
-    "required": ["prefer_at", "equivalent_at", "min_comparisons", "untested_factor"],
+    "required": ["margin"],
     "additionalProperties": False,
 }
 SIGNAL_SCHEMA = {
     "type": "object",
     "properties": {
-        "weight": {"type": "number", "exclusiveMinimum": 0},
+        "weight": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
         "claim": SLUG,
         "rule": rules.RULE, "about": TEXT,
         "fact": TEXT, "favours": {"type": "string"}, "reason": TEXT,  # a compared framework (load_rules)
@@ -106,7 +106,8 @@ QUESTION_SCHEMA = {
         "option": {"type": "array", "minItems": 2, "items": {
             "type": "object",
             "properties": {"id": SLUG, "label": TEXT, "use_cases": {"type": "array", "items": SLUG},
-                           "weight": {"type": "number", "exclusiveMinimum": 0}, "experience": {"type": "string"},
+                           "weight": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
+                           "experience": {"type": "string"},
                            "hardware": HARDWARE, "measure": TEXT,
                            "sources": {"type": "array", "minItems": 1, "items": {"type": "string"}}},
             "required": ["id", "label"],
@@ -121,10 +122,7 @@ QUESTION_SCHEMA = {
 
 @dataclass(frozen=True)
 class Settings:
-    prefer_at: float
-    equivalent_at: float
-    min_comparisons: int
-    untested_factor: float
+    margin: float  # δ: equivalent within ±δ; the difference a team would switch frameworks for
 
 
 @dataclass(frozen=True)
@@ -208,24 +206,37 @@ def load_rules(path: Path | None = None, claims_path: Path | None = None, facts_
         use_cases.append(UseCase(table["id"], table["title"], table["description"], tuple(table["signal"]),
                                  tuple(table.get("hardware", ["cpu"]))))  # fmt: skip
     questions: list[Question] = []
-    ids = {u.id for u in use_cases}
     for index, table in enumerate(rules.entries(document, path, "question"), start=1):
         where = f"{name}: question {index}" + (f" ({table['id']})" if isinstance(table.get("id"), str) else "")
         rules.check(QUESTION_SCHEMA, table, where, "a question needs id, text and two or more [[question.option]]")
-        options = []
-        for option in table["option"]:
-            unknown = [u for u in option.get("use_cases", []) if u not in ids]
-            if unknown:
-                raise UserError(f"{where}: option {option['id']!r} names no use case {unknown[0]!r}; use an id")
-            if "experience" in option:
-                check_framework(option["experience"], f"{where}: option {option['id']!r}: experience")
-            options.append(Option(option["id"], option["label"], tuple(option.get("use_cases", [])),
-                                  option.get("weight", 1.0), option.get("experience"), option.get("hardware"),
-                                  option.get("measure", ""), tuple(option.get("sources", []))))  # fmt: skip
+        options = _options(table["option"], where, {u.id for u in use_cases})
+        if any(q.id == table["id"] for q in questions):
+            raise UserError(f"{where}: the question id {table['id']!r} is used twice; give each question its own id")
         questions.append(Question(table["id"], table["text"], tuple(options)))
     check_one_question(questions, name)
+    combinations = math.prod(len(q.options) for q in questions)
+    if combinations > MAX_COMBINATIONS:
+        raise UserError(f"{name}: the questions have {combinations:,} combinations of answers, more than Decide works "
+                        f"out ({MAX_COMBINATIONS:,}); merge or drop questions or options")  # fmt: skip
     return Rules(Settings(**settings), tuple(use_cases), tuple(questions), tuple(known_claims),
                  tuple(known_facts))  # fmt: skip
+
+
+def _options(found: list[dict[str, Any]], where: str, ids: set[str]) -> list[Option]:
+    """A question's options, each id once, each naming known use cases and a compared framework."""
+    options: list[Option] = []
+    for option in found:
+        if any(o.id == option["id"] for o in options):
+            raise UserError(f"{where}: the option id {option['id']!r} is used twice; give each option its own id")
+        unknown = [u for u in option.get("use_cases", []) if u not in ids]
+        if unknown:
+            raise UserError(f"{where}: option {option['id']!r} names no use case {unknown[0]!r}; use an id")
+        if "experience" in option:
+            check_framework(option["experience"], f"{where}: option {option['id']!r}: experience")
+        options.append(Option(option["id"], option["label"], tuple(option.get("use_cases", [])),
+                              option.get("weight", 1.0), option.get("experience"), option.get("hardware"),
+                              option.get("measure", ""), tuple(option.get("sources", []))))  # fmt: skip
+    return options
 
 
 def check_one_question(questions: list[Question], name: str) -> None:
@@ -259,37 +270,17 @@ class Signal:
     kind: str  # "measured" or "curated"
     about: str
     weight: float
-    favours: str | None  # the framework it points to; None: equivalent, uncertain, mixed, or not measured
-    status: str  # "favours <label>", "equivalent", "too uncertain to call", "mixed", "not measured here", ...
+    favours: str | None  # a curated fact's framework; a measured signal's, where it rules all others out
+    status: str  # what its pairs say, in words ("PyTorch ahead of TensorFlow; ..."), or a fact's "favours X"
     items: list[evidence.Item] = field(default_factory=list)
-    shares: dict[str, float] = field(default_factory=dict)  # compared framework -> its share, 0..1 (``win_shares``)
     claim: str | None = None  # the claim's id, where the signal is a claim
     sources: tuple[str, ...] = ()  # a curated fact's pages
-
-    def share(self, framework: str) -> float:
-        return self.shares.get(framework, 0.0)
+    groups: list[list[evidence.Item]] = field(default_factory=list)  # its items, a group per rule
 
     @property
     def measured(self) -> list[evidence.Item]:
         """Its comparisons, less any this machine cannot test (too few cores, say)."""
         return [i for i in self.items if i.call != "untestable"]
-
-    def backing(self, side: str | None, settings: Settings) -> float:
-        """How much of this signal's weight backs a call: towards a framework (``side``) by the lead
-        of its share over the best of the others' (none where it trails), or, for "equivalent"
-        (``side`` None), the share of its comparisons that found the frameworks equivalent. Too
-        uncertain to call and single readings back nothing; comparisons judged by a threshold
-        rather than an interval over processes count ``untested_factor``; curated facts, nothing."""
-        items = self.measured
-        if self.kind == "curated" or not items:
-            return 0.0
-        if side is None:
-            share = sum(i.call == "equivalent" for i in items) / len(items)
-        else:
-            others = max((self.share(fw) for fw in COMPARED if fw != side), default=0.0)
-            share = max(0.0, self.share(side) - others)
-        tested = sum(i.tested for i in items) / len(items)
-        return self.weight * share * (tested + (1 - tested) * settings.untested_factor)
 
     @property
     def counts(self) -> str:
@@ -303,45 +294,42 @@ class Signal:
             return f"{self.about}: not measured on this hardware"
         return f"{self.about}: {self.status}" + (f" ({self.counts})" if self.measured else "")
 
+    def vote(self, pair: frozenset[str], band: float | None = None) -> str | None:
+        """What this signal says of one pair of frameworks: a framework (ahead), "equivalent",
+        "uncertain", "single", "mixed"; None where it has no comparison of the pair (or none this
+        machine can test). Each rule of a list votes with the majority of its own items
+        (``evidence.votes``). ``band`` judges the timing comparisons at another margin."""
+        found = [[_at(i, band) for i in group if i.pair == pair and i.call != "untestable"] for group in self.groups]
+        found = [group for group in found if group]
+        if not found:
+            return None
+        if len(found) == 1:
+            return evidence.leader(evidence.votes(found)) or "mixed"
+        weight: Counter[str] = Counter(evidence.votes(found))  # each rule of a list once, as claims count them
+        return _weighted(weight, sorted(pair))
 
-def win_shares(found: list[list[evidence.Item]], favours: str | None) -> dict[str, float]:
-    """A measured signal's share for each compared framework: the share of the comparisons it won,
-    averaged over the rules of a list (``evidence.shares``), but only where the votes favour a
-    framework: a signal that reads "too uncertain to call", "too few processes", "equivalent" or
-    "mixed" points nowhere, whatever a minority of its comparisons say."""
-    won = evidence.shares(found) if favours else {}
-    return {fw: won.get(fw, 0.0) for fw in COMPARED}
+
+def _at(item: evidence.Item, band: float | None) -> evidence.Item:
+    """The item judged at another margin (its interval unchanged); counts keep their threshold."""
+    if band is None or item.ratio is None:
+        return item
+    ratio = item.ratio.at(band)
+    call = evidence.call_of(ratio)
+    winner = (item.sides[0] if ratio.outcome == "faster" else item.sides[1]) if call == "favours" else None
+    return replace(item, ratio=ratio, call=call, winner=winner)
 
 
 def rings() -> list[str]:
-    """Every outcome, in the registry's order of the compared frameworks first."""
-    return [f"prefer {label(fw)}" for fw in COMPARED] + [EQUIVALENT, UNCERTAIN, NOT_MEASURED, NOT_MEASURED_HERE]
+    """Every outcome: one framework, each set of frameworks still in contention (the registry's
+    order), then the rest."""
+    sets = [" or ".join(label(fw) for fw in chosen) for size in range(2, len(COMPARED))
+            for chosen in itertools.combinations(COMPARED, size)]  # fmt: skip
+    return [f"prefer {label(fw)}" for fw in COMPARED] + sets + [EQUIVALENT, UNCERTAIN, NOT_MEASURED, NOT_MEASURED_HERE]
 
 
-def standing(scores: dict[str, float]) -> tuple[str | None, float]:
-    """The framework with the top score (the first in the registry's order on a tie) and its lead
-    over the next one (over 0 where only one is compared)."""
-    ranked = sorted(COMPARED, key=lambda fw: -scores.get(fw, 0.0))  # a stable sort: ties keep the registry's order
-    if not ranked:
-        return None, 0.0
-    runner_up = scores.get(ranked[1], 0.0) if len(ranked) > 1 else 0.0
-    return ranked[0], round(scores.get(ranked[0], 0.0) - runner_up, DIGITS)
-
-
-def confidence_label(share: float) -> str:
-    return next(name for name, lowest in CONFIDENCE if share >= lowest)
-
-
-def lowered(confidence: str) -> str:
-    """One level less sure."""
-    names = [name for name, _ in CONFIDENCE]
-    return names[min(names.index(confidence) + 1, len(names) - 1)]
-
-
-def _key(item: evidence.Item) -> tuple[str, tuple[str, ...], str]:
-    """One independent comparison: the same comparison cited by two signals or use cases counts once
-    (its figures name what was compared; a count's detail has no p-value to differ by)."""
-    return item.what, item.files, item.figures or item.detail
+def _key(item: evidence.Item) -> tuple[str, tuple[str, ...], str, frozenset[str]]:
+    """One independent comparison: the same comparison cited by two signals or use cases counts once."""
+    return item.what, item.files, item.figures or item.detail, item.pair
 
 
 def _strength(item: evidence.Item) -> tuple[bool, bool, float]:
@@ -375,71 +363,240 @@ def count_words(items: list[evidence.Item]) -> str:
     return ", ".join([f"{count} of {n} {comparisons} {said}", *parts[1:]])
 
 
+Votes = list[tuple[float, str | None, list[evidence.Item]]]  # (weight, vote on a pair or None, the pair's items)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """What a decision found for one pair of frameworks."""
+
+    pair: tuple[str, str]  # in the registry's order
+    outcome: str  # the framework ahead, "equivalent", "uncertain" (with "mixed"), "single"
+    items: tuple[evidence.Item, ...]  # its comparisons, the strongest first
+    weight: str  # how the weighted votes fell, in words
+
+    @property
+    def ahead(self) -> str | None:
+        return self.outcome if self.outcome in self.pair else None
+
+    @property
+    def behind(self) -> str | None:
+        return None if self.ahead is None else next(fw for fw in self.pair if fw != self.ahead)
+
+    @property
+    def evidence(self) -> evidence.Item | None:
+        """The comparison that shows the outcome best: the strongest of those that agree with it."""
+        agree = [i for i in self.items if i.vote == self.outcome]
+        return agree[0] if agree else None
+
+    def words(self) -> str:
+        a, b = (label(fw) for fw in self.pair)
+        if self.ahead:
+            return f"{label(self.ahead)} ahead of {label(self.behind or '')} ({self.weight})"
+        said = {"equivalent": f"equivalent within {stats.margin_words(stats.decision_band())}",
+                "single": "single readings only"}.get(self.outcome, "too uncertain to call")  # fmt: skip
+        return f"{a} and {b}: {said} ({self.weight})"
+
+
+def _pairs(votes: Votes) -> dict[frozenset[str], Pair]:
+    """The pairs from weighted votes (weight, vote on a pair or None, the pair's items), per pair.
+    Votes that show no direction (too uncertain, single readings) abstain; of the rest (a
+    framework, equivalent, or mixed), the framework that holds more than half of the weight is
+    ahead; else "equivalent" where that holds more than half; else single readings where every
+    vote rests on them; else too uncertain to call. Each vote is a majority of its own
+    comparisons (``evidence.votes``), so one clear comparison among uncertain ones of the same
+    signal does not decide."""
+    found = {}
+    seen = _ordered({fw for _, v, items in votes if v is not None and items for fw in items[0].pair})
+    for a, b in itertools.combinations(seen, 2):
+        pair = frozenset((a, b))
+        cast = [(w, v, items) for w, v, items in votes if v is not None and items and items[0].pair == pair]
+        if not cast:
+            continue
+        total = sum(w for w, _, _ in cast)
+        weight: Counter[str] = Counter()
+        for w, v, _ in cast:
+            weight[str(v)] += w  # type: ignore[assignment]  # Counter's values are weights here, not counts
+        outcome = _weighted(weight, [a, b])
+        heaviest: dict[Any, tuple[float, evidence.Item]] = {}
+        for w, _, found_items in cast:  # an item cited by several votes counts at its heaviest
+            for i in found_items:
+                if _key(i) not in heaviest or heaviest[_key(i)][0] < w:
+                    heaviest[_key(i)] = (w, i)
+        ranked = sorted(heaviest.values(), key=lambda wi: (wi[0], _strength(wi[1])), reverse=True)
+        items = [i for _, i in ranked]  # the most heavily weighted question's comparisons first
+        said = ", ".join(f"{_vote_words(v)} {w / total:.0%}" for v, w in weight.most_common())
+        found[pair] = Pair((a, b), outcome, tuple(items), f"weighted votes: {said}")
+    return found
+
+
+def _ordered(frameworks: set[str]) -> list[str]:
+    """Frameworks in the registry's order (any not registered after them, by name)."""
+    return sorted(frameworks, key=lambda fw: (COMPARED.index(fw) if fw in COMPARED else len(COMPARED), fw))
+
+
+def _weighted(weight: Counter[str], pair: list[str]) -> str:
+    """One outcome from weighted votes on a pair: votes that show no direction (too uncertain,
+    single readings) abstain; of the rest (a framework, equivalent, mixed), a framework or
+    "equivalent" that holds more than half wins; else "single" where every vote is a single
+    reading, else "uncertain"."""
+    total = sum(weight.values())
+    decisive = total - weight["uncertain"] - weight["single"]
+    top = next((v for v in (*pair, "equivalent") if decisive and weight[v] * 2 > decisive), None)
+    return top or ("single" if weight["single"] == total else "uncertain")
+
+
+def _vote_words(vote: str) -> str:
+    return {"uncertain": "too uncertain", "single": "single readings", "equivalent": "equivalent",
+            "mixed": "mixed"}.get(vote) or label(vote)  # fmt: skip
+
+
 @dataclass
 class Verdict:
     """The outcome of a set of measured signals: a use case's, or an answer's over its use cases."""
 
-    scores: dict[str, float]  # compared framework -> the weighted share of the comparisons it won, 0..1
-    leader: str | None  # the framework with the top score
-    margin: float  # its lead over the next one
-    ring: str  # "prefer X", EQUIVALENT, UNCERTAIN, NOT_MEASURED or NOT_MEASURED_HERE
-    confidence: str | None  # high, medium or low, for a call (prefer or equivalent); None otherwise
-    confidence_share: float
-    backing: list[evidence.Item]  # the independent comparisons a call rests on (none for the others)
+    ring: str  # "prefer X", "X or Y", EQUIVALENT, UNCERTAIN, NOT_MEASURED or NOT_MEASURED_HERE
+    contenders: list[str]  # the frameworks still in contention (all compared ones where nothing is ruled out)
+    ruled_out: dict[str, Pair]  # framework -> the pair that rules it out (the first, in the registry's order)
+    pairs: list[Pair]
+    backing: list[evidence.Item]  # the comparisons the outcome rests on: those of its decided pairs
     strongest: list[evidence.Item]  # every comparison, the strongest first: the reasons shown
-    caveats: list[Signal]  # curated facts that favour another framework than the call
+    caveats: list[Signal]  # curated facts that favour a framework the measurements rule out
     why: str  # a plain sentence on how the outcome came about
+    sensitivity: str = ""  # whether the outcome changes with the margin halved or doubled
+    settle: str = ""  # for an uncertain pair: about how many processes a side would settle it
+
+    @property
+    def decides(self) -> bool:
+        """Whether it rules a framework out or calls equivalence."""
+        return bool(self.ruled_out) or self.ring == EQUIVALENT
+
+    @property
+    def ruled_out_short(self) -> list[str]:
+        """Each framework ruled out, in a few words: "TensorFlow (PyTorch 5.08× faster: MLP ..., batch 1)"."""
+        found = []
+        for fw, p in self.ruled_out.items():
+            item = p.evidence
+            how = f"{label(p.ahead or '')} ahead"
+            if item is not None and item.ratio is not None:
+                how = f"{label(p.ahead or '')} {stats.words(item.ratio, terms=item.terms)}: {item.what}"
+            found.append(f"{label(fw)} ({how})")
+        return found
 
 
-def outcome(scores: dict[str, float], backs: dict[str | None, float], equivalent_share: float,
-           items: list[evidence.Item], curated: list[Signal], settings: Settings) -> Verdict:  # fmt: skip
-    """The outcome from measured scores: ``backs`` is the share of the measured weight that backs
-    each framework (and None: equivalence), ``equivalent_share`` that of the weight which measured
-    anything; ``items`` every measured comparison; ``curated`` the facts beside them."""
-    leader, margin = standing(scores)
-    favouring = {_key(i): i for i in items if leader and i.winner == leader}
-    equivalent = {_key(i): i for i in items if i.call == "equivalent"}
-    least = settings.min_comparisons
-    if leader is not None and margin >= settings.prefer_at and len(favouring) >= least:
-        ring, backing, share = f"prefer {label(leader)}", list(favouring.values()), backs.get(leader, 0.0)
-        why = (f"{label(leader)} leads by {margin:.2f} (a call needs {settings.prefer_at:.2f}), on {len(favouring)} "
-               f"comparison{'s' if len(favouring) != 1 else ''} that favour it")  # fmt: skip
-    elif (leader is None or margin < settings.prefer_at) and equivalent_share >= settings.equivalent_at \
-            and len(equivalent) >= least:  # fmt: skip
-        ring, backing, share = EQUIVALENT, list(equivalent.values()), backs.get(None, 0.0)
-        why = (f"{len(equivalent)} comparisons found the frameworks equivalent, {equivalent_share:.0%} of the measured "
-               "weight")  # fmt: skip
+def _ring(pairs: dict[frozenset[str], Pair]) -> tuple[str, list[str], dict[str, Pair]]:
+    """The outcome of decided pairs: the frameworks some other framework is ahead of are ruled out;
+    one left is a call, several a set, all of them pairwise equivalent "equivalent"."""
+    measured = _ordered({fw for p in pairs for fw in p})
+    ruled_out: dict[str, Pair] = {}
+    for p in pairs.values():
+        if p.behind and p.behind not in ruled_out:
+            ruled_out[p.behind] = p
+    ruled_out = {fw: ruled_out[fw] for fw in measured if fw in ruled_out}
+    contenders = [fw for fw in measured if fw not in ruled_out]
+    if not contenders:
+        return UNCERTAIN, [], ruled_out
+    if len(contenders) == 1:
+        return f"prefer {label(contenders[0])}", contenders, ruled_out
+    alike = all(pairs.get(frozenset(two)) and pairs[frozenset(two)].outcome == "equivalent"
+                for two in itertools.combinations(contenders, 2))  # fmt: skip
+    if alike and not ruled_out:
+        return EQUIVALENT, contenders, ruled_out
+    if ruled_out:
+        return " or ".join(label(fw) for fw in contenders), contenders, ruled_out
+    return UNCERTAIN, contenders, ruled_out
+
+
+def _ruled_out_words(fw: str, p: Pair) -> str:
+    item = p.evidence
+    shown = ""
+    if item is not None:
+        figure = stats.words(item.ratio, detail=True, terms=item.terms) if item.ratio else item.detail
+        shown = f": {item.what}, {label(p.ahead or '')} {figure}" if item.ratio else f": {item.what}, {item.detail}"
+    return f"{label(fw)} is ruled out ({label(p.ahead or '')} ahead, {p.weight}{shown})"
+
+
+def by_priority(votes: Votes) -> dict[frozenset[str], Pair]:
+    """The pairs of an answer's use cases, heaviest first: a pair takes its outcome from the
+    heaviest weight whose votes decide it (a framework ahead, or equivalent); lighter ones only
+    decide what the heavier left open. What matters most to the reader is never outvoted by what
+    matters less."""
+    found: dict[frozenset[str], Pair] = {}
+    for weight in sorted({w for w, _, _ in votes}, reverse=True):
+        for pair, p in _pairs([v for v in votes if v[0] == weight]).items():
+            if pair not in found or (found[pair].outcome in ("uncertain", "single") and p.outcome != "single"):
+                items = p.items if pair not in found else (*found[pair].items, *p.items)
+                weighted = p.weight if pair not in found else f"{found[pair].weight}; then {p.weight}"
+                found[pair] = Pair(p.pair, p.outcome, items, weighted)
+    return found
+
+
+def decision(
+    votes: Votes,
+    curated: list[Signal],
+    again: Callable[[float], Votes],
+    combine: Callable[[Votes], dict[frozenset[str], Pair]] | None = None,
+) -> Verdict:
+    """The outcome from weighted votes on pairs (``combine``: ``_pairs`` by default, a weighted
+    majority); ``again(band)`` gives the same votes judged at another margin, to say whether
+    halving or doubling it changes the outcome."""
+    combine = combine or _pairs
+    pairs = combine(votes)
+    ring, contenders, ruled_out = _ring(pairs)
+    items = sorted({_key(i): i for p in pairs.values() for i in p.items}.values(), key=_strength, reverse=True)
+    decided = [p for p in pairs.values() if p.ahead or p.outcome == "equivalent"]
+    backing = sorted({_key(i): i for p in decided for i in p.items if i.vote == p.outcome}.values(), key=_strength,
+                     reverse=True)  # fmt: skip
+    margin = stats.margin_words(stats.decision_band())
+    if ring == UNCERTAIN and ruled_out:
+        why = "the pairs disagree in a circle (" + "; ".join(p.words() for p in pairs.values()) + ")"
+    elif ring == EQUIVALENT:
+        why = f"any of {_and([label(fw) for fw in contenders])}: every pair is equivalent within {margin}"
+    elif ring == UNCERTAIN:
+        why = (
+            "nothing is ruled out and not every pair is within "
+            + margin
+            + ": "
+            + "; ".join(p.words() for p in pairs.values())
+        )
     else:
-        ring, backing, share = UNCERTAIN, [], 0.0
-        if leader is not None and margin >= settings.prefer_at:
-            why = (f"{label(leader)} leads by {margin:.2f}, but only {len(favouring)} comparison"
-                   f"{'s' if len(favouring) != 1 else ''} favour{'s' if len(favouring) == 1 else ''} it; a call needs "
-                   f"at least {least}")  # fmt: skip
-        else:
-            why = (f"no framework leads by {settings.prefer_at:.2f}, and the comparisons that found them "
-                   f"equivalent hold {equivalent_share:.0%} of the measured weight (equivalence needs "
-                   f"{settings.equivalent_at:.0%} and {least} comparisons)")  # fmt: skip
-    caveats = [c for c in curated if ring.startswith("prefer") and c.favours != leader]
-    confidence = None
-    if ring in (EQUIVALENT,) or ring.startswith("prefer"):
-        confidence = confidence_label(share)
-        if caveats:
-            confidence = lowered(confidence)
-    backing.sort(key=_strength, reverse=True)
-    strongest = backing or _either_way(items)
-    return Verdict(scores, leader, margin, ring, confidence, share, backing, strongest, caveats, why)
+        said = [_ruled_out_words(fw, p) for fw, p in ruled_out.items()]
+        left = [pairs[frozenset(two)].words() for two in itertools.combinations(contenders, 2)
+                if frozenset(two) in pairs]  # fmt: skip
+        why = "; ".join(said + left)
+    # the ruled-out frameworks' evidence first, then the strongest of the rest
+    first = [p.evidence for p in ruled_out.values() if p.evidence is not None]
+    strongest = list({_key(i): i for i in [*first, *(backing or items)]}.values())
+    caveats = [c for c in curated if c.favours in ruled_out]
+    half, double = (_ring(combine(again(1 + stats.margin() * f)))[0] for f in (0.5, 2.0))
+    if half == ring and double == ring:
+        sensitivity = (
+            f"The same with the margin halved (±{stats.margin() * 50:.0f}%) or doubled (±{stats.margin() * 200:.0f}%)."
+        )
+    else:
+        sensitivity = (f"With the margin halved (±{stats.margin() * 50:.0f}%): {half}; doubled "
+                       f"(±{stats.margin() * 200:.0f}%): {double}.")  # fmt: skip
+    settle = _settle([p for p in pairs.values() if p.outcome == "uncertain" and set(p.pair) <= set(contenders)])
+    return Verdict(ring, contenders, ruled_out, list(pairs.values()), backing, strongest, caveats, why, sensitivity,
+                   settle)  # fmt: skip
 
 
-def _either_way(items: list[evidence.Item]) -> list[evidence.Item]:
-    """The comparisons of an outcome too uncertain to call, to show: each framework's strongest
-    first, then the rest, the strongest first."""
-    ranked = sorted({_key(i): i for i in items}.values(), key=_strength, reverse=True)
-    best = [next(i for i in ranked if i.winner == fw) for fw in COMPARED if any(i.winner == fw for i in ranked)]
-    return best + [i for i in ranked if i not in best]
+def _settle(uncertain: list[Pair]) -> str:
+    """How many processes a side would settle each uncertain pair, at its comparisons' measured
+    spread (the median over its uncertain comparisons over processes)."""
+    said = []
+    for p in uncertain:
+        needed = [n for i in p.items if i.ratio is not None and (n := i.ratio.processes_to_settle()) is not None]
+        if needed:
+            n = int(statistics.median(needed))
+            a, b = (label(fw) for fw in p.pair)
+            said.append(f"{a} against {b}: about {n} processes a side (the profile runs "
+                        f"{min(min(i.ratio.n_a, i.ratio.n_b) for i in p.items if i.ratio)})")  # fmt: skip
+    return ("To settle it at the measured spread: " + "; ".join(said) + ".") if said else ""
 
 
 def not_measured(ring: str, why: str) -> Verdict:
-    return Verdict(dict.fromkeys(COMPARED, 0.0), None, 0.0, ring, None, 0.0, [], [], [], why)
+    return Verdict(ring, [], {}, [], [], [], [], why)
 
 
 class Decided:
@@ -451,21 +608,9 @@ class Decided:
     def ring(self) -> str:
         return self.verdict.ring
 
-    @property
-    def confidence(self) -> str | None:
-        return self.verdict.confidence
-
-    @property
-    def scores(self) -> dict[str, float]:
-        return self.verdict.scores
-
-    @property
-    def margin(self) -> float:
-        return self.verdict.margin
-
     def reasons(self, n: int = 3) -> list[evidence.Item]:
-        """The ``n`` strongest comparisons behind the outcome (for one too uncertain to call, the
-        strongest either way)."""
+        """The ``n`` strongest comparisons behind the outcome: what rules each framework out first
+        (for one too uncertain to call, the strongest either way)."""
         return self.verdict.strongest[:n]
 
 
@@ -478,7 +623,6 @@ class Recommendation(Decided):
     scope: Scope
     verdict: Verdict
     signals: list[Signal]
-    backs: dict[str | None, float]  # the share of the measured weight that backs each framework, None: equivalence
     provenance: provenance.Provenance | None
 
     @property
@@ -502,6 +646,34 @@ class Recommendation(Decided):
     def counts(self) -> str:
         return count_words(self.items)
 
+    def votes(
+        self, weight: float = 1.0, band: float | None = None
+    ) -> list[tuple[float, str | None, list[evidence.Item]]]:
+        """Each measured signal's vote on each pair, at ``weight`` × its own weight."""
+        found = []
+        for s in self.signals:
+            if s.kind != "measured":
+                continue
+            for a, b in itertools.combinations(COMPARED, 2):
+                pair = frozenset((a, b))
+                items = [i for i in s.measured if i.pair == pair]
+                found.append((weight * s.weight, s.vote(pair, band), items))
+        return found
+
+
+def _signal_status(groups: list[list[evidence.Item]]) -> tuple[str, str | None]:
+    """What one signal's pairs say, and the framework it favours where it rules out every other."""
+    if not any(groups):
+        return "not measured here", None
+    probe = Signal("measured", "", 1.0, None, "", [i for g in groups for i in g], groups=groups)
+    votes = [(1.0, probe.vote(frozenset(two)), [i for i in probe.measured if i.pair == frozenset(two)])
+             for two in itertools.combinations(COMPARED, 2)]  # fmt: skip
+    pairs = _pairs(votes)
+    if not pairs:
+        return evidence.status(groups), None
+    ring, contenders, _ = _ring(pairs)
+    return "; ".join(p.words() for p in pairs.values()), contenders[0] if ring.startswith("prefer") else None
+
 
 def signals_for(use_case: UseCase, machine: evidence.Machine, known: Rules, scope: Scope) -> list[Signal]:
     found = []
@@ -519,9 +691,8 @@ def signals_for(use_case: UseCase, machine: evidence.Machine, known: Rules, scop
         else:
             picked, about = evidence.groups(s["rule"], machine, keep=scope.keeps), s["about"]
         items = [item for group in picked for item in group]
-        favours, status = evidence.favoured(picked), evidence.status(picked)
-        found.append(Signal("measured", about, s["weight"], favours, status, items, win_shares(picked, favours),
-                            s.get("claim")))  # fmt: skip
+        status, favours = _signal_status(picked)
+        found.append(Signal("measured", about, s["weight"], favours, status, items, s.get("claim"), groups=picked))
     return found
 
 
@@ -532,22 +703,20 @@ def recommend(use_case: UseCase, machine: evidence.Machine | None, known: Rules,
     scope = scope or Scope(use_case.hardware[0], model_sources=known.model_sources)
     if machine is None:
         why = f"no machine in these results measured {HARDWARE_WORDS[scope.hardware]}"
-        return Recommendation(use_case, None, scope, not_measured(NOT_MEASURED, why), [], {}, None)
+        return Recommendation(use_case, None, scope, not_measured(NOT_MEASURED, why), [], None)
     signals = signals_for(use_case, machine, known, scope)
     measured = [s for s in signals if s.kind == "measured"]
-    with_items = [s for s in measured if s.measured]
-    items = list({_key(i): i for s in with_items for i in s.measured}.values())
-    if not items:
-        return Recommendation(use_case, machine.id, scope, not_measured(NOT_MEASURED, _unmeasured(measured, machine,
-                              scope.hardware)), signals, {}, None)  # fmt: skip
-    counted = sum(s.weight for s in with_items)
-    scores = {fw: sum(s.weight * s.share(fw) for s in with_items) / counted for fw in COMPARED}
-    total = sum(s.weight for s in measured)  # missing evidence lowers the confidence
-    backs = {side: sum(s.backing(side, known.settings) for s in measured) / total for side in [*COMPARED, None]}
-    equivalent = sum(s.backing(None, known.settings) for s in with_items) / counted
-    verdict = outcome(scores, backs, equivalent, items, [s for s in signals if s.kind == "curated"], known.settings)
-    found = provenance.of_files([f for i in items for f in i.files], machine.docs)
-    return Recommendation(use_case, machine.id, scope, verdict, signals, backs, found)
+    found = Recommendation(use_case, machine.id, scope, not_measured(NOT_MEASURED, ""), signals, None)
+    if not found.items:
+        found.verdict = not_measured(NOT_MEASURED, _unmeasured(measured, machine, scope.hardware))
+        return found
+    found.verdict = decision(found.votes(), [s for s in signals if s.kind == "curated"],
+                             lambda band: found.votes(band=band))  # fmt: skip
+    if not found.verdict.pairs:  # comparisons, but of single frameworks' results only
+        found.verdict = not_measured(NOT_MEASURED, _unmeasured(measured, machine, scope.hardware))
+        return found
+    found.provenance = provenance.of_files([f for i in found.items for f in i.files], machine.docs)
+    return found
 
 
 def _unmeasured(measured: list[Signal], machine: evidence.Machine, hardware: str) -> str:
@@ -618,8 +787,9 @@ class Answer(Decided):
     use_cases: list[tuple[str, float]]  # (use case id, weight): each selected use case once
     verdicts: list[Recommendation]  # each of them in the answers' scope
     experience: str | None
-    note: str  # what else to know: what would measure it, or the team's experience
+    note: str  # what else to know: the team's experience, or what is not known on this hardware
     provenance: provenance.Provenance | None
+    measure: str = ""  # for hardware nothing here measured: how to measure it
 
     @property
     def facts(self) -> list[Signal]:
@@ -645,11 +815,20 @@ def chosen_options(chosen: dict[str, str], known: Rules) -> list[Option]:
     return found
 
 
+def _use_case_votes(measured: list[tuple[Recommendation, float]],
+                    band: float | None = None) -> list[tuple[float, str | None, list[evidence.Item]]]:  # fmt: skip
+    """Each measured use case's outcome on each pair as a vote, at the weight the answers give it."""
+    found: Votes = []
+    for r, w in measured:
+        pairs = r.verdict.pairs if band is None else list(_pairs(r.votes(band=band)).values())
+        found += [(w, p.outcome, list(p.items)) for p in pairs]
+    return found
+
+
 def answer(chosen: dict[str, str], known: Rules, machines: Machines) -> Answer:
-    """The recommendation for a set of answers, from the use cases they select that speak about
-    the hardware answered, each once, in the answers' scope: each framework's score the weighted
-    mean of its scores in the use cases that measured anything; the outcome as for a use case,
-    over the independent comparisons of all of them."""
+    """The decision for a set of answers, from the use cases they select that speak about the
+    hardware answered, each once, in the answers' scope: each use case's outcome on each pair of
+    frameworks votes, at the weight the answers give it (``decision``)."""
     options = chosen_options(chosen, known)
     hardware = next((o.hardware for o in options if o.hardware), "cpu")
     measure = next((o.measure for o in options if o.hardware), "")
@@ -671,24 +850,18 @@ def answer(chosen: dict[str, str], known: Rules, machines: Machines) -> Answer:
     on = machine.id if machine else None
     if not measured:
         if not machines.measures(hardware):
-            one = _only_framework(machine, hardware) if machine else None
-            only = f" (on {machine.id}, only {one} has results)" if machine and one else ""
-            why = f"nothing in these results compares the frameworks on {HARDWARE_WORDS[hardware]}{only}"
+            why = _not_known_here(machines, hardware)
             return Answer(dict(chosen), hardware, on, not_measured(NOT_MEASURED_HERE, why), list(weights.items()),
-                          verdicts, experience, f"To measure it: {measure}", None)  # fmt: skip
+                          verdicts, experience, _experience_note(experience, None), None, measure)  # fmt: skip
         why = "none of the use cases these answers select compares the frameworks for this kind of model"
         return Answer(dict(chosen), hardware, on, not_measured(NOT_MEASURED, why), list(weights.items()), verdicts,
-                      experience, _experience_note(experience, NOT_MEASURED, None), None)  # fmt: skip
-    counted = sum(w for _, w in measured)
-    scores = {fw: sum(w * r.scores[fw] for r, w in measured) / counted for fw in COMPARED}
-    total = sum(weights.values())  # a selected use case with nothing measured lowers the confidence
-    backs = {side: sum(w * r.backs.get(side, 0.0) for r, w in measured) / total for side in [*COMPARED, None]}
-    equivalent = sum(w * r.backs.get(None, 0.0) for r, w in measured) / counted
-    items = list({_key(i): i for r, _ in measured for i in r.items}.values())
+                      experience, _experience_note(experience, None), None)  # fmt: skip
     facts_beside = [f for r in verdicts for f in r.facts]
-    verdict = outcome(scores, backs, equivalent, items, facts_beside, known.settings)
+    verdict = decision(
+        _use_case_votes(measured), facts_beside, lambda band: _use_case_votes(measured, band), by_priority
+    )
     docs = machine.docs if machine else {}
-    found = provenance.of_files([f for i in items for f in i.files], docs)
+    found = provenance.of_files([f for r, _ in measured for i in r.items for f in i.files], docs)
     counts = {u: f" (which these answers weigh {w:g}×)" if w != 1 else "" for u, w in weights.items()}
     gaps = [f"{r.use_case.title}{counts[r.use_case.id]}" for r in verdicts if not r.measured]
     if gaps:
@@ -701,8 +874,23 @@ def answer(chosen: dict[str, str], known: Rules, machines: Machines) -> Answer:
         verdict.why += (
             f". Left out: {_and(left_out)}, which speak{'s' if len(left_out) == 1 else ''} about other hardware"
         )
-    note = _experience_note(experience, verdict.ring, verdict.leader)
+    note = _experience_note(experience, verdict)
     return Answer(dict(chosen), hardware, on, verdict, list(weights.items()), verdicts, experience, note, found)
+
+
+def _not_known_here(machines: Machines, hardware: str) -> str:
+    """What these results know, and do not, about ``hardware`` nothing here compares the frameworks on."""
+    words = HARDWARE_WORDS[hardware]
+    partial = [(m.id, one) for m in machines.machines.values() if (one := _only_framework(m, hardware))]
+    if partial:
+        where = "; ".join(f"{one} alone was measured on {_machine_words(m)}" for m, one in partial)
+        return (f"no two frameworks were measured on {words} here, so nothing compares them ({where}: its own "
+                "figures are on that machine's Performance page, with no verdict)")  # fmt: skip
+    return f"nothing in these results was measured on {words}"
+
+
+def _machine_words(machine_id: str) -> str:
+    return f"the machine {machine_id}"
 
 
 def _and(names: list[str]) -> str:
@@ -710,17 +898,28 @@ def _and(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-def _experience_note(experience: str | None, ring: str, leader: str | None) -> str:
-    """What the team's experience adds: it never changes the outcome, it says what it means."""
+def _experience_note(experience: str | None, verdict: Verdict | None) -> str:
+    """What the team's experience adds: among the frameworks still in contention it chooses, and
+    that choice is labelled as the team's, never as a measured verdict."""
     if experience is None:
         return ""
     known = label(experience)
-    if ring.startswith("prefer") and leader == experience:
-        return f"The team already knows {known}, which the measurements favour too."
-    if ring.startswith("prefer"):
-        return (f"The team knows {known}; the measurements favour {label(leader or '')}. Weigh the difference "
-                "against the cost of learning another framework.")  # fmt: skip
-    return f"Nothing measured here is a reason to move from {known}, which the team already knows."
+    if verdict is None or verdict.ring in (NOT_MEASURED, NOT_MEASURED_HERE):
+        return f"The team knows {known}; nothing measured here compares it for these answers."
+    if experience in verdict.ruled_out:
+        others = _and([label(fw) for fw in verdict.contenders]) if verdict.contenders else "another framework"
+        return (f"The team knows {known}, which the measurements rule out here: "
+                f"{_ruled_out_words(experience, verdict.ruled_out[experience])}. Weigh that against the cost "
+                f"of learning {others}.")  # fmt: skip
+    if len(verdict.contenders) > 1:
+        return (
+            f"Your team's choice, not a measured verdict: {known}, which the team already knows, is still in "
+            f"contention, so experience picks it among {_and([label(fw) for fw in verdict.contenders])}."
+        )
+    return f"The team already knows {known}, which the measurements favour too."
+
+
+MAX_COMBINATIONS = 20_000  # the most combinations of answers Decide works out (1,728 today)
 
 
 def every_answer(known: Rules, machines: Machines) -> dict[str, Answer]:
@@ -739,9 +938,11 @@ class Calibration:
     total: int
     outcomes: list[tuple[str, int]]  # ring, how many combinations end in it
     by_question: list[tuple[Question, list[tuple[Option, Counter[str]]]]]
-    least: int  # the fewest independent comparisons any call rests on
+    least: int  # the fewest independent comparisons any decided answer rests on
     drivers: list[tuple[str, str, int]]  # (ring, use case title, how many combinations of that ring it agreed with)
     alike: list[Question]  # questions whose every answer resolves the same way
+    decided: int = 0  # combinations that rule a framework out or call equivalence
+    decided_cpu: tuple[int, int] = (0, 0)  # the same among the CPU answers: (decided, all)
 
 
 def calibration(known: Rules, answers: dict[str, Answer]) -> Calibration:
@@ -751,7 +952,7 @@ def calibration(known: Rules, answers: dict[str, Answer]) -> Calibration:
         per = [(o, Counter(a.ring for key, a in answers.items() if key.split("/")[index] == o.id))
                for o in question.options]  # fmt: skip
         by_question.append((question, per))
-    calls = [a for a in answers.values() if a.ring.startswith("prefer") or a.ring == EQUIVALENT]
+    calls = [a for a in answers.values() if a.verdict.decides]
     least = min((len(a.verdict.backing) for a in calls), default=0)
     titles = {u.id: u.title for u in known.use_cases}
     agreeing: Counter[tuple[str, str]] = Counter()
@@ -766,29 +967,36 @@ def calibration(known: Rules, answers: dict[str, Answer]) -> Calibration:
         for q, per in by_question
         if len(per) > 1 and all(counted == per[0][1] for _, counted in per) and not any(o.experience for o in q.options)
     ]  # experience never moves an outcome, by design
-    return Calibration(len(answers), ordered, by_question, least, drivers, alike)
-
-
-def rounded(scores: dict[str, float], digits: int) -> dict[str, float]:
-    return {fw: round(value, digits) for fw, value in scores.items()}
+    cpu = [a for a in answers.values() if a.hardware == "cpu"]
+    return Calibration(len(answers), ordered, by_question, least, drivers, alike, len(calls),
+                       (sum(a.verdict.decides for a in cpu), len(cpu)))  # fmt: skip
 
 
 def reason_json(item: evidence.Item) -> dict[str, Any]:
     return {"what": item.what, "detail": item.detail, "files": [f"results/{f}" for f in item.files]}
 
 
+def verdict_json(v: Verdict) -> dict[str, Any]:
+    """The decision: still in contention, ruled out (with the evidence), each pair's outcome."""
+    return {
+        "ring": v.ring, "contenders": v.contenders, "why": v.why, "sensitivity": v.sensitivity, "settle": v.settle,
+        "ruled_out": [{"framework": fw, "by": p.ahead, "why": _ruled_out_words(fw, p)}
+                      for fw, p in v.ruled_out.items()],
+        "pairs": [{"pair": list(p.pair), "outcome": p.outcome, "votes": p.weight} for p in v.pairs],
+        "rests_on": len(v.backing),
+    }  # fmt: skip
+
+
 def recommendation_json(r: Recommendation) -> dict[str, Any]:
     return {
         "id": r.use_case.id, "title": r.use_case.title, "description": r.use_case.description,
-        "hardware": r.scope.hardware, "machine": r.machine, "ring": r.ring, "confidence": r.confidence,
-        "why": r.verdict.why, "scores": rounded(r.scores, 4), "margin": round(r.margin, 4),
-        "comparisons": r.comparisons, "rests_on": len(r.verdict.backing),
-        "measured_on": r.provenance.to_json() if r.provenance else None,
+        "hardware": r.scope.hardware, "machine": r.machine, **verdict_json(r.verdict),
+        "comparisons": r.comparisons, "measured_on": r.provenance.to_json() if r.provenance else None,
         "reasons": [reason_json(i) for i in r.reasons()],
         "caveats": [c.about for c in r.verdict.caveats],
         "signals": [{
             "kind": s.kind, "about": s.about, "weight": s.weight, "favours": s.favours, "status": s.status,
-            "shares": rounded(s.shares, 4), "reason": s.reason, "claim": s.claim, "sources": list(s.sources),
+            "reason": s.reason, "claim": s.claim, "sources": list(s.sources),
             "evidence": [claims.item_json(i) for i in s.items],
         } for s in r.signals],
     }  # fmt: skip
@@ -797,49 +1005,49 @@ def recommendation_json(r: Recommendation) -> dict[str, Any]:
 def answer_json(a: Answer) -> dict[str, Any]:
     """One answer as ``recommend --json`` prints it."""
     return {
-        "ring": a.ring, "confidence": a.confidence, "why": a.verdict.why, "scores": rounded(a.scores, 3),
-        "margin": round(a.margin, 3), "hardware": a.hardware, "machine": a.machine,
-        "use_cases": [{"id": r.use_case.id, "title": r.use_case.title, "ring": r.ring, "confidence": r.confidence}
-                      for r in a.verdicts],
-        "rests_on": len(a.verdict.backing), "reasons": [reason_json(i) for i in a.reasons()],
+        **verdict_json(a.verdict), "hardware": a.hardware, "machine": a.machine,
+        "use_cases": [{"id": r.use_case.id, "title": r.use_case.title, "ring": r.ring} for r in a.verdicts],
+        "reasons": [reason_json(i) for i in a.reasons()],
         "facts": [{"about": f.about, "favours": f.favours, "sources": list(f.sources)} for f in a.facts],
-        "caveats": [c.about for c in a.verdict.caveats],
+        "caveats": [c.about for c in a.verdict.caveats], "measure": a.measure or None,
         "measured_on": a.provenance.to_json() if a.provenance else None, "experience": a.experience, "note": a.note,
     }  # fmt: skip
 
 
 def to_json(known: Rules, recommendations: list[Recommendation], versions: list[str]) -> dict[str, Any]:
-    """``recommendations.json``: each use case's verdict with its scope, reasons and evidence."""
+    """``recommendations.json``: each use case's decision with its scope, reasons and evidence."""
     return {
-        "schema_version": 3, "rings": rings(), "machine": recommendations[0].machine if recommendations else None,
+        "schema_version": 4, "rings": rings(), "margin": stats.margin(),
+        "machine": recommendations[0].machine if recommendations else None,
         "frameworks": versions, "use_cases": [recommendation_json(r) for r in recommendations],
     }  # fmt: skip
 
 
 def questionnaire_json(known: Rules, machines: Machines, answers: dict[str, Answer]) -> dict[str, Any]:
     """``decide.json``: the questions, the frameworks' labels, and the answer to every combination
-    (the page looks it up) as ``[ring, confidence, scores, margin, use cases, reasons, note, scope,
-    why, facts]``, the scores in the order of ``frameworks``. Each text is stored once: the use
-    cases are indexes into ``verdicts`` (``[id, ring, confidence]``), the reasons into ``reasons``,
-    the note into ``notes``, the scope into ``scopes``, how the outcome came about into ``whys``,
-    the curated facts beside it into ``facts`` (``[text, [source URLs]]``)."""
+    (the page looks it up) as ``[ring, use cases, reasons, note, scope, why, facts, more, measure]``.
+    Each text is stored once: the use cases are indexes into ``verdicts`` (``[id, ring]``), the
+    reasons into ``reasons``, the note into ``notes``, the scope into ``scopes``, how the outcome
+    came about into ``whys``, the curated facts beside it into ``facts`` (``[text, [source URLs]]``),
+    how sure it is (the margin halved or doubled, and what would settle it) into ``mores``, and
+    what would measure hardware nothing here measured into ``measures``."""
     tables: dict[str, dict[Any, int]] = {"verdicts": {}, "reasons": {}, "notes": {}, "scopes": {}, "whys": {},
-                                         "facts": {}}  # fmt: skip
+                                         "facts": {}, "mores": {}, "measures": {}}  # fmt: skip
 
     def index(table: str, value: Any) -> int:
         return tables[table].setdefault(value, len(tables[table]))
 
     packed = {}
     for key, a in answers.items():
-        cases = [index("verdicts", (r.use_case.id, r.ring, r.confidence)) for r in a.verdicts]
+        cases = [index("verdicts", (r.use_case.id, r.ring)) for r in a.verdicts]
         reasons = [index("reasons", f"{i.what}: {i.detail}") for i in a.reasons()]
         scope = index("scopes", a.provenance.text if a.provenance else "")
-        scores = [round(a.scores[fw], 3) for fw in COMPARED]  # in the order of ``frameworks``
         shown = list(dict.fromkeys(index("facts", (f.about, f.sources)) for f in a.facts))
-        packed[key] = [a.ring, a.confidence, scores, round(a.margin, 3), cases, reasons, index("notes", a.note), scope,
-                       index("whys", a.verdict.why), shown]  # fmt: skip
+        more = index("mores", " ".join(t for t in (a.verdict.sensitivity, a.verdict.settle) if t))
+        packed[key] = [a.ring, cases, reasons, index("notes", a.note), scope, index("whys", a.verdict.why), shown,
+                       more, index("measures", a.measure)]  # fmt: skip
     return {
-        "schema_version": 3,
+        "schema_version": 4,
         "frameworks": {fw: label(fw) for fw in COMPARED},
         "questions": [{"id": q.id, "text": q.text, "options": [{"id": o.id, "label": o.label} for o in q.options]}
                       for q in known.questions],

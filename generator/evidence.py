@@ -3,16 +3,16 @@
 A rule is a small table from a data file (``data/claims.toml``, ``data/decide.toml``) that
 names a kind of evidence and what to select, for example
 ``{evidence = "speed", workloads = ["cnn", "transformer"], cases = "largest"}``. Each kind
-reads one machine's results and returns items: one comparison each (a workload case, a
-model size, a study criterion). A timing comparison is the speed of one framework ÷ the
-speed of another over fresh processes (``generator.stats``) and ends in one of three
-outcomes: one framework faster, equivalent within 5%, or too uncertain to call; with fewer
-than two processes a side it is a single reading and carries no verdict. Counts (lines of
-code, usability items) are judged by the rule's threshold. Every kind compares the frameworks it
-is given (a claim's two sides; by default every compared framework of the registry): the best
-of them against the best of the others, whatever their number. The verdict of a claim is a vote
-of its items, after Holm's correction over every timing comparison it votes over
-(``corrected``); nothing here is curated.
+reads one machine's results and returns items: one per **pair of frameworks** in each thing
+compared (a workload case, a model size, a study criterion); no pair is dropped. A timing
+comparison is the pair's own from ``stats.pairwise`` (each framework by its primary mode, one
+Bonferroni correction over the pairs of that case), so the same pair shows the same interval
+and outcome wherever it appears: faster or slower (the interval excludes 1), equivalent within
+the decision margin δ, or too uncertain to call; with fewer than two processes a side it is a
+single reading and carries no verdict. Counts (lines of code, usability items) are judged per
+pair by the rule's threshold. The pairs are always formed among every compared framework, then
+narrowed to the frameworks asked for, so narrowing never changes an item. A claim's verdict is
+a vote of its items, which keep their own calls; nothing here is curated.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from generator import stats, studies
-from generator.compare import CaseModes, ModeResult, bound, mode_results, summarise
+from generator.compare import PRIMARY, CaseModes, ModeResult, bound, mode_results, summarise
 from measurements import workloads
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS, MODE_LABELS
 from measurements.studies import distributed as distributed_study
@@ -35,8 +35,7 @@ VERDICTS = (
     "supported", "contradicted", "mixed", "equivalent", "too uncertain to call", "too few processes to call",
     "not testable here", "not measured here",
 )  # fmt: skip
-CORRECTION = "Holm"  # the family-wise correction over the timing comparisons a claim votes over
-LEVEL = (1 - stats.CONFIDENCE) / 2  # each call's one-sided level, as the 95% interval makes it
+CORRECTION = "Bonferroni"  # the one correction of every timing comparison: over the pairs of frameworks of its case
 
 # An item's call: a framework came out better ("favours"), the two are equivalent within the band
 # (or, for counts, within the rule's threshold), the interval is too wide to tell ("uncertain"),
@@ -61,8 +60,6 @@ class Item:
     ratio: stats.Ratio | None = None  # a comparison: speed of sides[0] ÷ speed of sides[1] (memory: 1/MiB)
     sides: tuple[str, str] = ("", "")
     figures: str = ""  # the figures compared, in words
-    adjusted: float | None = None  # the p-value of its call, Holm-adjusted over the claim's comparisons
-    family: int = 1  # how many comparisons that correction was over
     terms: tuple[str, str] = ("faster", "slower")  # what a ratio above or below the band reads as
     source: str = ""  # what measured it: a workload's name, or a study's
     hardware: str = "cpu"  # the hardware it was measured on: one of HARDWARE
@@ -71,6 +68,11 @@ class Item:
     def vote(self) -> str:
         """What the item votes for: a framework, "equivalent", "uncertain" or "single"."""
         return self.winner if self.winner else self.call
+
+    @property
+    def pair(self) -> frozenset[str]:
+        """The two frameworks it compares."""
+        return frozenset(self.sides)
 
 
 @dataclass
@@ -162,86 +164,51 @@ def _name(framework: str) -> str:
 
 def _interval(r: stats.Ratio) -> str:
     """The ratio and its interval, never a p-value."""
-    family = f"; Bonferroni-corrected for {r.family} comparisons" if r.family > 1 else ""
+    family = f"; Bonferroni over {r.family} comparisons" if r.family > 1 else ""
     assert r.low is not None and r.high is not None
     return f"ratio {r.ratio:.2f}, {r.confidence:.0%} interval {bound(r.low)}–{bound(r.high)}{family}"
 
 
-def _p(p: float) -> str:
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
-
-
-def _call(r: stats.Ratio, adjusted: float | None) -> str:
-    """The call of a timing comparison: its own outcome, kept only where its p-value, Holm-adjusted
-    over the claim's comparisons, stays under the level the interval calls at."""
+def call_of(r: stats.Ratio) -> str:
+    """The call of a timing comparison: its own outcome, never changed by what votes over it."""
     if not r.enough_processes:
         return "single"
-    if r.outcome == "uncertain" or (adjusted is not None and adjusted >= LEVEL):
-        return "uncertain"
-    return "equivalent" if r.outcome == "equivalent" else "favours"
+    return {"faster": "favours", "slower": "favours"}.get(r.outcome, r.outcome)
 
 
 def _tested(what: str, figures: str, ratio: stats.Ratio, sides: tuple[str, str], files: tuple[str, ...],
-            adjusted: float | None = None, family: int = 1,
             terms: tuple[str, str] = ("faster", "slower")) -> Item:  # fmt: skip
-    """An item decided by an interval over processes: speed of ``sides[0]`` ÷ speed of
-    ``sides[1]``; ``adjusted`` is its p-value after the claim's correction, where applied."""
-    call = _call(ratio, adjusted)
+    """An item decided by an interval over processes: speed of ``sides[0]`` ÷ speed of ``sides[1]``."""
+    call = call_of(ratio)
     winner = None
     if call == "favours":
         winner = sides[0] if ratio.outcome == "faster" else sides[1]
     a, b = _name(sides[0]), _name(sides[1])
-    holm = f"{CORRECTION}'s correction over the {family} comparisons judged together here"
     what_ratio = f"{a} ÷ {b} speed" if terms[0] == "faster" else f"{b} ÷ {a} memory"
     if call == "single":
         verdict = f"{stats.words(ratio, terms=terms)}, no verdict ({what_ratio} {ratio.ratio:.2f})"
-    elif call == "uncertain" and ratio.outcome != "uncertain":  # called by its own interval, not after the correction
-        verdict = f"{a} against {b}: too uncertain to call after {holm} ({what_ratio}, {_interval(ratio)})"
-    elif call == "favours" and adjusted is not None and family > 1:  # Holm's p, not the interval's own
-        verdict = (f"{a} against {b}: {stats.words(ratio, terms=terms)} ({what_ratio}, {_interval(ratio)}); "
-                   f"{_p(adjusted)} after {holm}")  # fmt: skip
     elif call == "favours":
         verdict = f"{a} against {b}: {stats.words(ratio, detail=True, terms=terms)}"
     else:  # equivalent or uncertain: never a p-value beside them
         verdict = f"{a} against {b}: {stats.words(ratio, terms=terms)} ({what_ratio}, {_interval(ratio)})"
     return Item(what, winner, f"{figures}: {verdict}", files, tested=ratio.enough_processes, call=call, ratio=ratio,
-                sides=sides, figures=figures, adjusted=adjusted, family=family, terms=terms)  # fmt: skip
+                sides=sides, figures=figures, terms=terms)  # fmt: skip
 
 
-def _decisive_p(r: stats.Ratio) -> float:
-    """The p-value of the comparison's own call: beyond the band for faster or slower, inside it
-    for equivalent; for an uncertain one the smaller of the two (it stays uncertain)."""
-    assert r.p_beyond is not None and r.p_equivalent is not None
-    if r.outcome in ("faster", "slower"):
-        return r.p_beyond
-    if r.outcome == "equivalent":
-        return r.p_equivalent
-    return min(r.p_beyond, r.p_equivalent)
+def _pairs(what: str, found: stats.Pairwise | None, figure: Callable[[str], str],
+           files: Callable[[str], tuple[str, ...]], note: str = "",
+           terms: tuple[str, str] = ("faster", "slower")) -> list[Item]:  # fmt: skip
+    """An item for every pair of ``found``, each read from the faster side (its ratio at least 1)."""
+    items = []
+    for a, b, r in found.read_from_faster() if found else []:
+        figures = f"{figure(a)} against {figure(b)}{note}"
+        items.append(_tested(what, figures, r, (a, b), tuple(dict.fromkeys(files(a) + files(b))), terms))
+    return items
 
 
-def corrected(found: list[list[Item]]) -> list[list[Item]]:
-    """The groups of a claim with Holm's correction applied over every comparison over processes
-    they hold (with an interval): a comparison keeps its call (faster, slower, equivalent) only where
-    its Holm-adjusted p-value stays under 0.025, the one-sided level at which its 95% interval
-    makes the call; otherwise it becomes too uncertain to call. The chance that any call of the
-    claim is wrong so stays at most 5%."""
-    tested = [(g, i) for g, group in enumerate(found) for i, item in enumerate(group)
-              if item.ratio is not None and item.ratio.enough_processes]  # fmt: skip
-    if not tested:
-        return found
-    adjusted = stats.holm([_decisive_p(found[g][i].ratio) for g, i in tested])  # type: ignore[arg-type]
-    out = [list(group) for group in found]
-    for (g, i), p in zip(tested, adjusted, strict=True):
-        item = found[g][i]
-        assert item.ratio is not None
-        again = _tested(item.what, item.figures, item.ratio, item.sides, item.files, p, len(tested), item.terms)
-        out[g][i] = replace(again, source=item.source, hardware=item.hardware)
-    return out
-
-
-def _single(what: str, detail: str, files: tuple[str, ...]) -> Item:
-    """A comparison of single readings (one process a side): shown, with no verdict."""
-    return Item(what, None, f"{detail}: one reading each, too few processes to call", files, call="single")
+def _always(files: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
+    """The files of every framework's side, where a study's comparison cites all of them."""
+    return lambda _: files
 
 
 def _pick(cases: list[Case], which: str) -> list[Case]:
@@ -250,51 +217,61 @@ def _pick(cases: list[Case], which: str) -> list[Case]:
     return [cases[0] if which == "smallest" else cases[-1]]
 
 
-def speed(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) -> list[Item]:
-    """Each selected case: the fastest selected mode of each framework, the fastest framework's
-    against the fastest of the others, speed ÷ speed."""
+MEANS = " (geometric means of the process medians)"
+
+
+def speed(rule: dict[str, Any], machine: Machine) -> list[Item]:
+    """Each selected case: every pair of frameworks, each by its primary mode (or, where the rule
+    names modes, by the first of those it measured in the registry's order), speed ÷ speed."""
     modes = rule.get("modes", {})
     items = []
     for name in rule["workloads"]:
         cases = [c for c in machine.cases if c.workload.name == name and c.device == rule.get("device", c.device)]
         for device in dict.fromkeys(c.device for c in cases):
             for case in _pick([c for c in cases if c.device == device], rule.get("cases", "all")):
-                chosen = [r for r in case.results if r.framework in frameworks and r.mode in
-                          modes.get(r.framework, [r.mode])]  # fmt: skip
-                speeds: dict[str, dict[str, list[float]]] = {}
-                for r in chosen:
-                    speeds.setdefault(r.framework, {})[r.mode] = list(r.speeds)
-                h = studies.headline(speeds)
-                if h is None:
+                chosen = [r for r in case.results if r.mode in modes.get(r.framework, [r.mode])]
+                found = case.modes.pairwise
+                if modes:
+                    speeds: dict[str, dict[str, list[float]]] = {}
+                    for r in chosen:
+                        speeds.setdefault(r.framework, {})[r.mode] = list(r.speeds)
+                    primary = {fw: next((m for m in listed if m in speeds.get(fw, {})), "") for fw, listed in
+                               modes.items()}  # fmt: skip
+                    found = stats.pairwise(speeds, {**PRIMARY, **primary})
+                if found is None:
                     continue
-                fast = next(r for r in chosen if (r.framework, r.mode) == (h.framework, h.mode))
-                other = next(r for r in chosen if (r.framework, r.mode) == (h.versus_framework, h.versus_mode))
-                figures = (
-                    f"{_label(fast)} {_figure(fast.summary.median)} against {_label(other)} "
-                    f"{_figure(other.summary.median)} {case.metric.unit} (geometric means of the process medians)"
-                )
-                found = _tested(f"{case.workload.title}, {case.case} ({device})", figures, h.comparison,
-                                (h.framework, h.versus_framework), (fast.file, other.file))  # fmt: skip
-                items.append(replace(found, source=name, hardware="cpu" if device == "cpu" else "gpu"))
+                by = {(r.framework, r.mode): r for r in chosen}
+
+                def figure(fw: str, found: stats.Pairwise = found, by: dict[Any, ModeResult] = by,
+                           unit: str = case.metric.unit) -> str:  # fmt: skip
+                    r = by[(fw, found.chosen[fw])]
+                    return f"{_label(r)} {_figure(r.summary.median)} {unit}"
+
+                def files(fw: str, found: stats.Pairwise = found, by: dict[Any, ModeResult] = by) -> tuple[str, ...]:
+                    return (by[(fw, found.chosen[fw])].file,)
+
+                what = f"{case.workload.title}, {case.case} ({device})"
+                found_items = _pairs(what, found, figure, files, MEANS)
+                items += [replace(i, source=name, hardware="cpu" if device == "cpu" else "gpu") for i in found_items]
     return items
 
 
-def memory(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) -> list[Item]:
-    """Each selected size of the memory study, the framework with the least whole-process peak
-    memory (the framework's own runtime included) against the least of the others (or with ``measure = "latency"``, the
-    fastest inference against the fastest of the others), over the study's fresh processes."""
+def memory(rule: dict[str, Any], machine: Machine) -> list[Item]:
+    """Each selected size of the memory study, every pair of frameworks by whole-process peak
+    memory (the framework's own runtime included), or with ``measure = "latency"`` by inference
+    latency, over the study's fresh processes."""
     if machine.studies is None:
         return []
     latency = rule.get("measure") == "latency"
     rows = [
         row for row in studies.memory_rows(machine.studies)
-        if row["task"] in rule["tasks"] and row["framework"] in frameworks
+        if row["task"] in rule["tasks"]
         and rule.get("min_width", 0) <= row["width"] <= rule.get("max_width", float("inf"))
         and rule.get("batch", row["batch"]) == row["batch"]
     ]  # fmt: skip
     found = studies.memory_latency(rows) if latency else studies.memory_sizes(rows)
     if latency:
-        terms, unit, note = ("faster", "slower"), "ms", " per call (geometric means of the process medians)"
+        terms, unit, note = ("faster", "slower"), "ms", " per call" + MEANS
     else:
         terms, unit, note = (
             studies.LESS_MEMORY,
@@ -303,95 +280,115 @@ def memory(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) 
         )
     items = []
     for size in found:
-        h = size.headline  # a failed size has no figure to compare
-        if h is None:
-            continue
-        a, b = h.framework, h.versus_framework
-        first = size.rows[a]
+        first = next(iter(size.rows.values()))
         what = (
             f"{first['task_label']}, MLP width {size.width:,} ({first['parameter_mb']:,.1f} MB of parameters), "
             f"batch {size.batch:,}: {'latency' if latency else 'peak memory'}"
         )
-        figures = (f"{_name(a)} {_figure(size.summaries[a].median)} {unit} against {_name(b)} "
-                   f"{_figure(size.summaries[b].median)} {unit}{note}")  # fmt: skip
-        items.append(_tested(what, figures, h.comparison, (a, b), (first["file"], size.rows[b]["file"]), terms=terms))
+
+        def figure(fw: str, size: Any = size) -> str:
+            return f"{_name(fw)} {_figure(size.summaries[fw].median)} {unit}"
+
+        def files(fw: str, size: Any = size) -> tuple[str, ...]:
+            return (size.rows[fw]["file"],)
+
+        items += _pairs(what, size.pairs, figure, files, note, terms)
     return items
 
 
-def distributed(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) -> list[Item]:
-    """Data-parallel training in two processes: whether each completed, and throughput; on a machine
-    with fewer cores than a verdict needs (``distributed.CORES_NEEDED``), one item that says so."""
+def _completes(what: str, done: dict[str, bool], said: Callable[[str], str], files: tuple[str, ...]) -> list[Item]:
+    """For every pair of frameworks, whether one completed where the other did not: a framework that
+    completed favoured; both completed, equivalent; both failed, nothing to choose by."""
+    items = []
+    order = list(done)
+    for i, a in enumerate(order):
+        for b in order[i + 1 :]:
+            if done[a] != done[b]:
+                winner, loser = (a, b) if done[a] else (b, a)
+                items.append(Item(what, winner, f"{said(winner)}; {said(loser)}", files, sides=(winner, loser)))
+            else:
+                call = "equivalent" if done[a] else "uncertain"
+                items.append(Item(what, None, f"{said(a)}; {said(b)}", files, call=call, sides=(a, b)))
+    return items
+
+
+def distributed(rule: dict[str, Any], machine: Machine) -> list[Item]:
+    """Data-parallel training in two processes: for every pair, whether each completed, and throughput;
+    on a machine with fewer cores than a verdict needs (``distributed.CORES_NEEDED``), an item per
+    pair that says so."""
     if machine.studies is None:
         return []
-    items = []
-    results = {fw: r for fw, r in sorted(machine.studies.get("distributed").items()) if fw in frameworks}
+    results = dict(sorted(machine.studies.get("distributed").items()))
     files = tuple(r.file for r in results.values())
     cores = min((studies.machine_cores(r.doc) for r in results.values()), default=None)
     if cores is not None and cores < distributed_study.CORES_NEEDED:
-        return [Item("Distributed training", None, f"not testable on this machine: it has {cores} cores, and a verdict "
-                     f"needs at least {distributed_study.CORES_NEEDED} (two workers, each with the cores of the best "
-                     "single process); its launches are shown in the Performance guide, not judged", files,
-                     call="untestable")]  # fmt: skip
+        why = (f"not testable on this machine: it has {cores} cores, and a verdict needs at least "
+               f"{distributed_study.CORES_NEEDED} (two workers, each with the cores of the best single process); its "
+               "launches are shown in the Performance guide, not judged")  # fmt: skip
+        order = [fw for fw in COMPARED if fw in results]
+        return [Item("Distributed training", None, why, files, call="untestable", sides=(a, b))
+                for i, a in enumerate(order) for b in order[i + 1 :]]  # fmt: skip
+    items = []
     for row in studies.distributed_rows(machine.studies):
         if row.id not in rule.get("configurations", [row.id]):
             continue
-        outcomes = {fw: f.get("outcome") for fw, f in row.findings.items() if fw in frameworks}
+        outcomes = {fw: f.get("outcome") for fw, f in row.findings.items() if fw in COMPARED}
         if len(outcomes) < 2:
             continue
-        completed = [fw for fw, outcome in outcomes.items() if outcome == "ok"]
-        failed = ", ".join(f"{_name(fw)}: {outcome}" for fw, outcome in outcomes.items() if fw not in completed)
-        if len(completed) == 1:
-            items.append(Item(f"{row.title}: completes", completed[0], f"only {_name(completed[0])} completed; "
-                              f"{failed}", files))  # fmt: skip
-            continue
-        if failed:
-            items.append(Item(f"{row.title}: completes", None, f"{failed}", files, call="uncertain"))
-        elif rule.get("completion", True):
-            items.append(Item(f"{row.title}: completes", None, "every framework completed", files, call="equivalent"))
-        h = studies.headline({fw: {"": studies.speeds_of(f, "samples/s")}
-                       for fw, f in row.findings.items() if fw in completed and f.get("samples")})  # fmt: skip
-        if h is not None:
-            a, b = h.framework, h.versus_framework
-            figures = (f"{_name(a)} {_figure(row.summaries[a].median)} against {_name(b)} "
-                       f"{_figure(row.summaries[b].median)} samples/s (geometric means of the process "
-                       "medians)")  # fmt: skip
-            items.append(_tested(f"{row.title}: throughput", figures, h.comparison, (a, b), files))
+        done = {fw: outcome == "ok" for fw, outcome in outcomes.items()}
+        if rule.get("completion", True) or not all(done.values()):
+            said = {fw: f"{_name(fw)} {'completed' if ok else outcomes[fw]}" for fw, ok in done.items()}
+            items += _completes(f"{row.title}: completes", done, said.__getitem__, files)
+
+        def figure(fw: str, row: Any = row) -> str:
+            return f"{_name(fw)} {_figure(row.summaries[fw].median)} samples/s"
+
+        items += _pairs(f"{row.title}: throughput", row.pairs, figure, _always(files), MEANS)
     return items
 
 
-def serving(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) -> list[Item]:
-    """The serving study: each framework's fastest deploy path against the fastest of the others,
-    for the rule's measure (batch-1 latency, server-batch throughput, or 16 concurrent clients)."""
+def serving(rule: dict[str, Any], machine: Machine) -> list[Item]:
+    """The serving study: every pair of frameworks, each by its fastest native deploy path (its own
+    runtime; a shared runtime such as ONNX Runtime is no framework's win), for the rule's measure
+    (batch-1 latency, server-batch throughput, or 16 concurrent clients)."""
     if machine.studies is None:
         return []
     rows = studies.serving_rows(machine.studies)
-    h = studies.serving_headline(rows, rule["measure"], frameworks)
-    if h is None:
+    found = stats.pairwise(studies.serving_speeds_by_path(rows, rule["measure"]))
+    if found is None:
         return []
     what, unit = studies.SERVING_MEASURES[rule["measure"]]
     by = {(row.framework, row.path): row for row in rows}
-    a, b = by[h.framework, h.mode], by[h.versus_framework, h.versus_mode]
-    figures = (f"{_name(a.framework)} ({a.path}) {_figure(a.summaries[rule['measure']].median)} {unit} against "
-               f"{_name(b.framework)} ({b.path}) {_figure(b.summaries[rule['measure']].median)} {unit}, each "
-               "framework's fastest deploy path (geometric means over the processes)")  # fmt: skip
-    return [_tested(f"Serving the CNN from a saved model: {what}", figures, h.comparison, (a.framework, b.framework),
-                    (a.file, b.file))]  # fmt: skip
+
+    def figure(fw: str) -> str:
+        row = by[fw, found.chosen[fw]]
+        return f"{_name(fw)} ({row.path}) {_figure(row.summaries[rule['measure']].median)} {unit}"
+
+    note = ", each framework's fastest path on its own runtime (geometric means over the processes)"
+    return _pairs(f"Serving the CNN from a saved model: {what}", found, figure,
+                  lambda fw: (by[fw, found.chosen[fw]].file,), note)  # fmt: skip
 
 
 def _by_threshold(what: str, values: dict[str, float], better: str, threshold: str,
                   wins: Callable[[float, float], bool], files: tuple[str, ...],
-                  shown: dict[str, str]) -> Item:  # fmt: skip
-    """A count judged by a threshold: the best framework wins where ``wins(best, runner_up)``."""
-    ranked = sorted(values, key=lambda fw: values[fw], reverse=better != "needs fewer")
-    winner = ranked[0] if wins(values[ranked[0]], values[ranked[1]]) else None
-    figures = ", ".join(f"{_name(fw)} {shown[fw]}" for fw in values)
-    detail = f"{figures} (a difference counts from {threshold}): {_threshold_words(winner, better)}"
-    return Item(what, winner, detail, files, call="favours" if winner else "equivalent")
+                  shown: dict[str, str]) -> list[Item]:  # fmt: skip
+    """Counts judged by a threshold, for every pair: the better of two wins where ``wins(better, other)``."""
+    items = []
+    order = list(values)
+    for i, a in enumerate(order):
+        for b in order[i + 1 :]:
+            first, second = sorted((a, b), key=lambda fw: values[fw], reverse=better != "needs fewer")
+            winner = first if wins(values[first], values[second]) else None
+            detail = (f"{_name(first)} {shown[first]}, {_name(second)} {shown[second]} (a difference counts from "
+                      f"{threshold}): {_threshold_words(winner, better)}")  # fmt: skip
+            items.append(Item(what, winner, detail, files, call="favours" if winner else "equivalent",
+                              sides=(first, second)))  # fmt: skip
+    return items
 
 
-def usability(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) -> list[Item]:
-    """Shares of the usability studies' items that meet a criterion, per framework: the best share
-    against the next, judged by the rule's threshold."""
+def usability(rule: dict[str, Any], machine: Machine) -> list[Item]:
+    """Shares of the usability studies' items that meet a criterion, per framework: every pair,
+    judged by the rule's threshold."""
     if machine.studies is None:
         return []
     min_difference = rule.get("min_share_difference", 0.2)
@@ -407,29 +404,29 @@ def usability(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...
             counts.append((f"Common mistakes: {score.criterion.lower()}", dict(score.counts), "errors"))
     items = []
     for what, counted, study in counts:
-        met = {fw: c for fw, c in counted.items() if fw in frameworks and c[1]}
+        met = {fw: c for fw, c in counted.items() if fw in COMPARED and c[1]}
         if len(met) < 2:
             continue
         files = tuple(r.file for fw, r in sorted(machine.studies.get(study).items()) if fw in met)
-        items.append(_by_threshold(what, {fw: m / of for fw, (m, of) in met.items()}, "does better",
-                                   f"{min_difference:.0%} of the items",
-                                   lambda best, next_: best - next_ >= min_difference, files,
-                                   {fw: f"{m} of {of}" for fw, (m, of) in met.items()}))  # fmt: skip
+        items += _by_threshold(what, {fw: m / of for fw, (m, of) in met.items()}, "does better",
+                               f"{min_difference:.0%} of the items",
+                               lambda best, next_: best - next_ >= min_difference, files,
+                               {fw: f"{m} of {of}" for fw, (m, of) in met.items()})  # fmt: skip
     return items
 
 
-def codesize(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) -> list[Item]:
-    """Lines of code for the same workloads, per framework: the fewest against the next."""
+def codesize(rule: dict[str, Any], machine: Machine) -> list[Item]:
+    """Lines of code for the same workloads, per framework: every pair."""
     if machine.studies is None:
         return []
-    lines = {fw: float(n) for fw, (n, _) in studies.code_totals(machine.studies).items() if fw in frameworks and n}
+    lines = {fw: float(n) for fw, (n, _) in studies.code_totals(machine.studies).items() if fw in COMPARED and n}
     if len(lines) < 2:
         return []
     min_ratio = rule.get("min_ratio", 1.10)
     files = tuple(r.file for fw, r in sorted(machine.studies.get("codesize").items()) if fw in lines)
-    return [_by_threshold("Lines of code for the same workloads", lines, "needs fewer", f"{min_ratio:.2f}×",
-                          lambda best, next_: next_ >= best * min_ratio, files,
-                          {fw: f"{n:,.0f} lines" for fw, n in lines.items()})]  # fmt: skip
+    return _by_threshold("Lines of code for the same workloads", lines, "needs fewer", f"{min_ratio:.2f}×",
+                         lambda best, next_: next_ >= best * min_ratio, files,
+                         {fw: f"{n:,.0f} lines" for fw, n in lines.items()})  # fmt: skip
 
 
 def _threshold_words(winner: str | None, better: str) -> str:
@@ -446,8 +443,8 @@ def _usable(finding: dict[str, Any], configs: list[str] | None) -> bool:
 
 
 def _completion(size: studies.PipelineSize, rows: dict[str, list[dict[str, Any]]], files: tuple[str, ...],
-                configs: dict[str, list[str]]) -> Item:  # fmt: skip
-    """Which frameworks have a configuration (of those ``configs`` names) that completed in every launch."""
+                configs: dict[str, list[str]]) -> list[Item]:  # fmt: skip
+    """For every pair, which has a configuration (of those ``configs`` names) that completed in every launch."""
     limit = next((f["limit_bytes"] for found in rows.values() for f in found if f.get("limit_bytes")), None)
     what = f"{size.images:,} images" + (f" under a limit of {limit / 2**30:.2f} GiB" if limit else "") + ": completes"
     done = {fw: [f["title"] for f in found if _usable(f, configs.get(fw))] for fw, found in rows.items()}
@@ -459,98 +456,87 @@ def _completion(size: studies.PipelineSize, rows: dict[str, list[dict[str, Any]]
         ran = "; ".join(done[fw]) + " completed every launch" if done[fw] else "no configuration completed"
         return f"{_name(fw)}: {ran}" + (f" ({', '.join(others)})" if others else "")
 
-    said = "; ".join(of(fw) for fw in done)
-    completed = [fw for fw, titles in done.items() if titles]
-    if len(completed) == 1:
-        return Item(what, completed[0], said, files)
-    return Item(what, None, said, files, call="equivalent")
+    return _completes(what, {fw: bool(titles) for fw, titles in done.items()}, of, files)
 
 
-def pipeline(rule: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) -> list[Item]:
+def pipeline(rule: dict[str, Any], machine: Machine) -> list[Item]:
     """The data-pipeline study (``study = "pipeline_limit"``: under a memory limit): per data-set size,
-    each framework's best configuration against the best of the others (throughput, or the lowest
-    peak memory), which frameworks completed every configuration ("failures"), or which have a
-    configuration that completed in every launch ("completion": what a user who picks that
-    configuration gets)."""
+    every pair of frameworks, each by its best configuration among those the rule names (throughput,
+    or the lowest peak memory; the choice paid for in the pairs' correction), which completed every
+    configuration ("failures"), or which have a configuration that completed in every launch
+    ("completion": what a user who picks that configuration gets)."""
     if machine.studies is None:
         return []
     sizes = studies.pipeline_rows(machine.studies, rule.get("study", "pipeline"))
     chosen = sizes if rule.get("sizes", "largest") == "all" else sizes[-1:]
     items = []
     for size in chosen:
-        rows = {fw: [e.finding for e in size.entries if e.framework == fw] for fw in frameworks}
+        rows = {fw: [e.finding for e in size.entries if e.framework == fw] for fw in COMPARED}
         rows = {fw: found for fw, found in rows.items() if found}
         files = tuple(dict.fromkeys(e.file for e in size.entries if e.framework in rows))
         if len(rows) < 2:
             continue
         if rule["measure"] == "completion":
-            items.append(_completion(size, rows, files, rule.get("configs", {})))
+            items += _completion(size, rows, files, rule.get("configs", {}))
             continue
         if rule["measure"] == "failures":
-            completed = [fw for fw, found in rows.items() if all(r["outcome"] == "ok" for r in found)]
-            failed = [
-                f"{_name(fw)}: " + ", ".join(f"{r['title']} ({r['outcome']})" for r in found if r["outcome"] != "ok")
-                for fw, found in rows.items()
-                if fw not in completed
-            ]
-            if not failed:
-                every = "every configuration of every framework completed"
-                items.append(Item(f"{size.images:,} images: completes", None, every, files, call="equivalent"))
-            else:
-                winner = completed[0] if len(completed) == 1 else None
-                detail = "did not complete: " + "; ".join(failed)
-                items.append(Item(f"{size.images:,} images: completes", winner, detail, files,
-                                  call="favours" if winner else "uncertain"))  # fmt: skip
+
+            def said(fw: str, rows: dict[str, list[dict[str, Any]]] = rows) -> str:
+                failed = ", ".join(f"{r['title']} ({r['outcome']})" for r in rows[fw] if r["outcome"] != "ok")
+                return f"{_name(fw)}: " + (f"did not complete {failed}" if failed else "every configuration completed")
+
+            done = {fw: all(r["outcome"] == "ok" for r in found) for fw, found in rows.items()}
+            items += _completes(f"{size.images:,} images: completes", done, said, files)
             continue
         configs = rule.get("configs", {})
         ok = {fw: [r for r in found if _usable(r, configs.get(fw))] for fw, found in rows.items()}
         ok = {fw: found for fw, found in ok.items() if found}
-        if len(ok) < 2:
-            continue
         by_config = {fw: {r["config"]: r for r in found} for fw, found in ok.items()}
         if rule["measure"] == "memory":
             peaks = {
                 fw: {c: studies.per_process(r, "peak_pss_bytes") for c, r in per.items() if r.get("peak_pss_bytes")}
                 for fw, per in by_config.items()
             }
-            h = studies.headline({fw: studies.lower_is_better(per) for fw, per in peaks.items()})
-            if h is None:
-                continue
-            a, b = by_config[h.framework][h.mode], by_config[h.versus_framework][h.versus_mode]
-            figures = (f"lowest peak memory of the process tree: {_name(h.framework)} ({a['title']}) "
-                       f"{a['peak_pss_bytes'] / 2**20:,.0f} MiB against {_name(h.versus_framework)} ({b['title']}) "
-                       f"{b['peak_pss_bytes'] / 2**20:,.0f} MiB")  # fmt: skip
-            items.append(_tested(f"{size.images:,} images: peak memory", figures, h.comparison,
-                                 (h.framework, h.versus_framework), files, terms=studies.LESS_MEMORY))  # fmt: skip
+            found = stats.pairwise({fw: studies.lower_is_better(per) for fw, per in peaks.items()})
+
+            def peak(fw: str, found: Any = found, by_config: Any = by_config) -> str:
+                r = by_config[fw][found.chosen[fw]]
+                return f"{_name(fw)} ({r['title']}) {r['peak_pss_bytes'] / 2**20:,.0f} MiB"
+
+            items += _pairs(f"{size.images:,} images: peak memory", found, peak, _always(files),
+                            ", the lowest peak memory of the process tree of each", studies.LESS_MEMORY)  # fmt: skip
             continue
-        h = studies.headline({fw: {c: studies.speeds_of(r, "samples/s") for c, r in per.items()}
-                       for fw, per in by_config.items()})  # fmt: skip
-        if h is None:
-            continue
-        a, b = by_config[h.framework][h.mode], by_config[h.versus_framework][h.versus_mode]
-        fast, slow = (summarise(r["samples"], studies.per_round(r)).median for r in (a, b))
-        figures = (
-            f"fastest configuration of each among those compared: {_name(h.framework)} ({a['title']}) "
-            f"{_figure(fast)} against {_name(h.versus_framework)} ({b['title']}) {_figure(slow)} samples/s in the "
-            "steady epochs (geometric means of the process medians)"
+        found = stats.pairwise({fw: {c: studies.speeds_of(r, "samples/s") for c, r in per.items()}
+                                for fw, per in by_config.items()})  # fmt: skip
+
+        def rate(fw: str, found: Any = found, by_config: Any = by_config) -> str:
+            r = by_config[fw][found.chosen[fw]]
+            return (
+                f"{_name(fw)} ({r['title']}) {_figure(summarise(r['samples'], studies.per_round(r)).median)} samples/s"
+            )
+
+        items += _pairs(
+            f"{size.images:,} images: throughput",
+            found,
+            rate,
+            _always(files),
+            ", the fastest configuration of each among those compared, in the steady epochs" + MEANS,
         )
-        items.append(_tested(f"{size.images:,} images: throughput", figures, h.comparison,
-                             (h.framework, h.versus_framework), files))  # fmt: skip
     return items
 
 
-KINDS: dict[str, Callable[[dict[str, Any], Machine, tuple[str, ...]], list[Item]]] = {
+KINDS: dict[str, Callable[[dict[str, Any], Machine], list[Item]]] = {
     "speed": speed, "memory": memory, "distributed": distributed, "usability": usability, "codesize": codesize,
     "pipeline": pipeline, "serving": serving,
 }  # fmt: skip
 
 
-def _measured(one: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]) -> list[Item]:
-    """The items of one rule, before any correction, computed once per machine; each says what
-    measured it (``source``) and on which hardware."""
-    key = json.dumps([one, frameworks], sort_keys=True)
+def _measured(one: dict[str, Any], machine: Machine) -> list[Item]:
+    """The items of one rule over every compared framework, computed once per machine; each says
+    what measured it (``source``) and on which hardware."""
+    key = json.dumps(one, sort_keys=True)
     if key not in machine.found:
-        items = KINDS[one["evidence"]](one, machine, frameworks)
+        items = [i for i in KINDS[one["evidence"]](one, machine) if set(i.sides) <= set(COMPARED)]
         if one["evidence"] != "speed":  # a timing item names its own workload and device
             source = {"pipeline": one.get("study", "pipeline")}.get(one["evidence"], one["evidence"])
             hardware = "multi-process" if one["evidence"] == "distributed" else "cpu"  # the studies run on the CPU
@@ -561,13 +547,12 @@ def _measured(one: dict[str, Any], machine: Machine, frameworks: tuple[str, ...]
 
 def groups(rule: dict[str, Any] | list[dict[str, Any]], machine: Machine, frameworks: tuple[str, ...] = COMPARED,
            keep: Callable[[Item], bool] | None = None) -> list[list[Item]]:  # fmt: skip
-    """The items a rule picks among ``frameworks`` (those ``keep`` keeps, where given), as one group;
-    a list of rules gives a group per rule that found any. Holm's correction is applied over every
-    comparison over processes of all the groups (``corrected``), after ``keep``."""
-    found = [_measured(one, machine, frameworks) for one in (rule if isinstance(rule, list) else [rule])]
-    if keep is not None:
-        found = [[i for i in group if keep(i)] for group in found]
-    return corrected([group for group in found if group])
+    """The items a rule picks that compare two of ``frameworks`` (those ``keep`` keeps, where
+    given), as one group; a list of rules gives a group per rule that found any. Each item is the
+    same whichever frameworks are asked for: the pairs are formed among all of them first."""
+    found = [_measured(one, machine) for one in (rule if isinstance(rule, list) else [rule])]
+    found = [[i for i in group if set(i.sides) <= set(frameworks) and (keep is None or keep(i))] for group in found]
+    return [group for group in found if group]
 
 
 def evaluate(rule: dict[str, Any] | list[dict[str, Any]], machine: Machine,

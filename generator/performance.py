@@ -35,8 +35,8 @@ class CaseSection:
     case: str
     metric: workloads.Metric
     results: list[ModeResult]
-    headline: ModeResult | None  # the fastest framework's fastest mode, against the fastest of the others
-    modes: CaseModes | None = None  # every mode, each against the fastest of the other frameworks
+    headline: ModeResult | None  # the fastest framework's primary mode, against the fastest other framework's
+    modes: CaseModes | None = None  # every mode, and every pair of frameworks by their primary modes
     charts: dict[str, str] = field(default_factory=dict)
 
     def best_of(self, framework: str) -> ModeResult | None:
@@ -332,27 +332,21 @@ def _fastest_pairs(section: WorkloadSection) -> list[tuple[CaseSection, ModeResu
     return [(c, c.headline, c.headline.comparison) for c in section.cases if c.headline and c.headline.comparison]
 
 
-def _who_is_faster(pairs: list[tuple[CaseSection, ModeResult, Comparison]]) -> list[str]:
-    """Clauses of the headline outcomes: "PyTorch is faster at a (1.52×)", "too uncertain to call at b"."""
-    wins: dict[str, list[str]] = {}
-    ties: dict[str, list[str]] = {
-        "equivalent within 5%": [],
-        "too uncertain to call": [],
-        "too few processes to call": [],
-    }
-    for case, r, c in pairs:
-        if c.enough_processes and c.outcome in ("faster", "slower"):
-            winner = r.framework if c.outcome == "faster" else str(r.versus).split("/")[0]
-            factor = c.ratio if c.ratio > 1 else 1 / c.ratio
-            wins.setdefault(FRAMEWORK_LABELS.get(winner, winner), []).append(f"{text(case.case)} ({factor:.2f}×)")
-        elif not c.enough_processes:
-            ties["too few processes to call"].append(text(case.case))
-        else:
-            ties["equivalent within 5%" if c.outcome == "equivalent" else "too uncertain to call"].append(
-                text(case.case)
-            )
-    clauses = [f"{who} is faster at {', '.join(cases)}" for who, cases in wins.items()]
-    return clauses + [f"{what} at {', '.join(cases)}" for what, cases in ties.items() if cases]
+def _who_is_faster(section: WorkloadSection) -> list[str]:
+    """Clauses over every pair of frameworks of every case, by their primary modes: "PyTorch is
+    faster than TensorFlow at a (1.52×), b (1.20×)", "PyTorch and JAX: too uncertain to call at b"."""
+    wins: dict[tuple[str, str], list[str]] = {}
+    ties: dict[tuple[str, str], list[str]] = {}
+    for case in section.cases:
+        found = case.modes.pairwise if case.modes else None
+        for a, b, c in found.read_from_faster(calls_only=True) if found else []:
+            names = (FRAMEWORK_LABELS.get(a, a), FRAMEWORK_LABELS.get(b, b))
+            if c.enough_processes and c.outcome == "faster":
+                wins.setdefault(names, []).append(f"{text(case.case)} ({c.ratio:.2f}×)")
+            else:
+                ties.setdefault((f"{names[0]} and {names[1]}", describe(c)), []).append(text(case.case))
+    clauses = [f"{a} is faster than {b} at {', '.join(cases)}" for (a, b), cases in wins.items()]
+    return clauses + [f"{who}: {what} at {', '.join(cases)}" for (who, what), cases in ties.items()]
 
 
 def summary_sentences(section: WorkloadSection) -> list[str]:
@@ -369,8 +363,9 @@ def summary_sentences(section: WorkloadSection) -> list[str]:
     if not pairs:
         return []
     title = section.workload.title
-    clauses = _who_is_faster(pairs)
-    found = [f"On this machine ({title}), comparing each framework's fastest mode: {'; '.join(clauses)}."]
+    clauses = _who_is_faster(section)
+    found = [f"On this machine ({title}), comparing every pair of frameworks by their primary modes: "
+             f"{'; '.join(clauses)}."]  # fmt: skip
     for framework in REGISTRY.values():
         for variant, base in framework.variants.items():
             found += _variant_sentence(section, framework.id, variant, base)
@@ -391,7 +386,7 @@ def summary_sentences(section: WorkloadSection) -> list[str]:
         peaks = [f"{mib(b.peak_rss_bytes)} ({label(b.framework, b.mode)})" for b in fastest if b and b.peak_rss_bytes]
         if len(peaks) >= 2:
             found.append(
-                f"The fastest modes' processes peak at {', '.join(peaks[:-1])} and {peaks[-1]}, framework included."
+                f"The primary modes' processes peak at {', '.join(peaks[:-1])} and {peaks[-1]}, framework included."
             )
     return found
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import jinja2
 
-from generator import charts, claims, decide, downloads, escape, load, studies
+from generator import charts, claims, decide, downloads, escape, load, simulate, stats, studies
 from generator.compare import (
     describe,
     figures,
@@ -31,6 +31,7 @@ from generator.formatting import (
     notes,
     num,
     outcome_words,
+    pair_lines,
     pct,
     seconds,
     size,
@@ -72,7 +73,7 @@ def environment() -> jinja2.Environment:
     env.globals.update(
         label=label, framework_label=FRAMEWORK_LABELS.get, verdict=verdict, code_block=code_block, source=source,
         outcome=error_outcome, said=error_said, notes=notes, describe=describe, figures=figures,
-        mode_choice=mode_choice, correction=claims.CORRECTION,
+        mode_choice=mode_choice, pair_lines=pair_lines, correction=claims.CORRECTION,
         distributed_rows=studies.distributed_rows, scaling=studies.scaling, memory_sizes=studies.memory_sizes,
         pipeline_rows=studies.pipeline_rows, serving_rows=studies.serving_rows, libraries=studies.libraries,
         serving_headline=studies.serving_headline, serving_measures=studies.SERVING_MEASURES,
@@ -83,6 +84,7 @@ def environment() -> jinja2.Environment:
         less_memory=studies.LESS_MEMORY, release_command=release_command(),
         code_is_current=studies.code_is_current, code_outside=studies.code_outside,
         study_description=study_description, count_words=decide.count_words,
+        margin=stats.margin_words(stats.decision_band()),
     )  # fmt: skip
     return env
 
@@ -142,6 +144,7 @@ def _build(corpus: Corpus, out: Path, reference: str | None) -> list[MachineRepo
     context["downloads"] = {m: downloads.write(m, corpus.everything, {f: corpus.raw[f] for f in em.docs}, out)
                             for m, em in corpus.machines.items()}  # fmt: skip
     context["measured"] = {m: downloads.measured_on(em.docs) for m, em in corpus.machines.items()}
+    context["error_rates"] = simulate.table()  # the decision procedure's own error rates, seeded
     pages: dict[str, tuple[str, MachineReport | None]] = {
         "claims.md": ("claims.md.j2", None),
         "decide.md": ("decide.md.j2", None),
@@ -154,6 +157,7 @@ def _build(corpus: Corpus, out: Path, reference: str | None) -> list[MachineRepo
         "machines/index.md": ("machines.md.j2", None),
         "partials/headline.md": ("headline.md.j2", reports[0] if reports else None),
         "partials/profiles.md": ("profiles.md.j2", None),
+        "partials/error-rates.md": ("error-rates.md.j2", None),
     }
     for r in reports:  # the Performance guide for the reference machine; one more page per other machine
         pages[performance_page(r, reports)] = ("performance.md.j2", r)

@@ -1,4 +1,4 @@
-"""Comparisons over fresh processes: speed ratios with intervals, three outcomes, best modes.
+"""Comparisons over fresh processes: speed ratios with intervals, their outcomes, pairs of frameworks.
 
 The fresh process is the unit of replication (fairness rule 8). Samples inside one process
 are consecutive and share its state, so they are never treated as independent: each process
@@ -17,52 +17,82 @@ t-interval on that difference of means (unequal variances and counts, Welch–Sa
 degrees of freedom), mapped back through exp. Fewer than 2 processes on either side give no
 interval: such a comparison is "too few processes to call", never a verdict.
 
-Three outcomes, with a band of ±5% that is symmetric in log terms, [1/1.05, 1.05]:
+Outcomes, judged at the decision margin δ (``margin``, the setting ``margin`` of
+``data/decide.toml``: the difference a team would switch frameworks for), as a band symmetric in
+log terms, [1/(1+δ), 1+δ]:
 
-- *faster*: the interval lies wholly above 1.05; *slower*: wholly below 1/1.05 (= 0.952);
-- *equivalent within 5%*: the interval lies wholly inside [1/1.05, 1.05];
-- *too uncertain to call*: anything else.
+- *equivalent within δ*: the interval lies wholly inside the band (the difference, whatever its
+  sign, is too small to choose by);
+- *faster*: otherwise, the interval lies wholly above 1; *slower*: wholly below 1. An interval
+  that excludes 1 always reads as the direction it shows ("faster, by 7–30%"), never as
+  uncertain;
+- *too uncertain to call*: the interval holds 1 and reaches beyond the band.
 
 The symmetric band makes the outcome independent of which side is called A: swapping A and
-B swaps faster and slower and keeps equivalent and uncertain as they are. The issue's
-equivalence band is [0.95, 1.05]; an interval inside [1/1.05, 1.05] lies inside it too, so
-every "equivalent" here also holds in the issue's terms (slightly stricter on the low side).
-Equivalence uses the same 95% interval as the other outcomes: it amounts to two one-sided
-tests (TOST) at 2.5% each, stricter than the textbook TOST at 5% each (a 90% interval).
+B swaps faster and slower and keeps equivalent and uncertain as they are. Equivalence uses
+the same interval as the other outcomes: two one-sided tests (TOST) at its level.
 
 The maths (``compare``) and the words (``words``) are apart. The words never put a p-value
 beside an equivalent or an uncertain call.
 
-Best modes (``best_against_others``) are chosen on all processes, and the selection is paid
-for with a stated correction: every interval that involves a chosen mode is a Bonferroni
-simultaneous interval over every pair of modes the choice could have landed on. Whatever
-pair is picked, its interval so keeps at least 95% coverage. See that function.
+Pairwise comparisons (``pairwise``): every pair of frameworks is compared, each framework by
+its primary mode, fixed before the data are seen (the registry's ``default_mode``); where a
+framework's primary was not measured, its fastest mode is taken and the choice paid for. One
+Bonferroni correction covers the whole family of pairs (and any such choices), applied once:
+the chance that any interval of the family misses its true ratio stays at most 5%.
 
-Multiplicity over claims that vote over several comparisons: ``holm`` (family-wise error) and
-``benjamini_hochberg`` (false discovery rate) adjust p-values.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
+import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 from scipy import special, stats
 
-CONFIDENCE = 0.95  # of every interval (family-wise where a selection is corrected for)
-BAND = 1.05  # the ±5% band, symmetric in log terms: [1/BAND, BAND]
+CONFIDENCE = 0.95  # of every interval (family-wise where a family is corrected for)
+MARGIN_PATH = Path(__file__).resolve().parents[1] / "data" / "decide.toml"
+MARGIN_RANGE = (0.01, 1.0)  # the margins a setting may hold: from ±1% to a factor of 2
 MIN_PROCESSES = 2  # per side, below which no interval is computed
+SETTLE_CAP = 1000  # processes a side: "would settle it" stops counting here
 
 # Units of time: a series in one of these (or per something, "s/epoch") is a latency.
 TIME_UNITS = frozenset({"ns", "us", "µs", "μs", "ms", "s", "sec", "min", "h"})
 
 Outcome = Literal["faster", "slower", "equivalent", "uncertain"]
 Array = npt.NDArray[np.float64]
+
+
+@functools.cache
+def margin() -> float:
+    """δ, the decision margin: ``[settings] margin`` of ``data/decide.toml`` (checked there by
+    ``generator.decide.load_rules``); the band of every outcome is [1/(1+δ), 1+δ]."""
+    try:
+        value = tomllib.loads(MARGIN_PATH.read_text(encoding="utf-8"))["settings"]["margin"]
+    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        from measurements import UserError
+
+        raise UserError(f"{MARGIN_PATH.name}: no readable [settings] margin; restore the file from the "
+                        "repository") from None  # fmt: skip
+    if not isinstance(value, int | float) or not MARGIN_RANGE[0] <= value <= MARGIN_RANGE[1]:
+        from measurements import UserError
+
+        raise UserError(f"{MARGIN_PATH.name}: [settings] margin {value!r} must be a number from "
+                        f"{MARGIN_RANGE[0]} to {MARGIN_RANGE[1]}; set it to 0.2 for ±20%")  # fmt: skip
+    return float(value)
+
+
+def decision_band() -> float:
+    """The upper edge of the equivalence band, 1 + δ."""
+    return 1 + margin()
 
 
 def is_latency(unit: str) -> bool:
@@ -108,8 +138,8 @@ class Ratio:
     on a side. Where ``family`` > 1 the interval is one of a family of that many simultaneous
     intervals (Bonferroni: each at level 1 − (1 − confidence)/family) and the p-values are
     Bonferroni-adjusted (multiplied by ``family``, capped at 1); with that, ``outcome`` agrees
-    with them: faster/slower exactly when ``p_beyond`` < (1 − confidence)/2, equivalent
-    exactly when ``p_equivalent`` < (1 − confidence)/2."""
+    with them: equivalent exactly when ``p_equivalent`` < (1 − confidence)/2, and otherwise
+    faster or slower exactly when ``p_value`` < 1 − confidence."""
 
     ratio: float  # geometric mean of A's process medians ÷ B's
     low: float | None  # the interval of the ratio
@@ -117,27 +147,58 @@ class Ratio:
     n_a: int  # processes on each side
     n_b: int
     p_value: float | None  # two-sided Welch t-test of equal speeds (ratio 1) on log process medians
-    p_beyond: float | None  # one-sided: the ratio lies beyond the band, on the side of the estimate
     p_equivalent: float | None  # two one-sided tests: the ratio lies inside the band
     outcome: Outcome
     confidence: float = CONFIDENCE
-    band: float = BAND
+    band: float = 0.0  # the upper edge of the band the outcome was judged at (1 + δ)
     family: int = 1  # how many simultaneous comparisons the interval is corrected for
+    spread: float | None = None  # the pooled SD of the log process medians of both sides
 
     @property
     def enough_processes(self) -> bool:
         return self.low is not None
 
+    def at(self, band: float) -> Ratio:
+        """The same interval judged at another band (a margin halved or doubled)."""
+        if self.low is None or self.high is None:
+            return replace(self, band=band)
+        return replace(self, band=band, outcome=_outcome(math.log(self.low), math.log(self.high), math.log(band)))
+
+    def flipped(self) -> Ratio:
+        """Speed of B ÷ speed of A: the same comparison read from the other side."""
+        turned: dict[str, Outcome] = {"faster": "slower", "slower": "faster"}
+        return replace(
+            self, ratio=_inverse(self.ratio), low=None if self.high is None else _inverse(self.high),
+            high=None if self.low is None else _inverse(self.low), n_a=self.n_b, n_b=self.n_a,
+            outcome=turned.get(self.outcome, self.outcome),
+        )  # fmt: skip
+
+    def processes_to_settle(self) -> int | None:
+        """About how many processes a side would settle an uncertain comparison at its measured
+        spread and ratio: the fewest for which the t-interval's half-width (equal sides, pooled
+        spread) lets the interval exclude 1 or fit inside the band, whichever needs fewer; at most
+        ``SETTLE_CAP``."""
+        if self.outcome != "uncertain" or not self.spread or self.ratio <= 0:
+            return None
+        distance = abs(math.log(self.ratio))
+        target = max(distance, math.log(self.band) - distance)
+        level = 1 - (1 - self.confidence) / (2 * self.family)
+        for n in range(MIN_PROCESSES, SETTLE_CAP + 1):  # the t-interval's half-width with n a side
+            if float(special.stdtrit(2 * n - 2, level)) * self.spread * math.sqrt(2 / n) < target:
+                return n
+        return SETTLE_CAP
+
 
 def _outcome(low: float, high: float, edge: float) -> Outcome:
     """The outcome of an interval [low, high] of the log ratio against the band ±edge (in log
-    terms, so that swapping A and B swaps faster and slower exactly)."""
-    if low > edge:
-        return "faster"
-    if high < -edge:
-        return "slower"
+    terms, so that swapping A and B swaps faster and slower exactly): inside the band first,
+    then any interval that excludes 0 by its direction."""
     if low >= -edge and high <= edge:
         return "equivalent"
+    if low > 0:
+        return "faster"
+    if high < 0:
+        return "slower"
     return "uncertain"
 
 
@@ -153,29 +214,31 @@ def compare(
     b: Sequence[float] | Array,
     *,
     confidence: float = CONFIDENCE,
-    band: float = BAND,
+    band: float | None = None,
     family: int = 1,
 ) -> Ratio:
     """Speed of A ÷ speed of B from the process-level speeds of each side (``process_speeds``).
 
     The interval is a Welch t-interval on mean log A − mean log B, at level
     1 − (1 − confidence)/family, mapped back through exp; the p-values use the same statistic
-    and degrees of freedom, so they agree with the interval exactly (see ``Ratio``)."""
+    and degrees of freedom, so they agree with the interval exactly (see ``Ratio``). The band
+    is 1 + δ (``decision_band()``) unless given."""
+    band = band if band is not None else decision_band()
     if not 0 < confidence < 1 or band <= 1 or family < 1:
         raise ValueError("confidence must lie in (0, 1), band above 1, family at least 1")
     x, y = _log_speeds(a, "A"), _log_speeds(b, "B")
     diff = float(np.mean(x) - np.mean(y))
     ratio = math.exp(diff)
     if len(x) < MIN_PROCESSES or len(y) < MIN_PROCESSES:
-        return Ratio(ratio, None, None, len(x), len(y), None, None, None, "uncertain", confidence, band, family)
+        return Ratio(ratio, None, None, len(x), len(y), None, None, "uncertain", confidence, band, family)
     va, vb = float(np.var(x, ddof=1)) / len(x), float(np.var(y, ddof=1)) / len(y)
+    spread = math.sqrt(((len(x) - 1) * va * len(x) + (len(y) - 1) * vb * len(y)) / (len(x) + len(y) - 2))
     se = math.sqrt(va + vb)
     edge = math.log(band)
     alpha = (1 - confidence) / family  # both tails together, per interval
     if se == 0:  # both sides constant: the interval is the point, the tests are certain
         low = high = diff
         p_value = float(diff == 0)
-        p_beyond = float(abs(diff) <= edge)
         p_equivalent = float(abs(diff) >= edge)
     else:
         df = (va + vb) ** 2 / (va**2 / (len(x) - 1) + vb**2 / (len(y) - 1))  # Welch–Satterthwaite
@@ -186,15 +249,14 @@ def compare(
         half = float(special.stdtrit(df, 1 - alpha / 2)) * se
         low, high = diff - half, diff + half
         p_value = 2 * upper_tail(abs(diff) / se)
-        p_beyond = upper_tail((abs(diff) - edge) / se)
         p_equivalent = max(upper_tail((diff + edge) / se), upper_tail((edge - diff) / se))
 
     def adjusted(p: float) -> float:
         return min(1.0, p * family)
 
     return Ratio(
-        ratio, _exp(low), _exp(high), len(x), len(y), adjusted(p_value), adjusted(p_beyond),
-        adjusted(p_equivalent), _outcome(low, high, edge), confidence, band, family,
+        ratio, _exp(low), _exp(high), len(x), len(y), adjusted(p_value), adjusted(p_equivalent),
+        _outcome(low, high, edge), confidence, band, family, spread,
     )  # fmt: skip
 
 
@@ -204,47 +266,126 @@ def _exp(v: float) -> float:
 
 
 def _inverse(v: float) -> float:
-    return math.inf if v == 0 else 1 / v
+    return math.inf if v == 0 else 0.0 if v == math.inf else 1 / v
 
 
 def _p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
+def by_how_much(low: float, high: float) -> str:
+    """How much faster an interval wholly above 1 says: "by 7–30%", or "by 1.9–3.8×" from a
+    doubling on."""
+    if low >= 2:
+        return f"by {low:.1f}–{high:.1f}×" if high < 100 else f"by at least {low:.1f}×"
+    top = f"{(high - 1) * 100:.0f}%" if high < 100 else "far more"
+    return f"by {max(0.0, (low - 1) * 100):.0f}–{top}"
+
+
+def margin_words(band: float) -> str:
+    return f"±{(band - 1) * 100:.0f}%"
+
+
 def words(r: Ratio, detail: bool = False, terms: tuple[str, str] = ("faster", "slower")) -> str:
     """The outcome in words, from A's side: "1.52× faster", "1.52× slower" (a ratio below 1
-    reads as 1/ratio × slower), "equivalent within 5%", "too uncertain to call", or "too few
+    reads as 1/ratio × slower), "equivalent within ±20%", "too uncertain to call", or "too few
     processes to call (1 against 5)".
 
-    With ``detail``, the figures follow in brackets: for faster/slower the factor's interval
-    and the p-value of the difference; for equivalent and uncertain the ratio (A ÷ B) and its
-    interval, never a p-value. ``terms`` name the two directions where the "speed" is something
-    else turned over, as for memory: ("less memory", "more memory") reads "1.52× less memory"."""
+    With ``detail``, the figures follow in brackets: for faster/slower how much (the interval
+    read from the faster side) and the p-value of the difference; for equivalent and uncertain
+    the ratio (A ÷ B) and its interval, never a p-value. ``terms`` name the two directions where
+    the "speed" is something else turned over, as for memory: ("less memory", "more memory")."""
     if not r.enough_processes:
         return f"too few processes to call ({r.n_a} against {r.n_b})"
     assert r.low is not None and r.high is not None and r.p_value is not None
     level = f"{r.confidence:.0%} interval"
-    family = f"; Bonferroni-corrected for {r.family} comparisons" if r.family > 1 else ""
+    family = f"; Bonferroni over {r.family} comparisons" if r.family > 1 else ""
     if r.outcome in ("faster", "slower"):
         factor, low, high = (r.ratio, r.low, r.high)
         if r.outcome == "slower":  # read from the faster side: 1/ratio, and the interval turned over
             factor, low, high = 1 / r.ratio, _inverse(r.high), _inverse(r.low)
         text = f"{factor:.2f}× {terms[0] if r.outcome == 'faster' else terms[1]}"
-        return f"{text} ({level} {low:.2f}–{high:.2f}×, {_p(r.p_value)}{family})" if detail else text
-    text = f"equivalent within {(r.band - 1) * 100:.0f}%" if r.outcome == "equivalent" else "too uncertain to call"
+        if not detail:
+            return text
+        return f"{text}, {by_how_much(low, high)} ({level} {low:.2f}–{high:.2f}×, {_p(r.p_value)}{family})"
+    text = f"equivalent within {margin_words(r.band)}" if r.outcome == "equivalent" else "too uncertain to call"
     return f"{text} (ratio {r.ratio:.2f}, {level} {r.low:.2f}–{r.high:.2f}{family})" if detail else text
 
 
 @dataclass(frozen=True)
+class Pairwise:
+    """Every pair of frameworks of one comparison, each by its chosen mode, under one correction."""
+
+    chosen: Mapping[str, str]  # framework -> the mode that stands for it (its primary, where measured)
+    selected: frozenset[str]  # frameworks whose primary was not measured: their fastest mode was taken
+    pairs: Mapping[tuple[str, str], Ratio]  # (a, b), a before b in the input's order: speed of a ÷ b
+    family: int  # the Bonferroni family every interval here is corrected for
+
+    def ratio(self, a: str, b: str) -> Ratio:
+        """Speed of ``a`` ÷ speed of ``b``."""
+        return self.pairs[(a, b)] if (a, b) in self.pairs else self.pairs[(b, a)].flipped()
+
+    @property
+    def frameworks(self) -> list[str]:
+        return list(self.chosen)
+
+    def read_from_faster(self, calls_only: bool = False) -> list[tuple[str, str, Ratio]]:
+        """Every pair as (a, b, speed of a ÷ b), turned so that a is the faster: by the point
+        estimate, or with ``calls_only`` only where the interval calls b faster (the others keep
+        the input's order)."""
+        found = []
+        for (a, b), r in self.pairs.items():
+            turn = r.outcome == "slower" and r.enough_processes if calls_only else r.ratio < 1
+            found.append((b, a, r.flipped()) if turn else (a, b, r))
+        return found
+
+
+def pairwise(
+    speeds: Mapping[str, Mapping[str, Sequence[float]]],
+    primary: Mapping[str, str] | None = None,
+    *,
+    confidence: float = CONFIDENCE,
+    band: float | None = None,
+) -> Pairwise | None:
+    """Every pair of frameworks, each by one mode: its ``primary`` where that was measured (fixed
+    before the data are seen), else its fastest, the choice paid for.
+
+    ``speeds`` maps framework → mode → process speeds; modes without processes are left out.
+    The family is every comparison the procedure could have made: for each pair, the product
+    of the two sides' choices (1 for a primary, the number of modes for a framework whose
+    fastest was taken). One Bonferroni correction over that family, applied once, keeps the
+    chance that any interval of it misses at most 1 − confidence. None with fewer than two
+    frameworks."""
+    measured = {f: {m: list(v) for m, v in modes.items() if len(v)} for f, modes in speeds.items()}
+    measured = {f: modes for f, modes in measured.items() if modes}
+    if len(measured) < 2:
+        return None
+    primary = primary or {}
+    chosen = {f: primary[f] if primary.get(f) in modes else fastest(modes) for f, modes in measured.items()}
+    selected = frozenset(f for f in measured if primary.get(f) not in measured[f])
+    choices = {f: len(modes) if f in selected else 1 for f, modes in measured.items()}
+    order = list(measured)
+    keys = [(a, b) for i, a in enumerate(order) for b in order[i + 1 :]]
+    family = sum(choices[a] * choices[b] for a, b in keys)
+    pairs = {
+        (a, b): compare(measured[a][chosen[a]], measured[b][chosen[b]], confidence=confidence, band=band,
+                        family=family)
+        for a, b in keys
+    }  # fmt: skip
+    return Pairwise(chosen, selected, pairs, family)
+
+
+@dataclass(frozen=True)
 class Headline:
-    """One framework's best mode against the best mode of all the other frameworks."""
+    """One framework's chosen mode against the fastest of the other frameworks' chosen modes: one
+    pair of ``Pairwise``, read from this framework's side."""
 
     framework: str
-    mode: str  # the framework's fastest mode (by geometric mean of its process speeds)
+    mode: str
     versus_framework: str
     versus_mode: str
-    comparison: Ratio  # this framework's best ÷ the others' best, simultaneous over ``comparison.family`` pairs
-    margins: Mapping[str, Ratio] = field(default_factory=dict)  # best mode ÷ each other mode of this framework
+    comparison: Ratio  # this framework ÷ the other: the pair's own interval, corrected once for the family
+    margins: Mapping[str, Ratio] = field(default_factory=dict)  # secondary: chosen mode ÷ each other mode
 
 
 def geometric_mean(values: Sequence[float]) -> float:
@@ -257,77 +398,38 @@ def fastest(modes: Mapping[str, Sequence[float]]) -> str:
 
 def best_against_others(
     speeds: Mapping[str, Mapping[str, Sequence[float]]],
+    primary: Mapping[str, str] | None = None,
     *,
     confidence: float = CONFIDENCE,
-    band: float = BAND,
+    band: float | None = None,
 ) -> dict[str, Headline]:
-    """Each framework's fastest mode against the fastest mode of all the others.
+    """Each framework's chosen mode (``pairwise``) against the fastest chosen mode of the others.
 
-    ``speeds`` maps framework → mode → process speeds (``process_speeds``); any number of
-    frameworks, in any order; modes without processes are left out, and a framework needs a
-    mode and at least one other framework with a mode to get a headline.
-
-    Selection without bias in the interval: the best modes are picked on all processes (the
-    highest geometric mean), and the selection is corrected for, not avoided. Framework F with
-    k_F modes, against the others with K modes in all, could have landed on any of
-    m = k_F × K pairs; the headline interval is one of m Bonferroni simultaneous intervals
-    (each at level 1 − (1 − confidence)/m), so it covers the true ratio of the chosen pair with at least
-    95% probability whichever pair the data picked, and a framework with more modes pays for
-    its extra chances with a wider interval. The margins (how much the winning mode beat each
-    of F's other modes) are corrected the same way over F's k_F (k_F − 1)/2 pairs of modes.
-    The point estimate of a chosen pair still carries the winner's optimism (the maximum of
-    noisy estimates); the interval, not the point, carries the verdict.
-
-    (The alternative, picking on half of the processes and comparing on the other half, was
-    not taken: with 5 processes it compares 2 against 2, whose interval is far wider than the
-    corrected one, and rounds alternate their order, so halves by parity would confound the
-    order of the frameworks with the half.)"""
-    measured = {f: {m: list(v) for m, v in modes.items() if len(v)} for f, modes in speeds.items()}
-    measured = {f: modes for f, modes in measured.items() if modes}
+    The comparison is the pair's own, from ``pairwise``: the same interval and outcome wherever
+    the pair is shown. Which opponent is named is a choice of what to show, not of what to test.
+    The margins, the chosen mode against each of the framework's other modes, are secondary
+    results, Bonferroni-corrected among themselves."""
+    found = pairwise(speeds, primary, confidence=confidence, band=band)
+    if found is None:
+        return {}
     headlines = {}
-    for framework, modes in measured.items():
-        others = {(f, m): v for f, ms in measured.items() if f != framework for m, v in ms.items()}
-        if not others:
-            continue
-        mode = fastest(modes)
-        versus_framework, versus_mode = max(others, key=lambda key: geometric_mean(others[key]))
-        comparison = compare(
-            modes[mode], others[(versus_framework, versus_mode)], confidence=confidence, band=band,
-            family=len(modes) * len(others),
-        )  # fmt: skip
-        pairs = len(modes) * (len(modes) - 1) // 2
+    for framework, mode in found.chosen.items():
+        modes = {m: list(v) for m, v in speeds[framework].items() if len(v)}
+        others = [f for f in found.chosen if f != framework]
+        versus = max(others, key=lambda f: geometric_mean(speeds[f][found.chosen[f]]))
+        rest = [m for m in modes if m != mode]
         margins = {
-            other: compare(modes[mode], values, confidence=confidence, band=band, family=pairs)
-            for other, values in modes.items()
-            if other != mode
-        }
-        headlines[framework] = Headline(framework, mode, versus_framework, versus_mode, comparison, margins)
+            other: compare(modes[mode], modes[other], confidence=confidence, band=band, family=max(1, len(rest)))
+            for other in rest
+        }  # fmt: skip
+        headlines[framework] = Headline(framework, mode, versus, found.chosen[versus],
+                                        found.ratio(framework, versus), margins)  # fmt: skip
     return headlines
 
 
 def leader(headlines: Mapping[str, Headline]) -> Headline | None:
     """The fastest framework's headline (the highest ratio against the best of the others), if any."""
     return max(headlines.values(), key=lambda h: h.comparison.ratio, default=None)
-
-
-def holm(p_values: Sequence[float]) -> list[float]:
-    """Holm's step-down adjusted p-values, in the given order: reject where adjusted ≤ alpha,
-    and the chance of any false rejection in the family stays at most alpha."""
-    p = np.asarray(p_values, dtype=float)
-    order = np.argsort(p, kind="stable")
-    steps = (len(p) - np.arange(len(p))) * p[order]  # the i-th smallest times (m - i)
-    adjusted = np.empty_like(p)
-    adjusted[order] = np.minimum(1.0, np.maximum.accumulate(steps))
-    return [float(v) for v in adjusted]
-
-
-def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
-    """Benjamini–Hochberg adjusted p-values (SciPy's ``false_discovery_control``), in the
-    given order: reject where adjusted ≤ q, and the expected share of false discoveries among
-    the rejections stays at most q (for independent or positively dependent tests)."""
-    if len(p_values) == 0:
-        return []
-    return [float(v) for v in stats.false_discovery_control(np.asarray(p_values, dtype=float), method="bh")]
 
 
 def between_process_sigma(series: Iterable[Sequence[float]]) -> float:

@@ -34,7 +34,7 @@ from generator.load import (
     relative_file,
     version_key,
 )
-from measurements.frameworks import REGISTRY, label
+from measurements.frameworks import DISTRIBUTIONS, REGISTRY, label
 from measurements.results import ROOT, study_path
 from measurements.studies import Study, distributed, registry
 
@@ -500,9 +500,16 @@ PIPELINE_OPTIONAL: dict[str, Any] = dict.fromkeys(
 
 
 def headline(speeds: dict[str, dict[str, list[float]]]) -> stats.Headline | None:
-    """The fastest framework's best (mode, configuration) against the best of the others
-    (``stats.best_against_others``: corrected for the choice of both), where two frameworks have one."""
+    """The fastest framework against the fastest of the others, one pair of ``stats.pairwise``
+    (each framework's fastest configuration, the choice paid for in the pairs' one correction),
+    where two frameworks have one."""
     return stats.leader(stats.best_against_others(speeds))
+
+
+def pairs(speeds: dict[str, dict[str, list[float]]]) -> stats.Pairwise | None:
+    """Every pair of frameworks of a study's comparison (``stats.pairwise``): the same pairs, with the
+    same intervals, as the headline above is one of."""
+    return stats.pairwise(speeds)
 
 
 def pipeline_rows(ms: MachineStudies, study: str = "pipeline") -> list[PipelineSize]:
@@ -535,12 +542,10 @@ def pipeline_rows(ms: MachineStudies, study: str = "pipeline") -> list[PipelineS
             h = headlines.get(e.framework)
             if e.summary is None or h is None:
                 continue
-            if e.title == h.mode:  # its framework's fastest: the headline, corrected for both choices
+            if e.title == h.mode:  # its framework's fastest: the headline pair, corrected once for the family
                 e.versus = h.comparison
-            else:  # against the same opponent, corrected for the choice of the opponent (as modes are)
-                opponents = sum(len(configs) for fw, configs in speeds.items() if fw != e.framework)
-                e.versus = stats.compare(speeds[e.framework][e.title], speeds[h.versus_framework][h.versus_mode],
-                                         family=opponents)  # fmt: skip
+            else:  # a secondary result: against the same opponent, at its own level
+                e.versus = stats.compare(speeds[e.framework][e.title], speeds[h.versus_framework][h.versus_mode])
         # the generator's hash of the files, the same in every run; and what each pipeline read matched it
         hashes = {e.finding.get("dataset_sha256") for e in entries}
         read_back = [e.finding["same_content"] for e in entries if e.finding.get("same_content") is not None]
@@ -583,6 +588,7 @@ class DistributedRow:
     findings: dict[str, dict[str, Any]]  # framework -> its finding
     summaries: dict[str, Summary]  # framework -> throughput, where it completed
     headline: stats.Headline | None  # the fastest framework against the fastest of the others
+    pairs: stats.Pairwise | None = None  # every pair of frameworks (the headline is one of them)
 
     @property
     def comparison(self) -> Comparison | None:
@@ -636,13 +642,29 @@ def serving_rows(ms: MachineStudies) -> list[ServingRow]:
 def serving_headline(
     rows: list[ServingRow], measure: str, frameworks: Iterable[str] | None = None
 ) -> stats.Headline | None:
-    """The fastest framework's best deploy path against the best path of the others, for ``measure``."""
+    """The fastest framework's best native deploy path against the best of the others', for ``measure``."""
+    return stats.leader(stats.best_against_others(serving_speeds_by_path(rows, measure, frameworks)))
+
+
+def native(row: ServingRow) -> bool:
+    """Whether a deploy path runs on its own framework's runtime (the finding's ``runtime`` names one
+    of the framework's distributions), rather than on a shared one such as ONNX Runtime, or on
+    another framework's (a jax2tf SavedModel served by TensorFlow)."""
+    runtime = str(row.finding.get("runtime") or "").split(" ", 1)[0]
+    return runtime in DISTRIBUTIONS.get(row.framework, ())
+
+
+def serving_speeds_by_path(
+    rows: list[ServingRow], measure: str, frameworks: Iterable[str] | None = None
+) -> dict[str, dict[str, list[float]]]:
+    """Framework -> native deploy path -> process speeds for ``measure``: what the verdicts compare
+    (a shared runtime is shown on the page, and judged nowhere as a framework's win)."""
     chosen = set(frameworks) if frameworks is not None else None
     speeds: dict[str, dict[str, list[float]]] = {}
     for row in rows:
-        if row.summaries and (chosen is None or row.framework in chosen):
+        if row.summaries and native(row) and (chosen is None or row.framework in chosen):
             speeds.setdefault(row.framework, {})[row.path] = serving_speeds(row.finding, measure)
-    return headline(speeds)
+    return speeds
 
 
 def libraries(ms: MachineStudies | None) -> dict[str, Any]:
@@ -674,8 +696,8 @@ def distributed_rows(ms: MachineStudies) -> list[DistributedRow]:
         done = {fw: f for fw, f in per.items() if f.get("outcome") == "ok" and f.get("samples")}
         summaries = {fw: summarise(f["samples"], per_round(f)) for fw, f in done.items()}
         title = next(iter(per.values())).get("title", i)
-        lead = headline({fw: {"": speeds_of(f, "samples/s")} for fw, f in done.items()})
-        rows.append(DistributedRow(i, title, per, summaries, lead))
+        each = {fw: {"": speeds_of(f, "samples/s")} for fw, f in done.items()}
+        rows.append(DistributedRow(i, title, per, summaries, headline(each), pairs(each)))
     return rows
 
 
@@ -760,6 +782,7 @@ class MemorySize:
     rows: dict[str, dict[str, Any]]  # framework -> its memory row
     summaries: dict[str, Summary]  # framework -> MiB over its processes, where measured
     headline: stats.Headline | None  # least memory against the least of the others (a ratio of 1/MiB)
+    pairs: stats.Pairwise | None = None  # every pair of frameworks (the headline is one of them)
 
     @property
     def comparison(self) -> Comparison | None:
@@ -776,8 +799,8 @@ def memory_sizes(rows: list[dict[str, Any]]) -> list[MemorySize]:
     for key, per in by_size.items():
         measured = {fw: row["mib_per_process"] for fw, row in per.items() if row["mib_per_process"]}
         summaries = {fw: summarise(values, [1] * len(values)) for fw, values in measured.items()}
-        lead = headline({fw: {"": speeds} for fw, speeds in lower_is_better(measured).items()})
-        found.append(MemorySize(*key, per, summaries, lead))
+        each = {fw: {"": speeds} for fw, speeds in lower_is_better(measured).items()}
+        found.append(MemorySize(*key, per, summaries, headline(each), pairs(each)))
     return found
 
 
@@ -814,6 +837,7 @@ class LatencyRow:
     rows: dict[str, dict[str, Any]]  # framework -> its memory row
     summaries: dict[str, Summary]  # framework -> latency in ms, where timed
     headline: stats.Headline | None
+    pairs: stats.Pairwise | None = None  # every pair of frameworks (the headline is one of them)
 
     @property
     def comparison(self) -> Comparison | None:
@@ -830,8 +854,8 @@ def memory_latency(rows: list[dict[str, Any]]) -> list[LatencyRow]:
     for (task, width, batch), per in sizes.items():
         timed = {fw: row for fw, row in per.items() if latency_of(row)}
         summaries = {fw: summarise(latency_of(row), latency_rounds(row)) for fw, row in timed.items()}
-        lead = headline({fw: {"": speeds_of(row, "ms", "latency_samples")} for fw, row in timed.items()})
-        found.append(LatencyRow(task, width, batch, per, summaries, lead))
+        each = {fw: {"": speeds_of(row, "ms", "latency_samples")} for fw, row in timed.items()}
+        found.append(LatencyRow(task, width, batch, per, summaries, headline(each), pairs(each)))
     return found
 
 

@@ -3,8 +3,10 @@
 For each machine and framework measured at two or more releases, each headline figure of
 one release is compared with the same figure of the release before it (same workload, case
 and mode), as everywhere else: the speed of the new release ÷ the speed of the old over fresh
-processes (``generator.stats``). Faster beyond the ±5% band is an improvement, slower a
-regression; "no change" means equivalent within 5%, and the rest is too uncertain to call.
+processes (``generator.stats``), judged at a measurement-level band of ±5% (``RELEASE_BAND``), not
+at the decision margin between frameworks: a release moves by less than a team would switch
+frameworks for and still matters to track. Equivalent within ±5% is "no change"; otherwise an
+interval above 1 is an improvement, below 1 a regression, and the rest is too uncertain to call.
 
 "What changed" compares the headline verdicts (the fastest framework's fastest mode against
 the fastest of the others) of the machine's two most recent result sets: the newest release
@@ -37,6 +39,8 @@ from measurements import workloads
 from measurements.frameworks import FRAMEWORK_LABELS, MODE_LABELS
 
 KINDS = ("improvement", "regression", "no change", "too uncertain to call", "too few processes to call")
+
+RELEASE_BAND = 1.05  # release over release: a measurement-level band, not the decision margin
 
 
 @dataclass
@@ -155,7 +159,7 @@ def step(rows: pd.DataFrame, framework: str, old: str, new: str) -> Step:
             unit=row.unit, higher_is_better=metric.higher_is_better,
             old=summarise(was.samples, was.samples_per_round), new=summarise(row.samples, row.samples_per_round),
             comparison=compare(row.samples, was.samples, row.samples_per_round, was.samples_per_round,
-                               unit=speed_unit(metric)),
+                               unit=speed_unit(metric), band=RELEASE_BAND),
             old_file=was.file, new_file=row.file,
         ))  # fmt: skip
     return Step(framework, old, new, changes)

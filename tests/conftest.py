@@ -116,19 +116,20 @@ def measured(workload: str, framework: str, mode: str, median: float, step: floa
 
 
 def golden_docs() -> list[dict[str, Any]]:
-    """A small corpus with known answers, five processes per run: torch.compile is exactly twice
-    as fast as TF's best, in training throughput and in inference latency alike."""
+    """A small corpus with known answers, five processes per run: PyTorch's primary mode (eager)
+    is exactly twice as fast as TensorFlow's (tf.function), in training throughput and in
+    inference latency alike; the other modes are secondary, a little slower than each primary."""
     return [
-        measured("mlp", "pytorch", "eager", 1000),
-        measured("mlp", "pytorch", "compile", 2000),
+        measured("mlp", "pytorch", "eager", 2000),
+        measured("mlp", "pytorch", "compile", 1900),
         measured("mlp", "tensorflow", "eager", 500),
-        measured("mlp", "tensorflow", "function", 990),
-        measured("mlp", "tensorflow", "xla", 1000),
-        measured("mlp_infer", "pytorch", "eager", 0.5, 0.001),
-        measured("mlp_infer", "pytorch", "compile", 0.4, 0.001),
+        measured("mlp", "tensorflow", "function", 1000),
+        measured("mlp", "tensorflow", "xla", 990),
+        measured("mlp_infer", "pytorch", "eager", 0.4, 0.001),
+        measured("mlp_infer", "pytorch", "compile", 0.5, 0.001),
         measured("mlp_infer", "tensorflow", "eager", 2.0, 0.001),
-        measured("mlp_infer", "tensorflow", "function", 1.0, 0.001),
-        measured("mlp_infer", "tensorflow", "xla", 0.8, 0.001),
+        measured("mlp_infer", "tensorflow", "function", 0.8, 0.001),
+        measured("mlp_infer", "tensorflow", "xla", 1.0, 0.001),
         measured("matmul", "numpy", "default", 80),
         measured("matmul", "pytorch", "eager", 100),
         measured("matmul", "tensorflow", "eager", 90),

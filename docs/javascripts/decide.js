@@ -33,29 +33,21 @@ document.addEventListener("DOMContentLoaded", () => {
       result.append(element("p", "No recommendation for these answers: rebuild the site."));
       return;
     }
-    // [ring, confidence, scores (in the order of data.frameworks), the leader's lead over the next,
-    //  use cases, reasons, note, scope, why, facts]: each an index into the table of its name, each text
-    //  stored once
-    const [ring, confidence, scoreList, margin, useCases, reasons, note, scope, why, facts] = found;
-    const name = (id) => data.frameworks[id] || id;
-    const ids = Object.keys(data.frameworks); // the registry's order, as the command line prints them
-    const scores = Object.fromEntries(ids.map((id, i) => [id, scoreList[i]]));
+    // [ring, use cases, reasons, note, scope, why, facts, more, measure]: each an index into the table of
+    //  its name, each text stored once
+    const [ring, useCases, reasons, note, scope, why, facts, more, measure] = found;
     const verdict = element("p", "", "fg-decide-verdict");
     verdict.append(element("strong", ring, "fg-ring"));
-    if (confidence) verdict.append(` (${confidence} confidence)`);
     verdict.append(": ", ...prose(data.whys[why]).childNodes, ".");
     if (sticky) {
-      const jump = element("a", `${ring}${confidence ? ` (${confidence} confidence)` : ""}: why ↓`);
+      const jump = element("a", `${ring}: why ↓`);
       jump.href = "#fg-decide-result";
       sticky.replaceChildren(jump);
     }
     result.append(verdict);
-    if (ring.startsWith("prefer") || ring === "equivalent") {
-      const leader = [...ids].sort((a, b) => (scores[b] || 0) - (scores[a] || 0))[0]; // stable: ties keep the order
-      const each = ids.map((id) => `${name(id)} ${(scores[id] || 0).toFixed(2)}`).join(", ");
-      const lead = margin > 0 ? `${name(leader)} leads by ${margin.toFixed(2)}` : "none leads";
-      const line = element("p", `Scores ${each}; ${lead}. `);
-      const link = element("a", "What the scores mean");
+    if (data.mores[more]) {
+      const line = element("p", `${data.mores[more]} `);
+      const link = element("a", "What the outcomes mean");
       link.href = "#outcomes";
       line.append(link);
       result.append(line);
@@ -70,11 +62,11 @@ document.addEventListener("DOMContentLoaded", () => {
     if (useCases.length) {
       result.append(element("p", "The use cases your answers select:"));
       const list = element("ul");
-      for (const [id, caseRing, caseConfidence] of useCases.map((index) => data.verdicts[index])) {
+      for (const [id, caseRing] of useCases.map((index) => data.verdicts[index])) {
         const item = element("li");
         const link = element("a", data.titles[id]);
         link.href = `#${id}`;
-        item.append(link, `: ${caseRing}` + (caseConfidence ? `, ${caseConfidence} confidence` : ""));
+        item.append(link, `: ${caseRing}`);
         list.append(item);
       }
       result.append(list);
@@ -96,6 +88,11 @@ document.addEventListener("DOMContentLoaded", () => {
       result.append(list);
     }
     if (data.notes[note]) result.append(prose(data.notes[note]));
+    if (data.measures[measure]) {
+      const box = element("div", "", "admonition tip fg-measure");
+      box.append(element("p", "Measure it on your hardware", "admonition-title"), prose(data.measures[measure]));
+      result.append(box);
+    }
     const command = data.questions.map((q, i) => `--answer ${q.id}=${chosen[i]}`).join(" ");
     const code = element("code", `python -m generator recommend ${command}`);
     const line = element("p", "The same answer in a terminal: ");
