@@ -168,6 +168,7 @@ def _finite(value: float | None) -> float | None:
 
 def item_json(item: evidence.Item) -> dict[str, Any]:
     found: dict[str, Any] = {"what": item.what, "favours": item.winner, "call": item.call, "detail": item.detail,
+                             "figures": item.figures,
              "tested": item.tested, "files": [f"results/{f}" for f in item.files]}  # fmt: skip
     r = item.ratio
     if r is not None:  # speed of sides[0] ÷ speed of sides[1]; a p-value only beside a call of a difference
