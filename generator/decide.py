@@ -80,6 +80,7 @@ SIGNAL_SCHEMA = {
         "claim": SLUG,
         "rule": rules.RULE, "about": TEXT,
         "fact": TEXT, "favours": {"type": "string"}, "reason": TEXT,  # a compared framework (load_rules)
+        "sources": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"type": "string"}},
     },
     "required": ["weight"],
     "oneOf": [
@@ -88,6 +89,7 @@ SIGNAL_SCHEMA = {
         {"required": ["fact", "favours", "reason"],
          "not": {"anyOf": [{"required": ["claim"]}, {"required": ["rule"]}]}},
     ],
+    "dependentRequired": {"sources": ["fact"]},
     "additionalProperties": False,
 }  # fmt: skip
 SIGNAL_FIX = "a signal has a weight and one of: claim; rule and about; fact, favours and reason"
@@ -197,6 +199,12 @@ def load_rules(path: Path | None = None, claims_path: Path | None = None, facts_
                 raise UserError(f"{at}: no claim {signal['claim']!r} in {rules.display(claims_path)}; use its id")
             if "fact" in signal and signal["fact"] not in {f.topic for f in known_facts}:
                 raise UserError(f"{at}: no fact {signal['fact']!r} in {rules.display(facts_path)}; use its topic")
+            if "sources" in signal:
+                listed = next(f.sources for f in known_facts if f.topic == signal["fact"])
+                unknown = [url for url in signal["sources"] if url not in listed]
+                if unknown:
+                    raise UserError(f"{at}: source {unknown[0]!r} is not one of the fact's sources in "
+                                    f"{rules.display(facts_path)}; copy it from there")  # fmt: skip
             if "rule" in signal:
                 rules.check_rule(signal["rule"], at)
             if "favours" in signal:
@@ -683,7 +691,7 @@ def signals_for(use_case: UseCase, machine: evidence.Machine, known: Rules, scop
         if "fact" in s:
             fact = by_fact[s["fact"]]
             found.append(Signal("curated", s["reason"], s["weight"], s["favours"], f"favours {label(s['favours'])}",
-                                sources=tuple(fact.sources)))  # fmt: skip
+                                sources=tuple(s.get("sources", fact.sources))))  # fmt: skip
             continue
         if "claim" in s:
             claim = by_claim[s["claim"]]

@@ -274,10 +274,10 @@ def _p(p: float) -> str:
 
 
 def by_how_much(low: float, high: float) -> str:
-    """How much faster an interval wholly above 1 says: "by 7–30%", or "by 1.9–3.8×" from a
+    """How much faster an interval wholly above 1 says: "by 7–30%", or "by 1.92–3.75×" from a
     doubling on."""
     if low >= 2:
-        return f"by {low:.1f}–{high:.1f}×" if high < 100 else f"by at least {low:.1f}×"
+        return f"by {low:.2f}–{high:.2f}×" if high < 100 else f"by at least {low:.2f}×"
     top = f"{(high - 1) * 100:.0f}%" if high < 100 else "far more"
     return f"by {max(0.0, (low - 1) * 100):.0f}–{top}"
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from generator import corpus, decide, evidence
+from generator import corpus, decide, evidence, stats
 from measurements import UserError
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS
 from measurements.results import RESULTS_DIR
@@ -249,3 +249,26 @@ def test_favours_and_experience_must_name_a_compared_framework(tmp_path: Path) -
     bad.write_text(text.replace('hardware = "gpu"\n', "", 1))
     with pytest.raises(UserError, match=r"'hardware' is a dependency of 'measure'"):
         decide.load_rules(bad)
+
+
+def test_option_ids_sources_and_the_number_of_combinations_are_checked(tmp_path: Path) -> None:
+    text = decide.DECIDE_PATH.read_text()
+    bad = tmp_path / "decide.toml"
+    bad.write_text(text.replace('id = "tensorflow"\nlabel', 'id = "pytorch"\nlabel', 1))
+    with pytest.raises(UserError, match=r"question \d+ \(experience\): the option id 'pytorch' is used twice") as e:
+        decide.load_rules(bad)
+    assert "\n" not in str(e.value)
+    bad.write_text(
+        text.replace('sources = ["https://pytorch.org/serve/README.html"', 'sources = ["https://x.example"', 1)
+    )
+    with pytest.raises(UserError, match=r"source 'https://x.example' is not one of the fact's sources"):
+        decide.load_rules(bad)
+    many = "".join(
+        f'\n[[question]]\nid = "extra-{i}"\ntext = "Extra question {i}?"\n'
+        + "".join(f'[[question.option]]\nid = "o{j}"\nlabel = "Option {j}"\n' for j in range(4))
+        for i in range(6)
+    )
+    bad.write_text(text + many)  # 1,728 × 4⁶ combinations: refused, not worked out for days
+    with pytest.raises(UserError, match=r"7,077,888 combinations of answers, more than Decide works out \(20,000\)"):
+        decide.load_rules(bad)
+    assert decide.load_rules().settings.margin == stats.margin() == 0.2
