@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from generator import load, plausible, studies
-from measurements import UserError, harness
+from measurements import UserError
+from measurements.lock import exclusive
 from measurements.results import write_json_atomic
 
 
@@ -140,7 +141,7 @@ def _merge_one(
     folder = into / target.relative_to(into).parts[0]
     if folder not in locked:  # no measurement writes there meanwhile
         try:
-            locks.enter_context(harness.exclusive(folder))
+            locks.enter_context(exclusive(folder))
             locked[folder] = None
         except UserError as exc:
             locked[folder] = str(exc)

@@ -48,8 +48,9 @@ from generator.performance import (
 )
 from generator.publish import guidance
 from generator.versions import machine_versions
-from measurements import UserError, harness
+from measurements import UserError
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS, REGISTRY
+from measurements.lock import exclusive
 from measurements.profiles import PROFILES
 from measurements.results import ROOT
 from measurements.studies import distributed as distributed_study
@@ -101,7 +102,7 @@ def build(corpus: Corpus, out: Path, reference: str | None = None) -> list[Machi
     refuse_foreign(out)
     with ExitStack() as held:
         try:
-            held.enter_context(harness.exclusive(out))
+            held.enter_context(exclusive(out))
         except UserError as exc:
             if "another" not in str(exc):  # not held by another process: it cannot be written
                 raise
@@ -181,7 +182,7 @@ def _build(corpus: Corpus, out: Path, reference: str | None) -> list[MachineRepo
 
 
 MARK = ".framework-guide-generated"
-LOCK = ".lock"  # where ``harness.exclusive`` holds a folder
+LOCK = ".lock"  # where ``lock.exclusive`` holds a folder
 
 
 def refuse_foreign(out: Path) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import copy
-import fcntl
 import fnmatch
 import functools
 import json
@@ -22,8 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +35,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from measurements import UserError, environment, workloads
 from measurements.frameworks import MODE_LABELS, REGISTRY
+from measurements.lock import exclusive
 from measurements.profiles import PROFILES, Profile, rounds_for
 from measurements.results import ROOT, SCHEMA_VERSION, result_path, write_json_atomic
 
@@ -399,31 +399,6 @@ def refuse_to_replace(paths: Iterable[Path], profile: Profile, folder: Path) -> 
             "into another folder (--results DIR) or under another machine id (FG_MACHINE_ID=NAME), or to replace "
             "them add --redo"
         )
-
-
-@contextmanager
-def exclusive(folder: Path) -> Iterator[None]:
-    """Hold the results folder for this harness alone; a second one is refused, not interleaved."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        lock_file = (folder / ".lock").open("a+")
-    except OSError as exc:
-        raise UserError(f"{folder}: cannot write here ({exc.strerror or exc}); measure into another folder "
-                        "with --results") from None  # fmt: skip
-    with lock_file as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.seek(0)
-            holder = lock.read().strip() or "another process"
-            raise UserError(
-                f"{folder}: another measurement (pid {holder}) is writing here; wait for it to end, "
-                "or measure into another folder with --results"
-            ) from None
-        lock.truncate(0)
-        lock.write(str(os.getpid()))
-        lock.flush()
-        yield
 
 
 def run_all(

@@ -19,6 +19,7 @@ from generator import load
 from measurements import UserError, environment, harness, results, workloads
 from measurements.__main__ import main as measurements_main
 from measurements.frameworks import COMPARED
+from measurements.lock import exclusive
 from measurements.profiles import PROFILES
 from measurements.studies import runner
 from tests.conftest import ROOT
@@ -223,7 +224,7 @@ def test_kill_9_loses_nothing_and_a_rerun_resumes(tmp_path: Path) -> None:
 def test_a_second_harness_on_the_same_folder_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "results"
     machine_id = environment.machine()["id"]
-    with harness.exclusive(folder / machine_id):
+    with exclusive(folder / machine_id):
         code = measurements_main(["run", "--profile", "quick", "--only", "matmul/numpy/*", "--results", str(folder)])
     assert code == 1
     err = capsys.readouterr().err

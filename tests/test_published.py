@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import math
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ import pytest
 
 from generator import corpus, render, simulate
 from measurements.frameworks import COMPARED
-from measurements.results import RESULTS_DIR
+from measurements.results import RESULTS_DIR, ROOT
 
 OUTCOMES = ("faster", "slower", "less memory", "more memory", "equivalent within", "too uncertain to call",
             "too few processes")  # fmt: skip
@@ -124,3 +126,12 @@ def test_the_truly_best_framework_is_ruled_out_at_most_5_percent_of_the_time(
     assert found.best_ruled_out <= 0.05
     if scenario.speeds == (1.3, 1.0, 1.0) and processes == 5:
         assert found.slower_ruled_out is not None and found.slower_ruled_out > 0.8  # and it finds what is there
+
+
+def test_the_site_builds_with_the_site_sessions_packages_alone() -> None:
+    """`nox -s site` installs the runtime dependencies and mkdocs only: the generator must not import
+    what the harness needs to launch children (psutil) or any framework."""
+    heavy = ("psutil", "torch", "tensorflow", "jax")
+    code = f"import sys, generator.__main__; print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r}))"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert found.stdout.strip() == "[]"

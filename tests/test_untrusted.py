@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from generator import charts, corpus, downloads, load, merge, render, rules
 from generator.__main__ import main as generator_main
-from measurements import UserError, harness
+from measurements import UserError
 from measurements.environment import slug
+from measurements.lock import exclusive
 from tests.conftest import MACHINE, golden_docs, make_result, measured, write_results
 
 SPREAD = [-2.0, -1.0, 0.0, 1.0, 2.0] * 4
@@ -296,7 +297,7 @@ def test_recommend_refuses_a_question_answered_twice(golden: Path, capsys: pytes
 def test_a_second_build_into_the_same_out_is_refused(golden: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     found = corpus.load_corpus(golden)
-    with harness.exclusive(out), pytest.raises(UserError, match="another build is writing here"):
+    with exclusive(out), pytest.raises(UserError, match="another build is writing here"):
         render.build(found, out)
     render.build(found, out)  # the lock is released with the build that held it
     assert (out / ".lock").is_file() and (out / "performance.md").is_file()

@@ -26,6 +26,7 @@ from typing import Any
 from rich.console import Console
 
 from measurements import environment, harness
+from measurements.lock import exclusive
 from measurements.profiles import Profile
 from measurements.results import release_name, study_path, write_json_atomic
 from measurements.studies import pipeline, registry
@@ -134,7 +135,7 @@ def run_all(
     console = console or Console(stderr=True, soft_wrap=True)
     machine = environment.machine()
     done: list[dict[str, Any]] = []
-    with harness.exclusive(results_dir / machine["id"]):
+    with exclusive(results_dir / machine["id"]):
         for name in dict.fromkeys(r.study for r in runs):
             done += _study(name, [r for r in runs if r.study == name], machine, results_dir, redo, timeout_s, console)
     return done
