@@ -15,6 +15,7 @@ Seeded, so the Methodology page shows the same figures at every build.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 
@@ -85,6 +86,7 @@ def rates(scenario: Scenario, processes: int, cases: int = CASES) -> Rates:
                  ruled_slow / cases if slow else None, decided / cases)  # fmt: skip
 
 
-def table(cases: int = CASES) -> list[Rates]:
+@functools.cache  # seeded: the same figures every time in one process (the tests build many sites)
+def table(cases: int = CASES) -> tuple[Rates, ...]:
     """Every scenario at every process count."""
-    return [rates(s, n, cases) for s in SCENARIOS for n in PROCESSES]
+    return tuple(rates(s, n, cases) for s in SCENARIOS for n in PROCESSES)
