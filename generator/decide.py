@@ -798,6 +798,7 @@ class Answer(Decided):
     note: str  # what else to know: the team's experience, or what is not known on this hardware
     provenance: provenance.Provenance | None
     measure: str = ""  # for hardware nothing here measured: how to measure it
+    elsewhere: tuple[tuple[str, str], ...] = ()  # (machine, framework): one framework alone measured on the hardware
 
     @property
     def facts(self) -> list[Signal]:
@@ -859,8 +860,9 @@ def answer(chosen: dict[str, str], known: Rules, machines: Machines) -> Answer:
     if not measured:
         if not machines.measures(hardware):
             why = _not_known_here(machines, hardware)
+            alone = tuple((m.id, one) for m in machines.machines.values() if (one := _only_framework(m, hardware)))
             return Answer(dict(chosen), hardware, on, not_measured(NOT_MEASURED_HERE, why), list(weights.items()),
-                          verdicts, experience, _experience_note(experience, None), None, measure)  # fmt: skip
+                          verdicts, experience, _experience_note(experience, None), None, measure, alone)  # fmt: skip
         why = "none of the use cases these answers select compares the frameworks for this kind of model"
         return Answer(dict(chosen), hardware, on, not_measured(NOT_MEASURED, why), list(weights.items()), verdicts,
                       experience, _experience_note(experience, None), None)  # fmt: skip
@@ -1031,16 +1033,20 @@ def to_json(known: Rules, recommendations: list[Recommendation], versions: list[
     }  # fmt: skip
 
 
-def questionnaire_json(known: Rules, machines: Machines, answers: dict[str, Answer]) -> dict[str, Any]:
+def questionnaire_json(known: Rules, machines: Machines, answers: dict[str, Answer],
+                       pages: dict[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
     """``decide.json``: the questions, the frameworks' labels, and the answer to every combination
-    (the page looks it up) as ``[ring, use cases, reasons, note, scope, why, facts, more, measure]``.
+    (the page looks it up) as ``[ring, use cases, reasons, note, scope, why, facts, more, measure,
+    elsewhere]``.
     Each text is stored once: the use cases are indexes into ``verdicts`` (``[id, ring]``), the
     reasons into ``reasons``, the note into ``notes``, the scope into ``scopes``, how the outcome
     came about into ``whys``, the curated facts beside it into ``facts`` (``[text, [source URLs]]``),
     how sure it is (the margin halved or doubled, and what would settle it) into ``mores``, and
-    what would measure hardware nothing here measured into ``measures``."""
+    what would measure hardware nothing here measured into ``measures``, and the machines that
+    measured one framework alone on that hardware into ``elsewheres`` (``[[text, page]]``, the page
+    of that machine's figures from ``pages``, machine -> its Performance page)."""
     tables: dict[str, dict[Any, int]] = {"verdicts": {}, "reasons": {}, "notes": {}, "scopes": {}, "whys": {},
-                                         "facts": {}, "mores": {}, "measures": {}}  # fmt: skip
+                                         "facts": {}, "mores": {}, "measures": {}, "elsewheres": {}}  # fmt: skip
 
     def index(table: str, value: Any) -> int:
         return tables[table].setdefault(value, len(tables[table]))
@@ -1052,8 +1058,9 @@ def questionnaire_json(known: Rules, machines: Machines, answers: dict[str, Answ
         scope = index("scopes", a.provenance.text if a.provenance else "")
         shown = list(dict.fromkeys(index("facts", (f.about, f.sources)) for f in a.facts))
         more = index("mores", " ".join(t for t in (a.verdict.sensitivity, a.verdict.settle) if t))
+        alone = tuple((f"{fw}'s figures on {m}, with no verdict", (pages or {}).get(m, "")) for m, fw in a.elsewhere)
         packed[key] = [a.ring, cases, reasons, index("notes", a.note), scope, index("whys", a.verdict.why), shown,
-                       more, index("measures", a.measure)]  # fmt: skip
+                       more, index("measures", a.measure), index("elsewheres", alone)]  # fmt: skip
     return {
         "schema_version": 4,
         "frameworks": {fw: label(fw) for fw in COMPARED},

@@ -12,7 +12,7 @@ from typing import Any
 import jinja2
 
 from generator import claims, decide, escape, evidence, facts, provenance
-from generator.performance import MachineReport
+from generator.performance import MachineReport, performance_page
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS
 from measurements.results import ROOT
 
@@ -61,7 +61,8 @@ def guidance(machines: dict[str, evidence.Machine], reference: str | None, repor
         if s["framework"]["name"] in COMPARED and s["framework"]["version"]
     ]  # plain text: the snippets are Markdown for another site, written as they are
     write_json(out / "recommendations.json", decide.to_json(known, recommendations, versions))
-    write_json(out / "decide.json", decide.questionnaire_json(known, judged, answers), compact=True)
+    pages = {r.id: performance_page(r, reports).removesuffix(".md") + ".html" for r in reports}
+    write_json(out / "decide.json", decide.questionnaire_json(known, judged, answers, pages), compact=True)
     base = site_base()
     docs = {f: d for m in judged.machines.values() for f, d in m.docs.items()}
     measured_on = provenance.of_files([f for r in recommendations for i in r.items for f in i.files], docs)

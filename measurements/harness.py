@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-import psutil
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -143,6 +142,8 @@ def kill_group(child: subprocess.Popen[bytes]) -> None:
     """Kill a child started in its own session, and everything it started, including processes it
     started in sessions of their own (a study's launches); return once they are gone, so that the
     folders they wrote in can be removed."""
+    import psutil  # here, not at the top: the generator reads the studies' registry, which imports this module
+
     try:
         below = psutil.Process(child.pid).children(recursive=True)
     except psutil.Error:

@@ -152,6 +152,8 @@ def test_every_combination_of_answers_draws_only_on_evidence_inside_its_answers(
         if hardware != "cpu":  # the committed results compare the frameworks on one 2-core CPU only
             assert a.ring == decide.NOT_MEASURED_HERE, key
             assert "`nox -s measure`" in a.measure and "nox" not in a.verdict.why
+        if hardware == "gpu":  # the H100 machine's PyTorch-only figures are named, and linked from the page
+            assert [fw for _, fw in a.elsewhere] == ["PyTorch"] and "PyTorch alone was measured" in a.verdict.why
 
 
 def test_every_decision_rests_on_its_comparisons_and_names_what_it_rests_on(

@@ -132,6 +132,9 @@ def test_the_site_builds_with_the_site_sessions_packages_alone() -> None:
     """`nox -s site` installs the runtime dependencies and mkdocs only: the generator must not import
     what the harness needs to launch children (psutil) or any framework."""
     heavy = ("psutil", "torch", "tensorflow", "jax")
-    code = f"import sys, generator.__main__; print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r}))"
+    code = (
+        "import sys, generator.__main__, measurements.studies as s; s.registry(); "
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r}))"
+    )
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert found.stdout.strip() == "[]"

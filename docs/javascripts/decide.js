@@ -33,9 +33,9 @@ document.addEventListener("DOMContentLoaded", () => {
       result.append(element("p", "No recommendation for these answers: rebuild the site."));
       return;
     }
-    // [ring, use cases, reasons, note, scope, why, facts, more, measure]: each an index into the table of
-    //  its name, each text stored once
-    const [ring, useCases, reasons, note, scope, why, facts, more, measure] = found;
+    // [ring, use cases, reasons, note, scope, why, facts, more, measure, elsewhere]: each an index into the
+    //  table of its name, each text stored once
+    const [ring, useCases, reasons, note, scope, why, facts, more, measure, elsewhere] = found;
     const verdict = element("p", "", "fg-decide-verdict");
     verdict.append(element("strong", ring, "fg-ring"));
     verdict.append(": ", ...prose(data.whys[why]).childNodes, ".");
@@ -50,6 +50,15 @@ document.addEventListener("DOMContentLoaded", () => {
       const link = element("a", "What the outcomes mean");
       link.href = "#outcomes";
       line.append(link);
+      result.append(line);
+    }
+    if (data.elsewheres[elsewhere].length) {
+      const line = element("p", "What is known on this hardware: ");
+      data.elsewheres[elsewhere].forEach(([text, page], i) => {
+        const link = element("a", text);
+        if (page) link.href = page;
+        line.append(i ? "; " : "", page ? link : text);
+      });
       result.append(line);
     }
     if (data.scopes[scope]) result.append(element("p", data.scopes[scope]));
