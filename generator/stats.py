@@ -274,12 +274,12 @@ def _p(p: float) -> str:
 
 
 def by_how_much(low: float, high: float) -> str:
-    """How much faster an interval wholly above 1 says: "by 7–30%", or "by 1.92–3.75×" from a
-    doubling on."""
+    """How much faster an interval wholly above 1 says, in per cent: ", by 7–30%"; nothing from a
+    doubling on, where the interval itself (1.92–3.75×) says it plainly."""
     if low >= 2:
-        return f"by {low:.2f}–{high:.2f}×" if high < 100 else f"by at least {low:.2f}×"
+        return ""
     top = f"{(high - 1) * 100:.0f}%" if high < 100 else "far more"
-    return f"by {max(0.0, (low - 1) * 100):.0f}–{top}"
+    return f", by {max(0.0, (low - 1) * 100):.0f}–{top}"
 
 
 def margin_words(band: float) -> str:
@@ -307,7 +307,7 @@ def words(r: Ratio, detail: bool = False, terms: tuple[str, str] = ("faster", "s
         text = f"{factor:.2f}× {terms[0] if r.outcome == 'faster' else terms[1]}"
         if not detail:
             return text
-        return f"{text}, {by_how_much(low, high)} ({level} {low:.2f}–{high:.2f}×, {_p(r.p_value)}{family})"
+        return f"{text}{by_how_much(low, high)} ({level} {low:.2f}–{high:.2f}×, {_p(r.p_value)}{family})"
     text = f"equivalent within {margin_words(r.band)}" if r.outcome == "equivalent" else "too uncertain to call"
     return f"{text} (ratio {r.ratio:.2f}, {level} {r.low:.2f}–{r.high:.2f}{family})" if detail else text
 
