@@ -482,6 +482,9 @@ def relative_file(path: Path, results_dir: Path) -> str:
     return path.relative_to(results_dir).as_posix() if path.is_relative_to(results_dir) else path.name
 
 
+PER_PROCESS = ("first_call_s", "warmup_s", "prepare_s", "device_peak_bytes")  # a measurement's lists, one per round
+
+
 def to_frame(results: list[tuple[Path, dict[str, Any]]], results_dir: Path) -> pd.DataFrame:
     """One row per measurement (or per run where the run produced none), raw samples kept."""
     rows = [row for path, doc in results for row in frame_rows(path, doc, results_dir)]
@@ -490,6 +493,7 @@ def to_frame(results: list[tuple[Path, dict[str, Any]]], results_dir: Path) -> p
         "peak_rss_bytes", "after_import_rss_bytes", "import_s", "rounds", "framework_version",
         "metric", "unit", "case", "samples", "first_call_s", "flops_per_unit", "parity_passed", "parity_max_abs_diff",
         "device_peak_bytes", "curve", "time_to_target_s", "target", "samples_per_round", "prepare_s",
+        "params", "per_process",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
 
@@ -513,6 +517,12 @@ def frame_rows(path: Path, doc: dict[str, Any], results_dir: Path) -> list[dict[
         "import_s": median(doc["import_s"]),
         "rounds": doc["rounds"],
         "framework_version": doc["software"]["framework"]["version"],
+        # each fresh process's own reading, in round order (the downloads write them one per process)
+        "per_process": {
+            "import_s": doc["import_s"],
+            "peak_rss_bytes": doc["memory"]["peak_rss_bytes"],
+            "after_import_rss_bytes": doc["memory"]["after_import_rss_bytes"],
+        },
     }
     rows = [] if doc["measurements"] else [base]
     for m in doc["measurements"]:
@@ -532,5 +542,7 @@ def frame_rows(path: Path, doc: dict[str, Any], results_dir: Path) -> list[dict[
             "curve": m.get("curve"),  # accuracy runs: per round, accuracy after each epoch
             "time_to_target_s": m.get("time_to_target_s"),  # and per round, seconds (or None)
             "target": m["params"].get("target"),  # the accuracy that time counts to
+            "params": m["params"],  # the case's sizes (batch_size, dtype, task, ...)
+            "per_process": {**base["per_process"], **{key: m.get(key, []) for key in PER_PROCESS}},
         })  # fmt: skip
     return rows

@@ -142,7 +142,8 @@ def _build(corpus: Corpus, out: Path, reference: str | None) -> list[MachineRepo
     context.update(study_context(studied, study_problems),
                    study_machines=by_machine, memory=memory, pipelines=pipelines)  # fmt: skip
     context.update(guidance(corpus.machines, first, reports, env, out))
-    context["downloads"] = {m: downloads.write(m, corpus.everything, {f: corpus.raw[f] for f in em.docs}, out)
+    context["downloads"] = {m: downloads.write(m, corpus.everything, {f: corpus.raw[f] for f in em.docs}, out,
+                                               corpus.studies.get(m))
                             for m, em in corpus.machines.items()}  # fmt: skip
     context["measured"] = {m: downloads.measured_on(em.docs) for m, em in corpus.machines.items()}
     context["error_rates"] = simulate.table()  # the decision procedure's own error rates, seeded
