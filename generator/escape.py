@@ -6,6 +6,8 @@ so Jinja's HTML autoescape does not fit them; the templates pass every untrusted
 of these instead:
 
 - ``text``: Markdown text on one line (a table cell, a heading, a list item, an admonition title);
+- ``prose``: the same for text that leaves this site (the snippets to embed), with fewer backslashes:
+  only what can start markup where it stands is escaped, so "0.25" and "amd-epyc-2cpu" read as they are;
 - ``code``: an inline code span; ``code_block``: a fenced code block of many lines;
 - ``attr``: an HTML attribute value, or text inside a raw HTML element;
 - ``anchor``: an id in a heading's attribute list ``{ #... }`` or after ``#`` in a link;
@@ -28,6 +30,20 @@ from urllib.parse import quote, urlsplit
 
 # Markdown's escapable characters, and "|" (tables); "<", ">", "&" and quotes become HTML entities
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
+# Lighter, for ``prose``: what makes markup anywhere in a line. Emphasis and code ("*", "`"), links,
+# images and footnotes ("["), attribute lists ("{"), table cells ("|") and backslash escapes ("\\") always;
+# "_" where it could open or close emphasis (not between two letters or digits: CommonMark and
+# Python-Markdown alike leave "a_b" alone); "~" in a run (strikethrough, a fence).
+PROSE_SPECIALS = re.compile(r"([\\`*\[\]{}|])|(?<![^\W_])_|_(?![^\W_])")
+PROSE_TILDES = re.compile(r"~(?=~)|(?<=~)~")
+# "<" opens raw HTML, an autolink or a snippet marker unless whitespace follows it; "&" an entity
+# unless whitespace follows it (at the end of the text, the template's next character follows it)
+PROSE_LT = re.compile(r"<(?!\s)")
+PROSE_AMP = re.compile(r"&(?!\s)")
+# At the start of a line, one more character can open a block: a heading ("#"), a list ("-", "+", "1."
+# or "1)"), a quote (">"), a rule or a setext underline ("-", "="), a definition (":"), an admonition
+# ("!!!"), a folded block ("???"), a tab ("==="), a fence ("~~~") or a table ("|")
+PROSE_BLOCK_START = re.compile(r"^(?:[!-/:-@\[-`{-~]|\d+[.)])")
 # C0 and C1 control characters: Python-Markdown uses \x02 and \x03 around its placeholders, so a
 # string that carried them could pull stashed raw HTML into the page. Lone surrogates (JSON's
 # "\\ud800") cannot be written as UTF-8 at all.
@@ -64,6 +80,23 @@ def text(value: object) -> str:
     # '"' would end an admonition's title; "~~~" could open a code fence. ("'" is inert: no
     # attribute on these pages is single-quoted.)
     return escaped.replace('"', "&quot;").replace("~", "&#126;")
+
+
+def prose(value: object) -> str:
+    """Untrusted text made inert as Markdown on one line, for pages other sites embed: like ``text``,
+    but only what can open markup where it stands is escaped (``PROSE_SPECIALS``), so numbers, names
+    and sentences read as they are ("0.25", "amd-epyc-2cpu", "(95% interval)", "p < 0.001"). It may start
+    a line: a first character that could open a block is written as an entity. Rendered by
+    Python-Markdown with this site's extensions, the text shows exactly as it was
+    (``tests/test_escape.py``)."""
+    found = PROSE_AMP.sub("&amp;", one_line(value))
+    found = PROSE_LT.sub("&lt;", found)
+    found = PROSE_TILDES.sub("&#126;", PROSE_SPECIALS.sub(lambda m: "\\" + m.group(0), found))
+    opener = PROSE_BLOCK_START.match(found)
+    if opener and not found.startswith(("\\", "&")):  # already escaped
+        mark = opener.group(0)[-1]
+        found = f"{opener.group(0)[:-1]}&#{ord(mark)};{found[opener.end() :]}"
+    return found
 
 
 def attr(value: object) -> str:
@@ -165,6 +198,6 @@ def json_html(value: Any) -> str:
 
 
 FILTERS = {
-    "text": text, "attr": attr, "code": code, "anchor": anchor, "file_name": file_name, "path": path, "url": url,
-    "site_name": site_name, "link": link, "json_html": json_html,
+    "text": text, "prose": prose, "attr": attr, "code": code, "anchor": anchor, "file_name": file_name, "path": path,
+    "url": url, "site_name": site_name, "link": link, "json_html": json_html,
 }  # fmt: skip

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 
 from generator import claims, corpus, escape, facts, load, render, studies
 from measurements import UserError
+from tests import hostile
 from tests.conftest import ROOT, make_result, write_results
 from tests.test_site import build_site
 from tests.test_studies import study_doc, write_study
@@ -156,6 +158,76 @@ def test_url_accepts_only_what_is_inert_in_a_link(value: str) -> None:
     rendered = markdown.markdown(escape.link(value))
     assert not (set(re.findall(r"<([a-z]+)", rendered)) - {"p", "a"})
     assert "javascript:" not in rendered.lower() or (found is None and "href" not in rendered)
+
+
+# --- prose: the lighter filter of the snippets other sites embed ---------------------------------------
+
+# Python-Markdown with every extension of this site that reads a line: the snippets go to MkDocs sites
+SITE_EXTENSIONS = ["tables", "attr_list", "admonition", "def_list", "md_in_html", "pymdownx.details",
+                   "pymdownx.superfences", "pymdownx.tabbed", "toc"]  # fmt: skip
+# where a snippet puts a value: the Markdown around it, the elements it may make, the text shown beside it
+PLACES = {
+    "paragraph": ("{}", {"p"}, ""),
+    "second line of a paragraph": ("x\n{}", {"p"}, "x "),
+    "list item": ("- a: {}", {"ul", "li"}, "a: "),
+    "bold": ("**{}: b**: c", {"p", "strong"}, "{}: b: c"),
+    "table cell": ("| a |\n|---|\n| {} |", {"table", "thead", "tbody", "tr", "th", "td"}, "a "),
+}
+BLOCK_OPENERS = ["# x", "- x", "+ x", "* x", "1. x", "2) x", "> x", "---", "===", ": x", "!!! note", "??? x",
+                 '=== "x"', "~~~", "```", "| a | b |", "    x", ";--8<-- 'index.md'", "*[x]: y", "[^1]: y"]  # fmt: skip
+HOSTILE_TEXT = [SCRIPT, BREAKOUT, SNIPPET_LINES, *(p.format(n=7) for p in hostile.PAYLOADS), *BLOCK_OPENERS,
+                "<1@x.org>", "<https://x.org>", "&#60;script&#62;", "&amp", "a ~~b~~ c", "__x__ _y_ a_b",
+                "x\\*y"]  # fmt: skip
+
+
+class Shown(HTMLParser):
+    """The elements and the text a browser shows of some HTML."""
+
+    def __init__(self, html_text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: set[str] = set()
+        self.text = ""
+        self.feed(html_text)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+
+def assert_shown_as_it_is(value: str) -> None:
+    """``prose(value)`` in each place a snippet puts it makes no markup, and shows ``value`` as it is."""
+    for place, (source, allowed, beside) in PLACES.items():
+        shown = Shown(markdown.markdown(source.format(escape.prose(value)), extensions=SITE_EXTENSIONS))
+        assert shown.tags <= allowed, (place, value, shown.tags)
+        expected = beside.format(escape.one_line(value)) if "{}" in beside else beside + escape.one_line(value)
+        assert " ".join(shown.text.split()) == " ".join(expected.split()), (place, value)
+
+
+def test_prose_leaves_plain_figures_and_names_alone() -> None:
+    plain = "Measured on amd-epyc-2cpu (AMD EPYC, 2 cores) with PyTorch 2.13.0+cpu: 0.25 ms, p < 0.001 & more"
+    assert escape.prose(plain) == plain
+    assert escape.prose("snake_case __init__ *x* [y](z) a|b `c` {#d}") == (
+        "snake_case \\_\\_init\\_\\_ \\*x\\* \\[y\\](z) a\\|b \\`c\\` \\{#d\\}"
+    )
+    assert escape.prose("<b>&amp;") == "&lt;b>&amp;amp;"
+    assert escape.prose("# x") == "&#35; x" and escape.prose("12. x") == "12&#46; x"
+
+
+@pytest.mark.parametrize("value", HOSTILE_TEXT)
+def test_prose_keeps_every_hostile_value_inert_and_shown_as_it_is(value: str) -> None:
+    assert_shown_as_it_is(value)
+    assert not DIRECTIVE.search(escape.prose(value))
+
+
+@QUIET
+@given(
+    ANY_TEXT | st.sampled_from(HOSTILE_TEXT) | st.lists(st.sampled_from([*HOSTILE_TEXT, " ", "_", "1."])).map("".join)
+)
+def test_prose_never_makes_markup(value: str) -> None:
+    assert_shown_as_it_is(value)
 
 
 @settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
