@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from generator import corpus, decide, evidence, load, render
+from generator import corpus, decide, evidence, load, publish, render
 from generator import merge as merge_results
 from measurements import UserError
 from measurements.results import RESULTS_DIR, ROOT
@@ -21,6 +21,7 @@ def build(results_dir: Path, out: Path, strict: bool) -> int:
     start = time.perf_counter()
     if not results_dir.is_dir():
         raise UserError(f"{results_dir}: no results folder; measure this machine first with `nox -s measure`")
+    site = publish.site_url()  # a bad address is refused before anything is written
     found = corpus.load_corpus(results_dir)
     problems = found.loaded.problems + found.study_problems  # every file left out, studies included
     for problem in problems:
@@ -32,6 +33,7 @@ def build(results_dir: Path, out: Path, strict: bool) -> int:
     reports = render.build(found, out)
     print(f"Generated pages for {len(reports)} machines from {len(found.loaded.results)} results files "
           f"into {out} in {time.perf_counter() - start:.1f} s")  # fmt: skip
+    print(site.describe())
     return 0
 
 

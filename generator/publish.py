@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,20 +14,70 @@ import jinja2
 
 from generator import claims, decide, escape, evidence, facts, provenance
 from generator.performance import MachineReport, performance_page
+from measurements import UserError
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS
 from measurements.results import ROOT
 
+# mkdocs.yml's site_url: an address, or "!ENV [VARIABLE, ..., default]" (MkDocs reads the first variable
+# set, else the default); a comment may follow
+SITE_URL_LINE = re.compile(r"^site_url:[ \t]*(.*?)(?:[ \t]+#.*)?$", re.MULTILINE)
 
-def site_base() -> str:
-    """Where the site is published (``FG_SITE_URL``, else ``site_url`` in mkdocs.yml), ending in "/";
-    empty where neither is set."""
-    found = os.environ.get("FG_SITE_URL", "")
-    if not found:
-        match = re.search(r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(), re.MULTILINE)
-        found = match.group(1).strip("'\"") if match else ""
-    if not escape.url(found, schemes=("https", "http")):
-        return ""  # not a plain address: the links stay relative
-    return found if found.endswith("/") else found + "/"
+
+@dataclass(frozen=True)
+class SiteUrl:
+    """Where the site is published, as MkDocs reads it from mkdocs.yml's ``site_url``: ``base`` ends in "/"
+    (empty where mkdocs.yml sets none: links stay relative); ``source`` says where it came from, and
+    ``default`` whether it is mkdocs.yml's fallback rather than a variable set for this build."""
+
+    base: str
+    source: str
+    default: bool
+
+    def describe(self) -> str:
+        """One line for the build's output."""
+        if not self.base:
+            return f"Links to the site stay relative: {self.source}"
+        return f"Links to the site start with {self.base} ({self.source})"
+
+
+def _unquoted(value: str) -> str:
+    value = value.strip()
+    return value[1:-1] if len(value) > 1 and value[0] == value[-1] and value[0] in "'\"" else value
+
+
+def _site_url_setting(config: str) -> tuple[list[str], str]:
+    """The environment variables and the address (or default) of mkdocs.yml's ``site_url``."""
+    found = SITE_URL_LINE.search(config)
+    value = found.group(1).strip() if found else ""
+    if not value.startswith("!ENV"):
+        return [], _unquoted(value)
+    rest = value.removeprefix("!ENV").strip()
+    if not (rest.startswith("[") and rest.endswith("]")):
+        return [_unquoted(rest)], ""
+    items = [_unquoted(item) for item in rest[1:-1].split(",")]
+    return (items[:-1], items[-1]) if len(items) > 1 else (items, "")
+
+
+def _site_address(value: str, source: str, *, default: bool) -> SiteUrl:
+    if not escape.url(value, schemes=("https", "http")):
+        raise UserError(f"{source}: {value!r} is not a plain http(s) address such as https://example.org/guide/")
+    return SiteUrl(value if value.endswith("/") else value + "/", source, default)
+
+
+def site_url(config: Path = ROOT / "mkdocs.yml") -> SiteUrl:
+    """Where the site is published, read as MkDocs reads it: mkdocs.yml's ``site_url``, through the
+    environment variable it names (``FG_SITE_URL``), else its default. An address that is not a plain
+    http(s) URL is refused, so that the snippets and MkDocs never disagree."""
+    variables, address = _site_url_setting(config.read_text())
+    for name in variables:
+        if name in os.environ:
+            return _site_address(os.environ[name], name, default=False)
+    if not address:
+        return SiteUrl("", "site_url is not set in mkdocs.yml", default=True)
+    if variables:
+        note = f"mkdocs.yml's default; set {' or '.join(variables)} to the address where the site is published"
+        return _site_address(address, note, default=True)
+    return _site_address(address, "site_url in mkdocs.yml", default=False)
 
 
 def write_json(path: Path, document: dict[str, Any], *, compact: bool = False) -> None:
@@ -63,7 +114,8 @@ def guidance(machines: dict[str, evidence.Machine], reference: str | None, repor
     write_json(out / "recommendations.json", decide.to_json(known, recommendations, versions))
     pages = {r.id: performance_page(r, reports).removesuffix(".md") + ".html" for r in reports}
     write_json(out / "decide.json", decide.questionnaire_json(known, judged, answers, pages), compact=True)
-    base = site_base()
+    site = site_url()
+    base = site.base
     docs = {f: d for m in judged.machines.values() for f, d in m.docs.items()}
     measured_on = provenance.of_files([f for r in recommendations for i in r.items for f in i.files], docs)
     snippet = env.get_template("snippet.md.j2")
@@ -83,7 +135,7 @@ def guidance(machines: dict[str, evidence.Machine], reference: str | None, repor
         "checked": {(c.claim.id, c.machine): c for c in checked},
         "recommendations": recommendations, "machine_id": machine_id, "settings": known.settings,
         "facts": list(known.facts), "fact_frameworks": facts.columns(known.facts),
-        "questions": known.questions, "titles": {u.id: u.title for u in known.use_cases}, "base": base,
+        "questions": known.questions, "titles": {u.id: u.title for u in known.use_cases}, "base": base, "site": site,
         "calibration": decide.calibration(known, answers), "hardware_words": decide.HARDWARE_WORDS,
         "equivalent": decide.EQUIVALENT, "uncertain": decide.UNCERTAIN, "not_measured": decide.NOT_MEASURED,
         "not_measured_here": decide.NOT_MEASURED_HERE,

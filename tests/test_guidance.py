@@ -292,7 +292,10 @@ def test_the_cli_prints_a_use_case_with_its_evidence_and_rejects_bad_input(
     assert "torch.compile" in printed.out  # the verdict stands on what is left: the primary's stand-in
 
 
-def test_the_build_writes_the_guidance_pages_json_and_snippets(golden: Path, tmp_path: Path) -> None:
+def test_the_build_writes_the_guidance_pages_json_and_snippets(
+    golden: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FG_SITE_URL", raising=False)
     out = tmp_path / "generated"
     render.build(corpus.load_corpus(golden), out)
     for page in ("claims.md", "decide.md", "embed.md", "partials/verdicts.md", "partials/calibration.md"):
@@ -303,6 +306,7 @@ def test_the_build_writes_the_guidance_pages_json_and_snippets(golden: Path, tmp
     ruled_out = "TensorFlow is ruled out: PyTorch 2.00× faster"
     assert snippet.startswith(f"**MLPs and tabular models: prefer PyTorch**: {ruled_out}")
     assert "Measured on test-cpu-4cpu (Test CPU, 4 cores, no GPU)" in snippet  # clean text: no needless escapes
+    assert "(http://127.0.0.1:8000/generated/decide.html#mlp-models)" in snippet  # absolute: mkdocs.yml's default
     snippets = {p.name.removesuffix(".md.txt") for p in (out / "embed").glob("*.md.txt")}
     assert snippets == {u["id"] for u in use_cases} | {"all"}
     assert "fg-decide" in (out / "decide.md").read_text()
