@@ -119,14 +119,18 @@ def neutralise_snippets(value: str) -> str:
     return SNIPPET_SECTION.sub(";", SNIPPET_LINE.sub(r"\1;", value))
 
 
-def code_block(value: object, language: str = "", indent: int = 0) -> str:
+def code_block(value: object, language: str = "", indent: int = 0, *, wrap: bool = False) -> str:
     """Untrusted text as a fenced code block (Markdown escapes what is inside), indented for a tab or
     an admonition; the fence is longer than any run of backticks in the text, and snippet directives
-    in it are escaped."""
+    in it are escaped. ``wrap``: long lines wrap on a narrow screen (the class ``fg-wrap``) instead of
+    scrolling sideways."""
     content = neutralise_snippets(_clean(value).replace("\r\n", "\n").replace("\r", "\n"))
     longest = max((len(run) for run in re.findall(r"`+", content)), default=0)
     fence = "`" * max(3, longest + 1)
-    lines = [f"{fence}{language}", *content.rstrip("\n").splitlines(), fence]
+    opening = fence + language
+    if wrap:
+        opening = f"{fence}{{.{language} .fg-wrap}}" if language else f"{fence}{{.fg-wrap}}"
+    lines = [opening, *content.rstrip("\n").splitlines(), fence]
     return "\n".join(" " * indent + line if line.strip() else "" for line in lines)
 
 

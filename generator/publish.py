@@ -12,7 +12,7 @@ from typing import Any
 
 import jinja2
 
-from generator import claims, decide, escape, evidence, facts, provenance
+from generator import claims, decide, embed, escape, evidence, facts, provenance
 from generator.performance import MachineReport, performance_page
 from measurements import UserError
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS
@@ -118,16 +118,7 @@ def guidance(machines: dict[str, evidence.Machine], reference: str | None, repor
     base = site.base
     docs = {f: d for m in judged.machines.values() for f, d in m.docs.items()}
     measured_on = provenance.of_files([f for r in recommendations for i in r.items for f in i.files], docs)
-    snippet = env.get_template("snippet.md.j2")
-    snippets = {r.use_case.id: snippet.render(r=r, base=base, hardware_words=decide.HARDWARE_WORDS)
-                for r in recommendations}  # fmt: skip
-    (out / "embed").mkdir(parents=True, exist_ok=True)
-    for use_case, written in snippets.items():
-        (out / "embed" / f"{use_case}.md.txt").write_text(written)
-    if recommendations:
-        (out / "embed" / "all.md.txt").write_text(env.get_template("snippet-table.md.j2").render(
-            recommendations=recommendations, base=base, machine_id=machine_id, measured_on=measured_on,
-            hardware_words=decide.HARDWARE_WORDS))  # fmt: skip
+    snippets = embed.write(recommendations, base, machine_id, measured_on, env, out)
     counts = [(v, sum(c.verdict == v for c in checked if c.machine == machine_id)) for v in evidence.VERDICTS]
     claimed = [m for m in order if any(c.verdict != "not measured here" for c in checked if c.machine == m)]
     return {
@@ -143,4 +134,6 @@ def guidance(machines: dict[str, evidence.Machine], reference: str | None, repor
         "claim_counts": [(v, n) for v, n in counts if n],
         "example": recommendations[0] if recommendations else None,
         "example_snippet": snippets[recommendations[0].use_case.id] if recommendations else "",
+        "example_badge": embed.badge_markup(base, recommendations[0].use_case.id, recommendations[0].use_case.title,
+                                            recommendations[0].ring) if recommendations else ("", ""),
     }  # fmt: skip
