@@ -14,6 +14,7 @@ import pytest
 
 from generator import corpus, downloads, load, render, studies
 from measurements.results import RESULTS_DIR, ROOT
+from measurements.studies import registry as study_registry
 from tests.conftest import MACHINE, make_result, write_results
 
 AMD = "amd-epyc-2cpu"
@@ -159,7 +160,7 @@ def test_the_pipeline_studies_give_each_process_its_throughput(
 def test_a_study_finding_that_failed_is_a_row_with_its_outcome() -> None:
     doc = {"machine": {"id": MACHINE}, "findings": [{"id": "train-w8192-b8192", "task": "train", "width": 8192,
            "batch": 8192, "outcome": "timeout", "error": "ran past 600 s", "peak_rss_bytes": None}]}  # fmt: skip
-    result = studies.StudyResult(studies.registry()["memory"], "pytorch", "1.0", doc, f"{MACHINE}/studies/m.json")
+    result = studies.StudyResult(study_registry()["memory"], "pytorch", "1.0", doc, f"{MACHINE}/studies/m.json")
     ms = studies.MachineStudies(MACHINE, {"memory": {"pytorch": result}})
     (row,) = downloads.study_rows(MACHINE, ms)
     found = dict(zip(downloads.STUDY_COLUMNS, row, strict=True))
@@ -171,7 +172,7 @@ def test_untrusted_study_text_cannot_run_as_a_formula() -> None:
     doc = {"machine": {"id": MACHINE}, "findings": [{"id": "x", "path": "=cmd|' /C calc'!A0", "model": "@SUM(1)",
            "outcome": "ok", "per_process": {"+evil_ms": [1.0], "latency_p50_ms": "not a list"},
            "launches": 5}]}  # fmt: skip
-    result = studies.StudyResult(studies.registry()["serving"], "pytorch", "1.0", doc, f"{MACHINE}/studies/s.json")
+    result = studies.StudyResult(study_registry()["serving"], "pytorch", "1.0", doc, f"{MACHINE}/studies/s.json")
     ms = studies.MachineStudies(MACHINE, {"serving": {"pytorch": result}})
     (row,) = downloads.study_rows(MACHINE, ms)
     found = dict(zip(downloads.STUDY_COLUMNS, row, strict=True))
