@@ -115,6 +115,18 @@ def _timing_ok(doc: dict[str, Any]) -> bool:
     return load.check_document(copy.deepcopy(doc))[0] is not None
 
 
+FINGERPRINT = ("cpu_model", "cpu_count", "memory_bytes", "gpus")  # generator/plausible.py: one a machine folder
+
+
+def keep_fingerprint(bad: dict[str, Any], doc: dict[str, Any]) -> None:
+    """The machine's fingerprint as measured: a file whose fingerprint differs from its folder's is
+    refused whole (tests/test_untrusted.py), so poisoning it would keep every other field's poison
+    from reaching the checks and pages."""
+    for key in FINGERPRINT:
+        if key in doc["machine"]:
+            bad["machine"][key] = doc["machine"][key]
+
+
 def poisoned_results(results: Path, poisoner: Poisoner) -> list[Path]:
     """Poisoned copies of the reference machine's newest results, under ``results/MACHINE``."""
     written = []
@@ -127,6 +139,7 @@ def poisoned_results(results: Path, poisoner: Poisoner) -> list[Path]:
         bad = poison(doc, load._validator(), poisoner, path.name)
         for key in ("workload", "framework", "mode", "device"):  # names the checks look up
             bad["run"][key] = doc["run"][key]
+        keep_fingerprint(bad, doc)
         if not _timing_ok(bad):
             bad = doc  # the meaning checks refuse it poisoned: keep it clean
         target = load.expected_path(bad, results)
@@ -138,6 +151,7 @@ def poisoned_results(results: Path, poisoner: Poisoner) -> list[Path]:
         doc["machine"]["id"] = MACHINE
         bad = poison(doc, studies._validator(), poisoner, f"studies/{path.name}")
         bad["study"], bad["framework"] = doc["study"], doc["framework"]
+        keep_fingerprint(bad, doc)
         target = studies.expected_path(bad, results)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(bad, indent=1))
