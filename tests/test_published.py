@@ -138,3 +138,12 @@ def test_the_site_builds_with_the_site_sessions_packages_alone() -> None:
     )
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert found.stdout.strip() == "[]"
+
+
+def test_the_claims_page_does_not_repeat_a_machine_that_measured_none_of_them(
+    built: tuple[corpus.Corpus, Path],
+) -> None:
+    _, out = built
+    page = (out / "claims.md").read_text()
+    assert "is not in this table: no claim reads any of its results" in page  # said once, above the claims
+    assert not [line for line in page.splitlines() if line.startswith("**On ") and "not measured here**" in line]
