@@ -234,7 +234,7 @@ def against_best_of_others(results: list[ModeResult]) -> CaseModes:
     for r in results:
         by_framework.setdefault(r.framework, {})[r.mode] = list(r.speeds)
     found_pairs = stats.pairwise(by_framework, PRIMARY)
-    headlines = stats.best_against_others(by_framework, PRIMARY)
+    headlines = stats.headlines(found_pairs, by_framework) if found_pairs else {}
     found = {(r.framework, r.mode): r for r in results}
     compared = []
     for r in results:

@@ -68,7 +68,7 @@ HARDWARE = {"enum": list(evidence.HARDWARE)}
 SETTINGS_SCHEMA = {
     "type": "object",
     "properties": {
-        "margin": {"type": "number", "minimum": stats.MARGIN_RANGE[0], "maximum": stats.MARGIN_RANGE[1]},
+        "margin": stats.MARGIN_SCHEMA,
     },
     "required": ["margin"],
     "additionalProperties": False,
@@ -302,19 +302,35 @@ class Signal:
             return f"{self.about}: not measured on this hardware"
         return f"{self.about}: {self.status}" + (f" ({self.counts})" if self.measured else "")
 
-    def vote(self, pair: frozenset[str], band: float | None = None) -> str | None:
-        """What this signal says of one pair of frameworks: a framework (ahead), "equivalent",
-        "uncertain", "single", "mixed"; None where it has no comparison of the pair (or none this
-        machine can test). Each rule of a list votes with the majority of its own items
-        (``evidence.votes``). ``band`` judges the timing comparisons at another margin."""
-        found = [[_at(i, band) for i in group if i.pair == pair and i.call != "untestable"] for group in self.groups]
-        found = [group for group in found if group]
-        if not found:
-            return None
-        if len(found) == 1:
-            return evidence.leader(evidence.votes(found)) or "mixed"
-        weight: Counter[str] = Counter(evidence.votes(found))  # each rule of a list once, as claims count them
-        return _weighted(weight, sorted(pair))
+    def votes(self, weight: float = 1.0, band: float | None = None) -> Votes:
+        """This signal's vote on each pair of frameworks (``pair_votes``), at ``weight`` × its own weight."""
+        return pair_votes(self.groups, weight * self.weight, band)
+
+
+def _vote(groups: list[list[evidence.Item]], pair: frozenset[str], band: float | None) -> str | None:
+    """What comparisons grouped by rule say of one pair of frameworks: a framework (ahead),
+    "equivalent", "uncertain", "single", "mixed"; None where none compares the pair (or none this
+    machine can test). Each rule of a list votes with the majority of its own items
+    (``evidence.votes``). ``band`` judges the timing comparisons at another margin."""
+    found = [[_at(i, band) for i in group if i.pair == pair and i.call != "untestable"] for group in groups]
+    found = [group for group in found if group]
+    if not found:
+        return None
+    if len(found) == 1:
+        return evidence.leader(evidence.votes(found)) or "mixed"
+    weight: Counter[str] = Counter(evidence.votes(found))  # each rule of a list once, as claims count them
+    return _weighted(weight, sorted(pair))
+
+
+def pair_votes(groups: list[list[evidence.Item]], weight: float = 1.0, band: float | None = None) -> Votes:
+    """One signal's vote (``_vote``) on each pair of the compared frameworks, with the pair's
+    comparisons this machine can test."""
+    found: Votes = []
+    for two in itertools.combinations(COMPARED, 2):
+        pair = frozenset(two)
+        items = [i for group in groups for i in group if i.pair == pair and i.call != "untestable"]
+        found.append((weight, _vote(groups, pair, band), items))
+    return found
 
 
 def _at(item: evidence.Item, band: float | None) -> evidence.Item:
@@ -656,29 +672,16 @@ class Recommendation(Decided):
     def counts(self) -> str:
         return count_words(self.items)
 
-    def votes(
-        self, weight: float = 1.0, band: float | None = None
-    ) -> list[tuple[float, str | None, list[evidence.Item]]]:
+    def votes(self, weight: float = 1.0, band: float | None = None) -> Votes:
         """Each measured signal's vote on each pair, at ``weight`` × its own weight."""
-        found = []
-        for s in self.signals:
-            if s.kind != "measured":
-                continue
-            for a, b in itertools.combinations(COMPARED, 2):
-                pair = frozenset((a, b))
-                items = [i for i in s.measured if i.pair == pair]
-                found.append((weight * s.weight, s.vote(pair, band), items))
-        return found
+        return [vote for s in self.signals if s.kind == "measured" for vote in s.votes(weight, band)]
 
 
 def _signal_status(groups: list[list[evidence.Item]]) -> tuple[str, str | None]:
     """What one signal's pairs say, and the framework it favours where it rules out every other."""
     if not any(groups):
         return "not measured here", None
-    probe = Signal("measured", "", 1.0, None, "", [i for g in groups for i in g], groups=groups)
-    votes = [(1.0, probe.vote(frozenset(two)), [i for i in probe.measured if i.pair == frozenset(two)])
-             for two in itertools.combinations(COMPARED, 2)]  # fmt: skip
-    pairs = _pairs(votes)
+    pairs = _pairs(pair_votes(groups))
     if not pairs:
         return evidence.status(groups), None
     ring, contenders, _ = _ring(pairs)

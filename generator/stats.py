@@ -48,7 +48,6 @@ from __future__ import annotations
 import functools
 import math
 import sys
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -58,9 +57,12 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special, stats
 
+from generator import rules
+from measurements import UserError
+
 CONFIDENCE = 0.95  # of every interval (family-wise where a family is corrected for)
 MARGIN_PATH = Path(__file__).resolve().parents[1] / "data" / "decide.toml"
-MARGIN_RANGE = (0.01, 1.0)  # the margins a setting may hold: from ±1% to a factor of 2
+MARGIN_SCHEMA = {"type": "number", "minimum": 0.01, "maximum": 1.0}  # from ±1% to a factor of 2
 MIN_PROCESSES = 2  # per side, below which no interval is computed
 SETTLE_CAP = 1000  # processes a side: "would settle it" stops counting here
 
@@ -73,21 +75,15 @@ Array = npt.NDArray[np.float64]
 
 @functools.cache
 def margin() -> float:
-    """δ, the decision margin: ``[settings] margin`` of ``data/decide.toml`` (checked there by
-    ``generator.decide.load_rules``); the band of every outcome is [1/(1+δ), 1+δ]."""
-    try:
-        value = tomllib.loads(MARGIN_PATH.read_text(encoding="utf-8"))["settings"]["margin"]
-    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        from measurements import UserError
-
-        raise UserError(f"{MARGIN_PATH.name}: no readable [settings] margin; restore the file from the "
-                        "repository") from None  # fmt: skip
-    if not isinstance(value, int | float) or not MARGIN_RANGE[0] <= value <= MARGIN_RANGE[1]:
-        from measurements import UserError
-
-        raise UserError(f"{MARGIN_PATH.name}: [settings] margin {value!r} must be a number from "
-                        f"{MARGIN_RANGE[0]} to {MARGIN_RANGE[1]}; set it to 0.2 for ±20%")  # fmt: skip
-    return float(value)
+    """δ, the decision margin: ``[settings] margin`` of ``data/decide.toml``, read and checked as
+    ``generator.decide.load_rules`` checks it (``MARGIN_SCHEMA``); the band of every outcome is
+    [1/(1+δ), 1+δ]."""
+    settings = rules.read_toml(MARGIN_PATH).get("settings")
+    if not isinstance(settings, dict) or "margin" not in settings:
+        raise UserError(f"{rules.display(MARGIN_PATH)}: no [settings] margin; restore the file from the repository")
+    rules.check(MARGIN_SCHEMA, settings["margin"], f"{rules.display(MARGIN_PATH)}: [settings] margin",
+                "set it to 0.2 for ±20%")  # fmt: skip
+    return float(settings["margin"])
 
 
 def decision_band() -> float:
@@ -231,8 +227,9 @@ def compare(
     ratio = math.exp(diff)
     if len(x) < MIN_PROCESSES or len(y) < MIN_PROCESSES:
         return Ratio(ratio, None, None, len(x), len(y), None, None, "uncertain", confidence, band, family)
-    va, vb = float(np.var(x, ddof=1)) / len(x), float(np.var(y, ddof=1)) / len(y)
-    spread = math.sqrt(((len(x) - 1) * va * len(x) + (len(y) - 1) * vb * len(y)) / (len(x) + len(y) - 2))
+    sx, sy = float(np.var(x, ddof=1)), float(np.var(y, ddof=1))  # each side's variance of log process medians
+    va, vb = sx / len(x), sy / len(y)
+    spread = math.sqrt(((len(x) - 1) * sx + (len(y) - 1) * sy) / (len(x) + len(y) - 2))  # pooled SD
     se = math.sqrt(va + vb)
     edge = math.log(band)
     alpha = (1 - confidence) / family  # both tails together, per interval
@@ -403,16 +400,27 @@ def best_against_others(
     confidence: float = CONFIDENCE,
     band: float | None = None,
 ) -> dict[str, Headline]:
-    """Each framework's chosen mode (``pairwise``) against the fastest chosen mode of the others.
-
-    The comparison is the pair's own, from ``pairwise``: the same interval and outcome wherever
-    the pair is shown. Which opponent is named is a choice of what to show, not of what to test.
-    The margins, the chosen mode against each of the framework's other modes, are secondary
-    results, Bonferroni-corrected among themselves."""
+    """Each framework's chosen mode (``pairwise``) against the fastest chosen mode of the others
+    (``headlines``)."""
     found = pairwise(speeds, primary, confidence=confidence, band=band)
-    if found is None:
-        return {}
-    headlines = {}
+    return {} if found is None else headlines(found, speeds, confidence=confidence, band=band)
+
+
+def headlines(
+    found: Pairwise,
+    speeds: Mapping[str, Mapping[str, Sequence[float]]],
+    *,
+    confidence: float = CONFIDENCE,
+    band: float | None = None,
+) -> dict[str, Headline]:
+    """Each framework's chosen mode against the fastest chosen mode of the others, from the pairs
+    ``found`` among ``speeds``.
+
+    The comparison is the pair's own: the same interval and outcome wherever the pair is shown.
+    Which opponent is named is a choice of what to show, not of what to test. The margins, the
+    chosen mode against each of the framework's other modes, are secondary results,
+    Bonferroni-corrected among themselves."""
+    shown = {}
     for framework, mode in found.chosen.items():
         modes = {m: list(v) for m, v in speeds[framework].items() if len(v)}
         others = [f for f in found.chosen if f != framework]
@@ -422,9 +430,9 @@ def best_against_others(
             other: compare(modes[mode], modes[other], confidence=confidence, band=band, family=max(1, len(rest)))
             for other in rest
         }  # fmt: skip
-        headlines[framework] = Headline(framework, mode, versus, found.chosen[versus],
-                                        found.ratio(framework, versus), margins)  # fmt: skip
-    return headlines
+        shown[framework] = Headline(framework, mode, versus, found.chosen[versus],
+                                    found.ratio(framework, versus), margins)  # fmt: skip
+    return shown
 
 
 def leader(headlines: Mapping[str, Headline]) -> Headline | None:

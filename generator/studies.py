@@ -499,17 +499,12 @@ PIPELINE_OPTIONAL: dict[str, Any] = dict.fromkeys(
 )  # fmt: skip
 
 
-def headline(speeds: dict[str, dict[str, list[float]]]) -> stats.Headline | None:
-    """The fastest framework against the fastest of the others, one pair of ``stats.pairwise``
-    (each framework's fastest configuration, the choice paid for in the pairs' one correction),
-    where two frameworks have one."""
-    return stats.leader(stats.best_against_others(speeds))
-
-
-def pairs(speeds: dict[str, dict[str, list[float]]]) -> stats.Pairwise | None:
-    """Every pair of frameworks of a study's comparison (``stats.pairwise``): the same pairs, with the
-    same intervals, as the headline above is one of."""
-    return stats.pairwise(speeds)
+def compared(speeds: dict[str, dict[str, list[float]]]) -> tuple[stats.Headline | None, stats.Pairwise | None]:
+    """Every pair of frameworks of a study's comparison (``stats.pairwise``: each framework's fastest
+    configuration, the choice paid for in the pairs' one correction), and the fastest framework
+    against the fastest of the others, one of those pairs; (None, None) with fewer than two."""
+    found = stats.pairwise(speeds)
+    return (stats.leader(stats.headlines(found, speeds)), found) if found else (None, None)
 
 
 def pipeline_rows(ms: MachineStudies, study: str = "pipeline") -> list[PipelineSize]:
@@ -697,7 +692,7 @@ def distributed_rows(ms: MachineStudies) -> list[DistributedRow]:
         summaries = {fw: summarise(f["samples"], per_round(f)) for fw, f in done.items()}
         title = next(iter(per.values())).get("title", i)
         each = {fw: {"": speeds_of(f, "samples/s")} for fw, f in done.items()}
-        rows.append(DistributedRow(i, title, per, summaries, headline(each), pairs(each)))
+        rows.append(DistributedRow(i, title, per, summaries, *compared(each)))
     return rows
 
 
@@ -800,7 +795,7 @@ def memory_sizes(rows: list[dict[str, Any]]) -> list[MemorySize]:
         measured = {fw: row["mib_per_process"] for fw, row in per.items() if row["mib_per_process"]}
         summaries = {fw: summarise(values, [1] * len(values)) for fw, values in measured.items()}
         each = {fw: {"": speeds} for fw, speeds in lower_is_better(measured).items()}
-        found.append(MemorySize(*key, per, summaries, headline(each), pairs(each)))
+        found.append(MemorySize(*key, per, summaries, *compared(each)))
     return found
 
 
@@ -855,7 +850,7 @@ def memory_latency(rows: list[dict[str, Any]]) -> list[LatencyRow]:
         timed = {fw: row for fw, row in per.items() if latency_of(row)}
         summaries = {fw: summarise(latency_of(row), latency_rounds(row)) for fw, row in timed.items()}
         each = {fw: {"": speeds_of(row, "ms", "latency_samples")} for fw, row in timed.items()}
-        found.append(LatencyRow(task, width, batch, per, summaries, headline(each), pairs(each)))
+        found.append(LatencyRow(task, width, batch, per, summaries, *compared(each)))
     return found
 
 
