@@ -864,8 +864,8 @@ def answer(chosen: dict[str, str], known: Rules, machines: Machines) -> Answer:
     on = machine.id if machine else None
     if not measured:
         if not machines.measures(hardware):
-            why = _not_known_here(machines, hardware)
             alone = tuple((m.id, one) for m in machines.machines.values() if (one := _only_framework(m, hardware)))
+            why = _not_known_here(alone, hardware)
             return Answer(dict(chosen), hardware, on, not_measured(NOT_MEASURED_HERE, why), list(weights.items()),
                           verdicts, experience, _experience_note(experience, None), None, measure, alone)  # fmt: skip
         why = "none of the use cases these answers select compares the frameworks for this kind of model"
@@ -893,19 +893,15 @@ def answer(chosen: dict[str, str], known: Rules, machines: Machines) -> Answer:
     return Answer(dict(chosen), hardware, on, verdict, list(weights.items()), verdicts, experience, note, found)
 
 
-def _not_known_here(machines: Machines, hardware: str) -> str:
-    """What these results know, and do not, about ``hardware`` nothing here compares the frameworks on."""
+def _not_known_here(alone: tuple[tuple[str, str], ...], hardware: str) -> str:
+    """What these results know, and do not, about ``hardware`` nothing here compares the frameworks on:
+    ``alone`` holds each (machine, framework) that measured one framework alone there."""
     words = HARDWARE_WORDS[hardware]
-    partial = [(m.id, one) for m in machines.machines.values() if (one := _only_framework(m, hardware))]
-    if partial:
-        where = "; ".join(f"{one} alone was measured on {_machine_words(m)}" for m, one in partial)
+    if alone:
+        where = "; ".join(f"{one} alone was measured on the machine {m}" for m, one in alone)
         return (f"no two frameworks were measured on {words} here, so nothing compares them ({where}: its own "
                 "figures are on that machine's Performance page, with no verdict)")  # fmt: skip
     return f"nothing in these results was measured on {words}"
-
-
-def _machine_words(machine_id: str) -> str:
-    return f"the machine {machine_id}"
 
 
 def _and(names: list[str]) -> str:

@@ -35,7 +35,6 @@ VERDICTS = (
     "supported", "contradicted", "mixed", "equivalent", "too uncertain to call", "too few processes to call",
     "not testable here", "not measured here",
 )  # fmt: skip
-CORRECTION = "Bonferroni"  # the one correction of every timing comparison: over the pairs of frameworks of its case
 
 # An item's call: a framework came out better ("favours"), the two are equivalent within the band
 # (or, for counts, within the rule's threshold), the interval is too wide to tell ("uncertain"),
@@ -575,20 +574,6 @@ def leader(found: list[str]) -> str | None:
     """The vote more than half of ``found`` cast, if any."""
     counted = Counter(found).most_common(1)
     return counted[0][0] if counted and counted[0][1] * 2 > len(found) else None
-
-
-def favoured(found: list[list[Item]]) -> str | None:
-    """The framework the majority of the votes favour, if any."""
-    top = leader(votes(found))
-    return top if top in COMPARED else None
-
-
-def shares(found: list[list[Item]]) -> dict[str, float]:
-    """Each framework's share of the comparisons it won (0..1), averaged over the rules of a list."""
-    per_group = [Counter(i.winner for i in g if i.winner) for g in found if g]
-    won = {fw for counts in per_group for fw in counts}
-    return {fw: sum(c[fw] / len(g) for c, g in zip(per_group, [g for g in found if g], strict=True)) / len(per_group)
-            for fw in won}  # fmt: skip
 
 
 def status(found: list[list[Item]]) -> str:
