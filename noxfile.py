@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import nox
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 nox.options.default_venv_backend = "virtualenv"
 nox.options.reuse_venv = "yes"
@@ -39,21 +41,31 @@ def measure(session: nox.Session) -> None:
     session.run("python", "-m", "measurements", "run", *session.posargs)
 
 
-# Released version pairs measured beside the pinned one, each in its own virtual environment;
-# results are kept per version, so runs already measured at a version are skipped. Add a pair
-# here to measure it: `nox -s "measure_release(torch='2.13.0', tensorflow='2.20.0')"`.
-RELEASES = [("2.13.0", "2.21.0"), ("2.13.0", "2.20.0")]
+# Releases measured beside the pinned ones, each in its own virtual environment: a line holds one
+# or more requirements ("name==version", space-separated), each replacing the pin of that name in
+# pyproject.toml's frameworks group, for any framework (JAX's pair: "jax==X jaxlib==X"). Results are
+# kept per version, so runs already measured at a version are skipped. Add a line to measure
+# another release, then `nox -s "measure_release(tensorflow-cpu==2.20.0)"`.
+RELEASES = ["tensorflow-cpu==2.20.0"]
+
+
+def pin_name(requirement: str) -> str:
+    """The distribution a requirement names, normalised (``tensorflow_cpu==2.20.0`` -> ``tensorflow-cpu``)."""
+    return canonicalize_name(Requirement(requirement).name)
 
 
 @nox.session(default=False)
-@nox.parametrize(("torch", "tensorflow"), RELEASES)
-def measure_release(session: nox.Session, torch: str, tensorflow: str) -> None:
-    """Measure one released (torch, tensorflow) pair in its own environment: -- --profile, --only GLOB."""
-    frameworks = [f"torch=={torch}", f"tensorflow-cpu=={tensorflow}"]
-    others = [
-        d for d in nox.project.dependency_groups(PYPROJECT, "frameworks") if not d.startswith(("torch", "tensorflow"))
-    ]
-    session.install(*RUNTIME, *frameworks, *others, *nox.project.dependency_groups(PYPROJECT, "export"))
+@nox.parametrize("release", [nox.param(r, id=r) for r in RELEASES])
+def measure_release(session: nox.Session, release: str) -> None:
+    """Measure one release of one or more frameworks in its own environment: -- --profile, --only GLOB."""
+    pins = nox.project.dependency_groups(PYPROJECT, "frameworks")
+    replaced = {pin_name(r) for r in release.split()}
+    unknown = replaced - {pin_name(p) for p in pins}
+    if unknown or not all(str(Requirement(r).specifier).startswith("==") for r in release.split()):
+        session.error(f"RELEASES in noxfile.py: {release!r} must pin (name==version) only distributions "
+                      f"of pyproject.toml's frameworks group: {', '.join(sorted(map(pin_name, pins)))}")  # fmt: skip
+    others = [p for p in pins if pin_name(p) not in replaced]
+    session.install(*RUNTIME, *release.split(), *others, *nox.project.dependency_groups(PYPROJECT, "export"))
     session.run("python", "-m", "measurements", "run", *session.posargs)
 
 

@@ -234,9 +234,8 @@ def present(per_row: Iterable[Mapping[str, Any]]) -> list[str]:
 
 
 def release_command() -> str:
-    """The command that measures one release of each compared framework in its own environment."""
-    pins = ", ".join(f"{REGISTRY[fw].distributions[0]}='…'" for fw in COMPARED)
-    return f'nox -s "measure_release({pins})"'
+    """The command that measures a release of a framework in its own environment (its line in noxfile.py's RELEASES)."""
+    return f'nox -s "measure_release({REGISTRY[COMPARED[0]].distributions[0]}==…)"'
 
 
 def published_files(corpus: Corpus) -> list[str]:

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from measurements.frameworks import COMPARED, REGISTRY
+from measurements import workloads
+from measurements.frameworks import COMPARED, REGISTRY, modes_for
 from measurements.results import ROOT
 
 GENERATOR = sorted((ROOT / "generator").glob("*.py"))
@@ -83,5 +84,22 @@ def test_every_framework_of_the_registry_is_whole() -> None:
     for f in REGISTRY.values():
         assert f.modes and f.default_mode in f.modes and set(f.compiled) <= set(f.modes)
         assert all(v in f.modes and b in f.modes for v, b in f.variants.items())
+        assert set(f.optional) <= set(f.modes) - {next(iter(f.modes)), f.default_mode}
+        assert set(f.small_only) <= set(f.modes) - {f.default_mode}
         assert re.fullmatch(r"#[0-9a-f]{6}", f.colour) and f.distributions
         assert (ROOT / "measurements" / "frameworks" / f"{f.id}.py").is_file()  # its adapter
+
+
+def test_a_workload_runs_each_framework_with_a_module_in_the_modes_its_entry_gives() -> None:
+    for w in workloads.REGISTRY.values():
+        folder = ROOT / "measurements" / "workloads" / (w.package or w.name)
+        assert list(w.modes) == [f for f in REGISTRY if (folder / f"{f}.py").is_file()], w.name
+        assert all(modes and set(modes) <= set(REGISTRY[fw].modes) for fw, modes in w.modes.items())
+    assert workloads.get("mlp").modes["tensorflow"] == ("eager", "function", "xla")  # every mode but the optional
+    assert workloads.get("cnn").modes["pytorch"] == ("eager", "compile", "channels_last")  # its optional layout
+    assert workloads.get("resnet50").modes["tensorflow"] == ("function", "xla")  # no op-by-op mode when large
+    assert workloads.get("resnet50_infer").modes["pytorch"] == ("eager", "compile", "zentorch")  # a plug-in
+    assert workloads.get("digits").modes == {fw: (REGISTRY[fw].default_mode,) for fw in COMPARED}
+    assert set(workloads.get("matmul").modes.values()) == {("eager",), ("default",)}  # each one's plain mode
+    with pytest.raises(ValueError, match="unknown mode choice 'fast'; known: every, default, plain"):
+        modes_for(REGISTRY["jax"], "fast", "small")

@@ -25,13 +25,20 @@ class Framework:
     id: str  # the name in results files, run keys and data files: lower case
     label: str  # how pages write it
     distributions: tuple[str, ...]  # the packages that install it (the first one installed gives its version)
-    modes: dict[str, str]  # mode id -> how pages write it, the plain mode first
+    # mode id -> how pages write it, the plain mode first. A workload runs every mode but the
+    # optional ones (on the large models, every mode but the small-only ones), or only the
+    # default or the plain mode where it says so (``workloads.Workload.mode_choice``)
+    modes: dict[str, str]
     colour: str  # its colour in every chart
     default_mode: str  # its default fast path, the one the memory study runs
     devices: tuple[str, ...] = ("cpu", "cuda")
     compared: bool = True  # False: a reference (NumPy), shown beside the others and never in a verdict
     compiled: tuple[str, ...] = ()  # modes that compile before their first step (the page shows what that costs)
     variants: dict[str, str] = field(default_factory=dict)  # a mode that is another with one change -> that mode
+    # a mode that only the workloads asking for its kind run -> that kind (a memory layout, a plug-in)
+    optional: dict[str, str] = field(default_factory=dict)
+    # op-by-op modes too slow for the large models (a step of seconds): measured on the small models only
+    small_only: tuple[str, ...] = ()
     # modules it imports unasked where they are installed, kept out of its processes (one framework a process)
     keeps_out: tuple[str, ...] = ()
     # the top-level modules its measurements import: a run of it cannot keep them out
@@ -46,18 +53,19 @@ REGISTRY = {
             {"eager": "PyTorch eager", "compile": "torch.compile", "channels_last": "PyTorch eager, channels_last",
              "zentorch": "torch.compile (zentorch)"},
             "#d9480f", "eager", compiled=("compile", "zentorch"), variants={"channels_last": "eager"},
-            modules=("torch",),
+            # channels_last: the CNN's memory layout; zentorch: AMD's ZenDNN plug-in, on the large models' inference
+            optional={"channels_last": "layout", "zentorch": "plugin"}, modules=("torch",),
         ),
         Framework(
             "tensorflow", "TensorFlow", ("tensorflow", "tensorflow-cpu"),
             {"eager": "TF eager", "function": "tf.function", "xla": "tf.function + XLA"},
-            "#1971c2", "function", compiled=("xla",),
+            "#1971c2", "function", compiled=("xla",), small_only=("eager",),
             # tf.lite's util module runs `from jax import jit` where JAX is installed (+110 MB resident, measured)
             keeps_out=("jax",), modules=("tensorflow", "keras"),
         ),
         Framework(
             "jax", "JAX", ("jax",), {"eager": "JAX op by op (no jit)", "jit": "jax.jit"},
-            "#2f9e44", "jit", compiled=("jit",), modules=("jax", "jaxlib", "optax"),
+            "#2f9e44", "jit", compiled=("jit",), small_only=("eager",), modules=("jax", "jaxlib", "optax"),
         ),
         Framework("numpy", "NumPy", ("numpy",), {"default": "NumPy"}, "#868e96", "default", ("cpu",), False,
                   modules=("numpy",)),
@@ -67,6 +75,26 @@ REGISTRY = {
 COMPARED = tuple(f.id for f in REGISTRY.values() if f.compared)  # the frameworks verdicts are about
 DISTRIBUTIONS = {f.id: f.distributions for f in REGISTRY.values()}
 FRAMEWORK_LABELS = {f.id: f.label for f in REGISTRY.values()}
+MODE_CHOICES = ("every", "default", "plain")
+
+
+def modes_for(framework: Framework, choice: str, scale: str, optional: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The modes of ``framework`` a workload runs, plain first: its ``choice`` ("every" mode but the
+    optional ones and, on the ``scale`` "large", the small-only ones; the "default" fast path; or
+    the "plain" mode), with the optional modes of the kinds in ``optional``."""
+    if choice == "default":
+        return (framework.default_mode,)
+    if choice == "plain":
+        return (next(iter(framework.modes)),)
+    if choice != "every":
+        raise ValueError(f"unknown mode choice {choice!r}; known: {', '.join(MODE_CHOICES)}")
+    return tuple(
+        mode
+        for mode in framework.modes
+        if framework.optional.get(mode) in (None, *optional) and not (scale == "large" and mode in framework.small_only)
+    )
+
+
 MODE_LABELS = {(f.id, mode): text for f in REGISTRY.values() for mode, text in f.modes.items()}
 
 

@@ -25,6 +25,8 @@ import pkgutil
 from dataclasses import dataclass
 from functools import cache
 
+from measurements.frameworks import COMPARED
+
 GROUPS = ("performance", "usability", "ecosystem")
 
 
@@ -36,7 +38,7 @@ class Study:
     description: str  # one paragraph for the page: what is tried and how it is judged
     timeout_s: float = 600
     quick: bool = True  # also measured by the quick profile (False for studies of minutes)
-    frameworks: tuple[str, ...] = ("pytorch", "tensorflow")
+    frameworks: tuple[str, ...] = COMPARED  # the registry's compared frameworks
     # fresh processes per framework: a study whose readings are compared across frameworks runs in
     # several, interleaved across frameworks, so each comparison has an interval over processes
     processes: int = 1

@@ -32,7 +32,6 @@ STUDY = Study(
         "with Optax's Adam (no neural-network library), the same models as the others' built-in layers give."
     ),
     timeout_s=120,
-    frameworks=("pytorch", "tensorflow", "jax"),
 )
 WORKLOADS = ("mlp", "cnn", "transformer", "gemm", "conv2d", "matmul")  # the inference workloads reuse these modules
 SKIPPED = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING,

@@ -37,7 +37,6 @@ STUDY = Study(
     ),
     timeout_s=900,
     quick=False,
-    frameworks=("pytorch", "tensorflow", "jax"),
 )
 SCRIPT_TIMEOUT_S = 300
 ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"}

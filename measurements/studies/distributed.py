@@ -62,7 +62,6 @@ STUDY = Study(
     ),
     timeout_s=1500,
     quick=False,
-    frameworks=("pytorch", "tensorflow", "jax"),
     processes=5,
 )
 # the cores a verdict on distributed training needs: two workers, each with as many cores as the

@@ -35,7 +35,6 @@ STUDY = Study(
     ),
     timeout_s=900,
     quick=False,
-    frameworks=("pytorch", "tensorflow", "jax"),
 )
 MISTAKES_DIR = Path(__file__).resolve().parent / "mistakes"
 SNIPPET_TIMEOUT_S = 240

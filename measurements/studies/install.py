@@ -44,7 +44,6 @@ STUDY = Study(
     ),
     timeout_s=2400,
     quick=False,
-    frameworks=("pytorch", "tensorflow", "jax"),
 )
 IMPORTS = {"pytorch": "torch", "tensorflow": "tensorflow", "jax": "jax"}
 # what a user installs beside the framework to train as the workloads do: JAX has no optimizers, Optax gives Adam

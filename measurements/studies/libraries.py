@@ -42,7 +42,6 @@ STUDY = Study(
         "library named is the one a custom call or fusion there hands the work to (XLA:CPU's own Eigen where none)."
     ),
     timeout_s=300,
-    frameworks=("pytorch", "tensorflow", "jax"),
 )
 
 # FMA units a core issues per cycle, and their width in bits, by (vendor, family, first model, last model):

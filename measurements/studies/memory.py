@@ -71,7 +71,6 @@ STUDY = Study(
     timeout_s=1800,
     quick=False,
     processes=3,
-    frameworks=("pytorch", "tensorflow", "jax"),
 )
 MODES = {fw: REGISTRY[fw].default_mode for fw in STUDY.frameworks}  # each one's default fast path
 TASKS = ("train", "infer", "saved")  # saved: inference from a saved model, loaded in a fresh process

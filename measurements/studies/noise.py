@@ -36,7 +36,6 @@ STUDY = Study(
     ),
     timeout_s=1800,
     quick=False,
-    frameworks=("pytorch", "tensorflow", "jax"),
 )
 WORKLOADS = ("mlp", "mlp_infer", "cnn", "cnn_infer", "transformer", "transformer_infer")
 WORKFLOW_TIMEOUT_S = 300

@@ -90,7 +90,6 @@ STUDY = Study(
     ),
     timeout_s=1500,
     quick=False,
-    frameworks=("pytorch", "tensorflow", "jax"),
     processes=3,
 )
 
@@ -802,7 +801,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m measurements.studies.pipeline")
     commands = parser.add_subparsers(dest="command", required=True)
     measure = commands.add_parser("measure", help="time one configuration on one data set")
-    measure.add_argument("--framework", choices=("pytorch", "tensorflow", "jax"), required=True)
+    measure.add_argument("--framework", choices=STUDY.frameworks, required=True)
     measure.add_argument("--config", required=True)
     measure.add_argument("--data", type=Path, required=True)
     measure.add_argument("--epochs", type=int, required=True)

@@ -67,7 +67,6 @@ STUDY = Study(
     ),
     timeout_s=3600,
     quick=False,
-    frameworks=("pytorch", "tensorflow", "jax"),
     processes=3,
 )
 

@@ -2,18 +2,23 @@
 
 A workload lives in ``measurements/workloads/<package>/``: ``spec.py`` (sizes, seeds, shared
 weights, the NumPy reference for the parity check; ``cases(profile, task)``) and one module
-per framework (``pytorch.py``, ``tensorflow.py``, ``numpy.py``) with
-``prepare(params, mode, device)``. Training and inference of one model are two workloads on
-one package, so that each runs, and has its peak memory read, in processes of its own.
+per framework (``<framework id>.py``, as the registry in ``measurements.frameworks`` names it) with
+``prepare(params, mode, device)``: a framework runs the workloads it has a module for, in the
+modes its registry entry gives the workload's ``mode_choice``. Training and inference of one
+model are two workloads on one package, so that each runs, and has its peak memory read, in
+processes of its own.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from measurements import frameworks
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,6 @@ METRICS = {
 class Workload:
     name: str
     title: str
-    modes: dict[str, tuple[str, ...]]  # framework -> its modes, plain first
     description: str = ""
     package: str = ""  # the folder under workloads/ (default: the name)
     task: str = "train"  # "train", "infer", "op" (one operation) or "accuracy" (training on real data)
@@ -52,10 +56,24 @@ class Workload:
     # sizes practitioners train and serve: ResNet-50, BERT-base); claims about large models
     # are judged on the large ones only
     scale: str = "small"
+    # which modes of each framework: "every" one (on the large models, but its small-only ones),
+    # its "default" fast path or its "plain" mode (see ``frameworks.modes_for``)
+    mode_choice: str = "every"
+    optional_modes: tuple[str, ...] = ()  # the kinds of optional modes it runs too ("layout", "plugin")
 
     @property
     def module(self) -> str:
         return f"measurements.workloads.{self.package or self.name}"
+
+    @property
+    def modes(self) -> dict[str, tuple[str, ...]]:
+        """Framework -> the modes it runs this workload in, plain first: every registered
+        framework with a module in this workload's package (found without importing it)."""
+        return {
+            f.id: frameworks.modes_for(f, self.mode_choice, self.scale, self.optional_modes)
+            for f in frameworks.REGISTRY.values()
+            if importlib.util.find_spec(f"{self.module}.{f.id}") is not None
+        }
 
 
 @dataclass(frozen=True)
@@ -122,13 +140,10 @@ def get(name: str) -> Workload:
         raise UnknownName(f"unknown workload {name!r}; known workloads: {known}") from None
 
 
-EVERY_MODE = {"pytorch": ("eager", "compile"), "tensorflow": ("eager", "function", "xla"), "jax": ("eager", "jit")}
-
 register(
     Workload(
         name="mlp",
         title="MLP classifier (small), training step",
-        modes=EVERY_MODE,
         description=(
             "A multi-layer perceptron classifier (ReLU hidden layers, softmax cross-entropy, "
             "Adam) trained on one fixed batch of synthetic data: forward, loss, backward and "
@@ -140,7 +155,6 @@ register(
     Workload(
         name="mlp_infer",
         title="MLP classifier (small), inference",
-        modes=EVERY_MODE,
         package="mlp",
         task="infer",
         description=(
@@ -151,11 +165,6 @@ register(
         ),
     )
 )
-CNN_MODES: dict[str, tuple[str, ...]] = {
-    "pytorch": ("eager", "compile", "channels_last"),
-    "tensorflow": ("eager", "function", "xla"),
-    "jax": ("eager", "jit"),
-}
 CNN_TEXT = (
     "a small ResNet-style image classifier: a 3×3 stem convolution, one basic residual block per "
     "stage (the second and third stages halve the image), BatchNorm after every convolution "
@@ -165,7 +174,7 @@ register(
     Workload(
         name="cnn",
         title="ResNet-style CNN (small), training step",
-        modes=CNN_MODES,
+        optional_modes=("layout",),
         description=(
             f"{CNN_TEXT[0].upper()}{CNN_TEXT[1:]}, trained with Adam on one fixed batch of synthetic "
             "images: forward, loss, backward and optimiser update per step, at two batch sizes. "
@@ -181,7 +190,7 @@ register(
     Workload(
         name="cnn_infer",
         title="ResNet-style CNN (small), inference",
-        modes=CNN_MODES,
+        optional_modes=("layout",),
         package="cnn",
         task="infer",
         description=(
@@ -194,7 +203,6 @@ register(
     Workload(
         name="transformer",
         title="Transformer text classifier (small), training step",
-        modes=EVERY_MODE,
         description=(
             "A small Transformer encoder classifier (token and learned position embeddings, post-norm "
             "encoder layers of multi-head self-attention and a ReLU feed-forward block, mean pooling, "
@@ -209,7 +217,6 @@ register(
     Workload(
         name="transformer_infer",
         title="Transformer text classifier (small), inference",
-        modes=EVERY_MODE,
         package="transformer",
         task="infer",
         description=(
@@ -221,13 +228,8 @@ register(
     )
 )
 # the large models: each framework's usual training path and its compiler (a step takes about
-# a second on two cores, so TensorFlow's and JAX's op-by-op modes and channels_last are left to
-# the small models)
-LARGE_MODES: dict[str, tuple[str, ...]] = {
-    "pytorch": ("eager", "compile"), "tensorflow": ("function", "xla"), "jax": ("jit",),
-}  # fmt: skip
-# inference also under AMD's ZenDNN plugin for PyTorch, where it installs (an inference backend of torch.compile)
-LARGE_INFER_MODES = {**LARGE_MODES, "pytorch": (*LARGE_MODES["pytorch"], "zentorch")}
+# a second on two cores, so the op-by-op modes, the registry's small_only, and the layout modes are
+# left to the small models); their inference also under plug-in backends where they install
 RESNET_TEXT = (
     "ResNet-50 (v1.5, 25.6 million parameters, 224×224 RGB images, 1,000 classes): a 7×7 stem "
     "convolution and max pool, 16 bottleneck blocks in four stages, BatchNorm after every convolution "
@@ -238,7 +240,6 @@ register(
     Workload(
         name="resnet50",
         title="ResNet-50 (large), training step",
-        modes=LARGE_MODES,
         package="resnet",
         scale="large",
         description=(
@@ -257,7 +258,7 @@ register(
     Workload(
         name="resnet50_infer",
         title="ResNet-50 (large), inference",
-        modes=LARGE_INFER_MODES,
+        optional_modes=("plugin",),
         package="resnet",
         task="infer",
         scale="large",
@@ -277,7 +278,6 @@ register(
     Workload(
         name="encoder",
         title="BERT-base-sized encoder (large), training step",
-        modes=LARGE_MODES,
         scale="large",
         description=(
             f"{ENCODER_TEXT[0].upper()}{ENCODER_TEXT[1:]}, trained with Adam on one fixed batch of synthetic "
@@ -292,7 +292,7 @@ register(
     Workload(
         name="encoder_infer",
         title="BERT-base-sized encoder (large), inference",
-        modes=LARGE_INFER_MODES,
+        optional_modes=("plugin",),
         package="encoder",
         task="infer",
         scale="large",
@@ -309,7 +309,7 @@ register(
     Workload(
         name="digits",
         title="Accuracy parity on digits",
-        modes={"pytorch": ("eager",), "tensorflow": ("function",), "jax": ("jit",)},
+        mode_choice="default",
         task="accuracy",
         headline=False,
         description=(
@@ -327,7 +327,6 @@ register(
     Workload(
         name="gemm",
         title="Matrix multiply, one operation",
-        modes=EVERY_MODE,
         task="op",
         description=(
             "One single-precision matrix multiply per step, in every mode. At n=64 the rate "
@@ -339,7 +338,6 @@ register(
     Workload(
         name="conv2d",
         title="2-D convolution, one operation",
-        modes=EVERY_MODE,
         task="op",
         description=(
             "One 3×3 convolution (stride 1, same padding) per step, in every mode, each framework "
@@ -352,7 +350,7 @@ register(
     Workload(
         name="matmul",
         title="Matrix-multiply ceiling",
-        modes={"numpy": ("default",), "pytorch": ("eager",), "tensorflow": ("eager",), "jax": ("eager",)},
+        mode_choice="plain",
         description=(
             "Square single-precision matrix multiplications: the best rate any library "
             "reaches here is the machine's ceiling, against which workloads are shown. Each "
