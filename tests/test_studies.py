@@ -250,14 +250,16 @@ def test_a_third_framework_gets_its_own_column_on_the_usability_page_and_in_the_
     assert f"Data: [PyTorch]({files[0]}), [TensorFlow]({files[1]}), [JAX]({files[2]})." in page
     assert "| Mistake | PyTorch | TensorFlow | JAX |\n|---|---|---|---|\n" in page
     tabs = [line for line in page.splitlines() if line.startswith("=== ")]
-    assert tabs == ['=== "PyTorch"', '=== "TensorFlow"', '=== "JAX"'] * 2  # the mistake's snippets, the code
+    assert tabs == ['=== "PyTorch"', '=== "TensorFlow"', '=== "JAX"']  # the mistake's snippets
     assert "x = 3" in page  # the third framework's snippet
     assert "| print inside the model | ✗ does not: `printed` | ✓ works: `printed` | ✓ works: `printed` |" in page
     header = (
         "| Workload | PyTorch: lines | tokens | over the fewest | TensorFlow: lines | tokens | over the fewest | JAX: "
     )
     assert header in page
-    assert "| [mlp](#code-mlp) | 10 | 50 | 1.00 | 20 | 100 | 2.00 | 30 | 150 | 3.00 |" in page
+    assert "| [mlp](code/mlp.md) | 10 | 50 | 1.00 | 20 | 100 | 2.00 | 30 | 150 | 3.00 |" in page
+    code = (out / "code" / "mlp.md").read_text()  # the code, on a page of its own: the guide stays light
+    assert [line for line in code.splitlines() if line.startswith("=== ")] == tabs
     assert r"with PyTorch 1\.0, TensorFlow 1\.0 and JAX 1\.0." in page  # labels and versions, escaped
 
     ecosystem = (out / "ecosystem.md").read_text()

@@ -1,13 +1,14 @@
-// Charts are static SVG images (class "fg-chart"), loaded lazily by the browser. As each one
-// comes into view, it is swapped for an interactive chart drawn from its Vega-Lite spec, which
-// lies beside the SVG as NAME.vl.json; the chart library is fetched once, on the first chart
-// that needs it, and never on a page without charts. Where the spec or the library cannot be
-// fetched (a page opened from disk), the static SVG stays.
+// Charts are static SVG images (class "fg-chart"), loaded lazily by the browser, and they stay so
+// until the reader reaches for one: pointing at it, tapping it or moving the keyboard to it swaps
+// it for an interactive chart (tooltips, text drawn to the room there is) drawn from its Vega-Lite
+// spec, which lies beside the SVG as NAME.vl.json. The chart library is fetched once, on the first
+// chart a reader reaches for, and never by a reader who only reads. Where the spec or the library
+// cannot be fetched (a page opened from disk), the static SVG stays.
 const fgVegaBundle = new URL("../generated/assets/vega-bundle.js", document.currentScript.src).href;
 
 document.addEventListener("DOMContentLoaded", () => {
   const images = [...document.querySelectorAll("img.fg-chart")];
-  if (!images.length || !("IntersectionObserver" in window)) return;
+  if (!images.length) return;
   const bundle = fgVegaBundle;
   let library = null;
   const vega = () => {
@@ -65,12 +66,12 @@ document.addEventListener("DOMContentLoaded", () => {
       })
       .catch((error) => console.info("static chart kept:", error.message));
   };
-  const watcher = new IntersectionObserver((entries) => {
-    for (const entry of entries) {
-      if (!entry.isIntersecting) continue;
-      watcher.unobserve(entry.target);
-      draw(entry.target);
-    }
-  }, { rootMargin: "200px" });
-  images.forEach((img) => watcher.observe(img));
+  for (const img of images) {
+    img.tabIndex = 0; // reachable from the keyboard
+    const reach = () => {
+      for (const kind of ["pointerenter", "click", "focus"]) img.removeEventListener(kind, reach);
+      draw(img);
+    };
+    for (const kind of ["pointerenter", "click", "focus"]) img.addEventListener(kind, reach);
+  }
 });
