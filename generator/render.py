@@ -171,8 +171,8 @@ def _build(corpus: Corpus, out: Path, reference: str | None) -> list[MachineRepo
             target.write_text(env.get_template("workload.md.j2").render(
                 **context, machine=r, section=section, up="../" * page.count("/"), performance_page=performance_page,
                 workload_page=workload_page))  # fmt: skip
-    studied_code = context["ms"].both("codesize") if context["ms"] else []
-    for item, found in studied_code:  # each workload's code on a page of its own, linked from Usability
+    # each workload's code on a page of its own, linked from Usability
+    for item, found in studied.both("codesize") if studied else []:
         target = out / "code" / f"{escape.file_name(item)}.md"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(env.get_template("code.md.j2").render(**context, id=item, found=found))
