@@ -738,9 +738,9 @@ def _unmeasured(measured: list[Signal], machine: evidence.Machine, hardware: str
         return "nothing here measures it; the facts beside it are curated"
     said = "; ".join(s.status for s in measured if s.items)
     if said:
-        return f"{said} on {machine.id}"
+        return f"{said} on {machine.name}"
     one = _only_framework(machine, hardware)
-    return f"nothing compares the frameworks for it on {machine.id}" + (
+    return f"nothing compares the frameworks for it on {machine.name}" + (
         f" (only {one} has results there)" if one else ""
     )
 
@@ -865,7 +865,7 @@ def answer(chosen: dict[str, str], known: Rules, machines: Machines) -> Answer:
     if not measured:
         if not machines.measures(hardware):
             alone = tuple((m.id, one) for m in machines.machines.values() if (one := _only_framework(m, hardware)))
-            why = _not_known_here(alone, hardware)
+            why = _not_known_here(alone, hardware, {m.id: m.name for m in machines.machines.values()})
             return Answer(dict(chosen), hardware, on, not_measured(NOT_MEASURED_HERE, why), list(weights.items()),
                           verdicts, experience, _experience_note(experience, None), None, measure, alone)  # fmt: skip
         why = "none of the use cases these answers select compares the frameworks for this kind of model"
@@ -893,12 +893,13 @@ def answer(chosen: dict[str, str], known: Rules, machines: Machines) -> Answer:
     return Answer(dict(chosen), hardware, on, verdict, list(weights.items()), verdicts, experience, note, found)
 
 
-def _not_known_here(alone: tuple[tuple[str, str], ...], hardware: str) -> str:
+def _not_known_here(alone: tuple[tuple[str, str], ...], hardware: str, names: dict[str, str]) -> str:
     """What these results know, and do not, about ``hardware`` nothing here compares the frameworks on:
-    ``alone`` holds each (machine, framework) that measured one framework alone there."""
+    ``alone`` holds each (machine, framework) that measured one framework alone there; ``names``, each
+    machine's name."""
     words = HARDWARE_WORDS[hardware]
     if alone:
-        where = "; ".join(f"{one} alone was measured on the machine {m}" for m, one in alone)
+        where = "; ".join(f"{one} alone was measured on the machine {names.get(m, m)}" for m, one in alone)
         return (f"no two frameworks were measured on {words} here, so nothing compares them ({where}: its own "
                 "figures are on that machine's Performance page, with no verdict)")  # fmt: skip
     return f"nothing in these results was measured on {words}"
@@ -1052,6 +1053,7 @@ def questionnaire_json(known: Rules, machines: Machines, answers: dict[str, Answ
     def index(table: str, value: Any) -> int:
         return tables[table].setdefault(value, len(tables[table]))
 
+    names = {m.id: m.name for m in machines.machines.values()}
     packed = {}
     for key, a in answers.items():
         cases = [index("verdicts", (r.use_case.id, r.ring)) for r in a.verdicts]
@@ -1059,7 +1061,8 @@ def questionnaire_json(known: Rules, machines: Machines, answers: dict[str, Answ
         scope = index("scopes", a.provenance.text if a.provenance else "")
         shown = list(dict.fromkeys(index("facts", (f.about, f.sources)) for f in a.facts))
         more = index("mores", " ".join(t for t in (a.verdict.sensitivity, a.verdict.settle) if t))
-        alone = tuple((f"{fw}'s figures on {m}, with no verdict", (pages or {}).get(m, "")) for m, fw in a.elsewhere)
+        alone = tuple((f"{fw}'s figures on {names.get(m, m)}, with no verdict", (pages or {}).get(m, ""))
+                      for m, fw in a.elsewhere)  # fmt: skip
         packed[key] = [a.ring, cases, reasons, index("notes", a.note), scope, index("whys", a.verdict.why), shown,
                        more, index("measures", a.measure), index("elsewheres", alone)]  # fmt: skip
     return {

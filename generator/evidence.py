@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from generator import stats, studies
+from generator import provenance, stats, studies
 from generator.compare import PRIMARY, CaseModes, ModeResult, bound, mode_results, summarise
 from measurements import workloads
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS, MODE_LABELS
@@ -102,6 +102,12 @@ class Machine:
     studies: studies.MachineStudies | None = None
     docs: dict[str, dict[str, Any]] = field(default_factory=dict)  # results file (under the folder) -> its document
     found: dict[str, list[Item]] = field(default_factory=dict, repr=False)  # rule -> its items, computed once
+
+    @property
+    def name(self) -> str:
+        """The machine as a reader names it (``provenance.machine_name``), from its results' record."""
+        first = next(iter(self.docs.values()), None)
+        return provenance.machine_name(first["machine"]) if first else self.id
 
     def frameworks_on(self, hardware: str) -> list[str]:
         """The frameworks with timing results on ``hardware`` ("cpu" or "gpu") on this machine."""

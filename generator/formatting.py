@@ -133,6 +133,23 @@ def notes(found: dict[str, Any]) -> str:
     return "; ".join(f"{text(str(key))}: {value_words(value)}" for key, value in sorted(found.items()))
 
 
+def build_notes(build: dict[str, Any]) -> str:
+    """A framework's build record on one line, as ``notes`` writes it, except that its numbers are
+    identifiers, not quantities: "threads: 16", never "16" with a separator, and a library's version
+    number as the version it encodes ("cudnn: 9.19.0 (91900)")."""
+    return "; ".join(f"{text(str(key))}: {build_value(value)}" for key, value in sorted(build.items()))
+
+
+def build_value(value: Any) -> str:
+    """One value of a build record: an integer of five digits or more is a version number
+    (major × 10000 + minor × 100 + patch, as cuDNN writes its own), shown decoded beside itself."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return value_words(value)
+    if value >= 10000:
+        return f"{value // 10000}.{value // 100 % 100}.{value % 100} ({value})"
+    return str(value)
+
+
 def verdict(r: ModeResult) -> str:
     """A headline verdict in words, from ``r``'s side: "tf.function + XLA 1.72× faster than
     torch.compile"; "torch.compile and tf.function + XLA: equivalent within 5%" (or too uncertain

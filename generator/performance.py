@@ -195,13 +195,12 @@ class MachineReport:
     def missing(self) -> list[str]:
         """A sentence per framework that could not run here at all, with the reason recorded."""
         measured = {s["framework"]["name"] for s in self.software if s["framework"]["version"]}
-        found = {p["framework"]: p["error"] for s in self.sections for p in s.problems if p["status"] == "unavailable"}
-        return [
-            f"{FRAMEWORK_LABELS.get(fw, fw)} was not measured on this machine "
-            f"({text((str(why).strip().splitlines() or [''])[-1])}), so this page has nothing to compare it with."
-            for fw, why in sorted(found.items())
-            if fw not in measured
-        ]
+        found = {p["framework"]: p for s in self.sections for p in s.problems if p["status"] == "unavailable"}
+        why = {fw: "is not installed on this machine" if p["not_installed"] else
+               f"was not measured on this machine ({text((str(p['error']).strip().splitlines() or [''])[-1])})"
+               for fw, p in found.items()}  # fmt: skip
+        return [f"{FRAMEWORK_LABELS.get(fw, fw)} {said}, so this page has nothing to compare it with."
+                for fw, said in sorted(why.items()) if fw not in measured]  # fmt: skip
 
     @property
     def headlines(self) -> list[tuple[WorkloadSection, CaseSection]]:
@@ -230,7 +229,11 @@ def machine_report(machine_id: str, rows: pd.DataFrame, docs: list[dict[str, Any
         if own.empty:
             continue
         ok = own[own.status == "ok"]
-        problems = own[own.status != "ok"][["framework", "mode", "device", "status", "error", "file"]]
+        failed = own[own.status != "ok"]
+        problems = failed[["framework", "mode", "device", "status", "error", "file"]].assign(
+            # a framework that could not be imported recorded no version: it is not installed on this machine
+            not_installed=(failed.status == "unavailable") & failed.framework_version.isna()
+        )
         if workload.task == "accuracy":
             accuracy = [accuracy_case(machine_id, workload, ok[ok.case == name], out / "charts")
                         for name in dict.fromkeys(ok["case"])]  # fmt: skip
@@ -278,16 +281,23 @@ def chart_frame(section: CaseSection) -> pd.DataFrame:
     ]))  # fmt: skip
 
 
-STEADY = "Steady samples/s, geometric mean of process medians (95% interval)"  # the pipeline chart's axis
+def spread_words(frame: pd.DataFrame, unit: str) -> tuple[str, str | None, str | None]:
+    """A chart's axis title and its interval's columns: "(95% interval)" and error bars only for figures
+    measured in several processes; figures of one process each are single readings, with neither."""
+    if frame["low"].notna().all():
+        return f"{unit}, geometric mean of process medians (95% interval)", "low", "high"
+    if frame["low"].notna().any():
+        return f"{unit}, geometric mean of process medians (95% interval where several)", "low", "high"
+    return f"{unit}, one process each (no interval)", None, None
 
 
 def case_charts(machine_id: str, workload: workloads.Workload, section: CaseSection, out: Path) -> dict[str, str]:
     frame = chart_frame(section)
     stem = f"{machine_id}-{workload.name}-{slug(section.case)}"
     unit = section.metric.unit
-    axis = f"{unit}, geometric mean of process medians (95% interval)"
+    axis, low, high = spread_words(frame, unit)
     title = f"{workload.title}: {section.case}"
-    made = {"speed": charts.save(charts.bar_chart(frame, "median", title, axis, "low", "high"), out, f"{stem}-speed")}
+    made = {"speed": charts.save(charts.bar_chart(frame, "median", title, axis, low, high), out, f"{stem}-speed")}
     if section.metric.timing == "latency":
         percentiles = charts.with_labels(pd.DataFrame([
             {"framework": r.framework, "label": label(r.framework, r.mode), "percentile": name, "value": value}
@@ -446,10 +456,11 @@ def pipeline_section(ms: studies.MachineStudies, out: Path) -> dict[str, Any]:
     if not rows:
         return {"sizes": sizes, "charts": {}, "growth": growth}
     frame = charts.with_labels(pd.DataFrame(rows))
+    steady, low, high = spread_words(frame, "Steady samples/s")
     made = {
-        "throughput": charts.save(charts.pipeline_chart(frame, "median", STEADY,
+        "throughput": charts.save(charts.pipeline_chart(frame, "median", steady,
                                                         "Data pipelines: samples/s against the data set's size",
-                                                        "low", "high"), out, f"{ms.machine}-pipeline-throughput"),
+                                                        low, high), out, f"{ms.machine}-pipeline-throughput"),
         "memory": charts.save(charts.pipeline_chart(frame[frame.peak_mib > 0], "peak_mib",
                                                     "Peak PSS of the process tree (MiB)",
                                                     "Data pipelines: peak memory against the data set's size"),

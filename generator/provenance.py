@@ -10,7 +10,9 @@ from __future__ import annotations
 import functools
 import importlib
 import json
-from collections.abc import Iterable
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,19 +64,44 @@ def count_words(n: float) -> str:
     return f"{n / 1e3:.3g}k" if n >= 1e3 else f"{n:.0f}"
 
 
-def machine_words(machine: dict[str, Any]) -> str:
-    """A machine as a reader compares it with theirs: "amd-epyc-2cpu (AMD EPYC, 2 cores, no GPU)"."""
+def machine_name(machine: Mapping[str, Any]) -> str:
+    """A machine as a reader names it, from the results' record of it (CPU model, CPUs, GPUs), never
+    from its id: "Intel Xeon, 16 cores, NVIDIA H100 80 GB", "AMD EPYC, 2 cores"."""
+    cpu = re.sub(r"\((?:R|TM|C)\)|\bProcessor\b|\bCPU\s*@.*$", " ", str(machine.get("cpu_model") or ""), flags=re.I)
+    said = [plain(cpu) or "unknown CPU"]
     cores = machine.get("cpus_available") or machine.get("cpu_count")
-    gpus = ", ".join(str(g.get("name", "a GPU")) for g in machine.get("gpus") or []) or "no GPU"
-    core_words = f", {cores} core{'s' if cores != 1 else ''}" if cores else ""
-    return f"{machine['id']} ({machine.get('cpu_model') or 'unknown CPU'}{core_words}, {gpus})"
+    if isinstance(cores, int) and cores > 0:
+        said.append(f"{cores} core{'s' if cores != 1 else ''}")
+    gpus = Counter(gpu_name(g) for g in machine.get("gpus") or [])
+    said += [name if n == 1 else f"{n} × {name}" for name, n in gpus.items()]
+    return ", ".join(said)
+
+
+def gpu_name(gpu: Any) -> str:
+    """A GPU's name with its memory as a reader writes it: "NVIDIA H100 80GB HBM3" reads "NVIDIA H100 80 GB"."""
+    name = str(gpu.get("name") or "a GPU") if isinstance(gpu, Mapping) else "a GPU"
+    return plain(re.sub(r"(\d+)\s*GB\b.*$", r"\1 GB", name)) or "a GPU"
+
+
+def plain(name: str) -> str:
+    """A hardware name in the characters such names use (letters, digits, spaces and ``-.,+/()@_``),
+    at most 100 of them: a name is read from a results file, and no markup in it reaches a sentence."""
+    return " ".join(re.sub(r"[^\w .,+/()@-]", " ", name).split())[:100]
+
+
+def machine_names(records: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """Each machine id's name (``machine_name`` of its record); where two machines share a name, each
+    keeps its id beside it, so that no two read the same."""
+    names = {mid: machine_name(record) for mid, record in records.items()}
+    shared = Counter(names.values())
+    return {mid: name if shared[name] == 1 else f"{name} ({mid})" for mid, name in names.items()}
 
 
 @dataclass(frozen=True)
 class Provenance:
     """What a set of comparisons was measured on, with, and when."""
 
-    machines: tuple[str, ...]  # machine_words of each
+    machines: tuple[str, ...]  # machine_name of each
     models: tuple[str, ...]  # "MLP classifier (small): 0.67M parameters", ...
     versions: tuple[str, ...]  # "PyTorch 2.13.0+cpu", ...
     first: str  # the earliest date measured, YYYY-MM-DD
@@ -86,18 +113,18 @@ class Provenance:
 
     @property
     def short(self) -> str:
-        """The machines' ids and the dates: "amd-epyc-2cpu, 2026-11-27"."""
-        return f"{', '.join(m.split(' (')[0] for m in self.machines)}, {self.dates}"
+        """The machines and the dates: "AMD EPYC, 2 cores, 2026-11-27"."""
+        return f"{'; '.join(self.machines)}, {self.dates}"
 
     @property
     def where_when(self) -> str:
         """ "Measured on M with V, D." without the models."""
-        return f"Measured on {', '.join(self.machines)} with {', '.join(self.versions)}, {self.dates}."
+        return f"Measured on {'; '.join(self.machines)}, with {', '.join(self.versions)}, {self.dates}."
 
     @property
     def text(self) -> str:
         """One sentence: "Measured on M with V, from D; models: ..."."""
-        said = f"Measured on {', '.join(self.machines)} with {', '.join(self.versions)}, {self.dates}"
+        said = f"Measured on {'; '.join(self.machines)}, with {', '.join(self.versions)}, {self.dates}"
         return said + (f"; models: {'; '.join(self.models)}." if self.models else ".")
 
     def to_json(self) -> dict[str, Any]:
@@ -137,7 +164,7 @@ def of_files(files: Iterable[str], docs: dict[str, dict[str, Any]]) -> Provenanc
     found = [docs[f] for f in dict.fromkeys(files) if f in docs]
     if not found:
         return None
-    machines = {d["machine"]["id"]: machine_words(d["machine"]) for d in found}
+    machines = {d["machine"]["id"]: machine_name(d["machine"]) for d in found}
     versions = {
         f"{FRAMEWORK_LABELS.get(fw['name'], fw['name'])} {fw['version']}"
         for d in found

@@ -13,7 +13,7 @@ from typing import Any
 
 import jinja2
 
-from generator import charts, claims, decide, downloads, escape, load, simulate, stats, studies
+from generator import charts, claims, decide, downloads, escape, load, provenance, simulate, stats, studies
 from generator.compare import (
     describe,
     figures,
@@ -21,6 +21,7 @@ from generator.compare import (
 from generator.corpus import Corpus, docs_shown
 from generator.escape import code_block
 from generator.formatting import (
+    build_notes,
     error_outcome,
     error_said,
     file_label,
@@ -73,8 +74,8 @@ def environment() -> jinja2.Environment:
                        chart_size=charts.size, outcome_words=outcome_words)  # fmt: skip
     env.globals.update(
         label=label, framework_label=FRAMEWORK_LABELS.get, verdict=verdict, code_block=code_block, source=source,
-        outcome=error_outcome, said=error_said, notes=notes, describe=describe, figures=figures,
-        mode_choice=mode_choice, pair_lines=pair_lines, correction=claims.CORRECTION,
+        outcome=error_outcome, said=error_said, notes=notes, build_notes=build_notes, describe=describe,
+        figures=figures, mode_choice=mode_choice, pair_lines=pair_lines, correction=claims.CORRECTION,
         distributed_rows=studies.distributed_rows, scaling=studies.scaling, memory_sizes=studies.memory_sizes,
         pipeline_rows=studies.pipeline_rows, serving_rows=studies.serving_rows, libraries=studies.libraries,
         serving_headline=studies.serving_headline, serving_measures=studies.SERVING_MEASURES,
@@ -86,6 +87,7 @@ def environment() -> jinja2.Environment:
         code_is_current=studies.code_is_current, code_outside=studies.code_outside,
         study_description=study_description, count_words=decide.count_words,
         margin=stats.margin_words(stats.decision_band()),
+        machine_name=str,  # a machine as readers name it (``_build`` sets it from the results; ids name files)
     )  # fmt: skip
     return env
 
@@ -129,6 +131,9 @@ def _build(corpus: Corpus, out: Path, reference: str | None) -> list[MachineRepo
     env = environment()
     everything = corpus.everything
     releases = [machine_versions(r.id, everything[everything.machine == r.id], out / "charts") for r in reports]
+    names = provenance.machine_names({m: next(iter(em.docs.values()))["machine"] for m, em in corpus.machines.items()
+                                      if em.docs})  # fmt: skip
+    env.globals["machine_name"] = lambda mid: names.get(mid, mid)
     context = {
         "machines": reports, "problems": corpus.loaded.left_out(results_dir), "smaller_profile": corpus.smaller_profile,
         "profiles": list(PROFILES.values()), "versions": releases,

@@ -164,7 +164,7 @@ def test_every_decision_rests_on_its_comparisons_and_names_what_it_rests_on(
     for a in answers.values():
         if a.verdict.decides:
             assert a.verdict.backing, a.answers
-            assert a.provenance is not None and a.provenance.machines[0].startswith("amd-epyc-2cpu (AMD EPYC, 2 cores")
+            assert a.provenance is not None and a.provenance.machines[0].startswith("AMD EPYC, 2 cores")
         for fw, p in a.verdict.ruled_out.items():
             assert p.behind == fw and p.evidence is not None and p.evidence.winner == p.ahead
     table = decide.calibration(known, answers)
@@ -220,9 +220,7 @@ def test_a_cpu_answer_names_the_machine_models_versions_and_dates(
     a = answers["server/cpu/cnn/fits/neither/training-speed"]
     assert a.provenance is not None
     text = a.provenance.text
-    assert text.startswith(
-        "Measured on amd-epyc-2cpu (AMD EPYC, 2 cores, no GPU) with JAX 0.10.2, PyTorch 2.13.0+cpu, "
-    )
+    assert text.startswith("Measured on AMD EPYC, 2 cores, with JAX 0.10.2, PyTorch 2.13.0+cpu, ")
     assert "TensorFlow 2.21.0" in text and "ResNet-50 (large), 25.6M parameters" in text
     assert "Transformer" not in text  # the CNN answer rests on CNN comparisons only
 

@@ -139,7 +139,7 @@ def test_every_use_case_comes_as_markdown_html_and_a_badge_with_absolute_links(
         for name in (f"{u['id']}.md.txt", f"{u['id']}.html", f"{u['id']}.svg"):
             assert f"(embed/{name})" in page, name  # listed on the Embed page
     mlp = (out / "embed" / "mlp-models.md.txt").read_text()
-    assert "Measured on test-cpu-4cpu (Test CPU, 4 cores, no GPU)" in mlp and "\\" not in mlp
+    assert "Measured on Test CPU, 4 cores, with" in mlp and "\\" not in mlp
     assert f"]({SITE}/generated/decide.html#mlp-models)" in (out / "embed" / "all.md.txt").read_text()
     first = use_cases[0]["id"]
     assert f"[![{use_cases[0]['title']}: {use_cases[0]['ring']}]({SITE}/generated/embed/{first}.svg)]" in page

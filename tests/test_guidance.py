@@ -269,7 +269,7 @@ def test_every_combination_of_answers_has_an_answer_and_the_cli_gives_the_same(
     assert table["whys"][table["answers"][key][5]] == printed["why"]
     assert [u["id"] for u in printed["use_cases"]] == ["browser", "cpu-training", "mlp-models", "cpu-inference-batch-1"]
     assert printed["note"] == "The team already knows PyTorch, which the measurements favour too."
-    assert printed["measured_on"]["machines"] == ["test-cpu-4cpu (Test CPU, 4 cores, no GPU)"]
+    assert printed["measured_on"]["machines"] == ["Test CPU, 4 cores"]
     assert printed["measured_on"]["models"] == []  # the golden files record no model sizes
 
 
@@ -305,7 +305,7 @@ def test_the_build_writes_the_guidance_pages_json_and_snippets(
     snippet = (out / "embed" / "mlp-models.md.txt").read_text()
     ruled_out = "TensorFlow is ruled out: PyTorch 2.00× faster"
     assert snippet.startswith(f"**MLPs and tabular models: prefer PyTorch**: {ruled_out}")
-    assert "Measured on test-cpu-4cpu (Test CPU, 4 cores, no GPU)" in snippet  # clean text: no needless escapes
+    assert "Measured on Test CPU, 4 cores, with" in snippet  # clean text: no needless escapes
     assert "(http://127.0.0.1:8000/generated/decide.html#mlp-models)" in snippet  # absolute: mkdocs.yml's default
     snippets = {p.name.removesuffix(".md.txt") for p in (out / "embed").glob("*.md.txt")}
     assert snippets == {u["id"] for u in use_cases} | {"all"}

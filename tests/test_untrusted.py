@@ -127,7 +127,7 @@ def test_a_reserved_machine_id_is_refused_by_check_merge_and_build(
     write_results(good, [doc])
     found = build(good, tmp_path / "out")
     assert f"{machine}/{path.name}: " in left_out(found)
-    assert f"`{MACHINE}`" in (tmp_path / "out" / "machines" / "index.md").read_text()  # still the Machines page
+    assert f"]({MACHINE}.md)" in (tmp_path / "out" / "machines" / "index.md").read_text()  # still the Machines page
 
 
 def test_a_folder_named_like_a_download_is_left_out_and_the_build_finishes(tmp_path: Path) -> None:
