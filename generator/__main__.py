@@ -7,12 +7,11 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from generator import corpus, decide, evidence, load, publish, render
 from generator import merge as merge_results
 from measurements import UserError
-from measurements.results import RESULTS_DIR, ROOT
+from measurements.results import RESULTS_DIR, ROOT, check_file
 
 GENERATED_DIR = ROOT / "docs" / "generated"
 
@@ -43,7 +42,7 @@ def check(paths: list[Path]) -> int:
     A file that cannot be read or checked is one problem line; the others are still checked."""
     problems: list[str] = []
     bad: set[Path] = set()
-    claims: dict[tuple[str, ...], list[tuple[Path, dict[str, Any]]]] = {}
+    claims: dict[tuple[str, ...], list[load.Claim]] = {}
     unique = sorted(set(paths))
     for path in unique:
         try:
@@ -62,7 +61,7 @@ def check(paths: list[Path]) -> int:
     return 1 if problems else 0
 
 
-def check_one(path: Path, claims: dict[tuple[str, ...], list[tuple[Path, dict[str, Any]]]]) -> list[str]:
+def check_one(path: Path, claims: dict[tuple[str, ...], list[load.Claim]]) -> list[str]:
     """One file's problems; a valid timing result is added to ``claims`` under its run."""
     kind = merge_results.kind_of(path)
     if kind is merge_results.STUDY:  # a study's findings: validated, and where it belongs
@@ -72,7 +71,7 @@ def check_one(path: Path, claims: dict[tuple[str, ...], list[tuple[Path, dict[st
         if path.resolve() != expected.resolve():
             found.append(f"{path}: named or placed unlike its content; move it to {expected}")
         return found
-    doc, found = load.check_file(path)
+    doc, found = check_file(path)
     found = [f"{path}: {problem}" for problem in found]
     if doc is not None:
         found += load.name_problems(path, doc)

@@ -35,7 +35,7 @@ NOISY_CV = 0.10  # coefficient of variation of the samples above which a series 
 ROUNDS_DISAGREE = 1.10  # processes whose medians differ by more than this factor are flagged
 
 Array = npt.NDArray[np.float64]
-Samples = Sequence[float] | Array
+Processes = Sequence[Sequence[float]]  # a series' samples, one list per fresh process, in round order
 Comparison = Ratio  # every comparison of the guides: speed of A ÷ speed of B, see ``stats.Ratio``
 
 
@@ -59,22 +59,22 @@ class Summary:
         return self.low is not None
 
 
-def process_medians(samples: Samples, per_round: Sequence[int] | None = None) -> list[float]:
-    """Each process's median, in its own unit and round order (a round without samples left out);
-    without ``per_round`` the samples are one process."""
-    values = np.asarray(samples, dtype=float)
-    counts = [len(values)] if per_round is None else list(per_round)
-    if sum(counts) != len(values):
-        raise ValueError(f"samples_per_round {counts} does not add up to {len(values)} samples")
-    return [float(np.median(r)) for r in np.split(values, np.cumsum(counts)[:-1]) if len(r)]
+def process_medians(processes: Processes) -> list[float]:
+    """Each process's median, in its own unit and round order (a round without samples left out)."""
+    return [float(np.median(np.asarray(own, dtype=float))) for own in processes if len(own)]
 
 
-def summarise(samples: Samples, per_round: Sequence[int] | None = None) -> Summary:
+def each_alone(values: Sequence[float]) -> list[list[float]]:
+    """Readings taken one per fresh process, as a series of processes."""
+    return [[v] for v in values]
+
+
+def summarise(processes: Processes) -> Summary:
     """The geometric mean of the process medians and its 95% interval over processes (t-interval
     on logs). The geometric mean, not the median of the medians, is the figure: ratios compare
     geometric means, so a figure, its interval and every ratio beside it agree."""
-    values = np.asarray(samples, dtype=float)
-    medians = process_medians(values, per_round)
+    values = np.asarray([s for own in processes for s in own], dtype=float)
+    medians = process_medians(processes)
     if len(medians) > 1 and min(medians) > 0:
         median = float(np.exp(np.mean(np.log(medians))))
     else:  # one process (or a value that has no logarithm): its median as it is
@@ -96,24 +96,10 @@ def speed_unit(metric: workloads.Metric) -> str:
     return "samples/s" if metric.higher_is_better else "s"
 
 
-def speeds(samples: Samples, per_round: Sequence[int] | None, unit: str) -> list[float]:
-    """The process-level speeds of a series (``stats.process_speeds``)."""
-    return stats.process_speeds(samples, None if per_round is None else list(per_round), unit)
-
-
-def compare(
-    a: Samples,
-    b: Samples,
-    a_per_round: Sequence[int] | None = None,
-    b_per_round: Sequence[int] | None = None,
-    *,
-    unit: str,
-    family: int = 1,
-    band: float | None = None,
-) -> Ratio:
+def compare(a: Processes, b: Processes, *, unit: str, family: int = 1, band: float | None = None) -> Ratio:
     """Speed of series A ÷ speed of series B, over their processes (``stats.compare``); a series
-    without samples per round is one process, which gives no interval and no verdict."""
-    return stats.compare(speeds(a, a_per_round, unit), speeds(b, b_per_round, unit), family=family, band=band)
+    of one process gives no interval and no verdict."""
+    return stats.compare(stats.process_speeds(a, unit), stats.process_speeds(b, unit), family=family, band=band)
 
 
 def describe(comparison: Ratio, detail: bool = False, terms: tuple[str, str] = ("faster", "slower")) -> str:
@@ -216,9 +202,9 @@ class CaseModes:
         return next((r for r in self.results if r.framework == framework and r.best), None)
 
 
-def round_spread(samples: Samples, per_round: Sequence[int]) -> float:
+def round_spread(processes: Processes) -> float:
     """The highest process median over the lowest: how far apart separate processes landed."""
-    medians = process_medians(samples, per_round)
+    medians = process_medians(processes)
     return max(medians) / min(medians) if medians and min(medians) > 0 else 1.0
 
 
@@ -260,13 +246,12 @@ def mode_results(rows: pd.DataFrame) -> CaseModes:
     results = []
     for row in rows.itertuples():
         metric = workloads.METRICS[row.metric]
-        per_round = list(row.samples_per_round)
-        summary = summarise(row.samples, per_round)
+        summary = summarise(row.samples)
         if metric.timing == "latency":  # milliseconds per call
             gflops = row.flops_per_unit / (summary.median / 1000) / 1e9
         else:
             gflops = summary.median * row.flops_per_unit / 1e9
-        p90, p99 = np.percentile(row.samples, [90, 99])
+        p90, p99 = np.percentile([s for own in row.samples for s in own], [90, 99])
         results.append(ModeResult(
             framework=row.framework, mode=row.mode, summary=summary, first_call_s=row.first_call_s,
             peak_rss_bytes=None if pd.isna(row.peak_rss_bytes) else int(row.peak_rss_bytes),
@@ -274,10 +259,10 @@ def mode_results(rows: pd.DataFrame) -> CaseModes:
             parity_passed=bool(row.parity_passed),
             parity_max_abs_diff=None if pd.isna(row.parity_max_abs_diff) else float(row.parity_max_abs_diff),
             file=row.file, gflops=gflops, unit=row.unit,
-            speeds=tuple(speeds(row.samples, per_round, speed_unit(metric))),
+            speeds=tuple(stats.process_speeds(row.samples, speed_unit(metric))),
             higher_is_better=metric.higher_is_better, p90=float(p90), p99=float(p99),
             device_peak_bytes=None if pd.isna(row.device_peak_bytes) else int(row.device_peak_bytes),
-            round_spread=round_spread(row.samples, per_round),
+            round_spread=round_spread(row.samples),
             prepare_s=None if pd.isna(row.prepare_s) else float(row.prepare_s),
         ))  # fmt: skip
     order = list(MODE_LABELS)

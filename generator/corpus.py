@@ -14,13 +14,12 @@ import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from generator import evidence, load, plausible, studies
 from measurements import UserError
-from measurements.results import ROOT
+from measurements.results import ROOT, AnyResult, Result
 
 
 @dataclass
@@ -87,16 +86,18 @@ def load_corpus(results_dir: Path) -> Corpus:
 
 
 def _one_machine_each(
-    loaded: load.Loaded, found_studies: list[tuple[Path, dict[str, Any]]], study_problems: list[str]
-) -> list[tuple[Path, dict[str, Any]]]:
+    loaded: load.Loaded, found_studies: list[studies.StudyClaim], study_problems: list[str]
+) -> list[studies.StudyClaim]:
     """Leave out (with a line each) the files whose hardware differs from most of their machine's
     files, timing runs and studies together; returns the studies kept."""
-    by_machine: dict[str, list[dict[str, Any]]] = {}
-    for _, doc in [*loaded.results, *found_studies]:
+    docs: list[AnyResult] = [doc for _, doc in loaded.results]
+    docs += [doc for _, doc in found_studies]
+    by_machine: dict[str, list[AnyResult]] = {}
+    for doc in docs:
         by_machine.setdefault(doc["machine"]["id"], []).append(doc)
     expected = {m: plausible.machine_fingerprint(docs) for m, docs in by_machine.items()}
 
-    def problem(doc: dict[str, Any]) -> str | None:
+    def problem(doc: AnyResult) -> str | None:
         fingerprint = expected[doc["machine"]["id"]]
         return None if fingerprint is None else plausible.fingerprint_problem(doc, fingerprint)
 
@@ -129,10 +130,10 @@ def _within_ceiling(loaded: load.Loaded) -> None:
     loaded.results = kept
 
 
-def docs_shown(corpus: Corpus) -> dict[str, list[dict[str, Any]]]:
+def docs_shown(corpus: Corpus) -> dict[str, list[Result]]:
     """The timing documents the guides show (the newest release, one profile), by machine."""
     shown = set(corpus.frame["file"]) if not corpus.frame.empty else set()
-    found: dict[str, list[dict[str, Any]]] = {}
+    found: dict[str, list[Result]] = {}
     for path, doc in corpus.loaded.results:
         if load.relative_file(path, corpus.results_dir) in shown:
             found.setdefault(doc["machine"]["id"], []).append(doc)

@@ -23,6 +23,7 @@ import pandas as pd
 from generator import provenance
 from generator.studies import MachineStudies, StudyResult
 from measurements import workloads
+from measurements.results import AnyResult
 
 # what a case is, as columns of their own (from the registry and the measurement's ``params``)
 CASE = ("machine", "workload", "model", "task", "batch_size", "dtype", "case", "framework", "framework_version",
@@ -121,7 +122,7 @@ def rows(frame: pd.DataFrame) -> list[list[Any]]:
     for run in frame[frame.status == "ok"].itertuples(index=False):
         described = case_cells(run)
         readings = run.per_process if isinstance(run.per_process, dict) else {}
-        for i, own in enumerate(split(list(run.samples or []), list(run.samples_per_round or []))):
+        for i, own in enumerate(run.samples or []):
             median = float(np.median(own)) if own else None
             own_readings = [cell(number(nth(readings.get(r), i))) for r in PROCESS_READINGS]
             found.append([*described, i + 1, len(own), cell(median), cell(run.parity_passed), *own_readings,
@@ -134,7 +135,7 @@ def sample_rows(frame: pd.DataFrame) -> list[list[Any]]:
     found: list[list[Any]] = []
     for run in frame[frame.status == "ok"].itertuples(index=False):
         described = case_cells(run)
-        for i, own in enumerate(split(list(run.samples or []), list(run.samples_per_round or []))):
+        for i, own in enumerate(run.samples or []):
             found.extend([*described, i + 1, j + 1, cell(number(v)), cell(run.file)] for j, v in enumerate(own))
     return found
 
@@ -275,6 +276,6 @@ def write(machine: str, frame: pd.DataFrame, files: dict[str, bytes], out: Path,
                      f"{folder_name}/studies.csv" if studied else None)  # fmt: skip
 
 
-def measured_on(docs: dict[str, dict[str, Any]]) -> provenance.Provenance | None:
+def measured_on(docs: dict[str, AnyResult]) -> provenance.Provenance | None:
     """What a machine's results were measured on, with and when."""
     return provenance.of_files(list(docs), docs)

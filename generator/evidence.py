@@ -29,6 +29,7 @@ from generator import provenance, stats, studies
 from generator.compare import PRIMARY, CaseModes, ModeResult, bound, mode_results, summarise
 from measurements import workloads
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS, MODE_LABELS
+from measurements.results import AnyResult, Result
 from measurements.studies import distributed as distributed_study
 
 VERDICTS = (
@@ -100,7 +101,7 @@ class Machine:
     id: str
     cases: list[Case] = field(default_factory=list)
     studies: studies.MachineStudies | None = None
-    docs: dict[str, dict[str, Any]] = field(default_factory=dict)  # results file (under the folder) -> its document
+    docs: dict[str, AnyResult] = field(default_factory=dict)  # results file (under the folder) -> its document
     found: dict[str, list[Item]] = field(default_factory=dict, repr=False)  # rule -> its items, computed once
 
     @property
@@ -127,7 +128,7 @@ class Machine:
 
 
 def from_results(frame: pd.DataFrame, by_machine: dict[str, studies.MachineStudies],
-                 docs: dict[str, dict[str, Any]] | None = None) -> dict[str, Machine]:  # fmt: skip
+                 docs: dict[str, Result] | None = None) -> dict[str, Machine]:  # fmt: skip
     """Each machine's timing cases and studies; ``docs`` (results file -> document) are the timing
     files' documents, kept with the study documents so a verdict can say what it rests on."""
     ids = sorted(set(frame["machine"]) if not frame.empty else set()) + sorted(by_machine)
@@ -516,9 +517,7 @@ def pipeline(rule: dict[str, Any], machine: Machine) -> list[Item]:
 
         def rate(fw: str, found: Any = found, by_config: Any = by_config) -> str:
             r = by_config[fw][found.chosen[fw]]
-            return (
-                f"{_name(fw)} ({r['title']}) {_figure(summarise(r['samples'], studies.per_round(r)).median)} samples/s"
-            )
+            return f"{_name(fw)} ({r['title']}) {_figure(summarise(studies.rounds_of(r)).median)} samples/s"
 
         items += _pairs(
             f"{size.images:,} images: throughput",

@@ -18,7 +18,7 @@ from typing import Any
 from generator import load, plausible, studies
 from measurements import UserError
 from measurements.lock import exclusive
-from measurements.results import write_json_atomic
+from measurements.results import AnyResult, check_file, expected_path, run_label, write_json_atomic
 
 
 @dataclass
@@ -70,8 +70,8 @@ def merge(sources: list[Path], into: Path) -> Merged:
             raise UserError(f"{source}: not a folder; give results folders or machine folders to merge")
     result = Merged()
     # what this merge wrote, so that two sources disagreeing are told apart from a file there before
-    written: dict[Path, tuple[Path, dict[str, Any]]] = {}
-    checked: list[tuple[Path, Kind, dict[str, Any] | None, str | None]] = []
+    written: dict[Path, tuple[Path, AnyResult]] = {}
+    checked: list[tuple[Path, Kind, AnyResult | None, str | None]] = []
     for source in sources:
         for path in source_files(source, result.bad):
             kind = kind_of(path)
@@ -96,10 +96,10 @@ def merge(sources: list[Path], into: Path) -> Merged:
     return result
 
 
-def _fingerprints(docs: list[dict[str, Any]], into: Path) -> dict[str, plausible.Fingerprint]:
+def _fingerprints(docs: list[AnyResult], into: Path) -> dict[str, plausible.Fingerprint]:
     """The one fingerprint of each machine the merge writes into: that of the files already in its
     folder under ``into`` where it has any, else that of most of the files merged into it."""
-    incoming: dict[str, list[dict[str, Any]]] = {}
+    incoming: dict[str, list[AnyResult]] = {}
     for doc in docs:
         incoming.setdefault(doc["machine"]["id"], []).append(doc)
     found = {}
@@ -112,7 +112,7 @@ def _fingerprints(docs: list[dict[str, Any]], into: Path) -> dict[str, plausible
     return found
 
 
-def _valid_docs(folder: Path) -> list[dict[str, Any]]:
+def _valid_docs(folder: Path) -> list[AnyResult]:
     """The valid results documents in a machine folder, timing runs and studies."""
     paths = sorted(folder.glob("*.json")) + sorted(folder.glob("studies/*.json"))
     docs = [kind_of(path).check(path)[0] for path in paths]
@@ -122,9 +122,9 @@ def _valid_docs(folder: Path) -> list[dict[str, Any]]:
 def _merge_one(
     path: Path,
     kind: Kind,
-    doc: dict[str, Any],
+    doc: AnyResult,
     into: Path,
-    written: dict[Path, tuple[Path, dict[str, Any]]],
+    written: dict[Path, tuple[Path, AnyResult]],
     result: Merged,
     locks: ExitStack,
     locked: dict[Path, str | None],
@@ -176,13 +176,14 @@ def unsafe_target(target: Path, into: Path) -> str | None:
 class Kind:
     """How one kind of results file is checked, placed and compared: timing runs or studies."""
 
-    check: Callable[[Path], tuple[dict[str, Any] | None, list[str]]]
-    target: Callable[[dict[str, Any], Path], Path]
-    measured: Callable[[dict[str, Any]], tuple[Any, ...]]
-    label: Callable[[dict[str, Any]], str]
+    # each function takes a document of its own kind (a Result or a StudyFile), as ``check`` returns it
+    check: Callable[[Path], tuple[AnyResult | None, list[str]]]
+    target: Callable[[Any, Path], Path]
+    measured: Callable[[Any], object]
+    label: Callable[[Any], str]
 
 
-TIMING = Kind(load.check_file, load.expected_path, load.measured, load.run_label)
+TIMING = Kind(check_file, expected_path, load.measured, run_label)
 STUDY = Kind(studies.check_study, studies.expected_path, studies.measured, studies.run_label)
 
 
@@ -193,9 +194,9 @@ def kind_of(path: Path) -> Kind:
 
 def _place(
     path: Path,
-    doc: dict[str, Any],
+    doc: AnyResult,
     target: Path,
-    written: dict[Path, tuple[Path, dict[str, Any]]],
+    written: dict[Path, tuple[Path, AnyResult]],
     result: Merged,
     kind: Kind = TIMING,
 ) -> None:
@@ -224,7 +225,7 @@ def _place(
         result.merged.append(target)
 
 
-def _clash(path: Path, doc: dict[str, Any], kept: str, kind: Kind) -> str:
+def _clash(path: Path, doc: AnyResult, kept: str, kind: Kind) -> str:
     run = kind.label(doc)
     return (
         f"{path}: CLASH, not merged: the same run ({run} on {doc['machine']['id']}) as {kept}, with different "

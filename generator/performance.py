@@ -17,12 +17,12 @@ from generator.compare import (
     ModeResult,
     Summary,
     describe,
+    each_alone,
     mode_results,
-    speeds,
     summarise,
 )
 from generator.formatting import label, mib, seconds, text
-from measurements import workloads
+from measurements import results, workloads
 from measurements.environment import slug
 from measurements.frameworks import FRAMEWORK_LABELS, REGISTRY
 from measurements.profiles import PROFILES, rounds_for
@@ -125,15 +125,16 @@ class ImportTimes:
         return describe(self.comparison) if self.comparison else ""
 
 
-def import_times(docs: list[dict[str, Any]]) -> ImportTimes:
+def import_times(docs: list[results.Result]) -> ImportTimes:
     times: dict[str, list[float]] = {}
     for doc in docs:
-        times.setdefault(doc["run"]["framework"], []).extend(t for t in doc["import_s"] if t > 0)
+        readings = (r["import_s"] for r in doc["rounds"])
+        times.setdefault(doc["run"]["framework"], []).extend(t for t in readings if t is not None and t > 0)
     # the frameworks the guides compare: those with a headline workload (not a baseline such as NumPy)
     compared = {d["run"]["framework"] for d in docs if workloads.get(d["run"]["workload"]).headline}
     times = {fw: values for fw, values in times.items() if fw in compared}
-    summaries = {fw: summarise(values, [1] * len(values)) for fw, values in sorted(times.items()) if values}
-    each = {fw: {"import": speeds(times[fw], [1] * len(times[fw]), "s")} for fw in summaries}
+    summaries = {fw: summarise(each_alone(values)) for fw, values in sorted(times.items()) if values}
+    each = {fw: {"import": stats.process_speeds(each_alone(times[fw]), "s")} for fw in summaries}
     h = stats.leader(stats.best_against_others(each))
     if h is None:
         return ImportTimes(summaries, None)
@@ -143,15 +144,15 @@ def import_times(docs: list[dict[str, Any]]) -> ImportTimes:
 @dataclass
 class MachineReport:
     id: str
-    machine: dict[str, Any]
-    software: list[dict[str, Any]]
-    settings: dict[str, Any]
+    machine: results.Machine
+    software: list[results.Software]
+    settings: results.Settings
     profiles: list[str]
     files: list[str]
     ceiling: Ceiling | None
     sections: list[WorkloadSection]
     imports: ImportTimes
-    docs: list[dict[str, Any]] = field(default_factory=list)  # the results shown
+    docs: list[results.Result] = field(default_factory=list)  # the results shown
 
     @property
     def matmul_best(self) -> dict[str, Ceiling]:
@@ -183,7 +184,7 @@ class MachineReport:
             f"{d['run']['workload']}/{d['run']['framework']}/{d['run']['mode']}"
             for d in self.docs
             if d["outcome"]["status"] == "ok"
-            and d["rounds"]
+            and len(d["rounds"])
             < rounds_for(
                 PROFILES[d["run"]["profile"]],
                 workloads.get(d["run"]["workload"]).task,
@@ -222,7 +223,7 @@ def find_ceiling(sections: list[WorkloadSection]) -> Ceiling | None:
     return Ceiling(top.summary.median, top.framework, top.mode, case)
 
 
-def machine_report(machine_id: str, rows: pd.DataFrame, docs: list[dict[str, Any]], out: Path) -> MachineReport:
+def machine_report(machine_id: str, rows: pd.DataFrame, docs: list[results.Result], out: Path) -> MachineReport:
     sections = []
     for workload in workloads.REGISTRY.values():
         own = rows[rows.workload == workload.name]
@@ -321,7 +322,8 @@ def memory_chart(machine_id: str, workload: workloads.Workload, section: CaseSec
 
 def accuracy_case(machine_id: str, workload: workloads.Workload, rows: pd.DataFrame, out: Path) -> AccuracyCase:
     runs = [
-        AccuracyRun(framework=row.framework, mode=row.mode, finals=list(row.samples), curves=list(row.curve),
+        AccuracyRun(framework=row.framework, mode=row.mode, finals=[s for own in row.samples for s in own],
+                    curves=list(row.curve),
                     time_to_target_s=list(row.time_to_target_s), parity_passed=bool(row.parity_passed),
                     file=row.file, target=float(row.target))
         for row in rows.itertuples()

@@ -15,10 +15,10 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from measurements import workloads
 from measurements.profiles import PROFILES
+from measurements.results import AnyResult, Result, every_sample
 
 MEMORY_TOLERANCE = 0.05  # the memory a kernel reports moves by a few kB between boots of one machine
 # A figure this many times the machine's measured matmul ceiling is not a measurement. Real runs stay
@@ -38,7 +38,7 @@ class Fingerprint:
     gpus: tuple[tuple[str, int], ...]  # each GPU's name and memory
 
     @classmethod
-    def of(cls, doc: dict[str, Any]) -> Fingerprint:
+    def of(cls, doc: AnyResult) -> Fingerprint:
         machine = doc["machine"]
         gpus = tuple((str(g["name"]), int(g["memory_bytes"])) for g in machine["gpus"])
         return cls(machine["cpu_model"], machine["cpu_count"], machine["memory_bytes"], gpus)
@@ -64,7 +64,7 @@ class Fingerprint:
         return f"{self.cpu_model[:100] or 'unknown CPU'}, {self.cores} cores, {memory}, {gpus}"
 
 
-def machine_fingerprint(docs: Iterable[dict[str, Any]]) -> Fingerprint | None:
+def machine_fingerprint(docs: Iterable[AnyResult]) -> Fingerprint | None:
     """The fingerprint of a machine's files: the one most of them carry (of equals, the first in
     sort order, never the first file read); None for no files."""
     counts = Counter(Fingerprint.of(doc) for doc in docs)
@@ -73,7 +73,7 @@ def machine_fingerprint(docs: Iterable[dict[str, Any]]) -> Fingerprint | None:
     return max(sorted(counts, key=repr), key=lambda f: counts[f])
 
 
-def fingerprint_problem(doc: dict[str, Any], expected: Fingerprint) -> str | None:
+def fingerprint_problem(doc: AnyResult, expected: Fingerprint) -> str | None:
     """Why ``doc`` cannot be one of its machine's files, if it cannot: other hardware than theirs."""
     found = Fingerprint.of(doc)
     if found.matches(expected):
@@ -103,11 +103,13 @@ def _planned_flops(workload: str) -> dict[tuple[str, str], float]:
     return found
 
 
-def gflops(doc: dict[str, Any], m: dict[str, Any]) -> float | None:
-    """The rate of floating-point operations a measurement's median sample stands for, in GFLOP/s,
-    with the operations per unit the spec plans for its case (the file's own where it plans none)."""
+def gflops(doc: Result, index: int) -> float | None:
+    """The rate of floating-point operations the ``index``-th measurement's median sample (over
+    every round) stands for, in GFLOP/s, with the operations per unit the spec plans for its case
+    (the file's own where it plans none)."""
+    m = doc["measurements"][index]
     metric = workloads.METRICS.get(m["metric"])
-    samples = [s for s in m["samples"] if isinstance(s, (int, float))]
+    samples = [s for s in every_sample(doc, index) if isinstance(s, (int, float))]
     if metric is None or not samples:
         return None
     per_unit = _planned_flops(doc["run"]["workload"]).get((m["metric"], m["case"]), m["flops_per_unit"])
@@ -121,26 +123,28 @@ def gflops(doc: dict[str, Any], m: dict[str, Any]) -> float | None:
     return None
 
 
-def ceilings(docs: Iterable[dict[str, Any]]) -> dict[tuple[str, str], float]:
+def ceilings(docs: Iterable[Result]) -> dict[tuple[str, str], float]:
     """Each machine's ceiling on each device, in GFLOP/s: the median over its matrix-multiply files
     of each file's best rate (so that no one file sets it)."""
     best: dict[tuple[str, str], list[float]] = {}
     for doc in docs:
-        rates = [g for m in doc["measurements"] if m["metric"] == CEILING_METRIC and (g := gflops(doc, m))]
+        rates = [
+            g for i, m in enumerate(doc["measurements"]) if m["metric"] == CEILING_METRIC and (g := gflops(doc, i))
+        ]
         if rates and doc["outcome"]["status"] == "ok":
             best.setdefault((doc["machine"]["id"], doc["run"]["device"]), []).append(max(rates))
     return {key: statistics.median(values) for key, values in best.items()}
 
 
-def ceiling_problem(doc: dict[str, Any], found: dict[tuple[str, str], float]) -> str | None:
+def ceiling_problem(doc: Result, found: dict[tuple[str, str], float]) -> str | None:
     """Why a file's figures cannot have been measured on its machine, if they cannot: one far
     beyond the machine's measured ceiling on that device (``ceilings``)."""
     device = doc["run"]["device"]
     ceiling = found.get((doc["machine"]["id"], device))
     if not ceiling:
         return None
-    for m in doc["measurements"]:
-        rate = gflops(doc, m)
+    for i, m in enumerate(doc["measurements"]):
+        rate = gflops(doc, i)
         if rate is not None and rate > CEILING_FACTOR * ceiling:
             return (
                 f"{m['metric']} at {m['case'][:100]!r} stands for {rate:,.0f} GFLOP/s, {rate / ceiling:,.0f} times "

@@ -19,6 +19,7 @@ from typing import Any
 from measurements import workloads
 from measurements.frameworks import FRAMEWORK_LABELS
 from measurements.profiles import PROFILES
+from measurements.results import AnyResult
 
 SIZE_FREE = ("batch_size", "task")  # case parameters that do not change the model's size
 
@@ -132,7 +133,7 @@ class Provenance:
                 "first": self.first, "last": self.last}  # fmt: skip
 
 
-def _models(docs: list[dict[str, Any]]) -> list[str]:
+def _models(docs: list[AnyResult]) -> list[str]:
     """The model sizes behind the documents: each timing workload's parameter counts, and the range
     of sizes a study measured where its findings record them (the memory study's MLPs)."""
     sizes: dict[str, set[int]] = {}
@@ -159,7 +160,7 @@ def _models(docs: list[dict[str, Any]]) -> list[str]:
     return sorted(found)
 
 
-def of_files(files: Iterable[str], docs: dict[str, dict[str, Any]]) -> Provenance | None:
+def of_files(files: Iterable[str], docs: Mapping[str, AnyResult]) -> Provenance | None:
     """The provenance of the results files ``files`` (their documents in ``docs``); None for none."""
     found = [docs[f] for f in dict.fromkeys(files) if f in docs]
     if not found:

@@ -112,18 +112,11 @@ def to_speed(samples: Sequence[float] | Array, unit: str) -> Array:
     return 1.0 / values if is_latency(unit) else values
 
 
-def process_speeds(samples: Sequence[float] | Array, samples_per_round: Sequence[int] | None, unit: str) -> list[float]:
-    """Each process's median speed, in round order: the process-level summaries.
-
-    ``samples_per_round`` splits the pooled samples back into their processes; a round with no
-    samples (a process that failed) is left out. Without it (older results) the samples form
-    one process, which is enough for a point estimate and not for an interval."""
-    speeds = to_speed(samples, unit)
-    counts = [len(speeds)] if samples_per_round is None else list(samples_per_round)
-    if any(c < 0 for c in counts) or sum(counts) != len(speeds):
-        raise ValueError(f"samples_per_round {counts} does not add up to {len(speeds)} samples")
-    rounds = np.split(speeds, np.cumsum(counts)[:-1])
-    return [float(np.median(r)) for r in rounds if len(r)]
+def process_speeds(processes: Sequence[Sequence[float] | Array], unit: str) -> list[float]:
+    """Each process's median speed, in round order: the process-level summaries, from each
+    process's own samples; a round with no samples (a process that failed) is left out. One
+    process is enough for a point estimate and not for an interval."""
+    return [float(np.median(to_speed(own, unit))) for own in processes if len(own)]
 
 
 @dataclass(frozen=True)

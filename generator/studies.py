@@ -15,75 +15,39 @@ import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-import jsonschema
-
 from generator import stats
-from generator.compare import Comparison, Summary, compare, summarise
+from generator.compare import Comparison, Summary, compare, each_alone, summarise
 from generator.escape import text
-from generator.load import (
-    REMEASURE,
-    SAFE_NAME,
-    folder_problem,
-    machine_id_problem,
-    median,
-    read_json,
-    relative_file,
-    version_key,
-)
+from generator.load import SAFE_NAME, folder_problem, median, relative_file, version_key
+from measurements import results
 from measurements.frameworks import DISTRIBUTIONS, REGISTRY, label
-from measurements.results import ROOT, study_path
+from measurements.results import ROOT, AnyResult, StudyFile, finding_rounds, study_path
 from measurements.studies import Study, distributed, registry
 
 T = TypeVar("T")
-SCHEMA_PATH = ROOT / "measurements" / "study.schema.json"
+StudyClaim = tuple[Path, StudyFile]  # a study file and what it holds
 
 
-def _validator() -> jsonschema.Draft202012Validator:
-    """The study schema, with the registered frameworks as the only ones a file may name: the
-    registry, not a list in the schema file, says which frameworks there are."""
-    return _schema_validator(tuple(REGISTRY))
+def check_study(path: Path, keep: dict[Path, bytes] | None = None) -> tuple[StudyFile | None, list[str]]:
+    """Read and validate one study file, of a registered study (``results.check_study``)."""
+    return results.check_study(path, registry(), keep)
 
 
-@cache
-def _schema_validator(framework_ids: tuple[str, ...]) -> jsonschema.Draft202012Validator:
-    schema = json.loads(SCHEMA_PATH.read_text())
-    known = {"enum": list(framework_ids)}
-    schema["properties"]["framework"] = known
-    schema["properties"]["software"]["properties"]["framework"]["properties"]["name"] = known
-    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
-
-
-def check_study(path: Path, keep: dict[Path, bytes] | None = None) -> tuple[dict[str, Any] | None, list[str]]:
-    """Read and validate one study file; returns (document, problems naming the field). The bytes
-    read are put in ``keep`` (see ``load.read_json``)."""
-    doc, problems = read_json(path, keep)
-    if problems:
-        return None, problems
-    errors = sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
-    problems = [f"{'.'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}; {REMEASURE}" for e in errors]
-    if not problems and doc["study"] not in registry():
-        problems = [f"study: unknown study {doc['study']!r} (known: {', '.join(registry())}); {REMEASURE}"]
-    if not problems and (reserved := machine_id_problem(doc["machine"]["id"])) is not None:
-        problems = [reserved]
-    return (None, problems) if problems else (doc, [])
-
-
-def expected_path(doc: dict[str, Any], results_dir: Path) -> Path:
+def expected_path(doc: StudyFile, results_dir: Path) -> Path:
     """Where the launcher writes this study result."""
     return study_path(results_dir, doc["machine"]["id"], doc["study"], doc["framework"],
                       doc["software"]["framework"]["version"])  # fmt: skip
 
 
-def measured(doc: dict[str, Any]) -> tuple[Any, ...]:
+def measured(doc: StudyFile) -> tuple[str, str]:
     """What a study found: two files of one study that differ here are a clash."""
     return doc["outcome"]["status"], json.dumps(doc["findings"], sort_keys=True)
 
 
-def run_label(doc: dict[str, Any]) -> str:
+def run_label(doc: StudyFile) -> str:
     return f"study/{doc['study']}/{doc['framework']}"
 
 
@@ -116,7 +80,7 @@ class StudyResult:
     study: Study
     framework: str
     version: str | None
-    doc: dict[str, Any]
+    doc: StudyFile
     file: str  # under the results folder
 
     @property
@@ -165,16 +129,14 @@ def load_studies(
     results_dir: Path, keep: dict[Path, bytes] | None = None
 ) -> tuple[dict[str, MachineStudies], list[str]]:
     """Each machine's newest study results per framework; and one line per bad file. The bytes of
-    each file read are put in ``keep`` (see ``load.read_json``)."""
+    each file read are put in ``keep`` (see ``results.read_json``)."""
     found, problems = read_studies(results_dir, keep)
     return group_studies(found, results_dir, problems), problems
 
 
-def read_studies(
-    results_dir: Path, keep: dict[Path, bytes] | None = None
-) -> tuple[list[tuple[Path, dict[str, Any]]], list[str]]:
+def read_studies(results_dir: Path, keep: dict[Path, bytes] | None = None) -> tuple[list[StudyClaim], list[str]]:
     """Every valid study file under ``results_dir``, and one line per bad one."""
-    found: list[tuple[Path, dict[str, Any]]] = []
+    found: list[StudyClaim] = []
     problems = []
     for path in study_files(results_dir):
         if not SAFE_NAME.fullmatch(path.name):
@@ -193,9 +155,7 @@ def read_studies(
     return found, problems
 
 
-def group_studies(
-    found: list[tuple[Path, dict[str, Any]]], results_dir: Path, problems: list[str]
-) -> dict[str, MachineStudies]:
+def group_studies(found: list[StudyClaim], results_dir: Path, problems: list[str]) -> dict[str, MachineStudies]:
     """Each machine's newest study results per framework, of the valid files ``found``; a line in
     ``problems`` for each file left out.
 
@@ -203,7 +163,7 @@ def group_studies(
     where the launcher writes it wins; when none does, all are left out (as for timing runs,
     ``load.resolve_clashes``): a file's place in the sort order never decides."""
     machines: dict[str, MachineStudies] = {}
-    claimants: dict[tuple[str, ...], list[tuple[Path, dict[str, Any]]]] = {}
+    claimants: dict[tuple[str, ...], list[StudyClaim]] = {}
     for path, doc in found:
         key = (doc["machine"]["id"], doc["study"], doc["framework"], doc["software"]["framework"]["version"] or "")
         claimants.setdefault(key, []).append((path, doc))
@@ -222,9 +182,7 @@ def group_studies(
     return machines
 
 
-def _placed_claimant(
-    group: list[tuple[Path, dict[str, Any]]], results_dir: Path, problems: list[str]
-) -> tuple[Path, dict[str, Any]] | None:
+def _placed_claimant(group: list[StudyClaim], results_dir: Path, problems: list[str]) -> StudyClaim | None:
     """The one file of a group that claims the same study result; the others are reported."""
     if len(group) == 1:
         return group[0]
@@ -520,7 +478,7 @@ def pipeline_rows(ms: MachineStudies, study: str = "pipeline") -> list[PipelineS
             f = {**PIPELINE_OPTIONAL, **found_here}  # the page reads these; a study may leave them out
             ok = f.get("outcome") == "ok" and bool(f.get("samples"))
             by_size.setdefault(int(f["images"]), []).append(
-                PipelineEntry(fw, f, summarise(f["samples"], per_round(f)) if ok else None, r.file)
+                PipelineEntry(fw, f, summarise(rounds_of(f)) if ok else None, r.file)
             )
     found = []
     for images, entries in sorted(by_size.items()):
@@ -626,10 +584,10 @@ def serving_rows(ms: MachineStudies) -> list[ServingRow]:
         for f in r.doc["findings"]:
             summaries = {}
             if f.get("outcome") == "ok":
-                summaries["latency"] = summarise(f["latency_samples"], per_round(f, "latency_samples_per_round"))
-                summaries["throughput"] = summarise(f["samples"], per_round(f))
+                summaries["latency"] = summarise(rounds_of(f, "latency_samples"))
+                summaries["throughput"] = summarise(rounds_of(f))
                 clients = per_process(f, "clients16_requests_per_s")
-                summaries["clients"] = summarise(clients, [1] * len(clients))
+                summaries["clients"] = summarise(each_alone(clients))
             rows.append(ServingRow(fw, f["path"], f, r.file, summaries))
     return rows
 
@@ -672,7 +630,7 @@ def libraries(ms: MachineStudies | None) -> dict[str, Any]:
     return found
 
 
-def machine_cores(doc: dict[str, Any]) -> int:
+def machine_cores(doc: AnyResult) -> int:
     """The CPUs a results file's process could use (``cpus_available``, else the machine's count)."""
     machine = doc["machine"]
     return int(machine.get("cpus_available") or machine["cpu_count"])
@@ -689,7 +647,7 @@ def distributed_rows(ms: MachineStudies) -> list[DistributedRow]:
     for i in ids:
         per = {fw: findings[i] for fw, findings in runs.items() if i in findings}
         done = {fw: f for fw, f in per.items() if f.get("outcome") == "ok" and f.get("samples")}
-        summaries = {fw: summarise(f["samples"], per_round(f)) for fw, f in done.items()}
+        summaries = {fw: summarise(rounds_of(f)) for fw, f in done.items()}
         title = next(iter(per.values())).get("title", i)
         each = {fw: {"": speeds_of(f, "samples/s")} for fw, f in done.items()}
         rows.append(DistributedRow(i, title, per, summaries, *compared(each)))
@@ -793,32 +751,25 @@ def memory_sizes(rows: list[dict[str, Any]]) -> list[MemorySize]:
     found = []
     for key, per in by_size.items():
         measured = {fw: row["mib_per_process"] for fw, row in per.items() if row["mib_per_process"]}
-        summaries = {fw: summarise(values, [1] * len(values)) for fw, values in measured.items()}
+        summaries = {fw: summarise(each_alone(values)) for fw, values in measured.items()}
         each = {fw: {"": speeds} for fw, speeds in lower_is_better(measured).items()}
         found.append(MemorySize(*key, per, summaries, *compared(each)))
     return found
 
 
-def per_round(finding: dict[str, Any], key: str = "samples_per_round") -> list[int] | None:
-    """How many of a study finding's samples came from each fresh process, where the study
-    records it; else None: the samples are one process (a single reading, no interval)."""
-    counts = finding.get(key)
-    return [int(c) for c in counts] if isinstance(counts, list) and counts else None
+def rounds_of(finding: dict[str, Any], key: str = "samples") -> list[list[float]]:
+    """A study finding's samples, one list per fresh process (``results.finding_rounds``)."""
+    return finding_rounds(finding, key)
 
 
 def speeds_of(finding: dict[str, Any], unit: str, key: str = "samples") -> list[float]:
     """A study finding's process-level speeds (a latency turned into speed)."""
-    return stats.process_speeds(finding[key], per_round(finding, f"{key}_per_round"), unit)
+    return stats.process_speeds(rounds_of(finding, key), unit)
 
 
-def latency_rounds(row: dict[str, Any] | None) -> list[int] | None:
-    """A memory row's latency samples per process, where the study records it."""
-    return per_round(row, "latency_samples_per_round") if row and row["outcome"] == "ok" else None
-
-
-def latency_of(row: dict[str, Any] | None) -> list[float]:
-    """A memory row's latency samples (ms), where its inference was timed; else none."""
-    return list(row.get("latency_samples") or []) if row and row["outcome"] == "ok" else []
+def latency_of(row: dict[str, Any] | None) -> list[list[float]]:
+    """A memory row's latency samples (ms) per process, where its inference was timed; else none."""
+    return rounds_of(row, "latency_samples") if row and row["outcome"] == "ok" else []
 
 
 @dataclass
@@ -848,7 +799,7 @@ def memory_latency(rows: list[dict[str, Any]]) -> list[LatencyRow]:
     found = []
     for (task, width, batch), per in sizes.items():
         timed = {fw: row for fw, row in per.items() if latency_of(row)}
-        summaries = {fw: summarise(latency_of(row), latency_rounds(row)) for fw, row in timed.items()}
+        summaries = {fw: summarise(latency_of(row)) for fw, row in timed.items()}
         each = {fw: {"": speeds_of(row, "ms", "latency_samples")} for fw, row in timed.items()}
         found.append(LatencyRow(task, width, batch, per, summaries, *compared(each)))
     return found
@@ -881,12 +832,7 @@ def saved_against_in_process(rows: list[dict[str, Any]]) -> list[SavedRow]:
         key = (saved["framework"], saved["width"], saved["batch"])
         here = in_process.get(key)
         samples = {"infer": latency_of(here), "saved": latency_of(saved)}
-        rounds = {"infer": latency_rounds(here), "saved": latency_rounds(saved)}
-        summaries = {task: summarise(s, rounds[task]) for task, s in samples.items() if s}
-        comparison = (
-            compare(samples["saved"], samples["infer"], rounds["saved"], rounds["infer"], unit="ms")
-            if len(summaries) == 2
-            else None
-        )
+        summaries = {task: summarise(s) for task, s in samples.items() if s}
+        comparison = compare(samples["saved"], samples["infer"], unit="ms") if len(summaries) == 2 else None
         found.append(SavedRow(*key, here, saved, summaries, comparison))
     return found

@@ -157,9 +157,8 @@ def step(rows: pd.DataFrame, framework: str, old: str, new: str) -> Step:
         changes.append(Change(
             workload=workloads.get(row.workload), case=row.case, framework=framework, mode=row.mode,
             unit=row.unit, higher_is_better=metric.higher_is_better,
-            old=summarise(was.samples, was.samples_per_round), new=summarise(row.samples, row.samples_per_round),
-            comparison=compare(row.samples, was.samples, row.samples_per_round, was.samples_per_round,
-                               unit=speed_unit(metric), band=RELEASE_BAND),
+            old=summarise(was.samples), new=summarise(row.samples),
+            comparison=compare(row.samples, was.samples, unit=speed_unit(metric), band=RELEASE_BAND),
             old_file=was.file, new_file=row.file,
         ))  # fmt: skip
     return Step(framework, old, new, changes)

@@ -107,15 +107,15 @@ def measure(args: argparse.Namespace) -> int:
         return 0
     inputs.environment_variables({r.framework for r in runs} | {s.framework for s in studies})
     inputs.results_folder(args.results, environment.machine_id(environment.available_cpus(), gpus))
-    results = []
+    outcomes = []
     if runs:
-        results = harness.run_all(
+        outcomes = [r["outcome"] for r in harness.run_all(
             runs, profile, args.results, threads=threads, timeout_s=timeout_s, memory_limit=memory_limit,
             redo=args.redo,
-        )  # fmt: skip
+        )]  # fmt: skip
     if studies:
-        results += runner.run_all(studies, args.results, redo=args.redo, timeout_s=timeout_s)
-    return 0 if all(r["outcome"]["status"] in ("ok", "unavailable") for r in results) else 1
+        outcomes += [r["outcome"] for r in runner.run_all(studies, args.results, redo=args.redo, timeout_s=timeout_s)]
+    return 0 if all(o["status"] in ("ok", "unavailable") for o in outcomes) else 1
 
 
 if __name__ == "__main__":

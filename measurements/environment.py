@@ -17,11 +17,10 @@ import sys
 import time
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 from measurements import UserError
 from measurements.frameworks import DISTRIBUTIONS
-from measurements.results import machine_id_rule
+from measurements.results import Gpu, Machine, machine_id_rule
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
@@ -241,7 +240,7 @@ def kernel_log_oom_kills(pid: int, since: float) -> bool | None:
         os.close(fd)
 
 
-def gpus() -> list[dict[str, Any]]:
+def gpus() -> list[Gpu]:
     """NVIDIA GPUs as nvidia-smi lists them; empty where there is none."""
     if shutil.which("nvidia-smi") is None:
         return []
@@ -256,7 +255,7 @@ def gpus() -> list[dict[str, Any]]:
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return []
-    found = []
+    found: list[Gpu] = []
     for line in out.strip().splitlines():
         name, driver, mem_mib = (part.strip() for part in line.split(","))
         found.append({"name": name, "driver": driver, "memory_bytes": int(float(mem_mib)) * 2**20})
@@ -303,7 +302,7 @@ def checked_machine_id(made: str, source: str, fix: str) -> str:
     return made
 
 
-def machine_id(cpus: int, gpu_list: list[dict[str, Any]]) -> str:
+def machine_id(cpus: int, gpu_list: list[Gpu]) -> str:
     """A readable id for this kind of machine, stable across runs: CPU model, CPUs, GPU.
 
     ``FG_MACHINE_ID`` overrides it (for example to tell two hosts of one kind apart). An id the
@@ -318,7 +317,7 @@ def machine_id(cpus: int, gpu_list: list[dict[str, Any]]) -> str:
     return checked_machine_id("-".join(parts), "this machine's CPU model and GPU", "name it with FG_MACHINE_ID=NAME")
 
 
-def machine() -> dict[str, Any]:
+def machine() -> Machine:
     cpus = available_cpus()
     gpu_list = gpus()
     return {

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import copy
 import fnmatch
 import functools
 import json
@@ -26,17 +25,17 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from measurements import UserError, environment, workloads
+from measurements import UserError, environment, results, workloads
 from measurements.frameworks import MODE_LABELS, REGISTRY
 from measurements.lock import exclusive
 from measurements.profiles import PROFILES, Profile, rounds_for
-from measurements.results import ROOT, SCHEMA_VERSION, result_path, write_json_atomic
+from measurements.results import ROOT, result_path, write_json_atomic
 
 ERROR_TAIL_CHARS = 4000
 # each profile measures more than the one before it: a result is never replaced by a smaller one unasked
@@ -44,11 +43,6 @@ PROFILE_ORDER = tuple(PROFILES)  # in the order PROFILES lists them, as the gene
 SCRATCH_PREFIX = "fg-harness-"  # + pid: one folder per harness process for its children's temporary files
 GPU_FRAMEWORKS = tuple(f.id for f in REGISTRY.values() if "cuda" in f.devices)  # as the registry says
 POLL_S = 0.2  # how often a running child's time and memory are checked
-# a measurement's values that the result keeps one per round (samples are pooled instead)
-PER_ROUND = (
-    "steps_per_sample", "warmup_steps", "warmup_s", "warmup_steady", "prepare_s", "first_call_s", "device_peak_bytes",
-    "curve", "time_to_target_s",
-)  # fmt: skip
 COMPILE_CACHE = (
     "cold in each run's first process; its later processes reuse the kernels it compiled (TorchInductor's cache), "
     "which changes their first call, not their steady state"
@@ -95,7 +89,7 @@ def plan(devices: Iterable[str], only: list[str] | None = None, profile: Profile
     return runs
 
 
-def devices_here(gpus: list[dict[str, Any]]) -> list[str]:
+def devices_here(gpus: list[results.Gpu]) -> list[str]:
     return ["cpu", "cuda"] if gpus else ["cpu"]
 
 
@@ -236,7 +230,7 @@ def killed_from_outside(pid: int, since: float, oom_kills_before: int | None) ->
 
 def run_child(
     run: Run, profile: Profile, threads: int, timeout_s: float, memory_limit: int | None = None
-) -> tuple[dict[str, Any], int | None]:
+) -> tuple[results.Reported, int | None]:
     """Run one measurement in a fresh process; returns (what the child reported, exit code)."""
     with tempfile.TemporaryDirectory(prefix="fg-run-", dir=scratch()) as tmp:
         output, log = Path(tmp) / "child.json", Path(tmp) / "child.log"
@@ -270,7 +264,7 @@ def run_child(
             limit = f"{(memory_limit or 0) / 2**20:,.0f} MiB"
             return {"status": "oom", "error": f"used more than the memory limit ({limit}); killed.\n{tail(log)}"}, code
         if output.exists():
-            reported: dict[str, Any] = json.loads(output.read_text())
+            reported: results.Reported = json.loads(output.read_text())
             return reported, code
         if code == -signal.SIGKILL:
             oom, why = killed_from_outside(child.pid, since, oom_kills_before)
@@ -283,92 +277,56 @@ def record(
     run: Run,
     profile: Profile,
     threads: int,
-    machine: dict[str, Any],
-    reported: dict[str, Any],
+    machine: results.Machine,
+    reported: results.Reported,
     exit_code: int | None,
     started_at: str,
     wall_s: float,
     version: str | None = None,
-) -> dict[str, Any]:
-    """The result of one round: values that vary by round are lists, one entry per round.
+) -> results.Result:
+    """The result of one round (see ``results.record``).
 
     A child that did not report its framework (it failed, crashed or was killed) is recorded with
     the installed ``version``, the one its file is named for.
     """
     framework = reported.get("framework") or {"name": run.framework, "version": version, "build": {}}
-    memory = reported.get("memory") or {}
-    import_s = reported.get("import_s")
-    measurements = [
-        {**m, "samples_per_round": [len(m["samples"])], **{key: [m[key]] for key in PER_ROUND if key in m}}
-        for m in reported.get("measurements", [])
-    ]
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "run": {
+    return results.record(
+        {
             "workload": run.workload, "framework": run.framework, "mode": run.mode, "device": run.device,
             "profile": profile.name, "started_at": started_at, "wall_s": wall_s,
             "command": f"python -m measurements run --profile {profile.name} --only '{run.key}' --redo",
         },
-        "rounds": 1,
-        "machine": machine,
-        "software": {"python": environment.python_version(), "numpy": np.__version__, "framework": framework},
-        "settings": {"threads": threads, "env": environment.relevant_env(), "compile_cache": COMPILE_CACHE},
-        "outcome": {"status": reported["status"], "error": reported.get("error"), "exit_code": exit_code},
-        "import_s": [] if import_s is None else [import_s],
-        "memory": {key: [memory[key]] if memory.get(key) is not None else []
-                   for key in ("peak_rss_bytes", "after_import_rss_bytes")},
-        "measurements": measurements,
-    }  # fmt: skip
+        machine,
+        {"python": environment.python_version(), "numpy": np.__version__, "framework": framework},
+        {"threads": threads, "env": environment.relevant_env(), "compile_cache": COMPILE_CACHE},
+        reported,
+        exit_code,
+    )  # fmt: skip
 
 
-def merge(earlier: dict[str, Any] | None, latest: dict[str, Any]) -> dict[str, Any]:
-    """Pool one more round into the earlier rounds' result. A failed round fails the whole run."""
-    if earlier is None or latest["outcome"]["status"] != "ok":
-        return latest
-    merged = copy.deepcopy(earlier)
-    merged["rounds"] += 1
-    merged["run"]["wall_s"] += latest["run"]["wall_s"]
-    merged["import_s"] += latest["import_s"]
-    for key, values in latest["memory"].items():
-        merged["memory"][key] += values
-    for pooled, new in zip(merged["measurements"], latest["measurements"], strict=True):
-        for key in ("samples", "samples_per_round", *PER_ROUND):
-            if key in new:
-                pooled[key] = pooled.get(key, []) + new[key]
-        diffs = [d for d in (pooled["parity"]["max_abs_diff"], new["parity"]["max_abs_diff"]) if d is not None]
-        pooled["parity"]["passed"] = pooled["parity"]["passed"] and new["parity"]["passed"]
-        pooled["parity"]["max_abs_diff"] = max(diffs) if len(diffs) == 2 else None
-    return merged
-
-
-def summary(result: dict[str, Any]) -> str:
+def summary(result: results.Result) -> str:
+    """The latest round's figures in one line: each case's median sample."""
     outcome = result["outcome"]
     if outcome["status"] != "ok":
         first_line = (outcome["error"] or "").strip().splitlines()[-1:] or [""]
         return f"[red]{outcome['status']}[/red]: {first_line[0][:160]}"
     parts = []
-    for m in result["measurements"]:
+    for m, reading in zip(result["measurements"], result["rounds"][-1]["measurements"], strict=True):
         flag = "" if m["parity"]["passed"] else " [yellow](parity failed)[/yellow]"
-        median = float(np.median(m["samples"]))
+        median = float(np.median(reading["samples"]))
         parts.append(f"{m['case']}: {median:,.1f}" if median >= 100 else f"{m['case']}: {median:.3g}")
         parts[-1] += f" {m['unit']}{flag}"
     return "; ".join(parts)
 
 
-def finished(path: Path, profile: Profile) -> dict[str, Any] | None:
-    """The result already at ``path`` from the same profile, if it is readable; else None."""
+def finished(path: Path, profile: Profile) -> results.Result | None:
+    """The result already at ``path`` from the same profile, if it is readable (an older version
+    migrated); else None."""
     try:
-        doc = json.loads(path.read_text())
+        doc, _ = results.check_file(path)
     except (OSError, ValueError):
         return None
-    if (
-        isinstance(doc, dict)
-        and doc.get("schema_version") == SCHEMA_VERSION
-        and isinstance(doc.get("run"), dict)
-        and doc["run"].get("profile") == profile.name
-    ):
-        return doc
-    return None
+    return doc if doc is not None and doc["run"]["profile"] == profile.name else None
 
 
 def holds_more(path: Path, profile: Profile) -> str | None:
@@ -384,6 +342,8 @@ def holds_more(path: Path, profile: Profile) -> str | None:
         return None  # the same profile resumes, keeping the rounds it has
     rank = {name: i for i, name in enumerate(PROFILE_ORDER)}
     rounds = doc.get("rounds")
+    if isinstance(rounds, list):  # a list of rounds since version 3, a count before
+        rounds = len(rounds)
     larger = rank.get(theirs, len(PROFILE_ORDER)) > rank.get(profile.name, -1)  # an unknown profile is kept
     more_rounds = isinstance(rounds, int) and not isinstance(rounds, bool) and rounds > profile.rounds
     return theirs if larger or more_rounds else None
@@ -412,9 +372,9 @@ def run_all(
     memory_limit: int | None = None,
     redo: bool = False,
     console: Console | None = None,
-) -> list[dict[str, Any]]:
+) -> list[results.Result]:
     """Measure each run in ``profile.rounds`` interleaved rounds (every run once per round,
-    alternating the order), pooling its samples; the result is rewritten after each round.
+    alternating the order), each round a record of its own; the result is rewritten after each round.
 
     Rounds that a result already holds are kept unless ``redo`` is given, so the same command
     resumes an interrupted measurement where it stopped. A result of a larger profile (or more
@@ -431,7 +391,7 @@ def run_all(
                          run.device)
         for run in runs
     }  # fmt: skip
-    results: dict[Run, dict[str, Any]] = {}
+    done_so_far: dict[Run, results.Result] = {}
     kept = set()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with ExitStack() as stack:
@@ -455,11 +415,13 @@ def run_all(
                     progress.advance(task)  # training on real data, large models: fewer processes (see rounds_for)
                     continue
                 earlier = None if redo and round_index == 0 else finished(path, profile)
-                if earlier is not None and (earlier["rounds"] > round_index or earlier["outcome"]["status"] != "ok"):
-                    if run not in results:
+                if earlier is not None and (
+                    len(earlier["rounds"]) > round_index or earlier["outcome"]["status"] != "ok"
+                ):
+                    if run not in done_so_far:
                         kept.add(run)
                         progress.console.print(f"{run.key}: kept from an earlier run (--redo measures it again)")
-                    results[run] = earlier
+                    done_so_far[run] = earlier
                     progress.advance(task)
                     continue
                 label = MODE_LABELS.get((run.framework, run.mode), run.mode)
@@ -474,14 +436,14 @@ def run_all(
                     run, profile, threads, machine, reported, code, started_at, time.perf_counter() - start,
                     version=versions[run.framework],
                 )  # fmt: skip
-                results[run] = merge(earlier, latest)
-                write_json_atomic(path, results[run])
+                done_so_far[run] = results.add_round(earlier, latest)
+                write_json_atomic(path, done_so_far[run])
                 progress.console.print(
                     f"{run.key} round {round_index + 1}/{profile.rounds} ({latest['run']['wall_s']:.0f} s): "
                     f"{summary(latest)}"
                 )
                 progress.advance(task)
-    done = [results[run] for run in runs]
+    done = [done_so_far[run] for run in runs]
     failed = [r for r in done if r["outcome"]["status"] != "ok"]
     console.print(
         f"Done: {len(done) - len(failed)} of {len(done)} runs ok"

@@ -24,12 +24,14 @@ import sys
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import jsonschema
 
-from generator import load, studies
+from generator import studies
+from measurements import results as results_model
+from measurements.results import Result, StudyFile
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE_MACHINE = "amd-epyc-2cpu"
@@ -112,7 +114,7 @@ def poison(
 
 
 def _timing_ok(doc: dict[str, Any]) -> bool:
-    return load.check_document(copy.deepcopy(doc))[0] is not None
+    return results_model.check_document(copy.deepcopy(doc))[0] is not None
 
 
 FINGERPRINT = ("cpu_model", "cpu_count", "memory_bytes", "gpus")  # generator/plausible.py: one a machine folder
@@ -136,23 +138,23 @@ def poisoned_results(results: Path, poisoner: Poisoner) -> list[Path]:
             continue  # one release per framework is enough
         doc = json.loads(path.read_text())
         doc["machine"]["id"] = MACHINE
-        bad = poison(doc, load._validator(), poisoner, path.name)
+        bad = poison(doc, results_model._validator(results_model.SCHEMA_PATH), poisoner, path.name)
         for key in ("workload", "framework", "mode", "device"):  # names the checks look up
             bad["run"][key] = doc["run"][key]
         keep_fingerprint(bad, doc)
         if not _timing_ok(bad):
             bad = doc  # the meaning checks refuse it poisoned: keep it clean
-        target = load.expected_path(bad, results)
+        target = results_model.expected_path(cast(Result, bad), results)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(bad, indent=1))
         written.append(target)
     for path in sorted((source / "studies").glob("*.json")):
         doc = json.loads(path.read_text())
         doc["machine"]["id"] = MACHINE
-        bad = poison(doc, studies._validator(), poisoner, f"studies/{path.name}")
+        bad = poison(doc, results_model._validator(results_model.STUDY_SCHEMA_PATH), poisoner, f"studies/{path.name}")
         bad["study"], bad["framework"] = doc["study"], doc["framework"]
         keep_fingerprint(bad, doc)
-        target = studies.expected_path(bad, results)
+        target = studies.expected_path(cast(StudyFile, bad), results)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(bad, indent=1))
         written.append(target)

@@ -3,6 +3,7 @@ every framework against the fastest of the others."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -14,14 +15,19 @@ from generator.compare import compare, describe, figures, mode_results, process_
 STEADY = [-2.0, -1.0, 1.0, 2.0]  # each process's samples around its median
 
 
-def runs(*medians: float, step: float = 1.0) -> tuple[list[float], list[int]]:
-    """Samples of one process per median, and the samples per process."""
-    return [m + d * step for m in medians for d in STEADY], [len(STEADY)] * len(medians)
+def runs(*medians: float, step: float = 1.0) -> list[list[float]]:
+    """The samples of one process per median."""
+    return [[m + d * step for d in STEADY] for m in medians]
+
+
+def scaled(processes: list[list[float]], by: Callable[[float], float]) -> list[list[float]]:
+    """Each sample of each process changed by ``by``."""
+    return [[by(v) for v in own] for own in processes]
 
 
 def test_a_summary_is_the_geometric_mean_of_the_process_medians_with_an_interval_over_processes() -> None:
-    samples, per_round = runs(100.0, 102.0, 98.0, 101.0, 99.0)
-    s = summarise(samples, per_round)
+    samples = runs(100.0, 102.0, 98.0, 101.0, 99.0)
+    s = summarise(samples)
     logs = np.log([100.0, 102.0, 98.0, 101.0, 99.0])
     assert (s.n, s.processes) == (20, 5)
     assert s.median == pytest.approx(np.exp(logs.mean()))  # the mean the ratios compare, so both agree
@@ -33,62 +39,60 @@ def test_a_summary_is_the_geometric_mean_of_the_process_medians_with_an_interval
 
 
 def test_many_samples_in_one_process_give_no_interval() -> None:
-    one = summarise([9.0, 10.0, 11.0, 10.0, 10.0] * 40)
+    one = summarise([[9.0, 10.0, 11.0, 10.0, 10.0] * 40])
     assert (one.processes, one.median, one.low, one.high) == (1, 10.0, None, None)
     assert not one.enough_processes
-    assert summarise([9.0, 10.0, 11.0] * 4, [12]) == summarise([9.0, 10.0, 11.0] * 4)  # one round is one process
+    assert summarise([[9.0, 10.0, 11.0] * 4]).processes == 1  # one round is one process
 
 
 def test_processes_that_disagree_widen_the_interval_however_many_samples_each_holds() -> None:
-    steady, per_round = runs(100.0, 100.5, 99.5)
-    apart, _ = runs(100.0, 100.5, 150.0)
-    narrow, wide = summarise(steady, per_round), summarise(apart, per_round)
+    steady = runs(100.0, 100.5, 99.5)
+    apart = runs(100.0, 100.5, 150.0)
+    narrow, wide = summarise(steady), summarise(apart)
     assert narrow.high - narrow.low < 3.0  # type: ignore[operator]
     assert wide.high - wide.low > 50.0  # type: ignore[operator]
     # a thousand samples a process do not narrow it: the process is the unit
-    many = summarise([x for m in (100.0, 100.5, 150.0) for x in [m] * 1000], [1000] * 3)
+    many = summarise([[m] * 1000 for m in (100.0, 100.5, 150.0)])
     assert many.low == pytest.approx(wide.low) and many.high == pytest.approx(wide.high)
 
 
 def test_noisy_series_is_flagged() -> None:
-    assert summarise([1.0, 2.0, 1.0, 2.0, 1.0, 2.0]).noisy
+    assert summarise([[1.0, 2.0, 1.0, 2.0, 1.0, 2.0]]).noisy
 
 
 def test_process_medians_and_their_spread() -> None:
-    assert process_medians([10.0, 11.0, 9.0, 20.0, 21.0, 19.0], [3, 3]) == [10.0, 20.0]
-    assert process_medians([10.0, 11.0, 9.0, 20.0], [3, 0, 1]) == [10.0, 20.0]  # a failed process adds nothing
-    assert round_spread([10.0, 11.0, 9.0, 20.0, 21.0, 19.0], [3, 3]) == 2.0
-    assert round_spread([10.0, 11.0, 9.0], [3]) == 1.0
-    with pytest.raises(ValueError, match="add up"):
-        process_medians([1.0, 2.0], [3])
+    assert process_medians([[10.0, 11.0, 9.0], [20.0, 21.0, 19.0]]) == [10.0, 20.0]
+    assert process_medians([[10.0, 11.0, 9.0], [], [20.0]]) == [10.0, 20.0]  # a failed process adds nothing
+    assert round_spread([[10.0, 11.0, 9.0], [20.0, 21.0, 19.0]]) == 2.0
+    assert round_spread([[10.0, 11.0, 9.0]]) == 1.0
 
 
 def test_a_ratio_above_one_means_a_is_faster_for_rates_and_latencies_alike() -> None:
-    fast, per_round = runs(200.0, 202.0, 198.0, 201.0, 199.0)
-    slow, _ = runs(100.0, 101.0, 99.0, 100.5, 99.5)
-    by_rate = compare(fast, slow, per_round, per_round, unit="samples/s")
+    fast = runs(200.0, 202.0, 198.0, 201.0, 199.0)
+    slow = runs(100.0, 101.0, 99.0, 100.5, 99.5)
+    by_rate = compare(fast, slow, unit="samples/s")
     # the same speeds as latencies in ms: the faster side takes less time per sample
-    by_latency = compare([1000 / v for v in fast], [1000 / v for v in slow], per_round, per_round, unit="ms")
+    by_latency = compare(scaled(fast, lambda v: 1000 / v), scaled(slow, lambda v: 1000 / v), unit="ms")
     assert by_rate.outcome == by_latency.outcome == "faster"
     assert by_rate.ratio == pytest.approx(by_latency.ratio, rel=1e-3) == pytest.approx(2.0, rel=0.01)
     assert by_rate.ratio > 1 and by_latency.ratio > 1
     assert describe(by_rate) == describe(by_latency) == f"{by_rate.ratio:.2f}× faster"
-    reverse = compare([1000 / v for v in slow], [1000 / v for v in fast], per_round, per_round, unit="ms")
+    reverse = compare(scaled(slow, lambda v: 1000 / v), scaled(fast, lambda v: 1000 / v), unit="ms")
     assert reverse.outcome == "slower" and reverse.ratio < 1 and describe(reverse).endswith("× slower")
 
 
 def test_three_outcomes_and_a_single_reading_in_words_with_p_values_only_beside_a_difference() -> None:
-    base, per_round = runs(100.0, 101.0, 99.0, 100.5, 99.5, 100.2, 99.8, 100.1, 99.9, 100.3)
-    same, _ = runs(100.1, 100.9, 99.1, 100.4, 99.6, 100.3, 99.7, 100.0, 100.0, 100.2)
-    equivalent = compare(same, base, per_round, per_round, unit="samples/s")
+    base = runs(100.0, 101.0, 99.0, 100.5, 99.5, 100.2, 99.8, 100.1, 99.9, 100.3)
+    same = runs(100.1, 100.9, 99.1, 100.4, 99.6, 100.3, 99.7, 100.0, 100.0, 100.2)
+    equivalent = compare(same, base, unit="samples/s")
     assert equivalent.outcome == "equivalent" and describe(equivalent) == "equivalent within ±20%"
-    wide_a, two = runs(70.0, 140.0)
-    wide_b, _ = runs(95.0, 112.0)
-    uncertain = compare(wide_a, wide_b, two, two, unit="samples/s")
+    wide_a = runs(70.0, 140.0)
+    wide_b = runs(95.0, 112.0)
+    uncertain = compare(wide_a, wide_b, unit="samples/s")
     assert uncertain.outcome == "uncertain" and describe(uncertain) == "too uncertain to call"
-    single = compare([100.0] * 8, [50.0] * 8, unit="samples/s")  # one process a side, however far apart
+    single = compare([[100.0] * 8], [[50.0] * 8], unit="samples/s")  # one process a side, however far apart
     assert single.low is None and describe(single) == "too few processes to call (1 against 1)"
-    faster = compare([2 * v for v in base], base, per_round, per_round, unit="samples/s")
+    faster = compare(scaled(base, lambda v: 2 * v), base, unit="samples/s")
     for r in (equivalent, uncertain, single):
         assert "p <" not in figures(r) and "p =" not in figures(r)
         assert "p <" not in describe(r, detail=True) and "p =" not in describe(r, detail=True)
@@ -101,10 +105,10 @@ def frame(rows: list[tuple[str, str, float]], unit: str = "samples/s") -> pd.Dat
     metric = "train_throughput" if unit == "samples/s" else "infer_latency"
     found: list[dict[str, Any]] = []
     for framework, mode, median in rows:
-        samples, per_round = runs(*(median * m for m in (0.99, 1.0, 1.01, 0.995, 1.005)), step=median / 1000)
+        samples = runs(*(median * m for m in (0.99, 1.0, 1.01, 0.995, 1.005)), step=median / 1000)
         found.append({
             "framework": framework, "mode": mode, "metric": metric, "unit": unit, "samples": samples,
-            "samples_per_round": per_round, "flops_per_unit": 1e6, "first_call_s": 0.1, "peak_rss_bytes": 1,
+            "flops_per_unit": 1e6, "first_call_s": 0.1, "peak_rss_bytes": 1,
             "after_import_rss_bytes": 1, "parity_passed": True, "parity_max_abs_diff": 0.0,
             "file": f"{framework}-{mode}", "device_peak_bytes": None, "prepare_s": None,
         })  # fmt: skip
@@ -148,9 +152,7 @@ def test_one_framework_alone_is_compared_with_nothing() -> None:
 
 
 def test_statistics_are_deterministic() -> None:
-    data, per_round = runs(50.0, 51.0, 49.0, 50.5)
-    assert summarise(data, per_round) == summarise(data, per_round)
-    scaled = [x * 1.1 for x in data]
-    assert compare(data, scaled, per_round, per_round, unit="samples/s") == compare(
-        data, scaled, per_round, per_round, unit="samples/s"
-    )
+    data = runs(50.0, 51.0, 49.0, 50.5)
+    assert summarise(data) == summarise(data)
+    faster = scaled(data, lambda x: x * 1.1)
+    assert compare(data, faster, unit="samples/s") == compare(data, faster, unit="samples/s")

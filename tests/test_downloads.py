@@ -7,13 +7,13 @@ from __future__ import annotations
 import csv
 import statistics
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import pytest
 
 from generator import corpus, downloads, load, render, studies
-from measurements.results import RESULTS_DIR, ROOT
+from measurements.results import RESULTS_DIR, ROOT, Result, StudyFile
 from measurements.studies import registry as study_registry
 from tests.conftest import MACHINE, make_result, write_results
 
@@ -32,9 +32,11 @@ def three_processes() -> dict[str, Any]:
     m = doc["measurements"][0]
     m["case"] = "784-512-512-10 batch 64 ×2 → done"
     m["params"] = {"layers": [784, 512, 512, 10], "batch_size": 64, "dtype": "float32", "task": "train"}
-    m["first_call_s"] = [0.5, 0.25, 0.125]
-    doc["memory"]["peak_rss_bytes"] = [300_000_001, 300_000_002, 300_000_003]
-    doc["import_s"] = [1.0, 2.0, 3.0]
+    for one, first_call_s, peak, import_s in zip(
+        doc["rounds"], [0.5, 0.25, 0.125], [300_000_001, 300_000_002, 300_000_003], [1.0, 2.0, 3.0], strict=True
+    ):
+        one.update(peak_rss_bytes=peak, import_s=import_s)
+        one["measurements"][0]["first_call_s"] = first_call_s
     return doc
 
 
@@ -89,7 +91,7 @@ def test_a_workload_names_the_model_it_trains() -> None:
 def test_text_that_a_spreadsheet_would_run_is_neutralised() -> None:
     doc = three_processes()
     doc["measurements"][0]["case"] = "=HYPERLINK(1)"
-    frame = load.to_frame([(Path("r") / MACHINE / "x.json", doc)], Path("r"))
+    frame = load.to_frame([(Path("r") / MACHINE / "x.json", cast(Result, doc))], Path("r"))
     row = dict(zip(downloads.COLUMNS, downloads.rows(frame)[0], strict=True))
     assert row["case"] == "'=HYPERLINK(1)"
 
@@ -160,7 +162,9 @@ def test_the_pipeline_studies_give_each_process_its_throughput(
 def test_a_study_finding_that_failed_is_a_row_with_its_outcome() -> None:
     doc = {"machine": {"id": MACHINE}, "findings": [{"id": "train-w8192-b8192", "task": "train", "width": 8192,
            "batch": 8192, "outcome": "timeout", "error": "ran past 600 s", "peak_rss_bytes": None}]}  # fmt: skip
-    result = studies.StudyResult(study_registry()["memory"], "pytorch", "1.0", doc, f"{MACHINE}/studies/m.json")
+    result = studies.StudyResult(
+        study_registry()["memory"], "pytorch", "1.0", cast(StudyFile, doc), f"{MACHINE}/studies/m.json"
+    )
     ms = studies.MachineStudies(MACHINE, {"memory": {"pytorch": result}})
     (row,) = downloads.study_rows(MACHINE, ms)
     found = dict(zip(downloads.STUDY_COLUMNS, row, strict=True))
@@ -172,7 +176,9 @@ def test_untrusted_study_text_cannot_run_as_a_formula() -> None:
     doc = {"machine": {"id": MACHINE}, "findings": [{"id": "x", "path": "=cmd|' /C calc'!A0", "model": "@SUM(1)",
            "outcome": "ok", "per_process": {"+evil_ms": [1.0], "latency_p50_ms": "not a list"},
            "launches": 5}]}  # fmt: skip
-    result = studies.StudyResult(study_registry()["serving"], "pytorch", "1.0", doc, f"{MACHINE}/studies/s.json")
+    result = studies.StudyResult(
+        study_registry()["serving"], "pytorch", "1.0", cast(StudyFile, doc), f"{MACHINE}/studies/s.json"
+    )
     ms = studies.MachineStudies(MACHINE, {"serving": {"pytorch": result}})
     (row,) = downloads.study_rows(MACHINE, ms)
     found = dict(zip(downloads.STUDY_COLUMNS, row, strict=True))

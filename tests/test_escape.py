@@ -19,8 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import claims, corpus, escape, facts, load, render, studies
+from generator import claims, corpus, escape, facts, render, studies
 from measurements import UserError
+from measurements import results as results_model
 from tests import hostile
 from tests.conftest import ROOT, make_result, write_results
 from tests.test_site import build_site
@@ -265,13 +266,13 @@ def test_check_refuses_loose_names_versions_and_dates(field: tuple[str | int, ..
     for key in field[:-1]:
         node = node[key]
     node[field[-1]] = value
-    found, problems = load.check_document(doc)
+    found, problems = results_model.check_document(doc)
     assert found is None and problems[0].startswith(str(field[0]))
 
 
 @pytest.mark.parametrize("version", ["2.13.0+cpu", "2.11.0+cu130", "2.21.0", "2.4.6", None])
 def test_real_versions_pass(version: str | None) -> None:
-    assert load.check_document(make_result(version=version) if version else _unversioned())[0] is not None
+    assert results_model.check_document(make_result(version=version) if version else _unversioned())[0] is not None
 
 
 def _unversioned() -> dict[str, Any]:
@@ -282,14 +283,14 @@ def _unversioned() -> dict[str, Any]:
 
 @pytest.mark.parametrize("sample", [1.7e308, 1e-300, 5e-324])
 def test_check_refuses_figures_no_page_can_show(sample: float) -> None:
-    assert load.check_document(make_result(samples=[100.0, sample, 99.0]))[0] is None
+    assert results_model.check_document(make_result(samples=[100.0, sample, 99.0]))[0] is None
 
 
 def test_committed_results_and_studies_still_pass() -> None:
     paths = sorted((ROOT / "results").glob("*/*.json"))
     assert paths
     for path in paths:
-        assert load.check_file(path)[1] == [], path
+        assert results_model.check_file(path)[1] == [], path
     for path in studies.study_files(ROOT / "results"):
         assert studies.check_study(path)[1] == [], path
 
@@ -429,7 +430,7 @@ def test_any_document_check_accepts_builds_inert_pages(
     for doc in docs:
         for m in doc["measurements"]:
             m["case"] = case
-    docs = [d for d in docs if load.check_document(copy.deepcopy(d))[0] is not None]
+    docs = [d for d in docs if results_model.check_document(copy.deepcopy(d))[0] is not None]
     folder = tmp_path_factory.mktemp("any")
     pages = build(write_results(folder / "results", docs), folder / "out")
     for name, page in pages.items():

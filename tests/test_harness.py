@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -21,6 +22,7 @@ from measurements.__main__ import main as measurements_main
 from measurements.frameworks import COMPARED
 from measurements.lock import exclusive
 from measurements.profiles import PROFILES
+from measurements.results import Reported
 from measurements.studies import runner
 from tests.conftest import ROOT
 
@@ -92,29 +94,29 @@ def test_quick_profile_measures_every_framework(quick_results: Path) -> None:
     for path, doc in loaded.results:
         assert doc["outcome"]["status"] == "ok", (path, doc["outcome"]["error"])
         assert doc["settings"]["threads"] >= 1
-        (peak,), (after_import,) = doc["memory"]["peak_rss_bytes"], doc["memory"]["after_import_rss_bytes"]
-        assert peak >= after_import > 0
+        (one,) = doc["rounds"]
+        peak, after_import = one["peak_rss_bytes"], one["after_import_rss_bytes"]
+        assert peak is not None and after_import is not None and peak >= after_import > 0
         framework = doc["software"]["framework"]
         assert framework["name"] == doc["run"]["framework"] and framework["version"]
-        for m in doc["measurements"]:
+        for m, reading in zip(doc["measurements"], one["measurements"], strict=True):
             assert m["parity"]["passed"], (path, m["parity"])
-            assert m["device_peak_bytes"] == [None]  # read on a GPU only
-            (prepare_s,) = m["prepare_s"]
-            assert 0 < prepare_s < 60
+            assert reading.get("device_peak_bytes") is None  # read on a GPU only
+            assert 0 < reading.get("prepare_s", 0) < 60
             timing = workloads.METRICS[m["metric"]].timing
             expected = {"latency": PROFILES["quick"].latency_samples, "curve": 1}.get(timing, PROFILES["quick"].samples)
-            assert len(m["samples"]) == expected
-            assert all(s > 0 for s in m["samples"])
+            assert len(reading["samples"]) == expected
+            assert all(s > 0 for s in reading["samples"])
     accuracy = {
-        (doc["run"]["framework"], m["case"]): m for _, doc in loaded.results for m in doc["measurements"]
-        if m["metric"] == "test_accuracy"
+        (doc["run"]["framework"], m["case"]): (m, doc["rounds"][0]["measurements"][i]) for _, doc in loaded.results
+        for i, m in enumerate(doc["measurements"]) if m["metric"] == "test_accuracy"
     }  # fmt: skip
     assert len(accuracy) == 2 * len(COMPARED)  # the MLP and the CNN, in every compared framework
-    for m in accuracy.values():
-        (curve,) = m["curve"]
+    for m, reading in accuracy.values():
+        curve = reading.get("curve", [])
         assert [p["epoch"] for p in curve] == list(range(1, m["params"]["epochs"] + 1))
-        assert curve[-1]["accuracy"] == m["samples"][0]
-    mlp = [m["samples"][0] for (_, case), m in accuracy.items() if case.startswith("MLP")]
+        assert curve[-1]["accuracy"] == reading["samples"][0]
+    mlp = [reading["samples"][0] for (_, case), (_, reading) in accuracy.items() if case.startswith("MLP")]
     assert min(mlp) > 30  # well above chance (10%) after two epochs: all really train
     assert max(mlp) - min(mlp) <= 2  # the same model, the same batches: the same accuracy
     builds = {doc["run"]["framework"]: doc["software"]["framework"]["build"] for _, doc in loaded.results}
@@ -126,7 +128,7 @@ def test_a_failing_child_is_recorded_and_the_run_goes_on(tmp_path: Path) -> None
     runs = [harness.Run("mlp", "pytorch", "no-such-mode", "cpu"), harness.Run("matmul", "numpy", "default", "cpu")]
     results = harness.run_all(runs, PROFILES["quick"], tmp_path)
     assert [r["outcome"]["status"] for r in results] == ["failed", "ok"]
-    assert "ValueError: mlp has no mode 'no-such-mode' for pytorch" in results[0]["outcome"]["error"]
+    assert "ValueError: mlp has no mode 'no-such-mode' for pytorch" in str(results[0]["outcome"]["error"])
     written = json.loads(next(tmp_path.glob("*/mlp.pytorch*.no-such-mode.cpu.json")).read_text())
     assert written["outcome"]["status"] == "failed"
 
@@ -136,8 +138,8 @@ def test_a_hanging_child_is_killed_and_recorded_as_timeout(tmp_path: Path) -> No
     run = harness.Run("mlp", "tensorflow", "eager", "cpu")  # importing TensorFlow alone takes longer
     (result,) = harness.run_all([run], PROFILES["quick"], tmp_path, timeout_s=0.5)
     assert result["outcome"]["status"] == "timeout"
-    assert result["outcome"]["error"].startswith("no result after 0.5 s; killed.")
-    _, problems = load.check_file(next(tmp_path.glob("*/*.json")))
+    assert str(result["outcome"]["error"]).startswith("no result after 0.5 s; killed.")
+    _, problems = results.check_file(next(tmp_path.glob("*/*.json")))
     assert problems == []
 
 
@@ -155,12 +157,12 @@ def test_each_injected_fault_is_recorded_and_the_run_goes_on(tmp_path: Path, mon
     outcomes = {"/".join(r["run"][k] for k in ("workload", "framework", "mode", "device")): r["outcome"]
                 for r in results}  # fmt: skip
     assert outcomes["matmul/numpy/default/cpu"]["status"] == "crashed"
-    assert "killed by SIGSEGV without a result" in outcomes["matmul/numpy/default/cpu"]["error"]
+    assert "killed by SIGSEGV without a result" in str(outcomes["matmul/numpy/default/cpu"]["error"])
     assert outcomes["matmul/pytorch/eager/cpu"]["status"] == "failed"
-    assert "RuntimeError: injected fault" in outcomes["matmul/pytorch/eager/cpu"]["error"]
+    assert "RuntimeError: injected fault" in str(outcomes["matmul/pytorch/eager/cpu"]["error"])
     assert outcomes["matmul/tensorflow/eager/cpu"]["status"] == "timeout"
     assert outcomes["mlp/pytorch/eager/cpu"]["status"] == "oom"
-    assert "more than the memory limit (800 MiB)" in outcomes["mlp/pytorch/eager/cpu"]["error"]
+    assert "more than the memory limit (800 MiB)" in str(outcomes["mlp/pytorch/eager/cpu"]["error"])
     assert outcomes["mlp/tensorflow/function/cpu"]["status"] == "ok"  # the run went on
     loaded = load.load_results(load.result_files(tmp_path))
     assert loaded.problems == [] and len(loaded.results) == 5
@@ -181,7 +183,7 @@ def test_a_framework_that_fails_to_import_is_unavailable(
     monkeypatch.setenv("PYTHONPATH", str(fake.parent))
     (result,) = harness.run_all(harness.plan(["cpu"], ["matmul/tensorflow/*"]), PROFILES["quick"], tmp_path / "r")
     assert result["outcome"]["status"] == "unavailable"
-    assert expected in result["outcome"]["error"]
+    assert expected in str(result["outcome"]["error"])
 
 
 def _children(pid: int) -> list[int]:
@@ -233,20 +235,16 @@ def test_a_second_harness_on_the_same_folder_is_refused(tmp_path: Path, capsys: 
 
 
 @pytest.mark.slow
-def test_rounds_pool_samples_and_resume_where_they_stopped(tmp_path: Path) -> None:
+def test_rounds_keep_each_process_and_resume_where_they_stopped(tmp_path: Path) -> None:
     one_round = PROFILES["quick"]
     runs = harness.plan(["cpu"], ["matmul/numpy/*", "matmul/pytorch/*"])
     first = harness.run_all(runs, one_round, tmp_path)
     two_rounds = dataclasses.replace(one_round, rounds=2)
     both = harness.run_all(runs, two_rounds, tmp_path)  # keeps round 1, measures round 2 only
     for before, after in zip(first, both, strict=True):
-        assert after["rounds"] == 2
-        assert after["import_s"][0] == before["import_s"][0]
-        for m_before, m_after in zip(before["measurements"], after["measurements"], strict=True):
-            assert m_after["samples"][: one_round.samples] == m_before["samples"]
-            assert len(m_after["samples"]) == 2 * one_round.samples
-            assert m_after["samples_per_round"] == [one_round.samples] * 2
-            assert len(m_after["first_call_s"]) == 2
+        assert len(after["rounds"]) == 2
+        assert after["rounds"][0] == before["rounds"][0]  # round 1 as it was written
+        assert [len(r["measurements"][0]["samples"]) for r in after["rounds"]] == [one_round.samples] * 2
     loaded = load.load_results(load.result_files(tmp_path))
     assert loaded.problems == [] and len(loaded.results) == 2
 
@@ -258,14 +256,18 @@ def test_a_failed_round_fails_the_whole_run() -> None:
                    "warmup_steps": 3, "first_call_s": 0.5, "flops_per_unit": 1.0, "parity": parity}  # fmt: skip
     ok = {"status": "ok", "import_s": 0.1, "memory": {"peak_rss_bytes": 10, "after_import_rss_bytes": 5},
           "measurements": [measurement]}  # fmt: skip
-    first = harness.record(run, PROFILES["quick"], 2, {}, ok, 0, "t", 1.0)
-    second = harness.record(run, PROFILES["quick"], 2, {}, {**ok, "import_s": 0.2}, 0, "t", 1.0)
-    merged = harness.merge(first, second)
-    assert merged["rounds"] == 2 and merged["import_s"] == [0.1, 0.2]
-    assert merged["measurements"][0]["samples"] == [1.0, 2.0, 1.0, 2.0]
-    assert first["rounds"] == 1 and first["measurements"][0]["samples"] == [1.0, 2.0]  # not changed in place
-    crashed = harness.record(run, PROFILES["quick"], 2, {}, {"status": "crashed", "error": "SIGSEGV"}, -11, "t", 1.0)
-    assert harness.merge(merged, crashed)["outcome"]["status"] == "crashed"
+    machine = environment.machine()
+    first = harness.record(run, PROFILES["quick"], 2, machine, cast(Reported, ok), 0, "t", 1.0)
+    second = harness.record(run, PROFILES["quick"], 2, machine, cast(Reported, {**ok, "import_s": 0.2}), 0, "t", 1.0)
+    merged = results.add_round(first, second)
+    assert [r["import_s"] for r in merged["rounds"]] == [0.1, 0.2]
+    assert [r["measurements"][0]["samples"] for r in merged["rounds"]] == [[1.0, 2.0], [1.0, 2.0]]  # each its own
+    assert merged["measurements"] == first["measurements"]  # what is measured, once
+    assert len(first["rounds"]) == 1  # not changed in place
+    crashed = harness.record(
+        run, PROFILES["quick"], 2, machine, {"status": "crashed", "error": "SIGSEGV"}, -11, "t", 1.0
+    )
+    assert results.add_round(merged, crashed)["outcome"]["status"] == "crashed"
 
 
 @pytest.mark.slow
@@ -299,10 +301,9 @@ def test_the_gpu_path_measures_and_reads_the_allocator_peak(tmp_path: Path) -> N
     for result in results:
         assert result["outcome"]["status"] == "ok", result["outcome"]["error"]
         assert result["software"]["framework"]["build"]["device_name"]
-        for m in result["measurements"]:
-            assert m["parity"]["passed"]
-            (peak,) = m["device_peak_bytes"]
-            assert peak > 0
+        assert all(m["parity"]["passed"] for m in result["measurements"])
+        for reading in result["rounds"][0]["measurements"]:
+            assert (reading.get("device_peak_bytes") or 0) > 0
 
 
 @pytest.mark.slow
@@ -312,9 +313,9 @@ def test_compiled_modes_of_the_new_models_run_with_parity(tmp_path: Path) -> Non
     results = harness.run_all(harness.plan(["cpu"], keys), PROFILES["quick"], tmp_path)
     for result in results:
         assert result["outcome"]["status"] == "ok", result["outcome"]["error"]
-        for m in result["measurements"]:
+        for m, reading in zip(result["measurements"], result["rounds"][0]["measurements"], strict=True):
             assert m["parity"]["passed"], m["parity"]
-            assert m["first_call_s"][0] > 0 and m["samples"]
+            assert reading["first_call_s"] > 0 and reading["samples"]
 
 
 def test_results_are_written_readable_by_others(tmp_path: Path) -> None:
@@ -402,7 +403,7 @@ def test_an_outside_sigkill_is_told_apart_from_running_out_of_memory(monkeypatch
     killer.join()
     assert killed and code == -signal.SIGKILL
     assert reported["status"] == "crashed"
-    assert reported["error"].startswith("the child process was killed by SIGKILL from outside the harness")
+    assert str(reported["error"]).startswith("the child process was killed by SIGKILL from outside the harness")
 
     # the same kill, where the kernel counts an out-of-memory kill in the child's memory cgroup meanwhile
     counts = iter([0, 1])
@@ -412,7 +413,7 @@ def test_an_outside_sigkill_is_told_apart_from_running_out_of_memory(monkeypatch
     reported, code = harness.run_child(run, PROFILES["quick"], 1, timeout_s=60)
     killer.join()
     assert reported["status"] == "oom"
-    assert reported["error"].startswith("the child process was killed by the kernel's out-of-memory killer")
+    assert str(reported["error"]).startswith("the child process was killed by the kernel's out-of-memory killer")
 
 
 def _start_hanging_harness(

@@ -10,6 +10,7 @@ import pytest
 
 from generator import load
 from generator.__main__ import main as generator_main
+from measurements import results as results_model
 from tests.conftest import ROOT, make_result, write_results
 
 INVALID = ROOT / "tests" / "invalid"
@@ -19,7 +20,7 @@ EXPECTED = {
     "empty.json": "is empty",
     "top-level-list.json": "top level is a JSON list, not an object",
     "missing-field.json": "machine: 'cpu_model' is a required property",
-    "newer-version.json": "schema_version: 99 is newer than this Framework Guide reads (2); update Framework Guide",
+    "newer-version.json": "schema_version: 99 is newer than this Framework Guide reads (3); update Framework Guide",
     "too-old-version.json": "schema_version: 0 is too old to migrate; re-measure with `nox -s measure`",
     "infinite-time.json": "measurements[0].first_call_s[0]: inf is not a finite number",
     "rounds-do-not-add-up.json": "measurements[0].samples_per_round: does not add up to the 3 samples in 1 rounds",
@@ -42,7 +43,7 @@ EXPECTED = {
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_each_bad_file_gets_a_problem_naming_the_field(name: str) -> None:
-    doc, problems = load.check_file(INVALID / name)
+    doc, problems = results_model.check_file(INVALID / name)
     assert doc is None
     assert EXPECTED[name] in problems[0]
 
@@ -52,7 +53,7 @@ def test_every_invalid_file_is_covered() -> None:
 
 
 def test_a_valid_document_passes() -> None:
-    doc, problems = load.check_document(make_result())
+    doc, problems = results_model.check_document(make_result())
     assert problems == []
     assert doc is not None
 
@@ -60,7 +61,7 @@ def test_a_valid_document_passes() -> None:
 def test_an_ok_run_without_measurements_is_refused() -> None:
     doc = make_result()
     doc["measurements"] = []
-    _, problems = load.check_document(doc)
+    _, problems = results_model.check_document(doc)
     assert problems and problems[0].startswith("measurements: [] should be non-empty")
 
 
@@ -77,29 +78,29 @@ def test_bad_files_do_not_stop_good_ones(tmp_path: Path) -> None:
 
 
 def test_an_older_version_is_migrated() -> None:
-    doc, problems = load.check_file(ROOT / "tests" / "old" / "v1-skipped.json")
+    doc, problems = results_model.check_file(ROOT / "tests" / "old" / "v1-skipped.json")
     assert problems == []
     assert doc is not None
-    assert doc["schema_version"] == 2
+    assert doc["schema_version"] == 3
     assert doc["outcome"]["status"] == "unavailable"
-    assert doc["rounds"] == 1
-    assert doc["import_s"] == [1.0]
-    assert doc["memory"]["peak_rss_bytes"] == [300 * 2**20]
+    assert doc["rounds"] == [
+        {"import_s": 1.0, "peak_rss_bytes": 300 * 2**20, "after_import_rss_bytes": 200 * 2**20, "measurements": []}
+    ]
 
 
 def test_an_older_version_with_samples_is_migrated_into_one_round() -> None:
-    doc, problems = load.check_file(ROOT / "tests" / "old" / "v1-ok.json")
+    doc, problems = results_model.check_file(ROOT / "tests" / "old" / "v1-ok.json")
     assert problems == []
     assert doc is not None
-    m = doc["measurements"][0]
-    assert (doc["rounds"], m["samples_per_round"], m["first_call_s"]) == (1, [3], [2.5])
+    [one] = doc["rounds"]
+    assert (one["measurements"][0]["samples"], one["measurements"][0]["first_call_s"]) == ([1000.0, 1010.0, 990.0], 2.5)
 
 
 def test_an_absurdly_large_file_is_refused_unread(tmp_path: Path) -> None:
     path = tmp_path / "huge.json"
     with path.open("wb") as f:
-        f.truncate(load.MAX_FILE_BYTES + 1)
-    _, problems = load.check_file(path)
+        f.truncate(results_model.MAX_FILE_BYTES + 1)
+    _, problems = results_model.check_file(path)
     assert problems[0].startswith("10 MiB is far too large for a results file")
 
 

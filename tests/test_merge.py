@@ -90,7 +90,11 @@ def test_two_sources_that_disagree_clash(tmp_path: Path, capsys: pytest.CaptureF
     assert out[0].startswith(f"{second / LAPTOP / MLP}: CLASH, not merged: the same run (mlp/pytorch/eager/cpu on ")
     assert f" as {first / LAPTOP / MLP} (merged first, into {dest / LAPTOP / MLP}), with different numbers" in out[0]
     assert out[1] == f"1 merged, 1 already there, 1 clashes, 0 bad, into {dest}"
-    assert json.loads((dest / LAPTOP / MLP).read_text())["measurements"][0]["samples"] == [100.0, 101.0, 99.0]
+    assert json.loads((dest / LAPTOP / MLP).read_text())["rounds"][0]["measurements"][0]["samples"] == [
+        100.0,
+        101.0,
+        99.0,
+    ]
 
 
 def test_bad_files_are_reported_and_never_copied(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

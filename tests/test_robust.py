@@ -19,6 +19,8 @@ from generator import load, render
 from generator import merge as merge_results
 from generator.__main__ import main as generator_main
 from generator.corpus import load_corpus
+from measurements import results as results_model
+from measurements.results import Result
 from tests.conftest import MACHINE, ROOT, make_result, performance_guide, write_results
 
 INVALID = ROOT / "tests" / "invalid"
@@ -154,7 +156,7 @@ def test_a_duplicate_key_is_refused_wherever_it_is(tmp_path: Path) -> None:
     path = tmp_path / MACHINE / GOOD
     path.parent.mkdir()
     path.write_text(text)
-    assert load.check_file(path) == (None, [
+    assert results_model.check_file(path) == (None, [
         "the key 'cpu_model' appears twice in one object (which one counts?); fix or delete it, or re-measure "
         "with `nox -s measure`"
     ])  # fmt: skip
@@ -167,7 +169,7 @@ def test_a_file_that_fails_to_summarise_is_left_out_alone(tmp_path: Path, monkey
     results = write_results(tmp_path / "results", good_docs())
     rows = load.frame_rows
 
-    def fragile(path: Path, doc: dict[str, Any], results_dir: Path) -> list[dict[str, Any]]:
+    def fragile(path: Path, doc: Result, results_dir: Path) -> list[dict[str, object]]:
         if path.name == GOOD:
             raise ZeroDivisionError("float division by zero\nin a summary")
         return rows(path, doc, results_dir)
@@ -187,7 +189,7 @@ def test_check_goes_on_after_a_file_that_fails(
     results = write_results(tmp_path / "results", good_docs())
     names = load.name_problems
 
-    def fragile(path: Path, doc: dict[str, Any], show: Any = str) -> list[str]:
+    def fragile(path: Path, doc: Result, show: Any = str) -> list[str]:
         if path.name == GOOD:
             raise KeyError("machine")
         return names(path, doc)
@@ -205,14 +207,14 @@ def test_merge_goes_on_after_a_file_that_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = write_results(tmp_path / "artifact", good_docs())
-    check = load.check_file
+    check = results_model.check_file
 
-    def fragile(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
+    def fragile(path: Path) -> tuple[Result | None, list[str]]:
         if path.name == GOOD:
             raise RecursionError("maximum recursion depth exceeded")
         return check(path)
 
-    timing = merge_results.Kind(fragile, load.expected_path, load.measured, load.run_label)
+    timing = merge_results.Kind(fragile, results_model.expected_path, load.measured, results_model.run_label)
     monkeypatch.setattr(merge_results, "kind_of", lambda path: timing)
     dest = tmp_path / "results"
     code = generator_main(["merge", str(source), "--into", str(dest)])
@@ -246,8 +248,9 @@ def test_a_file_named_for_its_run_wins_over_a_misnamed_one_sorted_first(tmp_path
     shown = results / MACHINE / GOOD
     loaded = load.load_results(load.result_files(results))
     assert [p for p, _ in loaded.results] == [shown]
-    assert loaded.problems == [load.duplicate_problem(misnamed, load.check_file(misnamed)[0] or {}, shown,
-                                                      load.check_file(shown)[0] or {})]  # fmt: skip
+    misnamed_doc, shown_doc = results_model.check_file(misnamed)[0], results_model.check_file(shown)[0]
+    assert misnamed_doc is not None and shown_doc is not None
+    assert loaded.problems == [load.duplicate_problem(misnamed, misnamed_doc, shown, shown_doc)]
     assert loaded.problems[0].startswith(f"{misnamed}: CLASH with {shown}: ")
 
 

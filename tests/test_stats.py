@@ -44,15 +44,11 @@ def test_latency_becomes_speed_sample_by_sample() -> None:
         to_speed([1.0, 0.0], "ms")
 
 
-def test_process_speeds_split_by_round_and_take_each_median() -> None:
-    samples = [10.0, 11.0, 12.0, 20.0, 21.0, 22.0, 23.0]
-    assert process_speeds(samples, [3, 4], "samples/s") == [11.0, 21.5]
+def test_process_speeds_take_each_process_median() -> None:
+    assert process_speeds([[10.0, 11.0, 12.0], [20.0, 21.0, 22.0, 23.0]], "samples/s") == [11.0, 21.5]
     # latencies turn into speed before the median: speeds 1, 1/2, 1/4 have the median 1/2
-    assert process_speeds([1.0, 2.0, 4.0], [3], "ms") == [0.5]
-    assert process_speeds(samples, [3, 0, 4], "samples/s") == [11.0, 21.5]  # a failed process adds nothing
-    assert process_speeds(samples, None, "samples/s") == [20.0]  # rounds unknown: one process
-    with pytest.raises(ValueError, match="add up"):
-        process_speeds(samples, [3, 3], "samples/s")
+    assert process_speeds([[1.0, 2.0, 4.0]], "ms") == [0.5]
+    assert process_speeds([[10.0, 11.0, 12.0], [], [20.0]], "samples/s") == [11.0, 20.0]  # a failed process: nothing
 
 
 # --- the ratio, its interval, the outcome and the words -------------------------------------
@@ -62,8 +58,8 @@ def test_a_ratio_above_one_means_a_is_faster_in_every_unit() -> None:
     fast_rate, slow_rate = [200.0, 204.0, 198.0, 202.0, 201.0], [100.0, 101.0, 99.0, 102.0, 98.0]
     by_rate = compare(fast_rate, slow_rate)
     # the same runs as latencies in ms: the faster side takes less time per call
-    fast_ms = process_speeds([1000 / v for v in fast_rate], [1] * 5, "ms")
-    slow_ms = process_speeds([1000 / v for v in slow_rate], [1] * 5, "ms")
+    fast_ms = process_speeds([[1000 / v] for v in fast_rate], "ms")
+    slow_ms = process_speeds([[1000 / v] for v in slow_rate], "ms")
     by_latency = compare(fast_ms, slow_ms)
     assert by_rate.outcome == by_latency.outcome == "faster"
     assert by_rate.ratio == pytest.approx(by_latency.ratio) == pytest.approx(2.0, rel=0.02)
@@ -290,8 +286,7 @@ def simulated_process_speeds(
     module's own ``process_speeds`` (latency units are stored as latencies)."""
     level = math.log(speed) + levels(rng, processes, SIGMA_BETWEEN)
     logs = level[:, None] + rng.normal(0.0, SIGMA_WITHIN, (processes, SAMPLES_PER_PROCESS))
-    samples = np.exp(-logs if is_latency(unit) else logs).ravel()
-    return process_speeds(samples, [SAMPLES_PER_PROCESS] * processes, unit)
+    return process_speeds(list(np.exp(-logs if is_latency(unit) else logs)), unit)
 
 
 def figures(outcomes: list[tuple[Ratio, float]]) -> Figures:

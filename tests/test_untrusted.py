@@ -13,9 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import charts, corpus, downloads, load, merge, render, rules
+from generator import charts, corpus, downloads, merge, render, rules
 from generator.__main__ import main as generator_main
 from measurements import UserError
+from measurements import results as results_model
 from measurements.environment import slug
 from measurements.lock import exclusive
 from tests.conftest import MACHINE, golden_docs, make_result, measured, write_results
@@ -54,7 +55,7 @@ def test_a_long_case_name_builds_with_a_bounded_chart_name(tmp_path: Path) -> No
     case = "c" * 1000  # the longest the schema allows
     docs = [with_case(make_result("mlp", fw, mode, [900.0 + d for d in SPREAD]), case)
             for fw, mode in (("pytorch", "eager"), ("tensorflow", "function"))]  # fmt: skip
-    assert all(load.check_document(doc)[1] == [] for doc in docs)
+    assert all(results_model.check_document(doc)[1] == [] for doc in docs)
     out = tmp_path / "out"
     build(write_results(tmp_path / "results", docs), out)
     names = [p.name for p in (out / "charts").iterdir()]
@@ -87,7 +88,7 @@ def chart_name(machine: str, case: str, median: float) -> str:
 
 def accepted(machine: str, case: str) -> bool:
     doc = with_case(make_result(machine_id=machine), case)
-    return load.check_document(doc)[1] == []
+    return results_model.check_document(doc)[1] == []
 
 
 MACHINE_IDS = st.from_regex(r"\A[a-z0-9]{1,30}(-[a-z0-9]{1,30}){0,3}\Z")
@@ -110,13 +111,15 @@ def test_any_accepted_machine_and_case_make_a_bounded_distinct_chart_name(
     assert (names[0] == names[1]) == (first == second)
 
 
-@pytest.mark.parametrize("machine", sorted(load.RESERVED_IDS))
+@pytest.mark.parametrize("machine", sorted(results_model.RESERVED_IDS))
 def test_a_reserved_machine_id_is_refused_by_check_merge_and_build(
     tmp_path: Path, machine: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     doc = make_result(machine_id=machine)
-    assert load.check_document(doc)[1] == [load.machine_id_problem(machine)]
-    assert f"{machine!r} is a name the site uses for its own pages or folders" in str(load.machine_id_problem(machine))
+    assert results_model.check_document(doc)[1] == [results_model.machine_id_problem(machine)]
+    assert f"{machine!r} is a name the site uses for its own pages or folders" in str(
+        results_model.machine_id_problem(machine)
+    )
     source = write_results(tmp_path / "source", [doc])
     (path,) = source.glob("*/*.json")
     assert generator_main(["check", str(path)]) == 1

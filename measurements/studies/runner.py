@@ -28,7 +28,7 @@ from rich.console import Console
 from measurements import environment, harness
 from measurements.lock import exclusive
 from measurements.profiles import Profile
-from measurements.results import release_name, study_path, write_json_atomic
+from measurements.results import Machine, StudyFile, release_name, study_path, write_json_atomic
 from measurements.studies import pipeline, registry
 
 SCHEMA_VERSION = 1
@@ -103,8 +103,8 @@ def run_child(run: StudyRun, timeout_s: float) -> tuple[dict[str, Any], int | No
         return {"status": "crashed", "error": f"{how} without a result.\n{tail}"}, child.returncode
 
 
-def record(run: StudyRun, machine: dict[str, Any], version: str | None, reported: dict[str, Any], code: int | None,
-           started_at: str, wall_s: float) -> dict[str, Any]:  # fmt: skip
+def record(run: StudyRun, machine: Machine, version: str | None, reported: dict[str, Any], code: int | None,
+           started_at: str, wall_s: float) -> StudyFile:  # fmt: skip
     return {
         "schema_version": SCHEMA_VERSION,
         "study": run.study,
@@ -128,13 +128,13 @@ def run_all(
     redo: bool = False,
     timeout_s: float | None = None,
     console: Console | None = None,
-) -> list[dict[str, Any]]:
+) -> list[StudyFile]:
     """Run each study for each of its frameworks, in ``Study.processes`` fresh processes each
     (interleaved across frameworks); a result already there for this version is kept.
     ``timeout_s`` overrides each study's own time limit (per process)."""
     console = console or Console(stderr=True, soft_wrap=True)
     machine = environment.machine()
-    done: list[dict[str, Any]] = []
+    done: list[StudyFile] = []
     with exclusive(results_dir / machine["id"]):
         for name in dict.fromkeys(r.study for r in runs):
             done += _study(name, [r for r in runs if r.study == name], machine, results_dir, redo, timeout_s, console)
@@ -146,8 +146,8 @@ def rounds(todo: list[StudyRun], processes: int) -> list[StudyRun]:
     return [run for r in range(processes) for run in (todo if r % 2 == 0 else todo[::-1])]
 
 
-def _study(name: str, runs: list[StudyRun], machine: dict[str, Any], results_dir: Path, redo: bool,
-           timeout_s: float | None, console: Console) -> list[dict[str, Any]]:  # fmt: skip
+def _study(name: str, runs: list[StudyRun], machine: Machine, results_dir: Path, redo: bool,
+           timeout_s: float | None, console: Console) -> list[StudyFile]:  # fmt: skip
     """One study for its frameworks: each kept if already measured at this version, else run in
     the study's number of fresh processes, merged and written."""
     study = registry()[name]
@@ -175,9 +175,9 @@ def _study(name: str, runs: list[StudyRun], machine: dict[str, Any], results_dir
     return done
 
 
-def _write(run: StudyRun, machine: dict[str, Any], version: str | None,
+def _write(run: StudyRun, machine: Machine, version: str | None,
            children: list[tuple[dict[str, Any], int | None, float]], started_at: str, path: Path,
-           console: Console) -> dict[str, Any]:  # fmt: skip
+           console: Console) -> StudyFile:  # fmt: skip
     reported, code = merge_reports([(r, c) for r, c, _ in children])
     result = record(run, machine, version, reported, code, started_at, sum(w for _, _, w in children))
     write_json_atomic(path, result)
