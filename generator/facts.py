@@ -11,13 +11,12 @@ number and topic) and the fix. No framework is named here: they come from the re
 from __future__ import annotations
 
 import datetime
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator import escape
+from generator import escape, rules
 from measurements import UserError
 from measurements import frameworks as registered  # read when used: the registry is the one list of frameworks
 from measurements.results import ROOT
@@ -43,15 +42,8 @@ class Fact:
 
 def load_facts(path: Path, *, today: datetime.date | None = None) -> list[Fact]:
     """Read and check every fact in ``path``; ``today`` (default: the real date) bounds ``as_of``."""
-    name = _display(path)
-    if not path.is_file():
-        raise UserError(f"{name}: no facts file; create it with one [[fact]] table per fact")
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{name}: not valid TOML ({exc}); fix the syntax at that line") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{name}: not UTF-8 text; save it as UTF-8") from None
+    name = rules.display(path)
+    document = rules.read_toml(path, missing="no facts file; create it with one [[fact]] table per fact")
     unknown_top = sorted(set(document) - {"fact"})
     if unknown_top:
         raise UserError(f"{name}: unknown top-level key {unknown_top[0]!r}; put each fact in a [[fact]] table")
@@ -167,9 +159,3 @@ def _check_as_of(where: str, value: Any, today: datetime.date) -> datetime.date:
 
 def _example(field: str) -> str:
     return f'"one of {", ".join(CATEGORIES)}"' if field == "category" else '"..."'
-
-
-def _display(path: Path) -> str:
-    """The path as the user knows it: relative to the project where it lies inside it."""
-    resolved = path.resolve()
-    return resolved.relative_to(ROOT).as_posix() if resolved.is_relative_to(ROOT) else str(path)

@@ -77,14 +77,18 @@ RULE_SCHEMAS = {
 
 
 def display(path: Path) -> str:
-    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+    """The path as the user knows it: relative to the project where it lies inside it."""
+    resolved = path.resolve()
+    return resolved.relative_to(ROOT).as_posix() if resolved.is_relative_to(ROOT) else str(path)
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """A TOML file's tables; one clear line for a missing file or bad syntax."""
+def read_toml(path: Path, missing: str = "") -> dict[str, Any]:
+    """A TOML file's tables; one clear line for a missing file (``missing``: what it says, by default
+    to restore the file from the repository) or bad syntax."""
     name = display(path)
     if not path.is_file():
-        raise UserError(f"{name}: file not found; restore it from the repository (git checkout -- {name})")
+        missing = missing or f"file not found; restore it from the repository (git checkout -- {name})"
+        raise UserError(f"{name}: {missing}")
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

@@ -259,24 +259,28 @@ def build_site(where: Path) -> list[subprocess.CompletedProcess[str]]:
     return [generated, built]
 
 
-class _Unsafe(HTMLParser):
-    """Markup that only a payload could have made: script, handlers, frames, outside hosts."""
+class ActiveContent(HTMLParser):
+    """What a browser would run or load from elsewhere: event handlers, ``javascript:`` values, links
+    to the outside host, frames, and scripts that call ``alert``. With a ``marker`` (text that only a
+    payload holds), a handler or a script counts only where it holds the marker, so that the theme's
+    own pass."""
 
-    def __init__(self) -> None:
+    def __init__(self, marker: str = "") -> None:
         super().__init__()
+        self.marker = marker
         self.found: list[str] = []
         self._in_script = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._in_script = tag == "script"
         for name, given in attrs:
-            value = given or ""
-            if name.startswith("on") and "fg" in value:
-                self.found.append(f"<{tag} {name}={value!r}>")
-            if name in ("href", "src", "action", "formaction", "data") and (
-                value.strip().lower().startswith("javascript:") or urlsplit(value.strip()).hostname == EVIL_HOST
+            value = (given or "").strip()
+            if (
+                (name.startswith("on") and self.marker in value)
+                or value.lower().startswith("javascript:")
+                or (name in ("href", "src", "action", "formaction", "data") and urlsplit(value).hostname == EVIL_HOST)
             ):
-                self.found.append(f"<{tag} {name}={value!r}>")
+                self.found.append(f"<{tag} {name}={given!r}>")
         if tag in ("iframe", "object", "embed") or (tag == "svg" and any(n.startswith("on") for n, _ in attrs)):
             self.found.append(f"<{tag}>")
 
@@ -285,15 +289,16 @@ class _Unsafe(HTMLParser):
             self._in_script = False
 
     def handle_data(self, data: str) -> None:
-        if self._in_script and re.search(r"alert\(['\"]fg", data):
+        if self._in_script and re.search(r"alert\(['\"]?" + re.escape(self.marker), data):
             self.found.append(f"<script>{data[:80]}")
 
 
-def unsafe_markup(site: Path) -> dict[str, list[str]]:
-    """Each built page's markup that only a payload could have made."""
+def unsafe_markup(site: Path, marker: str = "fg") -> dict[str, list[str]]:
+    """Each built page's active content that a payload holding ``marker`` could have made (every
+    handler and ``alert`` where the marker is empty)."""
     found = {}
     for page in sorted(site.rglob("*.html")):
-        parser = _Unsafe()
+        parser = ActiveContent(marker)
         parser.feed(page.read_text(errors="replace"))
         if parser.found:
             found[page.relative_to(site).as_posix()] = parser.found

@@ -477,9 +477,12 @@ def test_the_folder_a_killed_harness_leaves_is_removed_by_the_next(tmp_path: Pat
     assert list(scratch.iterdir()) == []
 
 
-def _standard_result(folder: Path) -> Path:
-    """A committed standard-profile result, as if measured here with the installed NumPy: the real
-    thing, without its 20 minutes."""
+@pytest.fixture
+def standard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A committed standard-profile result in ``tmp_path``, as if measured on this machine (named as the
+    reference one) with the installed NumPy: the real thing, without its 20 minutes."""
+    monkeypatch.setenv("FG_MACHINE_ID", "amd-epyc-2cpu")
+    folder = tmp_path
     doc = json.loads((ROOT / "results" / "amd-epyc-2cpu" / "matmul.numpy-2.4.6.default.cpu.json").read_text())
     assert doc["run"]["profile"] == "standard" and doc["rounds"] == PROFILES["standard"].rounds
     version = environment.installed_version("numpy")
@@ -490,10 +493,8 @@ def _standard_result(folder: Path) -> Path:
 
 
 def test_a_smaller_profile_is_refused_before_it_measures(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, standard: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("FG_MACHINE_ID", "amd-epyc-2cpu")
-    standard = _standard_result(tmp_path)
     before = standard.read_bytes()
     code = measurements_main(["run", "--profile", "quick", "--only", "matmul/*", "--results", str(tmp_path)])
     assert code == 1
@@ -526,10 +527,8 @@ def test_what_a_result_holds_decides_whether_a_run_may_replace_it(tmp_path: Path
 
 @pytest.mark.slow
 def test_quick_over_standard_in_the_same_folder_loses_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, standard: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("FG_MACHINE_ID", "amd-epyc-2cpu")
-    standard = _standard_result(tmp_path)
     before = standard.read_bytes()
     quick = ["run", "--profile", "quick", "--only", "matmul/numpy/*", "--results", str(tmp_path)]
     assert measurements_main(quick) == 1  # refused

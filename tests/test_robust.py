@@ -22,6 +22,7 @@ from generator.corpus import load_corpus
 from measurements import results as results_model
 from measurements.results import Result
 from tests.conftest import MACHINE, ROOT, make_result, performance_guide, write_results
+from tests.test_merge import merge
 
 INVALID = ROOT / "tests" / "invalid"
 GOOD = "mlp.pytorch-1.0.eager.cpu.json"
@@ -217,13 +218,14 @@ def test_merge_goes_on_after_a_file_that_fails(
     timing = merge_results.Kind(fragile, results_model.expected_path, load.measured, results_model.run_label)
     monkeypatch.setattr(merge_results, "kind_of", lambda path: timing)
     dest = tmp_path / "results"
-    code = generator_main(["merge", str(source), "--into", str(dest)])
-    assert code == 1
-    assert capsys.readouterr().out.splitlines() == [
-        f"{source / MACHINE / GOOD}: cannot be checked (RecursionError: maximum recursion depth exceeded); fix or "
-        "delete it, or re-measure with `nox -s measure`, and report this as a bug in Framework Guide; not merged",
-        f"1 merged, 0 already there, 0 clashes, 1 bad, into {dest}",
-    ]
+    assert merge(capsys, source, "--into", dest) == (
+        1,
+        [
+            f"{source / MACHINE / GOOD}: cannot be checked (RecursionError: maximum recursion depth exceeded); fix or "
+            "delete it, or re-measure with `nox -s measure`, and report this as a bug in Framework Guide; not merged",
+            f"1 merged, 0 already there, 0 clashes, 1 bad, into {dest}",
+        ],
+    )
 
 
 # Clashes are resolved by rule: the file named and placed for the run wins, whatever the sort order.
@@ -301,13 +303,14 @@ def test_merge_does_not_follow_a_linked_machine_folder_out_of_the_target(
     outside.mkdir()
     dest.mkdir()
     (dest / MACHINE).symlink_to(outside, target_is_directory=True)
-    code = generator_main(["merge", str(source), "--into", str(dest)])
-    assert code == 1
-    assert capsys.readouterr().out.splitlines() == [
-        f"{source / MACHINE / GOOD}: {dest / MACHINE} is a symbolic link, and merge never writes through one; "
-        "replace it with a real folder (or delete it) and merge again; not merged",
-        f"1 merged, 0 already there, 0 clashes, 1 bad, into {dest}",
-    ]
+    assert merge(capsys, source, "--into", dest) == (
+        1,
+        [
+            f"{source / MACHINE / GOOD}: {dest / MACHINE} is a symbolic link, and merge never writes through one; "
+            "replace it with a real folder (or delete it) and merge again; not merged",
+            f"1 merged, 0 already there, 0 clashes, 1 bad, into {dest}",
+        ],
+    )
     assert list(outside.iterdir()) == []  # not even a lock file
     assert (dest / "other-2cpu" / GOOD).is_file()
 
@@ -325,9 +328,8 @@ def test_merge_does_not_write_through_a_linked_studies_folder_or_file(
     (dest / MACHINE).mkdir(parents=True)
     (dest / MACHINE / "studies").symlink_to(outside, target_is_directory=True)
     (dest / MACHINE / GOOD).symlink_to(outside / GOOD)  # a dangling link: writing would create the file outside
-    code = generator_main(["merge", str(source), "--into", str(dest)])
+    code, out = merge(capsys, source, "--into", dest)
     assert code == 1
-    out = capsys.readouterr().out.splitlines()
     assert out[0].startswith(f"{source / MACHINE / GOOD}: {dest / MACHINE / GOOD} is a symbolic link, and merge ")
     assert "replace it with a real file" in out[0]
     assert out[1].startswith(f"{source / MACHINE / 'studies' / 'codesize.pytorch-1.0.json'}: "

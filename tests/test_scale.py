@@ -40,10 +40,10 @@ def test_the_large_workloads_are_labelled_large_and_the_small_ones_small() -> No
 
 def test_the_tiny_encoder_counts_its_parameters_as_its_weights_do() -> None:
     from measurements.workloads.encoder import spec
-    from measurements.workloads.transformer.spec import flat_weights
+    from measurements.workloads.transformer.spec import flat_weights, parameter_count
 
     params = spec.cases(PROFILES["quick"], "train")[0].params
-    assert spec.parameter_count(params) == sum(int(a.size) for a in flat_weights(params))
+    assert parameter_count(params) == sum(int(a.size) for a in flat_weights(params))
 
 
 def test_memory_is_compared_on_the_whole_process_and_split_beside_it() -> None:

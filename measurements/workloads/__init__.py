@@ -132,6 +132,24 @@ def register(workload: Workload) -> Workload:
     return workload
 
 
+def register_model(
+    name: str,
+    title: str,
+    train: str,
+    infer: str,
+    package: str = "",
+    scale: str = "small",
+    optional_modes: tuple[str, ...] = (),
+    infer_modes: tuple[str, ...] = (),
+) -> None:
+    """A model's two workloads on one package, each run (and its peak memory read) in processes of
+    its own: ``name``, its training step, and ``<name>_infer``, its inference (with the optional
+    modes of the kinds in ``infer_modes`` too), described by ``train`` and ``infer``."""
+    register(Workload(name, f"{title}, training step", train, package, scale=scale, optional_modes=optional_modes))
+    register(Workload(f"{name}_infer", f"{title}, inference", infer, package or name, task="infer", scale=scale,
+                      optional_modes=(*optional_modes, *infer_modes)))  # fmt: skip
+
+
 def get(name: str) -> Workload:
     try:
         return REGISTRY[name]
@@ -140,92 +158,61 @@ def get(name: str) -> Workload:
         raise UnknownName(f"unknown workload {name!r}; known workloads: {known}") from None
 
 
-register(
-    Workload(
-        name="mlp",
-        title="MLP classifier (small), training step",
-        description=(
-            "A multi-layer perceptron classifier (ReLU hidden layers, softmax cross-entropy, "
-            "Adam) trained on one fixed batch of synthetic data: forward, loss, backward and "
-            "optimiser update per step, at two batch sizes."
-        ),
-    )
-)
-register(
-    Workload(
-        name="mlp_infer",
-        title="MLP classifier (small), inference",
-        package="mlp",
-        task="infer",
-        description=(
-            "The same MLP predicting: the latency of one sample at a time (each call timed on "
-            "its own; median, 90th and 99th percentiles) and the throughput at a large batch. "
-            "PyTorch runs under `torch.inference_mode()`, TensorFlow calls the model with "
-            "`training=False`, JAX calls its inference function; each calls the model directly."
-        ),
-    )
+register_model(
+    "mlp",
+    "MLP classifier (small)",
+    train=(
+        "A multi-layer perceptron classifier (ReLU hidden layers, softmax cross-entropy, "
+        "Adam) trained on one fixed batch of synthetic data: forward, loss, backward and "
+        "optimiser update per step, at two batch sizes."
+    ),
+    infer=(
+        "The same MLP predicting: the latency of one sample at a time (each call timed on "
+        "its own; median, 90th and 99th percentiles) and the throughput at a large batch. "
+        "PyTorch runs under `torch.inference_mode()`, TensorFlow calls the model with "
+        "`training=False`, JAX calls its inference function; each calls the model directly."
+    ),
 )
 CNN_TEXT = (
     "a small ResNet-style image classifier: a 3×3 stem convolution, one basic residual block per "
     "stage (the second and third stages halve the image), BatchNorm after every convolution "
     "(epsilon and momentum pinned to the same values), global average pooling and a dense layer"
 )
-register(
-    Workload(
-        name="cnn",
-        title="ResNet-style CNN (small), training step",
-        optional_modes=("layout",),
-        description=(
-            f"{CNN_TEXT[0].upper()}{CNN_TEXT[1:]}, trained with Adam on one fixed batch of synthetic "
-            "images: forward, loss, backward and optimiser update per step, at two batch sizes. "
-            "Each framework uses its default layout (PyTorch NCHW, TensorFlow and JAX NHWC); PyTorch is "
-            "also measured in the `channels_last` memory format. The XLA modes (TensorFlow's `jit_compile=True` "
-            "and `jax.jit`) do not hand the convolutions to oneDNN, as PyTorch and `tf.function` do: TensorFlow's "
-            "XLA runs its own kernels and JAX's hands them to YNNPACK (see ResNet-50's page and the single "
-            "convolution's)."
-        ),
-    )
+register_model(
+    "cnn",
+    "ResNet-style CNN (small)",
+    optional_modes=("layout",),
+    train=(
+        f"{CNN_TEXT[0].upper()}{CNN_TEXT[1:]}, trained with Adam on one fixed batch of synthetic "
+        "images: forward, loss, backward and optimiser update per step, at two batch sizes. "
+        "Each framework uses its default layout (PyTorch NCHW, TensorFlow and JAX NHWC); PyTorch is "
+        "also measured in the `channels_last` memory format. The XLA modes (TensorFlow's `jit_compile=True` "
+        "and `jax.jit`) do not hand the convolutions to oneDNN, as PyTorch and `tf.function` do: TensorFlow's "
+        "XLA runs its own kernels and JAX's hands them to YNNPACK (see ResNet-50's page and the single "
+        "convolution's)."
+    ),
+    infer=(
+        "The same CNN predicting (BatchNorm with its running statistics): the latency of one "
+        "image at a time and the throughput at a large batch."
+    ),
 )
-register(
-    Workload(
-        name="cnn_infer",
-        title="ResNet-style CNN (small), inference",
-        optional_modes=("layout",),
-        package="cnn",
-        task="infer",
-        description=(
-            "The same CNN predicting (BatchNorm with its running statistics): the latency of one "
-            "image at a time and the throughput at a large batch."
-        ),
-    )
-)
-register(
-    Workload(
-        name="transformer",
-        title="Transformer text classifier (small), training step",
-        description=(
-            "A small Transformer encoder classifier (token and learned position embeddings, post-norm "
-            "encoder layers of multi-head self-attention and a ReLU feed-forward block, mean pooling, "
-            "softmax cross-entropy, Adam) trained on one fixed batch of synthetic token ids: forward, "
-            "loss, backward and optimiser update per step, at two batch sizes. PyTorch uses "
-            "`nn.TransformerEncoder`, TensorFlow an encoder block built from Keras layers, JAX plain "
-            "functions with `jax.nn.dot_product_attention`."
-        ),
-    )
-)
-register(
-    Workload(
-        name="transformer_infer",
-        title="Transformer text classifier (small), inference",
-        package="transformer",
-        task="infer",
-        description=(
-            "The same Transformer predicting: the latency of one sequence at a time and the "
-            "throughput at a large batch. PyTorch runs under `torch.inference_mode()`, where "
-            "`nn.TransformerEncoder` takes its fused fast path; TensorFlow calls the model with "
-            "`training=False`; JAX calls its inference function."
-        ),
-    )
+register_model(
+    "transformer",
+    "Transformer text classifier (small)",
+    train=(
+        "A small Transformer encoder classifier (token and learned position embeddings, post-norm "
+        "encoder layers of multi-head self-attention and a ReLU feed-forward block, mean pooling, "
+        "softmax cross-entropy, Adam) trained on one fixed batch of synthetic token ids: forward, "
+        "loss, backward and optimiser update per step, at two batch sizes. PyTorch uses "
+        "`nn.TransformerEncoder`, TensorFlow an encoder block built from Keras layers, JAX plain "
+        "functions with `jax.nn.dot_product_attention`."
+    ),
+    infer=(
+        "The same Transformer predicting: the latency of one sequence at a time and the "
+        "throughput at a large batch. PyTorch runs under `torch.inference_mode()`, where "
+        "`nn.TransformerEncoder` takes its fused fast path; TensorFlow calls the model with "
+        "`training=False`; JAX calls its inference function."
+    ),
 )
 # the large models: each framework's usual training path and its compiler (a step takes about
 # a second on two cores, so the op-by-op modes, the registry's small_only, and the layout modes are
@@ -236,74 +223,52 @@ RESNET_TEXT = (
     "(epsilon and momentum pinned to the same values), global average pooling and a dense layer, built "
     "from each framework's layers"
 )
-register(
-    Workload(
-        name="resnet50",
-        title="ResNet-50 (large), training step",
-        package="resnet",
-        scale="large",
-        description=(
-            f"{RESNET_TEXT}, trained with Adam on one fixed batch of synthetic images: forward, loss, backward "
-            "and optimiser update per step. Each framework uses its default layout (PyTorch NCHW, TensorFlow "
-            "and JAX NHWC). Modes: PyTorch eager and `torch.compile`; TensorFlow `tf.function` and XLA; JAX "
-            "`jax.jit`. Under XLA, "
-            "TensorFlow's convolutions do not run in oneDNN: oneDNN's verbose log shows its `brg_conv_fwd` kernel "
-            "under `tf.function` and no oneDNN convolution under XLA, which runs its own. JAX's XLA hands its "
-            "convolutions to YNNPACK instead (its compiled program, `jax.jit(...).lower(...).compile()`, shows "
-            "`__ynn_fusion`, and oneDNN's log stays empty)."
-        ),
-    )
-)
-register(
-    Workload(
-        name="resnet50_infer",
-        title="ResNet-50 (large), inference",
-        optional_modes=("plugin",),
-        package="resnet",
-        task="infer",
-        scale="large",
-        description=(
-            "The same ResNet-50 predicting (BatchNorm with its running statistics): the latency of one "
-            "image at a time and the throughput at a batch of images. PyTorch is also measured under "
-            '`torch.compile(backend="zentorch")`, AMD\'s ZenDNN plugin, where it installs.'
-        ),
-    )
+register_model(
+    "resnet50",
+    "ResNet-50 (large)",
+    package="resnet",
+    scale="large",
+    infer_modes=("plugin",),
+    train=(
+        f"{RESNET_TEXT}, trained with Adam on one fixed batch of synthetic images: forward, loss, backward "
+        "and optimiser update per step. Each framework uses its default layout (PyTorch NCHW, TensorFlow "
+        "and JAX NHWC). Modes: PyTorch eager and `torch.compile`; TensorFlow `tf.function` and XLA; JAX "
+        "`jax.jit`. Under XLA, "
+        "TensorFlow's convolutions do not run in oneDNN: oneDNN's verbose log shows its `brg_conv_fwd` kernel "
+        "under `tf.function` and no oneDNN convolution under XLA, which runs its own. JAX's XLA hands its "
+        "convolutions to YNNPACK instead (its compiled program, `jax.jit(...).lower(...).compile()`, shows "
+        "`__ynn_fusion`, and oneDNN's log stays empty)."
+    ),
+    infer=(
+        "The same ResNet-50 predicting (BatchNorm with its running statistics): the latency of one "
+        "image at a time and the throughput at a batch of images. PyTorch is also measured under "
+        '`torch.compile(backend="zentorch")`, AMD\'s ZenDNN plugin, where it installs.'
+    ),
 )
 ENCODER_TEXT = (
     "a Transformer encoder of BERT-base's size (12 layers, d_model 768, 12 heads, feed-forward 3,072, "
     "a 30,522-token vocabulary, sequences of 128 tokens; 109 million parameters), built as the small "
     "Transformer is (post-norm layers with a ReLU feed-forward block, mean pooling, a linear classifier)"
 )
-register(
-    Workload(
-        name="encoder",
-        title="BERT-base-sized encoder (large), training step",
-        scale="large",
-        description=(
-            f"{ENCODER_TEXT[0].upper()}{ENCODER_TEXT[1:]}, trained with Adam on one fixed batch of synthetic "
-            "token ids: forward, loss, backward and optimiser update per step. PyTorch uses "
-            "`nn.TransformerEncoder`, TensorFlow an encoder block built from Keras layers, JAX plain "
-            "functions with `jax.nn.dot_product_attention`. Modes: PyTorch eager and `torch.compile`; "
-            "TensorFlow `tf.function` and XLA; JAX `jax.jit`."
-        ),
-    )
-)
-register(
-    Workload(
-        name="encoder_infer",
-        title="BERT-base-sized encoder (large), inference",
-        optional_modes=("plugin",),
-        package="encoder",
-        task="infer",
-        scale="large",
-        description=(
-            "The same encoder predicting: the latency of one sequence at a time and the throughput at a "
-            "batch of sequences. PyTorch runs under `torch.inference_mode()`, where `nn.TransformerEncoder` "
-            "takes its fused fast path; TensorFlow calls the model with `training=False`; JAX calls its "
-            "inference function under `jax.jit`. PyTorch is also "
-            'measured under `torch.compile(backend="zentorch")`, AMD\'s ZenDNN plugin, where it installs.'
-        ),
-    )
+register_model(
+    "encoder",
+    "BERT-base-sized encoder (large)",
+    scale="large",
+    infer_modes=("plugin",),
+    train=(
+        f"{ENCODER_TEXT[0].upper()}{ENCODER_TEXT[1:]}, trained with Adam on one fixed batch of synthetic "
+        "token ids: forward, loss, backward and optimiser update per step. PyTorch uses "
+        "`nn.TransformerEncoder`, TensorFlow an encoder block built from Keras layers, JAX plain "
+        "functions with `jax.nn.dot_product_attention`. Modes: PyTorch eager and `torch.compile`; "
+        "TensorFlow `tf.function` and XLA; JAX `jax.jit`."
+    ),
+    infer=(
+        "The same encoder predicting: the latency of one sequence at a time and the throughput at a "
+        "batch of sequences. PyTorch runs under `torch.inference_mode()`, where `nn.TransformerEncoder` "
+        "takes its fused fast path; TensorFlow calls the model with `training=False`; JAX calls its "
+        "inference function under `jax.jit`. PyTorch is also "
+        'measured under `torch.compile(backend="zentorch")`, AMD\'s ZenDNN plugin, where it installs.'
+    ),
 )
 register(
     Workload(

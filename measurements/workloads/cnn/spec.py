@@ -13,14 +13,14 @@ padding would pad only the bottom and right, a different model.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
 from measurements.profiles import Profile
 from measurements.workloads import Case, Parity
-from measurements.workloads.shared import cross_entropy
+from measurements.workloads.shared import cross_entropy, model_cases
 
 SEED = 0
 BN_EPS = 1e-5
@@ -66,29 +66,32 @@ def forward_flops(params: dict[str, Any], batch: int) -> int:
 
 def cases(profile: Profile, task: str) -> list[Case]:
     side, channels, widths = SHAPES[profile.size]
-    shape = f"{side}×{side}×{channels}, widths {'-'.join(map(str, widths))}"
 
-    def case(batch: int, metric: str) -> Case:
-        params = params_for(side, channels, widths, batch, task)
-        flops = forward_flops(params, batch) * (3 if task == "train" else 1)  # backward: twice the forward
-        return Case(f"{shape}, batch {batch}", metric, params, work_per_step=1 if metric == "infer_latency" else batch,
-                    flops_per_step=flops)  # fmt: skip
+    def params(batch: int) -> dict[str, Any]:
+        return params_for(side, channels, widths, batch, task)
 
-    if task == "train":
-        return [case(b, "train_throughput") for b in TRAIN_BATCHES[profile.size]]
-    return [case(1, "infer_latency"), *(case(b, "infer_throughput") for b in INFER_BATCHES[profile.size])]
+    shape = f"{side}×{side}×{channels}, widths {'-'.join(map(str, widths))}, "
+    return model_cases(task, shape, params, forward_flops, TRAIN_BATCHES[profile.size], INFER_BATCHES[profile.size])
 
 
 def weights(params: dict[str, Any]) -> dict[str, np.ndarray]:
     """Convolution kernels (HWIO, He-normal) by name, and the classifier's kernel (in, out) and bias."""
+    return conv_weights(params, convolutions(params), params["widths"][-1], np.float64)
+
+
+def conv_weights(
+    params: dict[str, Any], convs: Iterable[tuple[str, int, int, int, int]], features: int, draw: type[np.floating[Any]]
+) -> dict[str, np.ndarray]:
+    """A residual network's initial weights (this CNN's and ResNet-50's): per convolution its kernel
+    (HWIO, He-normal, drawn in the ``draw`` dtype), then the classifier's kernel (``features`` in,
+    Glorot-uniform) and bias (zeros), all float32."""
     rng = np.random.default_rng(params["seed"])
     found = {}
-    for name, kernel, _, c_in, c_out in convolutions(params):
+    for name, kernel, _, c_in, c_out in convs:
         std = np.sqrt(2.0 / (kernel * kernel * c_in))
-        found[name] = (rng.standard_normal((kernel, kernel, c_in, c_out)) * std).astype(np.float32)
-    width = params["widths"][-1]
-    limit = np.sqrt(6.0 / (width + params["classes"]))
-    found["dense.kernel"] = rng.uniform(-limit, limit, size=(width, params["classes"])).astype(np.float32)
+        found[name] = (rng.standard_normal((kernel, kernel, c_in, c_out), dtype=draw) * draw(std)).astype(np.float32)
+    limit = np.sqrt(6.0 / (features + params["classes"]))
+    found["dense.kernel"] = rng.uniform(-limit, limit, size=(features, params["classes"])).astype(np.float32)
     found["dense.bias"] = np.zeros(params["classes"], dtype=np.float32)
     return found
 
@@ -103,12 +106,15 @@ def batch(params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def flat_weights(params: dict[str, Any]) -> list[np.ndarray]:
-    """The trainable tensors in the parity check's order: per convolution (as ``convolutions``)
-    its kernel (HWIO), BatchNorm's gamma (ones) and beta (zeros); then the classifier's kernel
-    (in, out) and bias."""
-    w = weights(params)
+    """The trainable tensors in the parity check's order (see ``conv_flat_weights``)."""
+    return conv_flat_weights(weights(params), convolutions(params))
+
+
+def conv_flat_weights(w: dict[str, np.ndarray], convs: Iterable[tuple[str, int, int, int, int]]) -> list[np.ndarray]:
+    """Per convolution (as ``convolutions`` lists them) its kernel (HWIO), BatchNorm's gamma (ones)
+    and beta (zeros); then the classifier's kernel (in, out) and bias (this CNN's and ResNet-50's)."""
     found: list[np.ndarray] = []
-    for name, *_, c_out in convolutions(params):
+    for name, *_, c_out in convs:
         found += [w[name], np.ones(c_out, dtype=np.float32), np.zeros(c_out, dtype=np.float32)]
     return [*found, w["dense.kernel"], w["dense.bias"]]
 
@@ -129,41 +135,54 @@ def _conv(x: np.ndarray, w: np.ndarray, stride: int) -> np.ndarray:
     return out
 
 
+def conv_bn(h: np.ndarray, layer: tuple[np.ndarray, ...], stride: int, training: bool) -> np.ndarray:
+    """A convolution (``layer``: its kernel, BatchNorm's gamma and beta) and BatchNorm: in training
+    on the batch's statistics (biased variance, as the frameworks normalise with), in inference on its
+    initial running statistics (mean 0, variance 1)."""
+    w, gamma, beta = layer
+    h = _conv(h, w, stride)
+    if training:
+        mean, variance = h.mean(axis=(0, 1, 2)), h.var(axis=(0, 1, 2))
+    else:
+        mean, variance = np.zeros(h.shape[-1]), np.ones(h.shape[-1])
+    return np.asarray((h - mean) / np.sqrt(variance + BN_EPS) * gamma + beta)
+
+
 def _forward(params: dict[str, Any], x: np.ndarray, flat: list[np.ndarray], training: bool) -> np.ndarray:
-    """The logits in NumPy float64. BatchNorm in training uses the batch's statistics (biased
-    variance, as both frameworks normalise with), in inference its initial running statistics
-    (mean 0, variance 1)."""
+    """The logits in NumPy float64 (BatchNorm as ``conv_bn``)."""
     tensors = iter([np.asarray(a, dtype=np.float64) for a in flat])
     layers = {name: (next(tensors), next(tensors), next(tensors)) for name, *_ in convolutions(params)}
     kernel, bias = next(tensors), next(tensors)
-
-    def conv_bn(h: np.ndarray, name: str, stride: int) -> np.ndarray:
-        w, gamma, beta = layers[name]
-        h = _conv(h, w, stride)
-        if training:
-            mean, variance = h.mean(axis=(0, 1, 2)), h.var(axis=(0, 1, 2))
-        else:
-            mean, variance = np.zeros(h.shape[-1]), np.ones(h.shape[-1])
-        return np.asarray((h - mean) / np.sqrt(variance + BN_EPS) * gamma + beta)
-
-    h = np.maximum(conv_bn(x.astype(np.float64), "stem", 1), 0.0)
+    h = np.maximum(conv_bn(x.astype(np.float64), layers["stem"], 1, training), 0.0)
     for stage in range(len(params["widths"])):
         stride = 1 if stage == 0 else 2
-        out = np.maximum(conv_bn(h, f"stage{stage}.conv1", stride), 0.0)
-        out = conv_bn(out, f"stage{stage}.conv2", 1)
+        out = np.maximum(conv_bn(h, layers[f"stage{stage}.conv1"], stride, training), 0.0)
+        out = conv_bn(out, layers[f"stage{stage}.conv2"], 1, training)
         shortcut = f"stage{stage}.shortcut"
-        h = np.maximum(out + (conv_bn(h, shortcut, stride) if shortcut in layers else h), 0.0)
+        h = np.maximum(out + (conv_bn(h, layers[shortcut], stride, training) if shortcut in layers else h), 0.0)
     return np.asarray(h.mean(axis=(1, 2)) @ kernel + bias)
 
 
-def forward_reference(params: dict[str, Any], x: np.ndarray) -> np.ndarray:
-    """Inference in NumPy float64: BatchNorm with its initial statistics (mean 0, variance 1)."""
-    return _forward(params, x, flat_weights(params), training=False)
+Forward = Callable[[dict[str, Any], np.ndarray, list[np.ndarray], bool], np.ndarray]
 
 
-def loss_reference(params: dict[str, Any], flat: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
-    """The training loss (BatchNorm on the batch's statistics; mean softmax cross-entropy) in float64."""
-    return cross_entropy(_forward(params, x, flat, training=True), y)
+def references(
+    forward: Forward, flat_weights: Callable[[dict[str, Any]], list[np.ndarray]]
+) -> tuple[Callable[[dict[str, Any], np.ndarray], np.ndarray], Callable[..., float]]:
+    """A residual network's references from its float64 ``forward(params, x, flat, training)``
+    (this CNN's and ResNet-50's): inference with BatchNorm's initial statistics (mean 0, variance 1),
+    and the training loss (BatchNorm on the batch's statistics; mean softmax cross-entropy)."""
+
+    def forward_reference(params: dict[str, Any], x: np.ndarray) -> np.ndarray:
+        return forward(params, x, flat_weights(params), False)
+
+    def loss_reference(params: dict[str, Any], flat: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
+        return cross_entropy(forward(params, x, flat, True), y)
+
+    return forward_reference, loss_reference
+
+
+forward_reference, loss_reference = references(_forward, flat_weights)
 
 
 def parity(params: dict[str, Any]) -> Parity:

@@ -13,7 +13,7 @@ import numpy as np
 
 from measurements.profiles import Profile
 from measurements.workloads import Case, Parity
-from measurements.workloads.shared import cross_entropy
+from measurements.workloads.shared import cross_entropy, model_cases
 
 SEED = 0
 
@@ -23,33 +23,25 @@ TRAIN_BATCHES = {"tiny": (32,), "standard": (64, 256), "full": (64, 256, 1024)}
 INFER_BATCHES = {"tiny": (64,), "standard": (1024,), "full": (1024, 4096)}
 
 
-def _forward_flops(layers: tuple[int, ...], batch: int) -> int:
+def _forward_flops(params: dict[str, Any], batch: int) -> int:
+    layers: list[int] = params["layers"]
     return 2 * batch * sum(a * b for a, b in pairwise(layers))
 
 
 def cases(profile: Profile, task: str) -> list[Case]:
     layers = LAYERS[profile.size]
-    shape = "-".join(map(str, layers))
 
     def params(batch: int) -> dict[str, Any]:
         return {"layers": list(layers), "batch_size": batch, "dtype": "float32", "seed": SEED, "task": task}
 
-    if task == "train":
-        # forward matmuls, then twice as many in the backward pass; the element-wise work and
-        # the optimiser update are left out, so the achieved rate is a lower bound
-        return [
-            Case(f"{shape} batch {b}", "train_throughput", params(b), work_per_step=b,
-                 flops_per_step=3 * _forward_flops(layers, b))
-            for b in TRAIN_BATCHES[profile.size]
-        ]  # fmt: skip
-    return [
-        Case(f"{shape} batch 1", "infer_latency", params(1), work_per_step=1, flops_per_step=_forward_flops(layers, 1)),
-        *(
-            Case(f"{shape} batch {b}", "infer_throughput", params(b), work_per_step=b,
-                 flops_per_step=_forward_flops(layers, b))
-            for b in INFER_BATCHES[profile.size]
-        ),
-    ]  # fmt: skip
+    return model_cases(
+        task,
+        f"{'-'.join(map(str, layers))} ",
+        params,
+        _forward_flops,
+        TRAIN_BATCHES[profile.size],
+        INFER_BATCHES[profile.size],
+    )
 
 
 def weights(params: dict[str, Any]) -> list[tuple[np.ndarray, np.ndarray]]:

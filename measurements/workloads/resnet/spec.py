@@ -24,8 +24,13 @@ import numpy as np
 from measurements.profiles import Profile
 from measurements.workloads import Case, Parity
 from measurements.workloads.cnn import spec as cnn_spec
-from measurements.workloads.cnn.spec import BN_EPS, _conv  # the small CNN's conventions and convolution
-from measurements.workloads.shared import cross_entropy
+from measurements.workloads.cnn.spec import (
+    conv_bn,
+    conv_flat_weights,
+    conv_weights,
+    references,
+)  # the small CNN's conventions
+from measurements.workloads.shared import model_cases
 
 SEED = 0
 CLASSES = 1000
@@ -106,45 +111,25 @@ def forward_flops(params: dict[str, Any], batch: int) -> int:
 def cases(profile: Profile, task: str) -> list[Case]:
     side = SHAPES[profile.size][0]
     millions = parameter_count(params_for(profile.size, 1, task)) / 1e6
-    shape = f"{side}×{side}, {millions:.1f}M parameters"
 
-    def case(batch: int, metric: str) -> Case:
-        params = params_for(profile.size, batch, task)
-        flops = forward_flops(params, batch) * (3 if task == "train" else 1)  # backward: twice the forward
-        return Case(f"{shape}, batch {batch}", metric, params, work_per_step=1 if metric == "infer_latency" else batch,
-                    flops_per_step=flops)  # fmt: skip
+    def params(batch: int) -> dict[str, Any]:
+        return params_for(profile.size, batch, task)
 
-    if task == "train":
-        return [case(b, "train_throughput") for b in TRAIN_BATCHES[profile.size]]
-    return [case(1, "infer_latency"), *(case(b, "infer_throughput") for b in INFER_BATCHES[profile.size])]
+    shape = f"{side}×{side}, {millions:.1f}M parameters, "
+    return model_cases(task, shape, params, forward_flops, TRAIN_BATCHES[profile.size], INFER_BATCHES[profile.size])
 
 
 def weights(params: dict[str, Any]) -> dict[str, np.ndarray]:
-    """Convolution kernels (HWIO, He-normal) by name, and the classifier's kernel (in, out) and bias."""
-    rng = np.random.default_rng(params["seed"])
-    found = {}
-    for name, kernel, _, c_in, c_out in convolutions(params):
-        std = np.sqrt(2.0 / (kernel * kernel * c_in))
-        found[name] = rng.standard_normal((kernel, kernel, c_in, c_out), dtype=np.float32) * np.float32(std)
-    features = params["widths"][-1] * EXPANSION
-    limit = np.sqrt(6.0 / (features + params["classes"]))
-    found["dense.kernel"] = rng.uniform(-limit, limit, size=(features, params["classes"])).astype(np.float32)
-    found["dense.bias"] = np.zeros(params["classes"], dtype=np.float32)
-    return found
+    """As the small CNN's, the kernels drawn in float32 (the classifier takes the last stage's expanded width)."""
+    return conv_weights(params, convolutions(params), params["widths"][-1] * EXPANSION, np.float32)
 
 
 batch = cnn_spec.batch  # one batch of synthetic images (NHWC, standard normal) and labels, as the small CNN's
 
 
 def flat_weights(params: dict[str, Any]) -> list[np.ndarray]:
-    """The trainable tensors in the parity check's order: per convolution (as ``convolutions``)
-    its kernel (HWIO), BatchNorm's gamma (ones) and beta (zeros); then the classifier's kernel
-    (in, out) and bias."""
-    w = weights(params)
-    found: list[np.ndarray] = []
-    for name, *_, c_out in convolutions(params):
-        found += [w[name], np.ones(c_out, dtype=np.float32), np.zeros(c_out, dtype=np.float32)]
-    return [*found, w["dense.kernel"], w["dense.bias"]]
+    """The trainable tensors in the parity check's order, as the small CNN's (``conv_flat_weights``)."""
+    return conv_flat_weights(weights(params), convolutions(params))
 
 
 def _max_pool(x: np.ndarray) -> np.ndarray:
@@ -159,39 +144,25 @@ def _max_pool(x: np.ndarray) -> np.ndarray:
 
 
 def _forward(params: dict[str, Any], x: np.ndarray, flat: list[np.ndarray], training: bool) -> np.ndarray:
-    """The logits in NumPy float64. BatchNorm in training uses the batch's statistics (biased
-    variance), in inference its initial running statistics (mean 0, variance 1)."""
+    """The logits in NumPy float64 (BatchNorm as the small CNN's ``conv_bn``)."""
     tensors = iter([np.asarray(a, dtype=np.float64) for a in flat])
     layers = {name: (next(tensors), next(tensors), next(tensors)) for name, *_ in convolutions(params)}
     strides = {name: stride for name, _, stride, *_ in convolutions(params)}
     kernel, bias = next(tensors), next(tensors)
 
-    def conv_bn(h: np.ndarray, name: str) -> np.ndarray:
-        w, gamma, beta = layers[name]
-        h = _conv(h, w, strides[name])
-        if training:
-            mean, variance = h.mean(axis=(0, 1, 2)), h.var(axis=(0, 1, 2))
-        else:
-            mean, variance = np.zeros(h.shape[-1]), np.ones(h.shape[-1])
-        return np.asarray((h - mean) / np.sqrt(variance + BN_EPS) * gamma + beta)
+    def conv(h: np.ndarray, name: str) -> np.ndarray:
+        return conv_bn(h, layers[name], strides[name], training)
 
-    h = _max_pool(np.maximum(conv_bn(x.astype(np.float64), "stem"), 0.0))
+    h = _max_pool(np.maximum(conv(x.astype(np.float64), "stem"), 0.0))
     for name, _, projected in blocks(params):
-        out = np.maximum(conv_bn(h, f"{name}.conv1"), 0.0)
-        out = np.maximum(conv_bn(out, f"{name}.conv2"), 0.0)
-        out = conv_bn(out, f"{name}.conv3")
-        h = np.maximum(out + (conv_bn(h, f"{name}.shortcut") if projected else h), 0.0)
+        out = np.maximum(conv(h, f"{name}.conv1"), 0.0)
+        out = np.maximum(conv(out, f"{name}.conv2"), 0.0)
+        out = conv(out, f"{name}.conv3")
+        h = np.maximum(out + (conv(h, f"{name}.shortcut") if projected else h), 0.0)
     return np.asarray(h.mean(axis=(1, 2)) @ kernel + bias)
 
 
-def forward_reference(params: dict[str, Any], x: np.ndarray) -> np.ndarray:
-    """Inference in NumPy float64: BatchNorm with its initial statistics (mean 0, variance 1)."""
-    return _forward(params, x, flat_weights(params), training=False)
-
-
-def loss_reference(params: dict[str, Any], flat: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
-    """The training loss (BatchNorm on the batch's statistics; mean softmax cross-entropy) in float64."""
-    return cross_entropy(_forward(params, x, flat, training=True), y)
+forward_reference, loss_reference = references(_forward, flat_weights)  # as the small CNN's
 
 
 def parity(params: dict[str, Any]) -> Parity:

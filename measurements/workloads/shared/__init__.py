@@ -12,10 +12,13 @@ step's actual gradients.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from measurements.workloads import Case
 
 LEARNING_RATE = 1e-3
 ADAM_BETAS = (0.9, 0.999)
@@ -48,6 +51,31 @@ GRADIENT_DIRECTIONS = 3  # random directions of the gradient check
 # does not fail a right gradient
 GRADIENT_STEPS = (1e-5, 1e-6)
 GRADIENT_SEED = 12345
+
+
+def model_cases(
+    task: str,
+    prefix: str,
+    params: Callable[[int], dict[str, Any]],
+    forward_flops: Callable[[dict[str, Any], int], int],
+    train_batches: Iterable[int],
+    infer_batches: Iterable[int],
+) -> list[Case]:
+    """A model's cases at each batch size b, named ``{prefix}batch {b}``, from its ``params(b)`` and
+    the FLOPs of its forward pass, ``forward_flops(params(b), b)``: training throughput at each of
+    ``train_batches`` (a step counts the forward pass, then twice as many in the backward pass; the
+    element-wise work and the optimiser update are left out, so the achieved rate is a lower bound),
+    or the latency of one sample and the inference throughput at each of ``infer_batches``."""
+
+    def case(b: int, metric: str) -> Case:
+        found = params(b)
+        flops = forward_flops(found, b) * (3 if task == "train" else 1)
+        return Case(f"{prefix}batch {b}", metric, found, work_per_step=1 if metric == "infer_latency" else b,
+                    flops_per_step=flops)  # fmt: skip
+
+    if task == "train":
+        return [case(b, "train_throughput") for b in train_batches]
+    return [case(1, "infer_latency"), *(case(b, "infer_throughput") for b in infer_batches)]
 
 
 def adam_first_step_pytorch(w0: np.ndarray, g: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ import numpy as np
 
 from measurements.profiles import Profile
 from measurements.workloads import Case, Parity
-from measurements.workloads.shared import cross_entropy
+from measurements.workloads.shared import cross_entropy, model_cases
 
 SEED = 0
 LAYER_NORM_EPS = 1e-5
@@ -51,30 +51,34 @@ def _forward_flops(params: dict[str, Any], batch: int) -> int:
 
 
 def cases(profile: Profile, task: str) -> list[Case]:
-    sizes = SIZES[profile.size]
-    shape = f"{sizes['layers']} layers, d{sizes['d_model']}, seq {sizes['seq_len']}"
+    return sized_cases(profile, task, SIZES, TRAIN_BATCHES, INFER_BATCHES, with_count=False)
+
+
+def sized_cases(
+    profile: Profile,
+    task: str,
+    sizes: dict[str, dict[str, int]],
+    train_batches: dict[str, tuple[int, ...]],
+    infer_batches: dict[str, tuple[int, ...]],
+    with_count: bool,
+) -> list[Case]:
+    """The cases at the profile's model sizes (shared with the BERT-base-sized encoder, which names
+    its parameter count); softmax and normalisation are left out of the FLOPs as well."""
+    size = sizes[profile.size]
 
     def params(batch: int) -> dict[str, Any]:
-        return {**sizes, "classes": CLASSES, "batch_size": batch, "dtype": "float32", "seed": SEED, "task": task}
+        return {**size, "classes": CLASSES, "batch_size": batch, "dtype": "float32", "seed": SEED, "task": task}
 
-    if task == "train":
-        # forward matmuls, then twice as many in the backward pass; softmax, normalisation, the
-        # other element-wise work and the optimiser update are left out, so the achieved rate
-        # is a lower bound
-        return [
-            Case(f"{shape}, batch {b}", "train_throughput", params(b), work_per_step=b,
-                 flops_per_step=3 * _forward_flops(params(b), b))
-            for b in TRAIN_BATCHES[profile.size]
-        ]  # fmt: skip
-    return [
-        Case(f"{shape}, batch 1", "infer_latency", params(1), work_per_step=1,
-             flops_per_step=_forward_flops(params(1), 1)),
-        *(
-            Case(f"{shape}, batch {b}", "infer_throughput", params(b), work_per_step=b,
-                 flops_per_step=_forward_flops(params(b), b))
-            for b in INFER_BATCHES[profile.size]
-        ),
-    ]  # fmt: skip
+    shape = f"{size['layers']} layers, d{size['d_model']}, seq {size['seq_len']}, "
+    if with_count:
+        shape += f"{parameter_count(params(1)) / 1e6:.0f}M parameters, "
+    return model_cases(task, shape, params, _forward_flops, train_batches[profile.size], infer_batches[profile.size])
+
+
+def parameter_count(params: dict[str, Any]) -> int:
+    d, f, layers = params["d_model"], params["d_ff"], params["layers"]
+    per_layer = 4 * (d * d + d) + 2 * 2 * d + (d * f + f) + (f * d + d)
+    return int((params["vocab"] + params["seq_len"]) * d + layers * per_layer + (d + 1) * params["classes"])
 
 
 @dataclass(frozen=True)
