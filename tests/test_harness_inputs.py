@@ -66,6 +66,7 @@ LONG = "a" * 150
 @pytest.mark.parametrize(
     ("name", "value", "said"),
     [
+        # environment values
         ("FG_MACHINE_ID", "...", "has no letter or digit"),
         ("FG_MACHINE_ID", "..", "has no letter or digit"),
         ("FG_MACHINE_ID", "\uff21\uff22\uff23", "has no letter or digit"),  # full-width ABC
@@ -88,28 +89,7 @@ LONG = "a" * 150
         ("FG_INJECT_FAULT", "matmul/*=explode", "FG_INJECT_FAULT item 'matmul/*=explode' is not GLOB=FAULT"),
         ("FG_INJECT_FAULT", "hang", "is not GLOB=FAULT"),
         ("FG_DISTRIBUTED_HANG", "yes", "FG_DISTRIBUTED_HANG must be 0 or 1"),
-    ],
-)
-def test_a_bad_environment_value_is_refused_in_one_line(tmp_path: Path, name: str, value: str, said: str) -> None:
-    assert said in refuse(tmp_path, [], {name: value})
-
-
-def test_keeping_out_the_framework_a_run_measures_is_refused(tmp_path: Path) -> None:
-    line = refuse(tmp_path, ["--only", "mlp/pytorch/*"], {"FG_KEEP_OUT": "torch"})
-    assert line == "error: FG_KEEP_OUT names torch, which this run needs (PyTorch is measured); leave it out, or " \
-        "measure without it (--only)"  # fmt: skip
-    assert "(JAX is measured)" in refuse(tmp_path, ["--only", "study/codesize/jax"], {"FG_KEEP_OUT": "optax"})
-
-
-def test_a_pipeline_folder_that_is_a_file_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "file").write_text("x")
-    line = refuse(tmp_path, [], {"FG_PIPELINE_DIR": str(tmp_path / "file")})
-    assert line == f"error: FG_PIPELINE_DIR {tmp_path / 'file'} is a file, not a folder: name a folder"
-
-
-@pytest.mark.parametrize(
-    ("option", "value", "said"),
-    [
+        # options
         ("--timeout", "nan", "--timeout must be a positive, finite number of seconds, not nan"),
         ("--timeout", "inf", "not inf"),
         ("--timeout", "-inf", "not -inf"),
@@ -126,8 +106,23 @@ def test_a_pipeline_folder_that_is_a_file_is_refused(tmp_path: Path) -> None:
         ("--threads", "1000001", "not 1000001"),
     ],
 )
-def test_a_bad_option_is_refused_in_one_line(tmp_path: Path, option: str, value: str, said: str) -> None:
-    assert said in refuse(tmp_path, [f"{option}={value}"])
+def test_a_bad_value_is_refused_in_one_line(tmp_path: Path, name: str, value: str, said: str) -> None:
+    """An environment value, or an option (a name starting with --)."""
+    option = name.startswith("--")
+    assert said in refuse(tmp_path, [f"{name}={value}"] if option else [], None if option else {name: value})
+
+
+def test_keeping_out_the_framework_a_run_measures_is_refused(tmp_path: Path) -> None:
+    line = refuse(tmp_path, ["--only", "mlp/pytorch/*"], {"FG_KEEP_OUT": "torch"})
+    assert line == "error: FG_KEEP_OUT names torch, which this run needs (PyTorch is measured); leave it out, or " \
+        "measure without it (--only)"  # fmt: skip
+    assert "(JAX is measured)" in refuse(tmp_path, ["--only", "study/codesize/jax"], {"FG_KEEP_OUT": "optax"})
+
+
+def test_a_pipeline_folder_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    line = refuse(tmp_path, [], {"FG_PIPELINE_DIR": str(tmp_path / "file")})
+    assert line == f"error: FG_PIPELINE_DIR {tmp_path / 'file'} is a file, not a folder: name a folder"
 
 
 def test_a_memory_limit_above_the_machines_memory_is_refused() -> None:
