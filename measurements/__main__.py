@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +13,7 @@ from pathlib import Path
 from types import FrameType
 
 from measurements import UserError, environment, harness, inputs
-from measurements.profiles import PROFILES
+from measurements.profiles import PROFILES, Profile
 from measurements.results import RESULTS_DIR
 from measurements.studies import runner
 
@@ -68,6 +69,12 @@ def main(argv: list[str] | None = None) -> int:
         help="resident memory per run before it is killed and recorded as out of memory",
     )
     run.add_argument("--redo", action="store_true", help="measure again runs that already have a result")
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="the profile's runs on the CPU at tiny sizes, one process each, into a temporary folder unless "
+        "--results names one: a check that the command works here (the gpu profile has one)",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -90,12 +97,19 @@ def measure(args: argparse.Namespace) -> int:
     Before anything runs, every option and environment variable is checked (``inputs``): a bad
     one is refused with one line, before a framework is imported or a file written."""
     profile = PROFILES[args.profile]
+    gpus = environment.gpus()
     if args.command == "run":
         threads = inputs.threads(args.threads)
         timeout_s = inputs.timeout(args.timeout)
         memory_limit = inputs.memory_limit(args.memory_limit)
+        profile = dry_run_of(profile) if args.dry_run else profile
+        if profile.devices and not profile.on_cpu and "cuda" in profile.devices and not gpus:
+            raise UserError(f"the {profile.name} profile measures on a CUDA GPU, and this machine has none; "
+                            "add --dry-run to try its runs on the CPU")  # fmt: skip
+        if args.dry_run and args.results == RESULTS_DIR:
+            args.results = Path(tempfile.mkdtemp(prefix="fg-dry-run-"))
+            print(f"dry run: results go to {args.results}", file=sys.stderr)
     studies = runner.plan(args.only, profile)
-    gpus = environment.gpus()
     try:
         runs = harness.plan(harness.devices_here(gpus), args.only, profile)
     except UserError:
@@ -116,6 +130,15 @@ def measure(args: argparse.Namespace) -> int:
     if studies:
         outcomes += [r["outcome"] for r in runner.run_all(studies, args.results, redo=args.redo, timeout_s=timeout_s)]
     return 0 if all(o["status"] in ("ok", "unavailable") for o in outcomes) else 1
+
+
+def dry_run_of(profile: Profile) -> Profile:
+    """The registered dry run of ``profile`` (its runs on the CPU at tiny sizes)."""
+    dry = PROFILES.get(f"{profile.name}-dry-run", profile if profile.on_cpu else None)
+    if dry is None:
+        known = ", ".join(name.removesuffix("-dry-run") for name in PROFILES if name.endswith("-dry-run"))
+        raise UserError(f"the {profile.name} profile has no dry run; --dry-run works with: {known}")
+    return dry
 
 
 if __name__ == "__main__":

@@ -36,16 +36,16 @@ from measurements.frameworks import MODE_LABELS, REGISTRY
 from measurements.lock import exclusive
 from measurements.profiles import PROFILES, Profile, rounds_for
 from measurements.results import ROOT, result_path, write_json_atomic
+from measurements.worker import REFERENCES_ENV
 
 ERROR_TAIL_CHARS = 4000
 # each profile measures more than the one before it: a result is never replaced by a smaller one unasked
 PROFILE_ORDER = tuple(PROFILES)  # in the order PROFILES lists them, as the generator ranks them
 SCRATCH_PREFIX = "fg-harness-"  # + pid: one folder per harness process for its children's temporary files
-GPU_FRAMEWORKS = tuple(f.id for f in REGISTRY.values() if "cuda" in f.devices)  # as the registry says
 POLL_S = 0.2  # how often a running child's time and memory are checked
 COMPILE_CACHE = (
-    "cold in each run's first process; its later processes reuse the kernels it compiled (TorchInductor's cache), "
-    "which changes their first call, not their steady state"
+    "cold in each run's first process; its later processes reuse the kernels it compiled (TorchInductor's cache, "
+    "JAX's persistent compilation cache), which changes their first call, not their steady state"
 )
 
 
@@ -69,14 +69,20 @@ def plan(devices: Iterable[str], only: list[str] | None = None, profile: Profile
     A glob matches the key ``workload/framework/mode/device``, e.g. ``mlp/*`` or ``*/pytorch/*``.
     """
     every_mode = profile.every_mode if profile and not only else None
+    chosen = profile.plan if profile and not only else None
+    devices = profile.devices if profile and profile.devices else devices
     runs = [
         Run(w.name, framework, mode, device)
         for w in workloads.REGISTRY.values()
+        if chosen is None or w.name in chosen
         for framework, modes in w.modes.items()
         for mode in (modes if every_mode is None or w.name in every_mode else modes[:1])
+        if chosen is None or mode in chosen[w.name].get(framework, ())
         for device in devices
-        if device == "cpu" or framework in GPU_FRAMEWORKS
+        if device in REGISTRY[framework].devices_of(mode)
     ]
+    if profile and profile.on_cpu:  # a dry run: each planned run on the CPU instead
+        runs = list(dict.fromkeys(Run(r.workload, r.framework, r.mode, "cpu") for r in runs))
     if only:
         runs = [r for r in runs if any(fnmatch.fnmatchcase(r.key, pattern) for pattern in only)]
         if not runs:
@@ -240,6 +246,9 @@ def run_child(
             # run's later processes in this harness reuse those kernels (see COMPILE_CACHE)
             "TORCHINDUCTOR_CACHE_DIR": str(compile_cache(run) / "inductor"),
             "TRITON_CACHE_DIR": str(compile_cache(run) / "triton"),
+            "JAX_COMPILATION_CACHE_DIR": str(compile_cache(run) / "jax"),
+            # the NumPy float64 references that check parity, computed once a case (worker.references)
+            REFERENCES_ENV: str(scratch() / "references"),
         }
         command = [
             sys.executable, "-m", "measurements.worker",

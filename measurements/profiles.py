@@ -3,7 +3,7 @@ how long each is timed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 STEADY_BLOCKS = 4
 STEADY_TOLERANCE = 0.05
@@ -30,6 +30,50 @@ class Profile:
     # workloads measured in every mode; the others only in each framework's plain (first) mode.
     # None: every workload in every mode.
     every_mode: tuple[str, ...] | None = None
+    # which batch sizes the workloads' specs use (default: the size's own), apart from the model sizes
+    batches: str = ""
+    # the runs it plans, workload -> framework -> modes (None: every workload and framework, as
+    # every_mode says), and the devices it plans them on (None: every device here); --only overrides both
+    plan: dict[str, dict[str, tuple[str, ...]]] | None = None
+    devices: tuple[str, ...] | None = None
+    on_cpu: bool = False  # a dry run: the planned runs run on the CPU, whatever device they are planned on
+    # at most this many distinct examples in a batch, repeated to fill it (None: every example
+    # distinct): the NumPy float64 reference that checks parity is computed on them alone
+    distinct: int | None = None
+
+    @property
+    def batch_key(self) -> str:
+        return self.batches or self.size
+
+
+# The gpu profile's runs (README, "A GPU machine"): what one NVIDIA GPU is bought for, in 3 processes a
+# case and one command of at most 8 minutes on the H100 the project is lent (16 cores). There a process
+# costs 7-12 s before it measures anything (importing PyTorch 3-4 s and CUDA's start 2-4 s, as the old
+# H100 results show; JAX's start and its compile about as much, the compile cached for a run's later
+# processes), and torch.compile 10-25 s a case more: 8 minutes hold about 13 runs of 3 processes.
+# So: both large models in each framework's primary mode, training and inference; bf16 on ResNet-50's
+# training (where mixed precision is the usual choice on a GPU); torch.compile on the encoder's
+# inference (its training compile alone takes a minute a process); the MLP's inference, whose batch 1
+# shows each framework's overhead per call on a GPU. TensorFlow's runs record why it is missing where
+# it is. The rest (the small models' training, the ops, torch.compile on training) is measured with
+# --only 'WORKLOAD/*' and this profile in a later call.
+_PRIMARY: dict[str, tuple[str, ...]] = {"pytorch": ("eager",), "tensorflow": ("function",), "jax": ("jit",)}
+GPU_PLAN: dict[str, dict[str, tuple[str, ...]]] = {
+    "resnet50": {"pytorch": ("eager", "bf16"), "tensorflow": ("function",), "jax": ("jit", "bf16")},
+    "encoder": _PRIMARY,
+    "resnet50_infer": _PRIMARY,
+    "encoder_infer": {**_PRIMARY, "pytorch": ("eager", "compile")},
+    "mlp_infer": _PRIMARY,
+}
+
+
+def dry_run(profile: Profile) -> Profile:
+    """``profile``'s planned runs on the CPU at tiny sizes, one process each and short samples: a
+    check that each of them works (CI runs it), which measures nothing worth keeping."""
+    return replace(
+        profile, name=f"{profile.name}-dry-run", size="tiny", batches="", rounds=1, samples=2, sample_s=0.01,
+        latency_samples=3, warmup_s=0.0, warmup_cap_s=0.2, on_cpu=True,
+    )  # fmt: skip
 
 
 # listed from the smallest to the largest: the harness and the generator rank profiles by this order
@@ -70,7 +114,24 @@ PROFILES = {
         timeout_s=1800,
         warmup_cap_s=20.0,
     ),
+    "gpu": Profile(
+        "gpu",
+        "standard",
+        rounds=3,
+        samples=5,
+        sample_s=0.05,
+        latency_samples=30,
+        warmup_s=0.1,
+        timeout_s=240,
+        warmup_cap_s=1.0,
+        batches="gpu",
+        plan=GPU_PLAN,
+        devices=("cuda",),
+        distinct=2,
+    ),
 }
+# the gpu profile's dry run ranks below every other profile: it is the smallest
+PROFILES = {"gpu-dry-run": dry_run(PROFILES["gpu"]), **PROFILES}
 
 
 def rounds_for(profile: Profile, task: str, scale: str = "small") -> int:

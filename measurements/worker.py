@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import hashlib
 import importlib
 import json
 import math
 import os
+import pickle
 import signal
 import sys
+import tempfile
 import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -32,12 +35,39 @@ from typing import Any
 import numpy as np
 
 from measurements import environment, workloads
-from measurements.frameworks import Unavailable
+from measurements.frameworks import REGISTRY, Unavailable
 from measurements.profiles import PROFILES, STEADY_BLOCKS, STEADY_TOLERANCE, Profile
-from measurements.workloads import Case
+from measurements.workloads import Case, shared
 
 MIN_WARMUP_STEPS = 3
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+REFERENCES_ENV = "FG_REFERENCES"  # the harness's folder for the NumPy references its children computed
+
+Memo = Callable[[str, Callable[[], Any]], Any]
+
+
+def references(spec: ModuleType, params: dict[str, Any]) -> Memo:
+    """``memo(key, compute)``: the NumPy float64 reference's value ``key`` of this case, computed once
+    and kept as a file in the folder ``FG_REFERENCES`` names (the harness shares one among its
+    children), so that every process of every run of the case reuses it: it depends on the case alone
+    (its spec and parameters), never on the framework measured. Without the folder, computed each time."""
+    folder = os.environ.get(REFERENCES_ENV)
+    case = hashlib.sha256(json.dumps([spec.__name__, params], sort_keys=True).encode()).hexdigest()[:32]
+
+    def memo(key: str, compute: Callable[[], Any]) -> Any:
+        if not folder:
+            return compute()
+        path = Path(folder) / case / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.pickle"
+        if path.exists():  # written by an earlier child of this harness, in its own folder
+            return pickle.loads(path.read_bytes())
+        value = compute()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as file:
+            pickle.dump(value, file)
+        Path(file.name).replace(path)
+        return value
+
+    return memo
 
 
 class ParityFailed(RuntimeError):
@@ -67,7 +97,12 @@ def _concatenate(arrays: list[np.ndarray]) -> np.ndarray:
 
 
 def check_training_parity(
-    fw: ModuleType, spec: ModuleType, prepared: workloads.Prepared, case: Case, first_loss: Any
+    fw: ModuleType,
+    spec: ModuleType,
+    prepared: workloads.Prepared,
+    case: Case,
+    first_loss: Any,
+    precision: str | None = None,
 ) -> list[dict[str, Any]]:
     """One training step of the timed mode (its first call: from the shared initial weights, on
     the timed batch) against NumPy float64: the loss; the gradients (exactly where the spec has
@@ -75,24 +110,28 @@ def check_training_parity(
     the weights after one Adam step, by the framework's own documented formula applied to its
     (checked) gradients. A last, informational, check gives the largest difference between the
     frameworks' Adam formulas on these gradients."""
-    from measurements.workloads import shared
-
     assert prepared.train_state is not None
     params = case.params
-    tolerances = shared.TOLERANCES[params["dtype"]]
-    x, y = spec.batch(params)
+    tolerances = shared.TOLERANCES[precision or params["dtype"]]
+    few = workloads.distinct(params)  # a repeated batch's loss and gradients are those of its distinct examples
+    x, y = (a[:few] for a in spec.batch(params))
     w0 = [np.asarray(a, dtype=np.float64) for a in spec.flat_weights(params)]
     gradients, weights = prepared.train_state()
+    memo = references(spec, params)
 
     def loss(flat: list[np.ndarray]) -> float:
         return float(spec.loss_reference(params, flat, x, y))
 
-    checks = [_compare("loss", fw.to_numpy(first_loss), np.asarray(loss(w0)), *tolerances.loss)]
+    def kept(key: str, compute: Callable[[], float]) -> float:
+        return float(memo(key, compute))
+
+    checks = [_compare("loss", fw.to_numpy(first_loss), np.asarray(kept("loss", lambda: loss(w0))), *tolerances.loss)]
     if hasattr(spec, "gradient_reference"):
         exact = _concatenate(spec.gradient_reference(params, w0, x, y))
         checks.append(_compare("gradients (exact backward)", _concatenate(gradients), exact, *tolerances.gradients))
-    directional_rtol = getattr(spec, "DIRECTIONAL_RTOL", tolerances.directional_rtol)  # a spec may widen it, saying why
-    directional = shared.directional_check(loss, w0, gradients, directional_rtol)
+    # a spec may widen it, saying why
+    directional_rtol = max(getattr(spec, "DIRECTIONAL_RTOL", 0.0), tolerances.directional_rtol)
+    directional = shared.directional_check(loss, w0, gradients, directional_rtol, memo=kept)
     checks.append({
         "what": f"gradients (along {len(directional.projected)} random directions, central differences)",
         "max_abs_diff": directional.max_abs_diff if math.isfinite(directional.max_abs_diff) else None,
@@ -118,16 +157,37 @@ def check_training_parity(
     return checks
 
 
+def forward_reference(spec: ModuleType, params: dict[str, Any]) -> workloads.Parity:
+    """The spec's inference reference for a case; for a repeated batch, computed on its distinct
+    examples (kept for the case's other processes) and repeated as the batch is."""
+    if not params.get("distinct"):
+        return spec.parity(params)  # type: ignore[no-any-return]
+    few = {**params, "batch_size": params["distinct"], "distinct": None}
+    reference: workloads.Parity = references(spec, params)("forward", lambda: spec.parity(few))
+    return replace(reference, inputs=workloads.repeat(params, *reference.inputs),
+                   expected=workloads.repeat(params, reference.expected)[0])  # fmt: skip
+
+
 def check_parity(
-    fw: ModuleType, spec: ModuleType, prepared: workloads.Prepared, case: Case, first: Any = None
+    fw: ModuleType,
+    spec: ModuleType,
+    prepared: workloads.Prepared,
+    case: Case,
+    first: Any = None,
+    precision: str | None = None,
 ) -> dict[str, Any]:
     """Parity of the timed path, before any timing. ``first`` is what the timed step's first
     call returned: a training step's loss, or an inference's or operation's output on the timed
-    inputs. Without it (the accuracy runs), the eager forward pass on the spec's inputs."""
+    inputs. Without it (the accuracy runs), the eager forward pass on the spec's inputs.
+    ``precision``: the one a mode computes in, where lower than the case's dtype (its tolerances)."""
     if prepared.train_state is not None and first is not None:
-        checks = check_training_parity(fw, spec, prepared, case, first)
+        checks = check_training_parity(fw, spec, prepared, case, first, precision)
     else:
-        reference = spec.parity(case.params)
+        reference = forward_reference(spec, case.params)
+        lower = shared.TOLERANCES[precision].forward if precision else None
+        if lower is not None:  # relative to the largest reference value, as each spec's float32 atol is
+            largest = float(np.max(np.abs(reference.expected))) if reference.expected.size else 0.0
+            reference = replace(reference, rtol=lower[0], atol=lower[1] * largest)
         if first is None:
             got = fw.to_numpy(prepared.forward(*reference.inputs))
         else:
@@ -187,7 +247,14 @@ def measure_accuracy(fw: ModuleType, spec: ModuleType, prepared: workloads.Prepa
 
 
 def measure_case(
-    fw: ModuleType, spec: ModuleType, module: ModuleType, case: Case, mode: str, device: str, profile: Profile
+    fw: ModuleType,
+    spec: ModuleType,
+    module: ModuleType,
+    case: Case,
+    mode: str,
+    device: str,
+    profile: Profile,
+    precision: str | None = None,
 ) -> dict[str, Any]:
     fw.reset_device_peak(device)
     getattr(fw, "fresh_case", lambda: None)()  # each case compiles for its own shapes
@@ -201,7 +268,7 @@ def measure_case(
         first = prepared.step()
         fw.to_numpy(first)
         first_call_s = time.perf_counter() - start
-    parity = check_parity(fw, spec, prepared, case, first)
+    parity = check_parity(fw, spec, prepared, case, first, precision)
     if not parity["passed"]:
         raise ParityFailed(parity_failure(parity))
     common = {
@@ -332,7 +399,9 @@ def measure(
     import_rss = environment.proc_status_bytes("VmRSS")
     spec = importlib.import_module(f"{workload.module}.spec")
     module = importlib.import_module(f"{workload.module}.{framework}")
-    found = [measure_case(fw, spec, module, case, mode, device, profile) for case in spec.cases(profile, workload.task)]
+    precision = REGISTRY[framework].precision.get(mode) if framework in REGISTRY else None
+    found = [measure_case(fw, spec, module, case, mode, device, profile, precision)
+             for case in spec.cases(profile, workload.task)]  # fmt: skip
     return {
         "framework": software,
         "import_s": import_s,

@@ -96,9 +96,11 @@ def test_a_workload_runs_each_framework_with_a_module_in_the_modes_its_entry_giv
         assert list(w.modes) == [f for f in REGISTRY if (folder / f"{f}.py").is_file()], w.name
         assert all(modes and set(modes) <= set(REGISTRY[fw].modes) for fw, modes in w.modes.items())
     assert workloads.get("mlp").modes["tensorflow"] == ("eager", "function", "xla")  # every mode but the optional
-    assert workloads.get("cnn").modes["pytorch"] == ("eager", "compile", "channels_last")  # its optional layout
+    # its optional layout, and bf16 (a lower precision, which the models run on a GPU)
+    assert workloads.get("cnn").modes["pytorch"] == ("eager", "compile", "channels_last", "bf16")
+    assert "bf16" not in workloads.get("gemm").modes["pytorch"]  # an operation has no bf16 mode
     assert workloads.get("resnet50").modes["tensorflow"] == ("function", "xla")  # no op-by-op mode when large
-    assert workloads.get("resnet50_infer").modes["pytorch"] == ("eager", "compile", "zentorch")  # a plug-in
+    assert workloads.get("resnet50_infer").modes["pytorch"] == ("eager", "compile", "zentorch", "bf16")  # a plug-in
     assert workloads.get("digits").modes == {fw: (REGISTRY[fw].default_mode,) for fw in COMPARED}
     assert set(workloads.get("matmul").modes.values()) == {("eager",), ("default",)}  # each one's plain mode
     with pytest.raises(ValueError, match="unknown mode choice 'fast'; known: every, default, plain"):

@@ -43,6 +43,16 @@ class Framework:
     keeps_out: tuple[str, ...] = ()
     # the top-level modules its measurements import: a run of it cannot keep them out
     modules: tuple[str, ...] = ()
+    # modes measured on some of its devices only (bf16: on a GPU, where mixed precision is the usual
+    # choice; float32 stays the fair default everywhere)
+    mode_devices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # modes that compute in a lower precision than the workload's dtype, and the one they compute in
+    # (parity allows that precision's tolerances)
+    precision: dict[str, str] = field(default_factory=dict)
+
+    def devices_of(self, mode: str) -> tuple[str, ...]:
+        """The devices a mode is measured on."""
+        return self.mode_devices.get(mode, self.devices)
 
 
 REGISTRY = {
@@ -51,10 +61,12 @@ REGISTRY = {
         Framework(
             "pytorch", "PyTorch", ("torch",),
             {"eager": "PyTorch eager", "compile": "torch.compile", "channels_last": "PyTorch eager, channels_last",
-             "zentorch": "torch.compile (zentorch)"},
-            "#d9480f", "eager", compiled=("compile", "zentorch"), variants={"channels_last": "eager"},
-            # channels_last: the CNN's memory layout; zentorch: AMD's ZenDNN plug-in, on the large models' inference
-            optional={"channels_last": "layout", "zentorch": "plugin"}, modules=("torch",),
+             "zentorch": "torch.compile (zentorch)", "bf16": "PyTorch eager, bf16 autocast"},
+            "#d9480f", "eager", compiled=("compile", "zentorch"), variants={"channels_last": "eager", "bf16": "eager"},
+            # channels_last: the CNN's memory layout; zentorch: AMD's ZenDNN plug-in, on the large models' inference;
+            # bf16: a lower precision, on the models
+            optional={"channels_last": "layout", "zentorch": "plugin", "bf16": "precision"}, modules=("torch",),
+            mode_devices={"bf16": ("cuda",)}, precision={"bf16": "bfloat16"},
         ),
         Framework(
             "tensorflow", "TensorFlow", ("tensorflow", "tensorflow-cpu"),
@@ -64,8 +76,10 @@ REGISTRY = {
             keeps_out=("jax",), modules=("tensorflow", "keras"),
         ),
         Framework(
-            "jax", "JAX", ("jax",), {"eager": "JAX op by op (no jit)", "jit": "jax.jit"},
-            "#2f9e44", "jit", compiled=("jit",), small_only=("eager",), modules=("jax", "jaxlib", "optax"),
+            "jax", "JAX", ("jax",), {"eager": "JAX op by op (no jit)", "jit": "jax.jit", "bf16": "jax.jit, bf16"},
+            "#2f9e44", "jit", compiled=("jit", "bf16"), small_only=("eager",), variants={"bf16": "jit"},
+            optional={"bf16": "precision"}, modules=("jax", "jaxlib", "optax"),
+            mode_devices={"bf16": ("cuda",)}, precision={"bf16": "bfloat16"},
         ),
         Framework("numpy", "NumPy", ("numpy",), {"default": "NumPy"}, "#868e96", "default", ("cpu",), False,
                   modules=("numpy",)),

@@ -47,6 +47,8 @@ def setup(threads: int, device: str) -> dict[str, Any]:
         "device_kind": devices[0].device_kind,
         "threads": cpus,  # XLA's CPU pool: one thread per CPU the process may run on
         "xla_flags": os.environ.get("XLA_FLAGS", ""),
+        # "highest" on a GPU: float32 matrix products and convolutions in full float32, no TF32
+        "default_matmul_precision": jax.config.jax_default_matmul_precision,
     }
     return {"name": "jax", "version": jax.__version__, "build": build}
 

@@ -46,8 +46,11 @@ class StudyRun:
 
 def plan(only: list[str] | None = None, profile: Profile | None = None) -> list[StudyRun]:
     """Every study for each of its frameworks, filtered by ``only`` globs (``study/errors/*``);
-    without globs, the quick profile leaves out the studies that take minutes."""
+    without globs, the quick profile leaves out the studies that take minutes, and a profile with a
+    plan of its own (gpu) plans none."""
     quick = profile is not None and profile.name == "quick" and not only
+    if profile is not None and profile.plan is not None and not only:
+        return []  # a profile with a plan of its own (gpu) plans its timing runs alone
     runs = [
         StudyRun(study.name, framework)
         for study in registry().values()

@@ -118,6 +118,21 @@ class Prepared:
     optimizer: str = ""
 
 
+def distinct(params: dict[str, Any]) -> int:
+    """How many distinct examples a case's batch holds (the rest repeat them)."""
+    return int(params.get("distinct") or params["batch_size"])
+
+
+def repeat(params: dict[str, Any], *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Arrays of ``distinct(params)`` examples, repeated to the batch size. The loss (a mean), its
+    gradients and BatchNorm's batch statistics over the repeated batch are those of the distinct
+    examples, and so is each example's output: the NumPy float64 reference that checks parity is
+    computed on them alone, which at a GPU's batch sizes takes seconds instead of minutes. A GPU's
+    time for a step does not depend on the values it computes with."""
+    copies = params["batch_size"] // distinct(params)
+    return tuple(np.concatenate([a] * copies) for a in arrays)
+
+
 REGISTRY: dict[str, Workload] = {}
 
 
@@ -144,7 +159,9 @@ def register_model(
 ) -> None:
     """A model's two workloads on one package, each run (and its peak memory read) in processes of
     its own: ``name``, its training step, and ``<name>_infer``, its inference (with the optional
-    modes of the kinds in ``infer_modes`` too), described by ``train`` and ``infer``."""
+    modes of the kinds in ``infer_modes`` too), described by ``train`` and ``infer``. Both run in a
+    lower precision too (bf16, a labelled mode on a GPU only: the registry's ``mode_devices``)."""
+    optional_modes = (*optional_modes, "precision")
     register(Workload(name, f"{title}, training step", train, package, scale=scale, optional_modes=optional_modes))
     register(Workload(f"{name}_infer", f"{title}, inference", infer, package or name, task="infer", scale=scale,
                       optional_modes=(*optional_modes, *infer_modes)))  # fmt: skip

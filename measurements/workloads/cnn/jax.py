@@ -26,12 +26,14 @@ def conv_bn(layer: list[jax.Array], stats: Stats, x: jax.Array, stride: int, tra
                                  dimension_numbers=("NHWC", "HWIO", "NHWC"))  # fmt: skip
     if not training:
         mean, variance = stats
-        return (h - mean) * lax.rsqrt(variance + spec.BN_EPS) * gamma + beta, stats
-    mean, variance = h.mean(axis=(0, 1, 2)), h.var(axis=(0, 1, 2))
+        return ((h - mean) * lax.rsqrt(variance + spec.BN_EPS) * gamma + beta).astype(h.dtype), stats
+    # the batch's statistics in float32 also where the model computes in bfloat16 (bf16), as cuDNN's are
+    wide = h.astype(jnp.float32)
+    mean, variance = wide.mean(axis=(0, 1, 2)), wide.var(axis=(0, 1, 2))
     n = h.size // h.shape[-1]
     m = spec.BN_MOMENTUM
     updated = ((1 - m) * stats[0] + m * mean, (1 - m) * stats[1] + m * variance * n / (n - 1))
-    return (h - mean) * lax.rsqrt(variance + spec.BN_EPS) * gamma + beta, updated
+    return ((h - mean) * lax.rsqrt(variance + spec.BN_EPS) * gamma + beta).astype(h.dtype), updated
 
 
 def initial_stats(convolutions: Iterator[tuple[str, int, int, int, int]]) -> tuple[Stats, ...]:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from measurements.profiles import Profile
-from measurements.workloads import Case, Parity
+from measurements.workloads import Case, Parity, distinct, repeat
 from measurements.workloads.shared import cross_entropy, model_cases
 
 SEED = 0
@@ -28,8 +28,8 @@ BN_MOMENTUM = 0.1  # PyTorch's convention: the weight of the new batch (Keras: m
 CLASSES = 10
 # profile size -> (image side, channels, stage widths)
 SHAPES = {"tiny": (8, 3, (4, 8, 8)), "standard": (32, 3, (16, 32, 64)), "full": (32, 3, (16, 32, 64))}
-TRAIN_BATCHES = {"tiny": (8,), "standard": (32, 128), "full": (32, 128, 512)}
-INFER_BATCHES = {"tiny": (16,), "standard": (256,), "full": (256, 1024)}
+TRAIN_BATCHES = {"tiny": (8,), "standard": (32, 128), "full": (32, 128, 512), "gpu": (256, 1024)}
+INFER_BATCHES = {"tiny": (16,), "standard": (256,), "full": (256, 1024), "gpu": (4096,)}
 
 
 def params_for(side: int, channels: int, widths: tuple[int, ...], batch: int, task: str) -> dict[str, Any]:
@@ -71,7 +71,8 @@ def cases(profile: Profile, task: str) -> list[Case]:
         return params_for(side, channels, widths, batch, task)
 
     shape = f"{side}×{side}×{channels}, widths {'-'.join(map(str, widths))}, "
-    return model_cases(task, shape, params, forward_flops, TRAIN_BATCHES[profile.size], INFER_BATCHES[profile.size])
+    return model_cases(task, shape, params, forward_flops, TRAIN_BATCHES[profile.batch_key],
+                       INFER_BATCHES[profile.batch_key], profile.distinct)  # fmt: skip
 
 
 def weights(params: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -100,8 +101,9 @@ def batch(params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """One batch of synthetic images (NHWC, standard normal) and integer class labels."""
     rng = np.random.default_rng(params["seed"] + 1)
     side = params["side"]
-    x = rng.standard_normal((params["batch_size"], side, side, params["channels"])).astype(np.float32)
-    y = rng.integers(0, params["classes"], size=params["batch_size"]).astype(np.int64)
+    x = rng.standard_normal((distinct(params), side, side, params["channels"])).astype(np.float32)
+    y = rng.integers(0, params["classes"], size=distinct(params)).astype(np.int64)
+    x, y = repeat(params, x, y)
     return x, y
 
 

@@ -21,6 +21,7 @@ SIZES = {
     "tiny": [(2, 8, 8, 8)],
     "standard": [(1, 16, 16, 16), (32, 32, 64, 64)],
     "full": [(1, 16, 16, 16), (32, 32, 64, 64), (32, 56, 128, 128)],
+    "gpu": [(1, 16, 16, 16), (128, 56, 128, 128)],
 }
 
 
@@ -31,7 +32,7 @@ def _params(size: tuple[int, int, int, int]) -> dict[str, Any]:
 
 def cases(profile: Profile, task: str) -> list[Case]:
     found = []
-    for size in SIZES[profile.size]:
+    for size in SIZES[profile.batch_key]:
         batch, side, c_in, c_out = size
         flops = 2 * batch * side * side * c_in * c_out * KERNEL * KERNEL
         found.append(Case(f"{batch}×{side}×{side}×{c_in}→{c_out}", "op_rate", _params(size),

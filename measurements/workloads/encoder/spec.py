@@ -31,8 +31,9 @@ SIZES: dict[str, dict[str, int]] = {
     "full": {"vocab": 30522, "seq_len": 128, "d_model": 768, "heads": 12, "layers": 12, "d_ff": 3072},
 }
 # a few steps a process are enough at this size; the larger batches are in the full profile
-TRAIN_BATCHES = {"tiny": (4,), "standard": (4,), "full": (4, 16)}
-INFER_BATCHES = {"tiny": (8,), "standard": (16,), "full": (16, 64)}
+# gpu: batches that keep an H100 busy in float32 (4,096 tokens a training step)
+TRAIN_BATCHES = {"tiny": (4,), "standard": (4,), "full": (4, 16), "gpu": (32,)}
+INFER_BATCHES = {"tiny": (8,), "standard": (16,), "full": (16, 64), "gpu": (128,)}
 
 
 def cases(profile: Profile, task: str) -> list[Case]:

@@ -14,14 +14,14 @@ from measurements.profiles import Profile
 from measurements.workloads import Case, Parity
 from measurements.workloads.matmul import spec as matmul
 
-SIZES = {"tiny": [32, 128], "standard": [64, 512], "full": [64, 512, 2048]}
+SIZES = {"tiny": [32, 128], "standard": [64, 512], "full": [64, 512, 2048], "gpu": [64, 4096]}
 
 
 def cases(profile: Profile, task: str) -> list[Case]:
     return [
         Case(f"n={n}", "op_rate", {"n": n, "dtype": "float32", "seed": matmul.SEED},
              work_per_step=2 * n**3 / 1e9, flops_per_step=2 * n**3)
-        for n in SIZES[profile.size]
+        for n in SIZES[profile.batch_key]
     ]  # fmt: skip
 
 

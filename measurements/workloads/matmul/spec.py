@@ -15,7 +15,7 @@ from measurements.profiles import Profile
 from measurements.workloads import Case, Parity
 
 SEED = 0
-SIZES = {"tiny": [128, 256], "standard": [1024, 2048], "full": [1024, 2048, 4096]}
+SIZES = {"tiny": [128, 256], "standard": [1024, 2048], "full": [1024, 2048, 4096], "gpu": [4096, 8192]}
 
 
 def cases(profile: Profile, task: str) -> list[Case]:
@@ -27,7 +27,7 @@ def cases(profile: Profile, task: str) -> list[Case]:
             work_per_step=2 * n**3 / 1e9,
             flops_per_step=2 * n**3,
         )
-        for n in SIZES[profile.size]
+        for n in SIZES[profile.batch_key]
     ]
 
 

@@ -12,15 +12,15 @@ from typing import Any
 import numpy as np
 
 from measurements.profiles import Profile
-from measurements.workloads import Case, Parity
+from measurements.workloads import Case, Parity, distinct, repeat
 from measurements.workloads.shared import cross_entropy, model_cases
 
 SEED = 0
 
 LAYERS = {"tiny": (64, 32, 32, 10), "standard": (784, 512, 512, 10), "full": (784, 512, 512, 10)}
 # profile size -> batch sizes: training throughput; inference throughput (latency is at batch 1)
-TRAIN_BATCHES = {"tiny": (32,), "standard": (64, 256), "full": (64, 256, 1024)}
-INFER_BATCHES = {"tiny": (64,), "standard": (1024,), "full": (1024, 4096)}
+TRAIN_BATCHES = {"tiny": (32,), "standard": (64, 256), "full": (64, 256, 1024), "gpu": (1024, 16384)}
+INFER_BATCHES = {"tiny": (64,), "standard": (1024,), "full": (1024, 4096), "gpu": (16384,)}
 
 
 def _forward_flops(params: dict[str, Any], batch: int) -> int:
@@ -39,8 +39,9 @@ def cases(profile: Profile, task: str) -> list[Case]:
         f"{'-'.join(map(str, layers))} ",
         params,
         _forward_flops,
-        TRAIN_BATCHES[profile.size],
-        INFER_BATCHES[profile.size],
+        TRAIN_BATCHES[profile.batch_key],
+        INFER_BATCHES[profile.batch_key],
+        profile.distinct,
     )
 
 
@@ -60,8 +61,9 @@ def batch(params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """One batch of synthetic inputs (standard normal) and integer class labels."""
     rng = np.random.default_rng(params["seed"] + 1)
     layers = params["layers"]
-    x = rng.standard_normal((params["batch_size"], layers[0])).astype(np.float32)
-    y = rng.integers(0, layers[-1], size=params["batch_size"]).astype(np.int64)
+    x = rng.standard_normal((distinct(params), layers[0])).astype(np.float32)
+    y = rng.integers(0, layers[-1], size=distinct(params)).astype(np.int64)
+    x, y = repeat(params, x, y)
     return x, y
 
 

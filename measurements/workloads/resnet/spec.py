@@ -53,8 +53,9 @@ SHAPES: dict[str, tuple[int, tuple[int, ...], tuple[int, ...]]] = {
 EXPANSION = 4
 STEM_WIDTH = {"tiny": 4, "standard": 64, "full": 64}
 # a few steps a process are enough at this size; the larger batches are in the full profile
-TRAIN_BATCHES = {"tiny": (4,), "standard": (8,), "full": (8, 32)}
-INFER_BATCHES = {"tiny": (4,), "standard": (16,), "full": (16, 64)}
+# gpu: batches that keep an H100 busy in float32
+TRAIN_BATCHES = {"tiny": (4,), "standard": (8,), "full": (8, 32), "gpu": (64,)}
+INFER_BATCHES = {"tiny": (4,), "standard": (16,), "full": (16, 64), "gpu": (128,)}
 
 
 def params_for(size: str, batch: int, task: str) -> dict[str, Any]:
@@ -116,7 +117,8 @@ def cases(profile: Profile, task: str) -> list[Case]:
         return params_for(profile.size, batch, task)
 
     shape = f"{side}×{side}, {millions:.1f}M parameters, "
-    return model_cases(task, shape, params, forward_flops, TRAIN_BATCHES[profile.size], INFER_BATCHES[profile.size])
+    return model_cases(task, shape, params, forward_flops, TRAIN_BATCHES[profile.batch_key],
+                       INFER_BATCHES[profile.batch_key], profile.distinct)  # fmt: skip
 
 
 def weights(params: dict[str, Any]) -> dict[str, np.ndarray]:

@@ -12,6 +12,7 @@ step's actual gradients.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,14 +37,26 @@ class Tolerances:
     # directional derivatives: |g·d - D_d L| <= rtol * max(|D_d L|, ‖g‖/√n) (n weights)
     directional_rtol: float
     weights: tuple[float, float]  # the weights after one Adam step
+    # inference: (rtol, atol as a share of the reference's largest magnitude); None: the spec's own
+    forward: tuple[float, float] | None = None
 
 
 # float32: the directional check allows 1e-2 because PyTorch's channels_last convolutions
 # (oneDNN) compute some weight gradients only to ~1e-2 of their largest element (a stride-2
 # kernel of the CNN, against float64); eager NCHW and TensorFlow stay within ~1e-3. A wrong
 # gradient (a missing term, a wrong scale or sign in any one tensor) is off by far more.
+# bfloat16 (the bf16 modes: the model computes in bfloat16, the weights, their gradients and the
+# optimiser stay in float32): bfloat16 keeps 8 bits of mantissa, so each rounding is off by up to
+# 0.4%, and a deep model's logits and loss by a few per cent; a wrong model is off by its values'
+# own size. Its gradients along random directions: up to 32% off at the dry run's toy ResNet-50
+# (widths 4-8, whose BatchNorm averages over few values), so 50% is allowed; a missing term or a
+# wrong sign is off by 100% or more. The weights after one step follow the framework's formula applied to its
+# own float32 gradients, as in float32.
 TOLERANCES = {
     "float32": Tolerances(loss=(1e-4, 1e-5), gradients=(1e-3, 1e-5), directional_rtol=1e-2, weights=(0.0, 1e-6)),
+    "bfloat16": Tolerances(
+        loss=(3e-2, 1e-3), gradients=(5e-2, 1e-3), directional_rtol=0.5, weights=(0.0, 1e-6), forward=(5e-2, 5e-2)
+    ),
 }
 GRADIENT_DIRECTIONS = 3  # random directions of the gradient check
 # central-difference steps along a unit direction, in float64: where the longer step disagrees,
@@ -60,15 +73,20 @@ def model_cases(
     forward_flops: Callable[[dict[str, Any], int], int],
     train_batches: Iterable[int],
     infer_batches: Iterable[int],
+    distinct: int | None = None,
 ) -> list[Case]:
     """A model's cases at each batch size b, named ``{prefix}batch {b}``, from its ``params(b)`` and
     the FLOPs of its forward pass, ``forward_flops(params(b), b)``: training throughput at each of
     ``train_batches`` (a step counts the forward pass, then twice as many in the backward pass; the
     element-wise work and the optimiser update are left out, so the achieved rate is a lower bound),
-    or the latency of one sample and the inference throughput at each of ``infer_batches``."""
+    or the latency of one sample and the inference throughput at each of ``infer_batches``. A batch
+    larger than ``distinct`` (a profile's) holds that many distinct examples, repeated to fill it
+    (``workloads.repeat``)."""
 
     def case(b: int, metric: str) -> Case:
         found = params(b)
+        if distinct and b > distinct and b % distinct == 0:
+            found = {**found, "distinct": distinct}
         flops = forward_flops(found, b) * (3 if task == "train" else 1)
         return Case(f"{prefix}batch {b}", metric, found, work_per_step=1 if metric == "infer_latency" else b,
                     flops_per_step=flops)  # fmt: skip
@@ -125,6 +143,11 @@ def directions(shapes: Sequence[tuple[int, ...]], count: int, seed: int) -> list
     return found
 
 
+def _loss_along(loss: Callable[[list[np.ndarray]], float], w: list[np.ndarray], d: list[np.ndarray],
+                step: float) -> float:  # fmt: skip
+    return loss([a + step * b for a, b in zip(w, d, strict=True)])
+
+
 def directional_check(
     loss: Callable[[list[np.ndarray]], float],
     weights: Sequence[np.ndarray],
@@ -133,19 +156,24 @@ def directional_check(
     count: int = GRADIENT_DIRECTIONS,
     steps: Sequence[float] = GRADIENT_STEPS,
     seed: int = GRADIENT_SEED,
+    memo: Callable[[str, Callable[[], float]], float] | None = None,
 ) -> Directional:
-    """Compare ``gradients`` with central differences of the float64 ``loss`` at ``weights``."""
+    """Compare ``gradients`` with central differences of the float64 ``loss`` at ``weights``.
+
+    ``memo(key, compute)``, where given, keeps each loss by a key naming where it was taken (the
+    direction, the step and its sign), so that other processes of the same case reuse it."""
+    memo = memo or (lambda key, compute: compute())
     w = [np.asarray(a, dtype=np.float64) for a in weights]
     g = [np.asarray(a, dtype=np.float64) for a in gradients]
     n = sum(a.size for a in w)
     scale = float(np.sqrt(sum(float(np.sum(a * a)) for a in g)) / np.sqrt(n))
     projected, differences, abs_diffs, rel_diffs = [], [], [], []
-    for d in directions([a.shape for a in w], count, seed):
+    for i, d in enumerate(directions([a.shape for a in w], count, seed)):
         along = float(sum(float(np.sum(a * b)) for a, b in zip(g, d, strict=True)))
         found = []
         for step in steps:  # the shorter step only where the longer one does not agree (it costs two losses)
-            plus = loss([a + step * b for a, b in zip(w, d, strict=True)])
-            minus = loss([a - step * b for a, b in zip(w, d, strict=True)])
+            plus = memo(f"{seed}/{i}/{step}/+", functools.partial(_loss_along, loss, w, d, step))
+            minus = memo(f"{seed}/{i}/{step}/-", functools.partial(_loss_along, loss, w, d, -step))
             found.append((plus - minus) / (2 * step))
             if abs(along - found[-1]) <= rtol * max(abs(found[-1]), scale):
                 break

@@ -1,7 +1,7 @@
 """The steps of a JAX classifier, written as JAX programs are: a pure function of the weights
 (the spec's own flat list, in its order and layout), Optax's Adam, ``jax.value_and_grad``, and
-``jax.jit`` around the whole training step or the model's call; or the same functions called
-op by op, without ``jit``.
+``jax.jit`` around the whole training step or the model's call (in bf16: the model computing in
+bfloat16); or the same functions called op by op, without ``jit``.
 
 A model is ``apply(weights, state, x, training) -> (logits, state)``: ``state`` holds what is
 not trained (BatchNorm's running statistics; an empty tuple where there is none).
@@ -24,8 +24,24 @@ Apply = Callable[[list[jax.Array], Any, jax.Array, bool], tuple[jax.Array, Any]]
 
 
 def compiled(function: Callable[..., Any], mode: str) -> Callable[..., Any]:
-    """``function`` as the mode runs it: under ``jax.jit``, or op by op."""
-    return jax.jit(function) if mode == "jit" else function
+    """``function`` as the mode runs it: under ``jax.jit`` (also in bf16), or op by op."""
+    return jax.jit(function) if mode in ("jit", "bf16") else function
+
+
+def in_bfloat16(apply: Apply) -> Apply:
+    """The model computing in bfloat16, as JAX's mixed precision does (the weights, their gradients and
+    the optimiser stay in float32; floating inputs and the weights are cast on the way in, the logits
+    back to float32 on the way out; BatchNorm's statistics stay in float32), the counterpart of
+    PyTorch's bf16 autocast."""
+
+    def cast(tree: Any, dtype: Any) -> Any:
+        return jax.tree.map(lambda a: a.astype(dtype) if jnp.issubdtype(a.dtype, jnp.floating) else a, tree)
+
+    def apply_bf16(weights: Any, state: Any, x: jax.Array, training: bool) -> tuple[jax.Array, Any]:
+        logits, new_state = apply(cast(weights, jnp.bfloat16), state, cast(x, jnp.bfloat16), training)
+        return logits.astype(jnp.float32), new_state
+
+    return apply_bf16
 
 
 def steps(
@@ -41,6 +57,7 @@ def steps(
     The training step returns its gradients beside the loss (it computes them anyway), so that
     the parity check reads the first step's gradients from the very function that is timed."""
     model = {"weights": [jnp.asarray(a) for a in flat], "state": state}
+    apply = in_bfloat16(apply) if mode == "bf16" else apply
     x, y = jnp.asarray(batch[0]), jnp.asarray(batch[1])
 
     def forward(inputs: np.ndarray) -> jax.Array:

@@ -1,5 +1,5 @@
 """The steps of a PyTorch classifier: eager, or under ``torch.compile`` (the whole training
-step, optimiser included; for inference, the model)."""
+step, optimiser included; for inference, the model), or eager under bf16 autocast."""
 
 from __future__ import annotations
 
@@ -42,6 +42,8 @@ def steps(
     ``flat_weights`` order and layout, for the training parity check.
     """
     to_inputs = inputs or (lambda x: torch.from_numpy(x).to(device))
+    # bf16: eager under autocast to bfloat16 (weights, gradients and the optimiser stay in float32)
+    precision = torch.autocast(device.split(":", maxsplit=1)[0], dtype=torch.bfloat16, enabled=mode == "bf16")
 
     def forward(x: np.ndarray) -> torch.Tensor:
         """Inference (BatchNorm with its running statistics), for parity and accuracy."""
@@ -59,8 +61,8 @@ def steps(
         predict = compilers[mode](model) if mode in compilers else model
 
         def infer() -> torch.Tensor:
-            with torch.inference_mode():
-                return predict(x)
+            with torch.inference_mode(), precision:
+                return predict(x).float()
 
         return Prepared(step=infer, forward=forward)
 
@@ -68,7 +70,8 @@ def steps(
 
     def train_step(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         optimizer.zero_grad(set_to_none=True)
-        loss = nn.functional.cross_entropy(model(x), y)
+        with precision:
+            loss = nn.functional.cross_entropy(model(x), y)
         loss.backward()
         optimizer.step()
         return loss.detach()

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from measurements.profiles import Profile
-from measurements.workloads import Case, Parity
+from measurements.workloads import Case, Parity, distinct, repeat
 from measurements.workloads.shared import cross_entropy, model_cases
 
 SEED = 0
@@ -34,8 +34,8 @@ SIZES: dict[str, dict[str, int]] = {
     "full": {"vocab": 1000, "seq_len": 128, "d_model": 256, "heads": 4, "layers": 2, "d_ff": 1024},
 }
 # profile size -> batch sizes: training throughput; inference throughput (latency is at batch 1)
-TRAIN_BATCHES = {"tiny": (8,), "standard": (16, 64), "full": (16, 64, 128)}
-INFER_BATCHES = {"tiny": (32,), "standard": (64,), "full": (64, 256)}
+TRAIN_BATCHES = {"tiny": (8,), "standard": (16, 64), "full": (16, 64, 128), "gpu": (64, 256)}
+INFER_BATCHES = {"tiny": (32,), "standard": (64,), "full": (64, 256), "gpu": (256,)}
 
 
 def _forward_flops(params: dict[str, Any], batch: int) -> int:
@@ -72,7 +72,8 @@ def sized_cases(
     shape = f"{size['layers']} layers, d{size['d_model']}, seq {size['seq_len']}, "
     if with_count:
         shape += f"{parameter_count(params(1)) / 1e6:.0f}M parameters, "
-    return model_cases(task, shape, params, _forward_flops, train_batches[profile.size], infer_batches[profile.size])
+    return model_cases(task, shape, params, _forward_flops, train_batches[profile.batch_key],
+                       infer_batches[profile.batch_key], profile.distinct)  # fmt: skip
 
 
 def parameter_count(params: dict[str, Any]) -> int:
@@ -136,9 +137,10 @@ def weights(params: dict[str, Any]) -> Weights:
 def batch(params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """One batch of synthetic token ids (uniform over the vocabulary) and integer class labels."""
     rng = np.random.default_rng(params["seed"] + 1)
-    b = params["batch_size"]
+    b = distinct(params)
     tokens = rng.integers(0, params["vocab"], size=(b, params["seq_len"])).astype(np.int64)
     labels = rng.integers(0, params["classes"], size=b).astype(np.int64)
+    tokens, labels = repeat(params, tokens, labels)
     return tokens, labels
 
 

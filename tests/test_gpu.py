@@ -1,0 +1,116 @@
+"""The gpu profile, prepared here for a GPU machine: its plan, its dry run on the CPU (the same
+command, tiny sizes, one process each), the repeated batches its parity rests on, and the
+script that runs it there."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from measurements import harness, worker, workloads
+from measurements.frameworks import REGISTRY
+from measurements.profiles import GPU_PLAN, PROFILES
+from measurements.workloads.mlp import spec as mlp
+from measurements.workloads.resnet import spec as resnet
+from tests.conftest import ROOT
+
+GPU, DRY = PROFILES["gpu"], PROFILES["gpu-dry-run"]
+
+
+def test_the_gpu_profile_plans_pytorch_and_jax_on_the_gpu_in_three_processes() -> None:
+    runs = harness.plan(["cpu"], profile=GPU)  # on the GPU whatever this machine has
+    assert {r.device for r in runs} == {"cuda"}
+    assert GPU.rounds >= 3
+    for workload in GPU_PLAN:
+        planned = {(r.framework, r.mode) for r in runs if r.workload == workload}
+        assert {("pytorch", "eager"), ("jax", "jit")} <= planned, workload
+    assert {"resnet50/pytorch/bf16/cuda", "resnet50/jax/bf16/cuda", "encoder_infer/pytorch/compile/cuda"} <= {
+        r.key for r in runs
+    }
+    assert ("resnet50", 64) in {(w, c.params["batch_size"]) for w in ("resnet50",)
+                                for c in resnet.cases(GPU, "train")}  # fmt: skip
+    # bf16 is a labelled mode on a GPU only: the CPU profiles never plan it
+    assert not [r for r in harness.plan(["cpu"], profile=PROFILES["standard"]) if r.mode == "bf16"]
+    assert REGISTRY["pytorch"].variants["bf16"] == "eager" and REGISTRY["jax"].variants["bf16"] == "jit"
+
+
+def test_its_dry_run_plans_the_same_runs_on_the_cpu() -> None:
+    gpu = [r.key.removesuffix("/cuda") for r in harness.plan(["cpu", "cuda"], profile=GPU)]
+    dry = [r.key.removesuffix("/cpu") for r in harness.plan(["cpu", "cuda"], profile=DRY)]
+    assert gpu == dry
+    assert DRY.size == "tiny" and DRY.rounds == 1
+
+
+def test_without_a_gpu_the_profile_is_refused_with_the_dry_run_named() -> None:
+    done = subprocess.run(check=False, args=[sys.executable, "-m", "measurements", "run", "--profile", "gpu"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 1
+    assert "--dry-run" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_repeated_batch_has_the_loss_of_its_distinct_examples() -> None:
+    (case,) = mlp.cases(DRY, "train")
+    params = case.params
+    assert params["distinct"] == 2 and params["batch_size"] % 2 == 0
+    x, y = mlp.batch(params)
+    assert len(x) == params["batch_size"]
+    assert np.array_equal(x[:2], x[2:4]) and np.array_equal(y[:2], y[-2:])
+    flat = mlp.flat_weights(params)
+    whole = mlp.loss_reference(params, flat, x, y)
+    assert whole == pytest.approx(mlp.loss_reference(params, flat, x[:2], y[:2]), rel=1e-12)
+
+
+def test_references_are_kept_for_the_other_processes_of_a_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(worker.REFERENCES_ENV, str(tmp_path))
+    calls: list[float] = []
+
+    def compute(value: float) -> float:
+        calls.append(value)
+        return value
+
+    assert worker.references(mlp, {"batch_size": 4})("loss", lambda: compute(2.5)) == 2.5
+    again = worker.references(mlp, {"batch_size": 4})  # another process of the same case
+    assert again("loss", lambda: compute(9.0)) == 2.5
+    assert worker.references(mlp, {"batch_size": 8})("loss", lambda: compute(7.0)) == 7.0  # another case
+    assert calls == [2.5, 7.0]
+
+
+def test_the_dry_run_measures_with_parity_into_a_folder_of_its_own(tmp_path: Path) -> None:
+    """Two of the planned runs, end to end (the whole dry run is the slow test below)."""
+    command = [sys.executable, "-m", "measurements", "run", "--profile", "gpu", "--dry-run", "--results",
+               str(tmp_path), "--only", "mlp_infer/pytorch/eager/*", "--only", "mlp_infer/jax/jit/*"]  # fmt: skip
+    done = subprocess.run(check=False, args=command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    found = [json.loads(p.read_text()) for p in tmp_path.glob("*/*.json")]
+    assert sorted((d["run"]["framework"], d["run"]["device"], d["run"]["profile"]) for d in found) == [
+        ("jax", "cpu", "gpu-dry-run"), ("pytorch", "cpu", "gpu-dry-run"),
+    ]  # fmt: skip
+    for doc in found:
+        assert doc["outcome"]["status"] == "ok"
+        assert all(m["parity"]["passed"] for m in doc["measurements"])
+        assert {m["params"].get("distinct") for m in doc["measurements"]} == {None, 2}  # batch 1, then repeated
+
+
+@pytest.mark.slow
+def test_the_whole_dry_run_passes(tmp_path: Path) -> None:
+    """The command the GPU machine runs, on this CPU at tiny sizes: every planned run ok, parity
+    passed in each (bf16 too); TensorFlow where it is installed."""
+    command = [sys.executable, "-m", "measurements", "run", "--profile", "gpu", "--dry-run", "--results", str(tmp_path)]
+    done = subprocess.run(command, check=False, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = [json.loads(p.read_text()) for p in tmp_path.glob("*/*.json")]
+    assert len(found) == len(harness.plan(["cpu"], profile=DRY))
+    assert all(d["outcome"]["status"] in ("ok", "unavailable") for d in found)
+    assert {d["run"]["mode"] for d in found if d["outcome"]["status"] == "ok"} >= {"eager", "jit", "bf16", "compile"}
+
+
+def test_every_planned_workload_has_gpu_sizes() -> None:
+    for name in GPU_PLAN:
+        w = workloads.get(name)
+        spec = __import__(f"{w.module}.spec", fromlist=["cases"])
+        assert spec.cases(GPU, w.task), name
