@@ -84,11 +84,23 @@ def serve(session: nox.Session) -> None:
                 env={"NO_MKDOCS_2_WARNING": "1"})  # fmt: skip
 
 
+def run_pytest(session: nox.Session, marks: str) -> None:
+    install(session, "frameworks", "site", "test")
+    session.run("pytest", "--ignore=tests/e2e", "-m", marks, *session.posargs, env={"NO_MKDOCS_2_WARNING": "1"})
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the test suite (real measurements on the quick profile, generator, site build)."""
-    install(session, "frameworks", "site", "test")
-    session.run("pytest", "--ignore=tests/e2e", *session.posargs, env={"NO_MKDOCS_2_WARNING": "1"})
+    """Run the fast tests (about 4 minutes on 2 cores): unit and generator tests, and one real
+    pipeline (a run per framework and a study measured, the site generated and built)."""
+    run_pytest(session, "not slow")
+
+
+@nox.session(default=False)
+def slow(session: nox.Session) -> None:
+    """Run the slow tests (about 25 minutes on 2 cores): real framework children, the whole quick
+    profile, the harness's faults and every study; run them before changing measurements/."""
+    run_pytest(session, "slow")
 
 
 @nox.session

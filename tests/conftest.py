@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from measurements.results import SCHEMA_VERSION, result_path
+from measurements.results import SCHEMA_VERSION, Result, result_path
 
 ROOT = Path(__file__).resolve().parents[1]
 MACHINE = "test-cpu-4cpu"
@@ -142,12 +142,51 @@ def golden(tmp_path: Path) -> Path:
     return write_results(tmp_path / "results", golden_docs())
 
 
+def measure_quick(folder: Path, only: Sequence[str] = ()) -> Path:
+    """Measure for real, in child processes, as ``python -m measurements run --profile quick`` does:
+    the timing runs and studies it plans, or those ``only`` names. Returns ``folder``."""
+    from measurements.__main__ import main
+
+    assert main(["run", "--profile", "quick", "--results", str(folder), *(f"--only={g}" for g in only)]) == 0
+    return folder
+
+
 @pytest.fixture(scope="session")
 def quick_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every planned run measured for real with the quick profile (every registered framework)."""
-    from measurements import harness
-    from measurements.profiles import PROFILES
+    """Every run and study the quick profile plans, measured for real (every registered framework);
+    about seven minutes on 2 cores, so only slow tests use it."""
+    return measure_quick(tmp_path_factory.mktemp("quick") / "results")
 
-    folder = tmp_path_factory.mktemp("quick") / "results"
-    harness.run_all(harness.plan(["cpu"], profile=PROFILES["quick"]), PROFILES["quick"], folder)
-    return folder
+
+@pytest.fixture(scope="session")
+def pipeline_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fast tests' one real measurement: the MLP's training in each compared framework's
+    primary mode and the code-size study, with the quick profile (about half a minute on 2 cores)."""
+    from measurements.frameworks import COMPARED, REGISTRY
+
+    only = [f"mlp/{f}/{REGISTRY[f].default_mode}/cpu" for f in COMPARED] + ["study/codesize/*"]
+    return measure_quick(tmp_path_factory.mktemp("pipeline") / "results", only)
+
+
+def check_measured(results: Path) -> list[Result]:
+    """Every result under ``results`` is valid, ok and passed parity, with positive samples and
+    memory read; returns the documents."""
+    from generator import load
+
+    loaded = load.load_results(load.result_files(results))
+    assert loaded.problems == []
+    for path, doc in loaded.results:
+        assert doc["outcome"]["status"] == "ok", (path, doc["outcome"]["error"])
+        assert doc["settings"]["threads"] >= 1
+        framework = doc["software"]["framework"]
+        assert framework["name"] == doc["run"]["framework"] and framework["version"]
+        for m in doc["measurements"]:
+            assert m["parity"]["passed"], (path, m["parity"])
+        for one in doc["rounds"]:
+            peak, after_import = one["peak_rss_bytes"], one["after_import_rss_bytes"]
+            assert peak is not None and after_import is not None and peak >= after_import > 0
+            for reading in one["measurements"]:
+                assert reading.get("device_peak_bytes") is None  # read on a GPU only
+                assert 0 < reading.get("prepare_s", 0) < 60
+                assert all(s > 0 for s in reading["samples"])
+    return [doc for _, doc in loaded.results]

@@ -1,4 +1,4 @@
-"""Measure -> generate -> ``mkdocs build --strict``: the whole pipeline on real quick results."""
+"""Measure -> generate -> ``mkdocs build --strict``: the whole pipeline on a few real quick runs."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ import pytest
 
 from generator.__main__ import main as generator_main
 from measurements import results as results_model
-from tests.conftest import ROOT, golden_docs, make_result, write_results
+from measurements.frameworks import COMPARED
+from tests.conftest import ROOT, check_measured, golden_docs, make_result, write_results
 from tests.hostile import unsafe_markup
 
 
@@ -32,10 +33,18 @@ def build_site(results: Path, project: Path) -> Path:
     return project / "site"
 
 
-@pytest.mark.slow
-def test_site_builds_strictly_from_measured_results(quick_results: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("measured", ["pipeline_results", pytest.param("quick_results", marks=pytest.mark.slow)])
+def test_site_builds_strictly_from_measured_results(
+    measured: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """The whole pipeline for real: every compared framework measured in child processes, and a
+    study, then the pages generated and built strictly. The fast tests measure a few runs; the slow
+    ones the whole quick profile."""
+    results: Path = request.getfixturevalue(measured)
+    docs = check_measured(results)
+    assert {doc["run"]["framework"] for doc in docs} >= set(COMPARED)
     project = tmp_path / "project"
-    build_site(quick_results, project)
+    build_site(results, project)
     site = project / "site"
     home = (site / "index.html").read_text()
     assert "&rsquo;s primary mode (" in home or "'s primary mode (" in home
@@ -44,9 +53,12 @@ def test_site_builds_strictly_from_measured_results(quick_results: Path, tmp_pat
     workload = (site / "generated" / "workloads" / "mlp.html").read_text()
     assert "Primary modes, the fastest framework against the next" in workload
     assert 'class="fg-chart"' in workload
-    machine_id = next(quick_results.iterdir()).name
+    assert 'id="code-size"' in (site / "generated" / "usability.html").read_text()  # the study's section
+    machine_id = next(results.iterdir()).name
     assert (site / "generated" / "machines" / f"{machine_id}.html").is_file()
-    assert list((site / "generated" / "results" / machine_id).glob("mlp.pytorch-*.eager.cpu.json"))
+    published = site / "generated" / "results" / machine_id
+    assert list(published.glob("mlp.pytorch-*.eager.cpu.json"))
+    assert len(list(published.glob("studies/codesize.*.json"))) == len(COMPARED)
     for page in site.rglob("*.html"):  # nothing is loaded from another host
         text = page.read_text()
         assert "fonts.googleapis" not in text

@@ -86,6 +86,7 @@ def test_grain_reads_every_image_once_an_epoch_reshuffled_cropped_and_flipped_af
     assert sum(not np.array_equal(crops[i][0], crops[i][1]) for i in range(IMAGES)) > IMAGES // 2
 
 
+@pytest.mark.slow  # starts Grain's worker process, which imports JAX
 def test_grain_worker_processes_give_the_same_batches_as_none(files: tuple[list[tuple[str, int]], Path]) -> None:
     items, _ = files
     alone = epochs_of(pipeline.grain_pipeline(items, workers=0, threads=1, epochs=2)[0], 2)
