@@ -30,7 +30,6 @@ from generator.compare import PRIMARY, CaseModes, ModeResult, bound, mode_result
 from measurements import workloads
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS, MODE_LABELS
 from measurements.results import AnyResult, Result
-from measurements.studies import distributed as distributed_study
 
 VERDICTS = (
     "supported", "contradicted", "mixed", "equivalent", "too uncertain to call", "too few processes to call",
@@ -123,7 +122,7 @@ class Machine:
         if hardware == "multi-process":
             ran = self.studies.get("distributed") if self.studies else {}
             cores = min((studies.machine_cores(r.doc) for r in ran.values()), default=0)
-            return bool(ran) and cores >= distributed_study.CORES_NEEDED
+            return bool(ran) and cores >= studies.cores_needed("distributed")
         return any(c.device == "cpu" for c in self.cases) or self.studies is not None
 
 
@@ -320,16 +319,17 @@ def _completes(what: str, done: dict[str, bool], said: Callable[[str], str], fil
 
 def distributed(rule: dict[str, Any], machine: Machine) -> list[Item]:
     """Data-parallel training in two processes: for every pair, whether each completed, and throughput;
-    on a machine with fewer cores than a verdict needs (``distributed.CORES_NEEDED``), an item per
+    on a machine with fewer cores than a verdict needs (the distributed study's ``cores_needed``), an item per
     pair that says so."""
     if machine.studies is None:
         return []
     results = dict(sorted(machine.studies.get("distributed").items()))
     files = tuple(r.file for r in results.values())
     cores = min((studies.machine_cores(r.doc) for r in results.values()), default=None)
-    if cores is not None and cores < distributed_study.CORES_NEEDED:
+    needed = studies.cores_needed("distributed")
+    if cores is not None and cores < needed:
         why = (f"not testable on this machine: it has {cores} cores, and a verdict needs at least "
-               f"{distributed_study.CORES_NEEDED} (two workers, each with the cores of the best single process); its "
+               f"{needed} (two workers, each with the cores of the best single process); its "
                "launches are shown in the Performance guide, not judged")  # fmt: skip
         order = [fw for fw in COMPARED if fw in results]
         return [Item("Distributed training", None, why, files, call="untestable", sides=(a, b))

@@ -9,16 +9,13 @@ matrix-multiply rate), before anything is compared.
 
 from __future__ import annotations
 
-import functools
-import importlib
 import statistics
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from measurements import workloads
-from measurements.profiles import PROFILES
-from measurements.results import AnyResult, Result, every_sample
+from measurements.results import AnyResult, Result, every_sample, read_planned
 
 MEMORY_TOLERANCE = 0.05  # the memory a kernel reports moves by a few kB between boots of one machine
 # A figure this many times the machine's measured matmul ceiling is not a measurement. Real runs stay
@@ -86,23 +83,6 @@ def fingerprint_problem(doc: AnyResult, expected: Fingerprint) -> str | None:
     )
 
 
-@functools.cache
-def _planned_flops(workload: str) -> dict[tuple[str, str], float]:
-    """Floating-point operations per unit of each case the workload's spec plans in any profile, by
-    metric and case name: the project's own count, never the one a results file states."""
-    found: dict[tuple[str, str], float] = {}
-    try:
-        planned = workloads.get(workload)
-    except workloads.UnknownName:
-        return found
-    spec = importlib.import_module(f"{planned.module}.spec")
-    for profile in PROFILES.values():
-        for case in spec.cases(profile, planned.task):
-            if case.work_per_step:
-                found.setdefault((case.metric, case.name), case.flops_per_step / case.work_per_step)
-    return found
-
-
 def gflops(doc: Result, index: int) -> float | None:
     """The rate of floating-point operations the ``index``-th measurement's median sample (over
     every round) stands for, in GFLOP/s, with the operations per unit the spec plans for its case
@@ -112,7 +92,10 @@ def gflops(doc: Result, index: int) -> float | None:
     samples = [s for s in every_sample(doc, index) if isinstance(s, (int, float))]
     if metric is None or not samples:
         return None
-    per_unit = _planned_flops(doc["run"]["workload"]).get((m["metric"], m["case"]), m["flops_per_unit"])
+    planned = read_planned().get(doc["run"]["workload"], {"parameters": {}, "flops_per_unit": {}})
+    # the operations per unit the spec plans for the case (``data/planned.json``), never the file's own where
+    # the spec plans the case: a results file can state any count
+    per_unit = planned["flops_per_unit"].get(m["metric"], {}).get(m["case"], m["flops_per_unit"])
     median = statistics.median(samples)
     if not per_unit or median <= 0:
         return None

@@ -7,9 +7,6 @@ and models like theirs; nothing here is written by hand.
 
 from __future__ import annotations
 
-import functools
-import importlib
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -18,44 +15,16 @@ from typing import Any
 
 from measurements import workloads
 from measurements.frameworks import FRAMEWORK_LABELS
-from measurements.profiles import PROFILES
-from measurements.results import AnyResult
-
-SIZE_FREE = ("batch_size", "task")  # case parameters that do not change the model's size
-
-
-def _size_key(params: dict[str, Any]) -> str:
-    return json.dumps({k: v for k, v in params.items() if k not in SIZE_FREE}, sort_keys=True)
-
-
-def _count(spec: Any, params: dict[str, Any]) -> int:
-    if hasattr(spec, "parameter_count"):
-        return int(spec.parameter_count(params))
-    return int(sum(w.size for w in spec.flat_weights(params)))
-
-
-@functools.cache
-def _planned(workload: str) -> dict[str, int]:
-    """The parameter count of every model size the workload's spec plans in any profile: from
-    ``parameter_count`` where the spec has one (the large models), else from the sizes of its
-    shared initial weights. Only sizes the project plans are counted, never a size read from a
-    results file (which could ask for any amount of memory)."""
-    spec = importlib.import_module(f"{workloads.get(workload).module}.spec")
-    found: dict[str, int] = {}
-    for profile in PROFILES.values():
-        for task in ("train", "infer"):
-            for case in spec.cases(profile, task):
-                key = _size_key(case.params)
-                if key not in found:
-                    found[key] = _count(spec, case.params)
-    return found
+from measurements.results import AnyResult, read_planned, size_key
 
 
 def parameter_count(workload: str, params: dict[str, Any]) -> int | None:
-    """A workload's parameters at one case's sizes, where they are sizes its spec plans."""
-    if workload not in workloads.REGISTRY or not isinstance(params, dict):
+    """A workload's parameters at one case's sizes, where they are sizes its spec plans
+    (``data/planned.json``): never a size read from a results file."""
+    planned = read_planned().get(workload)
+    if planned is None or not isinstance(params, dict):
         return None
-    return _planned(workload).get(_size_key(params))
+    return planned["parameters"].get(size_key(params))
 
 
 def count_words(n: float) -> str:

@@ -54,7 +54,6 @@ from measurements.frameworks import COMPARED, FRAMEWORK_LABELS, REGISTRY
 from measurements.lock import exclusive
 from measurements.profiles import PROFILES
 from measurements.results import ROOT
-from measurements.studies import distributed as distributed_study
 from measurements.studies import registry
 
 TEMPLATES = ROOT / "templates"
@@ -79,7 +78,7 @@ def environment() -> jinja2.Environment:
         distributed_rows=studies.distributed_rows, scaling=studies.scaling, memory_sizes=studies.memory_sizes,
         pipeline_rows=studies.pipeline_rows, serving_rows=studies.serving_rows, libraries=studies.libraries,
         serving_headline=studies.serving_headline, serving_measures=studies.SERVING_MEASURES,
-        cores_needed=distributed_study.CORES_NEEDED, machine_cores=studies.machine_cores,
+        cores_needed=studies.cores_needed("distributed"), machine_cores=studies.machine_cores,
         present=present, compared=COMPARED, compared_labels=[FRAMEWORK_LABELS[fw] for fw in COMPARED],
         named_labels=lambda found: [FRAMEWORK_LABELS[fw] for fw in COMPARED if any(fw in c.frameworks for c in found)],
         default_mode=lambda fw: REGISTRY[fw].default_mode if fw in REGISTRY else "",

@@ -24,8 +24,8 @@ from generator.escape import text
 from generator.load import SAFE_NAME, folder_problem, median, relative_file, version_key
 from measurements import results
 from measurements.frameworks import DISTRIBUTIONS, REGISTRY, label
-from measurements.results import ROOT, AnyResult, StudyFile, finding_rounds, study_path
-from measurements.studies import Study, distributed, registry
+from measurements.results import ROOT, AnyResult, StudyFile, finding_rounds, scaling_efficiency, study_path
+from measurements.studies import Study, registry
 
 T = TypeVar("T")
 StudyClaim = tuple[Path, StudyFile]  # a study file and what it holds
@@ -630,6 +630,12 @@ def libraries(ms: MachineStudies | None) -> dict[str, Any]:
     return found
 
 
+def cores_needed(study: str) -> int:
+    """The cores a machine needs for a verdict on ``study``: its registry entry's ``cores_needed``
+    (1 where any machine will do)."""
+    return registry()[study].cores_needed or 1
+
+
 def machine_cores(doc: AnyResult) -> int:
     """The CPUs a results file's process could use (``cpus_available``, else the machine's count)."""
     machine = doc["machine"]
@@ -661,7 +667,7 @@ def scaling(ms: MachineStudies) -> dict[str, dict[str, Any]]:
     found = {}
     for fw in dict.fromkeys(fw for row in rows for fw in row.findings):
         figures = {row.id: row.summaries[fw].median if fw in row.summaries else None for row in rows}
-        found[fw] = {"efficiency": distributed.efficiency(figures)}
+        found[fw] = {"efficiency": scaling_efficiency(figures)}
     return found
 
 

@@ -40,6 +40,8 @@ STUDY_SCHEMA_VERSION = 1
 STUDY_SCHEMA_PATH = Path(__file__).with_name("study.schema.json")
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = ROOT / "results"
+PLANNED_PATH = ROOT / "data" / "planned.json"  # what the specs plan (``measurements.planned`` writes it)
+SIZE_FREE = ("batch_size", "task")  # case parameters that do not change the model's size
 MAX_FILE_BYTES = 10 * 2**20  # a result is a few kB; anything this big is not one
 MAX_DEPTH = 32  # a result nests 7 deep; the checks recurse, so far deeper input is refused unread
 REMEASURE = "fix or delete it, or re-measure with `nox -s measure`"
@@ -240,6 +242,30 @@ class StudyFile(TypedDict):
 
 
 AnyResult = Result | StudyFile  # a timing or a study results file
+
+
+class PlannedWorkload(TypedDict):
+    """What a workload's spec plans: each model size's parameter count (by ``size_key``) and each
+    case's floating-point operations per unit (by metric, then case name)."""
+
+    parameters: dict[str, int]
+    flops_per_unit: dict[str, dict[str, float]]
+
+
+Planned = dict[str, PlannedWorkload]  # by workload
+
+
+def size_key(params: dict[str, Any]) -> str:
+    """A model size as ``PlannedWorkload.parameters`` names it: a case's parameters but those that
+    do not change the model's size, as sorted JSON."""
+    return json.dumps({k: v for k, v in params.items() if k not in SIZE_FREE}, sort_keys=True)
+
+
+@cache
+def read_planned() -> Planned:
+    """What every workload's spec plans, from ``data/planned.json`` (see ``measurements.planned``)."""
+    found: Planned = json.loads(PLANNED_PATH.read_text())
+    return found
 
 
 # ---- where they are written ------------------------------------------------------------------
@@ -712,6 +738,17 @@ def samples_of(doc: Result, index: int) -> list[list[float]]:
 def every_sample(doc: Result, index: int) -> list[float]:
     """The ``index``-th measurement's samples of every round, one after another."""
     return [s for samples in samples_of(doc, index) for s in samples]
+
+
+def scaling_efficiency(medians: dict[str, float | None]) -> dict[str, float | None]:
+    """The distributed study's scaling efficiency, from the median throughput of each configuration:
+    two processes' median throughput over the best single process (2 threads) and over
+    twice the 1-thread process (linear scaling); None where a run did not complete."""
+    two, single_2, single_1 = (medians.get(k) for k in ("two-processes", "single-2-threads", "single-1-thread"))
+    return {
+        "vs_single_2_threads": two / single_2 if two and single_2 else None,
+        "vs_twice_single_1_thread": two / (2 * single_1) if two and single_1 else None,
+    }
 
 
 def finding_rounds(finding: dict[str, Any], key: str = "samples") -> list[list[float]]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from measurements.results import scaling_efficiency
 from measurements.studies import distributed, distributed_worker, registry
 from measurements.studies.distributed import CONFIGURATIONS, Launch, Settings
 
@@ -73,11 +74,11 @@ def test_a_single_process_gets_its_threads(tmp_path: Path) -> None:
 
 def test_efficiency_against_the_best_single_process_and_linear_scaling() -> None:
     medians: dict[str, float | None] = {"two-processes": 1500.0, "single-2-threads": 1200.0, "single-1-thread": 1000.0}
-    assert distributed.efficiency(medians) == {"vs_single_2_threads": 1.25, "vs_twice_single_1_thread": 0.75}
-    assert distributed.efficiency({**medians, "two-processes": None}) == {
+    assert scaling_efficiency(medians) == {"vs_single_2_threads": 1.25, "vs_twice_single_1_thread": 0.75}
+    assert scaling_efficiency({**medians, "two-processes": None}) == {
         "vs_single_2_threads": None, "vs_twice_single_1_thread": None,
     }  # fmt: skip
-    assert distributed.efficiency({**medians, "single-1-thread": None})["vs_twice_single_1_thread"] is None
+    assert scaling_efficiency({**medians, "single-1-thread": None})["vs_twice_single_1_thread"] is None
 
 
 def test_a_finding_has_the_figures_of_a_completed_run_and_none_of_a_failed_one() -> None:

@@ -42,6 +42,8 @@ class Study:
     # fresh processes per framework: a study whose readings are compared across frameworks runs in
     # several, interleaved across frameworks, so each comparison has an interval over processes
     processes: int = 1
+    # the cores a machine needs for a verdict on the study (None: any machine); the pages read it here
+    cores_needed: int | None = None
 
 
 @cache

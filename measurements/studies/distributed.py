@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from measurements.results import ROOT
+from measurements.results import ROOT, scaling_efficiency
 from measurements.studies import Study
 from measurements.studies.distributed_worker import JAX_COORDINATOR_ENV, JAX_PROCESS_ENV
 
@@ -63,10 +63,10 @@ STUDY = Study(
     timeout_s=1500,
     quick=False,
     processes=5,
+    # the cores a verdict on distributed training needs: two workers, each with as many cores as the
+    # best single process uses (2 threads); below it, the workers share the single process's cores
+    cores_needed=4,
 )
-# the cores a verdict on distributed training needs: two workers, each with as many cores as the
-# best single process uses (2 threads); below it, the workers share the single process's cores
-CORES_NEEDED = 4
 WORKER = "measurements.studies.distributed_worker"
 PARITY_TOLERANCE = 1e-4
 LOG_TAIL_CHARS = 2000
@@ -348,16 +348,6 @@ def finding(config: Configuration, settings: Settings, result: Launch, load_befo
     }
 
 
-def efficiency(medians: dict[str, float | None]) -> dict[str, float | None]:
-    """Two processes' median throughput over the best single process (2 threads) and over
-    twice the 1-thread process (linear scaling); None where a run did not complete."""
-    two, single_2, single_1 = (medians.get(k) for k in ("two-processes", "single-2-threads", "single-1-thread"))
-    return {
-        "vs_single_2_threads": two / single_2 if two and single_2 else None,
-        "vs_twice_single_1_thread": two / (2 * single_1) if two and single_1 else None,
-    }
-
-
 def findings(framework: str, settings: Settings | None = None,
              configurations: tuple[Configuration, ...] = CONFIGURATIONS) -> list[dict[str, Any]]:  # fmt: skip
     """Every configuration in turn (a failed one does not stop the next), then the scaling finding."""
@@ -379,7 +369,7 @@ def findings(framework: str, settings: Settings | None = None,
     medians = {item["id"]: item["median"] for item in found}
     found.append({
         "id": "scaling", "title": "Scaling from one process to two", "global_batch": settings.global_batch,
-        "medians": medians, "efficiency": efficiency(medians),
+        "medians": medians, "efficiency": scaling_efficiency(medians),
     })  # fmt: skip
     return found
 
