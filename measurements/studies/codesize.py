@@ -21,6 +21,7 @@ from typing import Any
 from measurements.results import ROOT
 from measurements.studies import Study
 
+WORKLOADS = ("mlp", "cnn", "transformer", "gemm", "conv2d", "matmul")  # the inference workloads reuse these modules
 STUDY = Study(
     name="codesize",
     group="usability",
@@ -32,8 +33,8 @@ STUDY = Study(
         "with Optax's Adam (no neural-network library), the same models as the others' built-in layers give."
     ),
     timeout_s=120,
+    code=tuple(f"workloads/{workload}/{{framework}}.py" for workload in WORKLOADS),  # every workload, to compare
 )
-WORKLOADS = ("mlp", "cnn", "transformer", "gemm", "conv2d", "matmul")  # the inference workloads reuse these modules
 SKIPPED = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING,
            tokenize.ENDMARKER}  # fmt: skip
 WORKLOADS_DIR = ROOT / "measurements" / "workloads"

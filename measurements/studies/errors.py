@@ -35,6 +35,7 @@ STUDY = Study(
     ),
     timeout_s=900,
     quick=False,
+    code=("studies/mistakes/*.{framework}.py",),
 )
 MISTAKES_DIR = Path(__file__).resolve().parent / "mistakes"
 SNIPPET_TIMEOUT_S = 240
