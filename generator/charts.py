@@ -185,6 +185,36 @@ def change_chart(data: pd.DataFrame, title: str) -> alt.LayerChart:
     return (bars + dots + one).properties(title=title, width=520, height=alt.Step(22))
 
 
+OUTCOME_COLOURS = {"favours": "#2f9e44", "equivalent": "#1971c2", "uncertain": "#868e96"}
+OUTCOME_NAMES = {"favours": "one is ahead", "equivalent": "equivalent", "uncertain": "too uncertain to call"}
+
+
+def ratio_chart(data: pd.DataFrame, title: str, band: float) -> alt.LayerChart:
+    """One row per comparison (``row``): its ratio read from the side ahead (``ratio``, at least 1 at
+    the point estimate) with its 95% interval (``low``, ``high``), coloured by ``call``, on a log scale;
+    the decision margin ±δ shaded from 1/``band`` to ``band``, and 1 dashed."""
+    order = list(data["row"])
+    present = [c for c in OUTCOME_COLOURS if c in set(data["call"])]
+    data = data.assign(outcome=[OUTCOME_NAMES[c] for c in data["call"]])
+    axis = "Speed of the one ahead over the other's (log scale; 95% interval)"
+    x = alt.X("ratio:Q", title=axis, scale=alt.Scale(type="log"))
+    shade = alt.Chart(pd.DataFrame({"low": [1 / band], "high": [band]})).mark_rect(color="#1971c2", opacity=0.12)
+    margin = shade.encode(x=alt.X("low:Q", title=axis), x2="high:Q")
+    base = alt.Chart(data).encode(y=alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelLimit=420)))
+    bars = base.mark_errorbar(ticks=True, color="black").encode(x=alt.X("low:Q", title=axis), x2="high:Q")
+    dots = base.mark_point(filled=True, size=90, opacity=1).encode(
+        x=x,
+        color=alt.Color("outcome:N", title="Outcome", legend=alt.Legend(orient="bottom"), scale=alt.Scale(
+            domain=[OUTCOME_NAMES[c] for c in present], range=[OUTCOME_COLOURS[c] for c in present])),
+        tooltip=[alt.Tooltip("row:N", title="Comparison"), alt.Tooltip("said:N", title="Outcome"),
+                 alt.Tooltip("ratio:Q", title="Ratio", format=".2f"),
+                 alt.Tooltip("low:Q", title="95% low", format=".2f"),
+                 alt.Tooltip("high:Q", title="95% high", format=".2f")],
+    )  # fmt: skip
+    one = alt.Chart(pd.DataFrame({"one": [1.0]})).mark_rule(strokeDash=[4, 4], color="gray").encode(x="one:Q")
+    return (margin + one + bars + dots).properties(title=title, width=360, height=alt.Step(18))
+
+
 # the memory study's tasks: point shape and line dash (training dashed, a saved model dotted)
 TASK_MARKS = {"train": ("circle", [6, 3]), "infer": ("square", [1, 0]), "saved": ("triangle-up", [1, 3])}
 TASK_TITLE = ["Task", "(training dashed,", "saved model dotted)"]

@@ -497,14 +497,17 @@ class Verdict:
 
     @property
     def ruled_out_short(self) -> list[str]:
-        """Each framework ruled out, in a few words: "TensorFlow (PyTorch 5.08× faster: MLP ..., batch 1)"."""
+        """Each framework ruled out, in one short line from its own side: "TensorFlow 5.08× slower (95%
+        interval 3.88–6.67×) at MLP classifier (small), inference, batch 1"."""
         found = []
         for fw, p in self.ruled_out.items():
             item = p.evidence
-            how = f"{label(p.ahead or '')} ahead"
-            if item is not None and item.ratio is not None:
-                how = f"{label(p.ahead or '')} {stats.words(item.ratio, terms=item.terms)}: {item.what}"
-            found.append(f"{label(fw)} ({how})")
+            if item is None or item.ratio is None:  # a count judged by a threshold, or a study's completion
+                found.append(f"{label(fw)}: {label(p.ahead or '')} ahead" + (f" at {item.what}" if item else ""))
+                continue
+            r = item.ratio if item.sides[0] == fw else item.ratio.flipped()
+            said, interval = stats.brief(r, item.terms)
+            found.append(f"{label(fw)} {said}{f' ({interval})' if interval else ''} at {item.where or item.what}")
         return found
 
 

@@ -18,6 +18,7 @@ a vote of its items, which keep their own calls; nothing here is curated.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -60,6 +61,7 @@ class Item:
     sides: tuple[str, str] = ("", "")
     figures: str = ""  # the figures compared, in words
     terms: tuple[str, str] = ("faster", "slower")  # what a ratio above or below the band reads as
+    where: str = ""  # what it compares, in a few words ("MLP classifier (small), inference, batch 1"); else ``what``
     source: str = ""  # what measured it: a workload's name, or a study's
     hardware: str = "cpu"  # the hardware it was measured on: one of HARDWARE
 
@@ -225,6 +227,13 @@ def _pick(cases: list[Case], which: str) -> list[Case]:
 MEANS = " (geometric means of the process medians)"
 
 
+def short_case(case: str) -> str:
+    """A case in the fewest words that tell it from the workload's others: its batch ("batch 64")
+    where it names one, else the case as it is named."""
+    found = re.search(r"\bbatch \d+", case)
+    return found.group(0) if found else case
+
+
 def speed(rule: dict[str, Any], machine: Machine) -> list[Item]:
     """Each selected case: every pair of frameworks, each by its primary mode (or, where the rule
     names modes, by the first of those it measured in the registry's order), speed ÷ speed."""
@@ -256,8 +265,10 @@ def speed(rule: dict[str, Any], machine: Machine) -> list[Item]:
                     return (by[(fw, found.chosen[fw])].file,)
 
                 what = f"{case.workload.title}, {case.case} ({device})"
+                where = f"{case.workload.title}, {short_case(case.case)}" + ("" if device == "cpu" else " on the GPU")
                 found_items = _pairs(what, found, figure, files, MEANS)
-                items += [replace(i, source=name, hardware="cpu" if device == "cpu" else "gpu") for i in found_items]
+                items += [replace(i, source=name, hardware="cpu" if device == "cpu" else "gpu", where=where)
+                          for i in found_items]  # fmt: skip
     return items
 
 

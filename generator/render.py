@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import pandas as pd
 
-from generator import charts, claims, decide, downloads, escape, load, provenance, simulate, stats, studies
+from generator import charts, claims, decide, downloads, escape, evidence, load, provenance, simulate, stats, studies
 from generator.compare import (
     describe,
     figures,
@@ -86,6 +87,7 @@ def environment() -> jinja2.Environment:
         code_is_current=studies.code_is_current, code_outside=studies.code_outside,
         study_description=study_description, count_words=decide.count_words,
         margin=stats.margin_words(stats.decision_band()),
+        brief=stats.brief, p_words=stats.p_words, short_case=evidence.short_case,
         machine_name=str,  # a machine as readers name it (``_build`` sets it from the results; ids name files)
     )  # fmt: skip
     return env
@@ -145,7 +147,8 @@ def _build(corpus: Corpus, out: Path, reference: str | None) -> list[MachineRepo
     studied = by_machine.get(first or "") or next((by_machine[r.id] for r in reports if r.id in by_machine), None)
     context.update(study_context(studied, study_problems),
                    study_machines=by_machine, memory=memory, pipelines=pipelines)  # fmt: skip
-    context.update(guidance(corpus.machines, first, reports, env, out))
+    guided = guidance(corpus.machines, first, reports, env, out)
+    context.update(guided, use_case_charts=use_case_charts(guided["recommendations"], out / "charts"))
     context["downloads"] = {m: downloads.write(m, corpus.everything, {f: corpus.raw[f] for f in em.docs}, out,
                                                corpus.studies.get(m))
                             for m, em in corpus.machines.items()}  # fmt: skip
@@ -221,6 +224,29 @@ def prepare(out: Path) -> None:
         else:
             entry.unlink()
     (out / MARK).write_text("Made by `python -m generator build`, which empties this folder before every build.\n")
+
+
+def use_case_charts(recommendations: list[decide.Recommendation], out: Path) -> dict[str, str]:
+    """A chart per use case with comparisons over processes: one row per comparison, its ratio and
+    interval against the decision margin (``charts.ratio_chart``); use case id -> the chart's file."""
+    made = {}
+    for r in recommendations:
+        rows: list[dict[str, Any]] = []
+        for i in r.items:
+            c = i.ratio
+            if c is None or c.low is None or c.high is None:
+                continue  # a count judged by a threshold, or a single reading: no interval to draw
+            a, b = (FRAMEWORK_LABELS.get(fw, fw) for fw in i.sides)
+            row = f"{i.where or i.what}: {a} against {b}"
+            if any(x["row"] == row for x in rows):
+                row = f"{i.what}: {a} against {b}"
+            rows.append({"row": row, "ratio": c.ratio, "low": c.low, "high": c.high, "call": i.call,
+                         "said": stats.words(c, terms=i.terms)})  # fmt: skip
+        if rows:
+            chart = charts.ratio_chart(pd.DataFrame(rows), f"{r.use_case.title}: every comparison",
+                                       stats.decision_band())  # fmt: skip
+            made[r.use_case.id] = charts.save(chart, out, f"use-case-{r.use_case.id}")
+    return made
 
 
 def study_description(name: str) -> str:

@@ -263,6 +263,13 @@ def _p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
+def p_words(r: Ratio) -> str:
+    """The p-value of a faster or slower call, "p = 0.022"; "–" beside any other outcome, which a
+    p-value never stands beside."""
+    called = r.enough_processes and r.p_value is not None and r.outcome in ("faster", "slower")
+    return _p(r.p_value) if called and r.p_value is not None else "–"
+
+
 def by_how_much(low: float, high: float) -> str:
     """How much faster an interval wholly above 1 says, in per cent: ", by 7–30%"; nothing from a
     doubling on, where the interval itself (1.92–3.75×) says it plainly."""
@@ -300,6 +307,22 @@ def words(r: Ratio, detail: bool = False, terms: tuple[str, str] = ("faster", "s
         return f"{text}{by_how_much(low, high)} ({level} {low:.2f}–{high:.2f}×, {_p(r.p_value)}{family})"
     text = f"equivalent within {margin_words(r.band)}" if r.outcome == "equivalent" else "too uncertain to call"
     return f"{text} (ratio {r.ratio:.2f}, {level} {r.low:.2f}–{r.high:.2f}{family})" if detail else text
+
+
+def brief(r: Ratio, terms: tuple[str, str] = ("faster", "slower")) -> tuple[str, str]:
+    """A comparison at a glance, from A's side, as (outcome, interval): ("1.52× slower", "95% interval
+    1.30–1.78×"), the interval read in the outcome's direction; ("too uncertain to call", "ratio 1.17,
+    95% interval 0.89–1.53"). The same outcome as ``words``; the correction and the p-value are left
+    to the details."""
+    said = words(r, terms=terms)
+    if not r.enough_processes:
+        return said, ""
+    assert r.low is not None and r.high is not None
+    level = f"{r.confidence:.0%} interval"
+    if r.outcome in ("faster", "slower"):
+        low, high = (r.low, r.high) if r.outcome == "faster" else (_inverse(r.high), _inverse(r.low))
+        return said, f"{level} {low:.2f}–{high:.2f}×"
+    return said, f"ratio {r.ratio:.2f}, {level} {r.low:.2f}–{r.high:.2f}"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from generator import corpus, render, simulate
-from measurements.frameworks import COMPARED
+from measurements.frameworks import COMPARED, FRAMEWORK_LABELS
 from measurements.results import RESULTS_DIR, ROOT
 
 OUTCOMES = ("faster", "slower", "less memory", "more memory", "equivalent within", "too uncertain to call",
@@ -147,3 +147,39 @@ def test_the_claims_page_does_not_repeat_a_machine_that_measured_none_of_them(
     page = (out / "claims.md").read_text()
     assert "is not in this table: no claim reads any of its results" in page  # said once, above the claims
     assert not [line for line in page.splitlines() if line.startswith("**On ") and "not measured here**" in line]
+
+
+def home_markdown(out: Path) -> str:
+    """Home as MkDocs reads it: docs/index.md with each snippet it includes from the generated partials."""
+    page = (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
+    return re.sub(r'^--8<-- "([^"]+)"$', lambda m: (out / "partials" / m[1]).read_text(encoding="utf-8"), page,
+                  flags=re.M)  # fmt: skip
+
+
+def comparison_sentences(markdown: str) -> list[str]:
+    """Every sentence of ``markdown`` that compares frameworks (it names a compared framework and an
+    outcome), as a reader reads it: link targets, emphasis and escapes left out; a table cell or a list
+    item ends a sentence, and so do ". " and "; " (a cell of several comparisons separates them so)."""
+    labels = [FRAMEWORK_LABELS[fw] for fw in COMPARED]
+    found = []
+    for line in markdown.splitlines():
+        plain = re.sub(r"\]\([^)]*\)", "", line).replace("[", "").replace("**", "").replace("\\", "")
+        for cell in plain.strip().strip("|").split(" | "):
+            for sentence in re.split(r"(?<=[.;])\s+", cell.strip().removeprefix("- ")):
+                if any(name in sentence for name in labels) and any(word in sentence for word in OUTCOMES):
+                    found.append(sentence)
+    return found
+
+
+def test_no_comparison_on_home_is_over_25_words(built: tuple[corpus.Corpus, Path]) -> None:
+    _, out = built
+    sentences = comparison_sentences(home_markdown(out))
+    assert len(sentences) >= 25, sentences  # the use cases' ruled-out lines and the workloads' headlines
+    long = [(len(s.split()), s) for s in sentences if len(s.split()) > 25]
+    assert long == []
+    old = (
+        "- **ResNet-style CNN (small), training step** (32×32×3, widths 16\\-32\\-64, batch 32) on `amd-epyc-2cpu`: "
+        "TensorFlow's primary mode (tf.function) is **1.14× faster** than PyTorch's (PyTorch eager), "
+        "1,054 against 926.7 samples/s (ratio 1.14, 95% interval 1.02–1.27, Bonferroni over 3 comparisons, p = 0.022)."
+    )
+    assert [len(s.split()) > 25 for s in comparison_sentences(old)] == [True]  # it sees the old ones

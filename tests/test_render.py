@@ -92,7 +92,8 @@ def test_home_headline_and_results_copies(golden: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     pages = build(golden, out)
     headline = pages["partials/headline.md"]
-    assert "PyTorch's primary mode (PyTorch eager) is **2.00× faster** than TensorFlow's (tf.function)" in headline
+    assert "PyTorch **2.00× faster** than TensorFlow (95% interval 1.98–2.02×)." in headline
+    assert "p < 0.001" in headline.split("??? note")[1]  # the p-value in the folded details, not in the line
     assert "Matrix-multiply" not in headline  # the ceiling is context, not a verdict
     assert (out / "results" / "test-cpu-4cpu" / "mlp.tensorflow-1.0.xla.cpu.json").is_file()
     assert (out / "assets" / "vega-bundle.js").stat().st_size > 100_000
