@@ -12,7 +12,6 @@ import os
 import platform
 import re
 import shutil
-import subprocess
 import sys
 import time
 from importlib import metadata
@@ -244,17 +243,13 @@ def gpus() -> list[Gpu]:
     """NVIDIA GPUs as nvidia-smi lists them; empty where there is none."""
     if shutil.which("nvidia-smi") is None:
         return []
+    from measurements.launch import run_tool  # here: the launcher reads this module's memory figures
+
     query = "--query-gpu=name,driver_version,memory.total"
-    try:
-        out = subprocess.run(
-            ["nvidia-smi", query, "--format=csv,noheader,nounits"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
+    done = run_tool(["nvidia-smi", query, "--format=csv,noheader,nounits"], timeout_s=30)
+    if done.status != "ok":
         return []
+    out = done.stdout
     found: list[Gpu] = []
     for line in out.strip().splitlines():
         name, driver, mem_mib = (part.strip() for part in line.split(","))

@@ -7,16 +7,11 @@ goes on. Each result is written as soon as its child ends, atomically.
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import fnmatch
-import functools
 import json
 import os
 import re
-import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,7 +20,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 from rich.console import Console
@@ -33,15 +28,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from measurements import UserError, environment, results, workloads
 from measurements.frameworks import MODE_LABELS, REGISTRY
+from measurements.launch import child_env as launch_env
+from measurements.launch import launch, scratch
 from measurements.lock import exclusive
 from measurements.profiles import PROFILES, Profile, rounds_for
-from measurements.results import ROOT, result_path, write_json_atomic
+from measurements.results import SCHEMA_PATH, result_path, write_json_atomic
 from measurements.worker import REFERENCES_ENV
 
-ERROR_TAIL_CHARS = 4000
 # each profile measures more than the one before it: a result is never replaced by a smaller one unasked
 PROFILE_ORDER = tuple(PROFILES)  # in the order PROFILES lists them, as the generator ranks them
-SCRATCH_PREFIX = "fg-harness-"  # + pid: one folder per harness process for its children's temporary files
 POLL_S = 0.2  # how often a running child's time and memory are checked
 COMPILE_CACHE = (
     "cold in each run's first process; its later processes reuse the kernels it compiled (TorchInductor's cache, "
@@ -99,11 +94,6 @@ def devices_here(gpus: list[results.Gpu]) -> list[str]:
     return ["cpu", "cuda"] if gpus else ["cpu"]
 
 
-def tail(path: Path) -> str:
-    text = path.read_text(errors="replace") if path.exists() else ""
-    return text[-ERROR_TAIL_CHARS:].strip()
-
-
 class Keyed(Protocol):
     @property
     def key(self) -> str: ...
@@ -119,83 +109,6 @@ def injected_faults(run: Keyed) -> list[str]:
     return faults
 
 
-def watch(child: subprocess.Popen[bytes], timeout_s: float, memory_limit: int | None) -> str | None:
-    """Wait for the child; kill it past the time or memory limit and say which ("timeout", "oom")."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            child.wait(timeout=POLL_S)
-            return None
-        except subprocess.TimeoutExpired:
-            pass
-        if time.monotonic() > deadline:
-            reason = "timeout"
-        elif memory_limit is not None and (environment.proc_status_bytes("VmRSS", child.pid) or 0) > memory_limit:
-            reason = "oom"
-        else:
-            continue
-        kill_group(child)
-        return reason
-
-
-def kill_group(child: subprocess.Popen[bytes]) -> None:
-    """Kill a child started in its own session, and everything it started, including processes it
-    started in sessions of their own (a study's launches); return once they are gone, so that the
-    folders they wrote in can be removed."""
-    import psutil  # here, not at the top: the generator reads the studies' registry, which imports this module
-
-    try:
-        below = psutil.Process(child.pid).children(recursive=True)
-    except psutil.Error:
-        below = []
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(child.pid, signal.SIGKILL)
-    for process in below:
-        with contextlib.suppress(psutil.Error):
-            process.kill()
-    child.wait()
-    psutil.wait_procs(below, timeout=10)
-
-
-@functools.cache
-def scratch() -> Path:
-    """This harness's folder for its children's temporary folders, removed when it exits.
-
-    A harness killed outright (``kill -9``) cannot remove it; the next one to start removes the
-    folders of harnesses that are no longer running.
-    """
-    sweep_scratch()
-    folder = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    return folder
-
-
-def sweep_scratch() -> list[Path]:
-    """Remove the scratch folders of this user's harnesses that are no longer running; returns them."""
-    removed = []
-    for path in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
-        found = re.fullmatch(rf"{SCRATCH_PREFIX}(\d+)-.*", path.name)
-        try:
-            mine = path.is_dir() and not path.is_symlink() and path.stat().st_uid == os.getuid()
-        except OSError:
-            continue
-        if found and mine and not alive(int(found[1])):
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
-    return removed
-
-
-def alive(pid: int) -> bool:
-    """Whether a process of this id is running (a process of another user counts as running)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def compile_cache(run: Run) -> Path:
     """The compiled kernels of one run, shared by its processes in this harness."""
     return scratch() / "compiled" / re.sub(r"[^A-Za-z0-9._-]", "_", run.key)
@@ -208,30 +121,18 @@ def child_env(tmp: Path, framework: str) -> dict[str, str]:
     children inherit it)."""
     keeps_out = REGISTRY[framework].keeps_out if framework in REGISTRY else ()
     asked = filter(None, os.environ.get("FG_KEEP_OUT", "").split(","))
+    return launch_env({"TMPDIR": str(tmp), "FG_KEEP_OUT": ",".join(dict.fromkeys([*keeps_out, *asked]))})
+
+
+def report_schema() -> dict[str, Any]:
+    """What a worker reports (``measurements.worker``): its status and error as the results schema
+    has them, and its measurements as a list."""
+    outcome = json.loads(SCHEMA_PATH.read_text())["properties"]["outcome"]["properties"]
     return {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-        "TMPDIR": str(tmp),
-        "FG_KEEP_OUT": ",".join(dict.fromkeys([*keeps_out, *asked])),
+        "type": "object",
+        "required": ["status", "error"],
+        "properties": {"status": outcome["status"], "error": outcome["error"], "measurements": {"type": "array"}},
     }
-
-
-def killed_from_outside(pid: int, since: float, oom_kills_before: int | None) -> tuple[bool, str]:
-    """A child killed by SIGKILL that the harness did not send: (whether the kernel's out-of-memory
-    killer did it, a sentence that says what is known). Evidence is the kernel's count of
-    out-of-memory kills in the child's memory cgroup, or its log naming the child."""
-    after = environment.oom_kill_count()
-    if oom_kills_before is not None and after is not None and after > oom_kills_before:
-        return True, "killed by the kernel's out-of-memory killer (its memory cgroup counted an out-of-memory kill)"
-    logged = environment.kernel_log_oom_kills(pid, since)
-    if logged:
-        return True, "killed by the kernel's out-of-memory killer (the kernel log names it)"
-    if (oom_kills_before is not None and after is not None) or logged is not None:
-        return False, "killed by SIGKILL from outside the harness; the kernel reports no out-of-memory kill"
-    return False, (
-        "killed by SIGKILL from outside the harness; this machine does not show whether the kernel's "
-        "out-of-memory killer sent it"
-    )
 
 
 def run_child(
@@ -239,7 +140,6 @@ def run_child(
 ) -> tuple[results.Reported, int | None]:
     """Run one measurement in a fresh process; returns (what the child reported, exit code)."""
     with tempfile.TemporaryDirectory(prefix="fg-run-", dir=scratch()) as tmp:
-        output, log = Path(tmp) / "child.json", Path(tmp) / "child.log"
         env = {
             **child_env(Path(tmp), run.framework),
             # a run's first process compiles from scratch, so its first call is the cold cost; the
@@ -253,33 +153,18 @@ def run_child(
         command = [
             sys.executable, "-m", "measurements.worker",
             "--workload", run.workload, "--framework", run.framework, "--mode", run.mode,
-            "--device", run.device, "--profile", profile.name, "--threads", str(threads),
-            "--output", str(output), *injected_faults(run),
+            "--device", run.device, "--profile", profile.name, "--threads", str(threads), *injected_faults(run),
         ]  # fmt: skip
-        with log.open("wb") as log_file:
-            oom_kills_before, since = environment.oom_kill_count(), time.monotonic()
-            child = subprocess.Popen(
-                command, stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True
-            )
-            try:
-                killed_for = watch(child, timeout_s, memory_limit)
-            except BaseException:  # Ctrl-C: take the child down with us
-                kill_group(child)
-                raise
-        code = child.returncode
-        if killed_for == "timeout":
-            return {"status": "timeout", "error": f"no result after {timeout_s:g} s; killed.\n{tail(log)}"}, code
-        if killed_for == "oom":
-            limit = f"{(memory_limit or 0) / 2**20:,.0f} MiB"
-            return {"status": "oom", "error": f"used more than the memory limit ({limit}); killed.\n{tail(log)}"}, code
-        if output.exists():
-            reported: results.Reported = json.loads(output.read_text())
-            return reported, code
-        if code == -signal.SIGKILL:
-            oom, why = killed_from_outside(child.pid, since, oom_kills_before)
-            return {"status": "oom" if oom else "crashed", "error": f"the child process was {why}.\n{tail(log)}"}, code
-        how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
-        return {"status": "crashed", "error": f"the child process {how} without a result.\n{tail(log)}"}, code
+        done = launch(command, env=env, timeout_s=timeout_s, memory_limit=memory_limit, schema=report_schema())
+    if done.killed_for in ("timeout", "oom"):
+        return {"status": done.status, "error": f"{done.error}.\n{done.tail}"}, done.returncode
+    if done.report is not None:  # checked against report_schema()
+        return cast(results.Reported, done.report), done.returncode
+    if done.returncode == -signal.SIGKILL:  # from outside: the launcher says whether it was out of memory
+        return {"status": done.status, "error": f"the child process {done.error}.\n{done.tail}"}, done.returncode
+    return {"status": "crashed", "error": f"the child process {done.error} without a result.\n{done.tail}"}, (
+        done.returncode
+    )
 
 
 def record(

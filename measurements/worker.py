@@ -2,12 +2,12 @@
 
 For each case: build the model from the shared NumPy weights, check forward parity against
 the NumPy float64 reference, time the first call (tracing or compiling included), warm up,
-then collect raw timing samples. Peak memory (``VmHWM``) is read at the end. The launcher
-passes ``--output``; this process writes its findings there as JSON, including the
-traceback when it fails.
+then collect raw timing samples. Peak memory (``VmHWM``) is read at the end. This process
+reports its findings the launcher's way (``measurements.launch.report``), including the
+traceback when it fails; run by hand, it prints them.
 
     python -m measurements.worker --workload mlp --framework pytorch --mode eager \
-        --device cpu --profile quick --threads 2 --output out.json
+        --device cpu --profile quick --threads 2
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import json
 import math
 import os
 import pickle
-import signal
 import sys
 import tempfile
 import threading
@@ -36,11 +35,11 @@ import numpy as np
 
 from measurements import environment, workloads
 from measurements.frameworks import REGISTRY, Unavailable
+from measurements.launch import report
 from measurements.profiles import PROFILES, STEADY_BLOCKS, STEADY_TOLERANCE, Profile
 from measurements.workloads import Case, shared
 
 MIN_WARMUP_STEPS = 3
-PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 REFERENCES_ENV = "FG_REFERENCES"  # the harness's folder for the NumPy references its children computed
 
 Memo = Callable[[str, Callable[[], Any]], Any]
@@ -362,17 +361,6 @@ def inject(fault: str) -> None:
     raise ValueError(f"unknown fault {fault!r}; known: raise, crash, hang, oom")
 
 
-def die_with_parent() -> None:
-    """Ask Linux to kill this process when the harness dies, even by ``kill -9``."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: the harness still kills children it outlives
-        pass
-    if os.getppid() == 1:  # the harness died before the request took effect
-        sys.exit(1)
-
-
 def measure(
     workload_name: str,
     framework: str,
@@ -418,10 +406,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--profile", choices=sorted(PROFILES), default="quick")
     parser.add_argument("--threads", type=int, required=True)
-    parser.add_argument("--output", type=Path, required=True)
     parser.add_argument("--inject", action="append", default=[], help="a fault to inject, for tests")
     args = parser.parse_args(argv)
-    die_with_parent()
 
     status, error = "ok", None
     found: dict[str, Any] = {}
@@ -436,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         status, error = "oom", traceback.format_exc()
     except Exception:  # the launcher records the traceback as a failed outcome
         status, error = "failed", traceback.format_exc()
-    args.output.write_text(json.dumps({"status": status, "error": error, **found}))
+    report({"status": status, "error": error, **found})
     return 1 if status == "failed" else 0
 
 

@@ -19,7 +19,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -31,6 +30,7 @@ import jsonschema
 
 from generator import studies
 from measurements import results as results_model
+from measurements.launch import Outcome, child_env, run_tool
 from measurements.results import Result, StudyFile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -244,13 +244,15 @@ def build(where: Path) -> int:
     return cli.main(["build", "--results", str(where / "results"), "--out", str(src / "docs" / "generated")])
 
 
-def run(*command: str, cwd: Path = ROOT, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def run(*command: str, cwd: Path = ROOT, timeout: float = 600) -> Outcome:
     """A command of this project in a child, its output kept (a hang is an error, not a wait)."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT)}
-    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    done = run_tool(command, env=child_env({"NO_MKDOCS_2_WARNING": "1"}), cwd=cwd, timeout_s=timeout)
+    if done.killed_for == "timeout":
+        raise TimeoutError(f"{' '.join(command)}: {done.error}")
+    return done
 
 
-def build_site(where: Path) -> list[subprocess.CompletedProcess[str]]:
+def build_site(where: Path) -> list[Outcome]:
     """The corpus, its pages generated, and the site built by MkDocs into ``where/src/site``."""
     make(where)
     generated = run(sys.executable, "-m", "tests.hostile", "build", str(where))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -15,10 +16,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from measurements import UserError, environment, harness, inputs
+from measurements import UserError, environment, harness, inputs, launch
 from measurements.studies import pipeline, runner
 
 # runs main() as `python -m measurements` does, then says how long it took and which frameworks it imported
@@ -235,16 +236,8 @@ def test_the_launcher_never_keeps_out_what_it_needs(tmp_path: Path) -> None:
     assert done.stdout.split() == ["True", "None"]
 
 
-class FakeChild:
-    """A child that never ends, for ``harness.watch``."""
-
-    pid = 0
-
-    def wait(self, timeout: float | None = None) -> int:
-        raise subprocess.TimeoutExpired("child", timeout or 0)
-
-
 @given(st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([1e-300, 0.5, inputs.MAX_TIMEOUT_S]))
+@settings(max_examples=30, deadline=None)
 def test_every_accepted_timeout_kills_a_hung_child(value: float) -> None:
     """Each value is refused at start-up, or a child that never ends is killed once that much time
     has passed (a clock that moves a day a poll)."""
@@ -255,12 +248,11 @@ def test_every_accepted_timeout_kills_a_hung_child(value: float) -> None:
         return
     assert timeout_s is not None
     clock = iter(range(0, 10**9, 86_400))
-    killed: list[object] = []
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(harness, "time", SimpleNamespace(monotonic=lambda: float(next(clock))))
-        patch.setattr(harness, "kill_group", killed.append)
-        assert harness.watch(FakeChild(), timeout_s, None) == "timeout"  # type: ignore[arg-type]
-    assert len(killed) == 1 and next(clock) <= 9 * 86_400  # within a week and a day of polls
+        patch.setattr(launch, "time", SimpleNamespace(monotonic=lambda: float(next(clock)), sleep=time.sleep))
+        done = launch.launch(["sleep", "60"], timeout_s=timeout_s, poll_s=0.001)
+    assert done.killed_for == "timeout" and done.returncode == -signal.SIGKILL
+    assert next(clock) <= 10 * 86_400  # within a week and a day of polls
 
 
 def test_a_hung_child_is_killed_under_a_small_timeout(tmp_path: Path) -> None:
@@ -281,19 +273,15 @@ def test_a_killed_pipeline_study_leaves_no_images(tmp_path: Path, monkeypatch: p
     data = tmp_path / "pipeline"
     monkeypatch.setenv(pipeline.DIR_ENV, str(data))
     monkeypatch.setenv(pipeline.SIZES_ENV, "100000")  # far more than it can write in time
-    monkeypatch.setattr(harness, "scratch", lambda: tmp_path)
+    monkeypatch.setattr(runner, "scratch", lambda: tmp_path)
     seen: list[Path] = []
 
-    def watch(child: subprocess.Popen[bytes], timeout_s: float, memory_limit: int | None) -> str | None:
-        deadline = time.monotonic() + 30
-        while not seen and time.monotonic() < deadline:  # until the child has written images
-            seen.extend(data.rglob("*.jpg"))
-            time.sleep(0.1)
-        harness.kill_group(child)
-        return "timeout"
+    def monotonic() -> float:  # time jumps past the limit once the child has written images
+        seen.extend([] if seen else data.rglob("*.jpg"))
+        return time.monotonic() + (3600 if seen else 0)
 
-    monkeypatch.setattr(harness, "watch", watch)
-    reported, _ = runner.run_child(runner.StudyRun("pipeline", "pytorch"), 1)
+    monkeypatch.setattr(launch, "time", SimpleNamespace(monotonic=monotonic, sleep=time.sleep))
+    reported, _ = runner.run_child(runner.StudyRun("pipeline", "pytorch"), 60)
     assert reported["status"] == "timeout"
     assert seen, "the study wrote no image before it was killed"
     assert list(data.iterdir()) == []

@@ -4,7 +4,6 @@ the parity record's schema, and the worker checking every timed mode of the MLP.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import numpy as np
 import pytest
 
 from measurements import workloads
+from measurements.launch import launch
 from measurements.workloads import shared
 from measurements.workloads.mlp import spec as mlp
 from tests.conftest import ROOT
@@ -74,13 +74,13 @@ MLP_MODES = [(framework, mode) for framework, modes in workloads.get("mlp").mode
 @pytest.mark.slow
 @pytest.mark.parametrize(("framework", "mode"), MLP_MODES)
 def test_the_worker_checks_one_training_step_of_every_mlp_mode(tmp_path: Path, framework: str, mode: str) -> None:
-    out = tmp_path / "out.json"
-    subprocess.run(
+    done = launch(
         [sys.executable, "-m", "measurements.worker", "--workload", "mlp", "--framework", framework, "--mode", mode,
-         "--profile", "quick", "--threads", "1", "--output", str(out)],
-        cwd=ROOT, check=False, timeout=300,
+         "--profile", "quick", "--threads", "1"],
+        cwd=tmp_path, timeout_s=300,
     )  # fmt: skip
-    found = json.loads(out.read_text())
+    found = done.report
+    assert found is not None, done.tail
     assert found["status"] == "ok", found["error"]
     for m in found["measurements"]:
         checks = {c["what"].split(" (")[0]: c for c in m["parity"]["checks"]}

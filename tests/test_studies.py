@@ -511,14 +511,14 @@ def test_a_saved_model_that_fails_to_save_is_recorded_and_not_loaded(monkeypatch
 
 @pytest.mark.slow
 def test_memory_of_one_size_is_read_in_a_fresh_process(tmp_path: Path) -> None:
-    import subprocess
     import sys
 
-    output = tmp_path / "out.json"
+    from measurements.launch import launch
+
     command = [sys.executable, "-m", "measurements.studies.memory", "--framework", "pytorch", "--task", "train",
-               "--width", "64", "--batch", "32", "--output", str(output)]  # fmt: skip
-    subprocess.run(command, check=True, cwd=ROOT, timeout=120)
-    found = json.loads(output.read_text())
+               "--width", "64", "--batch", "32", "--dir", str(tmp_path)]  # fmt: skip
+    found = launch(command, cwd=tmp_path, timeout_s=120).report
+    assert found is not None
     assert found["peak_rss_bytes"] >= found["after_import_rss_bytes"] > 50 * 2**20  # torch itself is resident
 
 

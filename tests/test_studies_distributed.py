@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 
+from measurements.launch import child_env
 from measurements.results import scaling_efficiency
 from measurements.studies import distributed, distributed_worker, registry
 from measurements.studies.distributed import CONFIGURATIONS, Launch, Settings
@@ -22,7 +23,12 @@ TINY = Settings(layers=(16, 8, 8, 4), global_batch=8, samples=3, sample_s=0.01, 
 
 
 def python(code: str) -> tuple[list[str], dict[str, str]]:
-    return [sys.executable, "-c", code], dict(os.environ)
+    return [sys.executable, "-c", code], child_env()
+
+
+def below() -> list[int]:
+    """This process's descendants still running."""
+    return [p.pid for p in psutil.Process().children(recursive=True)]
 
 
 def test_the_study_is_registered_as_a_performance_study_of_minutes() -> None:
@@ -125,7 +131,7 @@ def test_a_hang_is_killed_with_every_process_below_it(tmp_path: Path) -> None:
     assert result.status == "timeout" and time.monotonic() - start < 10
     assert result.error is not None and result.error.startswith("no result after 2 s; killed the process and their")
     time.sleep(0.2)
-    assert distributed.descendants(os.getpid()) == []
+    assert below() == []
 
 
 def test_one_failed_process_of_two_takes_the_other_down_as_crashed(tmp_path: Path) -> None:
@@ -139,7 +145,7 @@ def test_one_failed_process_of_two_takes_the_other_down_as_crashed(tmp_path: Pat
 
 def test_a_worker_that_raises_is_recorded_as_failed_with_its_error(tmp_path: Path) -> None:
     report = {"rank": 0, "status": "failed", "error": "Traceback ...\nValueError: no"}
-    write = f"import pathlib; pathlib.Path('rank0.json').write_text({json.dumps(json.dumps(report))}); exit(1)"
+    write = f"from measurements.launch import report; report({report!r}, rank=0); exit(1)"
     result = distributed.launch([python(write)], tmp_path, timeout_s=30)
     assert (result.status, result.error) == ("failed", "rank 0 raised: Traceback ...\nValueError: no")
 
@@ -158,4 +164,4 @@ def test_a_rank_that_never_joins_is_a_timeout_and_the_baseline_still_completes(
     assert two["outcome"] == "timeout" and two["error"].startswith("no result after 25 s; killed the process")
     assert two["samples"] == [] and two["parity"]["passed"] is None
     assert scaling["efficiency"] == {"vs_single_2_threads": None, "vs_twice_single_1_thread": None}
-    assert distributed.descendants(os.getpid()) == []  # torchrun's workers, in their own sessions, are gone too
+    assert below() == []  # torchrun's workers, in their own sessions, are gone too

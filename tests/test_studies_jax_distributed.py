@@ -4,10 +4,10 @@ and, slow, two real processes against one."""
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from measurements.studies import distributed, distributed_worker, registry
@@ -92,4 +92,4 @@ def test_a_jax_rank_that_never_joins_is_a_timeout(tmp_path: Path, monkeypatch: p
     assert time.monotonic() - start < 40
     assert two["outcome"] == "timeout" and two["error"].startswith("no result after 15 s; killed all 2 processes")
     assert two["samples"] == [] and two["parity"]["passed"] is None
-    assert distributed.descendants(os.getpid()) == []
+    assert [p.pid for p in psutil.Process().children(recursive=True)] == []

@@ -66,6 +66,7 @@ def test_the_install_command_carries_every_requirement(monkeypatch: pytest.Monke
 
     class Done:
         returncode, stdout, stderr = 0, "Using cached jax-0.10.2-py3-none-any.whl\n", ""
+        killed_for, error = None, None
 
     def fake_run(command: list[str], **kwargs: Any) -> Done:
         commands.append(command)
@@ -73,7 +74,7 @@ def test_the_install_command_carries_every_requirement(monkeypatch: pytest.Monke
 
     monkeypatch.setattr(install, "requirements", lambda fw: ["jax==0.10.2", "jaxlib==0.10.2", "optax==0.2.8"])
     monkeypatch.setattr(install, "make_venv", lambda venv: None)
-    monkeypatch.setattr("measurements.studies.install.subprocess.run", fake_run)
+    monkeypatch.setattr(install, "tool", fake_run)
     listed = iter([{"pip": "25.0"}, {"pip": "25.0"}, {"pip": "25.0", "jax": "0.10.2", "jaxlib": "0.10.2"}])
     monkeypatch.setattr(install, "distributions", lambda venv: next(listed))
     monkeypatch.setattr(install, "site_packages", lambda venv: tmp_path)

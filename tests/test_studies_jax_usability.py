@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import importlib.util
-import subprocess
 
 import pytest
 
@@ -62,8 +61,8 @@ def test_parse_traceback_reads_a_filtered_jax_traceback_without_its_note() -> No
     assert kept is not None and kept.message == "a\n--------------------\nb"
 
 
-def completed(code: int, stderr: str, stdout: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.CompletedProcess(["python"], code, stdout, stderr)
+def completed(code: int, stderr: str, stdout: str = "") -> errors.Ran:
+    return errors.Ran(code, stdout, stderr)
 
 
 def test_jax_snippets_import_jax_and_name_jax_where_the_mistake_has_no_direct_analogue() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import statistics
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psutil
 import pytest
 
 from generator import corpus, render, studies
@@ -94,7 +94,7 @@ def test_the_decoding_check_finds_the_largest_pixel_difference() -> None:
 def test_a_hang_is_killed_with_its_workers_and_its_memory_was_polled(tmp_path: Path) -> None:
     # like a DataLoader: the child forks a worker, then both hang
     code = "import os, time; x = bytearray(50 * 2**20); os.fork(); time.sleep(60)"
-    before = {p.pid for p in pipeline.tree(os.getpid())[1:]}  # e.g. multiprocessing's resource tracker
+    before = {p.pid for p in psutil.Process().children(recursive=True)}  # e.g. multiprocessing's resource tracker
     start = time.monotonic()
     result = pipeline.launch(python(code), tmp_path, timeout_s=2, poll_s=0.05)
     assert result.status == "timeout" and time.monotonic() - start < 10
@@ -103,7 +103,7 @@ def test_a_hang_is_killed_with_its_workers_and_its_memory_was_polled(tmp_path: P
     assert result.peak_processes == 2 and result.peak_pss_bytes is not None and result.peak_pss_bytes > 50 * 2**20
 
     def left() -> list[int]:  # what the launch started and is still running
-        return [p.pid for p in pipeline.tree(os.getpid())[1:] if p.pid not in before]
+        return [p.pid for p in psutil.Process().children(recursive=True) if p.pid not in before]
 
     deadline = time.monotonic() + 5  # killed processes leave the tree once reaped, later on a loaded machine
     while left() and time.monotonic() < deadline:
@@ -118,7 +118,7 @@ def test_a_kill_is_a_crash_that_names_the_out_of_memory_killer(tmp_path: Path) -
 
 
 def test_a_child_that_raises_is_failed_and_one_that_reports_is_ok(tmp_path: Path) -> None:
-    write = "import json, sys; open(sys.argv[-1], 'w').write(json.dumps({0}))"
+    write = "from measurements.launch import report; report({0})"
     failed = {"status": "failed", "error": "Traceback ...\nValueError: no"}
     result = pipeline.launch(python(write.format(repr(failed))), tmp_path, 30)
     assert (result.status, result.error) == ("failed", "Traceback ...\nValueError: no")

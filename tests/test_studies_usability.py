@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import importlib.util
-import subprocess
 
 import pytest
 
@@ -43,8 +42,8 @@ expected to be a float tensor but is a double tensor [Op:AddV2]
 """
 
 
-def completed(code: int, stdout: str = "", stderr: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.CompletedProcess(["python"], code, stdout, stderr)
+def completed(code: int, stdout: str = "", stderr: str = "") -> errors.Ran:
+    return errors.Ran(code, stdout, stderr)
 
 
 def test_parse_traceback_reads_the_last_exception_with_its_module_dropped() -> None:

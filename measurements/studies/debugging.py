@@ -13,9 +13,7 @@ markers that are counted here; the framework is not imported in this process.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -23,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from measurements.launch import child_env, launch
 from measurements.studies import Study
 from measurements.studies.errors import parse_traceback
 
@@ -77,16 +76,11 @@ def execute(source: str, extra_env: dict[str, str] | None = None, timeout_s: flo
     with tempfile.TemporaryDirectory(prefix="fg-debug-") as tmp:
         path = Path(tmp) / "debug_me.py"
         path.write_text(source)
-        env = {**os.environ, **ENV, **(extra_env or {})}
-        try:
-            done = subprocess.run(
-                [sys.executable, str(path)], capture_output=True, text=True, timeout=timeout_s, cwd=tmp, env=env,
-                check=False,
-            )  # fmt: skip
-        except subprocess.TimeoutExpired as exc:
-            err = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else exc.stderr or ""
-            return Outcome(str(path), -9, "", err + f"\n(killed after {timeout_s:.0f} s)")
-        return Outcome(str(path), done.returncode, done.stdout, done.stderr)
+        env = child_env({**ENV, **(extra_env or {})}, project=False)
+        done = launch([sys.executable, str(path)], env=env, cwd=tmp, timeout_s=timeout_s, capture="separate")
+    if done.killed_for == "timeout":
+        return Outcome(str(path), -9, "", done.stderr + f"\n(killed after {timeout_s:.0f} s)")
+    return Outcome(str(path), done.returncode if done.returncode is not None else -9, done.stdout, done.stderr)
 
 
 def excerpt(text: str, limit: int = 600) -> str:

@@ -14,13 +14,10 @@ raises as failed; the next one still runs.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from measurements.results import ROOT, scaling_efficiency
+from measurements.launch import child_env, launch_group
+from measurements.results import scaling_efficiency
 from measurements.studies import Study
 from measurements.studies.distributed_worker import JAX_COORDINATOR_ENV, JAX_PROCESS_ENV
 
@@ -136,15 +134,15 @@ def base_env(threads: int) -> dict[str, str]:
     """The workers' environment: this project importable, threads pinned, loopback only, no stray cluster."""
     stray = ("TF_CONFIG", "RANK", "WORLD_SIZE", "MASTER_ADDR", "JAX_COORDINATOR_ADDRESS", "JAX_PLATFORMS",
              JAX_COORDINATOR_ENV, JAX_PROCESS_ENV)  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if k not in stray}
-    env.update(
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-        OMP_NUM_THREADS=str(threads),
-        MKL_NUM_THREADS=str(threads),
-        GLOO_SOCKET_IFNAME="lo",  # gloo's traffic stays on the loopback interface
-        TF_CPP_MIN_LOG_LEVEL="2",
+    return child_env(
+        {
+            "OMP_NUM_THREADS": str(threads),
+            "MKL_NUM_THREADS": str(threads),
+            "GLOO_SOCKET_IFNAME": "lo",  # gloo's traffic stays on the loopback interface
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+        },
+        drop=stray,
     )
-    return env
 
 
 def commands(framework: str, config: Configuration, settings: Settings, out: Path,
@@ -174,53 +172,6 @@ def commands(framework: str, config: Configuration, settings: Settings, out: Pat
     ]
 
 
-def parents() -> dict[int, int]:
-    """Each running process's parent, from ``/proc/<pid>/stat``."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:  # it ended meanwhile
-                continue
-            found[int(entry.name)] = int(stat.rpartition(")")[2].split()[1])  # the name may hold spaces
-    return found
-
-
-def descendants(pid: int, parent_of: dict[int, int] | None = None) -> list[int]:
-    """Every process below ``pid`` (torchrun starts its workers in sessions of their own)."""
-    parent_of = parents() if parent_of is None else parent_of
-    found: list[int] = []
-    for child in (c for c, p in parent_of.items() if p == pid):
-        found += [child, *descendants(child, parent_of)]
-    return found
-
-
-def kill_tree(processes: list[subprocess.Popen[bytes]]) -> None:
-    """Kill each process's group (each leads a session of its own) and everything below it,
-    then reap what we started."""
-    parent_of = parents()
-    below = [pid for p in processes for pid in descendants(p.pid, parent_of)]
-    for pgid in (p.pid for p in processes):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGKILL)
-    for pid in below:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    for p in processes:
-        p.wait()
-
-
-def tail(paths: list[Path]) -> str:
-    """The end of each process's output, labelled when there are several."""
-    parts = []
-    for i, path in enumerate(paths):
-        text = path.read_text(errors="replace").strip() if path.exists() else ""
-        label = f"[process {i}] " if len(paths) > 1 else ""
-        parts.append(f"{label}{text[-LOG_TAIL_CHARS:] or '(no output)'}")
-    return "\n".join(parts)
-
-
 @dataclass
 class Launch:
     status: str  # "ok", "timeout", "crashed" or "failed"
@@ -229,61 +180,30 @@ class Launch:
     wall_s: float
 
 
-def wait(started: list[subprocess.Popen[bytes]], timeout_s: float) -> str | None:
-    """Wait for every process; kill them all past ``timeout_s`` ("timeout") or ``GRACE_S``
-    after one of them failed ("failed"), as the others would wait for it forever."""
-    deadline, failed_at = time.monotonic() + timeout_s, None
-    while None in [p.poll() for p in started]:  # every process polled: each one's return code is fresh
-        now = time.monotonic()
-        if failed_at is None and any(p.returncode not in (None, 0) for p in started):
-            failed_at = now
-        killed_for = "timeout" if now > deadline else "failed" if failed_at and now - failed_at > GRACE_S else None
-        if killed_for:
-            kill_tree(started)
-            return killed_for
-        time.sleep(POLL_S)
-    return None
-
-
-def read_reports(out: Path) -> dict[int, dict[str, Any]]:
-    """What each rank wrote, by rank (a report cut short by a kill is left out)."""
-    reports = {}
-    for path in out.glob("rank*.json"):
-        try:
-            report = json.loads(path.read_text())
-        except json.JSONDecodeError:
-            continue
-        reports[int(report["rank"])] = report
-    return reports
+REPORT_SCHEMA = {
+    "type": "object",
+    "required": ["rank", "status", "error"],
+    "properties": {"rank": {"type": "integer", "minimum": 0}, "status": {"enum": ["ok", "failed"]}},
+}
 
 
 def launch(planned: list[tuple[list[str], dict[str, str]]], out: Path, timeout_s: float) -> Launch:
-    """Start the processes, each in a new session, wait for them under ``timeout_s``, and
-    judge the outcome from what each rank reported and how each process ended."""
-    logs = [out / f"process{i}.log" for i in range(len(planned))]
-    started: list[subprocess.Popen[bytes]] = []
-    start = time.monotonic()
-    try:
-        for (command, env), log in zip(planned, logs, strict=True):
-            with log.open("wb") as log_file:
-                started.append(subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=out,
-                                                start_new_session=True))  # fmt: skip
-        killed_for = wait(started, timeout_s)
-    finally:  # an exception or Ctrl-C: leave nothing running
-        if started and any(p.poll() is None for p in started):
-            kill_tree(started)
-    wall_s = time.monotonic() - start
-    reports = read_reports(out)
-    if killed_for == "timeout":
-        what = f"all {len(started)} processes" if len(started) > 1 else "the process"
-        return Launch("timeout", f"no result after {timeout_s:.0f} s; killed {what} and their children.\n{tail(logs)}",
+    """Start the processes, each in a new session, wait for them under ``timeout_s`` (killing them all
+    ``GRACE_S`` after one of them failed, as the others would wait for it forever), and judge the
+    outcome from what each rank reported (one report per rank) and how each process ended."""
+    done = launch_group(planned, cwd=out, timeout_s=timeout_s, grace_s=GRACE_S, schema=REPORT_SCHEMA, poll_s=POLL_S,
+                        tail_chars=LOG_TAIL_CHARS)  # fmt: skip
+    reports, wall_s = done.reports, done.elapsed_s
+    if done.killed_for == "timeout":
+        what = f"all {len(planned)} processes" if len(planned) > 1 else "the process"
+        return Launch("timeout", f"no result after {timeout_s:.0f} s; killed {what} and their children.\n{done.tail}",
                       reports, wall_s)  # fmt: skip
     failed = [r for _, r in sorted(reports.items()) if r["status"] != "ok"]
     if failed:
         return Launch("failed", f"rank {failed[0]['rank']} raised: {failed[0]['error']}", reports, wall_s)
-    codes = [p.returncode for p in started]
+    codes = list(done.returncodes)
     if any(codes) or 0 not in reports:
-        return Launch("crashed", f"exited with codes {codes} without a result.\n{tail(logs)}", reports, wall_s)
+        return Launch("crashed", f"exited with codes {codes} without a result.\n{done.tail}", reports, wall_s)
     return Launch("ok", None, reports, wall_s)
 
 

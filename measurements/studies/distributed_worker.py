@@ -6,8 +6,8 @@ With ``--processes 2`` it is one of two data-parallel workers: PyTorch under ``t
 (DDP, gloo; its rank from ``RANK``), TensorFlow with ``MultiWorkerMirroredStrategy`` (its
 index from ``TF_CONFIG``), JAX with ``jax.distributed`` (gloo; its process id and the
 coordinator's address from ``FG_JAX_PROCESS_ID`` and ``FG_JAX_COORDINATOR``). Every rank
-writes ``rank<r>.json`` (and its weights after the parity steps, ``rank<r>.npz``) into
-``--output-dir``; rank 0's timings are the figures.
+reports the launcher's way (``measurements.launch.report``, one report per rank) and writes its
+weights after the parity steps, ``rank<r>.npz``, into ``--output-dir``; rank 0's timings are the figures.
 ``FG_DISTRIBUTED_HANG=1`` makes rank 1 of a multi-process run never join (tests).
 """
 
@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from measurements.worker import die_with_parent
+from measurements.launch import die_with_parent
+from measurements.launch import report as write_report
 
 HANG_ENV = "FG_DISTRIBUTED_HANG"
 JAX_COORDINATOR_ENV = "FG_JAX_COORDINATOR"  # host:port of jax.distributed's coordinator (process 0 serves it)
@@ -312,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--parity-steps must be at least 1: the first step ends the set-up")
     main_at = time.time()
     launched_at = args.launched_at or main_at
-    die_with_parent()  # the launcher started this run in a session of its own
+    die_with_parent()  # torchrun, not the launcher, starts the workers of a PyTorch run
     rank = rank_from_env(args.framework, args.processes)
     if os.environ.get(HANG_ENV) == "1" and rank == 1:
         threading.Event().wait()  # never joins: the launcher's time limit must end the run
@@ -334,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
         }
     except Exception:
         report.update(status="failed", error=traceback.format_exc()[-4000:])
-    (args.output_dir / f"rank{rank}.json").write_text(json.dumps(report, allow_nan=False, default=str))
+    write_report(report, rank=rank)
     return 0 if report["status"] == "ok" else 1
 
 

@@ -12,9 +12,7 @@ on this machine (mixing devices needs a GPU). The framework is not imported here
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -22,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from measurements.launch import child_env, launch
 from measurements.studies import Study
 
 STUDY = Study(
@@ -188,7 +187,16 @@ def same_file(path: str, snippet: Path) -> bool:
         return False
 
 
-def finding(mistake: Mistake, snippet: Path, completed: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Ran:
+    """How a snippet ended: its exit code (-9 when killed at its time limit), stdout and stderr."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def finding(mistake: Mistake, snippet: Path, completed: Ran) -> dict[str, Any]:
     """The finding for one run of one snippet."""
     header, code = split_header(snippet.read_text())
     out = completed.stdout.splitlines()
@@ -224,18 +232,14 @@ def finding(mistake: Mistake, snippet: Path, completed: subprocess.CompletedProc
     return result
 
 
-def run_snippet(snippet: Path, timeout_s: float = SNIPPET_TIMEOUT_S) -> subprocess.CompletedProcess[str]:
+def run_snippet(snippet: Path, timeout_s: float = SNIPPET_TIMEOUT_S) -> Ran:
     """Run one snippet in a fresh interpreter in a temporary folder; a timeout counts as exit code -9."""
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"}
+    env = child_env({"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"}, project=False)
     with tempfile.TemporaryDirectory(prefix="fg-mistake-") as tmp:
-        try:
-            return subprocess.run(
-                [sys.executable, str(snippet)], capture_output=True, text=True, timeout=timeout_s, cwd=tmp, env=env,
-                check=False,
-            )  # fmt: skip
-        except subprocess.TimeoutExpired as exc:
-            stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else exc.stderr or ""
-            return subprocess.CompletedProcess(exc.cmd, -9, "", stderr + f"\n(killed after {timeout_s:.0f} s)")
+        done = launch([sys.executable, str(snippet)], env=env, cwd=tmp, timeout_s=timeout_s, capture="separate")
+    if done.killed_for == "timeout":
+        return Ran(-9, "", done.stderr + f"\n(killed after {timeout_s:.0f} s)")
+    return Ran(done.returncode if done.returncode is not None else -9, done.stdout, done.stderr)
 
 
 def run(framework: str, only: tuple[str, ...] | None = None) -> list[dict[str, Any]]:

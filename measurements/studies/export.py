@@ -19,13 +19,11 @@ import argparse
 import importlib
 import importlib.util
 import inspect
-import json
 import logging
 import math
 import os
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,10 +38,11 @@ from typing import Any
 
 import numpy as np
 
-from measurements import environment, harness
+from measurements import environment
 from measurements.frameworks import DISTRIBUTIONS, Unavailable, label
+from measurements.launch import child_env, report
+from measurements.launch import launch as run_child
 from measurements.profiles import PROFILES
-from measurements.results import ROOT
 from measurements.studies import Study
 from measurements.workloads import Parity
 
@@ -248,38 +247,26 @@ def case_params(model: str) -> dict[str, Any]:
 
 
 def launch(step: str, path: ExportPath, model: str, directory: Path, timeout_s: float) -> dict[str, Any]:
-    """Run one step (convert or serve) in a fresh process; what it reported, or why it reported nothing."""
-    output, log = directory / f"{step}.json", directory / f"{step}.log"
-    output.unlink(missing_ok=True)
-    (directory / "stage").unlink(missing_ok=True)
+    """Run one step (convert or serve) in a fresh process; what it reported, or why it reported nothing
+    (at the stage it last reported it was in)."""
     command = [
         sys.executable, "-m", __name__, step, "--framework", path.framework, "--path", path.key, "--model", model,
         "--dir", str(directory),
     ]  # fmt: skip
     # a cold compiler cache of its own, so that AOTInductor's time is a first compile's
-    python_path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    env = {**os.environ, "PYTHONPATH": python_path, "TORCHINDUCTOR_CACHE_DIR": str(directory / "inductor-cache")}
-    with log.open("wb") as log_file:
-        child = subprocess.Popen(
-            command, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=directory, start_new_session=True
-        )
-        try:
-            killed_for = harness.watch(child, timeout_s, None)
-        except BaseException:
-            harness.kill_group(child)
-            raise
-    if output.exists():
-        reported: dict[str, Any] = json.loads(output.read_text())
+    env = child_env({"TORCHINDUCTOR_CACHE_DIR": str(directory / "inductor-cache")})
+    done = run_child(command, env=env, cwd=directory, timeout_s=timeout_s)
+    reported = done.report or {}
+    if reported and not reported.get("in_progress"):
         return reported
-    stage_file = directory / "stage"
-    stage = stage_file.read_text().strip() if stage_file.exists() else ("convert" if step == "convert" else "load")
-    if killed_for == "timeout":
+    stage = reported.get("stage") or ("convert" if step == "convert" else "load")
+    if done.killed_for == "timeout":
         why = f"no result after {timeout_s:.0f} s; killed"
-    elif child.returncode is not None and child.returncode < 0:
-        why = f"killed by {signal.Signals(-child.returncode).name}"
+    elif done.returncode is not None and done.returncode < 0:
+        why = f"killed by {signal.Signals(-done.returncode).name}"
     else:
-        why = f"exited with code {child.returncode} without a result"
-    return {"ok": False, "stage": stage, "error": f"the {step} process {why} during {stage}.\n{harness.tail(log)}"}
+        why = f"exited with code {done.returncode} without a result"
+    return {"ok": False, "stage": stage, "error": f"the {step} process {why} during {stage}.\n{done.tail}"}
 
 
 def study_one(path: ExportPath, model: str, directory: Path) -> dict[str, Any]:
@@ -323,10 +310,11 @@ def run(framework: str) -> list[dict[str, Any]]:
 _stage = {"now": "convert"}
 
 
-def enter(stage: str, directory: Path) -> None:
-    """Note the stage this process is in, so that a crash or a hang is reported at the right one."""
+def enter(stage: str) -> None:
+    """Note the stage this process is in, so that a crash or a hang is reported at the right one: a
+    report marked ``in_progress``, which the last one replaces."""
     _stage["now"] = stage
-    (directory / "stage").write_text(stage)
+    report({"ok": False, "stage": stage, "error": None, "in_progress": True})
 
 
 def workload_module(framework: str, model: str) -> ModuleType:
@@ -736,11 +724,11 @@ def serve(framework: str, key: str, model: str, directory: Path) -> dict[str, An
     spec = importlib.import_module(f"measurements.workloads.{model}.spec")
     params = case_params(model)
     reference = spec.parity(params)
-    enter("load", directory)
+    enter("load")
     start = time.perf_counter()
     loaded = LOADERS[framework, key](directory / "artifact", environment.available_cpus())
     load_s = time.perf_counter() - start
-    enter("run", directory)
+    enter("run")
     (x,) = reference.inputs
     start = time.perf_counter()
     rows = [loaded.predict(layout(framework, x[i : i + 1])) for i in range(len(x))]
@@ -762,19 +750,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, required=True)
     args = parser.parse_args(argv)
     get_path(args.framework, args.path)
-    enter("convert" if args.step == "convert" else "load", args.dir)
+    enter("convert" if args.step == "convert" else "load")
     step = convert if args.step == "convert" else serve
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            report = {"ok": True, "stage": None, "error": None, **step(args.framework, args.path, args.model, args.dir)}
+            found = {"ok": True, "stage": None, "error": None, **step(args.framework, args.path, args.model, args.dir)}
         except Exception as exc:
             traceback.print_exc()
             text = "".join(traceback.format_exception_only(exc))
-            report = {"ok": False, "stage": _stage["now"], "error": trim(text)}
+            found = {"ok": False, "stage": _stage["now"], "error": trim(text)}
     seen = dict.fromkeys(trim(f"{w.category.__name__}: {w.message}", 400) for w in caught)
-    report["warnings"] = list(seen)[:20]
-    (args.dir / f"{args.step}.json").write_text(json.dumps(report, allow_nan=False, default=str))
+    found["warnings"] = list(seen)[:20]
+    report(found)
     return 0
 
 

@@ -12,11 +12,8 @@ so Python compiles and writes it), then warm. The environments are deleted after
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from measurements.frameworks import DISTRIBUTIONS, Unavailable
+from measurements.launch import REPORT_ENV, Outcome, child_env
+from measurements.launch import run_tool as tool
 from measurements.studies import Study
 from measurements.studies.export import distribution_version, tree_bytes, trim
 
@@ -78,8 +77,33 @@ def requirements(framework: str) -> list[str]:
 def clean_env() -> dict[str, str]:
     """This process's environment for a command in another virtual environment: nothing of ours on its path,
     bytecode written as usual."""
-    drop = {"PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONNOUSERSITE"}
-    return {k: v for k, v in os.environ.items() if k not in drop} | QUIET_ENV
+    drop = ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONNOUSERSITE")
+    return child_env(QUIET_ENV, drop=drop, project=False)
+
+
+# how a probe in another virtual environment (which cannot import this project) reports: the
+# launcher's report file, written by hand
+REPORT = f"import os; open(os.path.join(os.environ['{REPORT_ENV}'], '0.json'), 'w').write("
+
+
+def reported(done: Outcome) -> Any:
+    if done.report is None:
+        raise RuntimeError(f"the probe wrote no report:\n{trim(done.stderr or done.stdout)}")
+    return done.report
+
+
+def timed_out(done: Outcome) -> Outcome:
+    """``done``, unless it ran out of time: then the study fails, saying which command."""
+    if done.killed_for == "timeout":
+        raise TimeoutError(f"{done.error}: {trim(done.tail)}")
+    return done
+
+
+def checked(done: Outcome) -> Outcome:
+    """``done`` if it exited with 0; else the study fails with its output."""
+    if timed_out(done).returncode != 0:
+        raise RuntimeError(f"{done.error}:\n{trim(done.stderr or done.stdout)}")
+    return done
 
 
 def python_of(venv: Path) -> Path:
@@ -87,7 +111,7 @@ def python_of(venv: Path) -> Path:
 
 
 def make_venv(venv: Path) -> None:
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, env=clean_env())
+    checked(tool([sys.executable, "-m", "venv", str(venv)], env=clean_env(), timeout_s=PIP_TIMEOUT_S))
 
 
 def site_packages(venv: Path) -> Path:
@@ -99,11 +123,10 @@ def distributions(venv: Path) -> dict[str, str]:
     """Name -> version of every distribution installed in ``venv``."""
     code = (
         "import importlib.metadata as m, json; "
-        "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
+        f"{REPORT} json.dumps({{d.metadata['Name']: d.version for d in m.distributions()}}))"
     )
-    out = subprocess.run([str(python_of(venv)), "-c", code], check=True, capture_output=True, text=True,
-                         env=clean_env()).stdout  # fmt: skip
-    found: dict[str, str] = json.loads(out.strip().splitlines()[-1])
+    found: dict[str, str] = reported(checked(tool([str(python_of(venv)), "-c", code], env=clean_env(),
+                                                  timeout_s=PIP_TIMEOUT_S)))  # fmt: skip
     return found
 
 
@@ -123,13 +146,14 @@ def pip_sources(log: str) -> dict[str, int]:
 
 def import_seconds(venv: Path, module: str) -> float:
     """Seconds of ``import module`` in a new process of ``venv``, timed inside it."""
-    code = f"import time; t = time.perf_counter(); import {module}; print('IMPORT_S', time.perf_counter() - t)"
-    done = subprocess.run([str(python_of(venv)), "-c", code], check=False, capture_output=True, text=True,
-                          env=clean_env(), timeout=IMPORT_TIMEOUT_S)  # fmt: skip
-    match = re.search(r"^IMPORT_S (\S+)$", done.stdout, re.MULTILINE)
-    if done.returncode != 0 or match is None:
+    code = (
+        f"import json, time; t = time.perf_counter(); import {module}; s = time.perf_counter() - t; "
+        f"{REPORT} json.dumps({{'import_s': s}}))"
+    )
+    done = timed_out(tool([str(python_of(venv)), "-c", code], env=clean_env(), timeout_s=IMPORT_TIMEOUT_S))
+    if done.returncode != 0 or done.report is None:
         raise RuntimeError(f"import {module} failed (exit {done.returncode}):\n{trim(done.stderr or done.stdout)}")
-    return float(match.group(1))
+    return float(done.report["import_s"])
 
 
 def run(framework: str) -> list[dict[str, Any]]:
@@ -142,8 +166,7 @@ def run(framework: str) -> list[dict[str, Any]]:
         pip_version = distributions(env).get("pip")
         command = [str(python_of(env)), "-m", "pip", "install", "--no-compile", "--disable-pip-version-check", *wanted]
         start = time.perf_counter()
-        done = subprocess.run(command, check=False, capture_output=True, text=True, env=clean_env(),
-                              timeout=PIP_TIMEOUT_S)  # fmt: skip
+        done = timed_out(tool(command, env=clean_env(), timeout_s=PIP_TIMEOUT_S))
         install_s = time.perf_counter() - start
         if done.returncode != 0:
             output = trim(done.stdout + done.stderr)

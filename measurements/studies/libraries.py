@@ -17,13 +17,12 @@ from __future__ import annotations
 import importlib
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 from measurements import environment
-from measurements.results import ROOT
+from measurements.launch import child_env, launch, report
 from measurements.studies import Study
 
 STUDY = Study(
@@ -198,18 +197,15 @@ def probe_jax() -> dict[str, Any]:
 
 def run(framework: str) -> list[dict[str, Any]]:
     """One fresh child with oneDNN's verbose log on; its report and the kernels the log names."""
-    import json
-
-    env = {**os.environ, "ONEDNN_VERBOSE": "1", "DNNL_VERBOSE": "1", "MKL_VERBOSE": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}  # fmt: skip
-    done = subprocess.run([sys.executable, "-m", __name__, framework], capture_output=True, text=True, env=env,
-                          timeout=240, check=False)  # fmt: skip
-    report = next((line for line in done.stdout.splitlines() if line.startswith("{")), None)
-    if done.returncode != 0 or report is None:
+    env = child_env({"ONEDNN_VERBOSE": "1", "DNNL_VERBOSE": "1", "MKL_VERBOSE": "1", "TF_CPP_MIN_LOG_LEVEL": "2"})
+    done = launch([sys.executable, "-m", __name__, framework], env=env, timeout_s=240, capture="separate")
+    if done.killed_for == "timeout":
+        raise TimeoutError(f"the probe: {done.error}")
+    if done.returncode != 0 or done.report is None:
         raise RuntimeError(f"the probe failed (exit {done.returncode}): {(done.stderr or done.stdout)[-2000:]}")
+    probed = dict(done.report)
     log = done.stdout + done.stderr
     mkl = MKL_PATH.search(log)  # oneMKL names the code path it chose for this CPU
-    probed = json.loads(report)
     if "compiled" in probed:  # JAX: the library read off what XLA compiled, and off oneDNN's log
         probed["blas"] = xla_library(probed.pop("compiled"), bool(kernels(log)))
     found = {"id": "libraries", **probed, "kernels": kernels(log),
@@ -219,6 +215,4 @@ def run(framework: str) -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
-    import json
-
-    print(json.dumps(probe(sys.argv[1]), default=str), flush=True)
+    report(probe(sys.argv[1]))

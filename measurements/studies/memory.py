@@ -22,10 +22,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import itertools
-import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +35,7 @@ import numpy as np
 
 from measurements import environment
 from measurements.frameworks import REGISTRY
-from measurements.results import ROOT
+from measurements.launch import child_env, launch, report
 from measurements.studies import Study, export
 from measurements.workloads.mlp import spec
 
@@ -215,20 +213,14 @@ def load_one(framework: str, width: int, batch: int, directory: Path) -> dict[st
 
 def child(arguments: list[str], directory: Path) -> tuple[dict[str, Any] | None, str, str | None]:
     """One fresh child of this module: (what it reported, outcome, error)."""
-    output = directory / "out.json"
-    output.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "measurements.studies.memory", *arguments, "--output", str(output)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    try:
-        done = subprocess.run(
-            command, check=False, capture_output=True, text=True, env=env, cwd=directory, timeout=SIZE_TIMEOUT_S
-        )
-    except subprocess.TimeoutExpired:
+    command = [sys.executable, "-m", "measurements.studies.memory", *arguments, "--dir", str(directory)]
+    done = launch(command, env=child_env({"TF_CPP_MIN_LOG_LEVEL": "2"}), cwd=directory, timeout_s=SIZE_TIMEOUT_S,
+                  capture="separate")  # fmt: skip
+    if done.killed_for == "timeout":
         return None, "timeout", f"no result after {SIZE_TIMEOUT_S} s; killed"
-    if done.returncode == 0 and output.exists():
-        reported: dict[str, Any] = json.loads(output.read_text())
-        return reported, "ok", None
-    return None, "failed", (done.stderr or "")[-2000:] or f"exit code {done.returncode}"
+    if done.returncode == 0 and done.report is not None:
+        return done.report, "ok", None
+    return None, "failed", done.stderr[-2000:] or f"exit code {done.returncode}"
 
 
 def run(framework: str) -> list[dict[str, Any]]:
@@ -268,18 +260,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--step", choices=("save", "load"), help="for --task saved: which of its two processes")
     parser.add_argument("--width", type=int, required=True)
     parser.add_argument("--batch", type=int, required=True)
-    parser.add_argument("--output", type=Path, required=True)
+    parser.add_argument("--dir", type=Path, required=True, help="where the saved model and the expected outputs lie")
     args = parser.parse_args(argv)
     if (args.task == "saved") != (args.step is not None):
         parser.error("--step (save or load) goes with --task saved, and only with it")
-    directory = args.output.parent  # the saved model and the in-process outputs lie beside the output
+    directory = args.dir
     if args.step == "save":
         found = save_one(args.framework, args.width, args.batch, directory)
     elif args.step == "load":
         found = load_one(args.framework, args.width, args.batch, directory)
     else:
         found = measure_one(args.framework, args.task, args.width, args.batch)
-    args.output.write_text(json.dumps(found, allow_nan=False))
+    report(found)
     return 0
 
 

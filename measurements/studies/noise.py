@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from measurements import workloads
-from measurements.results import ROOT
+from measurements.launch import child_env, launch
 from measurements.studies import Study
 
 STUDY = Study(
@@ -76,16 +75,15 @@ def sort_lines(stderr: str) -> dict[str, list[dict[str, str]]]:
 def workflow(workload: str, framework: str, mode: str) -> dict[str, Any]:
     """One worker run at tiny sizes; what it wrote to stderr, sorted."""
     with tempfile.TemporaryDirectory(prefix="fg-noise-") as tmp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHONWARNINGS", "TF_CPP_"))}
-        env["PYTHONPATH"] = str(ROOT)
+        env = child_env(drop=("PYTHONWARNINGS*", "TF_CPP_*"))
         command = [
             sys.executable, "-W", "default", "-m", "measurements.worker", "--workload", workload,
             "--framework", framework, "--mode", mode, "--device", "cpu", "--profile", "quick",
-            "--threads", str(os.cpu_count() or 1), "--output", str(Path(tmp) / "out.json"),
+            "--threads", str(os.cpu_count() or 1),
         ]  # fmt: skip
-        done = subprocess.run(
-            command, check=False, capture_output=True, text=True, env=env, cwd=tmp, timeout=WORKFLOW_TIMEOUT_S
-        )
+        done = launch(command, env=env, cwd=tmp, timeout_s=WORKFLOW_TIMEOUT_S, capture="separate")
+    if done.killed_for == "timeout":
+        raise TimeoutError(f"the {workload} {mode} worker: {done.error}")
     found = sort_lines(done.stderr)
     return {
         "id": f"{workload}-{mode}".replace("_", "-"),

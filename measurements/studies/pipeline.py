@@ -38,7 +38,6 @@ import math
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -51,7 +50,8 @@ from typing import Any
 import numpy as np
 
 from measurements import environment
-from measurements.results import ROOT
+from measurements import launch as launcher
+from measurements.launch import child_env
 from measurements.studies import Study
 
 STUDY = Study(
@@ -620,40 +620,6 @@ def busy_cpu_s() -> tuple[float, float, float]:
     return busy, mine.ru_utime + mine.ru_stime, children.ru_utime + children.ru_stime
 
 
-def tree(pid: int) -> list[Any]:
-    """``pid`` and every process below it, as psutil processes (empty once it is gone)."""
-    import psutil
-
-    try:
-        top = psutil.Process(pid)
-        return [top, *top.children(recursive=True)]
-    except psutil.Error:
-        return []
-
-
-def tree_pss(pid: int) -> tuple[int | None, int]:
-    """The summed PSS of ``pid`` and its descendants, and how many processes that was."""
-    import psutil
-
-    total, counted = 0, 0
-    for process in tree(pid):
-        with contextlib.suppress(psutil.Error):
-            total += int(process.memory_full_info().pss)
-            counted += 1
-    return (total if counted else None), counted
-
-
-def kill_tree(child: subprocess.Popen[bytes]) -> None:
-    """Kill the child's process group (its own session) and anything below it, then reap it."""
-    below = tree(child.pid)[1:]
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(child.pid, signal.SIGKILL)
-    for process in below:
-        with contextlib.suppress(Exception):
-            process.kill()
-    child.wait()
-
-
 def signal_name(code: int) -> str:
     with contextlib.suppress(ValueError):
         return signal.Signals(-code).name
@@ -663,45 +629,20 @@ def signal_name(code: int) -> str:
 def launch(
     command: list[str], cwd: Path, timeout_s: float, poll_s: float = 0.2, limit: environment.MemoryLimit | None = None
 ) -> Launch:
-    """Run one child in a session of its own under ``timeout_s``, polling its tree's PSS; with
+    """Run one child in a session of its own under ``timeout_s``, sampling its tree's PSS; with
     ``limit``, in that memory cgroup, so that the kernel kills the tree past its limit."""
-    log, output = cwd / "child.log", cwd / "out.json"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-           "TF_CPP_MIN_LOG_LEVEL": "2"}  # fmt: skip
-    peak: int | None = None
-    most = 0
     before = busy_cpu_s()
-    start = time.monotonic()
-    with log.open("wb") as log_file:
-        child = subprocess.Popen([*command, "--output", str(output)], stdout=log_file, stderr=subprocess.STDOUT,
-                                 env=env, cwd=cwd, start_new_session=True,
-                                 # the study's launcher runs no threads: joining the cgroup before exec is safe
-                                 preexec_fn=limit.join if limit else None)  # noqa: PLW1509  # fmt: skip
-        timed_out = False
-        try:
-            while child.poll() is None:
-                pss, processes = tree_pss(child.pid)
-                if pss is not None:
-                    peak, most = max(peak or 0, pss), max(most, processes)
-                if time.monotonic() - start > timeout_s:
-                    timed_out = True
-                    kill_tree(child)
-                    break
-                time.sleep(poll_s)
-        finally:
-            if child.poll() is None:  # an exception or Ctrl-C: leave nothing running
-                kill_tree(child)
-    wall_s = time.monotonic() - start
+    done = launcher.launch(command, env=child_env({"TF_CPP_MIN_LOG_LEVEL": "2"}), cwd=cwd, timeout_s=timeout_s,
+                           cgroup=limit, track_pss=True, poll_s=poll_s, tail_chars=LOG_TAIL_CHARS)  # fmt: skip
     machine, mine, children = (b - a for a, b in zip(before, busy_cpu_s(), strict=True))
     other = max(0.0, machine - mine - children)  # what neither this launcher nor the child's tree used
-    text = log.read_text(errors="replace").strip()[-LOG_TAIL_CHARS:] or "(no output)"
-    report: dict[str, Any] = {}
-    with contextlib.suppress(OSError, json.JSONDecodeError):
-        report = json.loads(output.read_text())
-    if timed_out:
+    wall_s, peak, most, text = done.elapsed_s, done.peak_pss_bytes, done.peak_processes, done.tail
+    report = done.report or {}
+    if done.killed_for == "timeout":
         return Launch("timeout", f"no result after {timeout_s:.0f} s; killed it and its workers.\n{text}", {},
                       wall_s, peak, most, other)  # fmt: skip
-    code = child.returncode
+    code = done.returncode
+    assert code is not None
     if limit is not None and (limit.oom_kills() or 0) > 0:  # the kernel ended the tree (or a worker) at the limit
         return Launch("oom", f"out of memory: the kernel's out-of-memory killer ended it at the limit of "
                       f"{limit.limit_bytes / 2**30:.2f} GiB.\n{text}", report.get("found", {}), wall_s, peak, most,
@@ -806,24 +747,19 @@ def main(argv: list[str] | None = None) -> int:
     measure.add_argument("--data", type=Path, required=True)
     measure.add_argument("--epochs", type=int, required=True)
     measure.add_argument("--chunk", type=int, required=True)
-    measure.add_argument("--output", type=Path, required=True)
     prepare = commands.add_parser("prepare", help="convert the JPEG files into TFRecord shards")
     prepare.add_argument("--data", type=Path, required=True)
-    prepare.add_argument("--output", type=Path, required=True)
     args = parser.parse_args(argv)
-    from measurements.worker import die_with_parent
-
-    die_with_parent()  # the launcher started this child in a session of its own
     try:
         if args.command == "measure":
             found = measure_one(args.framework, args.config, args.data, args.epochs, args.chunk)
         else:
             found = prepare_one(args.data)
-        report: dict[str, Any] = {"status": "ok", "error": None, "found": found}
+        found_report: dict[str, Any] = {"status": "ok", "error": None, "found": found}
     except Exception:
-        report = {"status": "failed", "error": traceback.format_exc()[-4000:]}
-    args.output.write_text(json.dumps(report, allow_nan=False, default=str))
-    return 0 if report["status"] == "ok" else 1
+        found_report = {"status": "failed", "error": traceback.format_exc()[-4000:]}
+    launcher.report(found_report)
+    return 0 if found_report["status"] == "ok" else 1
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ import os
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,9 +25,10 @@ from typing import Any
 from rich.console import Console
 
 from measurements import environment, harness
+from measurements.launch import launch, scratch
 from measurements.lock import exclusive
 from measurements.profiles import Profile
-from measurements.results import Machine, StudyFile, release_name, study_path, write_json_atomic
+from measurements.results import STUDY_SCHEMA_PATH, Machine, StudyFile, release_name, study_path, write_json_atomic
 from measurements.studies import pipeline, registry
 
 SCHEMA_VERSION = 1
@@ -62,6 +62,18 @@ def plan(only: list[str] | None = None, profile: Profile | None = None) -> list[
     return runs
 
 
+def report_schema() -> dict[str, Any]:
+    """What a study's child reports (``measurements.studies.child``): its status and error, and its
+    findings as the study schema has them."""
+    schema = json.loads(STUDY_SCHEMA_PATH.read_text())["properties"]
+    outcome = schema["outcome"]["properties"]
+    return {
+        "type": "object",
+        "required": ["status", "error", "findings"],
+        "properties": {"status": outcome["status"], "error": outcome["error"], "findings": schema["findings"]},
+    }
+
+
 def run_child(run: StudyRun, timeout_s: float) -> tuple[dict[str, Any], int | None]:
     """Run one study in a fresh process; returns (what the child reported, exit code).
 
@@ -69,8 +81,7 @@ def run_child(run: StudyRun, timeout_s: float) -> tuple[dict[str, Any], int | No
     everything it started are gone, however it ended: its temporary folder and, where
     ``FG_PIPELINE_DIR`` names where the pipeline studies' images go, a folder of its own there."""
     with contextlib.ExitStack() as stack:
-        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="fg-study-", dir=harness.scratch()))
-        output, log = Path(tmp) / "child.json", Path(tmp) / "child.log"
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="fg-study-", dir=scratch()))
         env = harness.child_env(Path(tmp), run.framework)
         if os.environ.get(pipeline.DIR_ENV):
             data = Path(os.environ[pipeline.DIR_ENV])
@@ -79,31 +90,16 @@ def run_child(run: StudyRun, timeout_s: float) -> tuple[dict[str, Any], int | No
             stack.callback(shutil.rmtree, ours, ignore_errors=True)
         command = [
             sys.executable, "-m", "measurements.studies.child",
-            "--study", run.study, "--framework", run.framework, "--output", str(output), *harness.injected_faults(run),
+            "--study", run.study, "--framework", run.framework, *harness.injected_faults(run),
         ]  # fmt: skip
-        with log.open("wb") as log_file:
-            oom_kills_before, since = environment.oom_kill_count(), time.monotonic()
-            child = subprocess.Popen(
-                command, stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True, cwd=tmp
-            )
-            try:
-                killed_for = harness.watch(child, timeout_s, None)
-            except BaseException:  # Ctrl-C: take the child down with us
-                harness.kill_group(child)
-                raise
-        tail = harness.tail(log)
-        if killed_for == "timeout":
-            return {
-                "status": "timeout",
-                "error": f"no result after {timeout_s:g} s; killed.\n{tail}",
-            }, child.returncode
-        if output.exists():
-            reported: dict[str, Any] = json.loads(output.read_text())
-            return reported, child.returncode
-        how = f"exited with code {child.returncode}"
-        if child.returncode == -signal.SIGKILL:  # studies have no out-of-memory outcome: the error says which
-            how = f"was {harness.killed_from_outside(child.pid, since, oom_kills_before)[1]}, and ended"
-        return {"status": "crashed", "error": f"{how} without a result.\n{tail}"}, child.returncode
+        done = launch(command, env=env, cwd=tmp, timeout_s=timeout_s, schema=report_schema())
+    if done.killed_for == "timeout":
+        return {"status": "timeout", "error": f"{done.error}.\n{done.tail}"}, done.returncode
+    if done.report is not None:
+        return done.report, done.returncode
+    how = done.error or f"exited with code {done.returncode}"
+    how = f"{how}, and ended" if done.returncode == -signal.SIGKILL else how  # studies have no out-of-memory outcome
+    return {"status": "crashed", "error": f"{how} without a result.\n{done.tail}"}, done.returncode
 
 
 def record(run: StudyRun, machine: Machine, version: str | None, reported: dict[str, Any], code: int | None,

@@ -16,7 +16,6 @@ export study's.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -29,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from measurements import environment, harness
-from measurements.results import ROOT
+from measurements import environment
+from measurements.launch import child_env, launch, report
 from measurements.studies import Study, export
 
 MODEL = "cnn"
@@ -105,27 +104,14 @@ def params(batch: int) -> dict[str, Any]:
 
 def child(step: str, path: ServingPath, directory: Path, timeout_s: float, *extra: str) -> dict[str, Any]:
     """One step in a fresh process: what it reported, or why it reported nothing."""
-    import os
-    import subprocess
-
-    output, log = directory / f"{step}{''.join(extra)}.json", directory / f"{step}{''.join(extra)}.log"
     command = [sys.executable, "-m", __name__, step, "--framework", path.framework, "--path", path.key,
                "--dir", str(directory), *extra]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-           "TORCHINDUCTOR_CACHE_DIR": str(directory / "inductor-cache"), "TF_CPP_MIN_LOG_LEVEL": "2"}  # fmt: skip
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=directory,
-                                   start_new_session=True)  # fmt: skip
-        try:
-            killed_for = harness.watch(process, timeout_s, None)
-        except BaseException:
-            harness.kill_group(process)
-            raise
-    if output.exists():
-        reported: dict[str, Any] = json.loads(output.read_text())
-        return reported
-    why = f"no result after {timeout_s:.0f} s" if killed_for == "timeout" else f"exit code {process.returncode}"
-    return {"ok": False, "error": f"the {step} process ended without a result ({why}).\n{harness.tail(log)}"}
+    env = child_env({"TORCHINDUCTOR_CACHE_DIR": str(directory / "inductor-cache"), "TF_CPP_MIN_LOG_LEVEL": "2"})
+    done = launch(command, env=env, cwd=directory, timeout_s=timeout_s)
+    if done.report is not None:
+        return done.report
+    why = f"no result after {timeout_s:.0f} s" if done.killed_for == "timeout" else f"exit code {done.returncode}"
+    return {"ok": False, "error": f"the {step} process ended without a result ({why}).\n{done.tail}"}
 
 
 def finding(path: ServingPath) -> dict[str, Any]:
@@ -257,12 +243,11 @@ def main(argv: list[str] | None = None) -> int:
     path = next(p for p in paths_of(args.framework) if p.key == args.path)
     try:
         found = convert(path, args.dir, args.batch) if args.step == "convert" else serve(path, args.dir)
-        report = {"ok": True, "error": None, **found}
+        found = {"ok": True, "error": None, **found}
     except Exception as exc:
         traceback.print_exc()
-        report = {"ok": False, "error": export.trim("".join(traceback.format_exception_only(exc)))}
-    suffix = f"--batch{args.batch}" if args.step == "convert" else ""
-    (args.dir / f"{args.step}{suffix}.json").write_text(json.dumps(report, allow_nan=False, default=str))
+        found = {"ok": False, "error": export.trim("".join(traceback.format_exception_only(exc)))}
+    report(found)
     return 0
 
 
