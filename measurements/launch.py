@@ -39,7 +39,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, TypedDict, Unpack
 
 from measurements.results import ROOT
 
@@ -289,43 +289,38 @@ def _tail(texts: Sequence[str], chars: int) -> str:
     return "\n".join(parts)
 
 
+class Options(TypedDict, total=False):
+    """How a child runs, besides its command and time limit (see ``launch``)."""
+
+    cwd: Path | str | None
+    memory_limit: int | None
+    cgroup: Any  # an environment.MemoryLimit
+    schema: Mapping[str, Any] | None
+    capture: Literal["merged", "separate"]
+    track_pss: bool
+    poll_s: float
+    tail_chars: int
+
+
 def launch(
-    command: Sequence[str],
-    *,
-    env: Mapping[str, str] | None = None,
-    cwd: Path | str | None = None,
-    timeout_s: float,
-    memory_limit: int | None = None,
-    cgroup: Any = None,
-    schema: Mapping[str, Any] | None = None,
-    capture: Literal["merged", "separate"] = "merged",
-    track_pss: bool = False,
-    poll_s: float = POLL_S,
-    tail_chars: int = TAIL_CHARS,
+    command: Sequence[str], *, env: Mapping[str, str] | None = None, timeout_s: float, **options: Unpack[Options]
 ) -> Outcome:
-    """Run ``command`` in a fresh process and wait for it, under ``timeout_s`` seconds and, with
-    ``memory_limit`` (bytes), a limit on its resident memory; with ``cgroup`` (an
+    """Run ``command`` in a fresh process, in ``cwd``, and wait for it, under ``timeout_s`` seconds
+    and, with ``memory_limit`` (bytes), a limit on its resident memory; with ``cgroup`` (an
     ``environment.MemoryLimit``), inside that memory cgroup, where the kernel ends the tree past
-    its limit. ``env`` defaults to ``child_env()``. With ``track_pss``, the tree's PSS is sampled
-    every ``poll_s``. Ctrl-C or SIGTERM here kills the child's tree before it goes on up."""
-    return launch_group([(command, env)], cwd=cwd, timeout_s=timeout_s, memory_limit=memory_limit, cgroup=cgroup,
-                        schema=schema, capture=capture, track_pss=track_pss, poll_s=poll_s,
-                        tail_chars=tail_chars)  # fmt: skip
+    its limit. ``env`` defaults to ``child_env()``. Its report is checked against ``schema``; its
+    stderr goes with its stdout unless ``capture`` is ``"separate"``; with ``track_pss``, the
+    tree's PSS is sampled every ``poll_s``; ``tail_chars`` of its output go in the outcome's tail.
+    Ctrl-C or SIGTERM here kills the child's tree before it goes on up."""
+    return launch_group([(command, env)], timeout_s=timeout_s, **options)
 
 
 def launch_group(
     planned: Sequence[tuple[Sequence[str], Mapping[str, str] | None]],
     *,
-    cwd: Path | str | None = None,
     timeout_s: float,
     grace_s: float | None = None,
-    memory_limit: int | None = None,
-    cgroup: Any = None,
-    schema: Mapping[str, Any] | None = None,
-    capture: Literal["merged", "separate"] = "merged",
-    track_pss: bool = False,
-    poll_s: float = POLL_S,
-    tail_chars: int = TAIL_CHARS,
+    **options: Unpack[Options],
 ) -> Outcome:
     """Start several processes that work together, each (command, environment), and wait for all
     of them as ``launch`` does; with ``grace_s``, kill the rest ``grace_s`` after one of them
@@ -333,6 +328,13 @@ def launch_group(
     report folder, where each writes ``<rank>.json``."""
     from measurements import environment
 
+    cwd, cgroup, memory_limit = options.get("cwd"), options.get("cgroup"), options.get("memory_limit")
+    capture, track_pss = options.get("capture", "merged"), options.get("track_pss", False)
+    poll_s, tail_chars, schema = (
+        options.get("poll_s", POLL_S),
+        options.get("tail_chars", TAIL_CHARS),
+        options.get("schema"),
+    )
     with tempfile.TemporaryDirectory(prefix="fg-launch-", dir=scratch()) as tmp:
         group = _Group(Path(tmp), len(planned), capture == "separate")
         oom_kills_before, start = environment.oom_kill_count(), time.monotonic()
