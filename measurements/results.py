@@ -193,6 +193,15 @@ class ReportedCase(Measurement, Reading):
     """A case as the worker reports it: what it measures and its readings in this process."""
 
 
+class Measured(TypedDict):
+    """What a timing child measured: its framework, its import and memory, and its cases."""
+
+    framework: FrameworkBuild
+    import_s: float | None
+    memory: ReportedMemory
+    measurements: list[ReportedCase]
+
+
 class Reported(TypedDict):
     """What a timing child reports (or the harness writes for one that could not)."""
 

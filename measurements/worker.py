@@ -37,6 +37,7 @@ from measurements import environment, workloads
 from measurements.frameworks import REGISTRY, Unavailable
 from measurements.launch import report
 from measurements.profiles import PROFILES, STEADY_BLOCKS, STEADY_TOLERANCE, Profile
+from measurements.results import CurvePoint, Measured, Measurement, Parity, ParityCheck, Reading, ReportedCase
 from measurements.workloads import Case, shared
 
 MIN_WARMUP_STEPS = 3
@@ -73,7 +74,7 @@ class ParityFailed(RuntimeError):
     """The timed path does not match the NumPy float64 reference: the case is not timed."""
 
 
-def _compare(what: str, got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> dict[str, Any]:
+def _compare(what: str, got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> ParityCheck:
     got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
     if got.shape != expected.shape:
         raise ParityFailed(f"parity: {what} has shape {got.shape}, the reference {expected.shape}")
@@ -102,7 +103,7 @@ def check_training_parity(
     case: Case,
     first_loss: Any,
     precision: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[ParityCheck]:
     """One training step of the timed mode (its first call: from the shared initial weights, on
     the timed batch) against NumPy float64: the loss; the gradients (exactly where the spec has
     a backward pass, and by central differences of the float64 loss along random directions);
@@ -174,7 +175,7 @@ def check_parity(
     case: Case,
     first: Any = None,
     precision: str | None = None,
-) -> dict[str, Any]:
+) -> Parity:
     """Parity of the timed path, before any timing. ``first`` is what the timed step's first
     call returned: a training step's loss, or an inference's or operation's output on the timed
     inputs. Without it (the accuracy runs), the eager forward pass on the spec's inputs.
@@ -197,7 +198,7 @@ def check_parity(
     diffs = [c["max_abs_diff"] for c in counted]
     return {
         "reference": "NumPy float64",
-        "max_abs_diff": None if None in diffs else max(diffs),
+        "max_abs_diff": None if None in diffs else max(d for d in diffs if d is not None),
         "rtol": counted[0]["rtol"],
         "atol": counted[0]["atol"],
         "passed": all(c["passed"] for c in counted),
@@ -205,7 +206,7 @@ def check_parity(
     }
 
 
-def parity_failure(parity: dict[str, Any]) -> str:
+def parity_failure(parity: Parity) -> str:
     """One line naming each failed check and its largest difference."""
     failed = [c for c in parity["checks"] if not c["passed"] and not c.get("informational")]
     return "parity failed: " + "; ".join(
@@ -213,12 +214,12 @@ def parity_failure(parity: dict[str, Any]) -> str:
     )
 
 
-def measure_accuracy(fw: ModuleType, spec: ModuleType, prepared: workloads.Prepared, case: Case) -> dict[str, Any]:
+def measure_accuracy(fw: ModuleType, spec: ModuleType, prepared: workloads.Prepared, case: Case) -> Reading:
     """Train on real data for the case's epochs, in the spec's batch order; test after each epoch."""
     params = case.params
     assert prepared.fit is not None, "an accuracy case needs a workload that trains"
     x_train, y_train, x_test, y_test = spec.data(params)
-    curve: list[dict[str, Any]] = []
+    curve: list[CurvePoint] = []
     train_s, first_call_s, reached, steps = 0.0, 0.0, None, 0
     for epoch in range(1, params["epochs"] + 1):
         start = time.perf_counter()
@@ -254,7 +255,7 @@ def measure_case(
     device: str,
     profile: Profile,
     precision: str | None = None,
-) -> dict[str, Any]:
+) -> ReportedCase:
     fw.reset_device_peak(device)
     getattr(fw, "fresh_case", lambda: None)()  # each case compiles for its own shapes
     start = time.perf_counter()
@@ -270,8 +271,7 @@ def measure_case(
     parity = check_parity(fw, spec, prepared, case, first, precision)
     if not parity["passed"]:
         raise ParityFailed(parity_failure(parity))
-    common = {
-        "prepare_s": prepare_s,
+    common: Measurement = {
         "metric": case.metric,
         "unit": workloads.METRICS[case.metric].unit,
         "case": case.name,
@@ -281,7 +281,8 @@ def measure_case(
     }
     if workloads.METRICS[case.metric].timing == "curve":
         found = measure_accuracy(fw, spec, prepared, case)
-        return {**common, **found, "device_peak_bytes": fw.device_peak_bytes(device)}
+        found["prepare_s"], found["device_peak_bytes"] = prepare_s, fw.device_peak_bytes(device)
+        return {**common, **found}
 
     # Warm-up until steady, excluded from the samples; it also sizes each sample to last >= sample_s.
     warm = warm_up(fw, prepared.step, profile)
@@ -302,8 +303,8 @@ def measure_case(
             fw.to_numpy(out)  # wait for the last step (and so all before it) to finish
             samples.append(case.work_per_step * steps_per_sample / (time.perf_counter() - start))
 
-    return {
-        **common,
+    reading: Reading = {
+        "prepare_s": prepare_s,
         "samples": samples,
         "steps_per_sample": steps_per_sample,
         "warmup_steps": warm.steps,
@@ -312,6 +313,7 @@ def measure_case(
         "first_call_s": first_call_s,
         "device_peak_bytes": fw.device_peak_bytes(device),
     }
+    return {**common, **reading}
 
 
 @dataclass(frozen=True)
@@ -369,7 +371,7 @@ def measure(
     profile: Profile,
     threads: int,
     faults: tuple[str, ...] = (),
-) -> dict[str, Any]:
+) -> Measured:
     workload = workloads.get(workload_name)
     if mode not in workload.modes.get(framework, ()):
         raise ValueError(f"{workload_name} has no mode {mode!r} for {framework}")
@@ -410,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     status, error = "ok", None
-    found: dict[str, Any] = {}
+    found: Measured | dict[str, object] = {}
     try:
         found = measure(
             args.workload, args.framework, args.mode, args.device, PROFILES[args.profile], args.threads,

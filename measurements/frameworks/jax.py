@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from measurements.frameworks import Unavailable
+from measurements.results import FrameworkBuild
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # XLA logs through the same C++ logger as TensorFlow
 
@@ -31,7 +32,7 @@ def _pin(threads: int) -> int:
     return len(os.sched_getaffinity(0))
 
 
-def setup(threads: int, device: str) -> dict[str, Any]:
+def setup(threads: int, device: str) -> FrameworkBuild:
     cpus = _pin(threads)
     platform = "cpu" if device == "cpu" else "gpu"
     jax.config.update("jax_platforms", platform if device == "cpu" else "cuda,cpu")
@@ -41,7 +42,7 @@ def setup(threads: int, device: str) -> dict[str, Any]:
         raise Unavailable(f"this JAX build sees no {device} device ({exc})") from None
     if device == "cuda":  # float32 means float32, as for the others: no TF32 in matrix products or convolutions
         jax.config.update("jax_default_matmul_precision", "highest")
-    build: dict[str, Any] = {
+    build: dict[str, object] = {
         "jaxlib": jaxlib.__version__,
         "backend": jax.default_backend(),
         "device_kind": devices[0].device_kind,

@@ -8,9 +8,10 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from measurements.frameworks import Unavailable
+from measurements.results import FrameworkBuild
 
 
-def setup(threads: int, device: str) -> dict[str, Any]:
+def setup(threads: int, device: str) -> FrameworkBuild:
     if device != "cpu":
         raise Unavailable("NumPy runs on the CPU only")
     threadpool_limits(threads)

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from measurements.frameworks import Unavailable
+from measurements.results import FrameworkBuild
 
 try:
     import torch
@@ -14,7 +15,7 @@ except ImportError as exc:  # recorded as an unavailable run, not a crash
     raise Unavailable(f"PyTorch is not installed: {exc}") from exc
 
 
-def setup(threads: int, device: str) -> dict[str, Any]:
+def setup(threads: int, device: str) -> FrameworkBuild:
     torch.set_num_threads(threads)
     if torch.get_num_interop_threads() != threads:  # it can be set once only: a second setup keeps it
         torch.set_num_interop_threads(threads)
@@ -23,7 +24,7 @@ def setup(threads: int, device: str) -> dict[str, Any]:
     if device == "cuda":  # float32 means float32: no TF32 shortcuts in matrix products or convolutions
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
-    build: dict[str, Any] = {
+    build: dict[str, object] = {
         "cuda": torch.version.cuda,
         "cudnn": torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None,
         "mkldnn": torch.backends.mkldnn.is_available(),

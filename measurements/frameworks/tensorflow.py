@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from measurements.frameworks import Unavailable
+from measurements.results import FrameworkBuild
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TF's C++ start-up chatter out of logs
 
@@ -25,7 +26,7 @@ def _onednn_enabled() -> bool | None:
     return bool(_pywrap_util_port.IsMklEnabled())
 
 
-def setup(threads: int, device: str) -> dict[str, Any]:
+def setup(threads: int, device: str) -> FrameworkBuild:
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(threads)
     gpus = tf.config.list_physical_devices("GPU")
@@ -36,7 +37,7 @@ def setup(threads: int, device: str) -> dict[str, Any]:
     if device == "cuda":  # float32 means float32, as for PyTorch: no TF32 on Ampere and newer
         tf.config.experimental.enable_tensor_float_32_execution(False)
     info = tf.sysconfig.get_build_info()
-    build: dict[str, Any] = {
+    build: dict[str, object] = {
         "cuda": info.get("cuda_version"),
         "cudnn": info.get("cudnn_version"),
         "onednn": _onednn_enabled(),
