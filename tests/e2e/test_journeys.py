@@ -18,7 +18,7 @@ SIZES = pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone
 
 def screens(page: Any) -> float:
     """The page's length in screens of the viewport's height."""
-    return page.evaluate("document.documentElement.scrollHeight / window.innerHeight")
+    return float(page.evaluate("document.documentElement.scrollHeight / window.innerHeight"))
 
 
 def test_a_phone_reader_gets_the_performance_overview_in_20_screens(page: Any, base_url: str) -> None:
