@@ -200,7 +200,11 @@ def ratio_chart(data: pd.DataFrame, title: str, band: float) -> alt.LayerChart:
     x = alt.X("ratio:Q", title=axis, scale=alt.Scale(type="log"))
     shade = alt.Chart(pd.DataFrame({"low": [1 / band], "high": [band]})).mark_rect(color="#1971c2", opacity=0.12)
     margin = shade.encode(x=alt.X("low:Q", title=axis), x2="high:Q")
-    base = alt.Chart(data).encode(y=alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelLimit=420)))
+    # each row's label on two lines, what was compared over who against whom, so the chart stays narrow
+    cut = "lastindexof(datum.label, ': ')"
+    labels = alt.Axis(labelExpr=f"[slice(datum.label, 0, {cut}), slice(datum.label, {cut} + 2)]", labelLimit=300,
+                      labelFontSize=11)  # fmt: skip
+    base = alt.Chart(data).encode(y=alt.Y("row:N", sort=order, title=None, axis=labels))
     bars = base.mark_errorbar(ticks=True, color="black").encode(x=alt.X("low:Q", title=axis), x2="high:Q")
     dots = base.mark_point(filled=True, size=90, opacity=1).encode(
         x=x,
@@ -212,7 +216,7 @@ def ratio_chart(data: pd.DataFrame, title: str, band: float) -> alt.LayerChart:
                  alt.Tooltip("high:Q", title="95% high", format=".2f")],
     )  # fmt: skip
     one = alt.Chart(pd.DataFrame({"one": [1.0]})).mark_rule(strokeDash=[4, 4], color="gray").encode(x="one:Q")
-    return (margin + one + bars + dots).properties(title=title, width=360, height=alt.Step(18))
+    return (margin + one + bars + dots).properties(title=title, width=300, height=alt.Step(30))
 
 
 # the memory study's tasks: point shape and line dash (training dashed, a saved model dotted)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from generator import corpus, render, simulate
+from generator import corpus, render, simulate, stats
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS
 from measurements.results import RESULTS_DIR, ROOT
 
@@ -183,3 +183,24 @@ def test_no_comparison_on_home_is_over_25_words(built: tuple[corpus.Corpus, Path
         "1,054 against 926.7 samples/s (ratio 1.14, 95% interval 1.02–1.27, Bonferroni over 3 comparisons, p = 0.022)."
     )
     assert [len(s.split()) > 25 for s in comparison_sentences(old)] == [True]  # it sees the old ones
+
+
+def test_each_measured_use_case_draws_its_comparisons_against_the_margin(built: tuple[corpus.Corpus, Path]) -> None:
+    _, out = built
+    page = (out / "decide.md").read_text(encoding="utf-8")
+    shown = re.findall(r"\]\(charts/(use-case-[^)]+)\.svg\)", page)
+    use_cases = json.loads((out / "recommendations.json").read_text())["use_cases"]
+    measured = [u for u in use_cases if u["ring"] not in ("not measured", "not measured on hardware like yours")]
+    assert 8 <= len(shown) <= len(measured)  # those of counts alone (lines of code, techniques) have no interval
+    for name in shown:
+        datasets = json.loads((out / "charts" / f"{name}.vl.json").read_text())["datasets"].values()
+        band = next(d[0] for d in datasets if d and set(d[0]) == {"low", "high"})
+        assert (band["low"], band["high"]) == (
+            pytest.approx(1 / (1 + stats.margin())),
+            pytest.approx(1 + stats.margin()),
+        )
+        rows = next(d for d in datasets if d and "ratio" in d[0])
+        assert len({r["row"] for r in rows}) == len(rows)  # one row per comparison
+        assert all(r["low"] <= r["ratio"] <= r["high"] for r in rows)
+        outcomes = {"favours": "×", "equivalent": "equivalent within", "uncertain": "too uncertain to call"}
+        assert all(outcomes[r["call"]] in r["said"] for r in rows)  # each coloured as its outcome reads
