@@ -56,7 +56,7 @@ class Claim:
     against: tuple[str, ...]  # the frameworks it says it beats
     test: str  # how the rule tests it, in words
     made_in: tuple[str, ...]  # pages that make the claim
-    rule: dict[str, Any] | list[dict[str, Any]]
+    rule: rules.Rules
     note: str = ""  # what to know about where the claim is made
 
     @property

@@ -45,7 +45,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from generator import claims, evidence, facts, provenance, rules, stats
 from measurements import UserError
@@ -127,12 +127,26 @@ class Settings:
     margin: float  # δ: equivalent within ±δ; the difference a team would switch frameworks for
 
 
+class SignalTable(TypedDict, total=False):
+    """One ``[[use_case.signal]]`` of data/decide.toml: a curated ``fact``, a ``claim`` checked, or a
+    ``rule`` of its own (with what it is ``about``), and its ``weight`` (see SIGNAL_SCHEMA)."""
+
+    fact: str
+    claim: str
+    rule: rules.Rules
+    about: str
+    reason: str
+    favours: str
+    sources: list[str]
+    weight: float
+
+
 @dataclass(frozen=True)
 class UseCase:
     id: str
     title: str
     description: str
-    signals: tuple[dict[str, Any], ...]
+    signals: tuple[SignalTable, ...]
     hardware: tuple[str, ...] = ("cpu",)  # the hardware it speaks about (evidence.HARDWARE)
 
 

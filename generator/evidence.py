@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from generator import provenance, stats, studies
+from generator import provenance, rules, stats, studies
 from generator.compare import PRIMARY, CaseModes, ModeResult, bound, mode_results, summarise
 from measurements import workloads
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS, MODE_LABELS
@@ -234,7 +234,7 @@ def short_case(case: str) -> str:
     return found.group(0) if found else case
 
 
-def speed(rule: dict[str, Any], machine: Machine) -> list[Item]:
+def speed(rule: rules.Rule, machine: Machine) -> list[Item]:
     """Each selected case: every pair of frameworks, each by its primary mode (or, where the rule
     names modes, by the first of those it measured in the registry's order), speed ÷ speed."""
     modes = rule.get("modes", {})
@@ -272,7 +272,7 @@ def speed(rule: dict[str, Any], machine: Machine) -> list[Item]:
     return items
 
 
-def memory(rule: dict[str, Any], machine: Machine) -> list[Item]:
+def memory(rule: rules.Rule, machine: Machine) -> list[Item]:
     """Each selected size of the memory study, every pair of frameworks by whole-process peak
     memory (the framework's own runtime included), or with ``measure = "latency"`` by inference
     latency, over the study's fresh processes."""
@@ -328,7 +328,7 @@ def _completes(what: str, done: dict[str, bool], said: Callable[[str], str], fil
     return items
 
 
-def distributed(rule: dict[str, Any], machine: Machine) -> list[Item]:
+def distributed(rule: rules.Rule, machine: Machine) -> list[Item]:
     """Data-parallel training in two processes: for every pair, whether each completed, and throughput;
     on a machine with fewer cores than a verdict needs (the distributed study's ``cores_needed``), an item per
     pair that says so."""
@@ -364,7 +364,7 @@ def distributed(rule: dict[str, Any], machine: Machine) -> list[Item]:
     return items
 
 
-def serving(rule: dict[str, Any], machine: Machine) -> list[Item]:
+def serving(rule: rules.Rule, machine: Machine) -> list[Item]:
     """The serving study: every pair of frameworks, each by its fastest native deploy path (its own
     runtime; a shared runtime such as ONNX Runtime is no framework's win), for the rule's measure
     (batch-1 latency, server-batch throughput, or 16 concurrent clients)."""
@@ -403,7 +403,7 @@ def _by_threshold(what: str, values: dict[str, float], better: str, threshold: s
     return items
 
 
-def usability(rule: dict[str, Any], machine: Machine) -> list[Item]:
+def usability(rule: rules.Rule, machine: Machine) -> list[Item]:
     """Shares of the usability studies' items that meet a criterion, per framework: every pair,
     judged by the rule's threshold."""
     if machine.studies is None:
@@ -432,7 +432,7 @@ def usability(rule: dict[str, Any], machine: Machine) -> list[Item]:
     return items
 
 
-def codesize(rule: dict[str, Any], machine: Machine) -> list[Item]:
+def codesize(rule: rules.Rule, machine: Machine) -> list[Item]:
     """Lines of code for the same workloads, per framework: every pair."""
     if machine.studies is None:
         return []
@@ -476,7 +476,7 @@ def _completion(size: studies.PipelineSize, rows: dict[str, list[dict[str, Any]]
     return _completes(what, {fw: bool(titles) for fw, titles in done.items()}, of, files)
 
 
-def pipeline(rule: dict[str, Any], machine: Machine) -> list[Item]:
+def pipeline(rule: rules.Rule, machine: Machine) -> list[Item]:
     """The data-pipeline study (``study = "pipeline_limit"``: under a memory limit): per data-set size,
     every pair of frameworks, each by its best configuration among those the rule names (throughput,
     or the lowest peak memory; the choice paid for in the pairs' correction), which completed every
@@ -540,13 +540,13 @@ def pipeline(rule: dict[str, Any], machine: Machine) -> list[Item]:
     return items
 
 
-KINDS: dict[str, Callable[[dict[str, Any], Machine], list[Item]]] = {
+KINDS: dict[str, Callable[[rules.Rule, Machine], list[Item]]] = {
     "speed": speed, "memory": memory, "distributed": distributed, "usability": usability, "codesize": codesize,
     "pipeline": pipeline, "serving": serving,
 }  # fmt: skip
 
 
-def _measured(one: dict[str, Any], machine: Machine) -> list[Item]:
+def _measured(one: rules.Rule, machine: Machine) -> list[Item]:
     """The items of one rule over every compared framework, computed once per machine; each says
     what measured it (``source``) and on which hardware."""
     key = json.dumps(one, sort_keys=True)
@@ -560,7 +560,7 @@ def _measured(one: dict[str, Any], machine: Machine) -> list[Item]:
     return machine.found[key]
 
 
-def groups(rule: dict[str, Any] | list[dict[str, Any]], machine: Machine, frameworks: tuple[str, ...] = COMPARED,
+def groups(rule: rules.Rules, machine: Machine, frameworks: tuple[str, ...] = COMPARED,
            keep: Callable[[Item], bool] | None = None) -> list[list[Item]]:  # fmt: skip
     """The items a rule picks that compare two of ``frameworks`` (those ``keep`` keeps, where
     given), as one group; a list of rules gives a group per rule that found any. Each item is the
@@ -570,7 +570,7 @@ def groups(rule: dict[str, Any] | list[dict[str, Any]], machine: Machine, framew
     return [group for group in found if group]
 
 
-def evaluate(rule: dict[str, Any] | list[dict[str, Any]], machine: Machine,
+def evaluate(rule: rules.Rules, machine: Machine,
              frameworks: tuple[str, ...] = COMPARED) -> list[Item]:  # fmt: skip
     """Every item a rule (or a list of rules) picks."""
     return [item for group in groups(rule, machine, frameworks) for item in group]

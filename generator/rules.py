@@ -11,7 +11,7 @@ import math
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import jsonschema
 
@@ -23,6 +23,34 @@ FRAMEWORK = {"enum": list(COMPARED)}  # a framework a verdict can be about (the 
 RATIO = {"type": "number", "exclusiveMinimum": 1}
 RULE = {"type": ["object", "array"]}  # one rule, or a list of rules whose items count together
 TIMED = sorted(w.name for w in workloads.REGISTRY.values() if w.task in ("train", "infer", "op"))
+
+
+class Rule(TypedDict, total=False):
+    """One rule of ``data/claims.toml`` or ``data/decide.toml``: which evidence it reads
+    (``evidence``, a key of ``RULE_SCHEMAS``) and how; each kind uses some of the fields, as its
+    schema says (the build checks each rule against it)."""
+
+    evidence: str
+    workloads: list[str]  # speed
+    cases: str
+    device: str
+    modes: dict[str, list[str]]  # speed: framework -> the modes that count
+    tasks: list[str]  # memory
+    min_width: int
+    max_width: int
+    batch: int
+    min_ratio: float  # memory, codesize, pipeline
+    measure: str  # memory, pipeline, serving
+    configurations: list[str]  # distributed
+    completion: bool
+    criteria: list[str]  # usability
+    min_share_difference: float
+    sizes: str  # pipeline
+    configs: dict[str, list[str]]  # pipeline: framework -> the configurations that count
+    study: str
+
+
+Rules = Rule | list[Rule]  # one rule, or a list of rules whose items count together
 
 
 def _per_framework(items: Any) -> dict[str, Any]:
