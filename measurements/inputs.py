@@ -112,6 +112,14 @@ def image_counts(value: str) -> None:
         )
 
 
+def distributed_layout(value: str) -> None:
+    """``FG_DISTRIBUTED_LAYOUT``: a layout the distributed study knows."""
+    from measurements.studies.distributed import LAYOUTS
+
+    if value not in LAYOUTS:
+        raise UserError(f"FG_DISTRIBUTED_LAYOUT is {shown(value)}; use one of {', '.join(LAYOUTS)}")
+
+
 def memory_mib(value: str) -> None:
     total = environment.memory_bytes()
     whole_number("FG_LIMIT_MIB", total // 2**20 if total else 2**40, "this machine's memory")(value)
@@ -142,6 +150,7 @@ CHECKS: dict[str, Callable[[str], object]] = {
     "FG_LIMIT_IMAGES": whole_number("FG_LIMIT_IMAGES", MAX_IMAGES, "the images of the memory-limited pipelines"),
     "FG_LIMIT_MIB": memory_mib,
     "FG_DISTRIBUTED_HANG": flag("FG_DISTRIBUTED_HANG"),
+    "FG_DISTRIBUTED_LAYOUT": distributed_layout,
 }
 
 

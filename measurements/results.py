@@ -749,15 +749,26 @@ def every_sample(doc: Result, index: int) -> list[float]:
     return [s for samples in samples_of(doc, index) for s in samples]
 
 
-def scaling_efficiency(medians: dict[str, float | None]) -> dict[str, float | None]:
-    """The distributed study's scaling efficiency, from the median throughput of each configuration:
-    two processes' median throughput over the best single process (2 threads) and over
-    twice the 1-thread process (linear scaling); None where a run did not complete."""
-    two, single_2, single_1 = (medians.get(k) for k in ("two-processes", "single-2-threads", "single-1-thread"))
+def scaling_efficiency(medians: dict[str, float | None]) -> dict[str, Any]:
+    """The distributed study's scaling efficiency, from the median throughput of each configuration,
+    in the layout whose configurations were measured (``distributed.LAYOUTS``): the data-parallel
+    run's median over the best single process's, and over the workers' count times one worker's
+    process alone (linear scaling); None where a run did not complete. Names each configuration by
+    its title, for the sentence that shows them."""
+    from measurements.studies.distributed import LAYOUTS
+
+    configurations = {c.id: c for lay in LAYOUTS.values() for c in lay.configurations}
+    titles = {i: c.title[:1].lower() + c.title[1:] for i, c in configurations.items()}
+    found = next((lay for lay in LAYOUTS.values() if lay.efficiency[0] in medians), next(iter(LAYOUTS.values())))
+    parallel, single, one = found.efficiency
+    workers = configurations[parallel].processes
+    many, best, alone = medians.get(parallel), medians.get(single), medians.get(one) if one else None
     return {
-        "vs_single_2_threads": two / single_2 if two and single_2 else None,
-        "vs_twice_single_1_thread": two / (2 * single_1) if two and single_1 else None,
-    }
+        "parallel": titles[parallel], "single": titles[single], "one": titles[one] if one else None,
+        "workers": workers,
+        "vs_single": many / best if many and best else None,
+        "vs_linear": many / (workers * alone) if many and alone else None,
+    }  # fmt: skip
 
 
 def finding_rounds(finding: dict[str, Any], key: str = "samples") -> list[list[float]]:

@@ -356,7 +356,7 @@ def distributed_findings(two_processes: list[float], outcome: str = "ok") -> lis
         config("two-processes", "Two processes, 1 thread each", 2, two_processes, outcome),
         {
             "id": "scaling",
-            "efficiency": {"vs_single_2_threads": None if outcome != "ok" else 0.5, "vs_twice_single_1_thread": None},
+            "efficiency": {"vs_single": None if outcome != "ok" else 0.5, "vs_linear": None},
         },
     ]
 
@@ -379,7 +379,10 @@ def test_distributed_section_compares_frameworks_and_records_a_hang(golden: Path
         "1)** (ratio 1.00, 1 against 1 processes: no interval) |"
     )
     assert "TensorFlow, Two processes, 1 thread each: timed out: no result after 60 s" in page
-    assert "PyTorch's scaling efficiency: two processes reach 0.50 of one process with 2 threads, and n/a" in page
+    assert (
+        "PyTorch's scaling efficiency: two data\\-parallel processes, 1 thread each reach 0.50 of one process, "
+        "2 threads, and n/a of 2 times one process, 1 thread (1 would be perfect scaling)" in page
+    )
 
 
 def test_memory_section_puts_each_framework_in_its_column(golden: Path, tmp_path: Path) -> None:

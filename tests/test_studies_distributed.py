@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 import sys
@@ -80,11 +81,38 @@ def test_a_single_process_gets_its_threads(tmp_path: Path) -> None:
 
 def test_efficiency_against_the_best_single_process_and_linear_scaling() -> None:
     medians: dict[str, float | None] = {"two-processes": 1500.0, "single-2-threads": 1200.0, "single-1-thread": 1000.0}
-    assert scaling_efficiency(medians) == {"vs_single_2_threads": 1.25, "vs_twice_single_1_thread": 0.75}
-    assert scaling_efficiency({**medians, "two-processes": None}) == {
-        "vs_single_2_threads": None, "vs_twice_single_1_thread": None,
-    }  # fmt: skip
-    assert scaling_efficiency({**medians, "single-1-thread": None})["vs_twice_single_1_thread"] is None
+    found = scaling_efficiency(medians)
+    assert (found["vs_single"], found["vs_linear"], found["workers"]) == (1.25, 0.75, 2)
+    assert (found["parallel"], found["single"]) == (
+        "two data-parallel processes, 1 thread each",
+        "one process, 2 threads",
+    )
+    nothing = scaling_efficiency({**medians, "two-processes": None})
+    assert nothing["vs_single"] is None and nothing["vs_linear"] is None
+    assert scaling_efficiency({**medians, "single-1-thread": None})["vs_linear"] is None
+    # sixteen cores: four workers of 4 threads against one process of 16, no one-worker run
+    sixteen = scaling_efficiency({"four-processes": 3000.0, "single-16-threads": 2000.0})
+    assert (sixteen["vs_single"], sixteen["vs_linear"], sixteen["one"], sixteen["workers"]) == (1.5, None, None, 4)
+
+
+def test_the_layout_is_chosen_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert distributed.layout().configurations == CONFIGURATIONS
+    monkeypatch.setenv(distributed.LAYOUT_ENV, "16-cores")
+    chosen = distributed.layout()
+    assert [(c.processes, c.threads_per_process) for c in chosen.configurations] == [(1, 16), (4, 4)]
+    assert chosen.settings.global_batch % 4 == 0
+
+
+def test_the_sixteen_core_layout_runs_here_in_small(tmp_path: Path) -> None:
+    """The GPU machine's 4 workers of 4 threads against 1 process of 16, at a toy size on this
+    machine's cores (a dry run of what it launches there): both frameworks, parity passed."""
+    for framework in ("pytorch", "jax"):
+        settings = dataclasses.replace(TINY, timeout_s=240)  # 16 threads and 4 processes on this machine's cores
+        found = {f["id"]: f for f in distributed.findings(framework, settings, distributed.SIXTEEN_CORES)}
+        four = found["four-processes"]
+        assert found["single-16-threads"]["outcome"] == "ok" and four["outcome"] == "ok", (framework, four["error"])
+        assert four["parity"]["passed"] is True, (framework, four["parity"])
+        assert found["scaling"]["efficiency"]["vs_single"] is not None
 
 
 def test_a_finding_has_the_figures_of_a_completed_run_and_none_of_a_failed_one() -> None:
@@ -163,5 +191,5 @@ def test_a_rank_that_never_joins_is_a_timeout_and_the_baseline_still_completes(
     assert len(single["samples"]) == 3 and all(s > 0 for s in single["samples"]) and single["setup_s"] > 0
     assert two["outcome"] == "timeout" and two["error"].startswith("no result after 25 s; killed the process")
     assert two["samples"] == [] and two["parity"]["passed"] is None
-    assert scaling["efficiency"] == {"vs_single_2_threads": None, "vs_twice_single_1_thread": None}
+    assert scaling["efficiency"]["vs_single"] is None and scaling["efficiency"]["vs_linear"] is None
     assert below() == []  # torchrun's workers, in their own sessions, are gone too

@@ -80,7 +80,7 @@ def test_two_jax_processes_train_like_one(tmp_path: Path) -> None:
     parity = two["parity"]
     assert parity["reference"] == "single-1-thread" and parity["passed"] is True, parity
     assert parity["ranks_max_abs_diff"] == 0.0  # the weights are one replicated array
-    assert scaling["efficiency"]["vs_twice_single_1_thread"] is not None
+    assert scaling["efficiency"]["vs_linear"] is not None
 
 
 @pytest.mark.slow

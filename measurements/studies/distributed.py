@@ -56,7 +56,10 @@ STUDY = Study(
         "framework, each a fresh set of processes, to count failures and see each launch's throughput. A comparison "
         "of distributed training needs a machine where each worker has cores of its own beside the best single "
         "process's: at least 4 cores (two workers of 2 threads, the single process's count); on fewer, two workers "
-        "only split the single process's cores, and the claim reads not testable."
+        "only split the single process's cores, and the claim reads not testable. On a machine of 16 cores or "
+        "more (FG_DISTRIBUTED_LAYOUT=16-cores, as on the GPU machine), four data-parallel processes of 4 threads "
+        "are measured against one process of 16 threads instead, with a global batch of 1,024 (256 examples a "
+        "worker) and five samples a launch."
     ),
     timeout_s=1500,
     quick=False,
@@ -98,6 +101,38 @@ class Settings:
     warmup_s: float = 0.3
     parity_steps: int = 5
     timeout_s: float = 240  # per configuration: past it, the whole process tree is killed
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which configurations a run of the study launches, at which sizes. ``FG_DISTRIBUTED_LAYOUT``
+    picks one by name; the default is the first."""
+
+    configurations: tuple[Configuration, ...]
+    settings: Settings
+    # how the scaling sentence names them: (the data-parallel run, the best single process, one worker)
+    efficiency: tuple[str, str, str | None]
+
+
+LAYOUT_ENV = "FG_DISTRIBUTED_LAYOUT"
+SIXTEEN_CORES = (
+    Configuration("single-16-threads", "One process, 16 threads", 1, 16),
+    Configuration("four-processes", "Four data-parallel processes, 4 threads each", 4, 4),
+)
+LAYOUTS = {
+    # two cores: two workers of 1 thread against the best single process (2 threads) and one of 1 thread
+    "2-cores": Layout(CONFIGURATIONS, Settings(), ("two-processes", "single-2-threads", "single-1-thread")),
+    # sixteen cores (the GPU machine's CPUs): four workers of 4 threads against one process of 16, each
+    # worker with as many examples (256) as the 2-core layout's single process; five samples a launch
+    "16-cores": Layout(
+        SIXTEEN_CORES, Settings(global_batch=1024, samples=5), ("four-processes", "single-16-threads", None)
+    ),
+}
+
+
+def layout() -> Layout:
+    """The layout ``FG_DISTRIBUTED_LAYOUT`` names (checked before anything runs), else the first."""
+    return LAYOUTS[os.environ.get(LAYOUT_ENV) or next(iter(LAYOUTS))]
 
 
 def free_ports(count: int) -> list[int]:
@@ -288,11 +323,12 @@ def findings(framework: str, settings: Settings | None = None,
             found.append(item)
     medians = {item["id"]: item["median"] for item in found}
     found.append({
-        "id": "scaling", "title": "Scaling from one process to two", "global_batch": settings.global_batch,
+        "id": "scaling", "title": "Scaling from one process to several", "global_batch": settings.global_batch,
         "medians": medians, "efficiency": scaling_efficiency(medians),
     })  # fmt: skip
     return found
 
 
 def run(framework: str) -> list[dict[str, Any]]:
-    return findings(framework)
+    chosen = layout()
+    return findings(framework, chosen.settings, chosen.configurations)
