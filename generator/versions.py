@@ -120,6 +120,11 @@ class MachineVersions:
     def changed_verdicts(self) -> list[VerdictChange]:
         return [v for v in self.verdicts if v.changed]
 
+    @property
+    def trend(self) -> bool:
+        """Whether some framework has two measured releases here: something to show on the Versions page."""
+        return any(len(v) > 1 for v in self.releases.values())
+
 
 def _direction(r: ModeResult) -> str:
     """What a headline verdict says: the framework it favours, "equivalent", or "uncertain"
@@ -190,7 +195,7 @@ def machine_versions(machine: str, rows: pd.DataFrame, out: Path) -> MachineVers
             if s.changes:
                 s.chart = change_chart(machine, s, out)
                 found.steps.append(s)
-    if not any(len(v) > 1 for v in found.releases.values()):
+    if not found.trend:
         return found
     found.previous = {
         fw: versions[-2] if len(versions) > 1 else versions[-1] for fw, versions in found.releases.items()

@@ -225,10 +225,12 @@ def make(where: Path) -> Poisoner:
 
 
 def site_sources(where: Path) -> Path:
-    """A copy of the site's sources (mkdocs.yml and docs/, without generated pages) in ``where/src``."""
+    """A copy of the site's sources (mkdocs.yml, its hook and docs/, without generated pages) in ``where/src``."""
     src = where / "src"
     shutil.copytree(ROOT / "docs", src / "docs", ignore=shutil.ignore_patterns("generated"), dirs_exist_ok=True)
     shutil.copy2(ROOT / "mkdocs.yml", src / "mkdocs.yml")
+    (src / "generator").mkdir(exist_ok=True)
+    shutil.copy2(ROOT / "generator" / "navigation.py", src / "generator" / "navigation.py")
     return src
 
 

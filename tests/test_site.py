@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,22 +14,22 @@ import pytest
 from generator.__main__ import main as generator_main
 from measurements import results as results_model
 from measurements.frameworks import COMPARED
-from tests.conftest import ROOT, check_measured, golden_docs, make_result, write_results
-from tests.hostile import unsafe_markup
+from tests.conftest import check_measured, golden_docs, make_result, write_results
+from tests.hostile import site_sources, unsafe_markup
 
 
 def build_site(results: Path, project: Path) -> Path:
-    """Generate pages from ``results`` and run ``mkdocs build --strict`` in a copy of the project."""
-    shutil.copytree(ROOT / "docs", project / "docs", ignore=shutil.ignore_patterns("generated"))
-    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
-    assert generator_main(["build", "--results", str(results), "--out", str(project / "docs" / "generated")]) == 0
+    """Generate pages from ``results`` and run ``mkdocs build --strict`` in a copy of the site's sources
+    under ``project``; the built site."""
+    src = site_sources(project)
+    assert generator_main(["build", "--results", str(results), "--out", str(src / "docs" / "generated")]) == 0
     build = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=project, capture_output=True, text=True,
+        [sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=src, capture_output=True, text=True,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, check=False,
     )  # fmt: skip
     assert build.returncode == 0, build.stderr
     assert "WARNING" not in build.stderr
-    return project / "site"
+    return src / "site"
 
 
 @pytest.mark.parametrize("measured", ["pipeline_results", pytest.param("quick_results", marks=pytest.mark.slow)])
@@ -43,10 +42,10 @@ def test_site_builds_strictly_from_measured_results(
     results: Path = request.getfixturevalue(measured)
     docs = check_measured(results)
     assert {doc["run"]["framework"] for doc in docs} >= set(COMPARED)
-    project = tmp_path / "project"
-    build_site(results, project)
-    site = project / "site"
+    site = build_site(results, tmp_path / "project")
     home = (site / "index.html").read_text()
+    assert 'href="generated/versions.html" class="md-nav__link' not in home  # one release each: nothing to show
+    assert (site / "generated" / "versions.html").is_file()  # though the page is built, and links to it work
     assert "by its primary mode, the fastest against the next" in home
     performance = (site / "generated" / "performance.html").read_text()
     assert 'href="workloads/mlp.html"' in performance  # the overview links each workload's own page

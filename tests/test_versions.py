@@ -61,6 +61,7 @@ def test_versions_page_and_guides_show_the_newest_release(tmp_path: Path) -> Non
     docs = two_releases(old_xla=500, new_xla=2000, new_function=2000)
     pages = build(write_results(tmp_path / "results", docs), tmp_path / "out")
     page = pages["versions.md"]
+    assert page.startswith("# Versions")  # two releases measured: the page is in the navigation
     assert "### What changed" in page
     assert "**1 of 1 headline verdicts changed**" in page
     assert "### TensorFlow 2\\.0 → 2\\.1" in page
@@ -83,6 +84,31 @@ def test_one_release_each_has_no_trend(tmp_path: Path) -> None:
     assert found.steps == [] and found.verdicts == []
     pages = build(write_results(tmp_path / "results", docs), tmp_path / "out")
     assert "Only one release of each framework is measured on this machine" in pages["versions.md"]
+    assert pages["versions.md"].startswith("---\nnavigation: false  #")  # nothing to show: out of the navigation
+
+
+def test_a_page_that_asks_leaves_the_navigation(tmp_path: Path) -> None:
+    """generator/navigation.py, the MkDocs hook: a page whose front matter says ``navigation: false``
+    leaves the navigation at any depth; the others stay, in order."""
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import get_files
+    from mkdocs.structure.nav import get_navigation
+
+    from generator import navigation
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in {"index.md": "# Home\n", "versions.md": "---\nnavigation: false\n---\n# Versions\n",
+                       "other.md": "# Other\n", "old.md": "---\nnavigation: false\n---\n# Old\n"}.items():  # fmt: skip
+        (docs / name).write_text(text)
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: t\nnav:\n  - Home: index.md\n  - Versions: versions.md\n  - Part:\n    - other.md\n    - old.md\n"
+    )
+    config = load_config(str(tmp_path / "mkdocs.yml"))
+    files = get_files(config)
+    nav = navigation.on_nav(get_navigation(files, config), config, files)
+    assert [page.file.src_uri for page in nav.pages] == ["index.md", "other.md"]
+    assert [item.title for item in nav.items] == ["Home", "Part"] and len(nav.items[1].children) == 1
 
 
 def test_a_release_measured_in_one_process_has_too_few_to_call(tmp_path: Path) -> None:
