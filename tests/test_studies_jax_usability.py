@@ -98,12 +98,13 @@ def test_debugger_stops_reads_a_jdb_log_in_threes() -> None:
 
 
 def test_jax_debugging_scripts_parse() -> None:
-    for scripts in (debugging.PRINT, debugging.BREAKPOINT, debugging.ANOMALY, debugging.EAGERLY):
-        ast.parse(scripts["jax"])
-    tool, prompt, source = debugging.OWN_BREAKPOINT["jax"]
+    code = debugging.scripts("jax")
+    for script in (code.PRINT, code.BREAKPOINT, code.ANOMALY, code.EAGERLY):
+        ast.parse(script)
+    tool, prompt, source = code.OWN_BREAKPOINT
     ast.parse(source)
     assert tool in source and prompt == "(jdb) "
-    assert "jax" in debugging.SWITCH
+    assert code.SWITCH == ("FG_RUN_EAGERLY", 'jax.config.update("jax_disable_jit", True)')
 
 
 needs_jax = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")

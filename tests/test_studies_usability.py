@@ -7,6 +7,7 @@ import importlib.util
 
 import pytest
 
+from measurements.frameworks import COMPARED
 from measurements.studies import debugging, errors
 
 SNIPPET = errors.snippet_path("shape_dense", "pytorch")
@@ -184,12 +185,13 @@ def test_debugging_helpers_read_pdb_logs_and_markers() -> None:
     assert failed.error() == "RuntimeError: mat1 and mat2 shapes cannot be multiplied (32x100 and 784x128)"
 
 
-def test_debugging_scripts_exist_for_both_frameworks_and_parse() -> None:
-    for scripts in (debugging.PRINT, debugging.BREAKPOINT, debugging.ANOMALY, debugging.EAGERLY):
-        assert set(scripts) == set(debugging.STUDY.frameworks)
-        for source in scripts.values():
+def test_debugging_scripts_exist_for_every_framework_and_parse() -> None:
+    assert debugging.STUDY.frameworks == COMPARED  # each has its scripts, debugging/<framework>.py
+    for framework in debugging.STUDY.frameworks:
+        code = debugging.scripts(framework)
+        for source in (code.PRINT, code.BREAKPOINT, code.ANOMALY, code.EAGERLY):
             ast.parse(source)
-    assert all("NAN-LINE" in source for source in debugging.ANOMALY.values())
+        assert "NAN-LINE" in code.ANOMALY and len(code.SWITCH) == 2
     assert errors.STUDY.quick is False
     assert debugging.STUDY.quick is False
 

@@ -13,12 +13,14 @@ markers that are counted here; the framework is not imported in this process.
 
 from __future__ import annotations
 
+import importlib
 import re
 import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from measurements.launch import child_env, launch
@@ -36,6 +38,7 @@ STUDY = Study(
     ),
     timeout_s=900,
     quick=False,
+    code=("studies/debugging/{framework}.py",),
 )
 SCRIPT_TIMEOUT_S = 300
 ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"}
@@ -83,6 +86,24 @@ def execute(source: str, extra_env: dict[str, str] | None = None, timeout_s: flo
     return Outcome(str(path), done.returncode if done.returncode is not None else -9, done.stdout, done.stderr)
 
 
+# how the breakpoint scripts end (each writes its debugger's log to ``log`` and the model's output to ``out``)
+LOG_END = """\
+print("PDB-LOG-BEGIN")
+print(log.getvalue())
+print("PDB-LOG-END")
+print(f"OUTPUT-SHAPE {tuple(out.shape)}")
+"""
+
+
+def scripts(framework: str) -> ModuleType:
+    """The framework's scripts (``debugging/<framework>.py``): ``PRINT`` and its ``print_notes``,
+    ``BREAKPOINT`` and ``OWN_BREAKPOINT`` (the framework's own breakpoint for compiled code, tried
+    beside pdb, or None: its name, its debugger's prompt and the script; the debugger reads the same
+    scripted commands, two calls' worth, and writes to the log), each ending with ``LOG_END``;
+    ``ANOMALY``; ``EAGERLY`` and its ``SWITCH``."""
+    return importlib.import_module(f"{__name__}.{framework}")
+
+
 def excerpt(text: str, limit: int = 600) -> str:
     text = text.strip()
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -90,73 +111,14 @@ def excerpt(text: str, limit: int = 600) -> str:
 
 # --- print() inside a compiled function ------------------------------------------------------
 
-PRINT = {
-    "pytorch": """\
-import torch
-
-
-def double(x):
-    print("PRINTED")
-    return x * 2
-
-
-compiled = torch.compile(double)
-for _ in range(3):
-    compiled(torch.ones(3))
-print("CALLS-DONE")
-print(f"GRAPH-BREAKS {torch._dynamo.explain(double)(torch.ones(3)).graph_break_count}")
-""",
-    "tensorflow": """\
-import sys
-
-import tensorflow as tf
-
-
-@tf.function
-def double(x):
-    print("PRINTED")
-    tf.print("TF-PRINTED", output_stream=sys.stdout)
-    return x * 2
-
-
-for _ in range(3):
-    double(tf.ones(3))
-print("CALLS-DONE")
-""",
-    "jax": """\
-import jax
-import jax.numpy as jnp
-
-
-@jax.jit
-def double(x):
-    print("PRINTED")
-    jax.debug.print("JAX-DEBUG-PRINTED {}", x.sum())
-    return x * 2
-
-
-for _ in range(3):
-    double(jnp.ones(3)).block_until_ready()
-jax.effects_barrier()
-print("CALLS-DONE")
-""",
-}
-
 
 def print_in_compiled(framework: str) -> dict[str, Any]:
-    run = execute(PRINT[framework])
+    code = scripts(framework)
+    run = execute(code.PRINT)
     prints = run.count("PRINTED", before="CALLS-DONE")
     when = {3: "on every call", 1: "once, while tracing", 0: "never"}.get(prints, f"{prints} times")
     observed = f"print() inside the compiled function ran {when} over 3 calls ({prints} lines)."
-    if framework == "pytorch" and run.marker("GRAPH-BREAKS") is not None:
-        observed += f" torch._dynamo.explain counts {run.marker('GRAPH-BREAKS')} graph break(s) in the function."
-    if framework == "tensorflow":
-        observed += f" tf.print ran {run.count('TF-PRINTED')} times."
-    if framework == "jax":
-        values = [x.removeprefix("JAX-DEBUG-PRINTED").strip() for x in run.stdout.splitlines()
-                  if x.startswith("JAX-DEBUG-PRINTED")]  # fmt: skip
-        shown = f", showing the value {values[0][:40]}" if values else ""
-        observed += f" jax.debug.print ran {len(values)} times{shown}."
+    observed += code.print_notes(run)
     return {
         "id": "print_in_compiled", "title": "print() inside a compiled function",
         "works": run.returncode == 0 and prints == 3, "observed": observed, "prints": prints,
@@ -165,126 +127,6 @@ def print_in_compiled(framework: str) -> dict[str, Any]:
 
 
 # --- a pdb breakpoint inside forward / call -------------------------------------------------
-
-BREAKPOINT = {
-    "pytorch": """\
-import io
-import os
-import pdb
-
-import torch
-from torch import nn
-
-log = io.StringIO()
-
-
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(4, 2)
-
-    def forward(self, x):
-        pdb.Pdb(stdin=io.StringIO("p type(x).__name__\\np x.shape\\nc\\n"), stdout=log, nosigint=True).set_trace()
-        return self.fc(x)
-
-
-net = Net()
-model = torch.compile(net) if os.environ.get("FG_COMPILED") == "1" else net
-for _ in range(2):
-    out = model(torch.ones(3, 4))
-print("PDB-LOG-BEGIN")
-print(log.getvalue())
-print("PDB-LOG-END")
-print(f"OUTPUT-SHAPE {tuple(out.shape)}")
-""",
-    "tensorflow": """\
-import io
-import os
-import pdb
-
-import tensorflow as tf
-
-log = io.StringIO()
-
-
-class Net(tf.keras.Model):
-    def __init__(self):
-        super().__init__()
-        self.fc = tf.keras.layers.Dense(2)
-
-    def call(self, x):
-        pdb.Pdb(stdin=io.StringIO("p type(x).__name__\\np x.shape\\nc\\n"), stdout=log, nosigint=True).set_trace()
-        return self.fc(x)
-
-
-net = Net()
-model = tf.function(net) if os.environ.get("FG_COMPILED") == "1" else net
-for _ in range(2):
-    out = model(tf.ones((3, 4)))
-print("PDB-LOG-BEGIN")
-print(log.getvalue())
-print("PDB-LOG-END")
-print(f"OUTPUT-SHAPE {tuple(out.shape)}")
-""",
-    "jax": """\
-import io
-import os
-import pdb
-
-import jax
-import jax.numpy as jnp
-
-log = io.StringIO()
-
-
-def forward(params, x):
-    pdb.Pdb(stdin=io.StringIO("p type(x).__name__\\np x.shape\\nc\\n"), stdout=log, nosigint=True).set_trace()
-    return x @ params["w"] + params["b"]
-
-
-params = {"w": jnp.ones((4, 2)), "b": jnp.zeros(2)}
-model = jax.jit(forward) if os.environ.get("FG_COMPILED") == "1" else forward
-for _ in range(2):
-    out = model(params, jnp.ones((3, 4)))
-print("PDB-LOG-BEGIN")
-print(log.getvalue())
-print("PDB-LOG-END")
-print(f"OUTPUT-SHAPE {tuple(out.shape)}")
-""",
-}
-# A framework's own breakpoint for compiled code, tried beside pdb; its debugger reads the same
-# scripted commands (two calls' worth) and writes to the log.
-OWN_BREAKPOINT = {
-    "jax": (
-        "jax.debug.breakpoint",
-        "(jdb) ",
-        """\
-import io
-
-import jax
-import jax.numpy as jnp
-
-log = io.StringIO()
-commands = io.StringIO("p type(x).__name__\\np x.shape\\nc\\n" * 2)
-
-
-@jax.jit
-def forward(params, x):
-    jax.debug.breakpoint(stdin=commands, stdout=log)
-    return x @ params["w"] + params["b"]
-
-
-params = {"w": jnp.ones((4, 2)), "b": jnp.zeros(2)}
-for _ in range(2):
-    out = forward(params, jnp.ones((3, 4))).block_until_ready()
-jax.effects_barrier()
-print("PDB-LOG-BEGIN")
-print(log.getvalue())
-print("PDB-LOG-END")
-print(f"OUTPUT-SHAPE {tuple(out.shape)}")
-""",
-    ),
-}
 
 
 _STOP = re.compile(r"(?m)(?:^|\(Pdb\) )> (?P<file>.+)\((?P<line>\d+)\)(?P<function>\S*)\(\)$")
@@ -341,7 +183,7 @@ def breakpoint_in_forward(framework: str, compiled: bool) -> dict[str, Any]:
     """Works when pdb stops in forward on each of 2 calls showing the actual tensor, with a concrete
     shape (an extra stop on symbolic values, while tracing or building, is reported but not held
     against it)."""
-    run = execute(BREAKPOINT[framework], {"FG_COMPILED": "1" if compiled else "0"})
+    run = execute(scripts(framework).BREAKPOINT + LOG_END, {"FG_COMPILED": "1" if compiled else "0"})
     log = run.stdout.partition("PDB-LOG-BEGIN")[2].partition("PDB-LOG-END")[0]
     stops = pdb_stops(log)
     where = "the compiled model" if compiled else "the eager model"
@@ -358,7 +200,7 @@ def breakpoint_in_forward(framework: str, compiled: bool) -> dict[str, Any]:
         "shapes_shown": [stop.shape_shown for stop in stops], "types_shown": [stop.type_shown for stop in stops],
         "evidence": excerpt(log or run.stdout), "error": run.error(),
     }  # fmt: skip
-    if compiled and framework in OWN_BREAKPOINT:
+    if compiled and scripts(framework).OWN_BREAKPOINT:
         own = own_breakpoint(framework)
         found.update(own, observed=f"{observed} {own['own_breakpoint_observed']}")
     return found
@@ -377,8 +219,8 @@ def own_breakpoint(framework: str) -> dict[str, Any]:
     """The framework's own breakpoint for compiled code (``OWN_BREAKPOINT``), tried on 2 calls of
     the compiled forward; it works when it stops on each call showing an actual array of a
     concrete shape. Reported beside the pdb finding, under ``own_breakpoint_*``."""
-    tool, prompt, source = OWN_BREAKPOINT[framework]
-    run = execute(source)
+    tool, prompt, source = scripts(framework).OWN_BREAKPOINT
+    run = execute(source + LOG_END)
     log = run.stdout.partition("PDB-LOG-BEGIN")[2].partition("PDB-LOG-END")[0]
     stops = debugger_stops(log, prompt)
     concrete_stops = sum(concrete(kind, shape) for kind, shape in stops)
@@ -398,46 +240,6 @@ def own_breakpoint(framework: str) -> dict[str, Any]:
 
 # --- anomaly detection on a NaN-producing op --------------------------------------------------
 
-ANOMALY = {
-    "pytorch": """\
-import torch
-
-x = torch.tensor([-1.0, 4.0], requires_grad=True)
-with torch.autograd.detect_anomaly():
-    y = torch.sqrt(x)  # NAN-LINE
-    loss = y.sum()
-    loss.backward()
-print(f"NO-ERROR gradient {x.grad.tolist()}")
-""",
-    "tensorflow": """\
-import tensorflow as tf
-
-tf.debugging.enable_check_numerics()
-x = tf.Variable([-1.0, 4.0])
-with tf.GradientTape() as tape:
-    y = tf.sqrt(x)  # NAN-LINE
-    loss = tf.reduce_sum(y)
-grad = tape.gradient(loss, x)
-print(f"NO-ERROR gradient {grad.numpy().tolist()}")
-""",
-    "jax": """\
-import jax
-import jax.numpy as jnp
-
-jax.config.update("jax_debug_nans", True)
-
-
-def loss_fn(x):
-    y = jnp.sqrt(x)  # NAN-LINE
-    return y.sum()
-
-
-x = jnp.array([-1.0, 4.0])
-grad = jax.jit(jax.grad(loss_fn))(x)
-print(f"NO-ERROR gradient {grad.tolist()}")
-""",
-}
-
 
 def cites_line(text: str, path: str, line: int) -> bool:
     """Whether ``text`` points at ``line`` of the script at ``path`` (as a traceback frame)."""
@@ -445,7 +247,7 @@ def cites_line(text: str, path: str, line: int) -> bool:
 
 
 def anomaly_detection(framework: str) -> dict[str, Any]:
-    source = ANOMALY[framework]
+    source = scripts(framework).ANOMALY
     nan_line = next(i for i, line in enumerate(source.splitlines(), 1) if "NAN-LINE" in line)
     run = execute(source)
     parsed = parse_traceback(run.stderr) if run.returncode != 0 else None
@@ -468,76 +270,15 @@ def anomaly_detection(framework: str) -> dict[str, Any]:
 
 # --- running compiled code eagerly ------------------------------------------------------------
 
-EAGERLY = {
-    "pytorch": """\
-import torch
-
-
-def scaled(x):
-    print("PRINTED")
-    return torch.tanh(x) * 3 + x**2
-
-
-compiled = torch.compile(scaled)
-x = torch.linspace(-2, 2, 7)
-for _ in range(3):
-    out = compiled(x)
-print("OUTPUT", " ".join(float(v).hex() for v in out))
-""",
-    "tensorflow": """\
-import os
-
-import tensorflow as tf
-
-if os.environ.get("FG_RUN_EAGERLY") == "1":
-    tf.config.run_functions_eagerly(True)
-
-
-@tf.function
-def scaled(x):
-    print("PRINTED")
-    return tf.tanh(x) * 3 + x**2
-
-
-x = tf.linspace(-2.0, 2.0, 7)
-for _ in range(3):
-    out = scaled(x)
-print("OUTPUT", " ".join(float(v).hex() for v in out))
-""",
-    "jax": """\
-import os
-
-import jax
-import jax.numpy as jnp
-
-if os.environ.get("FG_RUN_EAGERLY") == "1":
-    jax.config.update("jax_disable_jit", True)
-
-
-@jax.jit
-def scaled(x):
-    print("PRINTED")
-    return jnp.tanh(x) * 3 + x**2
-
-
-x = jnp.linspace(-2.0, 2.0, 7)
-for _ in range(3):
-    out = scaled(x)
-print("OUTPUT", " ".join(float(v).hex() for v in out))
-""",
-}
-SWITCH = {"pytorch": ("TORCH_COMPILE_DISABLE", "TORCH_COMPILE_DISABLE=1"),
-          "tensorflow": ("FG_RUN_EAGERLY", "tf.config.run_functions_eagerly(True)"),
-          "jax": ("FG_RUN_EAGERLY", 'jax.config.update("jax_disable_jit", True)')}  # fmt: skip
-
 
 def floats(marker: str | None) -> list[float] | None:
     return [float.fromhex(v) for v in marker.split()] if marker else None
 
 
 def run_eagerly(framework: str) -> dict[str, Any]:
-    variable, switch = SWITCH[framework]
-    normal, eager = execute(EAGERLY[framework]), execute(EAGERLY[framework], {variable: "1"})
+    code = scripts(framework)
+    variable, switch = code.SWITCH
+    normal, eager = execute(code.EAGERLY), execute(code.EAGERLY, {variable: "1"})
     reference, output = floats(normal.marker("OUTPUT")), floats(eager.marker("OUTPUT"))
     prints_normal, prints_eager = normal.count("PRINTED"), eager.count("PRINTED")
     same = reference is not None and output == reference
