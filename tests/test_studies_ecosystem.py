@@ -47,8 +47,8 @@ def test_every_export_path_has_a_converter_and_a_loader_and_valid_ids() -> None:
         assert len(set(ids)) == len(ids) == 6
         assert all(ID_PATTERN.fullmatch(i) for i in ids)
         for path in paths:
-            assert (framework, path.key) in export.CONVERTERS
-            assert (framework, path.key) in export.LOADERS
+            assert path.key in export.steps(framework).CONVERTERS
+            assert path.key in export.steps(framework).LOADERS
     # the frameworks' ONNX paths share an id, so that the guide can set them side by side
     assert export.get_path("pytorch", "onnx").title != export.get_path("tensorflow", "onnx").title
     with pytest.raises(ValueError, match="known: onnx, torch-export, aoti"):

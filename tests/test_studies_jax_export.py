@@ -30,8 +30,8 @@ def test_every_jax_path_has_a_converter_a_loader_and_a_valid_id() -> None:
     ids = [f"{p.key}-{m}" for p in paths for m in export.MODELS]
     assert len(set(ids)) == len(ids) == 8 and all(ID_PATTERN.fullmatch(i) for i in ids)
     for path in paths:
-        assert export.CONVERTERS["jax", path.key] is not export.CONVERTERS.get(("tensorflow", path.key))
-        assert ("jax", path.key) in export.LOADERS
+        assert export.steps("jax").CONVERTERS[path.key] is not export.steps("tensorflow").CONVERTERS.get(path.key)
+        assert path.key in export.steps("jax").LOADERS
     # the ONNX paths share an id across frameworks, their titles differ
     assert len({export.get_path(fw, "onnx").title for fw in ("pytorch", "tensorflow", "jax")}) == 3
     with pytest.raises(ValueError, match="known: jax-export, savedmodel, tflite, onnx"):
@@ -95,7 +95,7 @@ def test_serving_has_jax_paths_made_and_loaded_by_the_export_studys_code() -> No
     paths = serving.paths_of("jax")
     assert [p.key for p in paths] == ["jax-export", "savedmodel"] and not any(p.xla for p in paths)
     for path in paths:
-        assert ("jax", path.export_key) in export.CONVERTERS and ("jax", path.export_key) in export.LOADERS
+        assert path.export_key in export.steps("jax").CONVERTERS and path.export_key in export.steps("jax").LOADERS
         assert ID_PATTERN.fullmatch(serving.finding(path)["id"])
 
 

@@ -138,7 +138,7 @@ def save_one(framework: str, width: int, batch: int, directory: Path) -> dict[st
     model = module.build_model(params)
     if framework == "pytorch":
         model.eval()
-    notes = export.CONVERTERS[framework, SAVED_PATHS[framework]](model, params, artifact)
+    notes = export.steps(framework).CONVERTERS[SAVED_PATHS[framework]](model, params, artifact)
     return {"artifact_bytes": export.tree_bytes(artifact), "saved_with": notes.get("api")}
 
 

@@ -15,13 +15,11 @@ export study's.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import tempfile
 import threading
 import time
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -157,16 +155,17 @@ def convert(path: ServingPath, directory: Path, batch: int) -> dict[str, Any]:
     fw = importlib.import_module(f"measurements.frameworks.{path.framework}")
     fw.setup(environment.available_cpus(), "cpu")
     here = params(batch)
-    built = export.build(path.framework, MODEL, here)
+    steps = export.steps(path.framework)
+    built = steps.build(MODEL, here)
     artifact = directory / f"artifact-{batch}"
     if path.xla:
         import tensorflow as tf
 
-        module, _ = export._tf_serving(built, "tensorflow", here)
+        module, _ = steps.serving_module(built, here)
         module.serve = tf.function(lambda x: built(x, training=False), input_signature=[_], jit_compile=True)
         tf.saved_model.save(module, str(artifact), signatures={"serving_default": module.serve.get_concrete_function()})
     else:
-        export.CONVERTERS[path.framework, path.export_key](built, here, artifact)
+        steps.CONVERTERS[path.export_key](built, here, artifact)
     return {}
 
 
@@ -204,7 +203,7 @@ def serve(path: ServingPath, directory: Path) -> dict[str, Any]:
     import importlib
 
     threads = environment.available_cpus()
-    loader = export.LOADERS[path.framework, path.export_key]
+    loader = export.steps(path.framework).LOADERS[path.export_key]
     single, batched = loader(directory / "artifact-1", threads), loader(directory / f"artifact-{SERVER_BATCH}", threads)
     spec = importlib.import_module(f"measurements.workloads.{MODEL}.spec")
     reference = spec.parity(params(1))
@@ -233,11 +232,7 @@ def serve(path: ServingPath, directory: Path) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=f"python -m {__name__}")
-    parser.add_argument("step", choices=("convert", "serve"))
-    parser.add_argument("--framework", required=True, choices=sorted({p.framework for p in PATHS}))
-    parser.add_argument("--path", required=True)
-    parser.add_argument("--dir", type=Path, required=True)
+    parser = export.step_parser(__name__, STUDY.frameworks)
     parser.add_argument("--batch", type=int, default=1)
     args = parser.parse_args(argv)
     path = next(p for p in paths_of(args.framework) if p.key == args.path)
@@ -245,8 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         found = convert(path, args.dir, args.batch) if args.step == "convert" else serve(path, args.dir)
         found = {"ok": True, "error": None, **found}
     except Exception as exc:
-        traceback.print_exc()
-        found = {"ok": False, "error": export.trim("".join(traceback.format_exception_only(exc)))}
+        found = {"ok": False, "error": export.error_of(exc)}
     report(found)
     return 0
 

@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
-import inspect
-import logging
 import math
 import os
 import signal
@@ -66,6 +64,7 @@ STUDY = Study(
     ),
     timeout_s=3600,
     quick=False,
+    code=("studies/export/{framework}.py",),
 )
 
 MODELS = ("mlp", "cnn")
@@ -91,26 +90,16 @@ class ExportPath:
     required: tuple[tuple[str, str], ...] = ()  # (module, distribution) that must be importable
 
 
-PATHS = (
-    ExportPath("savedmodel", "tensorflow", "SavedModel", ("keras",)),
-    ExportPath("tflite", "tensorflow", "TensorFlow Lite (LiteRT)", ("keras", "ai-edge-litert")),
-    ExportPath("onnx", "tensorflow", "ONNX (tf2onnx)", ("tf2onnx", "onnx", "onnxruntime"),
-               (("tf2onnx", "tf2onnx"), ("onnxruntime", "onnxruntime"))),
-    ExportPath("onnx", "pytorch", "ONNX (torch.onnx.export)", ("onnx", "onnxscript", "onnxruntime"),
-               (("onnx", "onnx"), ("onnxscript", "onnxscript"), ("onnxruntime", "onnxruntime"))),
-    ExportPath("torch-export", "pytorch", "torch.export (ExportedProgram)", ()),
-    ExportPath("aoti", "pytorch", "AOTInductor", ()),
-    ExportPath("jax-export", "jax", "jax.export (serialized StableHLO)", ()),
-    ExportPath("savedmodel", "jax", "SavedModel (jax2tf)", ("tensorflow",), (("tensorflow", "tensorflow"),)),
-    ExportPath("tflite", "jax", "TensorFlow Lite (jax2tf, LiteRT)", ("tensorflow", "ai-edge-litert"),
-               (("tensorflow", "tensorflow"),)),
-    ExportPath("onnx", "jax", "ONNX (jax2tf + tf2onnx)", ("tensorflow", "tf2onnx", "onnx", "onnxruntime"),
-               (("tensorflow", "tensorflow"), ("tf2onnx", "tf2onnx"), ("onnxruntime", "onnxruntime"))),
-)  # fmt: skip
+def steps(framework: str) -> ModuleType:
+    """A framework's part of the study (``export/<framework>.py``): its ``PATHS``, ``build(model, params)``,
+    ``CONVERTERS`` and ``LOADERS`` by path key, whether its images are ``CHANNELS_FIRST``, and optionally
+    ``before_timing(key)`` (imports that are not conversion time) and ``untimed_notes(key, built, params,
+    model)`` (what is tried beside a path once its conversion is timed)."""
+    return importlib.import_module(f"{__name__}.{framework}")
 
 
 def paths_of(framework: str) -> list[ExportPath]:
-    return [p for p in PATHS if p.framework == framework]
+    return list(steps(framework).PATHS)
 
 
 def get_path(framework: str, key: str) -> ExportPath:
@@ -328,233 +317,21 @@ def input_shape(framework: str, params: dict[str, Any]) -> tuple[int, ...]:
     if "layers" in params:
         return (n, params["layers"][0])
     side, channels = params["side"], params["channels"]
-    return (n, channels, side, side) if framework == "pytorch" else (n, side, side, channels)
+    return (n, channels, side, side) if steps(framework).CHANNELS_FIRST else (n, side, side, channels)
 
 
 def layout(framework: str, x: np.ndarray) -> np.ndarray:
     """NumPy inputs (NHWC images) in the framework's layout."""
-    if framework == "pytorch" and x.ndim == 4:
+    if steps(framework).CHANNELS_FIRST and x.ndim == 4:
         return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
     return np.ascontiguousarray(x)
 
 
-def _tf_serving(model: Any, framework: str, params: dict[str, Any]) -> tuple[Any, Any]:
-    """A tf.Module holding the Keras model and its serving function (the params' batch, float32)."""
-    import tensorflow as tf
-
-    spec = tf.TensorSpec(input_shape(framework, params), tf.float32, name="x")
-    module = tf.Module()
-    module.model = model
-    module.serve = tf.function(lambda x: model(x, training=False), input_signature=[spec])
-    return module, spec
-
-
-def convert_savedmodel(model: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
-    import tensorflow as tf
-
-    module, _ = _tf_serving(model, "tensorflow", params)
-    tf.saved_model.save(module, str(artifact), signatures={"serving_default": module.serve.get_concrete_function()})
-    return {"api": "tf.saved_model.save (tf.Module, serving_default signature)"}
-
-
-def convert_tflite(model: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
-    import tensorflow as tf
-
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)  # the converter's entry point for a Keras model
-    artifact.mkdir()
-    (artifact / "model.tflite").write_bytes(converter.convert())
-    return {"api": "tf.lite.TFLiteConverter.from_keras_model", "optimizations": "none (float32)"}
-
-
-def tflite_from_concrete_function(model: Any, params: dict[str, Any], reference: Parity) -> dict[str, Any]:
-    """The lower-level route: the serving function of a tf.Module that holds the Keras model, converted with
-    ``from_concrete_functions`` and run in TensorFlow's own interpreter (what that interpreter warns of itself)."""
-    import tensorflow as tf
-
-    module, _ = _tf_serving(model, "tensorflow", params)
-    content = tf.lite.TFLiteConverter.from_concrete_functions([module.serve.get_concrete_function()], module).convert()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        interpreter = tf.lite.Interpreter(model_content=content)
-    interpreter.allocate_tensors()
-    (x,) = reference.inputs
-    rows = []
-    for i in range(len(x)):
-        interpreter.set_tensor(interpreter.get_input_details()[0]["index"], x[i : i + 1])
-        interpreter.invoke()
-        rows.append(np.array(interpreter.get_tensor(interpreter.get_output_details()[0]["index"])))
-    said = " ".join(" ".join(str(w.message).split()) for w in caught) or "no warning"
-    return {"from_concrete_functions": {"bytes": len(content), **compare(np.concatenate(rows), reference)},
-            "tf.lite.Interpreter": trim(said, 400)}  # fmt: skip
-
-
-def _onnx_opset(path: Path) -> int | None:
+def onnx_opset(path: Path) -> int | None:
     import onnx
 
     proto = onnx.load(str(path), load_external_data=False)
     return next((int(o.version) for o in proto.opset_import if o.domain in {"", "ai.onnx"}), None)
-
-
-def convert_tf2onnx(model: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
-    import tf2onnx
-
-    module, spec = _tf_serving(model, "tensorflow", params)
-    artifact.mkdir()
-    tf2onnx.convert.from_function(module.serve, input_signature=[spec], output_path=str(artifact / "model.onnx"))
-    return {"api": "tf2onnx.convert.from_function (default opset)", "opset": _onnx_opset(artifact / "model.onnx")}
-
-
-def convert_torch_onnx(model: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
-    import torch
-
-    dynamo = inspect.signature(torch.onnx.export).parameters["dynamo"].default
-    artifact.mkdir()
-    example = torch.zeros(input_shape("pytorch", params))
-    torch.onnx.export(model, (example,), str(artifact / "model.onnx"))  # this release's default exporter
-    exporter = "dynamo=True: torch.export + onnxscript" if dynamo else "dynamo=False: TorchScript"
-    return {"api": "torch.onnx.export", "exporter": exporter, "opset": _onnx_opset(artifact / "model.onnx")}
-
-
-def convert_torch_export(model: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
-    import torch
-
-    program = torch.export.export(model, (torch.zeros(input_shape("pytorch", params)),))
-    artifact.mkdir()
-    torch.export.save(program, str(artifact / "model.pt2"))
-    return {"api": "torch.export.export + torch.export.save"}
-
-
-def convert_aoti(model: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
-    import torch
-
-    program = torch.export.export(model, (torch.zeros(input_shape("pytorch", params)),))
-    artifact.mkdir()
-    torch._inductor.aoti_compile_and_package(program, package_path=str(artifact / "model.pt2"))
-    return {"api": "torch.export.export + torch._inductor.aoti_compile_and_package"}
-
-
-def jax_model(model: str, params: dict[str, Any]) -> Callable[[Any], Any]:
-    """The JAX workload's model in inference mode as a function of its input alone: the inference function
-    of the workload's own ``prepare``, its weights (and the CNN's BatchNorm running statistics) held as
-    constants, as an exported model holds them."""
-    forward: Callable[[Any], Any] = workload_module("jax", model).prepare(params, "jit", "cpu").forward
-    return forward
-
-
-def convert_jax_export(forward: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
-    import jax
-    import jax.numpy as jnp
-
-    example = jax.ShapeDtypeStruct(input_shape("jax", params), jnp.float32)
-    exported = jax.export.export(jax.jit(forward), platforms=("cpu",))(example)
-    artifact.mkdir()
-    (artifact / "model.jax-exported").write_bytes(exported.serialize())
-    return {
-        "api": "jax.export.export(jax.jit(f), platforms=('cpu',)) + Exported.serialize",
-        "platforms": list(exported.platforms), "calling_convention_version": exported.calling_convention_version,
-        "stablehlo_text_chars": len(exported.mlir_module()),
-        "stablehlo_bytecode_bytes": len(exported.mlir_module_serialized),
-    }  # fmt: skip
-
-
-def _jax2tf_serving(forward: Any, params: dict[str, Any]) -> tuple[Any, Any, Any, dict[str, Any]]:
-    """The JAX function converted by jax2tf as a tf.function (the params' batch, float32), traced once: the
-    function, its input spec, its concrete function, and what the converted graph holds."""
-    import tensorflow as tf
-    from jax.experimental import jax2tf
-
-    spec = tf.TensorSpec(input_shape("jax", params), tf.float32, name="x")
-    converted = jax2tf.convert(forward, with_gradient=False, native_serialization_platforms=("cpu",))
-    function = tf.function(converted, input_signature=[spec], autograph=False)
-    concrete = function.get_concrete_function()
-    ops = sorted({op.type for op in concrete.graph.get_operations()} - {"Placeholder", "Identity", "NoOp"})
-    notes = {"converter": "jax2tf.convert (native serialization, platform cpu; the weights are constants of "
-             "the serialized StableHLO)", "tf_ops": ops}  # fmt: skip
-    return function, spec, concrete, notes
-
-
-def _save_jax2tf(forward: Any, params: dict[str, Any], target: Path) -> dict[str, Any]:
-    """The jax2tf function saved as a SavedModel's serving_default signature, in a tf.Module that holds nothing
-    else. Saved so, the SavedModel holds the serialized module once; with the tf.function also kept as an
-    attribute of the module (traced once more for that), it held two copies, weights and all (MLP: 5.4 MB)."""
-    import tensorflow as tf
-
-    _, _, concrete, notes = _jax2tf_serving(forward, params)
-    tf.saved_model.save(tf.Module(), str(target), signatures={"serving_default": concrete})
-    return notes
-
-
-def convert_jax_savedmodel(forward: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
-    notes = _save_jax2tf(forward, params, artifact)
-    return {"api": "jax2tf.convert + tf.saved_model.save (serving_default signature)", **notes}
-
-
-def convert_jax_tflite(forward: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
-    import tensorflow as tf
-
-    saved = artifact.parent / "jax2tf-savedmodel"
-    notes = _save_jax2tf(forward, params, saved)
-    content = tf.lite.TFLiteConverter.from_saved_model(str(saved)).convert()
-    artifact.mkdir()
-    (artifact / "model.tflite").write_bytes(content)
-    return {"api": "jax2tf SavedModel, then tf.lite.TFLiteConverter.from_saved_model (conversion time includes "
-            "saving it)", "optimizations": "none (float32)", **notes}  # fmt: skip
-
-
-class _Said(logging.Handler):
-    """The first line of each error a library logged (tf2onnx names the node it could not convert only there)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        line = record.getMessage().strip().splitlines()[:1]
-        if line and line[0] not in self.lines:
-            self.lines.append(line[0])
-
-
-def convert_jax_tf2onnx(forward: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
-    import tf2onnx
-
-    function, spec, _, notes = _jax2tf_serving(forward, params)
-    artifact.mkdir()
-    said, logger = _Said(), logging.getLogger("tf2onnx")
-    logger.addHandler(said)
-    try:
-        tf2onnx.convert.from_function(function, input_signature=[spec], output_path=str(artifact / "model.onnx"))
-    except Exception as exc:
-        if said.lines:
-            exc.add_note("tf2onnx logged: " + "; ".join(trim(line, 300) for line in said.lines[:5]))
-        raise
-    finally:
-        logger.removeHandler(said)
-    return {"api": "tf2onnx.convert.from_function on the jax2tf function the SavedModel path saves (default "
-            "opset)", "opset": _onnx_opset(artifact / "model.onnx"), **notes}  # fmt: skip
-
-
-def build(framework: str, model: str, params: dict[str, Any]) -> Any:
-    """The workload's model in inference mode, as the converters take it (the framework's ``setup`` has run)."""
-    if framework == "jax":
-        return jax_model(model, params)
-    built = workload_module(framework, model).build_model(params)
-    if framework == "pytorch":
-        built.eval()  # BatchNorm with its running statistics, as the inference workloads run
-    return built
-
-
-CONVERTERS: dict[tuple[str, str], Callable[[Any, dict[str, Any], Path], dict[str, Any]]] = {
-    ("tensorflow", "savedmodel"): convert_savedmodel,
-    ("tensorflow", "tflite"): convert_tflite,
-    ("tensorflow", "onnx"): convert_tf2onnx,
-    ("pytorch", "onnx"): convert_torch_onnx,
-    ("pytorch", "torch-export"): convert_torch_export,
-    ("pytorch", "aoti"): convert_aoti,
-    ("jax", "jax-export"): convert_jax_export,
-    ("jax", "savedmodel"): convert_jax_savedmodel,
-    ("jax", "tflite"): convert_jax_tflite,
-    ("jax", "onnx"): convert_jax_tf2onnx,
-}
 
 
 def convert(framework: str, key: str, model: str, directory: Path) -> dict[str, Any]:
@@ -562,17 +339,16 @@ def convert(framework: str, key: str, model: str, directory: Path) -> dict[str, 
     fw = importlib.import_module(f"measurements.frameworks.{framework}")
     fw.setup(environment.available_cpus(), "cpu")
     params = case_params(model)
-    built = build(framework, model, params)
-    if framework == "jax" and key != "jax-export":  # jax2tf's paths: TensorFlow's import is not conversion time
-        importlib.import_module("tensorflow")
-        importlib.import_module("jax.experimental.jax2tf")
+    own = steps(framework)
+    built = own.build(model, params)
+    if hasattr(own, "before_timing"):
+        own.before_timing(key)
     artifact = directory / "artifact"
     start = time.perf_counter()
-    notes = CONVERTERS[framework, key](built, params, artifact)
+    notes = own.CONVERTERS[key](built, params, artifact)
     convert_s = time.perf_counter() - start
-    if (framework, key) == ("tensorflow", "tflite"):  # a pitfall beside the path, not timed
-        reference = importlib.import_module(f"measurements.workloads.{model}.spec").parity(params)
-        notes |= tflite_from_concrete_function(built, params, reference)
+    if hasattr(own, "untimed_notes"):
+        notes |= own.untimed_notes(key, built, params, model)
     return {"convert_s": convert_s, "artifact_bytes": tree_bytes(artifact), "notes": notes}
 
 
@@ -582,6 +358,10 @@ class Loaded:
     predict: Callable[[np.ndarray], np.ndarray]  # one batch-1 input (the framework's layout) -> its output
     bind: Callable[[np.ndarray], Callable[[], object]]  # an input made ready once -> a call to time
     keep: object = None  # what must stay alive while the calls run (a loaded SavedModel)
+
+
+Converter = Callable[[Any, dict[str, Any], Path], dict[str, Any]]  # (model, params, artifact) -> notes
+Loader = Callable[[Path, int], Loaded]  # (artifact, threads) -> the loaded artifact
 
 
 def load_onnxruntime(artifact: Path, threads: int) -> Loaded:
@@ -652,73 +432,6 @@ def load_tflite(artifact: Path, threads: int) -> Loaded:
     return Loaded(runtime, predict, lambda x: lambda: predict(x))
 
 
-def _torch_loaded(runtime: str, module: Any) -> Loaded:
-    import torch
-
-    def call(x: Any) -> Any:
-        with torch.inference_mode():
-            out = module(x)
-        return out[0] if isinstance(out, list | tuple) else out
-
-    def bind(x: np.ndarray) -> Callable[[], object]:
-        tensor = torch.from_numpy(x)
-        return lambda: call(tensor)
-
-    return Loaded(runtime, lambda x: np.asarray(call(torch.from_numpy(x)).numpy()), bind)
-
-
-def load_torch_export(artifact: Path, threads: int) -> Loaded:
-    import torch
-
-    from measurements.frameworks import pytorch as fw
-
-    fw.setup(threads, "cpu")
-    program = torch.export.load(str(artifact / "model.pt2"))
-    return _torch_loaded(f"torch {torch.__version__} (torch.export.load, .module())", program.module())
-
-
-def load_aoti(artifact: Path, threads: int) -> Loaded:
-    import torch
-
-    from measurements.frameworks import pytorch as fw
-
-    fw.setup(threads, "cpu")
-    runner = torch._inductor.aoti_load_package(str(artifact / "model.pt2"))
-    return _torch_loaded(f"torch {torch.__version__} (torch._inductor.aoti_load_package)", runner)
-
-
-def load_jax_export(artifact: Path, threads: int) -> Loaded:
-    """The serialized function, deserialized and called from JAX (under ``jax.jit``, as JAX's guide calls it)."""
-    import jax
-
-    from measurements.frameworks import jax as fw
-
-    fw.setup(threads, "cpu")
-    exported = jax.export.deserialize(bytearray((artifact / "model.jax-exported").read_bytes()))
-    call = jax.jit(exported.call)
-
-    def bind(x: np.ndarray) -> Callable[[], object]:
-        on_device = jax.device_put(x)
-        return lambda: jax.block_until_ready(call(on_device))
-
-    runtime = f"jax {jax.__version__} (jax.export.deserialize, jax.jit(Exported.call))"
-    return Loaded(runtime, lambda x: np.asarray(call(x)), bind, keep=exported)
-
-
-LOADERS: dict[tuple[str, str], Callable[[Path, int], Loaded]] = {
-    ("tensorflow", "savedmodel"): load_savedmodel,
-    ("tensorflow", "tflite"): load_tflite,
-    ("tensorflow", "onnx"): load_onnxruntime,
-    ("pytorch", "onnx"): load_onnxruntime,
-    ("pytorch", "torch-export"): load_torch_export,
-    ("pytorch", "aoti"): load_aoti,
-    ("jax", "jax-export"): load_jax_export,
-    ("jax", "savedmodel"): load_savedmodel,  # TensorFlow alone: the serving process does not import JAX
-    ("jax", "tflite"): load_tflite,
-    ("jax", "onnx"): load_onnxruntime,
-}
-
-
 def serve(framework: str, key: str, model: str, directory: Path) -> dict[str, Any]:
     """Load the artifact in this fresh process, check parity row by row at batch 1, then time batch-1 calls."""
     spec = importlib.import_module(f"measurements.workloads.{model}.spec")
@@ -726,7 +439,7 @@ def serve(framework: str, key: str, model: str, directory: Path) -> dict[str, An
     reference = spec.parity(params)
     enter("load")
     start = time.perf_counter()
-    loaded = LOADERS[framework, key](directory / "artifact", environment.available_cpus())
+    loaded = steps(framework).LOADERS[key](directory / "artifact", environment.available_cpus())
     load_s = time.perf_counter() - start
     enter("run")
     (x,) = reference.inputs
@@ -741,13 +454,26 @@ def serve(framework: str, key: str, model: str, directory: Path) -> dict[str, An
     }  # fmt: skip
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=f"python -m {__name__}")
+def step_parser(prog: str, frameworks: tuple[str, ...]) -> argparse.ArgumentParser:
+    """The arguments of a study's convert and serve processes (this study's and serving's): the step,
+    the framework, the path's key and the working folder; the study adds its own."""
+    parser = argparse.ArgumentParser(prog=f"python -m {prog}")
     parser.add_argument("step", choices=("convert", "serve"))
-    parser.add_argument("--framework", required=True, choices=sorted({p.framework for p in PATHS}))
+    parser.add_argument("--framework", required=True, choices=frameworks)
     parser.add_argument("--path", required=True)
-    parser.add_argument("--model", required=True, choices=MODELS)
     parser.add_argument("--dir", type=Path, required=True)
+    return parser
+
+
+def error_of(exc: BaseException) -> str:
+    """What a step process reports of the exception that ended its step (its traceback is printed)."""
+    traceback.print_exc()
+    return trim("".join(traceback.format_exception_only(exc)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = step_parser(__name__, STUDY.frameworks)
+    parser.add_argument("--model", required=True, choices=MODELS)
     args = parser.parse_args(argv)
     get_path(args.framework, args.path)
     enter("convert" if args.step == "convert" else "load")
@@ -757,14 +483,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             found = {"ok": True, "stage": None, "error": None, **step(args.framework, args.path, args.model, args.dir)}
         except Exception as exc:
-            traceback.print_exc()
-            text = "".join(traceback.format_exception_only(exc))
-            found = {"ok": False, "stage": _stage["now"], "error": trim(text)}
+            found = {"ok": False, "stage": _stage["now"], "error": error_of(exc)}
     seen = dict.fromkeys(trim(f"{w.category.__name__}: {w.message}", 400) for w in caught)
     found["warnings"] = list(seen)[:20]
     report(found)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
