@@ -62,7 +62,7 @@ def test_grain_reads_every_image_once_an_epoch_reshuffled_cropped_and_flipped_af
     files: tuple[list[tuple[str, int]], Path],
 ) -> None:
     items, directory = files
-    iterable, decode = pipeline.grain_pipeline(items, workers=0, threads=2, epochs=2)
+    iterable, decode = pipeline.steps("jax").pipeline(items, workers=0, threads=2, epochs=2)
     first, second = epochs_of(iterable, 2)
     for epoch in (first, second):
         assert [x.shape for x, _ in epoch] == [(128, 56, 56, 3), (IMAGES - 128, 56, 56, 3)]  # no batch spans epochs
@@ -89,8 +89,8 @@ def test_grain_reads_every_image_once_an_epoch_reshuffled_cropped_and_flipped_af
 @pytest.mark.slow  # starts Grain's worker process, which imports JAX
 def test_grain_worker_processes_give_the_same_batches_as_none(files: tuple[list[tuple[str, int]], Path]) -> None:
     items, _ = files
-    alone = epochs_of(pipeline.grain_pipeline(items, workers=0, threads=1, epochs=2)[0], 2)
-    workers = epochs_of(pipeline.grain_pipeline(items, workers=1, threads=1, epochs=2)[0], 2)
+    alone = epochs_of(pipeline.steps("jax").pipeline(items, workers=0, threads=1, epochs=2)[0], 2)
+    workers = epochs_of(pipeline.steps("jax").pipeline(items, workers=1, threads=1, epochs=2)[0], 2)
     for a, b in zip(itertools.chain(*alone), itertools.chain(*workers), strict=True):
         assert np.array_equal(a[1], b[1]) and np.array_equal(a[0], b[0])
 

@@ -136,12 +136,13 @@ def findings(framework: str, settings: Settings | None = None) -> list[dict[str,
         data_dir.mkdir()
         manifest = pipeline.generate_dataset(data_dir, settings.images)
         found = {c.id: base_finding(c, settings, manifest) for c in configs}
-        if framework == "tensorflow":
-            done = one_launch(pipeline.child_command("prepare", "--data", str(data_dir)), Path(tmp) / "prepare",
-                              settings)  # fmt: skip
+        preparation = getattr(pipeline.steps(framework), "PREPARATION", None)
+        if preparation:
+            command = pipeline.child_command("prepare", "--framework", framework, "--data", str(data_dir))
+            done = one_launch(command, Path(tmp) / "prepare", settings)
             if done["outcome"] != "ok":
                 for finding in found.values():
-                    finding.update(outcome=done["outcome"], error=f"converting to TFRecord: {done['error']}")
+                    finding.update(outcome=done["outcome"], error=f"{preparation}: {done['error']}")
                 return list(found.values())
             for finding in found.values():
                 finding["prepare_s"] = done["report"].get("prepare_s")

@@ -32,7 +32,6 @@ import contextlib
 import hashlib
 import importlib
 import io
-import itertools
 import json
 import math
 import os
@@ -45,6 +44,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -91,6 +91,7 @@ STUDY = Study(
     timeout_s=1500,
     quick=False,
     processes=3,
+    code=("studies/pipeline/{framework}.py",),
 )
 
 IMAGE_SIDE, CROP_SIDE, CHANNELS = 64, 56, 3
@@ -120,18 +121,6 @@ class Configuration:
     cache: bool = False  # TensorFlow: cache the decoded images in memory
 
 
-CONFIGURATIONS = (
-    Configuration("workers0", "DataLoader, no workers", "pytorch", workers=0),
-    Configuration("workers1", "DataLoader, 1 worker", "pytorch", workers=1),
-    Configuration("workers2", "DataLoader, 2 workers", "pytorch", workers=2),
-    Configuration("no-cache", "tf.data, no cache", "tensorflow"),
-    Configuration("cache", "tf.data, cache", "tensorflow", cache=True),
-    Configuration("grain-workers0", "Grain, no workers", "jax", workers=0),
-    Configuration("grain-workers1", "Grain, 1 worker (mp_prefetch)", "jax", workers=1),
-    Configuration("grain-workers2", "Grain, 2 workers (mp_prefetch)", "jax", workers=2),
-)
-
-
 @dataclass(frozen=True)
 class Settings:
     """Sizes and limits of one study run (the tests shrink them)."""
@@ -140,7 +129,7 @@ class Settings:
     timeout_s: float = 300  # per configuration and size: past it, the process and its workers are killed
     prepare_timeout_s: float = 300  # the TFRecord conversion of one size
     poll_s: float = 0.2
-    configurations: tuple[Configuration, ...] = field(default=CONFIGURATIONS)
+    configurations: tuple[Configuration, ...] = field(default_factory=lambda: CONFIGURATIONS)
 
 
 def sizes_from_env(default: tuple[int, ...] = DEFAULT_SIZES) -> tuple[int, ...]:
@@ -349,172 +338,31 @@ def max_abs_diff(decoded: list[np.ndarray], reference: np.ndarray) -> float:
     return max(float(np.max(np.abs(d.astype(np.int16) - reference[i].astype(np.int16)))) for i, d in enumerate(decoded))
 
 
-def pytorch_pipeline(items: list[tuple[str, int]], workers: int) -> tuple[Any, Callable[[int], np.ndarray]]:
-    """A DataLoader over a Dataset of the files, and the Dataset's decoding of one image."""
-    import torch
-    from PIL import Image
-    from torch.utils.data import DataLoader, Dataset
-
-    mean = torch.tensor(MEAN).view(CHANNELS, 1, 1)
-    std = torch.tensor(STD).view(CHANNELS, 1, 1)
-    span = IMAGE_SIDE - CROP_SIDE + 1
-
-    def decode(path: str) -> np.ndarray:
-        with Image.open(path) as image:
-            return np.array(image.convert("RGB"))
-
-    class ImageFiles(Dataset):  # type: ignore[misc]  # torch is untyped here
-        """JPEG files with their labels: read, decode, crop, flip, normalise."""
-
-        def __len__(self) -> int:
-            return len(items)
-
-        def __getitem__(self, index: int) -> tuple[Any, int]:
-            path, label = items[index]
-            pixels = torch.from_numpy(decode(path))  # H, W, C uint8
-            top, left = torch.randint(0, span, (2,)).tolist()
-            x = pixels[top : top + CROP_SIDE, left : left + CROP_SIDE].permute(2, 0, 1)
-            if torch.rand(1).item() < 0.5:
-                x = x.flip(2)
-            return (x.float().div(255) - mean) / std, label
-
-    loader = DataLoader(ImageFiles(), batch_size=BATCH, shuffle=True, num_workers=workers,
-                        persistent_workers=workers > 0, pin_memory=False)  # fmt: skip
-    return loader, lambda i: decode(items[i][0])
+def steps(framework: str) -> ModuleType:
+    """A framework's part of the study (``pipeline/<framework>.py``): its ``CONFIGURATIONS`` and
+    ``measure(config, data_dir, manifest, reference, epochs, chunk, found)``, and optionally a
+    ``prepare(data_dir)`` that runs once per data set in a process of its own (its ``PREPARATION``
+    says what it does)."""
+    return importlib.import_module(f"{__name__}.{framework}")
 
 
-def grain_pipeline(
-    items: list[tuple[str, int]], workers: int, threads: int, epochs: int
-) -> tuple[Any, Callable[[int], np.ndarray]]:
-    """Grain's Dataset API over the files for ``epochs`` epochs (one iterable, so that worker processes
-    start once), and its decoding of one image. Each epoch is shuffled and augmented afresh
-    (``repeat`` reseeds every epoch); batching before ``repeat`` keeps every batch inside one epoch."""
-    import grain
-    from PIL import Image
-
-    mean, std = np.array(MEAN, np.float32), np.array(STD, np.float32)
-    span = IMAGE_SIDE - CROP_SIDE + 1
-
-    def decode(path: str) -> np.ndarray:
-        with Image.open(path) as image:
-            return np.array(image.convert("RGB"))
-
-    def load(item: tuple[str, int], rng: np.random.Generator) -> tuple[np.ndarray, int]:
-        """Read, decode, crop, flip, normalise one image: H, W, C float32 (channels last, as in JAX)."""
-        path, label = item
-        pixels = decode(path)
-        top, left = (int(v) for v in rng.integers(0, span, 2))
-        x = pixels[top : top + CROP_SIDE, left : left + CROP_SIDE]
-        if rng.random() < 0.5:
-            x = x[:, ::-1]
-        return (x.astype(np.float32) / 255 - mean) / std, label
-
-    ds = grain.MapDataset.source(items).seed(SEED).shuffle().random_map(load).batch(BATCH).repeat(epochs)
-    iterable = ds.to_iter_dataset(grain.ReadOptions(num_threads=threads))
-    if workers:
-        from absl import flags
-
-        # Grain's settings are absl flags, which a program outside absl.app never parses, and
-        # mp_prefetch reads one (UnparsedFlagAccessError): mark them parsed, each at its default
-        if not flags.FLAGS.is_parsed():
-            flags.FLAGS.mark_as_parsed()
-        iterable = iterable.mp_prefetch(grain.MultiprocessingOptions(num_workers=workers))
-    return iterable, lambda i: decode(items[i][0])
+def file_list(data_dir: Path, found: dict[str, Any], start: float) -> list[tuple[str, int]]:
+    """The image files and their labels, for a pipeline that reads the files: listing them is all its
+    preparation (``prepare_s``, since ``start``)."""
+    items = list_images(data_dir / "images")
+    found["prepare_s"] = time.perf_counter() - start
+    return items
 
 
-def time_grain(items: list[tuple[str, int]], workers: int, threads: int, epochs: int, chunk: int,
-               found: dict[str, Any]) -> tuple[Epochs, Callable[[int], np.ndarray]]:  # fmt: skip
-    """Build the Grain pipeline and time its epochs, each epoch the next ``ceil(images / BATCH)``
-    batches of the one iterator (adding to ``found`` how it was set up); then stop its workers."""
-    import grain
-
-    start = time.perf_counter()
-    iterable, decode = grain_pipeline(items, workers, threads, epochs)
-    found["build_s"] = time.perf_counter() - start
-    read, processes = grain.ReadOptions(num_threads=threads), grain.MultiprocessingOptions()
-    found.update(workers=workers, worker_threads=threads if workers else None, shuffle_buffer=None,
-                 grain=grain.__version__, grain_read_threads=read.num_threads,
-                 grain_prefetch_buffer=read.prefetch_buffer_size,
-                 grain_worker_buffer=processes.per_worker_buffer_size if workers else None)  # fmt: skip
-    iterator = iter(iterable)
-    per_epoch = math.ceil(len(items) / BATCH)
-    try:
-        timed = time_epochs(lambda: itertools.islice(iterator, per_epoch), lambda b: len(b[0]), epochs, chunk)
-        found["left_over_batches"] = sum(1 for _ in iterator)  # 0: the epochs took every batch there was
-    finally:
-        close = getattr(iterator, "close", None)
-        if close is not None:  # mp_prefetch's iterator: stop the workers now, not at garbage collection
-            close()
-    return timed, decode
-
-
-def convert_to_tfrecords(items: list[tuple[str, int]], records_dir: Path) -> dict[str, Any]:
-    """Write the JPEG bytes into TFRecord shards (``tf.train.Example``: image, label), in index order."""
-    import tensorflow as tf
-
-    records_dir.mkdir(parents=True, exist_ok=True)
-    shards = shard_count(len(items))
-    per_shard = math.ceil(len(items) / shards)
-    digest = hashlib.sha256()
-    for s in range(shards):
-        path = records_dir / f"shard-{s:05d}-of-{shards:05d}.tfrecord"
-        with tf.io.TFRecordWriter(str(path)) as writer:
-            for file, label in items[s * per_shard : (s + 1) * per_shard]:
-                data = Path(file).read_bytes()
-                digest.update(f"{label}:{len(data)}:".encode())
-                digest.update(data)
-                example = tf.train.Example(features=tf.train.Features(feature={
-                    "image": tf.train.Feature(bytes_list=tf.train.BytesList(value=[data])),
-                    "label": tf.train.Feature(int64_list=tf.train.Int64List(value=[label])),
-                }))  # fmt: skip
-                writer.write(example.SerializeToString())
-    return {
-        "shards": shards, "records_bytes": sum(p.stat().st_size for p in records_dir.glob("*.tfrecord")),
-        "source_sha256": digest.hexdigest(),
-    }  # fmt: skip
-
-
-def tensorflow_pipeline(
-    records_dir: Path, cache: bool, shuffle_buffer: int
-) -> tuple[Any, Callable[[], list[tuple[np.ndarray, int, np.ndarray]]]]:
-    """The tf.data pipeline over the shards, and a reading of the first images of the first shard."""
-    import tensorflow as tf
-
-    autotune = tf.data.AUTOTUNE
-    mean, std = tf.constant(MEAN, tf.float32), tf.constant(STD, tf.float32)
-    features = {"image": tf.io.FixedLenFeature([], tf.string), "label": tf.io.FixedLenFeature([], tf.int64)}
-
-    def parse(record: Any) -> tuple[Any, Any]:
-        example = tf.io.parse_single_example(record, features)
-        image = tf.io.decode_jpeg(example["image"], channels=CHANNELS)
-        image.set_shape([IMAGE_SIDE, IMAGE_SIDE, CHANNELS])
-        return image, example["label"]
-
-    def augment(image: Any, label: Any) -> tuple[Any, Any]:
-        x = tf.image.random_crop(image, [CROP_SIDE, CROP_SIDE, CHANNELS])
-        x = tf.image.random_flip_left_right(x)
-        return (tf.cast(x, tf.float32) / 255.0 - mean) / std, label
-
-    files = tf.data.Dataset.list_files(str(records_dir / "*.tfrecord"), shuffle=True)
-    ds = files.interleave(tf.data.TFRecordDataset, num_parallel_calls=autotune)
-    ds = ds.map(parse, num_parallel_calls=autotune)
-    if cache:
-        ds = ds.cache()
-    ds = ds.shuffle(shuffle_buffer).map(augment, num_parallel_calls=autotune).batch(BATCH).prefetch(autotune)
-
-    def first_images() -> list[tuple[np.ndarray, int, np.ndarray]]:
-        """The first shard's first images as the pipeline decodes them, their labels, and the same
-        bytes decoded with the accurate inverse DCT (``decode_jpeg``'s default is the fast one)."""
-        records = tf.data.TFRecordDataset(str(sorted(records_dir.glob("*.tfrecord"))[0])).take(CHECK_IMAGES)
-        found = []
-        for record in records:
-            example = tf.io.parse_single_example(record, features)
-            accurate = tf.io.decode_jpeg(example["image"], channels=CHANNELS, dct_method="INTEGER_ACCURATE")
-            image, label = parse(record)
-            found.append((image.numpy(), int(label), accurate.numpy()))
-        return found
-
-    return ds, first_images
+def decoded_files(
+    items: list[tuple[str, int]], decode: Callable[[int], np.ndarray], found: dict[str, Any]
+) -> tuple[list[np.ndarray], list[int]]:
+    """The first images as a pipeline that reads the files decodes them, and their labels; the hash of
+    every file's label and bytes goes to ``found`` (``read_sha256``)."""
+    checked = [decode(i) for i in range(CHECK_IMAGES)]
+    labels = [items[i][1] for i in range(CHECK_IMAGES)]
+    found["read_sha256"] = content_hash((label, Path(path).read_bytes()) for path, label in items)
+    return checked, labels
 
 
 def measure_one(framework: str, config_id: str, data_dir: Path, epochs: int, chunk: int) -> dict[str, Any]:
@@ -531,41 +379,8 @@ def measure_one(framework: str, config_id: str, data_dir: Path, epochs: int, chu
     found: dict[str, Any] = {"after_import_pss_bytes": after_import, "threads": threads,
                              "framework_threads": software["build"].get("threads"),
                              "interop_threads": software["build"].get("interop_threads")}  # fmt: skip
-    accurate: float | None = None
-    start = time.perf_counter()
-    if framework == "pytorch":
-        items = list_images(data_dir / "images")
-        found["prepare_s"] = time.perf_counter() - start  # listing the files is all the preparation
-        start = time.perf_counter()
-        loader, decode = pytorch_pipeline(items, config.workers)
-        found["build_s"] = time.perf_counter() - start
-        found.update(workers=config.workers, worker_threads=1 if config.workers else None, shuffle_buffer=None)
-        timed = time_epochs(lambda: loader, lambda b: len(b[0]), epochs, chunk)
-        checked = [decode(i) for i in range(CHECK_IMAGES)]
-        labels = [items[i][1] for i in range(CHECK_IMAGES)]
-        found["read_sha256"] = content_hash((label, Path(path).read_bytes()) for path, label in items)
-    elif framework == "jax":
-        items = list_images(data_dir / "images")
-        found["prepare_s"] = time.perf_counter() - start  # listing the files is all the preparation
-        timed, decode = time_grain(items, config.workers, threads, epochs, chunk, found)
-        checked = [decode(i) for i in range(CHECK_IMAGES)]
-        labels = [items[i][1] for i in range(CHECK_IMAGES)]
-        found["read_sha256"] = content_hash((label, Path(path).read_bytes()) for path, label in items)
-    else:
-        import tensorflow as tf
-
-        buffer = min(SHUFFLE_BUFFER, manifest["images"])
-        ds, first_images = tensorflow_pipeline(data_dir / "records", config.cache, buffer)
-        found["build_s"] = time.perf_counter() - start
-        options = ds.options()
-        found.update(workers=None, cache=config.cache, shuffle_buffer=buffer,
-                     tf_data_private_threadpool_size=options.threading.private_threadpool_size,
-                     tf_data_max_intra_op_parallelism=options.threading.max_intra_op_parallelism,
-                     tf_data_autotune=tf.data.AUTOTUNE)  # fmt: skip
-        timed = time_epochs(lambda: ds, lambda b: int(b[0].shape[0]), epochs, chunk)
-        firsts = first_images()
-        checked, labels = [f[0] for f in firsts], [f[1] for f in firsts]
-        accurate = max_abs_diff([f[2] for f in firsts], reference)
+    own = steps(framework)
+    timed, checked, labels, accurate = own.measure(config, data_dir, manifest, reference, epochs, chunk, found)
     if any(n != manifest["images"] for n in timed.epoch_images):
         raise RuntimeError(f"the epochs saw {timed.epoch_images} images, not {manifest['images']} each")
     steady, rates = timed.steady_cpu_s, timed.rates
@@ -579,18 +394,6 @@ def measure_one(framework: str, config_id: str, data_dir: Path, epochs: int, chu
                       "accurate_dct_max_abs_diff": accurate},  # TensorFlow: decode_jpeg(dct_method="INTEGER_ACCURATE")
     )  # fmt: skip
     return found
-
-
-def prepare_one(data_dir: Path) -> dict[str, Any]:
-    """Inside the child: TensorFlow converts the JPEG files into TFRecord shards."""
-    from measurements import environment
-
-    fw = importlib.import_module("measurements.frameworks.tensorflow")
-    fw.setup(environment.available_cpus(), "cpu")
-    start = time.perf_counter()
-    items = list_images(data_dir / "images")
-    found = convert_to_tfrecords(items, data_dir / "records")
-    return {**found, "prepare_s": time.perf_counter() - start}
 
 
 # --- the launcher -----------------------------------------------------------------------------
@@ -683,15 +486,16 @@ def measure_size(framework: str, images: int, base: Path, settings: Settings) ->
         manifest = generate_dataset(data_dir, images)
         prepared: dict[str, Any] = {}
         prepare_error: tuple[str, str] | None = None
-        if framework == "tensorflow":
+        preparation = getattr(steps(framework), "PREPARATION", None)
+        if preparation:
             (data_dir / "prepare").mkdir()
-            done = launch(child_command("prepare", "--data", str(data_dir)), data_dir / "prepare",
-                          settings.prepare_timeout_s, settings.poll_s)  # fmt: skip
+            done = launch(child_command("prepare", "--framework", framework, "--data", str(data_dir)),
+                          data_dir / "prepare", settings.prepare_timeout_s, settings.poll_s)  # fmt: skip
             if done.status == "ok":
                 prepared = done.report
                 prepared["same_content"] = prepared["source_sha256"] == manifest["sha256"]
             else:
-                prepare_error = (done.status, f"converting to TFRecord: {done.error}")
+                prepare_error = (done.status, f"{preparation}: {done.error}")
         found = []
         for config in (c for c in settings.configurations if c.framework == framework):
             finding = base_finding(config, images, manifest)
@@ -747,14 +551,15 @@ def main(argv: list[str] | None = None) -> int:
     measure.add_argument("--data", type=Path, required=True)
     measure.add_argument("--epochs", type=int, required=True)
     measure.add_argument("--chunk", type=int, required=True)
-    prepare = commands.add_parser("prepare", help="convert the JPEG files into TFRecord shards")
+    prepare = commands.add_parser("prepare", help="prepare a data set (TensorFlow: convert it into TFRecord shards)")
+    prepare.add_argument("--framework", choices=STUDY.frameworks, required=True)
     prepare.add_argument("--data", type=Path, required=True)
     args = parser.parse_args(argv)
     try:
         if args.command == "measure":
             found = measure_one(args.framework, args.config, args.data, args.epochs, args.chunk)
         else:
-            found = prepare_one(args.data)
+            found = steps(args.framework).prepare(args.data)
         found_report: dict[str, Any] = {"status": "ok", "error": None, "found": found}
     except Exception:
         found_report = {"status": "failed", "error": traceback.format_exc()[-4000:]}
@@ -762,5 +567,5 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if found_report["status"] == "ok" else 1
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+# each framework's configurations, from its part of the study (which imports its framework only when it runs)
+CONFIGURATIONS: tuple[Configuration, ...] = tuple(c for fw in STUDY.frameworks for c in steps(fw).CONFIGURATIONS)
