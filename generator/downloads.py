@@ -23,7 +23,7 @@ import pandas as pd
 from generator import provenance
 from generator.studies import MachineStudies, StudyResult
 from measurements import workloads
-from measurements.results import AnyResult
+from measurements.results import AnyResult, finding_rounds
 
 # what a case is, as columns of their own (from the registry and the measurement's ``params``)
 CASE = ("machine", "workload", "model", "task", "batch_size", "dtype", "case", "framework", "framework_version",
@@ -80,17 +80,6 @@ def text(value: Any) -> str | None:
 def nth(values: Any, i: int) -> Any:
     """The ``i``-th process's entry of a per-round list, or nothing where the list is short."""
     return values[i] if isinstance(values, list) and i < len(values) else None
-
-
-def split(samples: Sequence[Any], per_round: Sequence[int] | None) -> list[list[Any]]:
-    """Samples split into their processes (one process where the counts are not recorded)."""
-    if not per_round:
-        return [list(samples)]
-    found, start = [], 0
-    for n in per_round:
-        found.append(list(samples[start : start + n]))
-        start += n
-    return found
 
 
 def model_of(workload: str, params: dict[str, Any]) -> str:
@@ -177,15 +166,11 @@ def finding_rows(study: str, finding: dict[str, Any]) -> Iterable[Figure]:
             if number(v) is not None:
                 yield process(i), key, v, unit_of(key), None, outcome(i)
     for key, (quantity, unit) in SAMPLES.items():
-        samples = finding.get(key)
-        if not isinstance(samples, list) or not samples:
-            continue
-        counts = finding.get(f"{key}_per_round")
-        counts = [int(c) for c in counts if number(c) is not None] if isinstance(counts, list) else None
-        for i, own in enumerate(split(samples, counts)):
+        split_up = isinstance(finding.get(f"{key}_per_process"), list)  # one list per process (else one process)
+        for i, own in enumerate(finding_rounds(finding, key)):
             readings = [float(v) for v in own if number(v) is not None]
             if readings:
-                each = i if counts or processes == 1 else None
+                each = i if split_up or processes == 1 else None
                 yield process(each), quantity, statistics.median(readings), unit, len(readings), outcome(each)
     each_process = set(per_process) | {key for launch in launches for key in launch}
     for key in FIGURES.get(study, ()):

@@ -476,7 +476,7 @@ def pipeline_rows(ms: MachineStudies, study: str = "pipeline") -> list[PipelineS
         memory = memory or r.doc["machine"].get("memory_bytes")
         for found_here in r.doc["findings"]:
             f = {**PIPELINE_OPTIONAL, **found_here}  # the page reads these; a study may leave them out
-            ok = f.get("outcome") == "ok" and bool(f.get("samples"))
+            ok = f.get("outcome") == "ok" and bool(rounds_of(f))
             by_size.setdefault(int(f["images"]), []).append(
                 PipelineEntry(fw, f, summarise(rounds_of(f)) if ok else None, r.file)
             )
@@ -652,7 +652,7 @@ def distributed_rows(ms: MachineStudies) -> list[DistributedRow]:
     rows = []
     for i in ids:
         per = {fw: findings[i] for fw, findings in runs.items() if i in findings}
-        done = {fw: f for fw, f in per.items() if f.get("outcome") == "ok" and f.get("samples")}
+        done = {fw: f for fw, f in per.items() if f.get("outcome") == "ok" and rounds_of(f)}
         summaries = {fw: summarise(rounds_of(f)) for fw, f in done.items()}
         title = next(iter(per.values())).get("title", i)
         each = {fw: {"": speeds_of(f, "samples/s")} for fw, f in done.items()}

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 3
 SCHEMA_PATH = Path(__file__).with_name("result.schema.json")
 V2_SCHEMA_PATH = Path(__file__).with_name("result.v2.schema.json")  # frozen: version 2 files are checked against it
-STUDY_SCHEMA_VERSION = 1
+STUDY_SCHEMA_VERSION = 2
+SAMPLE_LISTS = ("samples", "latency_samples")  # a finding's lists of readings, one per sample
 STUDY_SCHEMA_PATH = Path(__file__).with_name("study.schema.json")
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = ROOT / "results"
@@ -723,6 +724,12 @@ def check_study(path: Path, known: Iterable[str], keep: dict[Path, bytes] | None
     doc, problems = read_json(path, keep)
     if problems:
         return None, problems
+    version = doc.get("schema_version") if isinstance(doc, dict) else None
+    if version == 1 and isinstance(doc, dict):
+        try:
+            doc = _study_v1_to_v2(doc)
+        except Exception as exc:  # untrusted input: any failure is this file's problem
+            return None, [f"schema_version: 1 cannot be migrated ({one_line(exc)}); {REMEASURE}"]
     errors = sorted(_validator(STUDY_SCHEMA_PATH).iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
     problems = [f"{'.'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}; {REMEASURE}" for e in errors]
     if problems:
@@ -772,15 +779,31 @@ def scaling_efficiency(medians: dict[str, float | None]) -> dict[str, Any]:
 
 
 def finding_rounds(finding: dict[str, Any], key: str = "samples") -> list[list[float]]:
-    """A study finding's samples under ``key``, one list per fresh process. A study that ran in
-    several processes writes them one after another with a ``<key>_per_round`` count per process
-    (``studies.runner.merge_findings``); without it the samples are one process (a single
-    reading, no interval). No samples: no process."""
-    samples = list(finding.get(key) or [])
-    counts = finding.get(f"{key}_per_round")
-    if not isinstance(counts, list) or not counts:
-        return [samples] if samples else []
-    if sum(counts) != len(samples) or any(c < 0 for c in counts):
-        raise ValueError(f"{key}_per_round {counts} does not add up to {len(samples)} samples")
-    starts = [sum(counts[:i]) for i in range(len(counts))]
-    return [samples[start : start + int(n)] for start, n in zip(starts, counts, strict=True)]
+    """A study finding's samples under ``key``, one list per fresh process: ``<key>_per_process``
+    where the study ran in several (``studies.runner.merge_findings``), else ``<key>``, the samples
+    of its one process (a single reading, no interval). No samples: no process."""
+    processes = finding.get(f"{key}_per_process")
+    if isinstance(processes, list):
+        return [list(own) for own in processes if isinstance(own, list) and own]
+    samples = finding.get(key)
+    return [list(samples)] if isinstance(samples, list) and samples else []
+
+
+def _study_v1_to_v2(doc: Document) -> Document:
+    """Study files of version 2 keep the samples of each process of a finding in a list of their own
+    (``<key>_per_process``), where version 1 put them one after another in ``<key>`` with a count per
+    process in ``<key>_per_round``. The document is untrusted: what is not a finding is left as it is,
+    for the schema to name; counts that do not add up to the samples fail the migration."""
+    findings = doc.get("findings")
+    for finding in findings if isinstance(findings, list) else []:
+        for key in SAMPLE_LISTS if isinstance(finding, dict) else ():
+            counts, samples = finding.get(f"{key}_per_round"), finding.get(key)
+            if counts is None:
+                continue
+            if not isinstance(counts, list) or not isinstance(samples, list) or sum(counts) != len(samples):
+                raise ValueError(f"{key}_per_round does not add up to the {key}")
+            starts = [sum(counts[:i]) for i in range(len(counts))]
+            finding[f"{key}_per_process"] = [samples[a : a + n] for a, n in zip(starts, counts, strict=True)]
+            del finding[f"{key}_per_round"], finding[key]
+    doc["schema_version"] = 2
+    return doc

@@ -78,11 +78,10 @@ def limited(config: str, title: str, launches: list[dict[str, Any]]) -> dict[str
 
 def test_a_configuration_completes_under_the_limit_only_when_every_launch_does() -> None:
     ok = limited("no-cache", "tf.data, no cache", [launch("ok", 5000.0), launch("ok", 5100.0), launch("ok", 4900.0)])
-    assert (ok["outcome"], ok["completed"], ok["samples"], ok["samples_per_round"]) == (
+    assert (ok["outcome"], ok["completed"], ok["samples_per_process"]) == (
         "ok",
         3,
-        [5000.0, 5100.0, 4900.0],
-        [1, 1, 1],
+        [[5000.0], [5100.0], [4900.0]],
     )
     one_oom = limited("cache", "tf.data, cache", [launch("ok", 9000.0), launch("oom"), launch("ok", 9100.0)])
     assert one_oom["outcome"] == "oom" and one_oom["completed"] == 2

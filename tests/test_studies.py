@@ -103,13 +103,13 @@ def test_findings_of_several_processes_merge_by_id_and_keep_every_reading() -> N
         {"id": "b", "outcome": "ok"},
     ]
     merged = runner.merge_findings([one, two])
-    assert merged == [{"id": "a", "outcome": "ok", "error": None, "samples": [1.0, 2.0, 3.0],
-                       "samples_per_round": [2, 1], "peak": 10, "width": 8, "per_process": {"peak": [10, 30]},
+    assert merged == [{"id": "a", "outcome": "ok", "error": None, "samples_per_process": [[1.0, 2.0], [3.0]],
+                       "peak": 10, "width": 8, "per_process": {"peak": [10, 30]},
                        "fresh_processes": 2, "outcome_per_process": ["ok", "ok"]}]  # fmt: skip
     a, b = runner.merge_findings([one, two, three])
     assert a["outcome"] == "failed" and a["error"].startswith("failed in 1 of 3 processes") and "boom" in a["error"]
     assert a["per_process"]["peak"] == [10, 30, 20] and a["peak"] == 20  # the lower median: a measured value
-    assert "samples_per_round" not in a  # a process without samples: no interval over processes
+    assert "samples_per_process" not in a  # a process without samples: no interval over processes
     assert b["fresh_processes"] == 1 and runner.merge_findings([one]) == one
     assert a["outcome_per_process"] == ["ok", "ok", "failed"]
     report, code = runner.merge_reports(

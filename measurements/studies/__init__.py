@@ -11,8 +11,8 @@ release under ``results/<machine>/studies/``. Study modules import their framewo
 
 A study with ``processes`` > 1 runs that many times per framework, each time in a fresh child, the
 frameworks interleaved and their order reversed every other round (as timing runs are). The
-runner merges the children's findings by id: sample lists are concatenated with a
-``<name>_per_round`` count per process, and a number that differs between processes keeps every
+runner merges the children's findings by id: sample lists are kept one per process under
+``<name>_per_process``, and a number that differs between processes keeps every
 process's value under ``per_process`` and, in its own place, the lower median of them (a value
 one process measured).
 

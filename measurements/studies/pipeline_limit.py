@@ -81,7 +81,7 @@ def base_finding(config: pipeline.Configuration, settings: Settings, manifest: d
         "id": f"{config.id}-limited", "config": config.id, "title": config.title, "images": settings.images,
         "limit_bytes": settings.limit_mib * 2**20, "decoded_bytes": pipeline.decoded_bytes(settings.images),
         "dataset_bytes": manifest["bytes"] if manifest else None, "epochs": EPOCHS, "batch_size": pipeline.BATCH,
-        "outcome": "ok", "error": None, "launches": [], "completed": 0, "samples": [], "samples_per_round": [],
+        "outcome": "ok", "error": None, "launches": [], "completed": 0, "samples_per_process": [],
         "prepare_s": None,
     }  # fmt: skip
 
@@ -114,7 +114,7 @@ def summarise(finding: dict[str, Any]) -> dict[str, Any]:
         finding["outcome"] = failed[0]["outcome"]
         finding["error"] = f"{len(failed)} of {len(launches)} launches: {failed[0]['error']}"
     rates = [launch["epoch_samples_per_s"][-1] for launch in completed if launch.get("epoch_samples_per_s")]
-    finding["samples"], finding["samples_per_round"] = rates, [1] * len(rates)
+    finding["samples_per_process"] = [[rate] for rate in rates]  # one reading per launch, each a process
     charged = [launch["peak_charged_bytes"] for launch in launches if launch.get("peak_charged_bytes")]
     finding["peak_charged_bytes"] = max(charged) if charged else None
     for launch in launches:

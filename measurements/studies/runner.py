@@ -28,10 +28,17 @@ from measurements import environment, harness
 from measurements.launch import launch, scratch
 from measurements.lock import exclusive
 from measurements.profiles import Profile
-from measurements.results import STUDY_SCHEMA_PATH, Machine, StudyFile, release_name, study_path, write_json_atomic
+from measurements.results import (
+    SAMPLE_LISTS,
+    STUDY_SCHEMA_PATH,
+    STUDY_SCHEMA_VERSION,
+    Machine,
+    StudyFile,
+    release_name,
+    study_path,
+    write_json_atomic,
+)
 from measurements.studies import pipeline, registry
-
-SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -105,7 +112,7 @@ def run_child(run: StudyRun, timeout_s: float) -> tuple[dict[str, Any], int | No
 def record(run: StudyRun, machine: Machine, version: str | None, reported: dict[str, Any], code: int | None,
            started_at: str, wall_s: float) -> StudyFile:  # fmt: skip
     return {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": STUDY_SCHEMA_VERSION,
         "study": run.study,
         "framework": run.framework,
         "run": {
@@ -186,9 +193,6 @@ def _write(run: StudyRun, machine: Machine, version: str | None,
     return result
 
 
-SAMPLE_LISTS = ("samples", "latency_samples")  # lists of readings, one per sample, concatenated across processes
-
-
 def _failed(finding: dict[str, Any]) -> bool:
     return finding.get("outcome", "ok") != "ok" or finding.get("success") is False
 
@@ -199,8 +203,8 @@ def _number(value: Any) -> bool:
 
 def merge_findings(per_process: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """One finding per id from several processes' findings. A finding that failed in any process
-    is that failure (its error names in how many processes); sample lists are concatenated, with
-    how many came from each process under ``<name>_per_round``; a number that differs between
+    is that failure (its error names in how many processes); sample lists become one list per
+    process under ``<name>_per_process``; a number that differs between
     processes keeps each process's value under ``per_process`` and the lower median in its place;
     each process's outcome is kept in order under ``outcome_per_process``."""
     if len(per_process) == 1:
@@ -215,8 +219,8 @@ def merge_findings(per_process: list[list[dict[str, Any]]]) -> list[dict[str, An
         for key in SAMPLE_LISTS:
             lists = [f[key] for f in copies if isinstance(f.get(key), list) and f[key]]
             if len(lists) == len(copies):
-                base[key] = [x for values in lists for x in values]
-                base[f"{key}_per_round"] = [len(values) for values in lists]
+                del base[key]
+                base[f"{key}_per_process"] = lists
         varying = {}
         for key, value in base.items():
             values = [f.get(key) for f in copies]
