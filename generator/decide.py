@@ -746,7 +746,17 @@ def recommend(use_case: UseCase, machine: evidence.Machine | None, known: Rules,
         found.verdict = not_measured(NOT_MEASURED, _unmeasured(measured, machine, scope.hardware))
         return found
     found.provenance = provenance.of_files([f for i in found.items for f in i.files], machine.docs)
+    found.verdict.why += _unmeasured_frameworks(machine, scope.hardware)
     return found
+
+
+def _unmeasured_frameworks(machine: evidence.Machine | None, hardware: str) -> str:
+    """A sentence per compared framework that could not be measured on ``hardware`` on ``machine``,
+    with the reason its results recorded (nothing where every framework was measured)."""
+    if machine is None or hardware == "multi-process":
+        return ""
+    return "".join(f". {label(fw)} was not measured on {HARDWARE_WORDS[hardware]} here: {why}"
+                   for fw, why in machine.unmeasured(hardware).items())  # fmt: skip
 
 
 def _unmeasured(measured: list[Signal], machine: evidence.Machine, hardware: str) -> str:
@@ -882,7 +892,9 @@ def answer(chosen: dict[str, str], known: Rules, machines: Machines) -> Answer:
     if not measured:
         if not machines.measures(hardware):
             alone = tuple((m.id, one) for m in machines.machines.values() if (one := _only_framework(m, hardware)))
-            why = _not_known_here(alone, hardware, {m.id: m.name for m in machines.machines.values()})
+            why = _not_known_here(alone, hardware, {m.id: m.name for m in machines.machines.values()}) + "".join(
+                _unmeasured_frameworks(machines.machines[m], hardware) for m, _ in alone
+            )
             return Answer(dict(chosen), hardware, on, not_measured(NOT_MEASURED_HERE, why), list(weights.items()),
                           verdicts, experience, _experience_note(experience, None), None, measure, alone)  # fmt: skip
         why = "none of the use cases these answers select compares the frameworks for this kind of model"
@@ -906,6 +918,7 @@ def answer(chosen: dict[str, str], known: Rules, machines: Machines) -> Answer:
         verdict.why += (
             f". Left out: {_and(left_out)}, which speak{'s' if len(left_out) == 1 else ''} about other hardware"
         )
+    verdict.why += _unmeasured_frameworks(machine, hardware)
     note = _experience_note(experience, verdict)
     return Answer(dict(chosen), hardware, on, verdict, list(weights.items()), verdicts, experience, note, found)
 

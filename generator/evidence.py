@@ -29,7 +29,7 @@ import pandas as pd
 from generator import provenance, rules, stats, studies
 from generator.compare import PRIMARY, CaseModes, ModeResult, bound, mode_results, summarise
 from measurements import workloads
-from measurements.frameworks import COMPARED, FRAMEWORK_LABELS, MODE_LABELS
+from measurements.frameworks import COMPARED, FRAMEWORK_LABELS, MODE_LABELS, why_here
 from measurements.results import AnyResult, Result
 
 VERDICTS = (
@@ -115,6 +115,21 @@ class Machine:
         """The frameworks with timing results on ``hardware`` ("cpu" or "gpu") on this machine."""
         found = {r.framework for c in self.cases if (c.device == "cpu") == (hardware == "cpu") for r in c.results}
         return [fw for fw in COMPARED if fw in found]
+
+    def unmeasured(self, hardware: str) -> dict[str, str]:
+        """Each compared framework with no timing result on ``hardware`` ("cpu" or "gpu") here whose
+        runs there were recorded as unavailable, and why, as the results say: the note the
+        measurement left about this machine (``frameworks.why_here``), else that it is not installed."""
+        ran = set(self.frameworks_on(hardware))
+        found: dict[str, str] = {}
+        for doc in self.docs.values():
+            run: dict[str, Any] = dict(doc["run"])  # a timing run's (a study's names no device)
+            fw, device, outcome = run.get("framework"), run.get("device"), doc["outcome"]
+            if device is None or outcome["status"] != "unavailable" or fw in ran or fw not in COMPARED:
+                continue
+            if (device == "cpu") == (hardware == "cpu") and fw not in found:
+                found[fw] = why_here(outcome["error"]) or "it is not installed on that machine"
+        return {fw: found[fw] for fw in COMPARED if fw in found}
 
     def covers(self, hardware: str) -> bool:
         """Whether this machine measured anything on ``hardware`` (one of HARDWARE): its CPU (timings

@@ -24,7 +24,7 @@ from generator.compare import (
 from generator.formatting import label, mib, seconds, text
 from measurements import results, workloads
 from measurements.environment import slug
-from measurements.frameworks import FRAMEWORK_LABELS, REGISTRY
+from measurements.frameworks import FRAMEWORK_LABELS, REGISTRY, why_here
 from measurements.profiles import PROFILES, rounds_for
 
 PARITY_POINTS = 1.0  # accuracy parity holds when the frameworks' final accuracies are this close
@@ -197,8 +197,9 @@ class MachineReport:
         """A sentence per framework that could not run here at all, with the reason recorded."""
         measured = {s["framework"]["name"] for s in self.software if s["framework"]["version"]}
         found = {p["framework"]: p for s in self.sections for p in s.problems if p["status"] == "unavailable"}
-        why = {fw: "is not installed on this machine" if p["not_installed"] else
-               f"was not measured on this machine ({text((str(p['error']).strip().splitlines() or [''])[-1])})"
+        why = {fw: (f"is not installed on this machine: {text(note)}" if (note := why_here(p["error"])) else
+                    "is not installed on this machine" if p["not_installed"] else
+                    f"was not measured on this machine ({text((str(p['error']).strip().splitlines() or [''])[-1])})")
                for fw, p in found.items()}  # fmt: skip
         return [f"{FRAMEWORK_LABELS.get(fw, fw)} {said}, so this page has nothing to compare it with."
                 for fw, said in sorted(why.items()) if fw not in measured]  # fmt: skip

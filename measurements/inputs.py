@@ -112,6 +112,18 @@ def image_counts(value: str) -> None:
         )
 
 
+def unavailable_why(value: str) -> None:
+    """``FG_UNAVAILABLE_WHY``: "FRAMEWORK=why" items, separated by ";", each a registered framework."""
+    from measurements.frameworks import REGISTRY, notes
+
+    for framework, why in notes(value).items():
+        if framework not in REGISTRY or not why:
+            raise UserError(
+                f"FG_UNAVAILABLE_WHY item {shown(framework)} is not FRAMEWORK=why with a framework of "
+                f"{', '.join(REGISTRY)}; write e.g. tensorflow=its CUDA build cannot be installed here"
+            )
+
+
 def distributed_layout(value: str) -> None:
     """``FG_DISTRIBUTED_LAYOUT``: a layout the distributed study knows."""
     from measurements.studies.distributed import LAYOUTS
@@ -151,6 +163,7 @@ CHECKS: dict[str, Callable[[str], object]] = {
     "FG_LIMIT_MIB": memory_mib,
     "FG_DISTRIBUTED_HANG": flag("FG_DISTRIBUTED_HANG"),
     "FG_DISTRIBUTED_LAYOUT": distributed_layout,
+    "FG_UNAVAILABLE_WHY": unavailable_why,
 }
 
 

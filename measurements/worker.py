@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from measurements import environment, workloads
-from measurements.frameworks import REGISTRY, Unavailable
+from measurements.frameworks import REGISTRY, Unavailable, with_why
 from measurements.launch import report
 from measurements.profiles import PROFILES, STEADY_BLOCKS, STEADY_TOLERANCE, Profile
 from measurements.results import CurvePoint, Measured, Measurement, Parity, ParityCheck, Reading, ReportedCase
@@ -419,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
             tuple(args.inject),
         )  # fmt: skip
     except Unavailable as exc:
-        status, error = "unavailable", str(exc)
+        status, error = "unavailable", with_why(args.framework, str(exc))
     except MemoryError:
         status, error = "oom", traceback.format_exc()
     except Exception:  # the launcher records the traceback as a failed outcome

@@ -46,7 +46,8 @@ def recommend(signals: list[decide.Signal], monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(decide, "signals_for", lambda *_: signals)
     use_case = decide.UseCase("case", "A case", "What it is.", ())
     known: Any = SimpleNamespace(model_sources=frozenset())
-    return decide.recommend(use_case, SimpleNamespace(id="m-1", docs={}), known)  # type: ignore[arg-type]
+    machine = SimpleNamespace(id="m-1", docs={}, unmeasured=lambda hardware: {})
+    return decide.recommend(use_case, machine, known)  # type: ignore[arg-type]
 
 
 @pytest.mark.usefixtures("three")

@@ -5,19 +5,24 @@ script that runs it there."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
+from generator import corpus, decide
 from measurements import harness, worker, workloads
-from measurements.frameworks import REGISTRY
+from measurements.frameworks import REGISTRY, WHY_ENV, why_here, with_why
 from measurements.profiles import GPU_PLAN, PROFILES
+from measurements.results import result_path
 from measurements.workloads.mlp import spec as mlp
 from measurements.workloads.resnet import spec as resnet
-from tests.conftest import ROOT
+from tests.conftest import ROOT, make_result, measured
 
 GPU, DRY = PROFILES["gpu"], PROFILES["gpu-dry-run"]
 
@@ -114,3 +119,83 @@ def test_every_planned_workload_has_gpu_sizes() -> None:
         w = workloads.get(name)
         spec = __import__(f"{w.module}.spec", fromlist=["cases"])
         assert spec.cases(GPU, w.task), name
+
+
+GPU_MACHINE = "test-cpu-16cpu-test-gpu"
+NOTE = "its CUDA build can't be installed on the GPU machine"
+
+
+def on_the_gpu(doc: dict[str, Any]) -> dict[str, Any]:
+    doc["run"]["device"] = "cuda"
+    doc["machine"].update(id=GPU_MACHINE, cpu_count=16, cpus_available=16,
+                          gpus=[{"name": "Test GPU", "driver": "1", "memory_bytes": 80 * 2**30}])  # fmt: skip
+    return doc
+
+
+def gpu_results(folder: Path, jax_speed_up: float) -> Path:
+    """A synthetic GPU machine's results (tests only, never results/): PyTorch eager and jax.jit on
+    the GPU, JAX ``jax_speed_up`` times PyTorch's training speed and as fast at inference; TensorFlow
+    recorded as unavailable, with the note the GPU machine's script leaves."""
+    unavailable = with_why("tensorflow", "TensorFlow is not installed: No module named 'tensorflow'")
+    docs = []
+    for w in ("mlp", "cnn", "transformer", "mlp_infer"):
+        latency = w == "mlp_infer"
+        speed, step = (0.4, 0.001) if latency else (2000.0, 1.0)
+        docs += [
+            on_the_gpu(measured(w, "pytorch", "eager", speed, step)),
+            on_the_gpu(measured(w, "jax", "jit", speed if latency else speed * jax_speed_up, step)),
+            on_the_gpu(make_result(w, "tensorflow", "function", status="unavailable", error=unavailable)),
+        ]
+    for doc in docs:
+        run = doc["run"]
+        version = doc["software"]["framework"]["version"]
+        path = result_path(folder, GPU_MACHINE, run["workload"], run["framework"], version, run["mode"], "cuda")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(doc))
+    return folder
+
+
+def test_decide_compares_pytorch_and_jax_on_a_gpu_and_says_why_tensorflow_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(WHY_ENV, f"tensorflow={NOTE}")
+    found = corpus.load_corpus(gpu_results(tmp_path / "results", jax_speed_up=2.0))
+    assert found.problems == []
+    known = decide.load_rules()
+    machines = decide.Machines(known, found.machines, found.reference())
+    machine = machines.for_hardware("gpu")
+    assert machine is not None and machine.unmeasured("gpu") == {"tensorflow": NOTE}
+    training = decide.answer({"hardware": "gpu", "priority": "training-speed"}, known, machines)
+    assert training.ring != decide.NOT_MEASURED_HERE
+    assert [p.pair for p in training.verdict.pairs] == [("pytorch", "jax")]
+    assert training.verdict.contenders == ["jax"] and list(training.verdict.ruled_out) == ["pytorch"]
+    assert training.verdict.why.endswith(f"TensorFlow was not measured on a GPU here: {NOTE}")
+    use_case = machines.verdict(next(u for u in known.use_cases if u.id == "gpu-training"), decide.Scope("gpu"))
+    assert f"TensorFlow was not measured on a GPU here: {NOTE}" in use_case.verdict.why
+    # where they are as fast, neither is ruled out
+    even = corpus.load_corpus(gpu_results(tmp_path / "even", jax_speed_up=1.0))
+    again = decide.Machines(known, even.machines, even.reference())
+    assert decide.answer({"hardware": "gpu", "priority": "training-speed"}, known, again).verdict.ruled_out == {}
+
+
+def test_why_a_framework_is_missing_travels_in_its_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert with_why("tensorflow", "not installed") == "not installed"
+    monkeypatch.setenv(WHY_ENV, f"tensorflow={NOTE}; jax=another reason")
+    error = with_why("tensorflow", "TensorFlow is not installed: No module named 'tensorflow'")
+    assert error.splitlines()[0].startswith("TensorFlow is not installed") and why_here(error) == NOTE
+    assert why_here("TensorFlow is not installed") is None
+
+
+def test_the_gpu_machines_script_runs_here_as_a_dry_run(tmp_path: Path) -> None:
+    """measurements/gpu/run.sh, the one command for the GPU machine, on this CPU: it measures, writes
+    the log and packs the results into one file under $OUT, as the device returns them."""
+    env = {**os.environ, "OUT": str(tmp_path), "PYTHON": sys.executable}
+    command = ["bash", "measurements/gpu/run.sh", "--dry-run", "--only", "mlp_infer/jax/jit/*"]
+    done = subprocess.run(command, check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.tar.gz", "run.log"]
+    with tarfile.open(tmp_path / "results.tar.gz") as packed:
+        names = [n for n in packed.getnames() if n.endswith(".json")]
+        (doc,) = [json.load(packed.extractfile(n)) for n in names]  # type: ignore[arg-type]
+    assert doc["run"]["profile"] == "gpu-dry-run" and doc["outcome"]["status"] == "ok"
+    assert "== the gpu profile" in (tmp_path / "run.log").read_text()

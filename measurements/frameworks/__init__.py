@@ -9,6 +9,7 @@ Only the child process imports these modules, one framework per process.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 
@@ -85,6 +86,35 @@ REGISTRY = {
                   modules=("numpy",)),
     )
 }  # fmt: skip
+
+# Why a framework cannot be measured on a machine, where the one who measures there knows:
+# "FRAMEWORK=why;FRAMEWORK=why" (the GPU machine's script says its TensorFlow CUDA build cannot be
+# installed there). An unavailable run records it after its own error, behind WHY_HERE, and the
+# pages and answers quote it from the results.
+WHY_ENV = "FG_UNAVAILABLE_WHY"
+WHY_HERE = "Why here: "
+
+
+def notes(value: str) -> dict[str, str]:
+    """``FG_UNAVAILABLE_WHY``'s notes by framework id (checked by ``inputs``)."""
+    found = {}
+    for item in filter(None, (part.strip() for part in value.split(";"))):
+        framework, _, why = item.partition("=")
+        found[framework.strip()] = why.strip()
+    return found
+
+
+def with_why(framework: str, error: str) -> str:
+    """An unavailable run's error, with what ``FG_UNAVAILABLE_WHY`` says of ``framework`` here."""
+    why = notes(os.environ.get(WHY_ENV, "")).get(framework)
+    return f"{error}\n{WHY_HERE}{why}" if why else error
+
+
+def why_here(error: str | None) -> str | None:
+    """The note an unavailable run recorded about this machine (``with_why``), if any."""
+    lines = [line for line in (error or "").splitlines() if line.startswith(WHY_HERE)]
+    return lines[-1].removeprefix(WHY_HERE).strip() or None if lines else None
+
 
 COMPARED = tuple(f.id for f in REGISTRY.values() if f.compared)  # the frameworks verdicts are about
 DISTRIBUTIONS = {f.id: f.distributions for f in REGISTRY.values()}

@@ -13,7 +13,7 @@ import sys
 import traceback
 
 from measurements.environment import installed_version
-from measurements.frameworks import Unavailable
+from measurements.frameworks import Unavailable, with_why
 from measurements.launch import report as write_report
 from measurements.worker import inject
 
@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(f"measurements.studies.{args.study}")
         found = {"status": "ok", "error": None, "findings": module.run(args.framework)}
     except (Unavailable, ImportError) as exc:  # the framework (or a tool the study needs) is missing
-        found = {"status": "unavailable", "error": f"{type(exc).__name__}: {exc}", "findings": []}
+        found = {"status": "unavailable", "error": with_why(args.framework, f"{type(exc).__name__}: {exc}"),
+                 "findings": []}  # fmt: skip
     except Exception:
         found = {"status": "failed", "error": traceback.format_exc()[-4000:], "findings": []}
     write_report(found)
