@@ -221,3 +221,44 @@ def test_build_strict_refuses_bad_files(tmp_path: Path, capsys: pytest.CaptureFi
     assert code == 1
     assert "broken.json: not valid JSON" in err
     assert "--strict" in err
+
+
+def test_a_version_2_file_becomes_one_record_per_round() -> None:
+    """Version 2 pooled the rounds' samples with a count per round; read, each round is a record of its own."""
+    old = ROOT / "results" / "amd-epyc-2cpu" / "mlp.pytorch-2.13.0_cpu.eager.cpu.json"
+    pooled = json.loads(old.read_text())
+    assert pooled["schema_version"] == 2
+    doc, problems = results_model.check_file(old)
+    assert problems == [] and doc is not None
+    m = pooled["measurements"][0]
+    assert [len(r["measurements"][0]["samples"]) for r in doc["rounds"]] == m["samples_per_round"]
+    assert [s for r in doc["rounds"] for s in r["measurements"][0]["samples"]] == m["samples"]
+    assert [r["import_s"] for r in doc["rounds"]] == pooled["import_s"]
+    assert [r["measurements"][0]["first_call_s"] for r in doc["rounds"]] == m["first_call_s"]
+
+
+def test_a_version_2_file_whose_readings_do_not_match_its_rounds_is_refused(tmp_path: Path) -> None:
+    """A reading listed for fewer rounds than there are cannot be given to its round: the file is left out."""
+    doc = json.loads((ROOT / "results" / "amd-epyc-2cpu" / "mlp.pytorch-2.13.0_cpu.eager.cpu.json").read_text())
+    doc["import_s"] = doc["import_s"][:2]
+    _, problems = results_model.check_document(doc)
+    assert problems == [
+        "schema_version: 2 cannot be migrated (ValueError: import_s has 2 entries for 5 rounds); "
+        f"{results_model.REMEASURE}"
+    ]
+
+
+def test_a_study_file_of_version_1_keeps_each_process_samples(tmp_path: Path) -> None:
+    path = ROOT / "results" / "amd-epyc-2cpu" / "studies" / "serving.pytorch-2.13.0_cpu.json"
+    old = json.loads(path.read_text())["findings"][0]
+    doc, problems = results_model.check_study(path, ["serving"])
+    assert problems == [] and doc is not None and doc["schema_version"] == 2
+    found = doc["findings"][0]
+    assert "latency_samples" not in found and "latency_samples_per_round" not in found
+    assert [len(p) for p in found["latency_samples_per_process"]] == old["latency_samples_per_round"]
+    assert [s for p in found["latency_samples_per_process"] for s in p] == old["latency_samples"]
+    bad = json.loads(path.read_text())
+    bad["findings"][0]["latency_samples_per_round"] = [1, 2]
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    _, problems = results_model.check_study(tmp_path / "bad.json", ["serving"])
+    assert problems[0].startswith("schema_version: 1 cannot be migrated (ValueError: latency_samples_per_round")
