@@ -103,9 +103,14 @@ def slow(session: nox.Session) -> None:
     run_pytest(session, "slow")
 
 
+E2E_SITE_URL = "https://framework-guide.example/"  # the browser tests' site is built as a host builds it: its
+# snippets must link back with absolute https addresses (tests/e2e/test_journeys.py)
+
+
 @nox.session
 def e2e(session: nox.Session) -> None:
     """Build the site and test it in Chromium (Debian's package): pages, charts, search, theme."""
+    session.env["FG_SITE_URL"] = E2E_SITE_URL
     generate(session)
     install(session, "site", "test", "e2e")
     session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})
@@ -116,6 +121,7 @@ def e2e(session: nox.Session) -> None:
 def zensical(session: nox.Session) -> None:
     """Build the same site with Zensical (mkdocs-material's successor) into site-zensical/ and run
     the browser tests on it; the search test is Material's own markup, so it is left out."""
+    session.env["FG_SITE_URL"] = E2E_SITE_URL
     generate(session)
     install(session, "zensical", "test", "e2e")
     config = Path(".zensical.yml")  # mkdocs.yml with its own site folder; Zensical wants one inside the project
