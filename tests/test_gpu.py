@@ -85,6 +85,7 @@ def test_references_are_kept_for_the_other_processes_of_a_case(tmp_path: Path, m
     assert calls == [2.5, 7.0]
 
 
+@pytest.mark.slow  # PyTorch and JAX children; the fast tests' one real pipeline is in test_site.py
 def test_the_dry_run_measures_with_parity_into_a_folder_of_its_own(tmp_path: Path) -> None:
     """Two of the planned runs, end to end (the whole dry run is the slow test below)."""
     command = [sys.executable, "-m", "measurements", "run", "--profile", "gpu", "--dry-run", "--results",
