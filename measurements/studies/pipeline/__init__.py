@@ -338,9 +338,29 @@ def max_abs_diff(decoded: list[np.ndarray], reference: np.ndarray) -> float:
     return max(float(np.max(np.abs(d.astype(np.int16) - reference[i].astype(np.int16)))) for i, d in enumerate(decoded))
 
 
+@dataclass(frozen=True)
+class Run:
+    """What a framework's ``measure`` gets, inside the child: the configuration, the data set (its folder,
+    manifest and Pillow's decoding of its first images), the epochs, the batches per within-epoch reading,
+    and the finding so far, to which it adds how its pipeline was set up."""
+
+    config: Configuration
+    data_dir: Path
+    manifest: dict[str, Any]
+    reference: np.ndarray
+    epochs: int
+    chunk: int
+    found: dict[str, Any]
+
+
+# what a framework's ``measure`` returns: the epochs timed, the first images as its pipeline decoded them and
+# their labels, and (where it decodes otherwise too) the largest difference of its accurate decoding from Pillow's
+Measured = tuple[Epochs, list[np.ndarray], list[int], float | None]
+
+
 def steps(framework: str) -> ModuleType:
     """A framework's part of the study (``pipeline/<framework>.py``): its ``CONFIGURATIONS`` and
-    ``measure(config, data_dir, manifest, reference, epochs, chunk, found)``, and optionally a
+    ``measure(run: Run) -> Measured``, and optionally a
     ``prepare(data_dir)`` that runs once per data set in a process of its own (its ``PREPARATION``
     says what it does)."""
     return importlib.import_module(f"{__name__}.{framework}")
@@ -379,8 +399,8 @@ def measure_one(framework: str, config_id: str, data_dir: Path, epochs: int, chu
     found: dict[str, Any] = {"after_import_pss_bytes": after_import, "threads": threads,
                              "framework_threads": software["build"].get("threads"),
                              "interop_threads": software["build"].get("interop_threads")}  # fmt: skip
-    own = steps(framework)
-    timed, checked, labels, accurate = own.measure(config, data_dir, manifest, reference, epochs, chunk, found)
+    timed, checked, labels, accurate = steps(framework).measure(Run(config, data_dir, manifest, reference, epochs,
+                                                                     chunk, found))  # fmt: skip
     if any(n != manifest["images"] for n in timed.epoch_images):
         raise RuntimeError(f"the epochs saw {timed.epoch_images} images, not {manifest['images']} each")
     steady, rates = timed.steady_cpu_s, timed.rates

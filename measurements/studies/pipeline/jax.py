@@ -8,7 +8,6 @@ import itertools
 import math
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -87,16 +86,8 @@ def time_pipeline(items: list[tuple[str, int]], workers: int, threads: int, epoc
     return timed, decode
 
 
-def measure(
-    config: study.Configuration,
-    data_dir: Path,
-    manifest: dict[str, Any],
-    reference: np.ndarray,
-    epochs: int,
-    chunk: int,
-    found: dict[str, Any],
-) -> tuple[study.Epochs, list[np.ndarray], list[int], float | None]:
-    """Build the Grain pipeline, time its epochs and decode the first images (adding to ``found`` how it was set up)."""
-    items = study.file_list(data_dir, found, time.perf_counter())
-    timed, decode = time_pipeline(items, config.workers, found["threads"], epochs, chunk, found)
-    return (timed, *study.decoded_files(items, decode, found), None)
+def measure(run: study.Run) -> study.Measured:
+    """Build the Grain pipeline, time its epochs and decode the first images (adding how it was set up)."""
+    items = study.file_list(run.data_dir, run.found, time.perf_counter())
+    timed, decode = time_pipeline(items, run.config.workers, run.found["threads"], run.epochs, run.chunk, run.found)
+    return (timed, *study.decoded_files(items, decode, run.found), None)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -54,21 +53,13 @@ def pipeline(items: list[tuple[str, int]], workers: int) -> tuple[Any, Callable[
     return loader, lambda i: decode(items[i][0])
 
 
-def measure(
-    config: study.Configuration,
-    data_dir: Path,
-    manifest: dict[str, Any],
-    reference: np.ndarray,
-    epochs: int,
-    chunk: int,
-    found: dict[str, Any],
-) -> tuple[study.Epochs, list[np.ndarray], list[int], float | None]:
-    """Build the DataLoader, time its epochs and decode the first images (adding to ``found`` how it was set up)."""
+def measure(run: study.Run) -> study.Measured:
+    """Build the DataLoader, time its epochs and decode the first images (adding how it was set up)."""
     start = time.perf_counter()
-    items = study.file_list(data_dir, found, start)
+    items = study.file_list(run.data_dir, run.found, start)
     start = time.perf_counter()
-    loader, decode = pipeline(items, config.workers)
-    found["build_s"] = time.perf_counter() - start
-    found.update(workers=config.workers, worker_threads=1 if config.workers else None, shuffle_buffer=None)
-    timed = study.time_epochs(lambda: loader, lambda b: len(b[0]), epochs, chunk)
-    return (timed, *study.decoded_files(items, decode, found), None)
+    loader, decode = pipeline(items, run.config.workers)
+    run.found["build_s"] = time.perf_counter() - start
+    run.found.update(workers=run.config.workers, worker_threads=1 if run.config.workers else None, shuffle_buffer=None)
+    timed = study.time_epochs(lambda: loader, lambda b: len(b[0]), run.epochs, run.chunk)
+    return (timed, *study.decoded_files(items, decode, run.found), None)

@@ -105,29 +105,21 @@ def pipeline(
     return ds, first_images
 
 
-def measure(
-    config: study.Configuration,
-    data_dir: Path,
-    manifest: dict[str, Any],
-    reference: np.ndarray,
-    epochs: int,
-    chunk: int,
-    found: dict[str, Any],
-) -> tuple[study.Epochs, list[np.ndarray], list[int], float | None]:
-    """Build the tf.data pipeline, time its epochs and decode the first images (adding to ``found`` how it was set
-    up); the last, the largest difference of the accurate inverse DCT's decoding from Pillow's."""
+def measure(run: study.Run) -> study.Measured:
+    """Build the tf.data pipeline, time its epochs and decode the first images (adding how it was set up); the
+    last, the largest difference of the accurate inverse DCT's decoding from Pillow's."""
     import tensorflow as tf
 
     start = time.perf_counter()
-    buffer = min(study.SHUFFLE_BUFFER, manifest["images"])
-    ds, first_images = pipeline(data_dir / "records", config.cache, buffer)
-    found["build_s"] = time.perf_counter() - start
+    buffer = min(study.SHUFFLE_BUFFER, run.manifest["images"])
+    ds, first_images = pipeline(run.data_dir / "records", run.config.cache, buffer)
+    run.found["build_s"] = time.perf_counter() - start
     options = ds.options()
-    found.update(workers=None, cache=config.cache, shuffle_buffer=buffer,
-                 tf_data_private_threadpool_size=options.threading.private_threadpool_size,
-                 tf_data_max_intra_op_parallelism=options.threading.max_intra_op_parallelism,
-                 tf_data_autotune=tf.data.AUTOTUNE)  # fmt: skip
-    timed = study.time_epochs(lambda: ds, lambda b: int(b[0].shape[0]), epochs, chunk)
+    run.found.update(workers=None, cache=run.config.cache, shuffle_buffer=buffer,
+                     tf_data_private_threadpool_size=options.threading.private_threadpool_size,
+                     tf_data_max_intra_op_parallelism=options.threading.max_intra_op_parallelism,
+                     tf_data_autotune=tf.data.AUTOTUNE)  # fmt: skip
+    timed = study.time_epochs(lambda: ds, lambda b: int(b[0].shape[0]), run.epochs, run.chunk)
     firsts = first_images()
     checked, labels = [f[0] for f in firsts], [f[1] for f in firsts]
-    return timed, checked, labels, study.max_abs_diff([f[2] for f in firsts], reference)
+    return timed, checked, labels, study.max_abs_diff([f[2] for f in firsts], run.reference)
