@@ -200,3 +200,43 @@ def test_the_gpu_machines_script_runs_here_as_a_dry_run(tmp_path: Path) -> None:
         (doc,) = [json.load(packed.extractfile(n)) for n in names]  # type: ignore[arg-type]
     assert doc["run"]["profile"] == "gpu-dry-run" and doc["outcome"]["status"] == "ok"
     assert "== the gpu profile" in (tmp_path / "run.log").read_text()
+
+
+def sixteen_core_study(framework: str, speed: float) -> dict[str, Any]:
+    """The distributed study's 16-core layout as the GPU machine would record it: five launches."""
+
+    def config(id_: str, title: str, processes: int, median: float) -> dict[str, Any]:
+        return {"id": id_, "title": title, "processes": processes, "threads_per_process": 16 // processes,
+                "global_batch": 1024, "outcome": "ok", "error": None, "setup_s": 3.0,
+                "samples": [median * j + d for j in (0.99, 1.0, 1.01, 0.995, 1.005) for d in (-2, -1, 1, 2)],
+                "samples_per_round": [4] * 5, "parity": None}  # fmt: skip
+
+    findings = [
+        config("single-16-threads", "One process, 16 threads", 1, speed * 0.8),
+        config("four-processes", "Four data-parallel processes, 4 threads each", 4, speed),
+        {"id": "scaling", "efficiency": {}},
+    ]
+    return {
+        "schema_version": 1, "study": "distributed", "framework": framework,
+        "run": {"started_at": "2026-12-07T22:00:00+00:00", "wall_s": 60.0, "command": "python -m measurements run"},
+        "machine": {"id": GPU_MACHINE, "cpu_model": "Test CPU", "cpu_count": 16, "cpus_available": 16,
+                    "memory_bytes": 128 * 2**30, "gpus": [], "os": "Linux 6.1", "arch": "x86_64"},
+        "software": {"python": "CPython 3.12.3", "framework": {"name": framework, "version": "1.0"}},
+        "outcome": {"status": "ok", "error": None, "exit_code": 0},
+        "findings": findings,
+    }  # fmt: skip
+
+
+def test_multi_process_answers_compare_pytorch_and_jax_from_the_16_core_study(tmp_path: Path) -> None:
+    folder = tmp_path / "results" / GPU_MACHINE / "studies"
+    folder.mkdir(parents=True)
+    for framework, speed in (("pytorch", 3000.0), ("jax", 1500.0)):
+        (folder / f"distributed.{framework}-1.0.json").write_text(json.dumps(sixteen_core_study(framework, speed)))
+    found = corpus.load_corpus(tmp_path / "results")
+    assert found.problems == []
+    known = decide.load_rules()
+    machines = decide.Machines(known, found.machines, found.reference())
+    a = decide.answer({"hardware": "several"}, known, machines)
+    assert a.ring != decide.NOT_MEASURED_HERE, a.verdict.why
+    assert [p.pair for p in a.verdict.pairs] == [("pytorch", "jax")]
+    assert list(a.verdict.ruled_out) == ["jax"], a.verdict.why
