@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +134,7 @@ def notes(found: dict[str, Any]) -> str:
     return "; ".join(f"{text(str(key))}: {value_words(value)}" for key, value in sorted(found.items()))
 
 
-def build_notes(build: dict[str, Any]) -> str:
+def build_notes(build: Mapping[str, object]) -> str:
     """A framework's build record on one line, as ``notes`` writes it, except that its numbers are
     identifiers, not quantities: "threads: 16", never "16" with a separator, and a library's version
     number as the version it encodes ("cudnn: 9.19.0 (91900)")."""

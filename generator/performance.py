@@ -50,7 +50,7 @@ class AccuracyRun:
     framework: str
     mode: str
     finals: list[float]  # the last epoch's accuracy, per round
-    curves: list[list[dict[str, Any]]]
+    curves: list[list[results.CurvePoint]]  # per process, the test accuracy after each epoch
     time_to_target_s: list[float | None]  # per round; None where the target was not reached
     parity_passed: bool
     file: str
