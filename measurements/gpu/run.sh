@@ -3,7 +3,7 @@
 # distributed study on its 16 cores, then every result into one file under $OUT.
 #
 #   on the device, in the repository root, with .whl carried (measurements/gpu/prepare_wheels.sh):
-#     bash measurements/gpu/run.sh                  # about 9 minutes: the profile (at most 7), the study
+#     bash measurements/gpu/run.sh                  # 8-9.5 minutes: the profile (at most 6 min 40 s), the study
 #     bash measurements/gpu/run.sh gpu              # the profile alone
 #     bash measurements/gpu/run.sh distributed      # the study alone
 #   here, on the CPU (CI runs it): the same steps at tiny sizes, in a temporary folder
@@ -11,8 +11,8 @@
 #
 # Results go to .gpu-results/ (ignored by git; carry it back to resume a cut-short run: finished runs
 # are kept) and, packed, to $OUT/results.tar.gz with the log; `python -m generator merge` takes the
-# unpacked folder. Each part ends before its own deadline (FG_GPU_PROFILE_S, default 420 s; the whole
-# command FG_GPU_LIMIT_S, default 560 s, inside the device's 600), so the packing always runs.
+# unpacked folder. Each part ends before its own deadline (FG_GPU_PROFILE_S, default 400 s; the whole
+# command FG_GPU_LIMIT_S, default 570 s, inside the device's 600), so the packing always runs.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 part=all dry=()
@@ -24,7 +24,7 @@ for arg in "$@"; do
   esac
 done
 start=$SECONDS
-limit=${FG_GPU_LIMIT_S:-560}
+limit=${FG_GPU_LIMIT_S:-570}
 OUT=${OUT:-$(mktemp -d)}
 results=${FG_GPU_RESULTS:-$PWD/.gpu-results}
 py=${PYTHON:-python3}  # the machine's python3 holds PyTorch and JAX
@@ -45,7 +45,7 @@ log=$OUT/run.log
 } | tee "$log"
 code=0
 if [ "$part" != distributed ]; then
-  budget=${FG_GPU_PROFILE_S:-420}
+  budget=${FG_GPU_PROFILE_S:-400}
   echo "== the gpu profile (at most ${budget} s)" | tee -a "$log"
   timeout --signal=TERM --kill-after=15 "$budget" \
     "$py" -m measurements run --profile gpu --results "$results" "${dry[@]}" "$@" 2>&1 | tee -a "$log"
