@@ -180,6 +180,15 @@ def test_the_build_leaves_out_a_figure_far_beyond_the_machine_ceiling(tmp_path: 
     assert not any("mlp.pytorch-1.0" in line for line in found.problems)  # the real ones stay
 
 
+def test_a_lower_precision_mode_may_pass_the_float32_ceiling_by_what_its_hardware_allows(tmp_path: Path) -> None:
+    docs = golden_docs()  # matmul at 80-100 GFLOP/s (float32); the MLP's training step is 4 MFLOP a sample
+    docs.append(measured("mlp", "pytorch", "bf16", 20 * 2000))  # about 20 times the ceiling: a bf16 GPU's share
+    docs.append(measured("mlp", "pytorch", "bf16", 1349 * 2000, version="9.0"))  # beyond even bfloat16's
+    found = build(write_results(tmp_path / "results", docs), tmp_path / "out")
+    assert not any("mlp.pytorch-1.0.bf16" in line for line in found.problems)
+    assert any("mlp.pytorch-9.0.bf16.cpu.json" in line and "measured ceiling" in line for line in found.problems)
+
+
 # 3. Downloads from the validated bytes
 
 
