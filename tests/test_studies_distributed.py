@@ -15,8 +15,9 @@ import pytest
 
 from measurements.launch import child_env
 from measurements.results import scaling_efficiency
-from measurements.studies import distributed, distributed_worker, registry
+from measurements.studies import distributed, registry
 from measurements.studies.distributed import CONFIGURATIONS, Launch, Settings
+from measurements.studies.distributed import worker as distributed_worker
 
 TWO = CONFIGURATIONS[2]
 TINY = Settings(layers=(16, 8, 8, 4), global_batch=8, samples=3, sample_s=0.01, warmup_s=0.02, parity_steps=2,
@@ -47,11 +48,11 @@ def test_free_ports_are_distinct_and_free_on_loopback() -> None:
 
 
 def test_tf_config_names_every_worker_on_loopback_and_this_ones_index() -> None:
-    config = distributed.tf_config([41001, 41002], 1)
+    config = distributed_worker.steps("tensorflow").tf_config([41001, 41002], 1)
     assert config == {"cluster": {"worker": ["127.0.0.1:41001", "127.0.0.1:41002"]},
                       "task": {"type": "worker", "index": 1}}  # fmt: skip
     with pytest.raises(ValueError, match="worker index 2 is outside a cluster of 2 workers"):
-        distributed.tf_config([41001, 41002], 2)
+        distributed_worker.steps("tensorflow").tf_config([41001, 41002], 2)
 
 
 def test_pytorch_runs_two_processes_under_torchrun_on_loopback(tmp_path: Path) -> None:
@@ -144,7 +145,7 @@ def test_parity_compares_rank_0_with_the_first_single_process_that_has_weights(t
 def test_the_worker_splits_the_global_batch_by_rank(monkeypatch: pytest.MonkeyPatch) -> None:
     batch = np.arange(8)
     assert [distributed_worker.shard(batch, r, 2).tolist() for r in (0, 1)] == [[0, 1, 2, 3], [4, 5, 6, 7]]
-    monkeypatch.setenv("TF_CONFIG", json.dumps(distributed.tf_config([1, 2], 1)))
+    monkeypatch.setenv("TF_CONFIG", json.dumps(distributed_worker.steps("tensorflow").tf_config([1, 2], 1)))
     monkeypatch.setenv("RANK", "0")
     assert distributed_worker.rank_from_env("tensorflow", 2) == 1
     assert distributed_worker.rank_from_env("pytorch", 2) == 0

@@ -10,8 +10,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from measurements.studies import distributed, distributed_worker, registry
+from measurements.studies import distributed, registry
 from measurements.studies.distributed import CONFIGURATIONS, Settings
+from measurements.studies.distributed import worker as distributed_worker
 
 SINGLE_1, TWO = CONFIGURATIONS[1], CONFIGURATIONS[2]
 TINY = Settings(layers=(16, 8, 8, 4), global_batch=8, samples=3, sample_s=0.01, warmup_s=0.02, parity_steps=2,
@@ -60,10 +61,10 @@ def test_the_jax_worker_reads_its_process_id(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_each_jax_worker_is_pinned_to_cpus_of_its_own() -> None:
-    assert [distributed_worker.cpus_for(rank, 1, [4, 7]) for rank in (0, 1)] == [[4], [7]]
-    assert distributed_worker.cpus_for(0, 2, [4, 7]) == [4, 7]
-    assert distributed_worker.cpus_for(1, 2, [0, 1, 2, 3]) == [2, 3]
-    assert distributed_worker.cpus_for(1, 1, [3]) == [3]  # one CPU only: both workers share it
+    assert [distributed_worker.steps("jax").cpus_for(rank, 1, [4, 7]) for rank in (0, 1)] == [[4], [7]]
+    assert distributed_worker.steps("jax").cpus_for(0, 2, [4, 7]) == [4, 7]
+    assert distributed_worker.steps("jax").cpus_for(1, 2, [0, 1, 2, 3]) == [2, 3]
+    assert distributed_worker.steps("jax").cpus_for(1, 1, [3]) == [3]  # one CPU only: both workers share it
 
 
 @pytest.mark.slow

@@ -2,7 +2,7 @@
 
 The project's MLP (784-512-512-10, Adam, cross-entropy, synthetic data, the weights of
 ``mlp.spec``) is trained with a global batch of 256 in three configurations, each launched
-fresh by ``measurements.studies.distributed_worker`` under its own time limit: one process
+fresh by ``measurements.studies.distributed.worker`` under its own time limit: one process
 with 2 threads (the best single process, the project's fairness rule), one process with 1
 thread, and two data-parallel processes with 1 thread each (PyTorch: DDP over gloo, started
 by ``torchrun --standalone``; TensorFlow: ``MultiWorkerMirroredStrategy`` with two workers on
@@ -14,7 +14,6 @@ raises as failed; the next one still runs.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import statistics
@@ -30,7 +29,7 @@ import numpy as np
 from measurements.launch import child_env, launch_group
 from measurements.results import scaling_efficiency
 from measurements.studies import Study
-from measurements.studies.distributed_worker import JAX_COORDINATOR_ENV, JAX_PROCESS_ENV
+from measurements.studies.distributed.worker import JAX_COORDINATOR_ENV, JAX_PROCESS_ENV, steps
 
 STUDY = Study(
     name="distributed",
@@ -67,8 +66,9 @@ STUDY = Study(
     # the cores a verdict on distributed training needs: two workers, each with as many cores as the
     # best single process uses (2 threads); below it, the workers share the single process's cores
     cores_needed=4,
+    code=("studies/distributed/{framework}.py",),
 )
-WORKER = "measurements.studies.distributed_worker"
+WORKER = "measurements.studies.distributed.worker"
 PARITY_TOLERANCE = 1e-4
 LOG_TAIL_CHARS = 2000
 POLL_S = 0.1
@@ -149,13 +149,6 @@ def free_ports(count: int) -> list[int]:
             sock.close()
 
 
-def tf_config(ports: list[int], index: int) -> dict[str, Any]:
-    """``TF_CONFIG`` of worker ``index`` in a cluster of one worker per port on 127.0.0.1."""
-    if not 0 <= index < len(ports):
-        raise ValueError(f"worker index {index} is outside a cluster of {len(ports)} workers")
-    return {"cluster": {"worker": [f"127.0.0.1:{port}" for port in ports]}, "task": {"type": "worker", "index": index}}
-
-
 def worker_args(framework: str, config: Configuration, settings: Settings, out: Path, launched_at: float) -> list[str]:
     return [
         "--framework", framework, "--processes", str(config.processes), "--threads", str(config.threads_per_process),
@@ -187,24 +180,9 @@ def commands(framework: str, config: Configuration, settings: Settings, out: Pat
     env = base_env(config.threads_per_process)
     if config.processes == 1:
         return [([sys.executable, "-m", WORKER, *args], env)]
-    if framework == "pytorch":
-        launcher = [
-            sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={config.processes}",
-            "--local-addr=127.0.0.1",  # the workers' MASTER_ADDR: loopback, not the host name
-        ]  # fmt: skip
-        return [([*launcher, "-m", WORKER, *args], env)]
-    if framework == "jax":  # process 0 serves the coordinator; every process is told its id
-        (port,) = free_ports(1)
-        coordinator = {JAX_COORDINATOR_ENV: f"127.0.0.1:{port}"}
-        return [([sys.executable, "-m", WORKER, *args], {**env, **coordinator, JAX_PROCESS_ENV: str(index)})
-                for index in range(config.processes)]  # fmt: skip
-    if framework != "tensorflow":
-        raise ValueError(f"the distributed study has no launcher for {framework!r}")
-    ports = free_ports(config.processes)
-    return [
-        ([sys.executable, "-m", WORKER, *args], {**env, "TF_CONFIG": json.dumps(tf_config(ports, index))})
-        for index in range(config.processes)
-    ]
+    planned: list[tuple[list[str], dict[str, str]]] = steps(framework).commands(["-m", WORKER, *args], env,
+                                                                              config.processes)  # fmt: skip
+    return planned
 
 
 @dataclass
