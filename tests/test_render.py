@@ -257,3 +257,23 @@ def test_no_page_shows_a_p_value_beside_an_equivalent_or_uncertain_call(tmp_path
                 seen[c] += 1
     assert all(n >= 2 for n in seen.values()), seen  # each call was found, on the pages checked
     assert P_VALUE.search(pages["performance.md"])  # and p-values are shown, beside calls of a difference
+
+
+def test_machines_read_by_their_hardware_and_a_missing_framework_as_not_installed(tmp_path: Path) -> None:
+    gpu = make_result("mlp", "pytorch", "eager", [100.0, 101.0, 99.0, 100.0], machine_id="box-16cpu-h100",
+                      cpu_model="Intel(R) Xeon(R) Processor", processes=2)  # fmt: skip
+    gpu["machine"].update(cpu_count=16, cpus_available=16, gpus=[{"name": "NVIDIA H100 80GB HBM3", "driver": "580",
+                                                                 "memory_bytes": 85520809984}])  # fmt: skip
+    gpu["software"]["framework"]["build"] = {"cudnn": 91900, "threads": 16}
+    missing = make_result("mlp", "tensorflow", "function", machine_id="box-16cpu-h100", status="unavailable",
+                          error="TensorFlow is not installed: No module named 'tensorflow'", version="")  # fmt: skip
+    missing["machine"] = gpu["machine"]
+    missing["software"]["framework"]["version"] = None
+    pages = build(write_results(tmp_path / "results", [gpu, missing]), tmp_path / "out")
+    machine = pages["machines/box-16cpu-h100.md"]
+    assert machine.startswith("# Intel Xeon, 16 cores, NVIDIA H100 80 GB\n")
+    assert "cudnn: 9.19.0 (91900); threads: 16" in machine and "91,900" not in machine
+    assert "not installed on this machine" in machine
+    workload = pages["performance.md"]
+    assert "TensorFlow is not installed on this machine" in workload and "No module named" not in workload
+    assert "box-16cpu-h100" not in re.sub(r"\]\([^)]*\)", "]", workload)  # the id names files and links only

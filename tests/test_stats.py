@@ -18,9 +18,11 @@ from generator.stats import (
     Ratio,
     best_against_others,
     between_process_sigma,
+    brief,
     compare,
     decision_band,
     is_latency,
+    p_words,
     pairwise,
     process_speeds,
     to_speed,
@@ -380,3 +382,18 @@ def test_best_mode_selection_keeps_the_coverage(case: str) -> None:
     assert result.coverage >= 0.93
     assert result.false_calls <= 0.05
     assert result.wrong_direction <= 0.025
+
+
+def test_a_comparison_at_a_glance_reads_from_its_own_side_with_its_interval_and_no_p_value() -> None:
+    slower = compare([1.0, 1.02, 0.98, 1.01, 0.99], [2.0, 2.04, 1.96, 2.02, 1.98], family=3)
+    said, interval = brief(slower)
+    assert said == words(slower) == "2.00× slower"
+    low, high = (float(x) for x in interval.removeprefix("95% interval ").removesuffix("×").split("–"))
+    assert low < 2.0 < high and (low, high) == (pytest.approx(1 / slower.high, abs=0.005),
+                                                 pytest.approx(1 / slower.low, abs=0.005))  # fmt: skip
+    assert "p" not in interval and "Bonferroni" not in interval  # those are in the details
+    assert p_words(slower) == "p < 0.001"
+    alike = compare([1.0, 1.02, 0.98, 1.01, 0.99], [1.0, 1.01, 0.99, 1.02, 0.98])
+    assert brief(alike)[0] == "equivalent within ±20%" and brief(alike)[1].startswith("ratio 1.00, 95% interval ")
+    assert p_words(alike) == "–"  # never a p-value beside an equivalent or uncertain call
+    assert brief(compare([1.0], [2.0])) == ("too few processes to call (1 against 1)", "")
