@@ -137,7 +137,7 @@ def _build(corpus: Corpus, out: Path, reference: str | None) -> list[MachineRepo
     env.globals["machine_name"] = lambda mid: names.get(mid, mid)
     context = {
         "machines": reports, "problems": corpus.loaded.left_out(results_dir), "smaller_profile": corpus.smaller_profile,
-        "profiles": list(PROFILES.values()), "versions": releases,
+        "profiles": [p for p in PROFILES.values() if not p.on_cpu], "versions": releases,
     }  # fmt: skip
     by_machine = corpus.studies
     # each line starts with the file as found under results_dir: pages name it under the results folder
