@@ -93,7 +93,7 @@ def test_serving_has_jax_paths_made_and_loaded_by_the_export_studys_code() -> No
     assert registry()["serving"].frameworks == ("pytorch", "tensorflow", "jax")
     assert "study/serving/jax" in [r.key for r in runner.plan(["study/serving/*"])]
     paths = serving.paths_of("jax")
-    assert [p.key for p in paths] == ["jax-export", "savedmodel"] and not any(p.xla for p in paths)
+    assert [p.key for p in paths] == ["jax-export", "savedmodel"] and all(p.export_key == p.key for p in paths)
     for path in paths:
         assert path.export_key in export.steps("jax").CONVERTERS and path.export_key in export.steps("jax").LOADERS
         assert ID_PATTERN.fullmatch(serving.finding(path)["id"])

@@ -65,6 +65,7 @@ STUDY = Study(
     timeout_s=3600,
     quick=False,
     processes=3,
+    code=("studies/export/{framework}.py",),  # its converters and loaders are the export study's
 )
 
 
@@ -74,7 +75,6 @@ class ServingPath:
     framework: str
     title: str
     export_key: str  # the export study's converter and loader
-    xla: bool = False  # TensorFlow: the serving function compiled by XLA
 
 
 PATHS = (
@@ -82,7 +82,7 @@ PATHS = (
     ServingPath("onnx", "pytorch", "ONNX Runtime (torch.onnx.export)", "onnx"),
     ServingPath("torch-export", "pytorch", "torch.export (ExportedProgram)", "torch-export"),
     ServingPath("savedmodel", "tensorflow", "SavedModel", "savedmodel"),
-    ServingPath("savedmodel-xla", "tensorflow", "SavedModel, XLA-compiled", "savedmodel", xla=True),
+    ServingPath("savedmodel-xla", "tensorflow", "SavedModel, XLA-compiled", "savedmodel-xla"),
     ServingPath("onnx", "tensorflow", "ONNX Runtime (tf2onnx)", "onnx"),
     ServingPath("jax-export", "jax", "jax.export (StableHLO, called from JAX)", "jax-export"),
     ServingPath("savedmodel", "jax", "SavedModel (jax2tf), served by TensorFlow", "savedmodel"),
@@ -157,15 +157,7 @@ def convert(path: ServingPath, directory: Path, batch: int) -> dict[str, Any]:
     here = params(batch)
     steps = export.steps(path.framework)
     built = steps.build(MODEL, here)
-    artifact = directory / f"artifact-{batch}"
-    if path.xla:
-        import tensorflow as tf
-
-        module, _ = steps.serving_module(built, here)
-        module.serve = tf.function(lambda x: built(x, training=False), input_signature=[_], jit_compile=True)
-        tf.saved_model.save(module, str(artifact), signatures={"serving_default": module.serve.get_concrete_function()})
-    else:
-        steps.CONVERTERS[path.export_key](built, here, artifact)
+    steps.CONVERTERS[path.export_key](built, here, directory / f"artifact-{batch}")
     return {}
 
 

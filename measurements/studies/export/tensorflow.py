@@ -47,6 +47,16 @@ def convert_savedmodel(model: Any, params: dict[str, Any], artifact: Path) -> di
     return {"api": "tf.saved_model.save (tf.Module, serving_default signature)"}
 
 
+def convert_savedmodel_xla(model: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
+    """A SavedModel whose serving function XLA compiles (a path of the serving study, not of this one)."""
+    import tensorflow as tf
+
+    module, spec = serving_module(model, params)
+    module.serve = tf.function(lambda x: model(x, training=False), input_signature=[spec], jit_compile=True)
+    tf.saved_model.save(module, str(artifact), signatures={"serving_default": module.serve.get_concrete_function()})
+    return {"api": "tf.saved_model.save (tf.function(jit_compile=True), serving_default signature)"}
+
+
 def convert_tflite(model: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
     import tensorflow as tf
 
@@ -96,6 +106,8 @@ def untimed_notes(key: str, built: Any, params: dict[str, Any], model: str) -> d
 
 
 CONVERTERS: dict[str, study.Converter] = {"savedmodel": convert_savedmodel, "tflite": convert_tflite,
-                                          "onnx": convert_tf2onnx}  # fmt: skip
+                                          "onnx": convert_tf2onnx,
+                                          "savedmodel-xla": convert_savedmodel_xla}  # fmt: skip
 LOADERS: dict[str, study.Loader] = {"savedmodel": study.load_savedmodel, "tflite": study.load_tflite,
-                                    "onnx": study.load_onnxruntime}  # fmt: skip
+                                    "onnx": study.load_onnxruntime,
+                                    "savedmodel-xla": study.load_savedmodel}  # fmt: skip
