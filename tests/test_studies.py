@@ -536,4 +536,4 @@ def test_a_saved_model_is_loaded_and_timed_in_a_fresh_process(framework: str, mo
     assert found["peak_rss_bytes"] >= found["after_import_rss_bytes"] > 50 * 2**20
     assert len(found["latency_samples"]) == memory.LATENCY_CALLS and found["latency_ms"] > 0
     assert found["max_abs_diff"] is not None and found["max_abs_diff"] < 1e-5  # the same model, the same outputs
-    assert found["artifact_bytes"] > 4 * memory.parameters(64) and found["path"] == memory.SAVED_PATHS[framework]
+    assert found["artifact_bytes"] > 4 * memory.parameters(64) and found["path"] == memory.steps(framework).SAVED_PATH

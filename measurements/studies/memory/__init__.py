@@ -27,8 +27,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -69,12 +69,11 @@ STUDY = Study(
     timeout_s=1800,
     quick=False,
     processes=3,
+    code=("studies/memory/{framework}.py", "studies/export/{framework}.py"),
 )
 MODES = {fw: REGISTRY[fw].default_mode for fw in STUDY.frameworks}  # each one's default fast path
 TASKS = ("train", "infer", "saved")  # saved: inference from a saved model, loaded in a fresh process
 # the export study's paths; JAX's, jax.export, is saved and loaded here (save_jax, load_saved)
-SAVED_PATHS = {"pytorch": "torch-export", "tensorflow": "savedmodel", "jax": "jax-export"}
-JAX_ARTIFACT = "model.jax_exported"  # jax.export's serialized bytes
 WIDTHS = (256, 1024, 2048, 4096, 8192)
 BATCHES = (32, 256, 2048, 8192)
 FIXED_WIDTH, FIXED_BATCH = 2048, 256
@@ -132,57 +131,23 @@ def save_one(framework: str, width: int, batch: int, directory: Path) -> dict[st
     params = model_params(width, batch, "saved")
     module = importlib.import_module(f"measurements.workloads.mlp.{framework}")
     np.save(directory / "expected.npy", fw.to_numpy(module.prepare(params, MODES[framework], "cpu").step()))
-    artifact = directory / "artifact"
-    if framework == "jax":
-        return save_jax(module, params, artifact)
-    model = module.build_model(params)
-    if framework == "pytorch":
-        model.eval()
-    notes = export.steps(framework).CONVERTERS[SAVED_PATHS[framework]](model, params, artifact)
+    saved: dict[str, Any] = steps(framework).save(module, params, directory / "artifact")
+    return saved
+
+
+def steps(framework: str) -> ModuleType:
+    """A framework's part of the study (``memory/<framework>.py``): ``SAVED_PATH`` (the export path its saved
+    model takes), ``save(module, params, artifact)`` (the workload module's model saved) and ``load(artifact,
+    x)`` (the saved model loaded as a server would, and one call of it on ``x``, made a tensor once, as the
+    in-process step holds its batch; the export study's loaders set the thread counts themselves, which
+    PyTorch allows once per process, so the same calls are made there after this process's own set-up)."""
+    return importlib.import_module(f"{__name__}.{framework}")
+
+
+def saved_by_export(framework: str, model: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
+    """``model`` saved by the export study's converter of the framework's ``SAVED_PATH``."""
+    notes = export.steps(framework).CONVERTERS[steps(framework).SAVED_PATH](model, params, artifact)
     return {"artifact_bytes": export.tree_bytes(artifact), "saved_with": notes.get("api")}
-
-
-def save_jax(module: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
-    """JAX's saved model: the workload's own ``apply`` at inference, under ``jax.jit``, its weights (the shared
-    NumPy weights, as ``prepare`` takes them) closed over, exported for the batch's shape and serialized."""
-    import jax
-    import jax.numpy as jnp
-
-    weights = [jnp.asarray(a) for a in spec.flat_weights(params)]
-    x, _ = spec.batch(params)
-    predict = jax.jit(lambda inputs: module.apply(weights, (), inputs, False)[0])
-    exported = jax.export.export(predict)(jax.ShapeDtypeStruct(x.shape, x.dtype))
-    artifact.mkdir(parents=True, exist_ok=True)
-    (artifact / JAX_ARTIFACT).write_bytes(exported.serialize())
-    return {"artifact_bytes": export.tree_bytes(artifact), "saved_with": "jax.export.export + Exported.serialize"}
-
-
-def load_saved(framework: str, artifact: Path, x: np.ndarray) -> tuple[str, Callable[[], Any]]:
-    """The saved model loaded as a server would, and one call of it on ``x`` (made a tensor once, as the
-    in-process step holds its batch). The export study's loaders set the thread counts themselves, which
-    PyTorch allows once per process, so the same calls are made here after this process's own set-up."""
-    if framework == "jax":
-        import jax
-
-        exported = jax.export.deserialize(bytearray((artifact / JAX_ARTIFACT).read_bytes()))
-        array = jax.numpy.asarray(x)
-        return f"jax {jax.__version__} (jax.export.deserialize, .call)", lambda: exported.call(array)
-    if framework == "tensorflow":
-        import tensorflow as tf
-
-        signature = tf.saved_model.load(str(artifact)).signatures["serving_default"]
-        tensor = tf.constant(x)
-        return f"tensorflow {tf.__version__} (tf.saved_model.load, serving_default)", lambda: signature(x=tensor)
-    import torch
-
-    module = torch.export.load(str(artifact / "model.pt2")).module()
-    inputs = torch.from_numpy(x)
-
-    def call() -> Any:
-        with torch.inference_mode():
-            return module(inputs)
-
-    return f"torch {torch.__version__} (torch.export.load, .module())", call
 
 
 def load_one(framework: str, width: int, batch: int, directory: Path) -> dict[str, Any]:
@@ -193,7 +158,7 @@ def load_one(framework: str, width: int, batch: int, directory: Path) -> dict[st
     after_import = environment.proc_status_bytes("VmRSS")
     x, _ = spec.batch(model_params(width, batch, "saved"))
     start = time.perf_counter()
-    runtime, call = load_saved(framework, directory / "artifact", x)
+    runtime, call = steps(framework).load(directory / "artifact", x)
     load_s = time.perf_counter() - start
 
     def step() -> np.ndarray:
@@ -234,7 +199,7 @@ def run(framework: str) -> list[dict[str, Any]]:
         if task != "train":
             finding.update(latency_ms=None, latency_samples=[])
         if task == "saved":
-            finding.update(path=SAVED_PATHS[framework], saved_with=None, artifact_bytes=None, load_s=None,
+            finding.update(path=steps(framework).SAVED_PATH, saved_with=None, artifact_bytes=None, load_s=None,
                            runtime=None, max_abs_diff=None)  # fmt: skip
         size = ["--framework", framework, "--width", str(width), "--batch", str(batch)]
         with tempfile.TemporaryDirectory(prefix="fg-memory-") as tmp:
@@ -273,7 +238,3 @@ def main(argv: list[str] | None = None) -> int:
         found = measure_one(args.framework, args.task, args.width, args.batch)
     report(found)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
