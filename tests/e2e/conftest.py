@@ -18,6 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("FG_SITE_DIR", ROOT / "site"))
 ARTIFACTS = Path(os.environ.get("FG_ARTIFACTS_DIR", ROOT / "test-artifacts" / "screenshots"))
+SCREENSHOT_MS = 180_000  # a long page takes seconds to capture on a loaded machine; no test is about the time
 CHROMIUM = os.environ.get("FG_CHROMIUM", "/usr/bin/chromium")
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

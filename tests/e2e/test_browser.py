@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, SITE
+from tests.e2e.conftest import ARTIFACTS, SCREENSHOT_MS, SITE
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +31,8 @@ OPEN_CHARTS = "document.querySelectorAll('details').forEach((d) => { d.open ||= 
 
 def screenshot(page: Any, url: str, base_url: str, suffix: str = "") -> None:
     name = url.removeprefix(base_url + "/").removesuffix(".html").replace("/", "_")
-    page.screenshot(path=ARTIFACTS / f"{name}{suffix}.png", full_page=True)
+    # a long page takes seconds to capture on a loaded machine: the time is no part of what is tested
+    page.screenshot(path=ARTIFACTS / f"{name}{suffix}.png", full_page=True, timeout=SCREENSHOT_MS)
 
 
 def test_every_page_loads_cleanly_and_draws_its_charts(page: Any, base_url: str) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, SCREENSHOT_MS
 
 pytestmark = pytest.mark.e2e
 
@@ -64,7 +64,7 @@ def test_a_team_lead_gets_the_bottom_line_then_an_answer_for_a_gpu(
     result = page.locator("#fg-decide-result")
     figures = result.locator("a[href*='performance-']")  # a machine's own Performance page, not the reference's
     assert figures.count() >= 1, result.inner_text()
-    page.screenshot(path=ARTIFACTS / f"journey_decide_gpu-{size['width']}.png", full_page=True)
+    result.screenshot(path=ARTIFACTS / f"journey_decide_gpu-{size['width']}.png")
     figures.first.click()
     page.wait_for_url(re.compile(r"/generated/performance-.+\.html"))
     assert page.locator(".md-content").get_by_text(re.compile("H100")).count() >= 1  # the GPU machine's figures
@@ -117,7 +117,7 @@ def test_a_phone_reader_gets_the_performance_overview_in_20_screens(page: Any, b
     folded = page.locator(".md-content details:not([open])")
     assert folded.count() >= 3  # the studies' sections (pipelines, serving, memory, ...) open on a tap
     length = screens(page)
-    page.screenshot(path=ARTIFACTS / "journey_phone_performance.png", full_page=True)
+    page.screenshot(path=ARTIFACTS / "journey_phone_performance.png", full_page=True, timeout=SCREENSHOT_MS)
     assert length <= 20, length
     folded.first.locator(":scope > summary").click()  # a tap opens a section
     assert page.locator(".md-content details[open]").count() == 1
