@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from measurements.frameworks import DISTRIBUTIONS, Unavailable
+from measurements.frameworks import DISTRIBUTIONS, REGISTRY, Unavailable
 from measurements.launch import REPORT_ENV, Outcome, child_env
 from measurements.launch import run_tool as tool
 from measurements.studies import Study
@@ -44,7 +44,6 @@ STUDY = Study(
     timeout_s=2400,
     quick=False,
 )
-IMPORTS = {"pytorch": "torch", "tensorflow": "tensorflow", "jax": "jax"}
 # what a user installs beside the framework to train as the workloads do: JAX has no optimizers, Optax gives Adam
 ALSO_INSTALLED = {"jax": ("jaxlib", "optax")}
 WARM_IMPORTS = 5
@@ -158,7 +157,7 @@ def import_seconds(venv: Path, module: str) -> float:
 
 def run(framework: str) -> list[dict[str, Any]]:
     wanted = requirements(framework)
-    module = IMPORTS[framework]
+    module = REGISTRY[framework].modules[0]  # what its users import: torch, tensorflow, jax
     with tempfile.TemporaryDirectory(prefix="fg-install-") as tmp:
         empty, env = Path(tmp) / "empty", Path(tmp) / "env"
         make_venv(empty)

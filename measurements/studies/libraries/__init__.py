@@ -15,14 +15,13 @@ clock the kernel reports, which can be below the boost clock the cores reach.
 from __future__ import annotations
 
 import importlib
-import os
 import re
 import sys
 from pathlib import Path
 from typing import Any
 
 from measurements import environment
-from measurements.launch import child_env, launch, report
+from measurements.launch import child_env, launch
 from measurements.studies import Study
 
 STUDY = Study(
@@ -41,6 +40,7 @@ STUDY = Study(
         "library named is the one a custom call or fusion there hands the work to (XLA:CPU's own Eigen where none)."
     ),
     timeout_s=300,
+    code=("studies/libraries/{framework}.py",),
 )
 
 # FMA units a core issues per cycle, and their width in bits, by (vendor, family, first model, last model):
@@ -113,30 +113,7 @@ def probe(framework: str) -> dict[str, Any]:
 
     fw = importlib.import_module(f"measurements.frameworks.{framework}")
     fw.setup(environment.available_cpus(), "cpu")
-    found: dict[str, Any] = {}
-    if framework == "pytorch":
-        import torch
-
-        a = torch.randn(1024, 1024)
-        (a @ a).sum().item()
-        torch.nn.functional.conv2d(torch.randn(8, 64, 32, 32), torch.randn(64, 64, 3, 3), padding=1).sum().item()
-        config = torch.__config__.show()
-        blas = re.search(r"BLAS_INFO=(\w+)", config)
-        found["blas"] = blas.group(1) if blas else None
-        found["mkldnn"] = bool(torch.backends.mkldnn.is_available())
-        found["build"] = [
-            line.strip()[:200] for line in config.splitlines() if "Math Kernel" in line or "oneDNN" in line
-        ][:4]
-    elif framework == "tensorflow":
-        import tensorflow as tf
-
-        a = tf.random.normal((1024, 1024))
-        float(tf.reduce_sum(tf.matmul(a, a)))
-        float(tf.reduce_sum(tf.nn.conv2d(tf.random.normal((8, 32, 32, 64)), tf.random.normal((3, 3, 64, 64)), 1,
-                                         "SAME")))  # fmt: skip
-        found["blas"] = "oneDNN" if os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1") != "0" else "Eigen"
-    elif framework == "jax":
-        found |= probe_jax()
+    found: dict[str, Any] = importlib.import_module(f"{__name__}.{framework}").probe()
     kept = ("internal_api", "version", "architecture", "num_threads", "prefix")
     found["threadpools"] = [{k: v for k, v in pool.items() if k in kept} for pool in threadpool_info()]
     return found
@@ -172,29 +149,6 @@ def xla_library(compiled: list[dict[str, list[str]]], kernels_seen: bool) -> str
     return "Eigen (XLA:CPU's own dot and convolution)"
 
 
-def probe_jax() -> dict[str, Any]:
-    """JAX's matrix multiply and convolution under ``jax.jit``, and what XLA compiled each into."""
-    import jax
-    import jax.numpy as jnp
-    import jaxlib
-
-    key_a, key_x, key_w = jax.random.split(jax.random.key(0), 3)
-    a = jax.random.normal(key_a, (1024, 1024))
-    x, w = jax.random.normal(key_x, (8, 32, 32, 64)), jax.random.normal(key_w, (3, 3, 64, 64))
-
-    def conv(x: Any, w: Any) -> Any:
-        return jax.lax.conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"))
-
-    compiled = []
-    for function, args in ((jnp.matmul, (a, a)), (conv, (x, w))):
-        jitted = jax.jit(function)
-        float(jnp.sum(jitted(*args)))
-        compiled.append(xla_ops(jitted.lower(*args).compile().as_text() or ""))
-    return {"xla": {"matmul": compiled[0], "conv": compiled[1]}, "compiled": compiled,
-            "build": [f"jaxlib {jaxlib.__version__}", f"backend {jax.default_backend()}",
-                      f"XLA_FLAGS={os.environ.get('XLA_FLAGS', '')}"]}  # fmt: skip
-
-
 def run(framework: str) -> list[dict[str, Any]]:
     """One fresh child with oneDNN's verbose log on; its report and the kernels the log names."""
     env = child_env({"ONEDNN_VERBOSE": "1", "DNNL_VERBOSE": "1", "MKL_VERBOSE": "1", "TF_CPP_MIN_LOG_LEVEL": "2"})
@@ -212,7 +166,3 @@ def run(framework: str) -> list[dict[str, Any]]:
              "mkl_code_path": mkl.group(1).strip() if mkl else None,
              "mkl_sgemm": "SGEMM(" in log}  # fmt: skip
     return [found, peak(cpuinfo(), environment.available_cpus())]
-
-
-if __name__ == "__main__":
-    report(probe(sys.argv[1]))
