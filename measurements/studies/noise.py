@@ -35,6 +35,7 @@ STUDY = Study(
     ),
     timeout_s=1800,
     quick=False,
+    code=tuple(f"workloads/{package}/{{framework}}.py" for package in ("mlp", "cnn", "transformer")),  # WORKLOADS'
 )
 WORKLOADS = ("mlp", "mlp_infer", "cnn", "cnn_infer", "transformer", "transformer_infer")
 WORKFLOW_TIMEOUT_S = 300
