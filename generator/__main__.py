@@ -8,8 +8,10 @@ import sys
 import time
 from pathlib import Path
 
-from generator import corpus, decide, evidence, load, publish, render
-from generator import merge as merge_results
+from generator.judge import decide, evidence
+from generator.pages import publish, render
+from generator.read import corpus, load
+from generator.read import merge as merge_results
 from measurements import UserError
 from measurements.results import RESULTS_DIR, ROOT, check_file
 

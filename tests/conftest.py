@@ -171,7 +171,7 @@ def pipeline_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def check_measured(results: Path) -> list[Result]:
     """Every result under ``results`` is valid, ok and passed parity, with positive samples and
     memory read; returns the documents."""
-    from generator import load
+    from generator.read import load
 
     loaded = load.load_results(load.result_files(results))
     assert loaded.problems == []

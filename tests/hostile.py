@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 import jsonschema
 
-from generator import studies
+from generator.read import studies
 from measurements import results as results_model
 from measurements.launch import Outcome, child_env, run_tool
 from measurements.results import Result, StudyFile
@@ -117,7 +117,7 @@ def _timing_ok(doc: dict[str, Any]) -> bool:
     return results_model.check_document(copy.deepcopy(doc))[0] is not None
 
 
-FINGERPRINT = ("cpu_model", "cpu_count", "memory_bytes", "gpus")  # generator/plausible.py: one a machine folder
+FINGERPRINT = ("cpu_model", "cpu_count", "memory_bytes", "gpus")  # generator/read/plausible.py: one a machine folder
 
 
 def keep_fingerprint(bad: dict[str, Any], doc: dict[str, Any]) -> None:
@@ -229,15 +229,16 @@ def site_sources(where: Path) -> Path:
     src = where / "src"
     shutil.copytree(ROOT / "docs", src / "docs", ignore=shutil.ignore_patterns("generated"), dirs_exist_ok=True)
     shutil.copy2(ROOT / "mkdocs.yml", src / "mkdocs.yml")
-    (src / "generator").mkdir(exist_ok=True)
-    shutil.copy2(ROOT / "generator" / "navigation.py", src / "generator" / "navigation.py")
+    (src / "generator" / "pages").mkdir(parents=True, exist_ok=True)
+    shutil.copy2(ROOT / "generator" / "pages" / "navigation.py", src / "generator" / "pages" / "navigation.py")
     return src
 
 
 def build(where: Path) -> int:
     """Generate the pages from the corpus, reading the poisoned data files instead of data/."""
     from generator import __main__ as cli
-    from generator import claims, decide, facts
+    from generator.judge import claims, decide
+    from generator.read import facts
 
     facts.FACTS_PATH = where / "data" / "facts.toml"
     claims.CLAIMS_PATH = where / "data" / "claims.toml"

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from generator.compare import compare, describe, figures, mode_results, process_medians, round_spread, summarise
+from generator.analyse.compare import compare, describe, figures, mode_results, process_medians, round_spread, summarise
 
 STEADY = [-2.0, -1.0, 1.0, 2.0]  # each process's samples around its median
 

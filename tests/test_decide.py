@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
-from generator import corpus, decide, evidence, stats
+from generator.analyse import stats
+from generator.judge import decide, evidence
+from generator.read import corpus
 from measurements import UserError
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS
 from measurements.results import RESULTS_DIR

@@ -12,7 +12,8 @@ from typing import Any, cast
 import pandas as pd
 import pytest
 
-from generator import corpus, downloads, load, render, studies
+from generator.pages import downloads, render
+from generator.read import corpus, load, studies
 from measurements.results import RESULTS_DIR, ROOT, Result, StudyFile
 from measurements.studies import registry as study_registry
 from tests.conftest import MACHINE, make_result, write_results

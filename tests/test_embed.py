@@ -15,8 +15,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from generator import corpus, embed, escape, publish, render
 from generator.__main__ import main as cli_main
+from generator.pages import embed, escape, publish, render
+from generator.read import corpus
 from measurements import UserError
 from tests import hostile
 from tests.conftest import ROOT

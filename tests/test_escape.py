@@ -1,4 +1,4 @@
-"""One escaping policy: the filters of ``generator.escape``, the pages built from hostile values, the
+"""One escaping policy: the filters of ``generator.pages.escape``, the pages built from hostile values, the
 snippet directives that must never expand, and property-based tests (Hypothesis) over the schema."""
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import claims, corpus, escape, facts, render, studies
+from generator.judge import claims
+from generator.pages import escape, render
+from generator.read import corpus, facts, studies
 from measurements import UserError
 from measurements import results as results_model
 from tests import hostile
@@ -383,7 +385,8 @@ def test_a_code_size_path_outside_the_repository_is_not_read(golden: Path, tmp_p
                     for i, p in enumerate(outside)]  # fmt: skip
         write_study(golden, study_doc("codesize", framework, findings))
     assert all(studies.repository_file(p) is None for p in outside)
-    assert studies.repository_file("generator/escape.py") == (ROOT / "generator" / "escape.py").resolve()
+    escape_py = (ROOT / "generator" / "pages" / "escape.py").resolve()
+    assert studies.repository_file("generator/pages/escape.py") == escape_py
     pages = build(golden, tmp_path / "out")
     page = pages["usability.md"] + "".join(text for name, text in pages.items() if name.startswith("code/"))
     assert "TOP_SECRET" not in page

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.facts import CATEGORIES, FACTS_PATH, Fact, columns, load_facts
+from generator.read.facts import CATEGORIES, FACTS_PATH, Fact, columns, load_facts
 from measurements import UserError, frameworks
 from tests.conftest import ROOT
 

@@ -79,7 +79,9 @@ import functools
 import sys
 from pathlib import Path
 
-from generator import corpus, render, simulate
+from generator.read import corpus
+from generator.pages import render
+from generator.judge import simulate
 from tests.conftest import measured, write_results
 
 simulate.table = functools.partial(simulate.table, cases=20)  # the Methodology page's simulation, cut short

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from generator import corpus, decide
+from generator.judge import decide
+from generator.read import corpus
 from measurements import harness, worker, workloads
 from measurements.frameworks import REGISTRY, WHY_ENV, why_here, with_why
 from measurements.profiles import GPU_PLAN, PROFILES

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 
 from generator import __main__ as cli
-from generator import claims, corpus, decide, evidence, render
+from generator.judge import claims, decide, evidence
+from generator.pages import render
+from generator.read import corpus
 from measurements import UserError
 from tests.conftest import PROCESSES, golden_docs, measured, processes, write_results
 from tests.test_studies import study_doc, write_study

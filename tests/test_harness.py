@@ -16,7 +16,7 @@ from typing import cast
 
 import pytest
 
-from generator import load
+from generator.read import load
 from measurements import UserError, environment, harness, results, workloads
 from measurements.__main__ import main as measurements_main
 from measurements.frameworks import COMPARED, REGISTRY

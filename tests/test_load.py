@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import load
 from generator.__main__ import main as generator_main
+from generator.read import load
 from measurements import results as results_model
 from tests.conftest import ROOT, make_result, write_results
 

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from generator import corpus, formatting, load, provenance, render
 from generator.__main__ import main as generator_main
+from generator.pages import formatting, render
+from generator.read import corpus, load, provenance
 from tests.conftest import ROOT, make_result, write_results
 
 LAPTOP, SERVER = "laptop-4cpu", "server-16cpu"

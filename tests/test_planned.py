@@ -6,11 +6,11 @@ import ast
 import importlib.util
 import json
 
-from generator import provenance
+from generator.read import provenance
 from measurements import planned
 from measurements.results import PLANNED_PATH, ROOT, read_planned
 
-GENERATOR = sorted((ROOT / "generator").glob("*.py"))
+GENERATOR = sorted((ROOT / "generator").rglob("*.py"))
 # what the generator may take from the two packages: their registries, never a module inside them
 # (a workload's spec or framework module, a study's code)
 REGISTRIES = {"measurements.workloads": set(), "measurements.studies": {"Study", "registry"}}

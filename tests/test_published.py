@@ -14,7 +14,10 @@ from typing import Any
 
 import pytest
 
-from generator import corpus, render, simulate, stats
+from generator.analyse import stats
+from generator.judge import simulate
+from generator.pages import render
+from generator.read import corpus
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS
 from measurements.results import RESULTS_DIR, ROOT
 

@@ -21,7 +21,7 @@ from measurements import workloads
 from measurements.frameworks import COMPARED, REGISTRY, modes_for
 from measurements.results import ROOT
 
-GENERATOR = sorted((ROOT / "generator").glob("*.py"))
+GENERATOR = sorted((ROOT / "generator").rglob("*.py"))
 TEMPLATES = sorted((ROOT / "templates").glob("*.j2"))
 
 
@@ -69,9 +69,10 @@ def test_the_names_looked_for_cover_every_compared_framework() -> None:
     assert not named("tfrecord = 1") and not named("stdtr(df)")  # words that only contain a name
 
 
-@pytest.mark.parametrize("path", GENERATOR, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", GENERATOR, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_the_generator_names_no_framework(path: Path) -> None:
-    assert named(code_text(path)) == [], f"{path.name} names a framework: take it from the registry or the data"
+    where = path.relative_to(ROOT)
+    assert named(code_text(path)) == [], f"{where} names a framework: take it from the registry or the data"
 
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from generator import corpus, load, render
 from generator.__main__ import main as generator_main
+from generator.pages import render
+from generator.read import corpus, load
 from tests.conftest import golden_docs, make_result, measured, performance_guide, write_results
 
 

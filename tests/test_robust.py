@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 
-from generator import load, render
-from generator import merge as merge_results
 from generator.__main__ import main as generator_main
-from generator.corpus import load_corpus
+from generator.pages import render
+from generator.read import load
+from generator.read import merge as merge_results
+from generator.read.corpus import load_corpus
 from measurements import results as results_model
 from measurements.results import Result
 from tests.conftest import MACHINE, ROOT, make_result, performance_guide, write_results

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from generator import corpus, evidence, render, studies
+from generator.judge import evidence
+from generator.pages import render
+from generator.read import corpus, studies
 from measurements import environment, workloads
 from measurements.profiles import PROFILES
 from measurements.studies import libraries, pipeline, pipeline_limit, runner

@@ -14,7 +14,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import stats as scipy_stats
 
-from generator.stats import (
+from generator.analyse.stats import (
     Ratio,
     best_against_others,
     between_process_sigma,

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from generator import corpus, render, studies
+from generator.pages import render
+from generator.read import corpus, studies
 from measurements.profiles import PROFILES
 from measurements.results import ROOT
 from measurements.studies import codesize, noise, registry, runner
@@ -234,7 +235,7 @@ def test_every_framework_with_a_study_is_scored_in_registry_order(tmp_path: Path
 def test_a_third_framework_gets_its_own_column_on_the_usability_page_and_in_the_facts_table(
     golden: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, third_framework: str
 ) -> None:
-    from generator import facts
+    from generator.read import facts
 
     results = tmp_path / "with-studies"
     shutil.copytree(golden, results)
@@ -314,7 +315,7 @@ def test_study_files_none_of_them_placed_are_all_left_out(tmp_path: Path) -> Non
 
 
 def test_study_results_merge_and_clash_like_timing_runs(tmp_path: Path) -> None:
-    from generator import merge
+    from generator.read import merge
 
     first, second, into = tmp_path / "a", tmp_path / "b", tmp_path / "into"
     write_study(first, study_doc("codesize", "pytorch", [{"id": "mlp", "lines": 1, "tokens": 2, "files": []}]))
@@ -331,7 +332,7 @@ def test_study_results_merge_and_clash_like_timing_runs(tmp_path: Path) -> None:
 def test_the_build_fails_on_a_curated_fact_without_a_source(
     golden: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from generator import facts
+    from generator.read import facts
     from measurements import UserError
 
     bad = tmp_path / "facts.toml"

@@ -15,7 +15,8 @@ import numpy as np
 import psutil
 import pytest
 
-from generator import corpus, render, studies
+from generator.pages import render
+from generator.read import corpus, studies
 from measurements.studies import pipeline, registry
 from tests.conftest import MACHINE, performance_guide
 from tests.test_studies import STUDY_SCHEMA, distributed_findings, study_doc, write_study

@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import charts, corpus, downloads, merge, render, rules
 from generator.__main__ import main as generator_main
+from generator.pages import charts, downloads, render
+from generator.read import corpus, merge, rules
 from measurements import UserError
 from measurements import results as results_model
 from measurements.environment import slug
@@ -270,7 +271,7 @@ def test_the_published_json_files_are_strict_json(golden: Path, tmp_path: Path) 
 
 
 def test_writing_json_refuses_nan(tmp_path: Path) -> None:
-    from generator import publish
+    from generator.pages import publish
 
     with pytest.raises(ValueError, match="not JSON compliant"):
         publish.write_json(tmp_path / "x.json", {"ratio": float("nan")})
@@ -294,7 +295,7 @@ def test_build_prints_a_bad_study_file_and_strict_fails_on_it(
 
 
 def test_recommend_refuses_a_question_answered_twice(golden: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from generator import decide
+    from generator.judge import decide
 
     question = decide.load_rules().questions[0]
     first, second = question.options[0].id, question.options[-1].id

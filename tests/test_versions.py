@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from generator import load, versions
+from generator.analyse import versions
+from generator.read import load
 from tests.conftest import make_result, measured, write_results
 from tests.test_render import build
 
@@ -88,13 +89,13 @@ def test_one_release_each_has_no_trend(tmp_path: Path) -> None:
 
 
 def test_a_page_that_asks_leaves_the_navigation(tmp_path: Path) -> None:
-    """generator/navigation.py, the MkDocs hook: a page whose front matter says ``navigation: false``
+    """generator/pages/navigation.py, the MkDocs hook: a page whose front matter says ``navigation: false``
     leaves the navigation at any depth; the others stay, in order."""
     from mkdocs.config import load_config
     from mkdocs.structure.files import get_files
     from mkdocs.structure.nav import get_navigation
 
-    from generator import navigation
+    from generator.pages import navigation
 
     docs = tmp_path / "docs"
     docs.mkdir()

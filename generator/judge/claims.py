@@ -2,7 +2,7 @@
 
 Each claim in ``data/claims.toml`` says which framework it expects to come out better, which
 it says that one beats (its rule compares these alone), and holds a rule that picks the
-measured evidence (see ``generator.evidence``). On each machine the rule's items vote (where
+measured evidence (see ``generator.judge.evidence``). On each machine the rule's items vote (where
 the rule is a list of rules, each rule votes with the majority of its own items), each with its
 own call, which the vote never changes: the claim is supported when most votes favour the framework it
 expects, contradicted when most favour another, "equivalent" when most find the frameworks
@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator import escape, evidence, rules
+from generator.judge import evidence
+from generator.pages import escape
+from generator.read import rules
 from measurements import UserError
 from measurements.frameworks import COMPARED
 from measurements.results import ROOT

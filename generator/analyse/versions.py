@@ -3,7 +3,7 @@
 For each machine and framework measured at two or more releases, each headline figure of
 one release is compared with the same figure of the release before it (same workload, case
 and mode), as everywhere else: the speed of the new release ÷ the speed of the old over fresh
-processes (``generator.stats``), judged at a measurement-level band of ±5% (``RELEASE_BAND``), not
+processes (``generator.analyse.stats``), judged at a measurement-level band of ±5% (``RELEASE_BAND``), not
 at the decision margin between frameworks: a release moves by less than a team would switch
 frameworks for and still matters to track. Equivalent within ±5% is "no change"; otherwise an
 interval above 1 is an improvement, below 1 a regression, and the rest is too uncertain to call.
@@ -22,8 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from generator import charts
-from generator.compare import (
+from generator.analyse.compare import (
     Comparison,
     ModeResult,
     Summary,
@@ -33,8 +32,9 @@ from generator.compare import (
     speed_unit,
     summarise,
 )
-from generator.escape import file_name
-from generator.load import version_key
+from generator.pages import charts
+from generator.pages.escape import file_name
+from generator.read.load import version_key
 from measurements import workloads
 from measurements.frameworks import FRAMEWORK_LABELS, MODE_LABELS
 

@@ -21,8 +21,8 @@ import altair as alt
 import pandas as pd
 import vl_convert
 
-from generator import escape
-from generator.formatting import num
+from generator.pages import escape
+from generator.pages.formatting import num
 from measurements.frameworks import FRAMEWORK_LABELS, REGISTRY
 from measurements.results import ROOT
 

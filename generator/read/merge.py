@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator import load, plausible, studies
+from generator.read import load, plausible, studies
 from measurements import UserError
 from measurements.lock import exclusive
 from measurements.results import AnyResult, check_file, expected_path, run_label, write_json_atomic

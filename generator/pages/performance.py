@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from generator import charts, stats, studies
-from generator.compare import (
+from generator.analyse import stats
+from generator.analyse.compare import (
     CaseModes,
     Comparison,
     ModeResult,
@@ -21,7 +21,9 @@ from generator.compare import (
     mode_results,
     summarise,
 )
-from generator.formatting import label, mib, seconds, text
+from generator.pages import charts
+from generator.pages.formatting import label, mib, seconds, text
+from generator.read import studies
 from measurements import results, workloads
 from measurements.environment import slug
 from measurements.frameworks import FRAMEWORK_LABELS, REGISTRY, why_here

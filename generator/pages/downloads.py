@@ -20,8 +20,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from generator import provenance
-from generator.studies import MachineStudies, StudyResult
+from generator.read import provenance
+from generator.read.studies import MachineStudies, StudyResult
 from measurements import workloads
 from measurements.results import AnyResult, finding_rounds
 

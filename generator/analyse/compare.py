@@ -1,4 +1,4 @@
-"""The guides' figures and comparisons, on the process-level statistics of ``generator.stats``.
+"""The guides' figures and comparisons, on the process-level statistics of ``generator.analyse.stats``.
 
 A mode's figure is the median of its process medians (each fresh process summarised by its
 median; fairness rule 8), with a 95% interval over processes: the Student t-interval of the
@@ -25,8 +25,8 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
-from generator import stats
-from generator.stats import Ratio
+from generator.analyse import stats
+from generator.analyse.stats import Ratio
 from measurements import workloads
 from measurements.frameworks import MODE_LABELS, REGISTRY
 

@@ -26,8 +26,9 @@ from typing import Any
 
 import pandas as pd
 
-from generator import provenance, rules, stats, studies
-from generator.compare import PRIMARY, CaseModes, ModeResult, bound, mode_results, summarise
+from generator.analyse import stats
+from generator.analyse.compare import PRIMARY, CaseModes, ModeResult, bound, mode_results, summarise
+from generator.read import provenance, rules, studies
 from measurements import workloads
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS, MODE_LABELS, why_here
 from measurements.results import AnyResult, Result

@@ -2,7 +2,7 @@
 
 ``data/claims.toml`` and ``data/decide.toml`` are edited by maintainers, not programmers, so
 every problem stops the build with one line naming the file, the entry and the fix. Each
-rule is checked against the schema of its kind of evidence (see ``generator.evidence``).
+rule is checked against the schema of its kind of evidence (see ``generator.judge.evidence``).
 """
 
 from __future__ import annotations
@@ -168,4 +168,5 @@ def check_rule(rule: Any, where: str, field: str = "rule") -> None:
     if not isinstance(rule, dict) or rule.get("evidence") not in RULE_SCHEMAS:
         found = rule.get("evidence") if isinstance(rule, dict) else rule
         raise UserError(f"{where}: {field}.evidence: {found!r} is not a kind of evidence; use one of {kinds}")
-    check(RULE_SCHEMAS[rule["evidence"]], rule, f"{where}: {field}", "see the kinds of evidence in generator/rules.py")
+    fix = "see the kinds of evidence in generator/read/rules.py"
+    check(RULE_SCHEMAS[rule["evidence"]], rule, f"{where}: {field}", fix)

@@ -7,7 +7,7 @@ or a curated fact from ``data/facts.toml``. The frameworks are those the registr
 (``measurements.frameworks.COMPARED``); nothing here names one.
 
 Measurements decide; curated facts inform. A decision rests on **pairs of frameworks**: every
-comparison (``generator.evidence``) is of one pair, and no pair is dropped. For each pair, each
+comparison (``generator.judge.evidence``) is of one pair, and no pair is dropped. For each pair, each
 measured signal votes with the majority of its comparisons of that pair (a framework ahead,
 equivalent within the margin δ, too uncertain, single readings); a framework whose votes hold
 more than half of the weight of the signals that measured the pair is **ahead**, and the other
@@ -47,7 +47,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypedDict
 
-from generator import claims, evidence, facts, provenance, rules, stats
+from generator.analyse import stats
+from generator.judge import claims, evidence
+from generator.read import facts, provenance, rules
 from measurements import UserError
 from measurements.frameworks import COMPARED, label
 from measurements.results import ROOT

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from generator import stats
-from generator.compare import Comparison, Summary, compare, each_alone, summarise
-from generator.escape import text
-from generator.load import SAFE_NAME, folder_problem, median, relative_file, version_key
+from generator.analyse import stats
+from generator.analyse.compare import Comparison, Summary, compare, each_alone, summarise
+from generator.pages.escape import text
+from generator.read.load import SAFE_NAME, folder_problem, median, relative_file, version_key
 from measurements import results
 from measurements.frameworks import DISTRIBUTIONS, REGISTRY, label
 from measurements.results import ROOT, AnyResult, StudyFile, finding_rounds, scaling_efficiency, study_path

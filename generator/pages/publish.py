@@ -12,8 +12,10 @@ from typing import Any
 
 import jinja2
 
-from generator import claims, decide, embed, escape, evidence, facts, provenance
-from generator.performance import MachineReport, performance_page
+from generator.judge import claims, decide, evidence
+from generator.pages import embed, escape
+from generator.pages.performance import MachineReport, performance_page
+from generator.read import facts, provenance
 from measurements import UserError
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS
 from measurements.results import ROOT

@@ -1,4 +1,4 @@
-"""The build: from the results loaded once (``generator.corpus``), every page (Jinja,
+"""The build: from the results loaded once (``generator.read.corpus``), every page (Jinja,
 StrictUndefined), chart and results copy under docs/generated/."""
 
 from __future__ import annotations
@@ -14,14 +14,16 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from generator import charts, claims, decide, downloads, escape, evidence, load, provenance, simulate, stats, studies
-from generator.compare import (
+from generator.analyse import stats
+from generator.analyse.compare import (
     describe,
     figures,
 )
-from generator.corpus import Corpus, docs_shown
-from generator.escape import code_block
-from generator.formatting import (
+from generator.analyse.versions import machine_versions
+from generator.judge import claims, decide, evidence, simulate
+from generator.pages import charts, downloads, escape
+from generator.pages.escape import code_block
+from generator.pages.formatting import (
     build_notes,
     error_outcome,
     error_said,
@@ -40,7 +42,7 @@ from generator.formatting import (
     source,
     verdict,
 )
-from generator.performance import (
+from generator.pages.performance import (
     MachineReport,
     machine_report,
     memory_scaling,
@@ -48,8 +50,9 @@ from generator.performance import (
     pipeline_section,
     workload_page,
 )
-from generator.publish import guidance
-from generator.versions import machine_versions
+from generator.pages.publish import guidance
+from generator.read import load, provenance, studies
+from generator.read.corpus import Corpus, docs_shown
 from measurements import UserError
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS, REGISTRY
 from measurements.lock import exclusive

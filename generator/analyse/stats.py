@@ -57,11 +57,11 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special, stats
 
-from generator import rules
+from generator.read import rules
 from measurements import UserError
 
 CONFIDENCE = 0.95  # of every interval (family-wise where a family is corrected for)
-MARGIN_PATH = Path(__file__).resolve().parents[1] / "data" / "decide.toml"
+MARGIN_PATH = Path(__file__).resolve().parents[2] / "data" / "decide.toml"
 MARGIN_SCHEMA = {"type": "number", "minimum": 0.01, "maximum": 1.0}  # from ±1% to a factor of 2
 MIN_PROCESSES = 2  # per side, below which no interval is computed
 SETTLE_CAP = 1000  # processes a side: "would settle it" stops counting here
@@ -76,7 +76,7 @@ Array = npt.NDArray[np.float64]
 @functools.cache
 def margin() -> float:
     """δ, the decision margin: ``[settings] margin`` of ``data/decide.toml``, read and checked as
-    ``generator.decide.load_rules`` checks it (``MARGIN_SCHEMA``); the band of every outcome is
+    ``generator.judge.decide.load_rules`` checks it (``MARGIN_SCHEMA``); the band of every outcome is
     [1/(1+δ), 1+δ]."""
     settings = rules.read_toml(MARGIN_PATH).get("settings")
     if not isinstance(settings, dict) or "margin" not in settings:

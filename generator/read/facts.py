@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator import escape, rules
+from generator.pages import escape
+from generator.read import rules
 from measurements import UserError
 from measurements import frameworks as registered  # read when used: the registry is the one list of frameworks
 from measurements.results import ROOT

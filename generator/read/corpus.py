@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from generator import evidence, load, plausible, studies
+from generator.judge import evidence
+from generator.read import load, plausible, studies
 from measurements import UserError
 from measurements.results import ROOT, AnyResult, Result
 

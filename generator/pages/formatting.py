@@ -7,14 +7,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from generator import escape, studies
-from generator.compare import (
+from generator.analyse.compare import (
     CaseModes,
     ModeResult,
     Summary,
     describe,
 )
-from generator.escape import code_block
+from generator.pages import escape
+from generator.pages.escape import code_block
+from generator.read import studies
 from measurements.frameworks import FRAMEWORK_LABELS, MODE_LABELS
 
 text = escape.text  # Markdown text on one line: the filter most sentences built here use

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generator import decide, evidence, stats
+from generator.analyse import stats
+from generator.judge import decide, evidence
 
 SIGMA = 0.078  # the median SD of log process medians over the committed headline series
 PROCESSES = (3, 5)  # a side: the studies' and the standard profile's counts

@@ -17,8 +17,9 @@ from typing import Any
 import jinja2
 import markupsafe
 
-from generator import decide, escape
-from generator.provenance import Provenance
+from generator.judge import decide
+from generator.pages import escape
+from generator.read.provenance import Provenance
 from measurements.results import ROOT
 
 TEMPLATES = ROOT / "templates"

@@ -1,0 +1,2 @@
+"""Compare: statistics over fresh processes, the frameworks' figures and comparisons, and how the
+figures moved between releases."""
