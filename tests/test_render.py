@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from generator.__main__ import main as generator_main
 from generator.pages import render
 from generator.read import corpus, load
@@ -50,8 +52,14 @@ def test_performance_page_states_the_known_answer(golden: Path, tmp_path: Path) 
     assert cells[7] == "[json](../results/test-cpu-4cpu/mlp.pytorch-1.0.eager.cpu.json)"  # from workloads/
 
 
-def test_latency_lower_is_faster_with_percentiles(golden: Path, tmp_path: Path) -> None:
-    page = build(golden, tmp_path / "out")["performance.md"]
+@pytest.fixture
+def performance(golden: Path, tmp_path: Path) -> str:
+    """The golden corpus's Performance guide: the overview and each workload's page."""
+    return build(golden, tmp_path / "out")["performance.md"]
+
+
+def test_latency_lower_is_faster_with_percentiles(performance: str) -> None:
+    page = performance
     assert (
         "**Primary modes, the fastest framework against the next:** PyTorch eager is **2.00× faster** than "
         "tf.function\n(0.4 against 0.8 ms, geometric means of the process medians;\n"
@@ -63,11 +71,11 @@ def test_latency_lower_is_faster_with_percentiles(golden: Path, tmp_path: Path) 
     assert cells[7] == "5.00× slower (secondary)"  # 2 ms against 0.4 ms: slower, though its figure is the larger
 
 
-def test_latency_and_throughput_read_in_the_same_direction(golden: Path, tmp_path: Path) -> None:
+def test_latency_and_throughput_read_in_the_same_direction(performance: str) -> None:
     """The golden corpus makes PyTorch eager twice as fast as tf.function both in training
     throughput (samples/s, higher is faster) and in inference latency (ms, lower is faster): both
     read the same, with a ratio above 1, on the Performance page and at a glance."""
-    page = build(golden, tmp_path / "out")["performance.md"]
+    page = performance
     glance = [line for line in page.splitlines() if line.startswith("| [MLP classifier")]
     assert len(glance) == 2
     for line in glance:
@@ -77,8 +85,8 @@ def test_latency_and_throughput_read_in_the_same_direction(golden: Path, tmp_pat
     assert verdicts[:2] == ["PyTorch eager is **2.00× faster** than tf.function"] * 2  # training, inference
 
 
-def test_equal_modes_read_equivalent_without_a_p_value(golden: Path, tmp_path: Path) -> None:
-    page = build(golden, tmp_path / "out")["performance.md"]
+def test_equal_modes_read_equivalent_without_a_p_value(performance: str) -> None:
+    page = performance
     # torch.compile (median 1900) against tf.function (median 1000)... and, where equal, the matmul ceiling:
     # PyTorch eager (median 100) against TF eager (90) and NumPy (80), three frameworks, one correction
     row = next(line for line in page.splitlines() if line.startswith("| PyTorch eager | 100 |"))
@@ -163,8 +171,8 @@ def test_accuracy_parity_is_judged_within_one_point(tmp_path: Path) -> None:
     assert "| not reached | not reached |" in row
 
 
-def test_summary_states_who_is_faster_from_the_figures(golden: Path, tmp_path: Path) -> None:
-    page = build(golden, tmp_path / "out")["performance.md"]
+def test_summary_states_who_is_faster_from_the_figures(performance: str, tmp_path: Path) -> None:
+    page = performance
     assert (
         "On this machine (MLP classifier (small), training step), comparing every pair of frameworks by their "
         "primary modes: PyTorch is faster than TensorFlow at 784\\-512\\-512\\-10 batch 256 (2.00×)."
