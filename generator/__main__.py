@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from generator.judge import decide, evidence
+from generator.judge import decide, evidence, questionnaire, ruling, usecases
 from generator.pages import publish, render
 from generator.read import corpus, load
 from generator.read import merge as merge_results
@@ -94,14 +94,14 @@ def outcome_text(ring: str, why: str) -> str:
     return f"{ring}: {why}"
 
 
-def print_more(v: decide.Verdict) -> None:
+def print_more(v: ruling.Verdict) -> None:
     """How sure the outcome is: the margin halved or doubled, and what would settle a close pair."""
     for line in (v.sensitivity, v.settle):
         if line:
             print(f"  {line}")
 
 
-def print_reasons(items: list[evidence.Item], facts: list[decide.Signal], measured_on: str) -> None:
+def print_reasons(items: list[evidence.Item], facts: list[ruling.Signal], measured_on: str) -> None:
     if measured_on:
         print(f"  {measured_on}")
     for item in items:
@@ -124,7 +124,7 @@ def print_recommendation(r: decide.Recommendation) -> None:
             print(f"      source: {url}")
 
 
-def print_list(known: decide.Rules) -> None:
+def print_list(known: usecases.Rules) -> None:
     print("Use cases (--use-case):")
     for u in known.use_cases:
         print(f"  {u.id:24} {u.title}")
@@ -133,7 +133,7 @@ def print_list(known: decide.Rules) -> None:
         print(f"  {q.id}: {q.text} {' | '.join(o.id for o in q.options)}")
 
 
-def parse_answers(answers: list[str], known: decide.Rules) -> dict[str, str]:
+def parse_answers(answers: list[str], known: usecases.Rules) -> dict[str, str]:
     chosen: dict[str, str] = {}
     for pair in answers:
         question, sep, option = pair.partition("=")
@@ -152,7 +152,7 @@ def parse_answers(answers: list[str], known: decide.Rules) -> dict[str, str]:
     return chosen
 
 
-def print_answer(result: decide.Answer) -> None:
+def print_answer(result: questionnaire.Answer) -> None:
     print(outcome_text(result.ring, result.verdict.why))
     print_more(result.verdict)
     if result.measure:
@@ -166,7 +166,7 @@ def print_answer(result: decide.Answer) -> None:
 
 
 def recommend(results_dir: Path, machine: str | None, use_case: str | None, answers: list[str], as_json: bool) -> int:
-    known = decide.load_rules()
+    known = usecases.load_rules()
     found = corpus.load_corpus(results_dir)
     for problem in found.problems:  # left out, as the site build leaves them out
         print(f"warning: {problem}", file=sys.stderr)
@@ -185,9 +185,9 @@ def recommend(results_dir: Path, machine: str | None, use_case: str | None, answ
         return 0
     if not answers:
         raise UserError("give --use-case NAME, or an --answer QUESTION=OPTION for each question (see --list)")
-    result = decide.answer(parse_answers(answers, known), known, judged)
+    result = questionnaire.answer(parse_answers(answers, known), known, judged)
     if as_json:
-        print(json.dumps(decide.answer_json(result), indent=1, ensure_ascii=False))
+        print(json.dumps(questionnaire.answer_json(result), indent=1, ensure_ascii=False))
     else:
         print_answer(result)
     return 0
@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "recommend":
             if args.list:
-                print_list(decide.load_rules())
+                print_list(usecases.load_rules())
                 return 0
             return recommend(args.results, args.machine, args.use_case, args.answer, args.json)
         if args.command == "check":

@@ -237,12 +237,12 @@ def site_sources(where: Path) -> Path:
 def build(where: Path) -> int:
     """Generate the pages from the corpus, reading the poisoned data files instead of data/."""
     from generator import __main__ as cli
-    from generator.judge import claims, decide
+    from generator.judge import claims, usecases
     from generator.read import facts
 
     facts.FACTS_PATH = where / "data" / "facts.toml"
     claims.CLAIMS_PATH = where / "data" / "claims.toml"
-    decide.DECIDE_PATH = where / "data" / "decide.toml"
+    usecases.DECIDE_PATH = where / "data" / "decide.toml"
     src = site_sources(where)
     return cli.main(["build", "--results", str(where / "results"), "--out", str(src / "docs" / "generated")])
 

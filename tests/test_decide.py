@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from generator.analyse import stats
-from generator.judge import decide, evidence
+from generator.judge import decide, evidence, questionnaire, ruling, usecases
 from generator.read import corpus
 from measurements import UserError
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS
@@ -26,8 +26,10 @@ THREE = ("alpha", "beta", "gamma")
 @pytest.fixture
 def three(monkeypatch: pytest.MonkeyPatch) -> None:
     """Three compared frameworks, as a registry with a third one would give."""
-    monkeypatch.setattr(decide, "COMPARED", THREE)
-    monkeypatch.setattr(decide, "label", str.capitalize)
+    for module in (ruling, questionnaire):
+        monkeypatch.setattr(module, "COMPARED", THREE)
+    for module in (ruling, decide, questionnaire):
+        monkeypatch.setattr(module, "label", str.capitalize)
 
 
 def item(a: str, b: str, winner: str | None, call: str = "equivalent", n: int = 0) -> evidence.Item:
@@ -36,17 +38,17 @@ def item(a: str, b: str, winner: str | None, call: str = "equivalent", n: int = 
                          call="favours" if winner else call, sides=(a, b))  # fmt: skip
 
 
-def measured(items: Sequence[evidence.Item], weight: float = 1.0) -> decide.Signal:
-    return decide.Signal("measured", "speed", weight, None, "status", list(items), groups=[list(items)])
+def measured(items: Sequence[evidence.Item], weight: float = 1.0) -> ruling.Signal:
+    return ruling.Signal("measured", "speed", weight, None, "status", list(items), groups=[list(items)])
 
 
-def curated(favours: str, weight: float = 1.0) -> decide.Signal:
-    return decide.Signal("curated", "a fact", weight, favours, f"favours {favours}")
+def curated(favours: str, weight: float = 1.0) -> ruling.Signal:
+    return ruling.Signal("curated", "a fact", weight, favours, f"favours {favours}")
 
 
-def recommend(signals: list[decide.Signal], monkeypatch: pytest.MonkeyPatch) -> decide.Recommendation:
+def recommend(signals: list[ruling.Signal], monkeypatch: pytest.MonkeyPatch) -> decide.Recommendation:
     monkeypatch.setattr(decide, "signals_for", lambda *_: signals)
-    use_case = decide.UseCase("case", "A case", "What it is.", ())
+    use_case = usecases.UseCase("case", "A case", "What it is.", ())
     known: Any = SimpleNamespace(model_sources=frozenset())
     machine = SimpleNamespace(id="m-1", docs={}, unmeasured=lambda hardware: {})
     return decide.recommend(use_case, machine, known)  # type: ignore[arg-type]
@@ -56,7 +58,7 @@ def recommend(signals: list[decide.Signal], monkeypatch: pytest.MonkeyPatch) -> 
 def test_every_pair_decides_and_the_one_behind_is_ruled_out_with_its_evidence(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert decide.rings() == ["prefer Alpha", "prefer Beta", "prefer Gamma", "Alpha or Beta", "Alpha or Gamma",
+    assert ruling.rings() == ["prefer Alpha", "prefer Beta", "prefer Gamma", "Alpha or Beta", "Alpha or Gamma",
                               "Beta or Gamma", "equivalent", "too uncertain to call", "not measured",
                               "not measured on hardware like yours"]  # fmt: skip
     # gamma is behind both; alpha against beta shows no direction: a set, and gamma is ruled out
@@ -104,14 +106,14 @@ def test_equivalence_uncertainty_and_abstention(monkeypatch: pytest.MonkeyPatch)
 def test_heavier_answers_decide_first(monkeypatch: pytest.MonkeyPatch) -> None:
     heavy = (4.0, "alpha", [item("alpha", "beta", "alpha", n=1)])
     light = [(1.0, "beta", [item("alpha", "beta", "beta", n=2)]), (1.0, "beta", [item("alpha", "beta", "beta", n=3)])]
-    assert decide.by_priority([heavy, *light])[frozenset(THREE[:2])].outcome == "alpha"  # never outvoted
-    assert decide._pairs([(1.0, "alpha", heavy[2]), *light])[frozenset(THREE[:2])].outcome == "beta"
+    assert ruling.by_priority([heavy, *light])[frozenset(THREE[:2])].outcome == "alpha"  # never outvoted
+    assert ruling.pair_outcomes([(1.0, "alpha", heavy[2]), *light])[frozenset(THREE[:2])].outcome == "beta"
     open_pair = (4.0, "uncertain", [item("alpha", "beta", None, "uncertain", n=4)])
-    assert decide.by_priority([open_pair, *light])[frozenset(THREE[:2])].outcome == "beta"  # lighter ones fill it
+    assert ruling.by_priority([open_pair, *light])[frozenset(THREE[:2])].outcome == "beta"  # lighter ones fill it
 
 
 def test_the_questionnaire_can_recommend_every_registered_framework() -> None:
-    prefer = [r for r in decide.rings() if r.startswith("prefer ")]
+    prefer = [r for r in ruling.rings() if r.startswith("prefer ")]
     assert prefer == [f"prefer {FRAMEWORK_LABELS[fw]}" for fw in COMPARED] and "prefer JAX" in prefer
 
 
@@ -126,15 +128,15 @@ def test_a_scope_keeps_the_hardware_answered_and_the_model_chosen() -> None:
 
 
 @pytest.fixture(scope="module")
-def committed() -> tuple[decide.Rules, decide.Machines, dict[str, decide.Answer]]:
-    known = decide.load_rules()
+def committed() -> tuple[usecases.Rules, decide.Machines, dict[str, questionnaire.Answer]]:
+    known = usecases.load_rules()
     found = corpus.load_corpus(RESULTS_DIR)
     machines = decide.Machines(known, found.machines, found.reference())
-    return known, machines, decide.every_answer(known, machines)
+    return known, machines, questionnaire.every_answer(known, machines)
 
 
 def test_every_combination_of_answers_draws_only_on_evidence_inside_its_answers(
-    committed: tuple[decide.Rules, decide.Machines, dict[str, decide.Answer]],
+    committed: tuple[usecases.Rules, decide.Machines, dict[str, questionnaire.Answer]],
 ) -> None:
     known, _, answers = committed
     assert len(answers) == len(list(itertools.product(*(q.options for q in known.questions))))
@@ -154,14 +156,14 @@ def test_every_combination_of_answers_draws_only_on_evidence_inside_its_answers(
             assert item.hardware == hardware, (key, item.what)  # a GPU answer never reads a CPU figure
             assert item.source not in model_sources or item.source in model, (key, item.what)
         if hardware != "cpu":  # the committed results compare the frameworks on one 2-core CPU only
-            assert a.ring == decide.NOT_MEASURED_HERE, key
+            assert a.ring == ruling.NOT_MEASURED_HERE, key
             assert "`nox -s measure`" in a.measure and "nox" not in a.verdict.why
         if hardware == "gpu":  # the H100 machine's PyTorch-only figures are named, and linked from the page
             assert [fw for _, fw in a.elsewhere] == ["PyTorch"] and "PyTorch alone was measured" in a.verdict.why
 
 
 def test_every_decision_rests_on_its_comparisons_and_names_what_it_rests_on(
-    committed: tuple[decide.Rules, decide.Machines, dict[str, decide.Answer]],
+    committed: tuple[usecases.Rules, decide.Machines, dict[str, questionnaire.Answer]],
 ) -> None:
     known, _, answers = committed
     for a in answers.values():
@@ -170,20 +172,20 @@ def test_every_decision_rests_on_its_comparisons_and_names_what_it_rests_on(
             assert a.provenance is not None and a.provenance.machines[0].startswith("AMD EPYC, 2 cores")
         for fw, p in a.verdict.ruled_out.items():
             assert p.behind == fw and p.evidence is not None and p.evidence.winner == p.ahead
-    table = decide.calibration(known, answers)
+    table = questionnaire.calibration(known, answers)
     assert sum(n for _, n in table.outcomes) == len(answers)
 
 
 def test_most_cpu_answers_decide_on_the_committed_results(
-    committed: tuple[decide.Rules, decide.Machines, dict[str, decide.Answer]],
+    committed: tuple[usecases.Rules, decide.Machines, dict[str, questionnaire.Answer]],
 ) -> None:
     """At least 60% of the CPU answer combinations rule a framework out or call equivalence, and at
     most a third of the measured use cases read too uncertain to call."""
     known, machines, answers = committed
-    decided, cpu = decide.calibration(known, answers).decided_cpu
+    decided, cpu = questionnaire.calibration(known, answers).decided_cpu
     assert cpu == 576 and decided / cpu >= 0.6, (decided, cpu)
     measured = [r for r in machines.all() if r.measured]
-    assert sum(r.ring == decide.UNCERTAIN for r in measured) * 3 <= len(measured)
+    assert sum(r.ring == ruling.UNCERTAIN for r in measured) * 3 <= len(measured)
     by_id = {r.use_case.id: r for r in machines.all()}
     assert "tensorflow" in by_id["cpu-inference-batch-1"].verdict.ruled_out
     assert by_id["low-memory"].verdict.ruled_out.get("tensorflow") is not None
@@ -191,7 +193,7 @@ def test_most_cpu_answers_decide_on_the_committed_results(
 
 
 def test_the_tensorflow_teams_latency_answer_rules_tensorflow_out(
-    committed: tuple[decide.Rules, decide.Machines, dict[str, decide.Answer]],
+    committed: tuple[usecases.Rules, decide.Machines, dict[str, questionnaire.Answer]],
 ) -> None:
     _, _, answers = committed
     for model in ("mlp", "cnn"):
@@ -206,18 +208,18 @@ def test_the_tensorflow_teams_latency_answer_rules_tensorflow_out(
 
 
 def test_answers_say_whether_halving_or_doubling_the_margin_changes_them(
-    committed: tuple[decide.Rules, decide.Machines, dict[str, decide.Answer]],
+    committed: tuple[usecases.Rules, decide.Machines, dict[str, questionnaire.Answer]],
 ) -> None:
     _, machines, answers = committed
     for r in machines.all():
         if r.measured:
             assert r.verdict.sensitivity.startswith(("The same with the margin halved", "With the margin halved"))
-    assert any("processes a side" in a.verdict.settle for a in answers.values() if a.ring == decide.UNCERTAIN)
-    assert json.loads(json.dumps(decide.answer_json(next(iter(answers.values())))))["ring"]
+    assert any("processes a side" in a.verdict.settle for a in answers.values() if a.ring == ruling.UNCERTAIN)
+    assert json.loads(json.dumps(questionnaire.answer_json(next(iter(answers.values())))))["ring"]
 
 
 def test_a_cpu_answer_names_the_machine_models_versions_and_dates(
-    committed: tuple[decide.Rules, decide.Machines, dict[str, decide.Answer]],
+    committed: tuple[usecases.Rules, decide.Machines, dict[str, questionnaire.Answer]],
 ) -> None:
     _, _, answers = committed
     a = answers["server/cpu/cnn/fits/neither/training-speed"]
@@ -229,44 +231,44 @@ def test_a_cpu_answer_names_the_machine_models_versions_and_dates(
 
 
 def test_an_answer_may_leave_questions_out_but_not_the_hardware(
-    committed: tuple[decide.Rules, decide.Machines, dict[str, decide.Answer]],
+    committed: tuple[usecases.Rules, decide.Machines, dict[str, questionnaire.Answer]],
 ) -> None:
     known, machines, _ = committed
-    a = decide.answer({"hardware": "gpu", "priority": "training-speed"}, known, machines)
-    assert a.ring == decide.NOT_MEASURED_HERE
+    a = questionnaire.answer({"hardware": "gpu", "priority": "training-speed"}, known, machines)
+    assert a.ring == ruling.NOT_MEASURED_HERE
     assert [u for u, _ in a.use_cases] == ["gpu-training", "gpu-inference"]
     with pytest.raises(UserError, match=r"no answer to 'hardware', and every verdict depends on the hardware"):
-        decide.answer({"priority": "memory"}, known, machines)
+        questionnaire.answer({"priority": "memory"}, known, machines)
 
 
 def test_favours_and_experience_must_name_a_compared_framework(tmp_path: Path) -> None:
-    text = decide.DECIDE_PATH.read_text()
+    text = usecases.DECIDE_PATH.read_text()
     assert 'favours = "tensorflow"' in text and 'experience = "pytorch"' in text
     bad = tmp_path / "decide.toml"
     bad.write_text(text.replace('favours = "tensorflow"', 'favours = "numpy"', 1))
     with pytest.raises(UserError, match=r"signal \d+: favours: 'numpy' is not a compared framework; use the id") as e:
-        decide.load_rules(bad)
+        usecases.load_rules(bad)
     assert "\n" not in str(e.value) and str(bad) in str(e.value)
     bad.write_text(text.replace('experience = "pytorch"', 'experience = "mxnet"'))
     with pytest.raises(UserError, match=r"question \d+ \(experience\): option 'pytorch': experience: 'mxnet' is not"):
-        decide.load_rules(bad)
+        usecases.load_rules(bad)
     bad.write_text(text.replace('hardware = "gpu"\n', "", 1))
     with pytest.raises(UserError, match=r"'hardware' is a dependency of 'measure'"):
-        decide.load_rules(bad)
+        usecases.load_rules(bad)
 
 
 def test_option_ids_sources_and_the_number_of_combinations_are_checked(tmp_path: Path) -> None:
-    text = decide.DECIDE_PATH.read_text()
+    text = usecases.DECIDE_PATH.read_text()
     bad = tmp_path / "decide.toml"
     bad.write_text(text.replace('id = "tensorflow"\nlabel', 'id = "pytorch"\nlabel', 1))
     with pytest.raises(UserError, match=r"question \d+ \(experience\): the option id 'pytorch' is used twice") as e:
-        decide.load_rules(bad)
+        usecases.load_rules(bad)
     assert "\n" not in str(e.value)
     bad.write_text(
         text.replace('sources = ["https://pytorch.org/serve/README.html"', 'sources = ["https://x.example"', 1)
     )
     with pytest.raises(UserError, match=r"source 'https://x.example' is not one of the fact's sources"):
-        decide.load_rules(bad)
+        usecases.load_rules(bad)
     many = "".join(
         f'\n[[question]]\nid = "extra-{i}"\ntext = "Extra question {i}?"\n'
         + "".join(f'[[question.option]]\nid = "o{j}"\nlabel = "Option {j}"\n' for j in range(4))
@@ -274,5 +276,5 @@ def test_option_ids_sources_and_the_number_of_combinations_are_checked(tmp_path:
     )
     bad.write_text(text + many)  # 1,728 × 4⁶ combinations: refused, not worked out for days
     with pytest.raises(UserError, match=r"7,077,888 combinations of answers, more than Decide works out \(20,000\)"):
-        decide.load_rules(bad)
-    assert decide.load_rules().settings.margin == stats.margin() == 0.2
+        usecases.load_rules(bad)
+    assert usecases.load_rules().settings.margin == stats.margin() == 0.2

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from generator.judge import decide
+from generator.judge import decide, questionnaire, ruling, usecases
 from generator.read import corpus
 from measurements import harness, worker, workloads
 from measurements.frameworks import REGISTRY, WHY_ENV, why_here, with_why
@@ -163,12 +163,12 @@ def test_decide_compares_pytorch_and_jax_on_a_gpu_and_says_why_tensorflow_is_mis
     monkeypatch.setenv(WHY_ENV, f"tensorflow={NOTE}")
     found = corpus.load_corpus(gpu_results(tmp_path / "results", jax_speed_up=2.0))
     assert found.problems == []
-    known = decide.load_rules()
+    known = usecases.load_rules()
     machines = decide.Machines(known, found.machines, found.reference())
     machine = machines.for_hardware("gpu")
     assert machine is not None and machine.unmeasured("gpu") == {"tensorflow": NOTE}
-    training = decide.answer({"hardware": "gpu", "priority": "training-speed"}, known, machines)
-    assert training.ring != decide.NOT_MEASURED_HERE
+    training = questionnaire.answer({"hardware": "gpu", "priority": "training-speed"}, known, machines)
+    assert training.ring != ruling.NOT_MEASURED_HERE
     assert [p.pair for p in training.verdict.pairs] == [("pytorch", "jax")]
     assert training.verdict.contenders == ["jax"] and list(training.verdict.ruled_out) == ["pytorch"]
     assert training.verdict.why.endswith(f"TensorFlow was not measured on a GPU here: {NOTE}")
@@ -177,7 +177,7 @@ def test_decide_compares_pytorch_and_jax_on_a_gpu_and_says_why_tensorflow_is_mis
     # where they are as fast, neither is ruled out
     even = corpus.load_corpus(gpu_results(tmp_path / "even", jax_speed_up=1.0))
     again = decide.Machines(known, even.machines, even.reference())
-    assert decide.answer({"hardware": "gpu", "priority": "training-speed"}, known, again).verdict.ruled_out == {}
+    assert questionnaire.answer({"hardware": "gpu", "priority": "training-speed"}, known, again).verdict.ruled_out == {}
 
 
 def test_why_a_framework_is_missing_travels_in_its_results(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -235,9 +235,9 @@ def test_multi_process_answers_compare_pytorch_and_jax_from_the_16_core_study(tm
         (folder / f"distributed.{framework}-1.0.json").write_text(json.dumps(sixteen_core_study(framework, speed)))
     found = corpus.load_corpus(tmp_path / "results")
     assert found.problems == []
-    known = decide.load_rules()
+    known = usecases.load_rules()
     machines = decide.Machines(known, found.machines, found.reference())
-    a = decide.answer({"hardware": "several"}, known, machines)
-    assert a.ring != decide.NOT_MEASURED_HERE, a.verdict.why
+    a = questionnaire.answer({"hardware": "several"}, known, machines)
+    assert a.ring != ruling.NOT_MEASURED_HERE, a.verdict.why
     assert [p.pair for p in a.verdict.pairs] == [("pytorch", "jax")]
     assert list(a.verdict.ruled_out) == ["jax"], a.verdict.why

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from generator import __main__ as cli
-from generator.judge import claims, decide, evidence
+from generator.judge import claims, decide, evidence, questionnaire, usecases
 from generator.pages import render
 from generator.read import corpus
 from measurements import UserError
@@ -220,14 +220,14 @@ def test_a_bad_rule_stops_with_one_line_naming_the_file_the_claim_and_the_field(
 
 def test_a_decision_rule_naming_an_unknown_claim_stops_the_build(tmp_path: Path) -> None:
     bad = tmp_path / "decide.toml"
-    bad.write_text(decide.DECIDE_PATH.read_text().replace('claim = "tensorflow-trains-faster"', 'claim = "nope"'))
+    bad.write_text(usecases.DECIDE_PATH.read_text().replace('claim = "tensorflow-trains-faster"', 'claim = "nope"'))
     with pytest.raises(UserError, match=r"use case 2 \(cpu-training\): signal 1: no claim 'nope' in data/claims.toml"):
-        decide.load_rules(bad)
+        usecases.load_rules(bad)
 
 
 def recommendations(results: Path) -> dict[str, decide.Recommendation]:
     machine = next(iter(corpus.load_corpus(results).machines.values()))
-    return {r.use_case.id: r for r in decide.recommend_all(decide.load_rules(), machine)}
+    return {r.use_case.id: r for r in decide.recommend_all(usecases.load_rules(), machine)}
 
 
 def test_a_recommendation_follows_the_results_both_ways(tmp_path: Path) -> None:
@@ -252,10 +252,10 @@ def test_curated_facts_alone_and_missing_evidence_read_not_measured(golden: Path
 def test_every_combination_of_answers_has_an_answer_and_the_cli_gives_the_same(
     golden: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    known = decide.load_rules()
+    known = usecases.load_rules()
     found = corpus.load_corpus(golden)
     machines = decide.Machines(known, found.machines, found.reference())
-    table = decide.questionnaire_json(known, machines, decide.every_answer(known, machines))
+    table = questionnaire.questionnaire_json(known, machines, questionnaire.every_answer(known, machines))
     assert len(table["answers"]) == len(list(itertools.product(*(q.options for q in known.questions))))
     chosen = {"deployment": "browser", "hardware": "cpu", "model": "mlp", "data": "fits", "experience": "pytorch",
               "priority": "latency"}  # fmt: skip

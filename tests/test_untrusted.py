@@ -295,9 +295,9 @@ def test_build_prints_a_bad_study_file_and_strict_fails_on_it(
 
 
 def test_recommend_refuses_a_question_answered_twice(golden: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from generator.judge import decide
+    from generator.judge import usecases
 
-    question = decide.load_rules().questions[0]
+    question = usecases.load_rules().questions[0]
     first, second = question.options[0].id, question.options[-1].id
     code = generator_main(["recommend", "--results", str(golden), "--answer", f"{question.id}={first}",
                            "--answer", f"{question.id}={second}"])  # fmt: skip

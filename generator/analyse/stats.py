@@ -76,7 +76,7 @@ Array = npt.NDArray[np.float64]
 @functools.cache
 def margin() -> float:
     """δ, the decision margin: ``[settings] margin`` of ``data/decide.toml``, read and checked as
-    ``generator.judge.decide.load_rules`` checks it (``MARGIN_SCHEMA``); the band of every outcome is
+    ``generator.judge.usecases.load_rules`` checks it (``MARGIN_SCHEMA``); the band of every outcome is
     [1/(1+δ), 1+δ]."""
     settings = rules.read_toml(MARGIN_PATH).get("settings")
     if not isinstance(settings, dict) or "margin" not in settings:

@@ -4,7 +4,7 @@ Three frameworks are measured in fresh processes whose log process medians are n
 each framework's true log speed with the spread measured between processes here (σ, the median
 SD of log process medians over the committed headline series). Each simulated case runs the
 real chain: ``stats.pairwise`` (every pair, one Bonferroni correction), ``evidence`` items, and
-``decide``'s pair votes and outcome. The rates reported:
+``ruling``'s pair votes and outcome. The rates reported:
 
 - how often the truly best framework is ruled out (the error the procedure controls);
 - how often a truly equal pair reads "equivalent" within the margin δ;
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from generator.analyse import stats
-from generator.judge import decide, evidence
+from generator.judge import evidence, ruling
 
 SIGMA = 0.078  # the median SD of log process medians over the committed headline series
 PROCESSES = (3, 5)  # a side: the studies' and the standard profile's counts
@@ -55,17 +55,17 @@ class Rates:
     decided: float  # the outcome rules a framework out or calls equivalence
 
 
-def one_case(rng: np.random.Generator, speeds: tuple[float, ...], processes: int) -> decide.Verdict:
+def one_case(rng: np.random.Generator, speeds: tuple[float, ...], processes: int) -> ruling.Verdict:
     """One simulated case through the real chain: pairs, items, votes, outcome."""
     measured = {fw: {"m": list(np.exp(np.log(s) + rng.normal(0.0, SIGMA, processes)))}
                 for fw, s in zip(FRAMEWORKS, speeds, strict=True)}  # fmt: skip
     found = stats.pairwise(measured, dict.fromkeys(FRAMEWORKS, "m"))
     assert found is not None
-    votes: decide.Votes = []
+    votes: ruling.Votes = []
     for (a, b), r in found.pairs.items():
         item = evidence._tested("case", "", r, (a, b), ())
         votes.append((1.0, item.vote, [item]))
-    return decide.decision(votes, [], lambda band: votes)
+    return ruling.decision(votes, [], lambda band: votes)
 
 
 def rates(scenario: Scenario, processes: int, cases: int = CASES) -> Rates:

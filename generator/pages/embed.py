@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 import markupsafe
 
-from generator.judge import decide
+from generator.judge import ruling, usecases
 from generator.pages import escape
 from generator.read.provenance import Provenance
 from measurements.results import ROOT
@@ -67,7 +67,7 @@ def badge(title: str, ring: str) -> Badge:
     label, value = escape.one_line(title), escape.one_line(ring)
     if value.startswith("prefer "):
         kind = "prefer"
-    elif value in (decide.UNCERTAIN, decide.NOT_MEASURED, decide.NOT_MEASURED_HERE):
+    elif value in (ruling.UNCERTAIN, ruling.NOT_MEASURED, ruling.NOT_MEASURED_HERE):
         kind = "none"
     else:  # frameworks still in contention, or equivalent
         kind = "set"
@@ -90,7 +90,7 @@ def write(recommendations: Sequence[Any], base: str, machine_id: str | None, mea
     folder = out / "embed"
     folder.mkdir(parents=True, exist_ok=True)
     markup = markup_environment()
-    words = decide.HARDWARE_WORDS
+    words = usecases.HARDWARE_WORDS
     snippets = {}
     for r in recommendations:
         name = escape.file_name(r.use_case.id)

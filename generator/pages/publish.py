@@ -12,7 +12,7 @@ from typing import Any
 
 import jinja2
 
-from generator.judge import claims, decide, evidence
+from generator.judge import claims, decide, evidence, questionnaire, ruling, usecases
 from generator.pages import embed, escape
 from generator.pages.performance import MachineReport, performance_page
 from generator.read import facts, provenance
@@ -100,14 +100,14 @@ def guidance(machines: dict[str, evidence.Machine], reference: str | None, repor
     order = [m for m in [reference, *shown, *machines] if m in machines]
     order = list(dict.fromkeys(order))  # the reference first, then the machines as the guides list them
     ordered = {m: machines[m] for m in order}
-    known = decide.load_rules()  # with the claims and facts it names, each file read and checked once
+    known = usecases.load_rules()  # with the claims and facts it names, each file read and checked once
     claim_list = list(known.claims)
     checked = claims.check_all(claim_list, ordered)
     write_json(out / "claims.json", claims.to_json(checked))
     machine_id = order[0] if order else None
     judged = decide.Machines(known, ordered, machine_id)
     recommendations = judged.all() if machine_id else []
-    answers = decide.every_answer(known, judged) if recommendations else {}  # no results: nothing to answer from
+    answers = questionnaire.every_answer(known, judged) if recommendations else {}  # no results: nothing to answer from
     versions = [
         f"{FRAMEWORK_LABELS[s['framework']['name']]} {s['framework']['version']}"
         for s in (reports[0].software if reports else [])
@@ -115,7 +115,7 @@ def guidance(machines: dict[str, evidence.Machine], reference: str | None, repor
     ]  # plain text: the snippets are Markdown for another site, written as they are
     write_json(out / "recommendations.json", decide.to_json(known, recommendations, versions))
     pages = {r.id: performance_page(r, reports).removesuffix(".md") + ".html" for r in reports}
-    write_json(out / "decide.json", decide.questionnaire_json(known, judged, answers, pages), compact=True)
+    write_json(out / "decide.json", questionnaire.questionnaire_json(known, judged, answers, pages), compact=True)
     site = site_url()
     base = site.base
     docs = {f: d for m in judged.machines.values() for f, d in m.docs.items()}
@@ -129,9 +129,9 @@ def guidance(machines: dict[str, evidence.Machine], reference: str | None, repor
         "recommendations": recommendations, "machine_id": machine_id, "settings": known.settings,
         "facts": list(known.facts), "fact_frameworks": facts.columns(known.facts),
         "questions": known.questions, "titles": {u.id: u.title for u in known.use_cases}, "base": base, "site": site,
-        "calibration": decide.calibration(known, answers), "hardware_words": decide.HARDWARE_WORDS,
-        "equivalent": decide.EQUIVALENT, "uncertain": decide.UNCERTAIN, "not_measured": decide.NOT_MEASURED,
-        "not_measured_here": decide.NOT_MEASURED_HERE,
+        "calibration": questionnaire.calibration(known, answers), "hardware_words": usecases.HARDWARE_WORDS,
+        "equivalent": ruling.EQUIVALENT, "uncertain": ruling.UNCERTAIN, "not_measured": ruling.NOT_MEASURED,
+        "not_measured_here": ruling.NOT_MEASURED_HERE,
         "measured_on": measured_on,
         "claim_counts": [(v, n) for v, n in counts if n],
         "example": recommendations[0] if recommendations else None,

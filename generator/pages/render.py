@@ -20,7 +20,7 @@ from generator.analyse.compare import (
     figures,
 )
 from generator.analyse.versions import machine_versions
-from generator.judge import claims, decide, evidence, simulate
+from generator.judge import claims, decide, evidence, ruling, simulate
 from generator.pages import charts, downloads, escape
 from generator.pages.escape import code_block
 from generator.pages.formatting import (
@@ -88,7 +88,7 @@ def environment() -> jinja2.Environment:
         default_mode=lambda fw: REGISTRY[fw].default_mode if fw in REGISTRY else "",
         less_memory=studies.LESS_MEMORY, release_command=release_command(),
         code_is_current=studies.code_is_current, code_outside=studies.code_outside,
-        study_description=study_description, count_words=decide.count_words,
+        study_description=study_description, count_words=ruling.count_words,
         margin=stats.margin_words(stats.decision_band()),
         brief=stats.brief, p_words=stats.p_words, short_case=evidence.short_case,
         machine_name=str,  # a machine as readers name it (``_build`` sets it from the results; ids name files)
