@@ -23,7 +23,7 @@ STUDY_SCHEMA = json.loads((ROOT / "measurements" / "study.schema.json").read_tex
 def study_doc(study: str, framework: str, findings: list[dict[str, Any]], status: str = "ok") -> dict[str, Any]:
     """A valid study result, as the launcher writes it."""
     return {
-        "schema_version": 1, "study": study, "framework": framework,
+        "schema_version": 2, "study": study, "framework": framework,
         "run": {"started_at": "2026-11-27T03:00:00+00:00", "wall_s": 1.0, "command": "python -m measurements run"},
         "machine": {"id": MACHINE, "cpu_model": "Test CPU", "cpu_count": 4, "cpus_available": 4,
                     "memory_bytes": 8 * 2**30, "gpus": [], "os": "Linux 6.1", "arch": "x86_64"},
