@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generator.analyse import study_usability
 from generator.judge import claims
 from generator.pages import escape, render
 from generator.read import corpus, facts, studies
@@ -384,9 +385,9 @@ def test_a_code_size_path_outside_the_repository_is_not_read(golden: Path, tmp_p
                      "files": [{"path": p, "lines": 1, "tokens": 3, "sha256": digest}]}
                     for i, p in enumerate(outside)]  # fmt: skip
         write_study(golden, study_doc("codesize", framework, findings))
-    assert all(studies.repository_file(p) is None for p in outside)
+    assert all(study_usability.repository_file(p) is None for p in outside)
     escape_py = (ROOT / "generator" / "pages" / "escape.py").resolve()
-    assert studies.repository_file("generator/pages/escape.py") == escape_py
+    assert study_usability.repository_file("generator/pages/escape.py") == escape_py
     pages = build(golden, tmp_path / "out")
     page = pages["usability.md"] + "".join(text for name, text in pages.items() if name.startswith("code/"))
     assert "TOP_SECRET" not in page

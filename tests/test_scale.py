@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
+from generator.analyse import study_memory
 from generator.judge import evidence
 from generator.pages import render
-from generator.read import corpus, studies
+from generator.read import corpus
 from measurements import environment, workloads
 from measurements.profiles import PROFILES
 from measurements.studies import libraries, pipeline, pipeline_limit, runner
@@ -51,9 +52,9 @@ def test_the_tiny_encoder_counts_its_parameters_as_its_weights_do() -> None:
 def test_memory_is_compared_on_the_whole_process_and_split_beside_it() -> None:
     finding = {"peak_rss_bytes": 700 * 2**20, "after_import_rss_bytes": 600 * 2**20,
                "per_process": {"peak_rss_bytes": [690 * 2**20, 700 * 2**20, 710 * 2**20]}}  # fmt: skip
-    assert studies.memory_mib(finding) == [690, 700, 710]
-    assert studies.working_mib(finding) == [90, 100, 110]
-    assert studies.import_mib(finding) == [600]
+    assert study_memory.memory_mib(finding) == [690, 700, 710]
+    assert study_memory.working_mib(finding) == [90, 100, 110]
+    assert study_memory.import_mib(finding) == [600]
 
 
 def test_runner_keeps_each_processs_outcome() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from generator.analyse import study_usability
 from generator.pages import render
 from generator.read import corpus, studies
 from measurements.profiles import PROFILES
@@ -209,13 +210,16 @@ def test_every_framework_with_a_study_is_scored_in_registry_order(tmp_path: Path
     assert ms.frameworks("errors") == ["pytorch", "tensorflow", third_framework]
     ((item, found),) = ms.both("errors")
     assert item == "shape" and list(found) == ms.frameworks("errors")
-    raised = studies.error_scores(ms)[0]
+    raised = study_usability.error_scores(ms)[0]
     assert raised.counts == {"pytorch": (1, 1), "tensorflow": (0, 1), "jax": (1, 1)}
-    assert studies.code_totals(ms) == {"pytorch": (10, 50), "tensorflow": (20, 100), "jax": (30, 150)}
-    assert studies.over_fewest({"pytorch": 10, "tensorflow": 20, "jax": 30}) == ("pytorch", {"tensorflow": 2.0,
+    assert study_usability.code_totals(ms) == {"pytorch": (10, 50), "tensorflow": (20, 100), "jax": (30, 150)}
+    assert study_usability.over_fewest({"pytorch": 10, "tensorflow": 20, "jax": 30}) == ("pytorch", {"tensorflow": 2.0,
                                                                                           "jax": 3.0})  # fmt: skip
-    assert studies.over_fewest({"pytorch": 10}) is None and studies.over_fewest({"pytorch": 0, "jax": 3}) is None
-    said = studies.usability_verdicts(ms)
+    assert (
+        study_usability.over_fewest({"pytorch": 10}) is None
+        and study_usability.over_fewest({"pytorch": 0, "jax": 3}) is None
+    )
+    said = study_usability.usability_verdicts(ms)
     assert said[0].startswith("Of 1 common mistakes tried in all 3 frameworks, PyTorch raised an error for 1, "
                               "TensorFlow for 0 and JAX for 1;")  # fmt: skip
     assert "user's own line in 1 of 1 (PyTorch), 0 of 0 (TensorFlow) and 1 of 1 (JAX)" in said[0]

@@ -15,6 +15,7 @@ import numpy as np
 import psutil
 import pytest
 
+from generator.analyse import study_systems
 from generator.pages import render
 from generator.read import corpus, studies
 from measurements.studies import pipeline, registry
@@ -187,7 +188,7 @@ def test_the_study_writes_findings_the_schema_accepts() -> None:
 
 
 def test_pipeline_rows_set_the_best_of_each_framework_against_the_other(tmp_path: Path) -> None:
-    small, large = studies.pipeline_rows(machine_studies(tmp_path, pipeline_docs()))
+    small, large = study_systems.pipeline_rows(machine_studies(tmp_path, pipeline_docs()))
     assert (small.images, large.images) == (1000, 100_000)
     assert [(e.framework, e.finding["config"]) for e in small.entries] == [
         ("pytorch", "workers0"), ("pytorch", "workers2"), ("tensorflow", "cache"),
@@ -206,7 +207,7 @@ def test_pipeline_rows_set_the_best_of_each_framework_against_the_other(tmp_path
     assert small.entries[1].versus is not None and small.entries[1].versus.ratio == pytest.approx(5000 / 12000)
     assert large.entries[1].versus is None  # it timed out
     assert large.entries[0].versus is not None and large.entries[0].versus.ratio == pytest.approx(0.5)
-    growth = studies.pipeline_growth([small, large])
+    growth = study_systems.pipeline_growth([small, large])
     assert [(a.finding["id"], b.finding["id"]) for a, b in growth] == [
         ("workers0-n1000", "workers0-n100000"), ("cache-n1000", "cache-n100000"),
     ]  # workers2 completed at one size only  # fmt: skip
@@ -218,10 +219,12 @@ def test_pipeline_rows_set_the_best_of_each_framework_against_the_other(tmp_path
 def test_pipeline_rows_without_the_other_framework_compare_nothing(tmp_path: Path) -> None:
     torch, tf = pipeline_docs()
     tf["findings"][1]["dataset_sha256"] = "cd" * 32
-    (small, large) = studies.pipeline_rows(machine_studies(tmp_path, [torch, {**tf, "findings": tf["findings"][1:]}]))
+    (small, large) = study_systems.pipeline_rows(
+        machine_studies(tmp_path, [torch, {**tf, "findings": tf["findings"][1:]}])
+    )
     assert small.comparison is None and small.same_content is None and "tensorflow" not in small.best
     assert large.same_content is False
-    assert studies.pipeline_rows(studies.MachineStudies(MACHINE)) == []
+    assert study_systems.pipeline_rows(studies.MachineStudies(MACHINE)) == []
 
 
 def test_the_pipeline_section_comes_before_distributed_with_tables_charts_and_links(

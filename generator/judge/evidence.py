@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from generator.analyse import stats
+from generator.analyse import stats, study_memory, study_systems, study_usability
 from generator.analyse.compare import PRIMARY, CaseModes, ModeResult, bound, mode_results, summarise
 from generator.read import provenance, rules, studies
 from measurements import workloads
@@ -296,17 +296,17 @@ def memory(rule: rules.Rule, machine: Machine) -> list[Item]:
         return []
     latency = rule.get("measure") == "latency"
     rows = [
-        row for row in studies.memory_rows(machine.studies)
+        row for row in study_memory.memory_rows(machine.studies)
         if row["task"] in rule["tasks"]
         and rule.get("min_width", 0) <= row["width"] <= rule.get("max_width", float("inf"))
         and rule.get("batch", row["batch"]) == row["batch"]
     ]  # fmt: skip
-    found = studies.memory_latency(rows) if latency else studies.memory_sizes(rows)
+    found = study_memory.memory_latency(rows) if latency else study_memory.memory_sizes(rows)
     if latency:
         terms, unit, note = ("faster", "slower"), "ms", " per call" + MEANS
     else:
         terms, unit, note = (
-            studies.LESS_MEMORY,
+            study_memory.LESS_MEMORY,
             "MiB",
             " for the whole process, the framework's own runtime included (geometric means over the processes)",
         )
@@ -362,7 +362,7 @@ def distributed(rule: rules.Rule, machine: Machine) -> list[Item]:
         return [Item("Distributed training", None, why, files, call="untestable", sides=(a, b))
                 for i, a in enumerate(order) for b in order[i + 1 :]]  # fmt: skip
     items = []
-    for row in studies.distributed_rows(machine.studies):
+    for row in study_systems.distributed_rows(machine.studies):
         if row.id not in rule.get("configurations", [row.id]):
             continue
         outcomes = {fw: f.get("outcome") for fw, f in row.findings.items() if fw in COMPARED}
@@ -386,11 +386,11 @@ def serving(rule: rules.Rule, machine: Machine) -> list[Item]:
     (batch-1 latency, server-batch throughput, or 16 concurrent clients)."""
     if machine.studies is None:
         return []
-    rows = studies.serving_rows(machine.studies)
-    found = stats.pairwise(studies.serving_speeds_by_path(rows, rule["measure"]))
+    rows = study_systems.serving_rows(machine.studies)
+    found = stats.pairwise(study_systems.serving_speeds_by_path(rows, rule["measure"]))
     if found is None:
         return []
-    what, unit = studies.SERVING_MEASURES[rule["measure"]]
+    what, unit = study_systems.SERVING_MEASURES[rule["measure"]]
     by = {(row.framework, row.path): row for row in rows}
 
     def figure(fw: str) -> str:
@@ -432,8 +432,8 @@ def usability(rule: rules.Rule, machine: Machine) -> list[Item]:
             n = len(tools)
             met = {fw: (sum(bool(found[fw]["works"]) for _, found in tools), n) for fw in tools[0][1]}
             counts.append(("Debugging techniques that work", met, "debugging"))
-    for score in studies.error_scores(machine.studies):
-        if studies.ERROR_CRITERIA.get(score.criterion) in rule["criteria"]:
+    for score in study_usability.error_scores(machine.studies):
+        if study_usability.ERROR_CRITERIA.get(score.criterion) in rule["criteria"]:
             counts.append((f"Common mistakes: {score.criterion.lower()}", dict(score.counts), "errors"))
     items = []
     for what, counted, study in counts:
@@ -452,7 +452,9 @@ def codesize(rule: rules.Rule, machine: Machine) -> list[Item]:
     """Lines of code for the same workloads, per framework: every pair."""
     if machine.studies is None:
         return []
-    lines = {fw: float(n) for fw, (n, _) in studies.code_totals(machine.studies).items() if fw in COMPARED and n}
+    lines = {
+        fw: float(n) for fw, (n, _) in study_usability.code_totals(machine.studies).items() if fw in COMPARED and n
+    }
     if len(lines) < 2:
         return []
     min_ratio = rule.get("min_ratio", 1.10)
@@ -475,7 +477,7 @@ def _usable(finding: dict[str, Any], configs: list[str] | None) -> bool:
     return bool(finding["outcome"] == "ok" and (not configs or finding["config"] in configs))
 
 
-def _completion(size: studies.PipelineSize, rows: dict[str, list[dict[str, Any]]], files: tuple[str, ...],
+def _completion(size: study_systems.PipelineSize, rows: dict[str, list[dict[str, Any]]], files: tuple[str, ...],
                 configs: dict[str, list[str]]) -> list[Item]:  # fmt: skip
     """For every pair, which has a configuration (of those ``configs`` names) that completed in every launch."""
     limit = next((f["limit_bytes"] for found in rows.values() for f in found if f.get("limit_bytes")), None)
@@ -500,7 +502,7 @@ def pipeline(rule: rules.Rule, machine: Machine) -> list[Item]:
     ("completion": what a user who picks that configuration gets)."""
     if machine.studies is None:
         return []
-    sizes = studies.pipeline_rows(machine.studies, rule.get("study", "pipeline"))
+    sizes = study_systems.pipeline_rows(machine.studies, rule.get("study", "pipeline"))
     chosen = sizes if rule.get("sizes", "largest") == "all" else sizes[-1:]
     items = []
     for size in chosen:
@@ -527,24 +529,27 @@ def pipeline(rule: rules.Rule, machine: Machine) -> list[Item]:
         by_config = {fw: {r["config"]: r for r in found} for fw, found in ok.items()}
         if rule["measure"] == "memory":
             peaks = {
-                fw: {c: studies.per_process(r, "peak_pss_bytes") for c, r in per.items() if r.get("peak_pss_bytes")}
+                fw: {
+                    c: study_systems.per_process(r, "peak_pss_bytes") for c, r in per.items() if r.get("peak_pss_bytes")
+                }
                 for fw, per in by_config.items()
             }
-            found = stats.pairwise({fw: studies.lower_is_better(per) for fw, per in peaks.items()})
+            found = stats.pairwise({fw: study_memory.lower_is_better(per) for fw, per in peaks.items()})
 
             def peak(fw: str, found: Any = found, by_config: Any = by_config) -> str:
                 r = by_config[fw][found.chosen[fw]]
                 return f"{_name(fw)} ({r['title']}) {r['peak_pss_bytes'] / 2**20:,.0f} MiB"
 
             items += _pairs(f"{size.images:,} images: peak memory", found, peak, _always(files),
-                            ", the lowest peak memory of the process tree of each", studies.LESS_MEMORY)  # fmt: skip
+                            ", the lowest peak memory of the process tree of each",
+                            study_memory.LESS_MEMORY)  # fmt: skip
             continue
-        found = stats.pairwise({fw: {c: studies.speeds_of(r, "samples/s") for c, r in per.items()}
+        found = stats.pairwise({fw: {c: study_systems.speeds_of(r, "samples/s") for c, r in per.items()}
                                 for fw, per in by_config.items()})  # fmt: skip
 
         def rate(fw: str, found: Any = found, by_config: Any = by_config) -> str:
             r = by_config[fw][found.chosen[fw]]
-            return f"{_name(fw)} ({r['title']}) {_figure(summarise(studies.rounds_of(r)).median)} samples/s"
+            return f"{_name(fw)} ({r['title']}) {_figure(summarise(study_systems.rounds_of(r)).median)} samples/s"
 
         items += _pairs(
             f"{size.images:,} images: throughput",

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from generator.analyse import study_usability
 from generator.analyse.compare import (
     CaseModes,
     ModeResult,
@@ -15,7 +16,6 @@ from generator.analyse.compare import (
 )
 from generator.pages import escape
 from generator.pages.escape import code_block
-from generator.read import studies
 from measurements.frameworks import FRAMEWORK_LABELS, MODE_LABELS
 
 text = escape.text  # Markdown text on one line: the filter most sentences built here use
@@ -69,7 +69,7 @@ def file_label(file: str) -> str:
 def source(path: str) -> str:
     """A file of this repository, for a page that shows the code it counted, as a fenced code block
     indented for a content tab; a path that leads out of the repository is not read."""
-    found = studies.repository_file(path)
+    found = study_usability.repository_file(path)
     if found is None:
         return f"    Left out: {escape.code(path)} is not a file of this repository."
     return code_block(found.read_text(encoding="utf-8", errors="replace"), "python", 4)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from generator.analyse import stats
+from generator.analyse import stats, study_memory, study_systems
 from generator.analyse.compare import (
     CaseModes,
     Comparison,
@@ -429,8 +429,8 @@ def ceiling_chart(machine_id: str, section: WorkloadSection, ceiling: Ceiling, o
 def memory_scaling(ms: studies.MachineStudies, out: Path) -> dict[str, Any]:
     """The memory study's rows, a chart of memory against model size and against batch, the inference
     latencies, and inference from a saved model against in-process."""
-    rows = studies.memory_rows(ms)
-    inference = {"latency": studies.memory_latency(rows), "saved": studies.saved_against_in_process(rows)}
+    rows = study_memory.memory_rows(ms)
+    inference = {"latency": study_memory.memory_latency(rows), "saved": study_memory.saved_against_in_process(rows)}
     measured = [r for r in rows if r["mib"] is not None]
     if not measured:
         return {"rows": rows, "charts": {}, **inference}
@@ -450,14 +450,14 @@ def memory_scaling(ms: studies.MachineStudies, out: Path) -> dict[str, Any]:
 
 def pipeline_section(ms: studies.MachineStudies, out: Path) -> dict[str, Any]:
     """The data-pipeline study by size, and charts of samples/s and of peak memory against the data set's size."""
-    sizes = studies.pipeline_rows(ms)
+    sizes = study_systems.pipeline_rows(ms)
     rows = [
         {"framework": e.framework, "config_title": f"{FRAMEWORK_LABELS[e.framework]}: {e.title}",
          "images": size.images, "median": e.summary.median, "low": e.summary.low, "high": e.summary.high,
          "peak_mib": (e.finding.get("peak_pss_bytes") or 0) / 2**20}
         for size in sizes for e in size.entries if e.summary
     ]  # fmt: skip
-    growth = studies.pipeline_growth(sizes)
+    growth = study_systems.pipeline_growth(sizes)
     if not rows:
         return {"sizes": sizes, "charts": {}, "growth": growth}
     frame = charts.with_labels(pd.DataFrame(rows))

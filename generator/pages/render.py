@@ -14,7 +14,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from generator.analyse import stats
+from generator.analyse import stats, study_memory, study_systems, study_usability
 from generator.analyse.compare import (
     describe,
     figures,
@@ -79,15 +79,16 @@ def environment() -> jinja2.Environment:
         label=label, framework_label=FRAMEWORK_LABELS.get, verdict=verdict, code_block=code_block, source=source,
         outcome=error_outcome, said=error_said, notes=notes, build_notes=build_notes, describe=describe,
         figures=figures, mode_choice=mode_choice, pair_lines=pair_lines, correction=claims.CORRECTION,
-        distributed_rows=studies.distributed_rows, scaling=studies.scaling, memory_sizes=studies.memory_sizes,
-        pipeline_rows=studies.pipeline_rows, serving_rows=studies.serving_rows, libraries=studies.libraries,
-        serving_headline=studies.serving_headline, serving_measures=studies.SERVING_MEASURES,
+        distributed_rows=study_systems.distributed_rows, scaling=study_systems.scaling,
+        memory_sizes=study_memory.memory_sizes, pipeline_rows=study_systems.pipeline_rows,
+        serving_rows=study_systems.serving_rows, libraries=study_usability.libraries,
+        serving_headline=study_systems.serving_headline, serving_measures=study_systems.SERVING_MEASURES,
         cores_needed=studies.cores_needed("distributed"), machine_cores=studies.machine_cores,
         present=present, compared=COMPARED, compared_labels=[FRAMEWORK_LABELS[fw] for fw in COMPARED],
         named_labels=lambda found: [FRAMEWORK_LABELS[fw] for fw in COMPARED if any(fw in c.frameworks for c in found)],
         default_mode=lambda fw: REGISTRY[fw].default_mode if fw in REGISTRY else "",
-        less_memory=studies.LESS_MEMORY, release_command=release_command(),
-        code_is_current=studies.code_is_current, code_outside=studies.code_outside,
+        less_memory=study_memory.LESS_MEMORY, release_command=release_command(),
+        code_is_current=study_usability.code_is_current, code_outside=study_usability.code_outside,
         study_description=study_description, count_words=ruling.count_words,
         margin=stats.margin_words(stats.decision_band()),
         brief=stats.brief, p_words=stats.p_words, short_case=evidence.short_case,
@@ -301,8 +302,8 @@ def study_context(ms: studies.MachineStudies | None, problems: list[str]) -> dic
         return {"ms": None, "study_problems": problems, "verdicts": [], "scores": [], "lengths": {},
                 "code_totals": {}, "noise_totals": {}, "noise_messages": {}, "eco_verdicts": []}  # fmt: skip
     return {
-        "ms": ms, "study_problems": problems, "verdicts": studies.usability_verdicts(ms),
-        "scores": studies.error_scores(ms), "lengths": studies.message_lengths(ms),
-        "code_totals": studies.code_totals(ms), "noise_totals": studies.noise_totals(ms),
-        "noise_messages": studies.noise_messages(ms), "eco_verdicts": studies.ecosystem_verdicts(ms),
+        "ms": ms, "study_problems": problems, "verdicts": study_usability.usability_verdicts(ms),
+        "scores": study_usability.error_scores(ms), "lengths": study_usability.message_lengths(ms),
+        "code_totals": study_usability.code_totals(ms), "noise_totals": study_usability.noise_totals(ms),
+        "noise_messages": study_usability.noise_messages(ms), "eco_verdicts": study_usability.ecosystem_verdicts(ms),
     }  # fmt: skip
