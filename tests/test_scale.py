@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from generator.analyse import study_memory
-from generator.judge import evidence
+from generator.judge import evidence, evidence_kinds
 from generator.pages import render
 from generator.read import corpus
 from measurements import environment, workloads
@@ -123,7 +123,9 @@ def test_claim_on_running_out_of_memory_reads_completion_under_the_limit(golden:
     write_study(results, study_doc("pipeline_limit", "tensorflow", tf))
     loaded = corpus.load_corpus(results)
     machine = loaded.machines[MACHINE]
-    items = evidence.pipeline({"evidence": "pipeline", "study": "pipeline_limit", "measure": "completion"}, machine)
+    items = evidence_kinds.pipeline(
+        {"evidence": "pipeline", "study": "pipeline_limit", "measure": "completion"}, machine
+    )
     assert len(items) == 1 and items[0].call == "equivalent"
     assert "1.00 GiB" in items[0].what and "tf.data, cache: oom" not in items[0].detail
     out = tmp_path / "out"
@@ -143,7 +145,7 @@ def test_distributed_claim_is_not_testable_below_the_cores_it_needs(golden: Path
         write_study(results, doc)
     loaded = corpus.load_corpus(results)
     machine = loaded.machines[MACHINE]
-    found = [evidence.distributed({"evidence": "distributed"}, machine)]
+    found = [evidence_kinds.distributed({"evidence": "distributed"}, machine)]
     assert evidence.verdict(found, "tensorflow") == "not testable here"
     assert "needs at least 4" in found[0][0].detail
     out = tmp_path / "out"
@@ -185,11 +187,11 @@ def test_serving_compares_each_frameworks_fastest_path_and_names_both(golden: Pa
     )
     loaded = corpus.load_corpus(results)
     machine = loaded.machines[MACHINE]
-    (item,) = evidence.serving({"evidence": "serving", "measure": "latency"}, machine)
+    (item,) = evidence_kinds.serving({"evidence": "serving", "measure": "latency"}, machine)
     assert item.winner == "pytorch"
     # the native paths only: ONNX Runtime, a shared runtime, is faster still and is no framework's win
     assert "(AOTInductor package)" in item.figures and "(SavedModel)" in item.figures and "ONNX" not in item.figures
-    (tie,) = evidence.serving({"evidence": "serving", "measure": "clients"}, machine)
+    (tie,) = evidence_kinds.serving({"evidence": "serving", "measure": "clients"}, machine)
     assert tie.winner is None
     out = tmp_path / "out"
     render.build(loaded, out)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.judge import evidence
+from generator.judge import evidence, evidence_kinds
 from generator.pages import escape
 from generator.read import rules
 from measurements import UserError
@@ -120,7 +120,7 @@ def load_claims(path: Path = CLAIMS_PATH) -> list[Claim]:
 def _measured_for(claim: Claim, machine: evidence.Machine, framework: str) -> bool:
     """Whether the claim's test finds results of ``framework`` (one it does not name) on ``machine``:
     it compares that framework with one the claim names."""
-    return any(evidence.groups(claim.rule, machine, (framework, named)) for named in claim.frameworks)
+    return any(evidence_kinds.groups(claim.rule, machine, (framework, named)) for named in claim.frameworks)
 
 
 def check_all(claims: list[Claim], machines: dict[str, evidence.Machine]) -> list[Checked]:
@@ -128,14 +128,14 @@ def check_all(claims: list[Claim], machines: dict[str, evidence.Machine]) -> lis
     found = []
     for claim in claims:
         for machine in machines.values():
-            picked = evidence.groups(claim.rule, machine, claim.frameworks)
+            picked = evidence_kinds.groups(claim.rule, machine, claim.frameworks)
             items = tuple(item for group in picked for item in group)
             context: tuple[evidence.Item, ...] = ()
             status = ""
             # a framework outside the claim is measured for its test where the test compares it with one it names
             measured = tuple(fw for fw in claim.others if _measured_for(claim, machine, fw))
             if measured:
-                every = evidence.groups(claim.rule, machine, COMPARED)
+                every = evidence_kinds.groups(claim.rule, machine, COMPARED)
                 context, status = tuple(item for group in every for item in group), evidence.status(every)
             found.append(Checked(claim, machine.id, evidence.verdict(picked, claim.expects), items, context, status,
                                  measured))  # fmt: skip

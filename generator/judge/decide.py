@@ -3,7 +3,7 @@ behind it.
 
 A use case (``generator.judge.usecases``) speaks about some hardware and holds signals: a claim
 from ``data/claims.toml`` (its measured evidence), a rule of its own (measured), or a curated fact
-from ``data/facts.toml``. Each measured signal picks its comparisons (``generator.judge.evidence``)
+from ``data/facts.toml``. Each measured signal picks its comparisons (``generator.judge.evidence_kinds``)
 that the ``Scope`` keeps, and votes on each pair of frameworks; ``generator.judge.ruling`` turns
 the votes into the verdict. ``Machines`` says which machine answers for a kind of hardware and
 works out each use case's verdict per scope once. The frameworks are those the registry compares
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.analyse import stats
-from generator.judge import claims, evidence
+from generator.judge import claims, evidence, evidence_kinds
 from generator.judge.ruling import (
     NOT_MEASURED,
     NOT_MEASURED_HERE,
@@ -129,9 +129,12 @@ def signals_for(use_case: UseCase, machine: evidence.Machine, known: Rules, scop
             continue
         if "claim" in s:
             claim = by_claim[s["claim"]]
-            picked, about = evidence.groups(claim.rule, machine, keep=scope.keeps), f"Claim checked: “{claim.claim}”"
+            picked, about = (
+                evidence_kinds.groups(claim.rule, machine, keep=scope.keeps),
+                f"Claim checked: “{claim.claim}”",
+            )
         else:
-            picked, about = evidence.groups(s["rule"], machine, keep=scope.keeps), s["about"]
+            picked, about = evidence_kinds.groups(s["rule"], machine, keep=scope.keeps), s["about"]
         items = [item for group in picked for item in group]
         status, favours = _signal_status(picked)
         found.append(Signal("measured", about, s["weight"], favours, status, items, s.get("claim"), groups=picked))

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from generator.analyse import stats
-from generator.judge import evidence, ruling
+from generator.judge import evidence_kinds, ruling
 
 SIGMA = 0.078  # the median SD of log process medians over the committed headline series
 PROCESSES = (3, 5)  # a side: the studies' and the standard profile's counts
@@ -63,7 +63,7 @@ def one_case(rng: np.random.Generator, speeds: tuple[float, ...], processes: int
     assert found is not None
     votes: ruling.Votes = []
     for (a, b), r in found.pairs.items():
-        item = evidence._tested("case", "", r, (a, b), ())
+        item = evidence_kinds._tested("case", "", r, (a, b), ())
         votes.append((1.0, item.vote, [item]))
     return ruling.decision(votes, [], lambda band: votes)
 

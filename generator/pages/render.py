@@ -20,7 +20,7 @@ from generator.analyse.compare import (
     figures,
 )
 from generator.analyse.versions import machine_versions
-from generator.judge import claims, decide, evidence, ruling, simulate
+from generator.judge import claims, decide, evidence_kinds, ruling, simulate
 from generator.pages import charts, downloads, escape
 from generator.pages.escape import code_block
 from generator.pages.formatting import (
@@ -91,7 +91,7 @@ def environment() -> jinja2.Environment:
         code_is_current=study_usability.code_is_current, code_outside=study_usability.code_outside,
         study_description=study_description, count_words=ruling.count_words,
         margin=stats.margin_words(stats.decision_band()),
-        brief=stats.brief, p_words=stats.p_words, short_case=evidence.short_case,
+        brief=stats.brief, p_words=stats.p_words, short_case=evidence_kinds.short_case,
         machine_name=str,  # a machine as readers name it (``_build`` sets it from the results; ids name files)
     )  # fmt: skip
     return env

@@ -2,7 +2,7 @@
 
 ``data/claims.toml`` and ``data/decide.toml`` are edited by maintainers, not programmers, so
 every problem stops the build with one line naming the file, the entry and the fix. Each
-rule is checked against the schema of its kind of evidence (see ``generator.judge.evidence``).
+rule is checked against the schema of its kind of evidence (see ``generator.judge.evidence_kinds``).
 """
 
 from __future__ import annotations
