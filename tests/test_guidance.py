@@ -55,11 +55,16 @@ def pipeline_findings(
     ``PROCESSES`` fresh processes where ``replicated`` (with its samples per process, as a
     replicated study records them), else in one."""
     configs = {"workers2": rate} if framework == "pytorch" else {"cache": rate, "no-cache": uncached or rate}
-    per_round = {"samples_per_round": [4] * PROCESSES} if replicated else {}
+
+    def samples(speed: float) -> dict[str, Any]:
+        if not replicated:
+            return {"samples": [speed - 1, speed, speed + 1]}
+        pooled = processes(speed)
+        return {"samples_per_process": [pooled[i : i + 4] for i in range(0, 4 * PROCESSES, 4)]}
+
     return [
         {"id": f"{config}-n{n}", "config": config, "title": config, "images": n, "outcome": "ok", "error": None,
-         "samples": processes(speed) if replicated else [speed - 1, speed, speed + 1],
-         "peak_pss_bytes": int(peak_mib * 2**20 * n / 1000), "decoded_bytes": n * 64 * 64 * 3, **per_round}
+         "peak_pss_bytes": int(peak_mib * 2**20 * n / 1000), "decoded_bytes": n * 64 * 64 * 3, **samples(speed)}
         for config, speed in configs.items() for n in (1000, 10000)
     ]  # fmt: skip
 

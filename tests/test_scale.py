@@ -157,9 +157,9 @@ def serving_finding(path: str, latency_ms: float, rate: float, runtime: str = "r
     slug = path.split(maxsplit=1)[0].lower().replace(".", "-")
     return {"id": f"{slug}-cnn", "path": path, "model": "cnn", "server_batch": 64, "outcome": "ok", "error": None,
             "runtime": runtime, "max_abs_diff": 1e-7, "parity_passed": True,
-            "latency_samples": [latency_ms * (1 + d / 100) for d in range(-5, 5)] * 3,
-            "latency_samples_per_round": [10, 10, 10], "latency_p50_ms": latency_ms, "latency_p99_ms": 2 * latency_ms,
-            "samples": [rate * (1 + d / 100) for d in range(-2, 3)] * 3, "samples_per_round": [5, 5, 5],
+            "latency_samples_per_process": [[latency_ms * (1 + d / 100) for d in range(-5, 5)]] * 3,
+            "latency_p50_ms": latency_ms, "latency_p99_ms": 2 * latency_ms,
+            "samples_per_process": [[rate * (1 + d / 100) for d in range(-2, 3)]] * 3,
             "clients1_requests_per_s": 1000.0, "clients1_p50_ms": 1.0, "clients1_p99_ms": 2.0,
             "clients4_requests_per_s": 1500.0, "clients4_p50_ms": 2.0, "clients4_p99_ms": 4.0,
             "clients16_requests_per_s": 2000.0, "clients16_p50_ms": 8.0, "clients16_p99_ms": 16.0,
