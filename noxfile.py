@@ -98,7 +98,7 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def slow(session: nox.Session) -> None:
-    """Run the slow tests (about 25 minutes on 2 cores): real framework children, the whole quick
+    """Run the slow tests (about 20 minutes on 2 cores): real framework children, the whole quick
     profile, the harness's faults and every study; run them before changing measurements/."""
     run_pytest(session, "slow")
 

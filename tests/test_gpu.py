@@ -188,6 +188,7 @@ def test_why_a_framework_is_missing_travels_in_its_results(monkeypatch: pytest.M
     assert why_here("TensorFlow is not installed") is None
 
 
+@pytest.mark.slow  # starts a JAX child
 def test_the_gpu_machines_script_runs_here_as_a_dry_run(tmp_path: Path) -> None:
     """measurements/gpu/run.sh, the one command for the GPU machine, on this CPU: it measures, writes
     the log and packs the results into one file under $OUT, as the device returns them."""

@@ -104,6 +104,7 @@ def test_the_layout_is_chosen_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
     assert chosen.settings.global_batch % 4 == 0
 
 
+@pytest.mark.slow  # starts PyTorch and JAX data-parallel processes (28 s on 2 cores)
 def test_the_sixteen_core_layout_runs_here_in_small(tmp_path: Path) -> None:
     """The GPU machine's 4 workers of 4 threads against 1 process of 16, at a toy size on this
     machine's cores (a dry run of what it launches there): both frameworks, parity passed."""
