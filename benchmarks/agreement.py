@@ -19,6 +19,7 @@ from pathlib import Path
 
 from generator.analyse import stats
 from generator.read import load
+from measurements import UserError, lock
 from measurements.results import RESULTS_DIR, check_file, samples_of
 
 Cases = dict[tuple[str, ...], dict[tuple[str, str], list[list[float]]]]
@@ -42,6 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("fresh", type=Path, help="the results folder of the fresh measurements")
     parser.add_argument("--against", type=Path, default=RESULTS_DIR, help="committed results (default: %(default)s)")
     args = parser.parse_args(argv)
+    try:  # a run still being measured is compared only once it has all its processes
+        for machine in (p for p in sorted(args.fresh.glob("*")) if p.is_dir()):
+            with lock.exclusive(machine):
+                pass
+    except UserError as exc:
+        sys.exit(f"error: {exc}")
     committed, fresh = cases(args.against), cases(args.fresh)
     if not fresh:
         sys.exit(f"error: {args.fresh}: no results files; measure first (see this script's docstring)")
