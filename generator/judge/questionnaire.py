@@ -34,7 +34,6 @@ from generator.judge.ruling import (
     Signal,
     Verdict,
     Votes,
-    and_words,
     by_priority,
     decision,
     not_measured,
@@ -44,6 +43,7 @@ from generator.judge.ruling import (
 )
 from generator.judge.usecases import HARDWARE_WORDS, Option, Question, Rules
 from generator.read import provenance
+from generator.read.studies import and_list
 from measurements import UserError
 from measurements.frameworks import COMPARED, label
 
@@ -145,10 +145,10 @@ def answer(chosen: dict[str, str], known: Rules, machines: Machines) -> Answer:
         first = model.label.split(" ", 1)[0] if model else ""
         lowered = first[:1].lower() + first[1:] if first[1:2].islower() else first
         kind = f" for {lowered}{model.label[len(first) :]}" if model else ""
-        verdict.why += f". Nothing here measures {and_words(gaps)}{kind}: the outcome covers the rest only"
+        verdict.why += f". Nothing here measures {and_list(gaps)}{kind}: the outcome covers the rest only"
     if left_out:
         verdict.why += (
-            f". Left out: {and_words(left_out)}, which speak{'s' if len(left_out) == 1 else ''} about other hardware"
+            f". Left out: {and_list(left_out)}, which speak{'s' if len(left_out) == 1 else ''} about other hardware"
         )
     verdict.why += unmeasured_frameworks(machine, hardware)
     note = _experience_note(experience, verdict)
@@ -176,14 +176,14 @@ def _experience_note(experience: str | None, verdict: Verdict | None) -> str:
     if verdict is None or verdict.ring in (NOT_MEASURED, NOT_MEASURED_HERE):
         return f"The team knows {known}; nothing measured here compares it for these answers."
     if experience in verdict.ruled_out:
-        others = and_words([label(fw) for fw in verdict.contenders]) if verdict.contenders else "another framework"
+        others = and_list([label(fw) for fw in verdict.contenders]) if verdict.contenders else "another framework"
         return (f"The team knows {known}, which the measurements rule out here: "
                 f"{ruled_out_words(experience, verdict.ruled_out[experience])}. Weigh that against the cost "
                 f"of learning {others}.")  # fmt: skip
     if len(verdict.contenders) > 1:
         return (
             f"Your team's choice, not a measured verdict: {known}, which the team already knows, is still in "
-            f"contention, so experience picks it among {and_words([label(fw) for fw in verdict.contenders])}."
+            f"contention, so experience picks it among {and_list([label(fw) for fw in verdict.contenders])}."
         )
     return f"The team already knows {known}, which the measurements favour too."
 

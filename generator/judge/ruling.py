@@ -34,6 +34,7 @@ from typing import Any
 
 from generator.analyse import stats
 from generator.judge import evidence
+from generator.read.studies import and_list
 from measurements.frameworks import COMPARED, label
 
 EQUIVALENT = "equivalent"
@@ -351,7 +352,7 @@ def decision(
     if ring == UNCERTAIN and ruled_out:
         why = "the pairs disagree in a circle (" + "; ".join(p.words() for p in pairs.values()) + ")"
     elif ring == EQUIVALENT:
-        why = f"any of {and_words([label(fw) for fw in contenders])}: every pair is equivalent within {margin}"
+        why = f"any of {and_list([label(fw) for fw in contenders])}: every pair is equivalent within {margin}"
     elif ring == UNCERTAIN:
         why = (
             "nothing is ruled out and not every pair is within "
@@ -397,8 +398,3 @@ def _settle(uncertain: list[Pair]) -> str:
 
 def not_measured(ring: str, why: str) -> Verdict:
     return Verdict(ring, [], {}, [], [], [], [], why)
-
-
-def and_words(names: list[str]) -> str:
-    """ "A", "A and B", "A, B and C"."""
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
