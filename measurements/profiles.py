@@ -77,59 +77,20 @@ def dry_run(profile: Profile) -> Profile:
 
 
 # listed from the smallest to the largest: the harness and the generator rank profiles by this order
-PROFILES = {
-    "quick": Profile(
-        "quick",
-        "tiny",
-        rounds=1,
-        samples=5,
-        sample_s=0.02,
-        latency_samples=20,
-        warmup_s=0.1,
-        timeout_s=300,
-        warmup_cap_s=1.0,
-        every_mode=("mlp", "mlp_infer"),  # a cold torch.compile alone takes 10-30 s per run
-    ),
+PROFILES = {profile.name: profile for profile in (
+    Profile("quick", "tiny", rounds=1, samples=5, sample_s=0.02, latency_samples=20,
+            warmup_s=0.1, warmup_cap_s=1.0, timeout_s=300,
+            every_mode=("mlp", "mlp_infer")),  # a cold torch.compile alone takes 10-30 s per run
     # five processes per run: the fewest the comparisons rest on (fewer samples per process;
     # the timing runs took 45 minutes on 2 cores, most of it each process's start, compile and parity)
-    "standard": Profile(
-        "standard",
-        "standard",
-        rounds=5,
-        samples=5,
-        sample_s=0.1,
-        latency_samples=40,
-        warmup_s=0.2,
-        timeout_s=900,
-        warmup_cap_s=3.0,
-    ),
-    "full": Profile(
-        "full",
-        "full",
-        rounds=10,
-        samples=20,
-        sample_s=0.5,
-        latency_samples=300,
-        warmup_s=1.0,
-        timeout_s=1800,
-        warmup_cap_s=20.0,
-    ),
-    "gpu": Profile(
-        "gpu",
-        "standard",
-        rounds=3,
-        samples=5,
-        sample_s=0.05,
-        latency_samples=30,
-        warmup_s=0.1,
-        timeout_s=240,
-        warmup_cap_s=1.0,
-        batches="gpu",
-        plan=GPU_PLAN,
-        devices=("cuda",),
-        distinct=2,
-    ),
-}
+    Profile("standard", "standard", rounds=5, samples=5, sample_s=0.1, latency_samples=40,
+            warmup_s=0.2, warmup_cap_s=3.0, timeout_s=900),
+    Profile("full", "full", rounds=10, samples=20, sample_s=0.5, latency_samples=300,
+            warmup_s=1.0, warmup_cap_s=20.0, timeout_s=1800),
+    Profile("gpu", "standard", rounds=3, samples=5, sample_s=0.05, latency_samples=30,
+            warmup_s=0.1, warmup_cap_s=1.0, timeout_s=240,
+            batches="gpu", plan=GPU_PLAN, devices=("cuda",), distinct=2),
+)}  # fmt: skip
 # the gpu profile's dry run ranks below every other profile: it is the smallest
 PROFILES = {"gpu-dry-run": dry_run(PROFILES["gpu"]), **PROFILES}
 
