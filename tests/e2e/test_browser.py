@@ -35,6 +35,20 @@ def screenshot(page: Any, url: str, base_url: str, suffix: str = "") -> None:
     page.screenshot(path=ARTIFACTS / f"{name}{suffix}.png", full_page=True, timeout=SCREENSHOT_MS)
 
 
+def reach_for_chart(page: Any, left: int, charts: int) -> None:
+    """Point at the first static chart as a reader does, and wait until it is a live chart that
+    has drawn. The pointer first leaves the chart drawn before (its tooltip, and the layout its
+    drawing shifts, must not stand between the pointer and the next chart), and the next chart is
+    scrolled into view before it is pointed at."""
+    page.mouse.move(0, 0)
+    chart = page.locator("img.fg-chart").first
+    chart.scroll_into_view_if_needed()
+    chart.hover()
+    page.wait_for_function(f"document.querySelectorAll('img.fg-chart').length < {left}", timeout=15000)
+    drawn = charts - left + 1  # the live charts there must be now, each with its SVG drawn
+    page.wait_for_function(f"document.querySelectorAll('.fg-chart-live svg').length >= {drawn}", timeout=15000)
+
+
 def test_every_page_loads_cleanly_and_draws_its_charts(page: Any, base_url: str) -> None:
     urls = pages_in_navigation(page, base_url)
     assert len(urls) >= 5, urls  # home, performance, methodology, machines, a machine
@@ -45,8 +59,7 @@ def test_every_page_loads_cleanly_and_draws_its_charts(page: Any, base_url: str)
         charts = response.text().count('class="fg-chart"')  # static charts in the page as served
         page.evaluate(OPEN_CHARTS)  # as a reader opens a folded section to see its chart
         while left := page.locator("img.fg-chart").count():  # each becomes a live chart as a reader points at it
-            page.locator("img.fg-chart").first.hover()
-            page.wait_for_function(f"document.querySelectorAll('img.fg-chart').length < {left}", timeout=15000)
+            reach_for_chart(page, left, charts)
         if charts:
             live = page.locator(".fg-chart-live svg")
             assert live.count() == charts, url
