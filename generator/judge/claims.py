@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from generator.judge import evidence, evidence_kinds
 from generator.pages import escape
@@ -48,6 +48,19 @@ CLAIM_SCHEMA = {
     "required": ["id", "claim", "expects", "against", "test", "made_in", "rule"],
     "additionalProperties": False,
 }
+
+
+class ClaimTable(TypedDict):
+    """One ``[[claim]]`` of data/claims.toml, as CLAIM_SCHEMA checks it."""
+
+    id: str
+    claim: str
+    expects: str
+    against: list[str]
+    test: str
+    made_in: list[str]
+    note: NotRequired[str]
+    rule: rules.Rules
 
 
 @dataclass(frozen=True)
@@ -98,10 +111,10 @@ class Checked:
 def load_claims(path: Path = CLAIMS_PATH) -> list[Claim]:
     name = rules.display(path)
     claims: list[Claim] = []
-    for index, table in enumerate(rules.entries(rules.read_toml(path), path, "claim"), start=1):
-        label = table.get("id") if isinstance(table, dict) else None
-        where = f"{name}: claim {index}" + (f" ({label})" if isinstance(label, str) else "")
-        rules.check(CLAIM_SCHEMA, table, where, "see the first claim in the file for the fields a claim needs")
+    for index, entry in enumerate(rules.entries(rules.read_toml(path), path, "claim"), start=1):
+        where = rules.where(f"{name}: claim {index}", entry)
+        fix = "see the first claim in the file for the fields a claim needs"
+        table = rules.checked(CLAIM_SCHEMA, entry, where, fix, ClaimTable)
         rules.check_rule(table["rule"], where)
         for url in table["made_in"]:
             if escape.url(url) is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import NotRequired, TypedDict
 
 from generator.analyse import stats
 from generator.judge import claims, evidence
@@ -106,6 +106,43 @@ class SignalTable(TypedDict, total=False):
     weight: float
 
 
+class SettingsTable(TypedDict):
+    """``[settings]`` of data/decide.toml, as SETTINGS_SCHEMA checks it."""
+
+    margin: float
+
+
+class UseCaseTable(TypedDict):
+    """One ``[[use_case]]`` of data/decide.toml, as USE_CASE_SCHEMA checks it (each signal as SIGNAL_SCHEMA)."""
+
+    id: str
+    title: str
+    description: str
+    hardware: NotRequired[list[str]]
+    signal: list[SignalTable]
+
+
+class OptionTable(TypedDict):
+    """One ``[[question.option]]`` of data/decide.toml, as QUESTION_SCHEMA checks it."""
+
+    id: str
+    label: str
+    use_cases: NotRequired[list[str]]
+    weight: NotRequired[float]
+    experience: NotRequired[str]
+    hardware: NotRequired[str]
+    measure: NotRequired[str]
+    sources: NotRequired[list[str]]
+
+
+class QuestionTable(TypedDict):
+    """One ``[[question]]`` of data/decide.toml, as QUESTION_SCHEMA checks it."""
+
+    id: str
+    text: str
+    option: list[OptionTable]
+
+
 @dataclass(frozen=True)
 class UseCase:
     id: str
@@ -165,15 +202,16 @@ def load_rules(path: Path | None = None, claims_path: Path | None = None, facts_
     known_claims = claims.load_claims(claims_path)
     known_facts = facts.load_facts(facts_path)
     document = rules.read_toml(path)
-    settings: dict[str, Any] = document.get("settings", {})
-    rules.check(SETTINGS_SCHEMA, settings, f"{name}: [settings]", "see the comments at the top of the file")
+    settings = rules.checked(SETTINGS_SCHEMA, document.get("settings", {}), f"{name}: [settings]",
+                             "see the comments at the top of the file", SettingsTable)  # fmt: skip
     use_cases: list[UseCase] = []
-    for index, table in enumerate(rules.entries(document, path, "use_case"), start=1):
-        where = f"{name}: use case {index}" + (f" ({table['id']})" if isinstance(table.get("id"), str) else "")
-        rules.check(USE_CASE_SCHEMA, table, where, "a use case needs id, title, description and [[use_case.signal]]")
-        for number, signal in enumerate(table["signal"], start=1):
+    for index, entry in enumerate(rules.entries(document, path, "use_case"), start=1):
+        where = rules.where(f"{name}: use case {index}", entry)
+        fix = "a use case needs id, title, description and [[use_case.signal]]"
+        table = rules.checked(USE_CASE_SCHEMA, entry, where, fix, UseCaseTable)
+        for number, found in enumerate(table["signal"], start=1):
             at = f"{where}: signal {number}"
-            rules.check(SIGNAL_SCHEMA, signal, at, SIGNAL_FIX)
+            signal = rules.checked(SIGNAL_SCHEMA, found, at, SIGNAL_FIX, SignalTable)
             if "claim" in signal and signal["claim"] not in {c.id for c in known_claims}:
                 raise UserError(f"{at}: no claim {signal['claim']!r} in {rules.display(claims_path)}; use its id")
             if "fact" in signal and signal["fact"] not in {f.topic for f in known_facts}:
@@ -193,13 +231,14 @@ def load_rules(path: Path | None = None, claims_path: Path | None = None, facts_
         use_cases.append(UseCase(table["id"], table["title"], table["description"], tuple(table["signal"]),
                                  tuple(table.get("hardware", ["cpu"]))))  # fmt: skip
     questions: list[Question] = []
-    for index, table in enumerate(rules.entries(document, path, "question"), start=1):
-        where = f"{name}: question {index}" + (f" ({table['id']})" if isinstance(table.get("id"), str) else "")
-        rules.check(QUESTION_SCHEMA, table, where, "a question needs id, text and two or more [[question.option]]")
-        options = _options(table["option"], where, {u.id for u in use_cases})
-        if any(q.id == table["id"] for q in questions):
-            raise UserError(f"{where}: the question id {table['id']!r} is used twice; give each question its own id")
-        questions.append(Question(table["id"], table["text"], tuple(options)))
+    for index, entry in enumerate(rules.entries(document, path, "question"), start=1):
+        where = rules.where(f"{name}: question {index}", entry)
+        fix = "a question needs id, text and two or more [[question.option]]"
+        question = rules.checked(QUESTION_SCHEMA, entry, where, fix, QuestionTable)
+        options = _options(question["option"], where, {u.id for u in use_cases})
+        if any(q.id == question["id"] for q in questions):
+            raise UserError(f"{where}: the question id {question['id']!r} is used twice; give each question its own id")
+        questions.append(Question(question["id"], question["text"], tuple(options)))
     check_one_question(questions, name)
     combinations = math.prod(len(q.options) for q in questions)
     if combinations > MAX_COMBINATIONS:
@@ -209,7 +248,7 @@ def load_rules(path: Path | None = None, claims_path: Path | None = None, facts_
                  tuple(known_facts))  # fmt: skip
 
 
-def _options(found: list[dict[str, Any]], where: str, ids: set[str]) -> list[Option]:
+def _options(found: list[OptionTable], where: str, ids: set[str]) -> list[Option]:
     """A question's options, each id once, each naming known use cases and a compared framework."""
     options: list[Option] = []
     for option in found:

@@ -14,7 +14,6 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from generator.pages import escape
 from generator.read import rules
@@ -67,7 +66,7 @@ def load_facts(path: Path, *, today: datetime.date | None = None) -> list[Fact]:
     return facts
 
 
-def _check_fact(name: str, index: int, table: Any, today: datetime.date) -> Fact:
+def _check_fact(name: str, index: int, table: object, today: datetime.date) -> Fact:
     if not isinstance(table, dict):
         raise UserError(f"{name}: fact {index} is not a table; write it as a [[fact]] table")
     topic = table.get("topic")
@@ -91,7 +90,7 @@ def _check_fact(name: str, index: int, table: Any, today: datetime.date) -> Fact
     return Fact(topic=table["topic"].strip(), category=category, frameworks=statements, sources=sources, as_of=as_of)
 
 
-def _check_text(where: str, field: str, value: Any) -> None:
+def _check_text(where: str, field: str, value: object) -> None:
     if value is None:
         raise UserError(f"{where} has no {field}; add {field} = {_example(field)}")
     if not isinstance(value, str):
@@ -100,7 +99,7 @@ def _check_text(where: str, field: str, value: Any) -> None:
         raise UserError(f"{where}: {field} is empty; write {field} = {_example(field)}")
 
 
-def _check_frameworks(where: str, value: Any) -> dict[str, str]:
+def _check_frameworks(where: str, value: object) -> dict[str, str]:
     """Each framework's statement, keyed by a registered framework's id, in registry order."""
     known = ", ".join(registered.REGISTRY)
     fix = f'one line per framework, frameworks.<id> = "..." (ids: {known})'
@@ -128,7 +127,7 @@ def columns(facts: Iterable[Fact]) -> list[str]:
     return [fw for fw in registered.REGISTRY if fw in registered.COMPARED or fw in named]
 
 
-def _check_sources(where: str, value: Any) -> list[str]:
+def _check_sources(where: str, value: object) -> list[str]:
     fix = 'sources = ["https://..."], at least one page for each framework\'s statement'
     if value is None:
         raise UserError(f"{where} has no sources; add {fix}")
@@ -145,7 +144,7 @@ def _check_sources(where: str, value: Any) -> list[str]:
     return [url.strip() for url in value]
 
 
-def _check_as_of(where: str, value: Any, today: datetime.date) -> datetime.date:
+def _check_as_of(where: str, value: object, today: datetime.date) -> datetime.date:
     fix = f"the day its sources were checked (as_of = {EXAMPLE_DATE})"
     if value is None:
         raise UserError(f"{where} has no as_of date; add {fix}")

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TypedDict, TypeVar, cast
 
 import jsonschema
 
 from measurements import UserError, workloads
 from measurements.frameworks import COMPARED, REGISTRY
 from measurements.results import ROOT
+
+T = TypeVar("T")
+Schema = Mapping[str, object]  # a JSON schema
+Document = dict[str, object]  # a TOML file's top-level tables, as read and not yet checked
 
 FRAMEWORK = {"enum": list(COMPARED)}  # a framework a verdict can be about (the registry's compared ones)
 RATIO = {"type": "number", "exclusiveMinimum": 1}
@@ -53,7 +57,7 @@ class Rule(TypedDict, total=False):
 Rules = Rule | list[Rule]  # one rule, or a list of rules whose items count together
 
 
-def _per_framework(items: Any) -> dict[str, Any]:
+def _per_framework(items: Callable[[str], Schema]) -> Schema:
     """A table keyed by framework id, each value a non-empty list; ``items`` maps each framework to
     its items' schema."""
     return {"type": "object", "additionalProperties": False, "minProperties": 1,
@@ -64,7 +68,7 @@ MODES = _per_framework(lambda fw: {"enum": list(REGISTRY[fw].modes)})  # which m
 CONFIGS = _per_framework(lambda fw: {"type": "string"})  # which data-pipeline configurations of each framework
 
 
-def _kind(name: str, properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+def _kind(name: str, properties: dict[str, object], required: tuple[str, ...] = ()) -> Schema:
     return {
         "type": "object",
         "properties": {"evidence": {"const": name}, **properties},
@@ -110,7 +114,7 @@ def display(path: Path) -> str:
     return resolved.relative_to(ROOT).as_posix() if resolved.is_relative_to(ROOT) else str(path)
 
 
-def read_toml(path: Path, missing: str = "") -> dict[str, Any]:
+def read_toml(path: Path, missing: str = "") -> Document:
     """A TOML file's tables; one clear line for a missing file (``missing``: what it says, by default
     to restore the file from the repository) or bad syntax."""
     name = display(path)
@@ -128,7 +132,7 @@ def read_toml(path: Path, missing: str = "") -> dict[str, Any]:
     return document
 
 
-def _non_finite(value: Any, field: str = "") -> Iterator[tuple[str, float]]:
+def _non_finite(value: object, field: str = "") -> Iterator[tuple[str, float]]:
     """The fields of a TOML document that hold NaN or infinity, in document order, named as
     ``table.key`` with list positions (``use_cases.2.rule.min_ratio``)."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -141,15 +145,15 @@ def _non_finite(value: Any, field: str = "") -> Iterator[tuple[str, float]]:
             yield from _non_finite(child, f"{field}.{index}" if field else str(index))
 
 
-def entries(document: dict[str, Any], path: Path, table: str) -> list[Any]:
-    """The ``[[table]]`` entries of a document read from ``path``."""
+def entries(document: Document, path: Path, table: str) -> list[object]:
+    """The ``[[table]]`` entries of a document read from ``path``, each yet to be checked."""
     found = document.get(table)
     if not isinstance(found, list) or not found:
         raise UserError(f"{display(path)}: no [[{table}]] tables; add at least one")
     return found
 
 
-def check(schema: dict[str, Any], value: Any, where: str, fix: str) -> None:
+def check(schema: Schema, value: object, where: str, fix: str) -> None:
     """Raise one line for the first schema problem of ``value``, naming the field."""
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(value), key=lambda e: list(e.absolute_path))
     if errors:
@@ -158,7 +162,20 @@ def check(schema: dict[str, Any], value: Any, where: str, fix: str) -> None:
         raise UserError(f"{where}: {field}: {error.message}; {fix}")
 
 
-def check_rule(rule: Any, where: str, field: str = "rule") -> None:
+def where(place: str, entry: object) -> str:
+    """An entry as a problem line names it: its place, and its id beside it where it has one
+    ("data/claims.toml: claim 3 (xla-faster)")."""
+    label = entry.get("id") if isinstance(entry, dict) else None
+    return place + (f" ({label})" if isinstance(label, str) else "")
+
+
+def checked(schema: Schema, value: object, where: str, fix: str, shape: type[T]) -> T:
+    """``value`` as ``shape``, the type whose shape ``schema`` describes, once the schema has checked it."""
+    check(schema, value, where, fix)
+    return cast(T, value)
+
+
+def check_rule(rule: object, where: str, field: str = "rule") -> None:
     """A rule is a table naming its kind of evidence, or a list of such tables (their items together)."""
     if isinstance(rule, list) and rule:
         for index, one in enumerate(rule):
