@@ -13,6 +13,7 @@ import sys
 import traceback
 
 from measurements.environment import installed_version
+from measurements.findings import StudyReport
 from measurements.frameworks import Unavailable, with_why
 from measurements.launch import report as write_report
 from measurements.worker import inject
@@ -26,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     for fault in args.inject:
         inject(fault)
+    found: StudyReport
     try:
         if installed_version(args.framework) is None:
             raise Unavailable(f"{args.framework} is not installed in this environment")

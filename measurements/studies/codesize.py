@@ -16,8 +16,8 @@ import hashlib
 import io
 import tokenize
 from pathlib import Path
-from typing import Any
 
+from measurements.findings import CodeFile, CodeSizeFinding
 from measurements.results import ROOT
 from measurements.studies import Study
 
@@ -77,11 +77,11 @@ def files(workload: str, framework: str) -> list[Path]:
     return [own, shared] if uses_shared_steps(own.read_text(), framework) else [own]
 
 
-def run(framework: str) -> list[dict[str, Any]]:
-    findings = []
+def run(framework: str) -> list[CodeSizeFinding]:
+    findings: list[CodeSizeFinding] = []
     for workload in WORKLOADS:
         paths = files(workload, framework)
-        parts: list[dict[str, Any]] = []
+        parts: list[CodeFile] = []
         for path in paths:
             source = path.read_text()
             loc, tokens = count(source)

@@ -18,8 +18,8 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from measurements.findings import ErrorFinding
 from measurements.launch import child_env, launch
 from measurements.studies import Study
 
@@ -196,14 +196,14 @@ class Ran:
     stderr: str
 
 
-def finding(mistake: Mistake, snippet: Path, completed: Ran) -> dict[str, Any]:
+def finding(mistake: Mistake, snippet: Path, completed: Ran) -> ErrorFinding:
     """The finding for one run of one snippet."""
     header, code = split_header(snippet.read_text())
     out = completed.stdout.splitlines()
     observed = next((line.removeprefix("OBSERVED:").strip() for line in out if line.startswith("OBSERVED:")), None)
     not_applicable = next((line.split(":", 1)[1].strip() for line in out if line.startswith("NOT-APPLICABLE:")), None)
     parsed = parse_traceback(completed.stderr) if completed.returncode != 0 else None
-    result: dict[str, Any] = {
+    result: ErrorFinding = {
         "id": mistake.id, "title": mistake.title, "mistake": mistake.mistake, "applicable": not_applicable is None,
         "silent": completed.returncode == 0, "error_type": None, "message": None, "message_chars": 0,
         "user_frame_last": None, "names_shapes": None, "names_dtypes": None,
@@ -220,12 +220,14 @@ def finding(mistake: Mistake, snippet: Path, completed: Ran) -> dict[str, Any]:
             )
         else:
             result.update(
-                error_type=parsed.error_type,
-                message=parsed.message[:MESSAGE_LIMIT],
-                message_chars=len(parsed.message),
-                user_frame_last=bool(parsed.frames) and same_file(parsed.frames[-1], snippet),
-                names_shapes=names_all(parsed.message, header.shapes, {}),
-                names_dtypes=names_all(parsed.message, header.dtypes, _DTYPE_ALIASES),
+                {
+                    "error_type": parsed.error_type,
+                    "message": parsed.message[:MESSAGE_LIMIT],
+                    "message_chars": len(parsed.message),
+                    "user_frame_last": bool(parsed.frames) and same_file(parsed.frames[-1], snippet),
+                    "names_shapes": names_all(parsed.message, header.shapes, {}),
+                    "names_dtypes": names_all(parsed.message, header.dtypes, _DTYPE_ALIASES),
+                }
             )
     elif observed is None:
         result["what_happened"] = "no exception, and the script printed no OBSERVED line"
@@ -242,7 +244,7 @@ def run_snippet(snippet: Path, timeout_s: float = SNIPPET_TIMEOUT_S) -> Ran:
     return Ran(done.returncode if done.returncode is not None else -9, done.stdout, done.stderr)
 
 
-def run(framework: str, only: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+def run(framework: str, only: tuple[str, ...] | None = None) -> list[ErrorFinding]:
     """One finding per mistake (or per mistake in ``only``), each snippet in its own process."""
     findings = []
     for mistake in MISTAKES:

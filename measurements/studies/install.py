@@ -18,8 +18,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
+from measurements.findings import InstallFinding, PipSources
 from measurements.frameworks import DISTRIBUTIONS, REGISTRY, Unavailable
 from measurements.launch import REPORT_ENV, Outcome, child_env
 from measurements.launch import run_tool as tool
@@ -85,7 +85,8 @@ def clean_env() -> dict[str, str]:
 REPORT = f"import os; open(os.path.join(os.environ['{REPORT_ENV}'], '0.json'), 'w').write("
 
 
-def reported(done: Outcome) -> Any:
+def reported(done: Outcome) -> dict[str, object]:
+    """What a probe reported (a JSON object; each caller narrows the values it reads)."""
     if done.report is None:
         raise RuntimeError(f"the probe wrote no report:\n{trim(done.stderr or done.stdout)}")
     return done.report
@@ -124,9 +125,8 @@ def distributions(venv: Path) -> dict[str, str]:
         "import importlib.metadata as m, json; "
         f"{REPORT} json.dumps({{d.metadata['Name']: d.version for d in m.distributions()}}))"
     )
-    found: dict[str, str] = reported(checked(tool([str(python_of(venv)), "-c", code], env=clean_env(),
-                                                  timeout_s=PIP_TIMEOUT_S)))  # fmt: skip
-    return found
+    found = reported(checked(tool([str(python_of(venv)), "-c", code], env=clean_env(), timeout_s=PIP_TIMEOUT_S)))
+    return {name: str(version) for name, version in found.items()}
 
 
 def added(empty: dict[str, str], full: dict[str, str]) -> dict[str, str]:
@@ -134,7 +134,7 @@ def added(empty: dict[str, str], full: dict[str, str]) -> dict[str, str]:
     return {name: version for name, version in sorted(full.items(), key=lambda kv: kv[0].lower()) if name not in empty}
 
 
-def pip_sources(log: str) -> dict[str, int]:
+def pip_sources(log: str) -> PipSources:
     """How pip got each file: from its cache, a local file (wheel folder or file index), or a download."""
     return {
         "cached": len(re.findall(r"^\s*Using cached ", log, re.MULTILINE)),
@@ -150,12 +150,13 @@ def import_seconds(venv: Path, module: str) -> float:
         f"{REPORT} json.dumps({{'import_s': s}}))"
     )
     done = timed_out(tool([str(python_of(venv)), "-c", code], env=clean_env(), timeout_s=IMPORT_TIMEOUT_S))
-    if done.returncode != 0 or done.report is None:
+    seconds = done.report.get("import_s") if done.returncode == 0 and done.report is not None else None
+    if not isinstance(seconds, int | float):
         raise RuntimeError(f"import {module} failed (exit {done.returncode}):\n{trim(done.stderr or done.stdout)}")
-    return float(done.report["import_s"])
+    return float(seconds)
 
 
-def run(framework: str) -> list[dict[str, Any]]:
+def run(framework: str) -> list[InstallFinding]:
     wanted = requirements(framework)
     module = REGISTRY[framework].modules[0]  # what its users import: torch, tensorflow, jax
     with tempfile.TemporaryDirectory(prefix="fg-install-") as tmp:

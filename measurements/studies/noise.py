@@ -16,9 +16,9 @@ import re
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from measurements import workloads
+from measurements.findings import LogLine, Noise, NoiseFinding, PythonWarning
 from measurements.launch import child_env, launch
 from measurements.studies import Study
 
@@ -53,19 +53,19 @@ def _short(where: str) -> str:
     return where.split("site-packages/")[-1] if "site-packages/" in where else Path(where).name
 
 
-def sort_lines(stderr: str) -> dict[str, list[dict[str, str]]]:
+def sort_lines(stderr: str) -> Noise:
     """Python warnings and framework log lines in ``stderr``, each distinct one once; other
     lines (not a traceback's or a warning's indented continuation) count as level "other"."""
-    python: dict[tuple[str, str], dict[str, str]] = {}
-    logs: dict[tuple[str, str], dict[str, str]] = {}
+    python: dict[tuple[str, str], PythonWarning] = {}
+    logs: dict[tuple[str, str], LogLine] = {}
     for line in stderr.splitlines():
         if match := PYTHON_WARNING.match(line):
-            item = {"category": match["category"], "message": match["message"][:MESSAGE_CHARS],
-                    "source": _short(match["file"])}  # fmt: skip
-            python.setdefault((item["category"], item["message"]), item)
+            warning: PythonWarning = {"category": match["category"], "message": match["message"][:MESSAGE_CHARS],
+                                      "source": _short(match["file"])}  # fmt: skip
+            python.setdefault((warning["category"], warning["message"]), warning)
         elif match := ABSL_LOG.match(line) or TF_LOG.match(line):
-            item = {"level": LEVELS[match["level"]], "message": match["message"][:MESSAGE_CHARS],
-                    "source": _short(match["source"].strip())}  # fmt: skip
+            item: LogLine = {"level": LEVELS[match["level"]], "message": match["message"][:MESSAGE_CHARS],
+                             "source": _short(match["source"].strip())}  # fmt: skip
             logs.setdefault((item["level"], item["message"]), item)
         elif line.strip() and not line[0].isspace():  # anything else a user sees, e.g. absl's own preamble
             item = {"level": "other", "message": line.strip()[:MESSAGE_CHARS], "source": "stderr"}
@@ -73,7 +73,7 @@ def sort_lines(stderr: str) -> dict[str, list[dict[str, str]]]:
     return {"python_warnings": list(python.values()), "log_lines": list(logs.values())}
 
 
-def workflow(workload: str, framework: str, mode: str) -> dict[str, Any]:
+def workflow(workload: str, framework: str, mode: str) -> NoiseFinding:
     """One worker run at tiny sizes; what it wrote to stderr, sorted."""
     with tempfile.TemporaryDirectory(prefix="fg-noise-") as tmp:
         env = child_env(drop=("PYTHONWARNINGS*", "TF_CPP_*"))
@@ -95,7 +95,7 @@ def workflow(workload: str, framework: str, mode: str) -> dict[str, Any]:
     }
 
 
-def run(framework: str) -> list[dict[str, Any]]:
+def run(framework: str) -> list[NoiseFinding]:
     return [
         workflow(name, framework, mode) for name in WORKLOADS for mode in workloads.get(name).modes.get(framework, ())
     ]

@@ -17,14 +17,16 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TypeGuard, cast
 
 from rich.console import Console
 
 from measurements import environment, harness
+from measurements.findings import Found, StudyReport
 from measurements.launch import launch, scratch
 from measurements.lock import exclusive
 from measurements.profiles import Profile
@@ -69,7 +71,7 @@ def plan(only: list[str] | None = None, profile: Profile | None = None) -> list[
     return runs
 
 
-def report_schema() -> dict[str, Any]:
+def report_schema() -> dict[str, object]:
     """What a study's child reports (``measurements.studies.child``): its status and error, and its
     findings as the study schema has them."""
     schema = json.loads(STUDY_SCHEMA_PATH.read_text())["properties"]
@@ -81,7 +83,7 @@ def report_schema() -> dict[str, Any]:
     }
 
 
-def run_child(run: StudyRun, timeout_s: float) -> tuple[dict[str, Any], int | None]:
+def run_child(run: StudyRun, timeout_s: float) -> tuple[StudyReport, int | None]:
     """Run one study in a fresh process; returns (what the child reported, exit code).
 
     What the child writes goes into folders this process makes and removes once the child and
@@ -103,13 +105,13 @@ def run_child(run: StudyRun, timeout_s: float) -> tuple[dict[str, Any], int | No
     if done.killed_for == "timeout":
         return {"status": "timeout", "error": f"{done.error}.\n{done.tail}"}, done.returncode
     if done.report is not None:
-        return done.report, done.returncode
+        return cast(StudyReport, done.report), done.returncode  # checked against report_schema()
     how = done.error or f"exited with code {done.returncode}"
     how = f"{how}, and ended" if done.returncode == -signal.SIGKILL else how  # studies have no out-of-memory outcome
     return {"status": "crashed", "error": f"{how} without a result.\n{done.tail}"}, done.returncode
 
 
-def record(run: StudyRun, machine: Machine, version: str | None, reported: dict[str, Any], code: int | None,
+def record(run: StudyRun, machine: Machine, version: str | None, reported: StudyReport, code: int | None,
            started_at: str, wall_s: float) -> StudyFile:  # fmt: skip
     return {
         "schema_version": STUDY_SCHEMA_VERSION,
@@ -166,7 +168,7 @@ def _study(name: str, runs: list[StudyRun], machine: Machine, results_dir: Path,
             done.append(json.loads(path.read_text()))
         else:
             todo.append(run)
-    children: dict[StudyRun, list[tuple[dict[str, Any], int | None, float]]] = {run: [] for run in todo}
+    children: dict[StudyRun, list[tuple[StudyReport, int | None, float]]] = {run: [] for run in todo}
     started: dict[StudyRun, str] = {}
     order = rounds(todo, study.processes)
     for index, run in enumerate(order, 1):
@@ -182,7 +184,7 @@ def _study(name: str, runs: list[StudyRun], machine: Machine, results_dir: Path,
 
 
 def _write(run: StudyRun, machine: Machine, version: str | None,
-           children: list[tuple[dict[str, Any], int | None, float]], started_at: str, path: Path,
+           children: list[tuple[StudyReport, int | None, float]], started_at: str, path: Path,
            console: Console) -> StudyFile:  # fmt: skip
     reported, code = merge_reports([(r, c) for r, c, _ in children])
     result = record(run, machine, version, reported, code, started_at, sum(w for _, _, w in children))
@@ -193,22 +195,22 @@ def _write(run: StudyRun, machine: Machine, version: str | None,
     return result
 
 
-def _failed(finding: dict[str, Any]) -> bool:
+def _failed(finding: Mapping[str, object]) -> bool:
     return finding.get("outcome", "ok") != "ok" or finding.get("success") is False
 
 
-def _number(value: Any) -> bool:
+def _number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def merge_findings(per_process: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+def merge_findings(per_process: Sequence[Sequence[Mapping[str, object]]]) -> list[Found]:
     """One finding per id from several processes' findings. A finding that failed in any process
     is that failure (its error names in how many processes); sample lists become one list per
     process under ``<name>_per_process``; a number that differs between
     processes keeps each process's value under ``per_process`` and the lower median in its place;
     each process's outcome is kept in order under ``outcome_per_process``."""
     if len(per_process) == 1:
-        return per_process[0]
+        return [dict(f) for f in per_process[0]]
     merged = []
     for finding_id in dict.fromkeys(f["id"] for findings in per_process for f in findings):
         copies = [f for findings in per_process for f in findings if f["id"] == finding_id]
@@ -221,10 +223,10 @@ def merge_findings(per_process: list[list[dict[str, Any]]]) -> list[dict[str, An
             if len(lists) == len(copies):
                 del base[key]
                 base[f"{key}_per_process"] = lists
-        varying = {}
+        varying: dict[str, list[int | float]] = {}
         for key, value in base.items():
             values = [f.get(key) for f in copies]
-            numbers: list[int | float] = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+            numbers = [v for v in values if _number(v)]
             if _number(value) and len(numbers) == len(values) and len(set(numbers)) > 1:
                 varying[key] = numbers
                 base[key] = statistics.median_low(numbers)
@@ -237,13 +239,13 @@ def merge_findings(per_process: list[list[dict[str, Any]]]) -> list[dict[str, An
     return merged
 
 
-def merge_reports(children: list[tuple[dict[str, Any], int | None]]) -> tuple[dict[str, Any], int | None]:
+def merge_reports(children: list[tuple[StudyReport, int | None]]) -> tuple[StudyReport, int | None]:
     """What several children of one study and framework reported, as one report: the first
     failure's status, error and exit code if any child failed, and the findings of those that found any."""
     failed = [(r, c) for r, c in children if r.get("status") != "ok"]
     reported, code = failed[0] if failed else children[0]
     found = [r["findings"] for r, _ in children if r.get("findings")]
-    merged = {**reported, "findings": merge_findings(found) if found else []}
+    merged: StudyReport = {**reported, "findings": merge_findings(found) if found else []}
     if failed and len(children) > 1 and merged.get("error"):
         merged["error"] = f"{len(failed)} of {len(children)} processes failed; the first: {merged['error']}"
     return merged, code

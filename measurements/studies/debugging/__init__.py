@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
+from measurements.findings import DebuggingFinding, OwnBreakpoint
 from measurements.launch import child_env, launch
 from measurements.studies import Study
 from measurements.studies.errors import parse_traceback
@@ -112,7 +112,7 @@ def excerpt(text: str, limit: int = 600) -> str:
 # --- print() inside a compiled function ------------------------------------------------------
 
 
-def print_in_compiled(framework: str) -> dict[str, Any]:
+def print_in_compiled(framework: str) -> DebuggingFinding:
     code = scripts(framework)
     run = execute(code.PRINT)
     prints = run.count("PRINTED", before="CALLS-DONE")
@@ -179,7 +179,7 @@ def concrete(type_name: str, shape: str) -> bool:
     return not symbolic_type and bool(sizes) and all(s.strip().isdigit() for s in sizes[0].split(",") if s.strip())
 
 
-def breakpoint_in_forward(framework: str, compiled: bool) -> dict[str, Any]:
+def breakpoint_in_forward(framework: str, compiled: bool) -> DebuggingFinding:
     """Works when pdb stops in forward on each of 2 calls showing the actual tensor, with a concrete
     shape (an extra stop on symbolic values, while tracing or building, is reported but not held
     against it)."""
@@ -192,7 +192,7 @@ def breakpoint_in_forward(framework: str, compiled: bool) -> dict[str, Any]:
         observed = f"pdb stopped {len(stops)} time(s) over 2 calls of {where}: {each}."
     else:
         observed = f"pdb never stopped in 2 calls of {where}."
-    found: dict[str, Any] = {
+    found: DebuggingFinding = {
         "id": "breakpoint_compiled" if compiled else "breakpoint_eager",
         "title": f"pdb breakpoint in forward, {'compiled' if compiled else 'eager'}",
         "works": run.returncode == 0 and sum(stop.concrete() for stop in stops) >= 2, "observed": observed,
@@ -202,7 +202,7 @@ def breakpoint_in_forward(framework: str, compiled: bool) -> dict[str, Any]:
     }  # fmt: skip
     if compiled and scripts(framework).OWN_BREAKPOINT:
         own = own_breakpoint(framework)
-        found.update(own, observed=f"{observed} {own['own_breakpoint_observed']}")
+        found = {**found, **own, "observed": f"{observed} {own['own_breakpoint_observed']}"}
     return found
 
 
@@ -215,7 +215,7 @@ def debugger_stops(log: str, prompt: str) -> list[tuple[str, str]]:
     ]
 
 
-def own_breakpoint(framework: str) -> dict[str, Any]:
+def own_breakpoint(framework: str) -> OwnBreakpoint:
     """The framework's own breakpoint for compiled code (``OWN_BREAKPOINT``), tried on 2 calls of
     the compiled forward; it works when it stops on each call showing an actual array of a
     concrete shape. Reported beside the pdb finding, under ``own_breakpoint_*``."""
@@ -246,7 +246,7 @@ def cites_line(text: str, path: str, line: int) -> bool:
     return re.search(rf'{re.escape(Path(path).name)}", line {line}\b', text) is not None
 
 
-def anomaly_detection(framework: str) -> dict[str, Any]:
+def anomaly_detection(framework: str) -> DebuggingFinding:
     source = scripts(framework).ANOMALY
     nan_line = next(i for i, line in enumerate(source.splitlines(), 1) if "NAN-LINE" in line)
     run = execute(source)
@@ -275,7 +275,7 @@ def floats(marker: str | None) -> list[float] | None:
     return [float.fromhex(v) for v in marker.split()] if marker else None
 
 
-def run_eagerly(framework: str) -> dict[str, Any]:
+def run_eagerly(framework: str) -> DebuggingFinding:
     code = scripts(framework)
     variable, switch = code.SWITCH
     normal, eager = execute(code.EAGERLY), execute(code.EAGERLY, {variable: "1"})
@@ -300,7 +300,7 @@ def run_eagerly(framework: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-CAPABILITIES: tuple[tuple[str, Callable[[str], dict[str, Any]]], ...] = (
+CAPABILITIES: tuple[tuple[str, Callable[[str], DebuggingFinding]], ...] = (
     ("print_in_compiled", print_in_compiled),
     ("breakpoint_eager", lambda framework: breakpoint_in_forward(framework, compiled=False)),
     ("breakpoint_compiled", lambda framework: breakpoint_in_forward(framework, compiled=True)),
@@ -309,6 +309,6 @@ CAPABILITIES: tuple[tuple[str, Callable[[str], dict[str, Any]]], ...] = (
 )
 
 
-def run(framework: str, only: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+def run(framework: str, only: tuple[str, ...] | None = None) -> list[DebuggingFinding]:
     """One finding per debugging aid (or per aid in ``only``), each tried in its own process."""
     return [attempt(framework) for name, attempt in CAPABILITIES if only is None or name in only]
