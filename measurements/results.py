@@ -108,6 +108,9 @@ class RunRecord(TypedDict):
     started_at: str  # the first round's start
     wall_s: float  # every round's, together
     command: NotRequired[str]
+    # "aa": an A/A control, the same workload, framework and mode measured again beside the run of its
+    # own, interleaved as if it were another framework: the noise floor, never in a verdict
+    control: NotRequired[str]
 
 
 class ParityCheck(TypedDict):
@@ -160,6 +163,21 @@ class Reading(TypedDict):
     device_peak_bytes: NotRequired[int | None]
     curve: NotRequired[list[CurvePoint]]  # accuracy runs: after each epoch
     time_to_target_s: NotRequired[float | None]  # accuracy runs: None where it never reached the target
+    # the canary's speed (GFLOP/s, ``measurements.canary``) timed just before each block of samples:
+    # one per sample, or per ``samples_per_canary`` latency calls
+    canary: NotRequired[list[float]]
+    samples_per_canary: NotRequired[int]
+
+
+class Noise(TypedDict):
+    """What the machine was doing during one process (``measurements.canary``)."""
+
+    steal: float | None  # share of its CPUs' ticks stolen by the hypervisor over its life; None: unreadable
+    affinity: list[int]  # the CPUs it may run on
+    cpus_seen: list[int]  # the CPUs its threads were seen on, beside each block of samples
+    clock_mhz: list[float] | None  # the lowest and highest clock read then; None where none is visible
+    canary_s: float  # seconds the canary took, outside every timed sample
+    canary_share: float  # canary_s ÷ the process's life
 
 
 class Round(TypedDict):
@@ -169,6 +187,7 @@ class Round(TypedDict):
     peak_rss_bytes: int | None
     after_import_rss_bytes: int | None
     measurements: list[Reading]
+    noise: NotRequired[Noise]  # recorded since the canary; older rounds lack it
 
 
 @final
@@ -201,6 +220,7 @@ class Measured(TypedDict):
     import_s: float | None
     memory: ReportedMemory
     measurements: list[ReportedCase]
+    noise: Noise
 
 
 class Reported(TypedDict):
@@ -212,6 +232,7 @@ class Reported(TypedDict):
     import_s: NotRequired[float | None]
     memory: NotRequired[ReportedMemory]
     measurements: NotRequired[list[ReportedCase]]
+    noise: NotRequired[Noise]
 
 
 class StudyRunRecord(TypedDict):
@@ -329,6 +350,14 @@ def record(
         for case in cases
     ]  # fmt: skip
     readings = [cast(Reading, {key: value for key, value in case.items() if key not in DESCRIBES}) for case in cases]
+    one: Round = {
+        "import_s": reported.get("import_s"),
+        "peak_rss_bytes": memory["peak_rss_bytes"] if memory else None,
+        "after_import_rss_bytes": memory["after_import_rss_bytes"] if memory else None,
+        "measurements": readings,
+    }
+    if "noise" in reported:
+        one["noise"] = reported["noise"]
     return {
         "schema_version": SCHEMA_VERSION,
         "run": run,
@@ -337,13 +366,8 @@ def record(
         "settings": settings,
         "outcome": {"status": reported["status"], "error": reported.get("error"), "exit_code": exit_code},
         "measurements": describes,
-        "rounds": [{
-            "import_s": reported.get("import_s"),
-            "peak_rss_bytes": memory["peak_rss_bytes"] if memory else None,
-            "after_import_rss_bytes": memory["after_import_rss_bytes"] if memory else None,
-            "measurements": readings,
-        }],
-    }  # fmt: skip
+        "rounds": [one],
+    }
 
 
 def add_round(earlier: Result | None, latest: Result) -> Result:

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from measurements import environment, workloads
+from measurements.canary import Watch
 from measurements.frameworks import REGISTRY, Unavailable, with_why
 from measurements.launch import report
 from measurements.profiles import PROFILES, STEADY_BLOCKS, STEADY_TOLERANCE, Profile
@@ -255,7 +256,12 @@ def measure_case(
     device: str,
     profile: Profile,
     precision: str | None = None,
+    watch: Watch | None = None,
 ) -> ReportedCase:
+    """One case in this process: build, first call, parity, warm-up, then the samples, each block of
+    them after a reading of ``watch``'s canary (taken outside the sample's timing)."""
+    watch = watch or Watch()
+    canary = watch.canary or watch.start_canary()
     fw.reset_device_peak(device)
     getattr(fw, "fresh_case", lambda: None)()  # each case compiles for its own shapes
     start = time.perf_counter()
@@ -288,15 +294,21 @@ def measure_case(
     warm = warm_up(fw, prepared.step, profile)
     steps_per_sample = max(1, math.ceil(profile.sample_s / warm.step_s))
 
-    samples = []
+    samples, canaries, per_canary = [], [], 1
     if workloads.METRICS[case.metric].timing == "latency":  # each call on its own, in milliseconds
         steps_per_sample = 1
-        for _ in range(profile.latency_samples):
+        per_canary = max(1, math.ceil(profile.sample_s / warm.step_s))  # a canary per sample's worth of calls
+        for i in range(profile.latency_samples):
+            if i % per_canary == 0:
+                canaries.append(canary())
+                watch.sample()
             start = time.perf_counter()
             fw.to_numpy(prepared.step())
             samples.append((time.perf_counter() - start) * 1000)
     else:
         for _ in range(profile.samples):
+            canaries.append(canary())  # beside the sample, never inside its timing
+            watch.sample()
             start = time.perf_counter()
             for _ in range(steps_per_sample):
                 out = prepared.step()
@@ -312,6 +324,8 @@ def measure_case(
         "warmup_steady": warm.steady,
         "first_call_s": first_call_s,
         "device_peak_bytes": fw.device_peak_bytes(device),
+        "canary": canaries,
+        "samples_per_canary": per_canary,
     }
     return {**common, **reading}
 
@@ -371,7 +385,11 @@ def measure(
     profile: Profile,
     threads: int,
     faults: tuple[str, ...] = (),
+    watch: Watch | None = None,
 ) -> Measured:
+    """Every case of one workload in one framework and mode, in this process; ``watch`` (started
+    when the process started) records what the machine did meanwhile (``measurements.canary``)."""
+    watch = watch or Watch()
     workload = workloads.get(workload_name)
     if mode not in workload.modes.get(framework, ()):
         raise ValueError(f"{workload_name} has no mode {mode!r} for {framework}")
@@ -384,19 +402,21 @@ def measure(
         raise Unavailable(f"{framework} fails to import: {type(exc).__name__}: {exc}") from exc
     import_s = time.perf_counter() - start
     software = fw.setup(threads, device)
+    watch.start_canary()
     for fault in faults:
         inject(fault)
     import_rss = environment.proc_status_bytes("VmRSS")
     spec = importlib.import_module(f"{workload.module}.spec")
     module = importlib.import_module(f"{workload.module}.{framework}")
     precision = REGISTRY[framework].precision.get(mode) if framework in REGISTRY else None
-    found = [measure_case(fw, spec, module, case, mode, device, profile, precision)
+    found = [measure_case(fw, spec, module, case, mode, device, profile, precision, watch)
              for case in spec.cases(profile, workload.task)]  # fmt: skip
     return {
         "framework": software,
         "import_s": import_s,
         "measurements": found,
         "memory": {"peak_rss_bytes": environment.proc_status_bytes("VmHWM"), "after_import_rss_bytes": import_rss},
+        "noise": watch.record(),
     }
 
 
@@ -410,13 +430,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--inject", action="append", default=[], help="a fault to inject, for tests")
     args = parser.parse_args(argv)
+    watch = Watch()  # from the process's start: its steal, its CPUs, its clock
 
     status, error = "ok", None
     found: Measured | dict[str, object] = {}
     try:
         found = measure(
             args.workload, args.framework, args.mode, args.device, PROFILES[args.profile], args.threads,
-            tuple(args.inject),
+            tuple(args.inject), watch,
         )  # fmt: skip
     except Unavailable as exc:
         status, error = "unavailable", with_why(args.framework, str(exc))
