@@ -371,23 +371,14 @@ class LimitedLaunch(TypedDict):
     first_epoch_samples_per_s: NotRequired[float]
 
 
-class LimitedFinding(Finding):
-    """One configuration of the data-pipeline study under a memory limit (``studies.pipeline_limit``)."""
+class LimitedFinding(PipelineFinding):
+    """One configuration of the data-pipeline study under a memory limit (``studies.pipeline_limit``):
+    a data-pipeline finding (the pages read both alike) with its launches, each a fresh process, and
+    how many completed. Its samples are one steady epoch's per completed launch (``samples_per_process``)."""
 
-    config: str
-    title: str
-    images: int
     limit_bytes: int
-    decoded_bytes: int
-    dataset_bytes: int | None
-    epochs: int
-    batch_size: int
-    outcome: str
-    error: str | None
     launches: list[LimitedLaunch]
     completed: int
-    samples_per_process: list[list[float]]
-    prepare_s: float | None
     peak_charged_bytes: NotRequired[int | None]
 
 

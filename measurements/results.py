@@ -22,7 +22,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast, final
@@ -32,6 +32,8 @@ from measurements.frameworks import REGISTRY
 
 if TYPE_CHECKING:
     import jsonschema
+
+    from measurements.findings import Efficiency
 
 SCHEMA_VERSION = 3
 SCHEMA_PATH = Path(__file__).with_name("result.schema.json")
@@ -780,7 +782,7 @@ def every_sample(doc: Result, index: int) -> list[float]:
     return [s for samples in samples_of(doc, index) for s in samples]
 
 
-def scaling_efficiency(medians: dict[str, float | None]) -> dict[str, Any]:
+def scaling_efficiency(medians: dict[str, float | None]) -> Efficiency:
     """The distributed study's scaling efficiency, from the median throughput of each configuration,
     in the layout whose configurations were measured (``distributed.LAYOUTS``): the data-parallel
     run's median over the best single process's, and over the workers' count times one worker's
@@ -802,7 +804,7 @@ def scaling_efficiency(medians: dict[str, float | None]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def finding_rounds(finding: dict[str, Any], key: str = "samples") -> list[list[float]]:
+def finding_rounds(finding: Mapping[str, object], key: str = "samples") -> list[list[float]]:
     """A study finding's samples under ``key``, one list per fresh process: ``<key>_per_process``
     where the study ran in several (``studies.runner.merge_findings``), else ``<key>``, the samples
     of its one process (a single reading, no interval). No samples: no process."""

@@ -6,31 +6,46 @@ process and from a saved model).
 from __future__ import annotations
 
 import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import cast
 
 from generator.analyse import stats
 from generator.analyse.compare import Comparison, Summary, compare, each_alone, summarise
 from generator.analyse.study_systems import compared, per_process, rounds_of, speeds_of
 from generator.read.studies import MachineStudies
+from measurements.findings import MemoryFinding
 
 MEMORY_TASKS = {"train": "training", "infer": "inference, in-process", "saved": "inference, saved model"}
 LESS_MEMORY = ("less memory", "more memory")  # how a comparison of memory reads (less is better)
 
 
-def memory_mib(finding: dict[str, Any]) -> list[float]:
+class MemoryRow(MemoryFinding):
+    """A memory-study finding with the figures a page shows of it (``memory_rows``)."""
+
+    framework: str
+    mib: float | None  # the geometric mean of the peaks per process
+    mib_per_process: list[float]
+    import_mib: float | None
+    working_mib: float | None
+    parameter_mb: float
+    file: str  # its results file, under the results folder
+    task_label: str
+
+
+def memory_mib(finding: Mapping[str, object]) -> list[float]:
     """A memory-study finding's whole-process peak (its high-water mark, the framework's own
     runtime included: what the user's machine pays for) in MiB, per process. This is the figure
     every memory comparison uses."""
     return [p / 2**20 for p in per_process(finding, "peak_rss_bytes")]
 
 
-def import_mib(finding: dict[str, Any]) -> list[float]:
+def import_mib(finding: Mapping[str, object]) -> list[float]:
     """The process's resident memory right after importing the framework, in MiB, per process."""
     return [b / 2**20 for b in per_process(finding, "after_import_rss_bytes")]
 
 
-def working_mib(finding: dict[str, Any]) -> list[float]:
+def working_mib(finding: Mapping[str, object]) -> list[float]:
     """The peak less the memory after import (the model, its data and the framework's working
     memory), in MiB, per process: shown beside the whole-process figure, never compared alone."""
     peaks, bases = memory_mib(finding), import_mib(finding)
@@ -44,15 +59,15 @@ def lower_is_better(values: dict[str, list[float]]) -> dict[str, list[float]]:
     return {key: [1 / v for v in vs] for key, vs in values.items() if vs and min(vs) > 0}
 
 
-def memory_rows(ms: MachineStudies) -> list[dict[str, Any]]:
+def memory_rows(ms: MachineStudies) -> list[MemoryRow]:
     """One row per (framework, size): the whole-process peak in MiB per process (``mib_per_process``)
     and their geometric mean (``mib``, the centre the comparisons use), beside it the memory after
     import (``import_mib``) and the rest (``working_mib``, peak less import), or the outcome."""
-    rows = []
+    rows: list[MemoryRow] = []
     for fw, r in sorted(ms.get("memory").items()):
         if not r.ok:
             continue
-        for f in r.findings.values():
+        for f in cast(list[MemoryFinding], list(r.findings.values())):
             ok = f["outcome"] == "ok" and f["peak_rss_bytes"] is not None and f["after_import_rss_bytes"] is not None
             values = memory_mib(f) if ok else []
             rows.append({**f, "framework": fw, "mib": stats.geometric_mean(values) if values else None,
@@ -74,7 +89,7 @@ class MemorySize:
     width: int
     batch: int
     parameter_bytes: int
-    rows: dict[str, dict[str, Any]]  # framework -> its memory row
+    rows: dict[str, MemoryRow]  # framework -> its memory row
     summaries: dict[str, Summary]  # framework -> MiB over its processes, where measured
     headline: stats.Headline | None  # least memory against the least of the others (a ratio of 1/MiB)
     pairs: stats.Pairwise | None = None  # every pair of frameworks (the headline is one of them)
@@ -84,9 +99,9 @@ class MemorySize:
         return self.headline.comparison if self.headline else None
 
 
-def memory_sizes(rows: list[dict[str, Any]]) -> list[MemorySize]:
+def memory_sizes(rows: list[MemoryRow]) -> list[MemorySize]:
     """The memory rows by size, in the rows' order."""
-    by_size: dict[tuple[str, int, int, int], dict[str, dict[str, Any]]] = {}
+    by_size: dict[tuple[str, int, int, int], dict[str, MemoryRow]] = {}
     for row in rows:
         key = (row["task"], row["width"], row["batch"], row["parameter_bytes"])
         by_size.setdefault(key, {})[row["framework"]] = row
@@ -99,7 +114,7 @@ def memory_sizes(rows: list[dict[str, Any]]) -> list[MemorySize]:
     return found
 
 
-def latency_of(row: dict[str, Any] | None) -> list[list[float]]:
+def latency_of(row: MemoryRow | None) -> list[list[float]]:
     """A memory row's latency samples (ms) per process, where its inference was timed; else none."""
     return rounds_of(row, "latency_samples") if row and row["outcome"] == "ok" else []
 
@@ -112,7 +127,7 @@ class LatencyRow:
     task: str
     width: int
     batch: int
-    rows: dict[str, dict[str, Any]]  # framework -> its memory row
+    rows: dict[str, MemoryRow]  # framework -> its memory row
     summaries: dict[str, Summary]  # framework -> latency in ms, where timed
     headline: stats.Headline | None
     pairs: stats.Pairwise | None = None  # every pair of frameworks (the headline is one of them)
@@ -122,9 +137,9 @@ class LatencyRow:
         return self.headline.comparison if self.headline else None
 
 
-def memory_latency(rows: list[dict[str, Any]]) -> list[LatencyRow]:
+def memory_latency(rows: list[MemoryRow]) -> list[LatencyRow]:
     """The memory study's inference latencies, by size, in the rows' order."""
-    sizes: dict[tuple[str, int, int], dict[str, dict[str, Any]]] = {}
+    sizes: dict[tuple[str, int, int], dict[str, MemoryRow]] = {}
     for row in rows:
         if row["task"] in ("infer", "saved"):
             sizes.setdefault((row["task"], row["width"], row["batch"]), {})[row["framework"]] = row
@@ -144,19 +159,19 @@ class SavedRow:
     framework: str
     width: int
     batch: int
-    in_process: dict[str, Any] | None  # the memory rows of the two tasks
-    saved: dict[str, Any]
+    in_process: MemoryRow | None  # the memory rows of the two tasks
+    saved: MemoryRow
     latency: dict[str, Summary]  # "infer" and "saved" -> latency in ms, where timed
     comparison: Comparison | None  # the saved model's speed ÷ in-process (over 1: the saved model is faster)
 
     @property
     def memory_ratio(self) -> float | None:
         """The saved model's working memory over the in-process model's."""
-        a, b = self.saved["mib"], (self.in_process or {}).get("mib")
+        a, b = self.saved["mib"], self.in_process["mib"] if self.in_process else None
         return a / b if a is not None and b else None
 
 
-def saved_against_in_process(rows: list[dict[str, Any]]) -> list[SavedRow]:
+def saved_against_in_process(rows: list[MemoryRow]) -> list[SavedRow]:
     """Each saved-model size beside the in-process inference of the same framework and size."""
     in_process = {(r["framework"], r["width"], r["batch"]): r for r in rows if r["task"] == "infer"}
     found = []

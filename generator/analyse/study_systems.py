@@ -5,13 +5,14 @@ pipelines' growth with size and the distributed study's scaling.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import cast
 
 from generator.analyse import stats
 from generator.analyse.compare import Comparison, Summary, each_alone, summarise
 from generator.read.studies import PIPELINE_OPTIONAL, MachineStudies
+from measurements.findings import DecodeCheck, DistributedFinding, Efficiency, PipelineFinding, ServingFinding
 from measurements.frameworks import DISTRIBUTIONS
 from measurements.results import finding_rounds, scaling_efficiency
 
@@ -21,7 +22,7 @@ class PipelineEntry:
     """One configuration of the data-pipeline study (a DataLoader, a tf.data pipeline) at one size."""
 
     framework: str
-    finding: dict[str, Any]
+    finding: PipelineFinding
     summary: Summary | None  # steady-state samples/s, where it completed
     file: str  # its results file, under the results folder
     versus: Comparison | None = None  # speed ÷ the fastest configuration of the other frameworks, at this size
@@ -71,7 +72,8 @@ def pipeline_rows(ms: MachineStudies, study: str = "pipeline") -> list[PipelineS
     for fw, r in runs.items():
         memory = memory or r.doc["machine"].get("memory_bytes")
         for found_here in r.doc["findings"]:
-            f = {**PIPELINE_OPTIONAL, **found_here}  # the page reads these; a study may leave them out
+            # the page reads PIPELINE_OPTIONAL's fields; a study may leave them out
+            f = cast(PipelineFinding, {**PIPELINE_OPTIONAL, **found_here})
             ok = f.get("outcome") == "ok" and bool(rounds_of(f))
             by_size.setdefault(int(f["images"]), []).append(
                 PipelineEntry(fw, f, summarise(rounds_of(f)) if ok else None, r.file)
@@ -104,11 +106,11 @@ def pipeline_rows(ms: MachineStudies, study: str = "pipeline") -> list[PipelineS
         accurate: dict[str, float] = {}
         checked = 0
         for e in entries:
-            check = e.finding.get("decode_check") or {}
+            check: DecodeCheck = e.finding.get("decode_check") or {}
             checked = max(checked, int(check.get("images") or 0))
-            for key, into in (("max_abs_diff", diffs), ("accurate_dct_max_abs_diff", accurate)):
-                if check.get(key) is not None:
-                    into[e.framework] = max(into.get(e.framework, 0.0), float(check[key]))
+            for value, into in ((check.get("max_abs_diff"), diffs), (check.get("accurate_dct_max_abs_diff"), accurate)):
+                if value is not None:
+                    into[e.framework] = max(into.get(e.framework, 0.0), float(value))
         decoded = int(entries[0].finding["decoded_bytes"])
         found.append(PipelineSize(
             images, entries[0].finding.get("dataset_bytes"), decoded, memory, decoded / memory if memory else None,
@@ -134,7 +136,7 @@ class DistributedRow:
 
     id: str
     title: str
-    findings: dict[str, dict[str, Any]]  # framework -> its finding
+    findings: dict[str, DistributedFinding]  # framework -> its finding
     summaries: dict[str, Summary]  # framework -> throughput, where it completed
     headline: stats.Headline | None  # the fastest framework against the fastest of the others
     pairs: stats.Pairwise | None = None  # every pair of frameworks (the headline is one of them)
@@ -157,12 +159,12 @@ class ServingRow:
 
     framework: str
     path: str
-    finding: dict[str, Any]
+    finding: ServingFinding
     file: str
     summaries: dict[str, Summary]  # measure -> its figure (latency in ms, the others per second)
 
 
-def serving_speeds(finding: dict[str, Any], measure: str) -> list[float]:
+def serving_speeds(finding: ServingFinding, measure: str) -> list[float]:
     """A serving finding's process-level speeds for ``measure`` (latency turned into speed)."""
     if measure == "latency":
         return speeds_of(finding, "ms", "latency_samples")
@@ -177,7 +179,7 @@ def serving_rows(ms: MachineStudies) -> list[ServingRow]:
     for fw, r in ms.ordered("serving"):
         if not r.ok:
             continue
-        for f in r.doc["findings"]:
+        for f in cast(list[ServingFinding], r.doc["findings"]):
             summaries = {}
             if f.get("outcome") == "ok":
                 summaries["latency"] = summarise(rounds_of(f, "latency_samples"))
@@ -219,7 +221,7 @@ def serving_speeds_by_path(
 def distributed_rows(ms: MachineStudies) -> list[DistributedRow]:
     """Each configuration's throughput per framework, and the fastest against the fastest of the others."""
     found = ms.get("distributed")
-    runs = {fw: r.findings for fw, r in found.items() if r.ok}
+    runs = {fw: cast(dict[str, DistributedFinding], r.findings) for fw, r in found.items() if r.ok}
     if not runs:
         return []
     ids = list(dict.fromkeys(i for findings in runs.values() for i in findings if i != "scaling"))
@@ -234,7 +236,7 @@ def distributed_rows(ms: MachineStudies) -> list[DistributedRow]:
     return rows
 
 
-def scaling(ms: MachineStudies) -> dict[str, dict[str, Any]]:
+def scaling(ms: MachineStudies) -> dict[str, dict[str, Efficiency]]:
     """Each framework's scaling efficiency: two processes' throughput over one process with 2 threads
     and over twice one process with 1 thread, from the figures of the table (over every process)."""
     rows = distributed_rows(ms)
@@ -245,18 +247,26 @@ def scaling(ms: MachineStudies) -> dict[str, dict[str, Any]]:
     return found
 
 
-def per_process(finding: dict[str, Any], key: str) -> list[float]:
+def per_process(finding: Mapping[str, object], key: str) -> list[float]:
     """A study finding's reading of ``key`` in each of its fresh processes (the one reading where
     the processes agreed, or where it ran in one)."""
-    values = (finding.get("per_process") or {}).get(key)
-    return [float(v) for v in values] if values else [float(finding[key])]
+    processes = finding.get("per_process")
+    values = processes.get(key) if isinstance(processes, dict) else None
+    return [number(v) for v in values] if isinstance(values, list) and values else [number(finding[key])]
 
 
-def rounds_of(finding: dict[str, Any], key: str = "samples") -> list[list[float]]:
+def number(value: object) -> float:
+    """A reading as a float; a reading that is no number (a null where the process measured nothing) is an error."""
+    if isinstance(value, int | float):
+        return float(value)
+    raise TypeError(f"a reading of {value!r} is not a number")
+
+
+def rounds_of(finding: Mapping[str, object], key: str = "samples") -> list[list[float]]:
     """A study finding's samples, one list per fresh process (``results.finding_rounds``)."""
     return finding_rounds(finding, key)
 
 
-def speeds_of(finding: dict[str, Any], unit: str, key: str = "samples") -> list[float]:
+def speeds_of(finding: Mapping[str, object], unit: str, key: str = "samples") -> list[float]:
     """A study finding's process-level speeds (a latency turned into speed)."""
     return stats.process_speeds(rounds_of(finding, key), unit)

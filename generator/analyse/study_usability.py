@@ -8,21 +8,32 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypedDict, cast
 
 from generator.pages.escape import text
 from generator.read.load import median
 from generator.read.studies import MachineStudies, and_list, first_in_full, in_registry_order
+from measurements.findings import (
+    CodeSizeFinding,
+    DebuggingFinding,
+    ErrorFinding,
+    ExportFinding,
+    InstallFinding,
+    LibrariesFinding,
+    NoiseFinding,
+    PeakFinding,
+)
 from measurements.frameworks import label
 from measurements.results import ROOT
 
 
-def count(items: list[dict[str, Any]], key: str) -> tuple[int, int]:
-    """(how many have ``key`` true, how many have it at all): a null means "not applicable"."""
-    known = [item[key] for item in items if item.get(key) is not None]
-    return sum(bool(v) for v in known), len(known)
+def count(values: Iterable[bool | None]) -> tuple[int, int]:
+    """(how many are true, how many are known): a null means "not applicable"."""
+    known = [v for v in values if v is not None]
+    return sum(known), len(known)
 
 
 @dataclass
@@ -37,6 +48,12 @@ ERROR_CRITERIA = {  # what the error gallery scores, and the finding each is rea
     "The message names the offending shapes (where shapes are the mistake)": "names_shapes",
     "The message names the offending dtypes (where dtypes are the mistake)": "names_dtypes",
 }
+MEETS: dict[str, Callable[[ErrorFinding], bool | None]] = {  # whether a mistake meets a criterion, by its key
+    "raised": lambda f: not f["silent"],
+    "user_frame_last": lambda f: f["user_frame_last"],
+    "names_shapes": lambda f: f["names_shapes"],
+    "names_dtypes": lambda f: f["names_dtypes"],
+}
 
 
 def error_scores(ms: MachineStudies) -> list[Score]:
@@ -45,31 +62,26 @@ def error_scores(ms: MachineStudies) -> list[Score]:
     rows = [found for _, found in ms.both("errors") if all(f.get("applicable", True) for f in found.values())]
     if not rows:
         return []
-    items = {fw: [found[fw] for found in rows] for fw in rows[0]}
-    first, *others = ERROR_CRITERIA.items()
-    raised = {fw: count([{"raised": not f["silent"]} for f in found], "raised") for fw, found in items.items()}
-    scores = [Score(first[0], raised)]
-    for criterion, key in others:
-        scores.append(Score(criterion, {fw: count(found, key) for fw, found in items.items()}))
-    return scores
+    items = {fw: cast(list[ErrorFinding], [found[fw] for found in rows]) for fw in rows[0]}
+    return [
+        Score(criterion, {fw: count(map(MEETS[key], found)) for fw, found in items.items()})
+        for criterion, key in ERROR_CRITERIA.items()
+    ]
 
 
 def message_lengths(ms: MachineStudies) -> dict[str, float | None]:
     """The median length of the error messages each framework gave, silent mistakes left out."""
+    found = {fw: cast(list[ErrorFinding], list(r.findings.values())) for fw, r in ms.ordered("errors") if r.ok}
     return {
-        fw: median([float(f["message_chars"]) for f in r.findings.values() if f.get("silent") is False])
-        for fw, r in ms.ordered("errors")
-        if r.ok
+        fw: median([float(f["message_chars"]) for f in items if f.get("silent") is False])
+        for fw, items in found.items()
     }
 
 
 def code_totals(ms: MachineStudies) -> dict[str, tuple[int, int]]:
     """Lines and tokens of every workload together, per framework."""
-    return {
-        fw: (sum(f["lines"] for f in r.findings.values()), sum(f["tokens"] for f in r.findings.values()))
-        for fw, r in ms.ordered("codesize")
-        if r.ok
-    }
+    found = {fw: cast(list[CodeSizeFinding], list(r.findings.values())) for fw, r in ms.ordered("codesize") if r.ok}
+    return {fw: (sum(f["lines"] for f in items), sum(f["tokens"] for f in items)) for fw, items in found.items()}
 
 
 def over_fewest(lines: dict[str, int]) -> tuple[str, dict[str, float]] | None:
@@ -98,12 +110,12 @@ def repository_file(path: str) -> Path | None:
     return found
 
 
-def code_outside(finding: dict[str, Any]) -> list[str]:
+def code_outside(finding: CodeSizeFinding) -> list[str]:
     """The paths a code-size finding names that are not files of this repository (never read)."""
     return [part["path"] for part in finding["files"] if repository_file(part["path"]) is None]
 
 
-def code_is_current(finding: dict[str, Any]) -> bool:
+def code_is_current(finding: CodeSizeFinding) -> bool:
     """Whether the files counted are still what the repository holds (so they can be shown)."""
     for part in finding["files"]:
         path = repository_file(part["path"])
@@ -120,21 +132,29 @@ def noise_totals(ms: MachineStudies) -> dict[str, dict[str, int]]:
     }
 
 
-def noise_messages(ms: MachineStudies) -> dict[str, list[dict[str, Any]]]:
+class NoiseMessage(TypedDict):
+    """A distinct warning or log line, and how many workflows printed it."""
+
+    kind: str  # a warning's category, or "log <level>"
+    source: str
+    message: str
+    workflows: int
+
+
+def noise_messages(ms: MachineStudies) -> dict[str, list[NoiseMessage]]:
     """Each distinct warning or log line per framework, with how many workflows printed it."""
-    found: dict[str, list[dict[str, Any]]] = {}
+    found: dict[str, list[NoiseMessage]] = {}
     for fw, r in ms.ordered("noise"):
         if not r.ok:
             continue
-        lines: dict[tuple[str, str], dict[str, Any]] = {}
-        for f in r.findings.values():
-            items = [(w["category"], w) for w in f["python_warnings"]] + [
-                (f"log {x['level']}", x) for x in f["log_lines"]
+        lines: dict[tuple[str, str], NoiseMessage] = {}
+        for f in cast(list[NoiseFinding], list(r.findings.values())):
+            items = [(w["category"], w["source"], w["message"]) for w in f["python_warnings"]] + [
+                (f"log {x['level']}", x["source"], x["message"]) for x in f["log_lines"]
             ]
-            for kind, item in items:
+            for kind, source, message in items:
                 entry = lines.setdefault(
-                    (kind, item["message"]),
-                    {"kind": kind, "source": item["source"], "message": item["message"], "workflows": 0},
+                    (kind, message), {"kind": kind, "source": source, "message": message, "workflows": 0}
                 )
                 entry["workflows"] += 1
         found[fw] = sorted(lines.values(), key=lambda e: (-e["workflows"], e["kind"], e["message"]))
@@ -168,7 +188,7 @@ def usability_verdicts(ms: MachineStudies) -> list[str]:
     tools = ms.both("debugging")
     if tools:
         fws = list(tools[0][1])
-        worked = {fw: sum(bool(found_by[fw]["works"]) for _, found_by in tools) for fw in fws}
+        worked = {fw: sum(cast(DebuggingFinding, found_by[fw])["works"] for _, found_by in tools) for fw in fws}
         said = first_in_full(fws, lambda fw: f"{worked[fw]} worked in {label(fw)}",
                              lambda fw: f"{worked[fw]} in {label(fw)}")  # fmt: skip
         found.append(f"Of {len(tools)} debugging techniques tried, {said}.")
@@ -196,7 +216,8 @@ def usability_verdicts(ms: MachineStudies) -> list[str]:
 def ecosystem_verdicts(ms: MachineStudies) -> list[str]:
     """What the ecosystem studies found, in words, from the findings only: each framework in turn."""
     found = []
-    install = {fw: r.findings["install"] for fw, r in ms.ordered("install") if r.ok and "install" in r.findings}
+    install = {fw: cast(InstallFinding, r.findings["install"]) for fw, r in ms.ordered("install")
+               if r.ok and "install" in r.findings}  # fmt: skip
     if len(install) >= 2:
         sizes = first_in_full(
             install,
@@ -210,7 +231,7 @@ def ecosystem_verdicts(ms: MachineStudies) -> list[str]:
         )
         imports = and_list(f"{f['import_warm_s']:.2f} s" for f in install.values())
         found.append(f"Installed into an empty environment, {sizes}; a later `import` takes {imports}.")
-    export = {fw: list(r.findings.values()) for fw, r in ms.ordered("export") if r.ok}
+    export = {fw: cast(list[ExportFinding], list(r.findings.values())) for fw, r in ms.ordered("export") if r.ok}
     if export:
         parts = []
         for fw, items in export.items():
@@ -226,11 +247,16 @@ def ecosystem_verdicts(ms: MachineStudies) -> list[str]:
     return found
 
 
-def libraries(ms: MachineStudies | None) -> dict[str, Any]:
+class Libraries(TypedDict):
+    frameworks: dict[str, LibrariesFinding]
+    peak: PeakFinding | None
+
+
+def libraries(ms: MachineStudies | None) -> Libraries:
     """The libraries study: each framework's finding, and the CPU's peak (the same in every file)."""
-    found: dict[str, Any] = {"frameworks": {}, "peak": None}
+    found: Libraries = {"frameworks": {}, "peak": None}
     for fw, r in ms.ordered("libraries") if ms else []:
         if r.ok:
-            found["frameworks"][fw] = r.findings.get("libraries", {})
-            found["peak"] = found["peak"] or r.findings.get("peak")
+            found["frameworks"][fw] = cast(LibrariesFinding, r.findings.get("libraries", {}))
+            found["peak"] = found["peak"] or cast(PeakFinding | None, r.findings.get("peak"))
     return found

@@ -9,12 +9,13 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from generator.analyse import stats, study_memory, study_systems, study_usability
 from generator.analyse.compare import PRIMARY, ModeResult, bound, summarise
 from generator.judge.evidence import Case, Item, Machine, call_of
 from generator.read import rules, studies
+from measurements.findings import LimitedFinding, PipelineFinding
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS, MODE_LABELS
 
 
@@ -311,17 +312,17 @@ def _ended(outcome: str) -> str:
     return "ran out of memory" if outcome == "oom" else f"ended {outcome}"
 
 
-def _usable(finding: dict[str, Any], configs: list[str] | None) -> bool:
+def _usable(finding: PipelineFinding, configs: list[str] | None) -> bool:
     """A configuration that completed, among those the rule names (all where it names none)."""
     return bool(finding["outcome"] == "ok" and (not configs or finding["config"] in configs))
 
 
-def _completion(size: study_systems.PipelineSize, rows: dict[str, list[dict[str, Any]]], files: tuple[str, ...],
+def _completion(size: study_systems.PipelineSize, rows: dict[str, list[LimitedFinding]], files: tuple[str, ...],
                 configs: dict[str, list[str]]) -> list[Item]:  # fmt: skip
     """For every pair, which has a configuration (of those ``configs`` names) that completed in every launch."""
     limit = next((f["limit_bytes"] for found in rows.values() for f in found if f.get("limit_bytes")), None)
     what = f"{size.images:,} images" + (f" under a limit of {limit / 2**30:.2f} GiB" if limit else "") + ": completes"
-    done = {fw: [f["title"] for f in found if _usable(f, configs.get(fw))] for fw, found in rows.items()}
+    done = {fw: [str(f["title"]) for f in found if _usable(f, configs.get(fw))] for fw, found in rows.items()}
 
     def of(fw: str) -> str:
         launches = {f["title"]: len(f.get("launches") or []) for f in rows[fw]}
@@ -351,11 +352,12 @@ def pipeline(rule: rules.Rule, machine: Machine) -> list[Item]:
         if len(rows) < 2:
             continue
         if rule["measure"] == "completion":
-            items += _completion(size, rows, files, rule.get("configs", {}))
+            limited = cast(dict[str, list[LimitedFinding]], rows)  # completion: the pipeline_limit study's
+            items += _completion(size, limited, files, rule.get("configs", {}))
             continue
         if rule["measure"] == "failures":
 
-            def said(fw: str, rows: dict[str, list[dict[str, Any]]] = rows) -> str:
+            def said(fw: str, rows: dict[str, list[PipelineFinding]] = rows) -> str:
                 failed = ", ".join(f"{r['title']} ({r['outcome']})" for r in rows[fw] if r["outcome"] != "ok")
                 return f"{_name(fw)}: " + (f"did not complete {failed}" if failed else "every configuration completed")
 
