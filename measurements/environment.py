@@ -89,6 +89,17 @@ def proc_status_bytes(field: str, pid: int | str = "self") -> int | None:
     return None
 
 
+def reset_peak_rss() -> bool:
+    """Reset this process's high-water mark (``VmHWM``) to its resident memory now, by writing "5" to
+    ``/proc/self/clear_refs`` (Linux 4.0 and later); False where that cannot be done (another system,
+    or a container that forbids it), so that the peak read later still counts from the process's start."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
 def oom_kill_count(pid: int | str = "self") -> int | None:
     """How many processes the kernel's out-of-memory killer has killed in a process's memory cgroup
     (cgroup v2 ``memory.events``, or v1 ``memory.oom_control``); None where it cannot be read."""

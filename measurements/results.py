@@ -25,7 +25,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast, final
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, cast, final
 
 from measurements import workloads
 from measurements.frameworks import REGISTRY
@@ -182,12 +182,18 @@ class Noise(TypedDict):
     canary_share: float  # canary_s ÷ the process's life
 
 
+# what a round's peak memory counts: from each case's parity check on (its float64 copies left
+# out; the worker resets the high-water mark there), or, where that cannot be reset, the whole process
+PeakFrom = Literal["after parity", "process start"]
+
+
 class Round(TypedDict):
     """One fresh process: its own readings, one per measurement of the run, in its order."""
 
     import_s: float | None
     peak_rss_bytes: int | None
     after_import_rss_bytes: int | None
+    peak_rss_from: NotRequired[PeakFrom]  # absent in results measured before the peak left parity out
     measurements: list[Reading]
     noise: NotRequired[Noise]  # recorded since the canary; older rounds lack it
 
@@ -209,6 +215,7 @@ class Result(TypedDict):
 class ReportedMemory(TypedDict):
     peak_rss_bytes: int | None
     after_import_rss_bytes: int | None
+    peak_rss_from: NotRequired[PeakFrom]
 
 
 class ReportedCase(Measurement, Reading):
@@ -360,6 +367,8 @@ def record(
     }
     if "noise" in reported:
         one["noise"] = reported["noise"]
+    if memory and "peak_rss_from" in memory:
+        one["peak_rss_from"] = memory["peak_rss_from"]
     return {
         "schema_version": SCHEMA_VERSION,
         "run": run,
