@@ -118,6 +118,21 @@ class Prepared:
     optimizer: str = ""
 
 
+def prepare_op(
+    inputs: tuple[np.ndarray, ...],
+    to_array: Callable[[np.ndarray], Any],
+    op: Callable[..., Any],
+    timed: Callable[..., Any] | None = None,
+) -> Prepared:
+    """An operation's step and forward pass: the step calls ``timed`` (``op`` as the mode runs it, or
+    the part of its output that the step returns; ``op`` by default) on ``inputs`` converted once by
+    ``to_array`` and passed as arguments, never captured as constants that a compiler could fold; the
+    forward pass calls ``op`` on NumPy inputs converted the same way."""
+    arrays = [to_array(a) for a in inputs]
+    run = op if timed is None else timed
+    return Prepared(step=lambda: run(*arrays), forward=lambda *given: op(*(to_array(a) for a in given)))
+
+
 def distinct(params: dict[str, Any]) -> int:
     """How many distinct examples a case's batch holds (the rest repeat them)."""
     return int(params.get("distinct") or params["batch_size"])

@@ -6,10 +6,9 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax import lax
 
-from measurements.workloads import Prepared
+from measurements.workloads import Prepared, prepare_op
 from measurements.workloads.conv2d import spec
 from measurements.workloads.shared.jax import compiled
 
@@ -19,11 +18,4 @@ def convolve(x: jax.Array, w: jax.Array) -> jax.Array:
 
 
 def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
-    x_np, w_np = spec.tensors(params)
-    x, w = jnp.asarray(x_np), jnp.asarray(w_np)
-    op = compiled(convolve, mode)
-
-    def forward(x: np.ndarray, w: np.ndarray) -> jax.Array:
-        return convolve(jnp.asarray(x), jnp.asarray(w))
-
-    return Prepared(step=lambda: op(x, w), forward=forward)
+    return prepare_op(spec.tensors(params), jnp.asarray, convolve, timed=compiled(convolve, mode))

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import tensorflow as tf
 
 from measurements.frameworks.tensorflow import compiled
-from measurements.workloads import Prepared
+from measurements.workloads import Prepared, prepare_op
 from measurements.workloads.conv2d import spec
 
 
@@ -17,11 +16,4 @@ def convolve(x: tf.Tensor, w: tf.Tensor) -> tf.Tensor:
 
 
 def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
-    x_np, w_np = spec.tensors(params)
-    x, w = tf.constant(x_np), tf.constant(w_np)
-    op = compiled(convolve, mode)
-
-    def forward(x: np.ndarray, w: np.ndarray) -> tf.Tensor:
-        return convolve(tf.constant(x), tf.constant(w))
-
-    return Prepared(step=lambda: op(x, w), forward=forward)
+    return prepare_op(spec.tensors(params), tf.constant, convolve, timed=compiled(convolve, mode))

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import torch
 
-from measurements.workloads import Prepared
+from measurements.workloads import Prepared, prepare_op
 from measurements.workloads.matmul import spec as matmul
 
 
+def multiply(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return a @ b
+
+
 def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
-    a_np, b_np = matmul.matrices(params["n"], params["seed"])
-    a, b = torch.from_numpy(a_np).to(device), torch.from_numpy(b_np).to(device)
-
-    def multiply(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        return a @ b
-
+    matrices = matmul.matrices(params["n"], params["seed"])
     op = torch.compile(multiply) if mode == "compile" else multiply
-
-    def forward(a: np.ndarray, b: np.ndarray) -> torch.Tensor:
-        return multiply(torch.from_numpy(a).to(device), torch.from_numpy(b).to(device))
-
-    return Prepared(step=lambda: op(a, b), forward=forward)
+    return prepare_op(matrices, lambda a: torch.from_numpy(a).to(device), multiply, timed=op)
