@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NotRequired, TypedDict
+from typing import NotRequired, TypedDict
 
 from generator.judge import evidence, evidence_kinds
 from generator.pages import escape
@@ -155,9 +155,73 @@ def check_all(claims: list[Claim], machines: dict[str, evidence.Machine]) -> lis
     return found
 
 
-def to_json(checked: list[Checked]) -> dict[str, Any]:
+class ComparisonJson(TypedDict):
+    """A comparison over processes in the published JSON: speed of ``a`` ÷ speed of ``b``."""
+
+    a: str
+    b: str
+    ratio: float
+    low: float | None
+    high: float | None
+    processes: list[int]
+    outcome: str
+    corrected_for: int
+    p: float | None
+    margin: float
+
+
+class ItemJson(TypedDict):
+    """One piece of evidence in ``claims.json`` and ``recommendations.json``."""
+
+    what: str
+    favours: str | None
+    call: str
+    detail: str
+    figures: str
+    tested: bool
+    files: list[str]
+    comparison: NotRequired[ComparisonJson]
+
+
+class ContextJson(TypedDict):
+    """The same rule over every compared framework, beside a claim's verdict (which it never changes)."""
+
+    frameworks: list[str]
+    not_measured: list[str]
+    status: str
+    items: list[ItemJson]
+
+
+class MachineVerdictJson(TypedDict):
+    verdict: str
+    items: list[ItemJson]
+    context: NotRequired[ContextJson]
+
+
+class ClaimJson(TypedDict):
+    id: str
+    claim: str
+    expects: str
+    against: list[str]
+    test: str
+    made_in: list[str]
+    note: str
+    rule: rules.Rules
+    machines: dict[str, MachineVerdictJson]  # machine id -> the claim's verdict there
+
+
+class ClaimsJson(TypedDict):
+    """``claims.json``."""
+
+    schema_version: int
+    verdicts: list[str]
+    correction: str
+    claims: list[ClaimJson]
+
+
+def to_json(checked: list[Checked]) -> ClaimsJson:
     """``claims.json``: each claim, its rule, and its verdict with the evidence on each machine."""
-    claims: dict[str, dict[str, Any]] = {}
+    claims: dict[str, ClaimJson] = {}
     for c in checked:
         entry = claims.setdefault(c.claim.id, {
             "id": c.claim.id, "claim": c.claim.claim, "expects": c.claim.expects, "against": list(c.claim.against),
@@ -181,9 +245,9 @@ def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-def item_json(item: evidence.Item) -> dict[str, Any]:
-    found: dict[str, Any] = {"what": item.what, "favours": item.winner, "call": item.call, "detail": item.detail,
-                             "figures": item.figures,
+def item_json(item: evidence.Item) -> ItemJson:
+    found: ItemJson = {"what": item.what, "favours": item.winner, "call": item.call, "detail": item.detail,
+                       "figures": item.figures,
              "tested": item.tested, "files": [f"results/{f}" for f in item.files]}  # fmt: skip
     r = item.ratio
     if r is not None:  # speed of sides[0] ÷ speed of sides[1]; a p-value only beside a call of a difference

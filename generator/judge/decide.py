@@ -13,7 +13,7 @@ works out each use case's verdict per scope once. The frameworks are those the r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from generator.analyse import stats
 from generator.judge import claims, evidence, evidence_kinds
@@ -231,11 +231,80 @@ def recommend_all(known: Rules, machine: evidence.Machine) -> list[Recommendatio
     return Machines(known, {machine.id: machine}, machine.id).all()
 
 
-def reason_json(item: evidence.Item) -> dict[str, Any]:
+class ReasonJson(TypedDict):
+    what: str
+    detail: str
+    files: list[str]
+
+
+class RuledOutJson(TypedDict):
+    framework: str
+    by: str | None
+    why: str
+
+
+class PairJson(TypedDict):
+    pair: list[str]
+    outcome: str
+    votes: str
+
+
+class VerdictJson(TypedDict):
+    """A decision in the published JSON: still in contention, ruled out (with why), each pair's outcome."""
+
+    ring: str
+    contenders: list[str]
+    why: str
+    sensitivity: str
+    settle: str
+    ruled_out: list[RuledOutJson]
+    pairs: list[PairJson]
+    rests_on: int
+
+
+class SignalJson(TypedDict):
+    kind: str
+    about: str
+    weight: float
+    favours: str | None
+    status: str
+    reason: str
+    claim: str | None
+    sources: list[str]
+    evidence: list[claims.ItemJson]
+
+
+class RecommendationJson(VerdictJson):
+    """One use case's decision in ``recommendations.json``, as ``recommend --use-case`` prints it."""
+
+    id: str
+    title: str
+    description: str
+    hardware: str
+    machine: str | None
+    comparisons: int
+    measured_on: provenance.ProvenanceJson | None
+    reasons: list[ReasonJson]
+    caveats: list[str]
+    signals: list[SignalJson]
+
+
+class RecommendationsJson(TypedDict):
+    """``recommendations.json``."""
+
+    schema_version: int
+    rings: list[str]
+    margin: float
+    machine: str | None
+    frameworks: list[str]
+    use_cases: list[RecommendationJson]
+
+
+def reason_json(item: evidence.Item) -> ReasonJson:
     return {"what": item.what, "detail": item.detail, "files": [f"results/{f}" for f in item.files]}
 
 
-def verdict_json(v: Verdict) -> dict[str, Any]:
+def verdict_json(v: Verdict) -> VerdictJson:
     """The decision: still in contention, ruled out (with the evidence), each pair's outcome."""
     return {
         "ring": v.ring, "contenders": v.contenders, "why": v.why, "sensitivity": v.sensitivity, "settle": v.settle,
@@ -246,7 +315,7 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def recommendation_json(r: Recommendation) -> dict[str, Any]:
+def recommendation_json(r: Recommendation) -> RecommendationJson:
     return {
         "id": r.use_case.id, "title": r.use_case.title, "description": r.use_case.description,
         "hardware": r.scope.hardware, "machine": r.machine, **verdict_json(r.verdict),
@@ -261,7 +330,7 @@ def recommendation_json(r: Recommendation) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def to_json(known: Rules, recommendations: list[Recommendation], versions: list[str]) -> dict[str, Any]:
+def to_json(known: Rules, recommendations: list[Recommendation], versions: list[str]) -> RecommendationsJson:
     """``recommendations.json``: each use case's decision with its scope, reasons and evidence."""
     return {
         "schema_version": 4, "rings": rings(), "margin": stats.margin(),

@@ -15,14 +15,16 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict, TypeVar
 
 from generator.judge import evidence
 from generator.judge.decide import (
     Decided,
     Machines,
+    ReasonJson,
     Recommendation,
     Scope,
+    VerdictJson,
     only_framework,
     reason_json,
     unmeasured_frameworks,
@@ -238,7 +240,64 @@ def calibration(known: Rules, answers: dict[str, Answer]) -> Calibration:
                        (sum(a.verdict.decides for a in cpu), len(cpu)))  # fmt: skip
 
 
-def answer_json(a: Answer) -> dict[str, Any]:
+class UseCaseRingJson(TypedDict):
+    id: str
+    title: str
+    ring: str
+
+
+class FactJson(TypedDict):
+    about: str
+    favours: str | None
+    sources: list[str]
+
+
+class AnswerJson(VerdictJson):
+    """One answer as ``recommend --json`` prints it."""
+
+    hardware: str
+    machine: str | None
+    use_cases: list[UseCaseRingJson]
+    reasons: list[ReasonJson]
+    facts: list[FactJson]
+    caveats: list[str]
+    measure: str | None
+    measured_on: provenance.ProvenanceJson | None
+    experience: str | None
+    note: str
+
+
+class QuestionJson(TypedDict):
+    id: str
+    text: str
+    options: list[dict[str, str]]  # each option's id and label
+
+
+class QuestionnaireJson(TypedDict):
+    """``decide.json`` (see ``questionnaire_json``)."""
+
+    schema_version: int
+    frameworks: dict[str, str]
+    questions: list[QuestionJson]
+    titles: dict[str, str]
+    verdicts: list[tuple[str, str]]
+    reasons: list[str]
+    notes: list[str]
+    scopes: list[str]
+    whys: list[str]
+    facts: list[tuple[str, tuple[str, ...]]]
+    mores: list[str]
+    measures: list[str]
+    elsewheres: list[tuple[tuple[str, str], ...]]
+    answers: dict[str, PackedAnswer]
+
+
+# an answer as decide.json packs it: [ring, use cases, reasons, note, scope, why, facts, more, measure,
+# elsewhere], each but the ring an index (or indexes) into one of the tables
+PackedAnswer = tuple[str, list[int], list[int], int, int, int, list[int], int, int, int]
+
+
+def answer_json(a: Answer) -> AnswerJson:
     """One answer as ``recommend --json`` prints it."""
     return {
         **verdict_json(a.verdict), "hardware": a.hardware, "machine": a.machine,
@@ -250,8 +309,16 @@ def answer_json(a: Answer) -> dict[str, Any]:
     }  # fmt: skip
 
 
+K = TypeVar("K")
+
+
+def _index(table: dict[K, int], value: K) -> int:
+    """Where ``value`` is in ``table``, a table of texts each stored once: added at its end where it is new."""
+    return table.setdefault(value, len(table))
+
+
 def questionnaire_json(known: Rules, machines: Machines, answers: dict[str, Answer],
-                       pages: dict[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
+                       pages: dict[str, str] | None = None) -> QuestionnaireJson:  # fmt: skip
     """``decide.json``: the questions, the frameworks' labels, and the answer to every combination
     (the page looks it up) as ``[ring, use cases, reasons, note, scope, why, facts, more, measure,
     elsewhere]``.
@@ -262,30 +329,36 @@ def questionnaire_json(known: Rules, machines: Machines, answers: dict[str, Answ
     what would measure hardware nothing here measured into ``measures``, and the machines that
     measured one framework alone on that hardware into ``elsewheres`` (``[[text, page]]``, the page
     of that machine's figures from ``pages``, machine -> its Performance page)."""
-    tables: dict[str, dict[Any, int]] = {"verdicts": {}, "reasons": {}, "notes": {}, "scopes": {}, "whys": {},
-                                         "facts": {}, "mores": {}, "measures": {}, "elsewheres": {}}  # fmt: skip
-
-    def index(table: str, value: Any) -> int:
-        return tables[table].setdefault(value, len(tables[table]))
-
+    verdicts: dict[tuple[str, str], int] = {}
+    reasons: dict[str, int] = {}
+    notes: dict[str, int] = {}
+    scopes: dict[str, int] = {}
+    whys: dict[str, int] = {}
+    facts: dict[tuple[str, tuple[str, ...]], int] = {}
+    mores: dict[str, int] = {}
+    measures: dict[str, int] = {}
+    elsewheres: dict[tuple[tuple[str, str], ...], int] = {}
     names = {m.id: m.name for m in machines.machines.values()}
-    packed = {}
+    packed: dict[str, PackedAnswer] = {}
     for key, a in answers.items():
-        cases = [index("verdicts", (r.use_case.id, r.ring)) for r in a.verdicts]
-        reasons = [index("reasons", f"{i.what}: {i.detail}") for i in a.reasons()]
-        scope = index("scopes", a.provenance.text if a.provenance else "")
-        shown = list(dict.fromkeys(index("facts", (f.about, f.sources)) for f in a.facts))
-        more = index("mores", " ".join(t for t in (a.verdict.sensitivity, a.verdict.settle) if t))
+        cases = [_index(verdicts, (r.use_case.id, r.ring)) for r in a.verdicts]
+        said = [_index(reasons, f"{i.what}: {i.detail}") for i in a.reasons()]
+        scope = _index(scopes, a.provenance.text if a.provenance else "")
+        shown = list(dict.fromkeys(_index(facts, (f.about, f.sources)) for f in a.facts))
+        more = _index(mores, " ".join(t for t in (a.verdict.sensitivity, a.verdict.settle) if t))
         alone = tuple((f"{fw}'s figures on {names.get(m, m)}, with no verdict", (pages or {}).get(m, ""))
                       for m, fw in a.elsewhere)  # fmt: skip
-        packed[key] = [a.ring, cases, reasons, index("notes", a.note), scope, index("whys", a.verdict.why), shown,
-                       more, index("measures", a.measure), index("elsewheres", alone)]  # fmt: skip
+        packed[key] = (a.ring, cases, said, _index(notes, a.note), scope, _index(whys, a.verdict.why), shown,
+                       more, _index(measures, a.measure), _index(elsewheres, alone))  # fmt: skip
     return {
         "schema_version": 4,
         "frameworks": {fw: label(fw) for fw in COMPARED},
         "questions": [{"id": q.id, "text": q.text, "options": [{"id": o.id, "label": o.label} for o in q.options]}
                       for q in known.questions],
         "titles": {u.id: u.title for u in known.use_cases},
-        **{name: list(table) for name, table in tables.items()},  # tuples become JSON arrays
+        # tuples become JSON arrays
+        "verdicts": list(verdicts), "reasons": list(reasons), "notes": list(notes), "scopes": list(scopes),
+        "whys": list(whys), "facts": list(facts), "mores": list(mores), "measures": list(measures),
+        "elsewheres": list(elsewheres),
         "answers": packed,
     }  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -92,11 +92,23 @@ class AccuracyCase:
         return self.gap_points is not None and self.gap_points <= PARITY_POINTS
 
 
+class RunProblem(TypedDict):
+    """A run without a result, as a row of the results frame gives it."""
+
+    framework: str
+    mode: str
+    device: str
+    status: str  # failed, crashed, timeout, oom, unavailable
+    error: str | None
+    file: str
+    not_installed: bool  # unavailable, with no version recorded (numpy's bool, as the frame gives it)
+
+
 @dataclass
 class WorkloadSection:
     workload: workloads.Workload
     cases: list[CaseSection]
-    problems: list[dict[str, Any]]  # runs without a result: failed, crashed, timeout, oom, unavailable
+    problems: list[RunProblem]  # runs without a result
     memory_chart: str | None = None
     ceiling_chart: str | None = None
     accuracy: list[AccuracyCase] = field(default_factory=list)
@@ -426,7 +438,7 @@ def ceiling_chart(machine_id: str, section: WorkloadSection, ceiling: Ceiling, o
     return charts.save(charts.share_chart(frame, title), out, f"{machine_id}-{section.workload.name}-ceiling")
 
 
-def memory_scaling(ms: studies.MachineStudies, out: Path) -> dict[str, Any]:
+def memory_scaling(ms: studies.MachineStudies, out: Path) -> dict[str, object]:
     """The memory study's rows, a chart of memory against model size and against batch, the inference
     latencies, and inference from a saved model against in-process."""
     rows = study_memory.memory_rows(ms)
@@ -448,7 +460,7 @@ def memory_scaling(ms: studies.MachineStudies, out: Path) -> dict[str, Any]:
     return {"rows": rows, "charts": made, **inference}
 
 
-def pipeline_section(ms: studies.MachineStudies, out: Path) -> dict[str, Any]:
+def pipeline_section(ms: studies.MachineStudies, out: Path) -> dict[str, object]:
     """The data-pipeline study by size, and charts of samples/s and of peak memory against the data set's size."""
     sizes = study_systems.pipeline_rows(ms)
     rows = [

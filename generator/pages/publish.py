@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 import jinja2
 
@@ -82,18 +83,47 @@ def site_url(config: Path = ROOT / "mkdocs.yml") -> SiteUrl:
     return _site_address(address, "site_url in mkdocs.yml", default=False)
 
 
-def write_json(path: Path, document: dict[str, Any], *, compact: bool = False) -> None:
+def write_json(path: Path, document: Mapping[str, object], *, compact: bool = False) -> None:
     """A JSON file for readers (indented) or for the browser (``compact``: the questionnaire's table)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    shape: dict[str, Any] = {"separators": (",", ":")} if compact else {"indent": 1}
     # strict JSON: a NaN or an infinity here is a bug upstream, which fails the build rather than
     # publish a file that no strict parser (nor the questionnaire's JSON.parse) reads
-    written = json.dumps(document, ensure_ascii=False, allow_nan=False, **shape)
+    written = json.dumps(document, ensure_ascii=False, allow_nan=False, indent=None if compact else 1,
+                         separators=(",", ":") if compact else None)  # fmt: skip
     path.write_text(written + "\n")
 
 
+class Guidance(TypedDict):
+    """What the Claims, Decide, Embed and Home pages show (template variables)."""
+
+    machine_ids: list[str]  # the reference machine first, then the machines as the guides list them
+    judged_machines: list[str]  # those with a claim measured
+    claim_list: list[claims.Claim]
+    checked: dict[tuple[str, str], claims.Checked]  # (claim id, machine) -> the claim there
+    recommendations: list[decide.Recommendation]  # on the reference machine
+    machine_id: str | None  # the reference machine
+    settings: usecases.Settings
+    facts: list[facts.Fact]
+    fact_frameworks: list[str]
+    questions: tuple[usecases.Question, ...]
+    titles: dict[str, str]  # use case id -> its title
+    base: str
+    site: SiteUrl
+    calibration: questionnaire.Calibration
+    hardware_words: dict[str, str]
+    equivalent: str
+    uncertain: str
+    not_measured: str
+    not_measured_here: str
+    measured_on: provenance.Provenance | None
+    claim_counts: list[tuple[str, int]]  # (verdict, claims with it on the reference machine), where any
+    example: decide.Recommendation | None
+    example_snippet: str
+    example_badge: tuple[str, str]
+
+
 def guidance(machines: dict[str, evidence.Machine], reference: str | None, reports: list[MachineReport],
-             env: jinja2.Environment, out: Path) -> dict[str, Any]:  # fmt: skip
+             env: jinja2.Environment, out: Path) -> Guidance:  # fmt: skip
     """Claims on every machine and the recommendations on the ``reference`` machine: the JSON
     files, the snippets to embed, and what the Claims, Decide, Embed and Home pages show."""
     shown = [r.id for r in reports]

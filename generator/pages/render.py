@@ -9,7 +9,6 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
 
 import jinja2
 import pandas as pd
@@ -139,7 +138,7 @@ def _build(corpus: Corpus, out: Path, reference: str | None) -> list[MachineRepo
     names = provenance.machine_names({m: next(iter(em.docs.values()))["machine"] for m, em in corpus.machines.items()
                                       if em.docs})  # fmt: skip
     env.globals["machine_name"] = lambda mid: names.get(mid, mid)
-    context = {
+    context: dict[str, object] = {
         "machines": reports, "problems": corpus.loaded.left_out(results_dir), "smaller_profile": corpus.smaller_profile,
         "profiles": [p for p in PROFILES.values() if not p.on_cpu], "versions": releases,
     }  # fmt: skip
@@ -235,7 +234,7 @@ def use_case_charts(recommendations: list[decide.Recommendation], out: Path) -> 
     interval against the decision margin (``charts.ratio_chart``); use case id -> the chart's file."""
     made = {}
     for r in recommendations:
-        rows: list[dict[str, Any]] = []
+        rows: list[dict[str, object]] = []
         for i in r.items:
             c = i.ratio
             if c is None or c.low is None or c.high is None:
@@ -265,7 +264,7 @@ def study_description(name: str) -> str:
             "those processes.")  # fmt: skip
 
 
-def present(per_row: Iterable[Mapping[str, Any]]) -> list[str]:
+def present(per_row: Iterable[Mapping[str, object]]) -> list[str]:
     """The frameworks that any of the rows (each keyed by framework) has, in the registry's order:
     the columns of a table with a column per framework."""
     found = {fw for row in per_row for fw in row}
@@ -296,7 +295,7 @@ def write_copy(folder: Path, name: str, data: bytes) -> None:
     target.write_bytes(data)
 
 
-def study_context(ms: studies.MachineStudies | None, problems: list[str]) -> dict[str, Any]:
+def study_context(ms: studies.MachineStudies | None, problems: list[str]) -> dict[str, object]:
     """What the Usability and Ecosystem pages show: the reference machine's studies, summed up."""
     if ms is None:
         return {"ms": None, "study_problems": problems, "verdicts": [], "scores": [], "lengths": {},

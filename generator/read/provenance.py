@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from measurements import workloads
 from measurements.frameworks import FRAMEWORK_LABELS
@@ -67,6 +67,14 @@ def machine_names(records: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
     return {mid: name if shared[name] == 1 else f"{name} ({mid})" for mid, name in names.items()}
 
 
+class ProvenanceJson(TypedDict):
+    machines: list[str]
+    models: list[str]
+    versions: list[str]
+    first: str
+    last: str
+
+
 @dataclass(frozen=True)
 class Provenance:
     """What a set of comparisons was measured on, with, and when."""
@@ -97,7 +105,7 @@ class Provenance:
         said = f"Measured on {'; '.join(self.machines)}, with {', '.join(self.versions)}, {self.dates}"
         return said + (f"; models: {'; '.join(self.models)}." if self.models else ".")
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> ProvenanceJson:
         return {"machines": list(self.machines), "models": list(self.models), "versions": list(self.versions),
                 "first": self.first, "last": self.last}  # fmt: skip
 
