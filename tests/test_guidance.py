@@ -184,7 +184,8 @@ def test_a_claim_counts_its_comparisons_calls_and_never_changes_one(golden: Path
     assert case.modes.pairwise is not None
     assert clear.ratio == case.modes.pairwise.ratio("pytorch", "tensorflow")  # the very same comparison
     marginal = dataclasses.replace(clear.ratio, low=1.01, high=1.9, outcome="faster")
-    assert evidence_kinds._tested("a", "f", marginal, ("pytorch", "tensorflow"), ()).call == "favours"  # still called
+    still = evidence_kinds.tested_item("a", "f", marginal, ("pytorch", "tensorflow"), ())
+    assert still.call == "favours"  # still called
 
 
 def test_data_pipeline_claims_follow_a_replicated_pipeline_study_both_ways(golden: Path) -> None:

@@ -39,8 +39,8 @@ def _interval(r: stats.Ratio) -> str:
     return f"ratio {r.ratio:.2f}, {r.confidence:.0%} interval {bound(r.low)}–{bound(r.high)}{family}"
 
 
-def _tested(what: str, figures: str, ratio: stats.Ratio, sides: tuple[str, str], files: tuple[str, ...],
-            terms: tuple[str, str] = ("faster", "slower")) -> Item:  # fmt: skip
+def tested_item(what: str, figures: str, ratio: stats.Ratio, sides: tuple[str, str], files: tuple[str, ...],
+                terms: tuple[str, str] = ("faster", "slower")) -> Item:  # fmt: skip
     """An item decided by an interval over processes: speed of ``sides[0]`` ÷ speed of ``sides[1]``."""
     call = call_of(ratio)
     winner = None
@@ -65,7 +65,7 @@ def _pairs(what: str, found: stats.Pairwise | None, figure: Callable[[str], str]
     items = []
     for a, b, r in found.read_from_faster() if found else []:
         figures = f"{figure(a)} against {figure(b)}{note}"
-        items.append(_tested(what, figures, r, (a, b), tuple(dict.fromkeys(files(a) + files(b))), terms))
+        items.append(tested_item(what, figures, r, (a, b), tuple(dict.fromkeys(files(a) + files(b))), terms))
     return items
 
 

@@ -63,7 +63,7 @@ def one_case(rng: np.random.Generator, speeds: tuple[float, ...], processes: int
     assert found is not None
     votes: ruling.Votes = []
     for (a, b), r in found.pairs.items():
-        item = evidence_kinds._tested("case", "", r, (a, b), ())
+        item = evidence_kinds.tested_item("case", "", r, (a, b), ())
         votes.append((1.0, item.vote, [item]))
     return ruling.decision(votes, [], lambda band: votes)
 
