@@ -73,6 +73,7 @@ def plan(devices: Iterable[str], only: list[str] | None = None, profile: Profile
         for framework, modes in w.modes.items()
         for mode in (modes if every_mode is None or w.name in every_mode else modes[:1])
         if chosen is None or mode in chosen[w.name].get(framework, ())
+        if not (profile and profile.primary_only and not only) or mode == primary(framework, modes)
         for device in devices
         if device in REGISTRY[framework].devices_of(mode)
     ]
@@ -88,6 +89,13 @@ def plan(devices: Iterable[str], only: list[str] | None = None, profile: Profile
                 "--only 'study/*'"
             )
     return runs
+
+
+def primary(framework: str, modes: tuple[str, ...]) -> str:
+    """The mode a framework's verdicts rest on among a workload's ``modes``: its default fast path,
+    or its plain mode where the workload has no other (an operation measured op by op alone)."""
+    default = REGISTRY[framework].default_mode
+    return default if default in modes else modes[0]
 
 
 def devices_here(gpus: list[results.Gpu]) -> list[str]:

@@ -21,7 +21,7 @@ from measurements import UserError, environment, harness, results, workloads
 from measurements.__main__ import main as measurements_main
 from measurements.frameworks import COMPARED, REGISTRY
 from measurements.lock import exclusive
-from measurements.profiles import PROFILES
+from measurements.profiles import PROFILES, rounds_for
 from measurements.results import Reported
 from measurements.studies import runner
 from tests.conftest import ROOT, check_measured
@@ -54,6 +54,26 @@ def test_quick_profile_compiles_the_mlp_only() -> None:
     assert [r.key for r in harness.plan(["cpu"], ["cnn/pytorch/c*"], PROFILES["quick"])] == [
         "cnn/pytorch/compile/cpu", "cnn/pytorch/channels_last/cpu",
     ]  # fmt: skip
+
+
+def test_the_standard_profile_measures_what_verdicts_compare_each_framework_in_its_primary_mode() -> None:
+    standard = harness.plan(["cpu"], profile=PROFILES["standard"])
+    assert {r.workload for r in standard} == set(workloads.REGISTRY)
+    for r in standard:  # the registry's default fast path, or the plain mode where a workload has no other
+        modes = workloads.REGISTRY[r.workload].modes[r.framework]
+        assert r.mode == (REGISTRY[r.framework].default_mode if REGISTRY[r.framework].default_mode in modes
+                          else modes[0]), r.key  # fmt: skip
+    assert len({(r.workload, r.framework) for r in standard}) == len(standard)  # one mode each
+    assert "matmul/tensorflow/eager/cpu" in [r.key for r in standard]  # an op measured op by op alone
+    assert "cnn/pytorch/compile/cpu" not in [r.key for r in standard]  # the full profile's
+    assert "cnn/pytorch/compile/cpu" in [r.key for r in harness.plan(["cpu"], profile=PROFILES["full"])]
+    # runs named explicitly are measured whatever the profile
+    assert [r.key for r in harness.plan(["cpu"], ["mlp/pytorch/compile/*"], PROFILES["standard"])] == [
+        "mlp/pytorch/compile/cpu"
+    ]
+    # five processes a side at least, the large models' too (rule 8)
+    assert all(rounds_for(PROFILES["standard"], w.task, w.scale) >= 5 for w in workloads.REGISTRY.values()
+               if w.task != "accuracy")  # fmt: skip
 
 
 def test_only_globs_filter_the_plan() -> None:
