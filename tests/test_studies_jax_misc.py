@@ -4,10 +4,11 @@ the slow ones run JAX in child processes."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
+from measurements.findings import LibrariesFinding, XlaOps
 from measurements.frameworks import REGISTRY, Unavailable
 from measurements.studies import codesize, install, libraries, memory, noise, registry, runner
 
@@ -149,7 +150,7 @@ HLO = (
 
 def test_what_xla_compiled_is_read_off_its_hlo() -> None:
     empty: list[str] = []
-    plain = {"custom_calls": empty, "fusion_kinds": empty, "custom_fusions": empty, "operations": ["dot"]}
+    plain: XlaOps = {"custom_calls": empty, "fusion_kinds": empty, "custom_fusions": empty, "operations": ["dot"]}
     assert libraries.xla_ops(HLO) == plain
     fused = HLO.replace(" dot(", " fusion(").replace(
         "lhs_contracting", 'kind=kCustom, backend_config={"fusion_config":{"kind":"__ynn_fusion"}}, l'
@@ -165,7 +166,7 @@ def test_what_xla_compiled_is_read_off_its_hlo() -> None:
     assert libraries.xla_library([ops], kernels_seen=False).startswith("oneDNN")
     assert libraries.xla_library([libraries.xla_ops(HLO)], kernels_seen=True).startswith("oneDNN")
     assert libraries.xla_library([plain], kernels_seen=False).startswith("Eigen")
-    xnn = {**plain, "custom_fusions": ["__xnn_fusion"]}
+    xnn: XlaOps = {**plain, "custom_fusions": ["__xnn_fusion"]}
     assert libraries.xla_library([xnn], kernels_seen=False) == "XNNPACK (through XLA:CPU)"
 
 
@@ -185,6 +186,6 @@ def test_jax_s_saved_model_is_loaded_and_timed_in_a_fresh_process(monkeypatch: p
 
 @pytest.mark.slow
 def test_jax_s_libraries_are_probed() -> None:
-    found, _peak = libraries.run("jax")
+    found = cast(LibrariesFinding, libraries.run("jax")[0])  # then the CPU's peak
     assert found["blas"] and found["xla"]["matmul"]["operations"] and found["xla"]["conv"]["operations"]
     assert found["build"][0].startswith("jaxlib ")

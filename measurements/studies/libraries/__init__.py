@@ -18,9 +18,10 @@ import importlib
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 from measurements import environment
+from measurements.findings import Kernel, LibrariesFinding, PeakFinding, Probed, XlaOps
 from measurements.launch import child_env, launch
 from measurements.studies import Study
 
@@ -78,28 +79,31 @@ def cpuinfo() -> dict[str, str]:
     return found
 
 
-def peak(info: dict[str, str], cores: int) -> dict[str, Any]:
+def peak(info: dict[str, str], cores: int) -> PeakFinding:
     """The CPU's peak float32 GFLOP/s at the reported clock, with what it rests on; None where unknown."""
-    found: dict[str, Any] = {"id": "peak", "cores": cores, "vendor": info.get("vendor_id"), "gflops": None,
-                             "microarchitecture": None, "source": None}  # fmt: skip
+    found: PeakFinding = {"id": "peak", "cores": cores, "vendor": info.get("vendor_id"), "gflops": None,
+                          "microarchitecture": None, "source": None}  # fmt: skip
     try:
         family, model, mhz = int(info["cpu family"]), int(info["model"]), float(info["cpu MHz"])
     except (KeyError, ValueError):
         return {**found, "why": "/proc/cpuinfo does not give the CPU's family, model and clock"}
     flags = set(info.get("flags", "").split())
     lanes_bits = 512 if "avx512f" in flags else 256 if "avx2" in flags else 128
-    found.update(family=family, model=model, clock_ghz=mhz / 1000, vector_bits=lanes_bits, fma="fma" in flags)
+    found.update(
+        {"family": family, "model": model, "clock_ghz": mhz / 1000, "vector_bits": lanes_bits, "fma": "fma" in flags}
+    )
     for vendor, fam, first, last, units, width, name in FMA_UNITS:
         if info.get("vendor_id") == vendor and fam == family and first <= model <= last:
             bits = min(width, lanes_bits) if "fma" in flags else 0
             per_cycle = units * (bits // 32) * 2  # an FMA is two operations per lane
-            found.update(microarchitecture=name, fma_units=units, fma_bits=width, flops_per_cycle=per_cycle,
-                         gflops=cores * per_cycle * mhz / 1000, source=SOURCES[name])  # fmt: skip
+            found.update({"microarchitecture": name, "fma_units": units, "fma_bits": width,
+                          "flops_per_cycle": per_cycle, "gflops": cores * per_cycle * mhz / 1000,
+                          "source": SOURCES[name]})  # fmt: skip
             return found
     return {**found, "why": "this microarchitecture's FMA units are not in the study's table"}
 
 
-def kernels(log: str) -> list[dict[str, str]]:
+def kernels(log: str) -> list[Kernel]:
     """(primitive, implementation) of each oneDNN primitive the verbose log shows, first seen first."""
     seen: dict[tuple[str, str], None] = {}
     for primitive, implementation in VERBOSE.findall(log):
@@ -107,19 +111,19 @@ def kernels(log: str) -> list[dict[str, str]]:
     return [{"primitive": p, "implementation": i} for p, i in seen]
 
 
-def probe(framework: str) -> dict[str, Any]:
+def probe(framework: str) -> Probed:
     """Inside the child: run the two operations; the libraries loaded; the build's BLAS."""
     from threadpoolctl import threadpool_info
 
     fw = importlib.import_module(f"measurements.frameworks.{framework}")
     fw.setup(environment.available_cpus(), "cpu")
-    found: dict[str, Any] = importlib.import_module(f"{__name__}.{framework}").probe()
+    found: Probed = importlib.import_module(f"{__name__}.{framework}").probe()
     kept = ("internal_api", "version", "architecture", "num_threads", "prefix")
     found["threadpools"] = [{k: v for k, v in pool.items() if k in kept} for pool in threadpool_info()]
     return found
 
 
-def xla_ops(hlo: str) -> dict[str, list[str]]:
+def xla_ops(hlo: str) -> XlaOps:
     """What XLA compiled a computation into, from its optimized HLO text: the library calls
     (``custom_call_target``), the fusions' kinds and, for a custom fusion, the kind its backend config names
     (``__ynn_fusion``...), and the HLO operations (``dot``, ``convolution``, ``fusion``...)."""
@@ -136,7 +140,7 @@ def xla_ops(hlo: str) -> dict[str, list[str]]:
 XLA_LIBRARIES = (("onednn", "oneDNN"), ("ynn", "YNNPACK"), ("xnn", "XNNPACK"))
 
 
-def xla_library(compiled: list[dict[str, list[str]]], kernels_seen: bool) -> str:
+def xla_library(compiled: list[XlaOps], kernels_seen: bool) -> str:
     """Which library XLA:CPU's matrix multiply and convolution ran in, as far as the compiled HLO (and
     oneDNN's log, read by the caller) shows: the library a custom call or custom fusion names (each one
     named, in the order of ``XLA_LIBRARIES``); else XLA:CPU's own dot and convolution, which it runs with Eigen."""
@@ -149,7 +153,7 @@ def xla_library(compiled: list[dict[str, list[str]]], kernels_seen: bool) -> str
     return "Eigen (XLA:CPU's own dot and convolution)"
 
 
-def run(framework: str) -> list[dict[str, Any]]:
+def run(framework: str) -> list[LibrariesFinding | PeakFinding]:
     """One fresh child with oneDNN's verbose log on; its report and the kernels the log names."""
     env = child_env({"ONEDNN_VERBOSE": "1", "DNNL_VERBOSE": "1", "MKL_VERBOSE": "1", "TF_CPP_MIN_LOG_LEVEL": "2"})
     done = launch([sys.executable, "-m", __name__, framework], env=env, timeout_s=240, capture="separate")
@@ -157,12 +161,12 @@ def run(framework: str) -> list[dict[str, Any]]:
         raise TimeoutError(f"the probe: {done.error}")
     if done.returncode != 0 or done.report is None:
         raise RuntimeError(f"the probe failed (exit {done.returncode}): {(done.stderr or done.stdout)[-2000:]}")
-    probed = dict(done.report)
+    probed = cast(Probed, dict(done.report))  # what ``probe`` returned, as JSON
     log = done.stdout + done.stderr
     mkl = MKL_PATH.search(log)  # oneMKL names the code path it chose for this CPU
     if "compiled" in probed:  # JAX: the library read off what XLA compiled, and off oneDNN's log
         probed["blas"] = xla_library(probed.pop("compiled"), bool(kernels(log)))
-    found = {"id": "libraries", **probed, "kernels": kernels(log),
+    found: LibrariesFinding = {"id": "libraries", **probed, "kernels": kernels(log),
              "mkl_code_path": mkl.group(1).strip() if mkl else None,
              "mkl_sgemm": "SGEMM(" in log}  # fmt: skip
     return [found, peak(cpuinfo(), environment.available_cpus())]

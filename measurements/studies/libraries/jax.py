@@ -6,10 +6,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from measurements.findings import Probed
 from measurements.studies.libraries import xla_ops
 
 
-def probe() -> dict[str, Any]:
+def probe() -> Probed:
     """JAX's matrix multiply and convolution under ``jax.jit``, and what XLA compiled each into."""
     import jax
     import jax.numpy as jnp

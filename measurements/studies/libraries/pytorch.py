@@ -4,13 +4,14 @@ convolution, and what the build says of its BLAS and oneDNN. Runs inside the stu
 from __future__ import annotations
 
 import re
-from typing import Any
+
+from measurements.findings import Probed
 
 
-def probe() -> dict[str, Any]:
+def probe() -> Probed:
     import torch
 
-    found: dict[str, Any] = {}
+    found: Probed = {}
     a = torch.randn(1024, 1024)
     (a @ a).sum().item()
     torch.nn.functional.conv2d(torch.randn(8, 64, 32, 32), torch.randn(64, 64, 3, 3), padding=1).sum().item()

@@ -4,13 +4,14 @@ convolution, and whether oneDNN or Eigen runs them. Runs inside the study's chil
 from __future__ import annotations
 
 import os
-from typing import Any
+
+from measurements.findings import Probed
 
 
-def probe() -> dict[str, Any]:
+def probe() -> Probed:
     import tensorflow as tf
 
-    found: dict[str, Any] = {}
+    found: Probed = {}
     a = tf.random.normal((1024, 1024))
     float(tf.reduce_sum(tf.matmul(a, a)))
     float(tf.reduce_sum(tf.nn.conv2d(tf.random.normal((8, 32, 32, 64)), tf.random.normal((3, 3, 64, 64)), 1,
