@@ -154,7 +154,7 @@ class InstallFinding(Finding):
     import_warm_samples: NotRequired[list[float]]
 
 
-class Parity(TypedDict):
+class OutputParity(TypedDict):
     """An artifact's outputs against the NumPy float64 reference (``studies.export.compare``)."""
 
     max_abs_diff: float | None
@@ -162,7 +162,7 @@ class Parity(TypedDict):
     parity_error: NotRequired[str]
 
 
-class ConcreteTflite(Parity):
+class ConcreteTflite(OutputParity):
     """TensorFlow Lite converted from a concrete function, the lower-level route (``studies.export``)."""
 
     bytes: int

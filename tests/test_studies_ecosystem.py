@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from measurements.findings import Served
 from measurements.frameworks import Unavailable
 from measurements.profiles import PROFILES
 from measurements.results import ROOT
@@ -108,6 +109,7 @@ def test_a_failed_stage_makes_a_complete_finding_with_the_error() -> None:
     path = export.get_path("tensorflow", "tflite")
     found = export.failed(export.finding(path, "cnn"), "convert", "ConverterError: " + "z" * 3000)
     assert found["id"] == "tflite-cnn" and found["model"] == "cnn" and found["path"] == "TensorFlow Lite (LiteRT)"
+    assert found["error"] is not None
     assert found["success"] is False and found["stage"] == "convert" and len(found["error"]) == 2000
     assert found["error"].startswith("ConverterError: ")
     assert set(found["tool_versions"]) >= {"ai-edge-litert", "keras"}
@@ -119,10 +121,10 @@ def test_a_failed_stage_makes_a_complete_finding_with_the_error() -> None:
 
 def test_conclude_succeeds_only_with_parity() -> None:
     found = export.finding(export.get_path("pytorch", "aoti"), "mlp")
-    served = {"max_abs_diff": 0.5, "parity_passed": False, "latency_ms": 1.0, "latency_samples": [1.0]}
+    served: Served = {"max_abs_diff": 0.5, "parity_passed": False, "latency_ms": 1.0, "latency_samples": [1.0]}
     bad = export.conclude(found, served, 1e-4, 1e-4)
     assert (bad["success"], bad["stage"]) == (False, "parity")
-    assert "max |difference| 0.5" in bad["error"] and bad["latency_ms"] == 1.0
+    assert "max |difference| 0.5" in str(bad["error"]) and bad["latency_ms"] == 1.0
     good = export.conclude(found, {**served, "max_abs_diff": 1e-6, "parity_passed": True}, 1e-4, 1e-4)
     assert (good["success"], good["stage"], good["error"]) == (True, None, None)
 
@@ -143,7 +145,7 @@ def test_a_tool_that_cannot_be_installed_is_an_install_finding(monkeypatch: pyte
 def test_a_step_process_that_dies_is_reported_at_its_stage(tmp_path: Path) -> None:
     bogus = export.ExportPath("no-such-path", "pytorch", "Nothing", ())
     reported = export.launch("serve", bogus, "mlp", tmp_path, timeout_s=120)
-    assert reported["ok"] is False and reported["stage"] == "load"
+    assert reported["ok"] is False and reported["stage"] == "load" and reported["error"] is not None
     assert reported["error"].startswith("the serve process exited with code 1 without a result during load.")
     assert "no export path 'no-such-path' for pytorch" in reported["error"]
 
@@ -174,10 +176,11 @@ def test_torch_export_of_the_mlp_runs_for_real(tmp_path: Path) -> None:
     pytest.importorskip("torch")
     found = export.study_one(export.get_path("pytorch", "torch-export"), "mlp", tmp_path)
     assert found["success"], found["error"]
-    assert found["parity_passed"] and found["max_abs_diff"] < 1e-4
+    assert found["parity_passed"] and found["max_abs_diff"] is not None and found["max_abs_diff"] < 1e-4
     weights = (784 * 512 + 512 * 512 + 512 * 10) * 4
-    assert weights < found["artifact_bytes"] < 2 * weights
+    assert found["artifact_bytes"] is not None and weights < found["artifact_bytes"] < 2 * weights
     assert len(found["latency_samples"]) == export.LATENCY_CALLS
+    assert found["latency_ms"] is not None and found["convert_s"] is not None
     assert found["latency_ms"] > 0 and found["convert_s"] > 0
-    assert found["runtime"].startswith("torch 2.") and found["tool_versions"]["torch"]
+    assert str(found["runtime"]).startswith("torch 2.") and found["tool_versions"]["torch"]
     json.dumps(found, allow_nan=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -60,7 +61,7 @@ def test_a_tool_that_is_a_framework_is_recorded_and_required_under_its_installed
     assert export.missing_tool(export.get_path("jax", "jax-export")) is None  # JAX alone
 
 
-def check_mlp(found: dict[str, object]) -> None:
+def check_mlp(found: Mapping[str, object]) -> None:
     assert found["success"], found["error"]
     assert found["parity_passed"] and isinstance(found["max_abs_diff"], float) and found["max_abs_diff"] < 1e-4
     weights = (784 * 512 + 512 * 512 + 512 * 10) * 4  # held once, as constants of the serialized module

@@ -32,11 +32,12 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from measurements import environment
+from measurements.findings import ExportFinding, ExportNotes, OutputParity, Served, StepReport
 from measurements.frameworks import DISTRIBUTIONS, Unavailable, label
 from measurements.launch import child_env, report
 from measurements.launch import launch as run_child
@@ -138,7 +139,7 @@ def tree_bytes(path: Path) -> int:
     return total
 
 
-def compare(got: np.ndarray, reference: Parity) -> dict[str, Any]:
+def compare(got: np.ndarray, reference: Parity) -> OutputParity:
     """Parity of an artifact's outputs with the NumPy float64 reference, as the timing runs check it."""
     got = np.asarray(got, dtype=np.float64)
     if got.shape != reference.expected.shape:
@@ -195,7 +196,7 @@ def missing_tool(path: ExportPath) -> str | None:
     return None
 
 
-def finding(path: ExportPath, model: str) -> dict[str, Any]:
+def finding(path: ExportPath, model: str) -> ExportFinding:
     """A finding with nothing measured yet."""
     return {
         "id": f"{path.key}-{model}", "path": path.title, "model": model, "success": False, "stage": None,
@@ -205,14 +206,14 @@ def finding(path: ExportPath, model: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def failed(found: dict[str, Any], stage: str, error: str) -> dict[str, Any]:
+def failed(found: ExportFinding, stage: str, error: str) -> ExportFinding:
     """``found`` marked as failed at ``stage`` with the error text (trimmed)."""
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
     return {**found, "success": False, "stage": stage, "error": trim(error)}
 
 
-def conclude(found: dict[str, Any], served: dict[str, Any], rtol: float, atol: float) -> dict[str, Any]:
+def conclude(found: ExportFinding, served: Served, rtol: float, atol: float) -> ExportFinding:
     """The finding once its artifact ran: a success only with parity."""
     found = {**found, **served}
     if found["parity_passed"]:
@@ -235,7 +236,7 @@ def case_params(model: str) -> dict[str, Any]:
     return params
 
 
-def launch(step: str, path: ExportPath, model: str, directory: Path, timeout_s: float) -> dict[str, Any]:
+def launch(step: str, path: ExportPath, model: str, directory: Path, timeout_s: float) -> StepReport:
     """Run one step (convert or serve) in a fresh process; what it reported, or why it reported nothing
     (at the stage it last reported it was in)."""
     command = [
@@ -245,7 +246,7 @@ def launch(step: str, path: ExportPath, model: str, directory: Path, timeout_s: 
     # a cold compiler cache of its own, so that AOTInductor's time is a first compile's
     env = child_env({"TORCHINDUCTOR_CACHE_DIR": str(directory / "inductor-cache")})
     done = run_child(command, env=env, cwd=directory, timeout_s=timeout_s)
-    reported = done.report or {}
+    reported = cast(StepReport, done.report or {})  # what ``main`` reported, as JSON
     if reported and not reported.get("in_progress"):
         return reported
     stage = reported.get("stage") or ("convert" if step == "convert" else "load")
@@ -258,7 +259,7 @@ def launch(step: str, path: ExportPath, model: str, directory: Path, timeout_s: 
     return {"ok": False, "stage": stage, "error": f"the {step} process {why} during {stage}.\n{done.tail}"}
 
 
-def study_one(path: ExportPath, model: str, directory: Path) -> dict[str, Any]:
+def study_one(path: ExportPath, model: str, directory: Path) -> ExportFinding:
     found = finding(path, model)
     problem = missing_tool(path)
     if problem:
@@ -270,18 +271,19 @@ def study_one(path: ExportPath, model: str, directory: Path) -> dict[str, Any]:
     found["convert_s"] = converted.get("convert_s")
     found["artifact_bytes"] = converted.get("artifact_bytes")
     if not converted["ok"]:
-        return failed(found, converted["stage"], converted["error"])
+        return failed(found, str(converted["stage"]), str(converted["error"]))
     served = launch("serve", path, model, directory, SERVE_TIMEOUT_S)
     found["warnings"] += served.get("warnings", [])
     found["notes"].update(served.get("notes", {}))
     found["runtime"] = served.get("runtime")
     if not served["ok"]:
-        return failed(found, served["stage"], served["error"])
+        return failed(found, str(served["stage"]), str(served["error"]))
     keys = ("max_abs_diff", "parity_passed", "parity_error", "latency_ms", "latency_samples", "load_s", "first_call_ms")
-    return conclude(found, {k: served[k] for k in keys if k in served}, reference.rtol, reference.atol)
+    measured = cast(Served, {k: served.get(k) for k in keys if k in served})  # in this order, as the file has them
+    return conclude(found, measured, reference.rtol, reference.atol)
 
 
-def run(framework: str) -> list[dict[str, Any]]:
+def run(framework: str) -> list[ExportFinding]:
     if environment.installed_version(framework) is None:
         raise Unavailable(f"{framework} is not installed")
     findings = []
@@ -334,7 +336,7 @@ def onnx_opset(path: Path) -> int | None:
     return next((int(o.version) for o in proto.opset_import if o.domain in {"", "ai.onnx"}), None)
 
 
-def convert(framework: str, key: str, model: str, directory: Path) -> dict[str, Any]:
+def convert(framework: str, key: str, model: str, directory: Path) -> StepReport:
     """Build the workload's model in inference mode and write the artifact to ``directory/artifact``."""
     fw = importlib.import_module(f"measurements.frameworks.{framework}")
     fw.setup(environment.available_cpus(), "cpu")
@@ -345,7 +347,7 @@ def convert(framework: str, key: str, model: str, directory: Path) -> dict[str, 
         own.before_timing(key)
     artifact = directory / "artifact"
     start = time.perf_counter()
-    notes = own.CONVERTERS[key](built, params, artifact)
+    notes: ExportNotes = own.CONVERTERS[key](built, params, artifact)
     convert_s = time.perf_counter() - start
     if hasattr(own, "untimed_notes"):
         notes |= own.untimed_notes(key, built, params, model)
@@ -360,7 +362,7 @@ class Loaded:
     keep: object = None  # what must stay alive while the calls run (a loaded SavedModel)
 
 
-Converter = Callable[[Any, dict[str, Any], Path], dict[str, Any]]  # (model, params, artifact) -> notes
+Converter = Callable[[Any, dict[str, Any], Path], ExportNotes]  # (model, params, artifact) -> notes
 Loader = Callable[[Path, int], Loaded]  # (artifact, threads) -> the loaded artifact
 
 
@@ -432,7 +434,7 @@ def load_tflite(artifact: Path, threads: int) -> Loaded:
     return Loaded(runtime, predict, lambda x: lambda: predict(x))
 
 
-def serve(framework: str, key: str, model: str, directory: Path) -> dict[str, Any]:
+def serve(framework: str, key: str, model: str, directory: Path) -> StepReport:
     """Load the artifact in this fresh process, check parity row by row at batch 1, then time batch-1 calls."""
     spec = importlib.import_module(f"measurements.workloads.{model}.spec")
     params = case_params(model)
@@ -448,10 +450,19 @@ def serve(framework: str, key: str, model: str, directory: Path) -> dict[str, An
     first_call_ms = (time.perf_counter() - start) * 1e3 / len(x)
     checked = compare(np.concatenate(rows), reference)
     samples = time_calls(loaded.bind(layout(framework, spec.batch(params)[0])))
-    return {
-        "runtime": loaded.runtime, "load_s": load_s, "first_call_ms": first_call_ms, **checked,
-        "latency_ms": statistics.median(samples), "latency_samples": samples,
-    }  # fmt: skip
+    found: StepReport = {"runtime": loaded.runtime, "load_s": load_s, "first_call_ms": first_call_ms}
+    with_parity(found, checked)
+    found["latency_ms"] = statistics.median(samples)
+    found["latency_samples"] = samples
+    return found
+
+
+def with_parity(found: Served, checked: OutputParity) -> None:
+    """Add ``checked`` (``compare``) to what a serve step found, in its order."""
+    found["max_abs_diff"] = checked["max_abs_diff"]
+    found["parity_passed"] = checked["parity_passed"]
+    if "parity_error" in checked:
+        found["parity_error"] = checked["parity_error"]
 
 
 def step_parser(prog: str, frameworks: tuple[str, ...]) -> argparse.ArgumentParser:
@@ -478,10 +489,12 @@ def main(argv: list[str] | None = None) -> int:
     get_path(args.framework, args.path)
     enter("convert" if args.step == "convert" else "load")
     step = convert if args.step == "convert" else serve
+    found: StepReport
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            found = {"ok": True, "stage": None, "error": None, **step(args.framework, args.path, args.model, args.dir)}
+            found = {"ok": True, "stage": None, "error": None}
+            found.update(step(args.framework, args.path, args.model, args.dir))
         except Exception as exc:
             found = {"ok": False, "stage": _stage["now"], "error": error_of(exc)}
     seen = dict.fromkeys(trim(f"{w.category.__name__}: {w.message}", 400) for w in caught)

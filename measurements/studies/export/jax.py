@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from measurements.findings import ExportNotes
 from measurements.studies import export as study
 
 PATHS = (
@@ -46,7 +47,7 @@ def jax_model(model: str, params: dict[str, Any]) -> Callable[[Any], Any]:
     return forward
 
 
-def convert_jax_export(forward: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
+def convert_jax_export(forward: Any, params: dict[str, Any], artifact: Path) -> ExportNotes:
     import jax
     import jax.numpy as jnp
 
@@ -62,7 +63,7 @@ def convert_jax_export(forward: Any, params: dict[str, Any], artifact: Path) -> 
     }  # fmt: skip
 
 
-def _jax2tf_serving(forward: Any, params: dict[str, Any]) -> tuple[Any, Any, Any, dict[str, Any]]:
+def _jax2tf_serving(forward: Any, params: dict[str, Any]) -> tuple[Any, Any, Any, ExportNotes]:
     """The JAX function converted by jax2tf as a tf.function (the params' batch, float32), traced once: the
     function, its input spec, its concrete function, and what the converted graph holds."""
     import tensorflow as tf
@@ -73,12 +74,15 @@ def _jax2tf_serving(forward: Any, params: dict[str, Any]) -> tuple[Any, Any, Any
     function = tf.function(converted, input_signature=[spec], autograph=False)
     concrete = function.get_concrete_function()
     ops = sorted({op.type for op in concrete.graph.get_operations()} - {"Placeholder", "Identity", "NoOp"})
-    notes = {"converter": "jax2tf.convert (native serialization, platform cpu; the weights are constants of "
-             "the serialized StableHLO)", "tf_ops": ops}  # fmt: skip
+    notes: ExportNotes = {
+        "converter": "jax2tf.convert (native serialization, platform cpu; the weights are constants of the "
+        "serialized StableHLO)",
+        "tf_ops": ops,
+    }
     return function, spec, concrete, notes
 
 
-def _save_jax2tf(forward: Any, params: dict[str, Any], target: Path) -> dict[str, Any]:
+def _save_jax2tf(forward: Any, params: dict[str, Any], target: Path) -> ExportNotes:
     """The jax2tf function saved as a SavedModel's serving_default signature, in a tf.Module that holds nothing
     else. Saved so, the SavedModel holds the serialized module once; with the tf.function also kept as an
     attribute of the module (traced once more for that), it held two copies, weights and all (MLP: 5.4 MB)."""
@@ -89,12 +93,12 @@ def _save_jax2tf(forward: Any, params: dict[str, Any], target: Path) -> dict[str
     return notes
 
 
-def convert_jax_savedmodel(forward: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
+def convert_jax_savedmodel(forward: Any, params: dict[str, Any], artifact: Path) -> ExportNotes:
     notes = _save_jax2tf(forward, params, artifact)
     return {"api": "jax2tf.convert + tf.saved_model.save (serving_default signature)", **notes}
 
 
-def convert_jax_tflite(forward: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
+def convert_jax_tflite(forward: Any, params: dict[str, Any], artifact: Path) -> ExportNotes:
     import tensorflow as tf
 
     saved = artifact.parent / "jax2tf-savedmodel"
@@ -119,7 +123,7 @@ class _Said(logging.Handler):
             self.lines.append(line[0])
 
 
-def convert_jax_tf2onnx(forward: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
+def convert_jax_tf2onnx(forward: Any, params: dict[str, Any], artifact: Path) -> ExportNotes:
     import tf2onnx
 
     function, spec, _, notes = _jax2tf_serving(forward, params)

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from measurements.findings import ExportNotes
 from measurements.studies import export as study
 
 PATHS = (
@@ -29,7 +30,7 @@ def build(model: str, params: dict[str, Any]) -> Any:
     return built
 
 
-def convert_torch_onnx(model: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
+def convert_torch_onnx(model: Any, params: dict[str, Any], artifact: Path) -> ExportNotes:
     import torch
 
     dynamo = inspect.signature(torch.onnx.export).parameters["dynamo"].default
@@ -40,7 +41,7 @@ def convert_torch_onnx(model: Any, params: dict[str, Any], artifact: Path) -> di
     return {"api": "torch.onnx.export", "exporter": exporter, "opset": study.onnx_opset(artifact / "model.onnx")}
 
 
-def convert_torch_export(model: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
+def convert_torch_export(model: Any, params: dict[str, Any], artifact: Path) -> ExportNotes:
     import torch
 
     program = torch.export.export(model, (torch.zeros(study.input_shape("pytorch", params)),))
@@ -49,7 +50,7 @@ def convert_torch_export(model: Any, params: dict[str, Any], artifact: Path) -> 
     return {"api": "torch.export.export + torch.export.save"}
 
 
-def convert_aoti(model: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
+def convert_aoti(model: Any, params: dict[str, Any], artifact: Path) -> ExportNotes:
     import torch
 
     program = torch.export.export(model, (torch.zeros(study.input_shape("pytorch", params)),))
