@@ -14,6 +14,7 @@ import pytest
 
 from generator.pages import downloads, render
 from generator.read import corpus, load, studies
+from measurements.findings import MemoryFinding, ServingFinding
 from measurements.results import RESULTS_DIR, ROOT, Result, StudyFile
 from measurements.studies import registry as study_registry
 from tests.conftest import MACHINE, make_result, write_results
@@ -118,7 +119,7 @@ def figures(rows: list[dict[str, str]], study: str, framework: str, finding: str
 
 def test_the_memory_study_is_a_row_per_process(committed: tuple[studies.MachineStudies, list[dict[str, str]]]) -> None:
     ms, rows = committed
-    finding = ms.get("memory")["pytorch"].findings["train-w256-b256"]
+    finding = cast(MemoryFinding, ms.get("memory")["pytorch"].findings["train-w256-b256"])
     peaks = figures(rows, "memory", "pytorch", "train-w256-b256", "peak_rss_bytes")
     assert peaks == [str(b) for b in finding["per_process"]["peak_rss_bytes"]]
     mine = [r for r in rows if r["finding"] == "train-w256-b256" and r["quantity"] == "peak_rss_bytes"]
@@ -132,7 +133,7 @@ def test_the_serving_study_gives_each_process_its_latency(
     committed: tuple[studies.MachineStudies, list[dict[str, str]]],
 ) -> None:
     ms, rows = committed
-    finding = ms.get("serving")["pytorch"].findings["aoti-cnn"]
+    finding = cast(ServingFinding, ms.get("serving")["pytorch"].findings["aoti-cnn"])
     own = finding["latency_samples_per_process"]  # each process's own samples, as the file keeps them
     expected = [str(statistics.median(p)) for p in own]
     assert figures(rows, "serving", "pytorch", "aoti-cnn", "median_latency_ms") == expected

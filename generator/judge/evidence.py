@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 
@@ -125,9 +124,10 @@ class Machine:
         ran = set(self.frameworks_on(hardware))
         found: dict[str, str] = {}
         for doc in self.docs.values():
-            run: dict[str, Any] = dict(doc["run"])  # a timing run's (a study's names no device)
-            fw, device, outcome = run.get("framework"), run.get("device"), doc["outcome"]
-            if device is None or outcome["status"] != "unavailable" or fw in ran or fw not in COMPARED:
+            if "study" in doc:  # a study's run names no device
+                continue
+            fw, device, outcome = doc["run"]["framework"], doc["run"]["device"], doc["outcome"]
+            if outcome["status"] != "unavailable" or fw in ran or fw not in COMPARED:
                 continue
             if (device == "cpu") == (hardware == "cpu") and fw not in found:
                 found[fw] = why_here(outcome["error"]) or "it is not installed on that machine"

@@ -13,7 +13,7 @@ import csv
 import re
 import statistics
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -57,7 +57,7 @@ SUFFIXES = (("_bytes", "bytes"), ("_requests_per_s", "requests/s"), ("_samples_p
 FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run a cell that starts so
 
 
-def cell(value: Any) -> Any:
+def cell(value: object) -> object:
     """A CSV cell from a results file: text that a spreadsheet would read as a formula is quoted
     with a leading apostrophe; missing values are empty."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
@@ -67,22 +67,22 @@ def cell(value: Any) -> Any:
     return value
 
 
-def number(value: Any) -> int | float | None:
+def number(value: object) -> int | float | None:
     """A reading from an untrusted file: a number (an integer stays one), else nothing."""
     return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def text(value: Any) -> str | None:
+def text(value: object) -> str | None:
     """Text from an untrusted file (a name, an outcome), else nothing."""
     return value if isinstance(value, str) else None
 
 
-def nth(values: Any, i: int) -> Any:
+def nth(values: object, i: int) -> object:
     """The ``i``-th process's entry of a per-round list, or nothing where the list is short."""
     return values[i] if isinstance(values, list) and i < len(values) else None
 
 
-def model_of(workload: str, params: dict[str, Any]) -> str:
+def model_of(workload: str, params: Mapping[str, object]) -> str:
     """The model a case runs, named by its training workload (``resnet50_infer`` runs ``resnet50``;
     an operation names itself); the accuracy runs name theirs in ``params``."""
     if isinstance(params.get("model"), str):
@@ -95,7 +95,7 @@ def model_of(workload: str, params: dict[str, Any]) -> str:
     return trained[0] if trained else found.name
 
 
-def case_cells(run: Any) -> list[Any]:
+def case_cells(run: Any) -> list[object]:
     """The ``CASE`` columns of a run's row of the frame."""
     params = run.params if isinstance(run.params, dict) else {}
     found = workloads.REGISTRY.get(run.workload)
@@ -104,7 +104,7 @@ def case_cells(run: Any) -> list[Any]:
     return [cell(described[c] if c in described else getattr(run, c, None)) for c in CASE]
 
 
-def rows(frame: pd.DataFrame) -> list[list[Any]]:
+def rows(frame: pd.DataFrame) -> list[list[object]]:
     """A row per fresh process of each run: its samples' count and median (in the metric's own
     unit) and that process's own readings (first call, memory, ...)."""
     found = []
@@ -119,9 +119,9 @@ def rows(frame: pd.DataFrame) -> list[list[Any]]:
     return found
 
 
-def sample_rows(frame: pd.DataFrame) -> list[list[Any]]:
+def sample_rows(frame: pd.DataFrame) -> list[list[object]]:
     """A row per raw sample of each run, with its process and its place in that process."""
-    found: list[list[Any]] = []
+    found: list[list[object]] = []
     for run in frame[frame.status == "ok"].itertuples(index=False):
         described = case_cells(run)
         for i, own in enumerate(run.samples or []):
@@ -134,37 +134,40 @@ def unit_of(key: str) -> str:
     return UNITS.get(key) or next((unit for end, unit in SUFFIXES if key.endswith(end)), "")
 
 
-Figure = tuple[int | None, str | None, Any, str | None, int | None, str | None]  # see ``finding_rows``
+Figure = tuple[int | None, str | None, float | None, str | None, int | None, str | None]  # see ``finding_rows``
 
 
-def finding_rows(study: str, finding: dict[str, Any]) -> Iterable[Figure]:
+def finding_rows(study: str, finding: Mapping[str, object]) -> Iterable[Figure]:
     """(process, quantity, value, unit, samples counted, outcome) for each figure of one finding:
     each process's reading where the study records one per process (``per_process``, the
     launches of ``pipeline_limit``), the median of each process's raw samples, and otherwise the
     one reading the finding holds (process left empty where several processes share it)."""
     outcomes = finding.get("outcome_per_process")
     launched = finding.get("launches")
-    launches = [x for x in launched if isinstance(x, dict)] if isinstance(launched, list) else []
+    launches: list[dict[str, object]] = (
+        [x for x in launched if isinstance(x, dict)] if isinstance(launched, list) else []
+    )
     processes = finding.get("fresh_processes") or len(launches) or 1
 
-    def outcome(i: int | None) -> Any:
+    def outcome(i: int | None) -> str | None:
         if i is None:
             return text(finding.get("outcome"))
-        return text(nth(outcomes, i)) or text((nth(launches, i) or {}).get("outcome")) or text(finding.get("outcome"))
+        launch = launches[i] if i < len(launches) else {}
+        return text(nth(outcomes, i)) or text(launch.get("outcome")) or text(finding.get("outcome"))
 
     def process(i: int | None) -> int | None:
         return None if i is None and processes != 1 else (i or 0) + 1
 
     recorded = finding.get("per_process")
-    per_process: dict[str, Any] = recorded if isinstance(recorded, dict) else {}
+    per_process: dict[str, object] = recorded if isinstance(recorded, dict) else {}
     for key, values in per_process.items():
         for i, v in enumerate(values if isinstance(values, list) else []):
-            if number(v) is not None:
-                yield process(i), key, v, unit_of(key), None, outcome(i)
+            if (n := number(v)) is not None:
+                yield process(i), key, n, unit_of(key), None, outcome(i)
     for i, launch in enumerate(launches):
         for key, v in launch.items():
-            if number(v) is not None:
-                yield process(i), key, v, unit_of(key), None, outcome(i)
+            if (n := number(v)) is not None:
+                yield process(i), key, n, unit_of(key), None, outcome(i)
     for key, (quantity, unit) in SAMPLES.items():
         split_up = isinstance(finding.get(f"{key}_per_process"), list)  # one list per process (else one process)
         for i, own in enumerate(finding_rounds(finding, key)):
@@ -174,14 +177,14 @@ def finding_rows(study: str, finding: dict[str, Any]) -> Iterable[Figure]:
                 yield process(each), quantity, statistics.median(readings), unit, len(readings), outcome(each)
     each_process = set(per_process) | {key for launch in launches for key in launch}
     for key in FIGURES.get(study, ()):
-        if key not in each_process and number(finding.get(key)) is not None:
-            yield process(None), key, finding[key], unit_of(key), None, outcome(None)
+        if key not in each_process and (n := number(finding.get(key))) is not None:
+            yield process(None), key, n, unit_of(key), None, outcome(None)
 
 
-def described(machine: str, study: str, r: StudyResult, finding: dict[str, Any]) -> list[Any]:
+def described(machine: str, study: str, r: StudyResult, finding: Mapping[str, object]) -> list[object]:
     """The columns of ``STUDY_COLUMNS`` that say what a study finding measured."""
 
-    def first(*keys: str) -> Any:
+    def first(*keys: str) -> object:
         return next((finding[k] for k in keys if finding.get(k) is not None), None)
 
     batch = number(first("batch_size", "batch", "server_batch", "global_batch"))
@@ -190,10 +193,10 @@ def described(machine: str, study: str, r: StudyResult, finding: dict[str, Any])
             number(first("width")), number(first("images"))]  # fmt: skip
 
 
-def study_rows(machine: str, ms: MachineStudies | None) -> list[list[Any]]:
+def study_rows(machine: str, ms: MachineStudies | None) -> list[list[object]]:
     """A row per figure of each fresh process of the studies that memory, serving and pipeline
     claims rest on (``STUDIES``): each framework's newest release."""
-    found: list[list[Any]] = []
+    found: list[list[object]] = []
     for study in STUDIES:
         for _, r in ms.ordered(study) if ms else []:
             for finding in r.doc["findings"]:
@@ -206,7 +209,7 @@ def study_rows(machine: str, ms: MachineStudies | None) -> list[list[Any]]:
     return found
 
 
-def write_csv(path: Path, columns: Sequence[str], found: Iterable[Sequence[Any]]) -> None:
+def write_csv(path: Path, columns: Sequence[str], found: Iterable[Sequence[object]]) -> None:
     """A CSV file in UTF-8 with a byte-order mark (a spreadsheet then reads "×" as written)."""
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")

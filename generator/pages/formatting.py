@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from generator.analyse import study_usability
 from generator.analyse.compare import (
@@ -16,6 +15,7 @@ from generator.analyse.compare import (
 )
 from generator.pages import escape
 from generator.pages.escape import code_block
+from measurements.findings import ErrorFinding
 from measurements.frameworks import FRAMEWORK_LABELS, MODE_LABELS
 
 text = escape.text  # Markdown text on one line: the filter most sentences built here use
@@ -75,7 +75,7 @@ def source(path: str) -> str:
     return code_block(found.read_text(encoding="utf-8", errors="replace"), "python", 4)
 
 
-def error_outcome(finding: dict[str, Any]) -> str:
+def error_outcome(finding: ErrorFinding) -> str:
     """One table cell: what a mistake did, scored."""
     if not finding.get("applicable", True):
         return text(finding.get("what_happened") or "not tried")
@@ -93,7 +93,7 @@ def error_outcome(finding: dict[str, Any]) -> str:
     )
 
 
-def error_said(finding: dict[str, Any]) -> str:
+def error_said(finding: ErrorFinding) -> str:
     """The message a mistake produced, indented for a content tab."""
     if not finding.get("applicable", True):
         return f"    {text(finding.get('what_happened') or 'Not tried.')}"
@@ -111,7 +111,7 @@ def outcome_words(outcome: object) -> str:
     return text(OUTCOME_WORDS.get(str(outcome), str(outcome)))
 
 
-def value_words(value: Any) -> str:
+def value_words(value: object) -> str:
     """A value from a results file in words (escaped): none, yes or no, 3,472, or a nested table as
     "key value, key value"."""
     if value is None or value == "":
@@ -129,7 +129,7 @@ def value_words(value: Any) -> str:
     return text(str(value))
 
 
-def notes(found: dict[str, Any]) -> str:
+def notes(found: Mapping[str, object]) -> str:
     """A finding's notes (or a build's settings) on one line: "api: ...; opset: 20; cuda: none";
     nested values as "key value, key value", never as raw JSON."""
     return "; ".join(f"{text(str(key))}: {value_words(value)}" for key, value in sorted(found.items()))
@@ -142,7 +142,7 @@ def build_notes(build: Mapping[str, object]) -> str:
     return "; ".join(f"{text(str(key))}: {build_value(value)}" for key, value in sorted(build.items()))
 
 
-def build_value(value: Any) -> str:
+def build_value(value: object) -> str:
     """One value of a build record: an integer of five digits or more is a version number
     (major × 10000 + minor × 100 + patch, as cuDNN writes its own), shown decoded beside itself."""
     if isinstance(value, bool) or not isinstance(value, int):

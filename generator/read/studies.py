@@ -11,10 +11,10 @@ named here: the frameworks of a study are those in its results, in the registry'
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from generator.read.load import SAFE_NAME, folder_problem, relative_file, version_key
 from measurements import results
@@ -83,7 +83,7 @@ class StudyResult:
         return bool(self.doc["outcome"]["status"] == "ok")
 
     @property
-    def findings(self) -> dict[str, dict[str, Any]]:
+    def findings(self) -> dict[str, Mapping[str, object]]:
         return {f["id"]: f for f in self.doc["findings"]}
 
     @property
@@ -108,7 +108,7 @@ class MachineStudies:
         """The frameworks whose study completed, in registry order."""
         return [fw for fw, r in self.ordered(study) if r.ok]
 
-    def both(self, study: str) -> list[tuple[str, dict[str, dict[str, Any]]]]:
+    def both(self, study: str) -> list[tuple[str, dict[str, Mapping[str, object]]]]:
         """(id, {framework: its finding}) for each item found by every framework whose study completed (all of
         them, not two: the name is older than the third framework), in the first framework's order, each mapping in
         registry order; nothing where fewer than two completed (there is nothing to set side by side)."""
@@ -201,7 +201,7 @@ def _placed_claimant(group: list[StudyClaim], results_dir: Path, problems: list[
     return None
 
 
-PIPELINE_OPTIONAL: dict[str, Any] = dict.fromkeys(
+PIPELINE_OPTIONAL: dict[str, None] = dict.fromkeys(
     ("title", "epochs", "error", "dataset_bytes", "prepare_s", "first_epoch_samples_per_s",
      "second_epoch_samples_per_s", "cpu_ms_per_sample", "peak_pss_bytes", "other_cpu_share", "same_content",
      "decode_check", "fresh_processes"),
