@@ -196,6 +196,7 @@ def record(
         {
             "workload": run.workload, "framework": run.framework, "mode": run.mode, "device": run.device,
             "profile": profile.name, "started_at": started_at, "wall_s": wall_s,
+            "rounds_planned": rounds_for(profile, workloads.get(run.workload).task, workloads.get(run.workload).scale),
             "command": f"python -m measurements run --profile {profile.name} --only '{run.key}' --redo",
         },
         machine,

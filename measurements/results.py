@@ -110,6 +110,7 @@ class RunRecord(TypedDict):
     started_at: str  # the first round's start
     wall_s: float  # every round's, together
     command: NotRequired[str]
+    rounds_planned: NotRequired[int]  # the processes its profile plans (fewer: cut short)
     # "aa": an A/A control, the same workload, framework and mode measured again beside the run of its
     # own, interleaved as if it were another framework: the noise floor, never in a verdict
     control: NotRequired[str]

@@ -563,3 +563,25 @@ def test_a_tensorflow_child_runs_without_jax_in_its_process(tmp_path: Path) -> N
     done = subprocess.run([sys.executable, "-c", code], env=harness.child_env(tmp_path, "tensorflow"),
                           capture_output=True, text=True, check=True)  # fmt: skip
     assert done.stdout.strip().endswith("True")
+
+
+def test_a_run_records_the_processes_its_profile_plans_and_a_page_flags_one_cut_short() -> None:
+    from generator.pages.performance import planned_rounds
+
+    machine = environment.machine()
+    standard = PROFILES["standard"]
+    large = harness.Run("encoder", "pytorch", "eager", "cpu")
+    written = harness.record(
+        large, standard, 2, machine, {"status": "ok", "error": None}, 0, "2026-12-08T00:00:00+00:00", 1.0
+    )
+    assert written["run"]["rounds_planned"] == 5  # the large models too, in the standard profile
+    assert planned_rounds(written["run"]) == 5  # three rounds of it would be cut short
+    legacy = {k: v for k, v in written["run"].items() if k != "rounds_planned"}
+    assert (
+        planned_rounds(cast(results.RunRecord, legacy)) == 3
+    )  # as the standard profile planned before it was recorded
+    small = harness.record(harness.Run("mlp", "pytorch", "eager", "cpu"), standard, 2, machine,
+                           {"status": "ok", "error": None}, 0, "2026-12-08T00:00:00+00:00", 1.0)  # fmt: skip
+    assert (
+        planned_rounds(cast(results.RunRecord, {k: v for k, v in small["run"].items() if k != "rounds_planned"})) == 5
+    )
