@@ -20,13 +20,15 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import numpy as np
 
 from measurements import environment
+from measurements.findings import ServingFinding
 from measurements.launch import child_env, launch, report
 from measurements.studies import Study, export
 
@@ -100,8 +102,9 @@ def params(batch: int) -> dict[str, Any]:
 # ---- the study: per path, one convert process per batch and one serve process --------------------
 
 
-def child(step: str, path: ServingPath, directory: Path, timeout_s: float, *extra: str) -> dict[str, Any]:
-    """One step in a fresh process: what it reported, or why it reported nothing."""
+def child(step: str, path: ServingPath, directory: Path, timeout_s: float, *extra: str) -> dict[str, object]:
+    """One step in a fresh process: what it reported (``main``: ``ok``, ``error`` and what ``serve`` measured),
+    or why it reported nothing."""
     command = [sys.executable, "-m", __name__, step, "--framework", path.framework, "--path", path.key,
                "--dir", str(directory), *extra]  # fmt: skip
     env = child_env({"TORCHINDUCTOR_CACHE_DIR": str(directory / "inductor-cache"), "TF_CPP_MIN_LOG_LEVEL": "2"})
@@ -112,16 +115,19 @@ def child(step: str, path: ServingPath, directory: Path, timeout_s: float, *extr
     return {"ok": False, "error": f"the {step} process ended without a result ({why}).\n{done.tail}"}
 
 
-def finding(path: ServingPath) -> dict[str, Any]:
+def finding(path: ServingPath) -> ServingFinding:
+    """A finding with nothing measured yet: each figure of each client count (``CLIENTS``, ``CLIENT_KEYS``) None."""
     return {
         "id": f"{path.key}-{MODEL}", "path": path.title, "model": MODEL, "server_batch": SERVER_BATCH,
         "outcome": "ok", "error": None, "runtime": None, "max_abs_diff": None, "parity_passed": None,
         "latency_samples": [], "latency_p50_ms": None, "latency_p99_ms": None, "samples": [],
-        **{f"clients{n}_{key}": None for n in CLIENTS for key in CLIENT_KEYS},
+        "clients1_requests_per_s": None, "clients1_p50_ms": None, "clients1_p99_ms": None,
+        "clients4_requests_per_s": None, "clients4_p50_ms": None, "clients4_p99_ms": None,
+        "clients16_requests_per_s": None, "clients16_p50_ms": None, "clients16_p99_ms": None,
     }  # fmt: skip
 
 
-def study_one(path: ServingPath, directory: Path) -> dict[str, Any]:
+def study_one(path: ServingPath, directory: Path) -> ServingFinding:
     found = finding(path)
     for batch in (1, SERVER_BATCH):
         converted = child("convert", path, directory, CONVERT_TIMEOUT_S, "--batch", str(batch))
@@ -129,14 +135,15 @@ def study_one(path: ServingPath, directory: Path) -> dict[str, Any]:
             return {**found, "outcome": "failed", "error": f"saving at batch {batch}: {converted['error']}"}
     served = child("serve", path, directory, SERVE_TIMEOUT_S)
     if not served["ok"]:
-        return {**found, "outcome": "failed", "error": served["error"]}
-    found.update({k: v for k, v in served.items() if k in found})
+        return {**found, "outcome": "failed", "error": str(served["error"])}
+    found.update(cast(ServingFinding, {k: v for k, v in served.items() if k in found}))  # what ``serve`` measured
     if not found["parity_passed"]:
-        found.update(outcome="failed", error=f"parity: largest difference {found['max_abs_diff']} from the reference")
+        error = f"parity: largest difference {found['max_abs_diff']} from the reference"
+        found.update({"outcome": "failed", "error": error})
     return found
 
 
-def run(framework: str) -> list[dict[str, Any]]:
+def run(framework: str) -> list[ServingFinding]:
     findings = []
     for path in paths_of(framework):
         with tempfile.TemporaryDirectory(prefix=f"fg-serving-{path.key}-") as tmp:
@@ -149,7 +156,7 @@ def run(framework: str) -> list[dict[str, Any]]:
 # ---- inside the convert and serve processes --------------------------------------------------------
 
 
-def convert(path: ServingPath, directory: Path, batch: int) -> dict[str, Any]:
+def convert(path: ServingPath, directory: Path, batch: int) -> dict[str, object]:
     import importlib
 
     fw = importlib.import_module(f"measurements.frameworks.{path.framework}")
@@ -165,7 +172,14 @@ def percentile(samples: list[float], q: float) -> float:
     return float(np.percentile(samples, q))
 
 
-def concurrent(call: Any, clients: int, seconds: float) -> dict[str, Any]:
+class Concurrent(TypedDict):
+    requests_per_s: float
+    requests: int
+    p50_ms: float
+    p99_ms: float
+
+
+def concurrent(call: Callable[[], object], clients: int, seconds: float) -> Concurrent:
     """``clients`` threads calling ``call`` in a loop for ``seconds``: requests/s and their latencies."""
     latencies: list[list[float]] = [[] for _ in range(clients)]
     start_gate = threading.Barrier(clients + 1)
@@ -191,7 +205,8 @@ def concurrent(call: Any, clients: int, seconds: float) -> dict[str, Any]:
             "p99_ms": percentile(every, 99)}  # fmt: skip
 
 
-def serve(path: ServingPath, directory: Path) -> dict[str, Any]:
+def serve(path: ServingPath, directory: Path) -> dict[str, object]:
+    """What the serve process measured: the fields of a finding (``ServingFinding``), by name."""
     import importlib
 
     threads = environment.available_cpus()
@@ -229,8 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     path = next(p for p in paths_of(args.framework) if p.key == args.path)
     try:
-        found = convert(path, args.dir, args.batch) if args.step == "convert" else serve(path, args.dir)
-        found = {"ok": True, "error": None, **found}
+        measured = convert(path, args.dir, args.batch) if args.step == "convert" else serve(path, args.dir)
+        found: dict[str, object] = {"ok": True, "error": None, **measured}
     except Exception as exc:
         found = {"ok": False, "error": export.error_of(exc)}
     report(found)

@@ -29,11 +29,12 @@ import tempfile
 import time
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from measurements import environment
+from measurements.findings import MemoryFinding, MemoryReport
 from measurements.frameworks import REGISTRY
 from measurements.launch import child_env, launch, report
 from measurements.studies import Study, export
@@ -102,11 +103,11 @@ def model_params(width: int, batch: int, task: str) -> dict[str, Any]:
             "task": "train" if task == "train" else "infer"}  # fmt: skip
 
 
-def latency(samples: list[float]) -> dict[str, Any]:
+def latency(samples: list[float]) -> MemoryReport:
     return {"latency_ms": statistics.median(samples), "latency_samples": samples}
 
 
-def measure_one(framework: str, task: str, width: int, batch: int) -> dict[str, Any]:
+def measure_one(framework: str, task: str, width: int, batch: int) -> MemoryReport:
     """Inside the child: import, build, five steps, the memory figures, then (inference) the latency."""
     fw = importlib.import_module(f"measurements.frameworks.{framework}")
     fw.setup(os.cpu_count() or 1, "cpu")
@@ -115,13 +116,16 @@ def measure_one(framework: str, task: str, width: int, batch: int) -> dict[str, 
     prepared = module.prepare(model_params(width, batch, task), MODES[framework], "cpu")
     for _ in range(STEPS):
         fw.to_numpy(prepared.step())
-    found = {"after_import_rss_bytes": after_import, "peak_rss_bytes": environment.proc_status_bytes("VmHWM")}
+    found: MemoryReport = {
+        "after_import_rss_bytes": after_import,
+        "peak_rss_bytes": environment.proc_status_bytes("VmHWM"),
+    }
     if task == "infer":
         found |= latency(export.time_calls(lambda: fw.to_numpy(prepared.step()), warmup=0, calls=LATENCY_CALLS))
     return found
 
 
-def save_one(framework: str, width: int, batch: int, directory: Path) -> dict[str, Any]:
+def save_one(framework: str, width: int, batch: int, directory: Path) -> MemoryReport:
     """Inside the first child of a ``saved`` size: the in-process model's outputs, and the model saved.
 
     The outputs come from the ``infer`` task's own steps; the model saved is built again by the workload's
@@ -131,7 +135,7 @@ def save_one(framework: str, width: int, batch: int, directory: Path) -> dict[st
     params = model_params(width, batch, "saved")
     module = importlib.import_module(f"measurements.workloads.mlp.{framework}")
     np.save(directory / "expected.npy", fw.to_numpy(module.prepare(params, MODES[framework], "cpu").step()))
-    saved: dict[str, Any] = steps(framework).save(module, params, directory / "artifact")
+    saved: MemoryReport = steps(framework).save(module, params, directory / "artifact")
     return saved
 
 
@@ -144,13 +148,13 @@ def steps(framework: str) -> ModuleType:
     return importlib.import_module(f"{__name__}.{framework}")
 
 
-def saved_by_export(framework: str, model: Any, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
+def saved_by_export(framework: str, model: Any, params: dict[str, Any], artifact: Path) -> MemoryReport:
     """``model`` saved by the export study's converter of the framework's ``SAVED_PATH``."""
     notes = export.steps(framework).CONVERTERS[steps(framework).SAVED_PATH](model, params, artifact)
     return {"artifact_bytes": export.tree_bytes(artifact), "saved_with": notes.get("api")}
 
 
-def load_one(framework: str, width: int, batch: int, directory: Path) -> dict[str, Any]:
+def load_one(framework: str, width: int, batch: int, directory: Path) -> MemoryReport:
     """Inside the second, fresh child of a ``saved`` size: import, load, five steps, the memory figures, the
     latency, and the largest difference from the in-process model's outputs."""
     fw = importlib.import_module(f"measurements.frameworks.{framework}")
@@ -169,14 +173,17 @@ def load_one(framework: str, width: int, batch: int, directory: Path) -> dict[st
 
     for _ in range(STEPS):
         got = step()
-    found = {"after_import_rss_bytes": after_import, "peak_rss_bytes": environment.proc_status_bytes("VmHWM")}
+    found: MemoryReport = {
+        "after_import_rss_bytes": after_import,
+        "peak_rss_bytes": environment.proc_status_bytes("VmHWM"),
+    }
     found |= latency(export.time_calls(step, warmup=0, calls=LATENCY_CALLS))
     expected = np.load(directory / "expected.npy")
     diff = float(np.max(np.abs(got.astype(np.float64) - expected))) if got.shape == expected.shape else None
     return {**found, "load_s": load_s, "runtime": runtime, "max_abs_diff": diff}
 
 
-def child(arguments: list[str], directory: Path) -> tuple[dict[str, Any] | None, str, str | None]:
+def child(arguments: list[str], directory: Path) -> tuple[MemoryReport | None, str, str | None]:
     """One fresh child of this module: (what it reported, outcome, error)."""
     command = [sys.executable, "-m", "measurements.studies.memory", *arguments, "--dir", str(directory)]
     done = launch(command, env=child_env({"TF_CPP_MIN_LOG_LEVEL": "2"}), cwd=directory, timeout_s=SIZE_TIMEOUT_S,
@@ -184,36 +191,38 @@ def child(arguments: list[str], directory: Path) -> tuple[dict[str, Any] | None,
     if done.killed_for == "timeout":
         return None, "timeout", f"no result after {SIZE_TIMEOUT_S} s; killed"
     if done.returncode == 0 and done.report is not None:
-        return done.report, "ok", None
+        return cast(MemoryReport, done.report), "ok", None  # what ``main`` reported
     return None, "failed", done.stderr[-2000:] or f"exit code {done.returncode}"
 
 
-def run(framework: str) -> list[dict[str, Any]]:
+def run(framework: str) -> list[MemoryFinding]:
     findings = []
     for task, width, batch in sizes():
-        finding: dict[str, Any] = {
+        finding: MemoryFinding = {
             "id": f"{task}-w{width}-b{batch}", "task": task, "width": width, "batch": batch,
             "mode": MODES[framework], "parameters": parameters(width), "parameter_bytes": 4 * parameters(width),
             "outcome": "ok", "error": None, "after_import_rss_bytes": None, "peak_rss_bytes": None,
         }  # fmt: skip
         if task != "train":
-            finding.update(latency_ms=None, latency_samples=[])
+            finding.update({"latency_ms": None, "latency_samples": []})
         if task == "saved":
-            finding.update(path=steps(framework).SAVED_PATH, saved_with=None, artifact_bytes=None, load_s=None,
-                           runtime=None, max_abs_diff=None)  # fmt: skip
+            finding.update({"path": steps(framework).SAVED_PATH, "saved_with": None, "artifact_bytes": None,
+                            "load_s": None, "runtime": None, "max_abs_diff": None})  # fmt: skip
         size = ["--framework", framework, "--width", str(width), "--batch", str(batch)]
         with tempfile.TemporaryDirectory(prefix="fg-memory-") as tmp:
             if task == "saved":
                 reported, outcome, error = child([*size, "--task", "saved", "--step", "save"], Path(tmp))
                 if reported is not None:
-                    finding.update(reported)
+                    finding = {**finding, **reported}
                     reported, outcome, error = child([*size, "--task", "saved", "--step", "load"], Path(tmp))
                     error = error and f"loading the saved model: {error}"
                 else:
                     error = error and f"saving the model: {error}"
             else:
                 reported, outcome, error = child([*size, "--task", task], Path(tmp))
-        finding.update(reported or {}, outcome=outcome, error=error)
+        if reported:
+            finding = {**finding, **reported}
+        finding.update({"outcome": outcome, "error": error})
         findings.append(finding)
     return findings
 

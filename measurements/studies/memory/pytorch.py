@@ -10,12 +10,13 @@ from typing import Any
 
 import numpy as np
 
+from measurements.findings import MemoryReport
 from measurements.studies import memory
 
 SAVED_PATH = "torch-export"
 
 
-def save(module: ModuleType, params: dict[str, Any], artifact: Path) -> dict[str, Any]:
+def save(module: ModuleType, params: dict[str, Any], artifact: Path) -> MemoryReport:
     model = module.build_model(params)
     model.eval()
     return memory.saved_by_export("pytorch", model, params, artifact)
