@@ -335,7 +335,11 @@ class PipelineMeasured(TypedDict, total=False):
     decode_check: DecodeCheck | None
 
 
-class PipelineFinding(Finding, PipelineMeasured, PipelinePrepared, Merged):
+class PipelineReport(PipelineMeasured, PipelinePrepared, total=False):
+    """What a pipeline child reports: a configuration measured, or a data set prepared."""
+
+
+class PipelineFinding(Finding, PipelineReport, Merged):
     """One configuration at one size of the data-pipeline study (``studies.pipeline``)."""
 
     config: str
@@ -367,7 +371,7 @@ class LimitedLaunch(TypedDict):
     peak_charged_bytes: NotRequired[int | None]
     peak_pss_bytes: NotRequired[int | None]
     oom_kills: NotRequired[int | None]
-    report: NotRequired[PipelineMeasured]  # what its child reported, dropped once summed up
+    report: NotRequired[PipelineReport]  # what its child reported, dropped once summed up
     first_epoch_samples_per_s: NotRequired[float]
 
 

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -16,6 +16,7 @@ from generator.judge import evidence, evidence_kinds
 from generator.pages import render
 from generator.read import corpus
 from measurements import environment, workloads
+from measurements.findings import LimitedFinding, LimitedLaunch
 from measurements.profiles import PROFILES
 from measurements.studies import libraries, pipeline, pipeline_limit, runner
 from tests.conftest import MACHINE, golden_docs, performance_guide, write_results
@@ -63,18 +64,18 @@ def test_runner_keeps_each_processs_outcome() -> None:
     assert merged[0]["outcome"] == "timeout"
 
 
-def launch(outcome: str, rate: float | None = None, charged: int = 2**30) -> dict[str, Any]:
+def launch(outcome: str, rate: float | None = None, charged: int = 2**30) -> LimitedLaunch:
     return {"outcome": outcome, "error": None if outcome == "ok" else "out of memory: killed", "wall_s": 60.0,
             "epoch_s": [30.0, 20.0] if rate else [12.0], "epoch_samples_per_s": [1000.0, rate] if rate else None,
             "peak_charged_bytes": charged, "peak_pss_bytes": charged, "oom_kills": 0 if outcome == "ok" else 1,
             "report": {"first_epoch_samples_per_s": 1000.0} if rate else {}}  # fmt: skip
 
 
-def limited(config: str, title: str, launches: list[dict[str, Any]]) -> dict[str, Any]:
+def limited(config: str, title: str, launches: list[LimitedLaunch]) -> LimitedFinding:
     settings = pipeline_limit.Settings(images=100_000)
     found = pipeline_limit.base_finding(
         next(c for c in pipeline.CONFIGURATIONS if c.id == config), settings,
-        {"bytes": 285_000_000})  # fmt: skip
+        cast(pipeline.Manifest, {"bytes": 285_000_000}))  # fmt: skip
     found["launches"] = launches
     return pipeline_limit.summarise(found)
 
@@ -88,7 +89,7 @@ def test_a_configuration_completes_under_the_limit_only_when_every_launch_does()
     )
     one_oom = limited("cache", "tf.data, cache", [launch("ok", 9000.0), launch("oom"), launch("ok", 9100.0)])
     assert one_oom["outcome"] == "oom" and one_oom["completed"] == 2
-    assert one_oom["error"].startswith("1 of 3 launches: out of memory")
+    assert str(one_oom["error"]).startswith("1 of 3 launches: out of memory")
     assert "report" not in one_oom["launches"][0]
 
 

@@ -21,9 +21,9 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from measurements import environment
+from measurements.findings import LimitedFinding, LimitedLaunch
 from measurements.studies import Study, pipeline
 
 IMAGES, LIMIT_MIB = 100_000, 1024
@@ -76,7 +76,9 @@ def settings_from_env() -> Settings:
     return Settings(images=values.get("images", IMAGES), limit_mib=values.get("limit_mib", LIMIT_MIB))
 
 
-def base_finding(config: pipeline.Configuration, settings: Settings, manifest: dict[str, Any] | None) -> dict[str, Any]:
+def base_finding(
+    config: pipeline.Configuration, settings: Settings, manifest: pipeline.Manifest | None
+) -> LimitedFinding:
     return {
         "id": f"{config.id}-limited", "config": config.id, "title": config.title, "images": settings.images,
         "limit_bytes": settings.limit_mib * 2**20, "decoded_bytes": pipeline.decoded_bytes(settings.images),
@@ -86,7 +88,7 @@ def base_finding(config: pipeline.Configuration, settings: Settings, manifest: d
     }  # fmt: skip
 
 
-def one_launch(command: list[str], work: Path, settings: Settings) -> dict[str, Any]:
+def one_launch(command: list[str], work: Path, settings: Settings) -> LimitedLaunch:
     """One fresh process under its own limit: what became of it, its epochs and its peak memory."""
     limit = environment.MemoryLimit.create(settings.limit_mib * 2**20, f"fg-limit-{os.getpid()}-{work.name}")
     if isinstance(limit, str):
@@ -103,7 +105,7 @@ def one_launch(command: list[str], work: Path, settings: Settings) -> dict[str, 
         limit.remove()
 
 
-def summarise(finding: dict[str, Any]) -> dict[str, Any]:
+def summarise(finding: LimitedFinding) -> LimitedFinding:
     """The finding's outcome (ok only when every launch completed; else the first other outcome, with
     how many launches it took) and its steady epochs' samples/s, one per completed launch."""
     launches = finding["launches"]
@@ -113,18 +115,18 @@ def summarise(finding: dict[str, Any]) -> dict[str, Any]:
     if failed:
         finding["outcome"] = failed[0]["outcome"]
         finding["error"] = f"{len(failed)} of {len(launches)} launches: {failed[0]['error']}"
-    rates = [launch["epoch_samples_per_s"][-1] for launch in completed if launch.get("epoch_samples_per_s")]
+    rates = [epochs[-1] for launch in completed if (epochs := launch.get("epoch_samples_per_s"))]
     finding["samples_per_process"] = [[rate] for rate in rates]  # one reading per launch, each a process
-    charged = [launch["peak_charged_bytes"] for launch in launches if launch.get("peak_charged_bytes")]
+    charged = [peak for launch in launches if (peak := launch.get("peak_charged_bytes"))]
     finding["peak_charged_bytes"] = max(charged) if charged else None
     for launch in launches:
         report = launch.pop("report", {})
-        if report.get("first_epoch_samples_per_s") is not None:
-            launch["first_epoch_samples_per_s"] = report["first_epoch_samples_per_s"]
+        if (first := report.get("first_epoch_samples_per_s")) is not None:
+            launch["first_epoch_samples_per_s"] = first
     return finding
 
 
-def findings(framework: str, settings: Settings | None = None) -> list[dict[str, Any]]:
+def findings(framework: str, settings: Settings | None = None) -> list[LimitedFinding]:
     settings = settings or settings_from_env()
     configs = [c for c in settings.configurations if c.framework == framework]
     why = environment.MemoryLimit.unavailable()
@@ -142,7 +144,7 @@ def findings(framework: str, settings: Settings | None = None) -> list[dict[str,
             done = one_launch(command, Path(tmp) / "prepare", settings)
             if done["outcome"] != "ok":
                 for finding in found.values():
-                    finding.update(outcome=done["outcome"], error=f"{preparation}: {done['error']}")
+                    finding.update({"outcome": done["outcome"], "error": f"{preparation}: {done['error']}"})
                 return list(found.values())
             for finding in found.values():
                 finding["prepare_s"] = done["report"].get("prepare_s")
@@ -156,5 +158,5 @@ def findings(framework: str, settings: Settings | None = None) -> list[dict[str,
     return [summarise(finding) for finding in found.values()]
 
 
-def run(framework: str) -> list[dict[str, Any]]:
+def run(framework: str) -> list[LimitedFinding]:
     return findings(framework)

@@ -45,12 +45,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import numpy as np
 
 from measurements import environment
 from measurements import launch as launcher
+from measurements.findings import PipelineFinding, PipelineMeasured, PipelineReport
 from measurements.launch import child_env
 from measurements.studies import Study
 
@@ -221,7 +222,18 @@ def content_hash(items: Iterable[tuple[int, bytes]]) -> str:
     return digest.hexdigest()
 
 
-def generate_dataset(directory: Path, images: int, seed: int = SEED) -> dict[str, Any]:
+class Manifest(TypedDict):
+    """What ``generate_dataset`` wrote (``manifest.json``)."""
+
+    images: int
+    seed: int
+    sha256: str  # of every file's label and bytes, in index order (``content_hash``)
+    bytes: int
+    check_labels: list[int]  # the labels of the first ``CHECK_IMAGES`` images
+    generate_s: float
+
+
+def generate_dataset(directory: Path, images: int, seed: int = SEED) -> Manifest:
     """Write ``images`` JPEG files under ``directory/images/<class>/``, a Pillow decoding of the
     first few (``reference.npy``) and ``manifest.json``; returns the manifest."""
     from PIL import Image
@@ -249,7 +261,7 @@ def generate_dataset(directory: Path, images: int, seed: int = SEED) -> dict[str
                 with Image.open(io.BytesIO(data)) as decoded:
                     reference.append(np.array(decoded.convert("RGB")))
     np.save(directory / "reference.npy", np.stack(reference))
-    manifest = {
+    manifest: Manifest = {
         "images": images, "seed": seed, "sha256": digest.hexdigest(), "bytes": total,
         "check_labels": [int(v) for v in labels[:CHECK_IMAGES]], "generate_s": time.perf_counter() - start,
     }  # fmt: skip
@@ -346,11 +358,11 @@ class Run:
 
     config: Configuration
     data_dir: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
     reference: np.ndarray
     epochs: int
     chunk: int
-    found: dict[str, Any]
+    found: PipelineMeasured
 
 
 # what a framework's ``measure`` returns: the epochs timed, the first images as its pipeline decoded them and
@@ -366,7 +378,7 @@ def steps(framework: str) -> ModuleType:
     return importlib.import_module(f"{__name__}.{framework}")
 
 
-def file_list(data_dir: Path, found: dict[str, Any], start: float) -> list[tuple[str, int]]:
+def file_list(data_dir: Path, found: PipelineMeasured, start: float) -> list[tuple[str, int]]:
     """The image files and their labels, for a pipeline that reads the files: listing them is all its
     preparation (``prepare_s``, since ``start``)."""
     items = list_images(data_dir / "images")
@@ -375,7 +387,7 @@ def file_list(data_dir: Path, found: dict[str, Any], start: float) -> list[tuple
 
 
 def decoded_files(
-    items: list[tuple[str, int]], decode: Callable[[int], np.ndarray], found: dict[str, Any]
+    items: list[tuple[str, int]], decode: Callable[[int], np.ndarray], found: PipelineMeasured
 ) -> tuple[list[np.ndarray], list[int]]:
     """The first images as a pipeline that reads the files decodes them, and their labels; the hash of
     every file's label and bytes goes to ``found`` (``read_sha256``)."""
@@ -385,7 +397,7 @@ def decoded_files(
     return checked, labels
 
 
-def measure_one(framework: str, config_id: str, data_dir: Path, epochs: int, chunk: int) -> dict[str, Any]:
+def measure_one(framework: str, config_id: str, data_dir: Path, epochs: int, chunk: int) -> PipelineMeasured:
     """Inside the child: import, build the pipeline, time the epochs, check the decoding."""
     from measurements import environment
 
@@ -394,25 +406,27 @@ def measure_one(framework: str, config_id: str, data_dir: Path, epochs: int, chu
     fw = importlib.import_module(f"measurements.frameworks.{framework}")
     software = fw.setup(threads, "cpu")
     after_import = own_pss()
-    manifest = json.loads((data_dir / "manifest.json").read_text())
+    manifest: Manifest = json.loads((data_dir / "manifest.json").read_text())
     reference = np.load(data_dir / "reference.npy")
-    found: dict[str, Any] = {"after_import_pss_bytes": after_import, "threads": threads,
-                             "framework_threads": software["build"].get("threads"),
-                             "interop_threads": software["build"].get("interop_threads")}  # fmt: skip
+    found: PipelineMeasured = {"after_import_pss_bytes": after_import, "threads": threads,
+                               "framework_threads": software["build"].get("threads"),
+                               "interop_threads": software["build"].get("interop_threads")}  # fmt: skip
     timed, checked, labels, accurate = steps(framework).measure(Run(config, data_dir, manifest, reference, epochs,
                                                                      chunk, found))  # fmt: skip
     if any(n != manifest["images"] for n in timed.epoch_images):
         raise RuntimeError(f"the epochs saw {timed.epoch_images} images, not {manifest['images']} each")
     steady, rates = timed.steady_cpu_s, timed.rates
-    found.update(
-        epochs=epochs, chunk_batches=chunk, epoch_s=timed.epoch_s, epoch_samples_per_s=rates,
-        first_epoch_samples_per_s=rates[0], second_epoch_samples_per_s=rates[1] if len(rates) > 1 else None,
-        samples=rates[1:], chunk_samples_per_s=timed.chunks,
-        cpu_ms_per_sample=1000 * steady / timed.steady_images if steady is not None and timed.steady_images else None,
-        decode_check={"images": len(checked), "max_abs_diff": max_abs_diff(checked, reference),
-                      "labels_match": labels == manifest["check_labels"][: len(labels)],
-                      "accurate_dct_max_abs_diff": accurate},  # TensorFlow: decode_jpeg(dct_method="INTEGER_ACCURATE")
-    )  # fmt: skip
+    found.update({
+        "epochs": epochs, "chunk_batches": chunk, "epoch_s": timed.epoch_s, "epoch_samples_per_s": rates,
+        "first_epoch_samples_per_s": rates[0], "second_epoch_samples_per_s": rates[1] if len(rates) > 1 else None,
+        "samples": rates[1:], "chunk_samples_per_s": timed.chunks,
+        "cpu_ms_per_sample": 1000 * steady / timed.steady_images
+                             if steady is not None and timed.steady_images else None,
+        # accurate: TensorFlow's decode_jpeg(dct_method="INTEGER_ACCURATE")
+        "decode_check": {"images": len(checked), "max_abs_diff": max_abs_diff(checked, reference),
+                         "labels_match": labels == manifest["check_labels"][: len(labels)],
+                         "accurate_dct_max_abs_diff": accurate},
+    })  # fmt: skip
     return found
 
 
@@ -423,7 +437,7 @@ def measure_one(framework: str, config_id: str, data_dir: Path, epochs: int, chu
 class Launch:
     status: str  # "ok", "failed", "timeout", "crashed" or "oom" (killed at its memory limit)
     error: str | None
-    report: dict[str, Any]
+    report: PipelineReport  # what the child found (``found`` in its report); empty where it failed
     wall_s: float
     peak_pss_bytes: int | None = None
     peak_processes: int = 0
@@ -460,7 +474,8 @@ def launch(
     machine, mine, children = (b - a for a, b in zip(before, busy_cpu_s(), strict=True))
     other = max(0.0, machine - mine - children)  # what neither this launcher nor the child's tree used
     wall_s, peak, most, text = done.elapsed_s, done.peak_pss_bytes, done.peak_processes, done.tail
-    report = done.report or {}
+    report = done.report or {}  # ``main``'s: its status, error and what it found
+    found = cast(PipelineReport, report.get("found", {}))
     if done.killed_for == "timeout":
         return Launch("timeout", f"no result after {timeout_s:.0f} s; killed it and its workers.\n{text}", {},
                       wall_s, peak, most, other)  # fmt: skip
@@ -468,8 +483,7 @@ def launch(
     assert code is not None
     if limit is not None and (limit.oom_kills() or 0) > 0:  # the kernel ended the tree (or a worker) at the limit
         return Launch("oom", f"out of memory: the kernel's out-of-memory killer ended it at the limit of "
-                      f"{limit.limit_bytes / 2**30:.2f} GiB.\n{text}", report.get("found", {}), wall_s, peak, most,
-                      other)  # fmt: skip
+                      f"{limit.limit_bytes / 2**30:.2f} GiB.\n{text}", found, wall_s, peak, most, other)  # fmt: skip
     if code < 0:
         why = " (SIGKILL: what the kernel's out-of-memory killer sends)" if code == -signal.SIGKILL else ""
         return Launch("crashed", f"killed by {signal_name(code)}{why}.\n{text}", {}, wall_s, peak, most, other)
@@ -480,14 +494,14 @@ def launch(
     if code != 0 or report.get("status") != "ok":
         return Launch("crashed", f"exited with code {code} without a result.\n{text}", {}, wall_s, peak, most,
                       other)  # fmt: skip
-    return Launch("ok", None, report["found"], wall_s, peak, most, other)
+    return Launch("ok", None, found, wall_s, peak, most, other)
 
 
 def child_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "measurements.studies.pipeline", *args]
 
 
-def base_finding(config: Configuration, images: int, manifest: dict[str, Any]) -> dict[str, Any]:
+def base_finding(config: Configuration, images: int, manifest: Manifest) -> PipelineFinding:
     return {
         "id": f"{config.id}-n{images}", "config": config.id, "title": config.title, "images": images,
         "epochs": epochs_for(images), "batch_size": BATCH, "outcome": "ok", "error": None,
@@ -498,13 +512,13 @@ def base_finding(config: Configuration, images: int, manifest: dict[str, Any]) -
     }  # fmt: skip
 
 
-def measure_size(framework: str, images: int, base: Path, settings: Settings) -> list[dict[str, Any]]:
+def measure_size(framework: str, images: int, base: Path, settings: Settings) -> list[PipelineFinding]:
     """One size: generate the data, convert it (TensorFlow), then each configuration in its own process."""
     data_dir = base / f"n{images}"
     data_dir.mkdir()
     try:
         manifest = generate_dataset(data_dir, images)
-        prepared: dict[str, Any] = {}
+        prepared: PipelineReport = {}
         prepare_error: tuple[str, str] | None = None
         preparation = getattr(steps(framework), "PREPARATION", None)
         if preparation:
@@ -518,10 +532,9 @@ def measure_size(framework: str, images: int, base: Path, settings: Settings) ->
                 prepare_error = (done.status, f"{preparation}: {done.error}")
         found = []
         for config in (c for c in settings.configurations if c.framework == framework):
-            finding = base_finding(config, images, manifest)
-            finding.update(prepared)
+            finding: PipelineFinding = {**base_finding(config, images, manifest), **prepared}
             if prepare_error:
-                finding.update(outcome=prepare_error[0], error=prepare_error[1])
+                finding.update({"outcome": prepare_error[0], "error": prepare_error[1]})
                 found.append(finding)
                 continue
             work = data_dir / config.id
@@ -531,12 +544,13 @@ def measure_size(framework: str, images: int, base: Path, settings: Settings) ->
                                     str(chunk_batches(images)))  # fmt: skip
             load_before = os.getloadavg()[0]  # other work on the machine would slow the pipelines and share pages
             done = launch(command, work, settings.timeout_s, settings.poll_s)
-            finding.update(done.report)
+            finding = {**finding, **done.report}
             finding["load_1m_before"] = load_before
             capacity = done.wall_s * (os.cpu_count() or 1)  # CPU seconds the whole machine had meanwhile
-            finding.update(outcome=done.status, error=done.error, peak_pss_bytes=done.peak_pss_bytes,
-                           peak_processes=done.peak_processes, wall_s=done.wall_s, other_cpu_s=done.other_cpu_s,
-                           other_cpu_share=(done.other_cpu_s or 0) / capacity if capacity else None)  # fmt: skip
+            finding.update({"outcome": done.status, "error": done.error, "peak_pss_bytes": done.peak_pss_bytes,
+                            "peak_processes": done.peak_processes, "wall_s": done.wall_s,
+                            "other_cpu_s": done.other_cpu_s,
+                            "other_cpu_share": (done.other_cpu_s or 0) / capacity if capacity else None})  # fmt: skip
             if "read_sha256" in finding:
                 finding["same_content"] = finding["read_sha256"] == manifest["sha256"]
             found.append(finding)
@@ -545,7 +559,7 @@ def measure_size(framework: str, images: int, base: Path, settings: Settings) ->
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def findings(framework: str, settings: Settings | None = None) -> list[dict[str, Any]]:
+def findings(framework: str, settings: Settings | None = None) -> list[PipelineFinding]:
     """Every size in turn (smallest first), each configuration of ``framework`` at each."""
     settings = settings or Settings(sizes=sizes_from_env())
     root = os.environ.get(DIR_ENV) or None
@@ -558,7 +572,7 @@ def findings(framework: str, settings: Settings | None = None) -> list[dict[str,
     return found
 
 
-def run(framework: str) -> list[dict[str, Any]]:
+def run(framework: str) -> list[PipelineFinding]:
     return findings(framework)
 
 
@@ -580,7 +594,7 @@ def main(argv: list[str] | None = None) -> int:
             found = measure_one(args.framework, args.config, args.data, args.epochs, args.chunk)
         else:
             found = steps(args.framework).prepare(args.data)
-        found_report: dict[str, Any] = {"status": "ok", "error": None, "found": found}
+        found_report: dict[str, object] = {"status": "ok", "error": None, "found": found}
     except Exception:
         found_report = {"status": "failed", "error": traceback.format_exc()[-4000:]}
     launcher.report(found_report)

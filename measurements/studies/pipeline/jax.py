@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from measurements.findings import PipelineMeasured
 from measurements.studies import pipeline as study
 
 CONFIGURATIONS = (
@@ -61,7 +62,7 @@ def pipeline(
 
 
 def time_pipeline(items: list[tuple[str, int]], workers: int, threads: int, epochs: int, chunk: int,
-               found: dict[str, Any]) -> tuple[study.Epochs, Callable[[int], np.ndarray]]:  # fmt: skip
+               found: PipelineMeasured) -> tuple[study.Epochs, Callable[[int], np.ndarray]]:  # fmt: skip
     """Build the Grain pipeline and time its epochs, each epoch the next ``ceil(images / study.BATCH)``
     batches of the one iterator (adding to ``found`` how it was set up); then stop its workers."""
     import grain
@@ -70,10 +71,10 @@ def time_pipeline(items: list[tuple[str, int]], workers: int, threads: int, epoc
     iterable, decode = pipeline(items, workers, threads, epochs)
     found["build_s"] = time.perf_counter() - start
     read, processes = grain.ReadOptions(num_threads=threads), grain.MultiprocessingOptions()
-    found.update(workers=workers, worker_threads=threads if workers else None, shuffle_buffer=None,
-                 grain=grain.__version__, grain_read_threads=read.num_threads,
-                 grain_prefetch_buffer=read.prefetch_buffer_size,
-                 grain_worker_buffer=processes.per_worker_buffer_size if workers else None)  # fmt: skip
+    found.update({"workers": workers, "worker_threads": threads if workers else None, "shuffle_buffer": None,
+                  "grain": grain.__version__, "grain_read_threads": read.num_threads,
+                  "grain_prefetch_buffer": read.prefetch_buffer_size,
+                  "grain_worker_buffer": processes.per_worker_buffer_size if workers else None})  # fmt: skip
     iterator = iter(iterable)
     per_epoch = math.ceil(len(items) / study.BATCH)
     try:

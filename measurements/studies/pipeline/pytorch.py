@@ -60,6 +60,7 @@ def measure(run: study.Run) -> study.Measured:
     start = time.perf_counter()
     loader, decode = pipeline(items, run.config.workers)
     run.found["build_s"] = time.perf_counter() - start
-    run.found.update(workers=run.config.workers, worker_threads=1 if run.config.workers else None, shuffle_buffer=None)
+    run.found.update({"workers": run.config.workers, "worker_threads": 1 if run.config.workers else None,
+                      "shuffle_buffer": None})  # fmt: skip
     timed = study.time_epochs(lambda: loader, lambda b: len(b[0]), run.epochs, run.chunk)
     return (timed, *study.decoded_files(items, decode, run.found), None)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from measurements.findings import PipelinePrepared
 from measurements.studies import pipeline as study
 
 CONFIGURATIONS = (
@@ -24,7 +25,7 @@ CONFIGURATIONS = (
 PREPARATION = "converting to TFRecord"  # what ``prepare`` does, once per data set
 
 
-def prepare(data_dir: Path) -> dict[str, Any]:
+def prepare(data_dir: Path) -> PipelinePrepared:
     """Inside the child, before the configurations are measured: the JPEG files converted into TFRecord shards."""
     from measurements import environment
 
@@ -36,7 +37,7 @@ def prepare(data_dir: Path) -> dict[str, Any]:
     return {**found, "prepare_s": time.perf_counter() - start}
 
 
-def convert_to_tfrecords(items: list[tuple[str, int]], records_dir: Path) -> dict[str, Any]:
+def convert_to_tfrecords(items: list[tuple[str, int]], records_dir: Path) -> PipelinePrepared:
     """Write the JPEG bytes into TFRecord shards (``tf.train.Example``: image, label), in index order."""
     import tensorflow as tf
 
@@ -115,10 +116,10 @@ def measure(run: study.Run) -> study.Measured:
     ds, first_images = pipeline(run.data_dir / "records", run.config.cache, buffer)
     run.found["build_s"] = time.perf_counter() - start
     options = ds.options()
-    run.found.update(workers=None, cache=run.config.cache, shuffle_buffer=buffer,
-                     tf_data_private_threadpool_size=options.threading.private_threadpool_size,
-                     tf_data_max_intra_op_parallelism=options.threading.max_intra_op_parallelism,
-                     tf_data_autotune=tf.data.AUTOTUNE)  # fmt: skip
+    run.found.update({"workers": None, "cache": run.config.cache, "shuffle_buffer": buffer,
+                      "tf_data_private_threadpool_size": options.threading.private_threadpool_size,
+                      "tf_data_max_intra_op_parallelism": options.threading.max_intra_op_parallelism,
+                      "tf_data_autotune": tf.data.AUTOTUNE})  # fmt: skip
     timed = study.time_epochs(lambda: ds, lambda b: int(b[0].shape[0]), run.epochs, run.chunk)
     firsts = first_images()
     checked, labels = [f[0] for f in firsts], [f[1] for f in firsts]
