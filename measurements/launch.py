@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal, TypedDict, Unpack
 
-from measurements.results import ROOT
+from measurements.results import ROOT, write_json_atomic
 
 REPORT_ENV = "FG_REPORT_DIR"  # where a child writes its report, ``<rank>.json``
 POLL_S = 0.2  # how often a running child's time and memory are checked
@@ -146,17 +146,14 @@ def child_env(
 
 
 def report(data: Mapping[str, Any], rank: int = 0) -> None:
-    """Inside a child: write its report where the launcher asked (``FG_REPORT_DIR``), atomically.
-    Run by hand, without a launcher, the report is printed instead."""
-    text = json.dumps(data, allow_nan=False, default=str)
+    """Inside a child: write its report where the launcher asked (``FG_REPORT_DIR``), atomically
+    (``results.write_json_atomic``). Run by hand, without a launcher, the report is printed instead.
+    Either way a value JSON has no type for (a path, a NumPy integer) is written as its text."""
     folder = os.environ.get(REPORT_ENV)
     if not folder:
-        print(text, flush=True)
+        print(json.dumps(data, allow_nan=False, default=str), flush=True)
         return
-    path = Path(folder) / f"{rank}.json"
-    partial = path.with_name(f".{rank}.json.{os.getpid()}.tmp")
-    partial.write_text(text)
-    partial.replace(path)
+    write_json_atomic(Path(folder) / f"{rank}.json", data, default=str)
 
 
 def _prctl() -> Callable[..., int] | None:

@@ -400,16 +400,17 @@ def both_passed(kept: Parity, new: Parity) -> Parity:
     return {**kept, "passed": kept["passed"] and new["passed"], "max_abs_diff": max(diffs) if len(diffs) == 2 else None}
 
 
-def write_json_atomic(path: Path, data: object) -> None:
+def write_json_atomic(path: Path, data: object, *, default: Callable[[Any], object] | None = None) -> None:
     """Write to a temporary file beside ``path``, then rename: readers never see half a file.
     The file is readable like any other the user makes (0644 under the usual umask), not 0600
-    as ``mkstemp`` leaves it."""
+    as ``mkstemp`` leaves it. ``default`` (as ``json.dump`` takes it) writes a value JSON has no
+    type for; without it, such a value raises ``TypeError`` and nothing is written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w") as f:
             os.fchmod(f.fileno(), 0o666 & ~current_umask())
-            json.dump(data, f, indent=1, allow_nan=False)
+            json.dump(data, f, indent=1, allow_nan=False, default=default)
             f.write("\n")
             f.flush()
             os.fsync(f.fileno())

@@ -3,6 +3,7 @@ module starts a process."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -168,6 +169,27 @@ def test_a_child_run_by_hand_prints_its_report(
     monkeypatch.delenv(launch.REPORT_ENV, raising=False)
     launch.report({"status": "ok"})
     assert capsys.readouterr().out == '{"status": "ok"}\n'
+
+
+def test_a_report_written_for_the_launcher_reads_as_the_one_printed_by_hand(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Both write a value JSON has no type for as its text, and refuse NaN; the file is written
+    whole or not at all, with nothing left beside it."""
+    data = {"status": "ok", "where": Path("/x"), "n": 1.5, "each": [1, 2]}
+    monkeypatch.delenv(launch.REPORT_ENV, raising=False)
+    launch.report(data)
+    printed = json.loads(capsys.readouterr().out)
+    monkeypatch.setenv(launch.REPORT_ENV, str(tmp_path))
+    launch.report(data, rank=2)
+    assert json.loads((tmp_path / "2.json").read_text()) == printed == {**data, "where": "/x"}
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        launch.report({"status": "ok", "n": float("nan")}, rank=3)
+    assert [p.name for p in tmp_path.iterdir()] == ["2.json"]
+    monkeypatch.delenv(launch.REPORT_ENV)
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        launch.report({"status": "ok", "n": float("nan")})
+    assert capsys.readouterr().out == ""
 
 
 def test_a_tool_that_is_not_there_is_a_failure_not_an_exception() -> None:
