@@ -186,12 +186,16 @@ class Noise(TypedDict):
 # what a round's peak memory counts: from each case's parity check on (its float64 copies left
 # out; the worker resets the high-water mark there), or, where that cannot be reset, the whole process
 PeakFrom = Literal["after parity", "process start"]
+# where a round's import time stops: once the framework's first operation has finished (its backend
+# and the libraries it starts on first use included); absent, it timed ``import`` alone
+ImportUntil = Literal["first operation"]
 
 
 class Round(TypedDict):
     """One fresh process: its own readings, one per measurement of the run, in its order."""
 
     import_s: float | None
+    import_until: NotRequired[ImportUntil]  # absent in results that timed ``import`` alone
     peak_rss_bytes: int | None
     after_import_rss_bytes: int | None
     peak_rss_from: NotRequired[PeakFrom]  # absent in results measured before the peak left parity out
@@ -228,6 +232,7 @@ class Measured(TypedDict):
 
     framework: FrameworkBuild
     import_s: float | None
+    import_until: NotRequired[ImportUntil]
     memory: ReportedMemory
     measurements: list[ReportedCase]
     noise: Noise
@@ -240,6 +245,7 @@ class Reported(TypedDict):
     error: NotRequired[str | None]
     framework: NotRequired[FrameworkBuild]
     import_s: NotRequired[float | None]
+    import_until: NotRequired[ImportUntil]
     memory: NotRequired[ReportedMemory]
     measurements: NotRequired[list[ReportedCase]]
     noise: NotRequired[Noise]
@@ -368,6 +374,8 @@ def record(
     }
     if "noise" in reported:
         one["noise"] = reported["noise"]
+    if "import_until" in reported:
+        one["import_until"] = reported["import_until"]
     if memory and "peak_rss_from" in memory:
         one["peak_rss_from"] = memory["peak_rss_from"]
     return {

@@ -32,9 +32,9 @@ from __future__ import annotations
 from typing import Any
 
 from measurements.frameworks import numpy
-from measurements.frameworks.numpy import device_peak_bytes, reset_device_peak, to_numpy
+from measurements.frameworks.numpy import device_peak_bytes, first_operation, reset_device_peak, to_numpy
 
-__all__ = ["device_peak_bytes", "reset_device_peak", "setup", "to_numpy"]
+__all__ = ["device_peak_bytes", "first_operation", "reset_device_peak", "setup", "to_numpy"]
 
 
 def setup(threads: int, device: str) -> dict[str, Any]:

@@ -135,15 +135,21 @@ class Ceiling:
     case: str
 
 
+# what an import time covers, by the round's ``import_until`` (absent: ``import`` alone)
+IMPORT_SPANS = {"first operation": "from `import` until a first tiny operation has finished",
+                None: "`import` alone (measured before import time ran to a first operation)"}  # fmt: skip
+
+
 @dataclass
 class ImportTimes:
-    """How long ``import`` of each framework takes in a fresh process, over all its runs: every
-    reading is its own process."""
+    """How long each framework takes to start in a fresh process, over all its runs: every
+    reading is its own process. Readings of one span only are compared."""
 
     summaries: dict[str, Summary]  # framework -> seconds
     comparison: Comparison | None  # the fastest to import ÷ the fastest of the others, in speed (1/seconds)
     faster: str | None = None  # the framework whose import is the fastest (the comparison's A)
     versus: str | None = None  # and the fastest of the others (its B)
+    span: str = IMPORT_SPANS["first operation"]  # what the readings time, as the page writes it
 
     @property
     def verdict(self) -> str:
@@ -151,19 +157,24 @@ class ImportTimes:
 
 
 def import_times(docs: list[results.Result]) -> ImportTimes:
-    times: dict[str, list[float]] = {}
-    for doc in docs:
-        readings = (r["import_s"] for r in doc["rounds"])
-        times.setdefault(doc["run"]["framework"], []).extend(t for t in readings if t is not None and t > 0)
+    """Each compared framework's import times, of one span only (``IMPORT_SPANS``)."""
     # the frameworks the guides compare: those with a headline workload (not a baseline such as NumPy)
     compared = {d["run"]["framework"] for d in docs if workloads.get(d["run"]["workload"]).headline}
-    times = {fw: values for fw, values in times.items() if fw in compared}
+    spans: dict[str | None, dict[str, list[float]]] = {}
+    for doc in docs:
+        for r in doc["rounds"]:
+            if r["import_s"] is not None and r["import_s"] > 0 and doc["run"]["framework"] in compared:
+                by = spans.setdefault(r.get("import_until"), {})
+                by.setdefault(doc["run"]["framework"], []).append(r["import_s"])
+    # the span every compared framework has, else the one most have; to a first operation on a tie
+    until = max(IMPORT_SPANS, key=lambda span: (set(spans.get(span, {})) == compared, len(spans.get(span, {}))))
+    times = spans.get(until, {})
     summaries = {fw: summarise(each_alone(values)) for fw, values in sorted(times.items()) if values}
     each = {fw: {"import": stats.process_speeds(each_alone(times[fw]), "s")} for fw in summaries}
     h = stats.leader(stats.best_against_others(each))
     if h is None:
-        return ImportTimes(summaries, None)
-    return ImportTimes(summaries, h.comparison, h.framework, h.versus_framework)
+        return ImportTimes(summaries, None, span=IMPORT_SPANS[until])
+    return ImportTimes(summaries, h.comparison, h.framework, h.versus_framework, IMPORT_SPANS[until])
 
 
 @dataclass

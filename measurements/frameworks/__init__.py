@@ -1,6 +1,8 @@
 """Per-framework set-up inside the child: import, thread count, device, version and build.
 
 Each module here exposes ``setup(threads, device) -> dict`` (the software record),
+``first_operation(device)`` (a tiny operation, as the workloads compute: import time runs until
+its result is read back, so that a backend or library the framework starts on first use counts),
 ``to_numpy(value) -> numpy.ndarray`` (which also waits for the value to be computed), and
 ``reset_device_peak(device)`` / ``device_peak_bytes(device)`` (the GPU allocator's peak; None
 on the CPU, where the process's peak RSS is read instead).

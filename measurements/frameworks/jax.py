@@ -54,6 +54,12 @@ def setup(threads: int, device: str) -> FrameworkBuild:
     return {"name": "jax", "version": jax.__version__, "build": build}
 
 
+def first_operation(device: str) -> Any:
+    """A tiny operation; import time runs until it has finished, so that it includes starting the
+    backend (``jax.devices()`` in ``setup``) and dispatching a first computation."""
+    return jax.numpy.ones(2) + 1
+
+
 def fresh_case() -> None:
     """Forget compiled executables of the case before, as a fresh process would."""
     jax.clear_caches()

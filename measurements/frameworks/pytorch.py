@@ -40,6 +40,12 @@ def setup(threads: int, device: str) -> FrameworkBuild:
     return {"name": "pytorch", "version": torch.__version__, "build": build}
 
 
+def first_operation(device: str) -> Any:
+    """A tiny operation on the device; import time runs until it has finished (on a GPU, that
+    includes starting CUDA)."""
+    return torch.ones(2, device=device) + 1
+
+
 def fresh_case() -> None:
     """Forget what torch.compile traced for the case before: a second batch size in the same
     process would otherwise recompile with dynamic shapes (automatic dynamic) and slow that case."""

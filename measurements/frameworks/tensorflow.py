@@ -48,6 +48,12 @@ def setup(threads: int, device: str) -> FrameworkBuild:
     return {"name": "tensorflow", "version": tf.__version__, "build": build}
 
 
+def first_operation(device: str) -> Any:
+    """A tiny operation through Keras, as the models are built; import time runs until it has
+    finished, so that it includes loading Keras (``tf.keras`` is loaded on first use)."""
+    return tf.keras.layers.Dense(1, kernel_initializer="ones")(tf.ones((1, 2)))
+
+
 def to_numpy(value: Any) -> np.ndarray:
     return np.asarray(value.numpy())
 
