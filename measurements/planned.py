@@ -14,14 +14,14 @@ from __future__ import annotations
 import importlib
 import json
 import sys
-from typing import Any
+from types import ModuleType
 
 from measurements import workloads
 from measurements.profiles import PROFILES
 from measurements.results import PLANNED_PATH, Planned, PlannedWorkload, size_key, write_json_atomic
 
 
-def _count(spec: Any, params: dict[str, Any]) -> int:
+def _count(spec: ModuleType, params: workloads.Sizes) -> int:
     """From ``parameter_count`` where the spec has one (the large models), else from the sizes of
     its shared initial weights."""
     if hasattr(spec, "parameter_count"):

@@ -142,7 +142,7 @@ class Measurement(TypedDict):
     metric: str
     unit: str
     case: str
-    params: dict[str, Any]  # the case's sizes, as its workload's spec writes them
+    params: workloads.Sizes  # the case's sizes, as its workload's spec writes them (its own extension of Sizes)
     flops_per_unit: float
     parity: Parity
 
@@ -302,7 +302,7 @@ class PlannedWorkload(TypedDict):
 Planned = dict[str, PlannedWorkload]  # by workload
 
 
-def size_key(params: dict[str, Any]) -> str:
+def size_key(params: Mapping[str, object]) -> str:
     """A model size as ``PlannedWorkload.parameters`` names it: a case's parameters but those that
     do not change the model's size, as sorted JSON."""
     return json.dumps({k: v for k, v in params.items() if k not in SIZE_FREE}, sort_keys=True)

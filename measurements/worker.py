@@ -41,7 +41,7 @@ from measurements.frameworks import REGISTRY, Unavailable, with_why
 from measurements.launch import report
 from measurements.profiles import PROFILES, STEADY_BLOCKS, STEADY_TOLERANCE, Profile
 from measurements.results import CurvePoint, Measured, Measurement, Parity, ParityCheck, Reading, ReportedCase
-from measurements.workloads import Case, shared
+from measurements.workloads import Case, Sizes, shared
 
 MIN_WARMUP_STEPS = 3
 REFERENCES_ENV = "FG_REFERENCES"  # the harness's folder for the NumPy references its children computed
@@ -49,7 +49,7 @@ REFERENCES_ENV = "FG_REFERENCES"  # the harness's folder for the NumPy reference
 Memo = Callable[[str, Callable[[], Any]], Any]
 
 
-def references(spec: ModuleType, params: dict[str, Any]) -> Memo:
+def references(spec: ModuleType, params: Sizes) -> Memo:
     """``memo(key, compute)``: the NumPy float64 reference's value ``key`` of this case, computed once
     and kept as a file in the folder ``FG_REFERENCES`` names (the harness shares one among its
     children), so that every process of every run of the case reuses it: it depends on the case alone
@@ -103,7 +103,7 @@ def check_training_parity(
     fw: ModuleType,
     spec: ModuleType,
     prepared: workloads.Prepared,
-    case: Case,
+    case: Case[Sizes],
     first_loss: Any,
     precision: str | None = None,
 ) -> list[ParityCheck]:
@@ -160,12 +160,13 @@ def check_training_parity(
     return checks
 
 
-def forward_reference(spec: ModuleType, params: dict[str, Any]) -> workloads.Parity:
+def forward_reference(spec: ModuleType, params: Sizes) -> workloads.Parity:
     """The spec's inference reference for a case; for a repeated batch, computed on its distinct
     examples (kept for the case's other processes) and repeated as the batch is."""
-    if not params.get("distinct"):
+    distinct = params.get("distinct")
+    if not distinct:
         return spec.parity(params)  # type: ignore[no-any-return]
-    few = {**params, "batch_size": params["distinct"], "distinct": None}
+    few: Sizes = {**params, "batch_size": distinct, "distinct": None}
     reference: workloads.Parity = references(spec, params)("forward", lambda: spec.parity(few))
     return replace(reference, inputs=workloads.repeat(params, *reference.inputs),
                    expected=workloads.repeat(params, reference.expected)[0])  # fmt: skip
@@ -175,7 +176,7 @@ def check_parity(
     fw: ModuleType,
     spec: ModuleType,
     prepared: workloads.Prepared,
-    case: Case,
+    case: Case[Sizes],
     first: Any = None,
     precision: str | None = None,
 ) -> Parity:
@@ -217,7 +218,7 @@ def parity_failure(parity: Parity) -> str:
     )
 
 
-def measure_accuracy(fw: ModuleType, spec: ModuleType, prepared: workloads.Prepared, case: Case) -> Reading:
+def measure_accuracy(fw: ModuleType, spec: ModuleType, prepared: workloads.Prepared, case: Case[Sizes]) -> Reading:
     """Train on real data for the case's epochs, in the spec's batch order; test after each epoch."""
     params = case.params
     assert prepared.fit is not None, "an accuracy case needs a workload that trains"
@@ -253,7 +254,7 @@ def measure_case(
     fw: ModuleType,
     spec: ModuleType,
     module: ModuleType,
-    case: Case,
+    case: Case[Sizes],
     mode: str,
     device: str,
     profile: Profile,

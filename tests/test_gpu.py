@@ -79,10 +79,11 @@ def test_references_are_kept_for_the_other_processes_of_a_case(tmp_path: Path, m
         calls.append(value)
         return value
 
-    assert worker.references(mlp, {"batch_size": 4})("loss", lambda: compute(2.5)) == 2.5
-    again = worker.references(mlp, {"batch_size": 4})  # another process of the same case
+    case: workloads.Sizes = {"batch_size": 4, "dtype": "float32", "seed": 0}
+    assert worker.references(mlp, case)("loss", lambda: compute(2.5)) == 2.5
+    again = worker.references(mlp, case)  # another process of the same case
     assert again("loss", lambda: compute(9.0)) == 2.5
-    assert worker.references(mlp, {"batch_size": 8})("loss", lambda: compute(7.0)) == 7.0  # another case
+    assert worker.references(mlp, {**case, "batch_size": 8})("loss", lambda: compute(7.0)) == 7.0  # another case
     assert calls == [2.5, 7.0]
 
 

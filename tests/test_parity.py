@@ -18,7 +18,7 @@ from measurements.workloads import shared
 from measurements.workloads.mlp import spec as mlp
 from tests.conftest import ROOT
 
-TINY = {"layers": [16, 12, 12, 4], "batch_size": 8, "dtype": "float32", "seed": 0, "task": "train"}
+TINY: mlp.MlpSizes = {"layers": [16, 12, 12, 4], "batch_size": 8, "dtype": "float32", "seed": 0, "task": "train"}
 
 
 def _mlp_check(gradients: list[np.ndarray]) -> shared.Directional:

@@ -18,7 +18,7 @@ from measurements.frameworks import FRAMEWORK_LABELS
 from measurements.results import AnyResult, read_planned, size_key
 
 
-def parameter_count(workload: str, params: dict[str, Any]) -> int | None:
+def parameter_count(workload: str, params: Mapping[str, object]) -> int | None:
     """A workload's parameters at one case's sizes, where they are sizes its spec plans
     (``data/planned.json``): never a size read from a results file."""
     planned = read_planned().get(workload)

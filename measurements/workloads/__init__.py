@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, NotRequired, TypedDict, TypeVar
 
 import numpy as np
 
@@ -76,13 +76,32 @@ class Workload:
         }
 
 
+class Sizes(TypedDict):
+    """A case's parameters (``Case.params``; ``params`` in a results file): the keys that code outside
+    the workload's spec reads (the worker, the harness, the pages). Each workload's spec extends it
+    with the sizes only it and its framework modules read (``MlpSizes``, ``CnnSizes``, ...)."""
+
+    dtype: str  # of its data and initial weights
+    seed: int  # from which its data and initial weights are drawn
+    batch_size: NotRequired[int]  # every case's but one matrix multiply's
+    # a profile's: the batch holds this many distinct examples, repeated to its size (``repeat``);
+    # None or absent: every example is distinct
+    distinct: NotRequired[int | None]
+    task: NotRequired[str]  # a model's: "train" or "infer"
+    epochs: NotRequired[int]  # the accuracy runs': the epochs trained,
+    target: NotRequired[float]  # and the test accuracy (%) whose training time is measured
+
+
+S = TypeVar("S", bound=Sizes)  # a workload's own sizes (``MlpSizes``, ``CnnSizes``, ...)
+
+
 @dataclass(frozen=True)
-class Case:
+class Case(Generic[S]):
     """One measured configuration of a workload (a size, a batch) and what it measures."""
 
     name: str
     metric: str  # a key of METRICS
-    params: dict[str, Any]
+    params: S
     work_per_step: float  # units of a rate's numerator done by one step (1 for latency)
     flops_per_step: float  # floating-point operations of one step, for the ceiling share
 
@@ -133,12 +152,12 @@ def prepare_op(
     return Prepared(step=lambda: run(*arrays), forward=lambda *given: op(*(to_array(a) for a in given)))
 
 
-def distinct(params: dict[str, Any]) -> int:
+def distinct(params: Sizes) -> int:
     """How many distinct examples a case's batch holds (the rest repeat them)."""
     return int(params.get("distinct") or params["batch_size"])
 
 
-def repeat(params: dict[str, Any], *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+def repeat(params: Sizes, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
     """Arrays of ``distinct(params)`` examples, repeated to the batch size. The loss (a mean), its
     gradients and BatchNorm's batch statistics over the repeated batch are those of the distinct
     examples, and so is each example's output: the NumPy float64 reference that checks parity is

@@ -7,11 +7,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from measurements.studies.distributed import free_ports, worker
+
+if TYPE_CHECKING:
+    from measurements.workloads.mlp.spec import MlpSizes
 
 
 def commands(run: list[str], env: dict[str, str], processes: int) -> list[tuple[list[str], dict[str, str]]]:
@@ -34,7 +37,7 @@ def cpus_for(rank: int, threads: int, allowed: list[int]) -> list[int]:
     return allowed[start : start + threads]
 
 
-def trainer(params: dict[str, Any], rank: int, processes: int, threads: int) -> worker.Trainer:
+def trainer(params: MlpSizes, rank: int, processes: int, threads: int) -> worker.Trainer:
     """The MLP workload's jitted JAX step (Optax's Adam); with ``processes`` > 1, the same step over
     arrays that span both processes (``jax.distributed``, gloo): the batch sharded over a one-axis
     mesh of one CPU device per process, the weights and Adam's state replicated, so the loss is the

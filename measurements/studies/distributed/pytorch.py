@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from measurements.studies.distributed import worker
+
+if TYPE_CHECKING:
+    from measurements.workloads.mlp.spec import MlpSizes
 
 
 def commands(run: list[str], env: dict[str, str], processes: int) -> list[tuple[list[str], dict[str, str]]]:
@@ -27,7 +30,7 @@ def rank(processes: int) -> int:
     return int(os.environ["RANK"])
 
 
-def trainer(params: dict[str, Any], rank: int, processes: int, threads: int) -> worker.Trainer:
+def trainer(params: MlpSizes, rank: int, processes: int, threads: int) -> worker.Trainer:
     """The MLP with the project's training step; under DDP (gloo) when ``processes`` > 1."""
     import torch
     import torch.distributed as dist
@@ -59,7 +62,8 @@ def trainer(params: dict[str, Any], rank: int, processes: int, threads: int) -> 
             dist.broadcast(tensor, src=0)
             return float(tensor.item())
 
-    prepared = steps(trained, {**params, "batch_size": len(local[0])}, "eager", "cpu", local)
+    shard: MlpSizes = {**params, "batch_size": len(local[0])}
+    prepared = steps(trained, shard, "eager", "cpu", local)
 
     def weights() -> list[np.ndarray]:
         found = []

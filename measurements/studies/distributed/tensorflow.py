@@ -7,11 +7,14 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from measurements.studies.distributed import free_ports, worker
+
+if TYPE_CHECKING:
+    from measurements.workloads.mlp.spec import MlpSizes
 
 
 def tf_config(ports: list[int], index: int) -> dict[str, Any]:
@@ -35,7 +38,7 @@ def rank(processes: int) -> int:
     return int(json.loads(os.environ["TF_CONFIG"])["task"]["index"])
 
 
-def trainer(params: dict[str, Any], rank: int, processes: int, threads: int) -> worker.Trainer:
+def trainer(params: MlpSizes, rank: int, processes: int, threads: int) -> worker.Trainer:
     """The MLP with the project's ``tf.function`` step; with ``MultiWorkerMirroredStrategy``
     (the step in ``strategy.run`` inside a ``tf.function``) when ``processes`` > 1."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

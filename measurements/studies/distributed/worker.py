@@ -26,13 +26,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from measurements.frameworks import COMPARED, REGISTRY
 from measurements.launch import die_with_parent
 from measurements.launch import report as write_report
+
+if TYPE_CHECKING:
+    from measurements.workloads.mlp.spec import MlpSizes
 
 HANG_ENV = "FG_DISTRIBUTED_HANG"
 JAX_COORDINATOR_ENV = "FG_JAX_COORDINATOR"  # host:port of jax.distributed's coordinator (process 0 serves it)
@@ -75,7 +78,7 @@ def shard(array: np.ndarray, rank: int, processes: int) -> np.ndarray:
     return array[rank * per : (rank + 1) * per]
 
 
-def _params(layers: list[int], global_batch: int) -> dict[str, Any]:
+def _params(layers: list[int], global_batch: int) -> MlpSizes:
     from measurements.workloads.mlp import spec
 
     return {"layers": layers, "batch_size": global_batch, "dtype": "float32", "seed": spec.SEED, "task": "train"}

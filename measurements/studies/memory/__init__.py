@@ -97,7 +97,7 @@ def parameters(width: int) -> int:
     return sum(a * b + b for a, b in itertools.pairwise(layers))
 
 
-def model_params(width: int, batch: int, task: str) -> dict[str, Any]:
+def model_params(width: int, batch: int, task: str) -> spec.MlpSizes:
     """The MLP workload's parameters for one size (``saved`` is an inference task for the workload)."""
     return {"layers": [784, width, width, 10], "batch_size": batch, "dtype": "float32", "seed": 0,
             "task": "train" if task == "train" else "infer"}  # fmt: skip
@@ -148,7 +148,7 @@ def steps(framework: str) -> ModuleType:
     return importlib.import_module(f"{__name__}.{framework}")
 
 
-def saved_by_export(framework: str, model: Any, params: dict[str, Any], artifact: Path) -> MemoryReport:
+def saved_by_export(framework: str, model: Any, params: spec.MlpSizes, artifact: Path) -> MemoryReport:
     """``model`` saved by the export study's converter of the framework's ``SAVED_PATH``."""
     notes = export.steps(framework).CONVERTERS[steps(framework).SAVED_PATH](model, params, artifact)
     return {"artifact_bytes": export.tree_bytes(artifact), "saved_with": notes.get("api")}

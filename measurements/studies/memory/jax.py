@@ -18,7 +18,7 @@ SAVED_PATH = "jax-export"
 ARTIFACT = "model.jax_exported"  # jax.export's serialized bytes
 
 
-def save(module: ModuleType, params: dict[str, Any], artifact: Path) -> MemoryReport:
+def save(module: ModuleType, params: spec.MlpSizes, artifact: Path) -> MemoryReport:
     """The workload's own ``apply`` at inference, under ``jax.jit``, its weights (the shared NumPy weights, as
     ``prepare`` takes them) closed over, exported for the batch's shape and serialized."""
     import jax

@@ -12,11 +12,12 @@ import numpy as np
 
 from measurements.findings import MemoryReport
 from measurements.studies import memory
+from measurements.workloads.mlp.spec import MlpSizes
 
 SAVED_PATH = "torch-export"
 
 
-def save(module: ModuleType, params: dict[str, Any], artifact: Path) -> MemoryReport:
+def save(module: ModuleType, params: MlpSizes, artifact: Path) -> MemoryReport:
     model = module.build_model(params)
     model.eval()
     return memory.saved_by_export("pytorch", model, params, artifact)

@@ -12,11 +12,12 @@ import numpy as np
 
 from measurements.findings import MemoryReport
 from measurements.studies import memory
+from measurements.workloads.mlp.spec import MlpSizes
 
 SAVED_PATH = "savedmodel"
 
 
-def save(module: ModuleType, params: dict[str, Any], artifact: Path) -> MemoryReport:
+def save(module: ModuleType, params: MlpSizes, artifact: Path) -> MemoryReport:
     return memory.saved_by_export("tensorflow", module.build_model(params), params, artifact)
 
 

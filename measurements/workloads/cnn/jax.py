@@ -68,7 +68,7 @@ def network(
     return apply
 
 
-def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+def prepare(params: spec.CnnSizes, mode: str, device: str) -> Prepared:
     convolutions = list(spec.convolutions(params))
     names = {name for name, *_ in convolutions}
 

@@ -4,8 +4,6 @@ which oneDNN's convolutions prefer on CPUs)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch
 from torch import nn
@@ -38,7 +36,7 @@ class Block(nn.Module):  # type: ignore[misc]  # torch is untyped for mypy here
         return torch.relu(out + self.shortcut(x))
 
 
-def build_model(params: dict[str, Any]) -> nn.Sequential:
+def build_model(params: spec.CnnSizes) -> nn.Sequential:
     weights = spec.weights(params)
     blocks = [Block(stage, 1 if stage == 0 else 2, weights) for stage in range(len(params["widths"]))]
     dense = nn.Linear(*weights["dense.kernel"].shape)
@@ -54,7 +52,7 @@ def spec_layout(arrays: list[np.ndarray]) -> list[np.ndarray]:
     return [a.transpose(2, 3, 1, 0) if a.ndim == 4 else a.T if a.ndim == 2 else a for a in arrays]
 
 
-def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+def prepare(params: spec.CnnSizes, mode: str, device: str) -> Prepared:
     layout = torch.channels_last if mode == "channels_last" else torch.contiguous_format
 
     def images(x: np.ndarray) -> torch.Tensor:

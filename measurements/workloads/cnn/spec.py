@@ -14,12 +14,12 @@ padding would pad only the bottom and right, a different model.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from measurements.profiles import Profile
-from measurements.workloads import Case, Parity, distinct, repeat
+from measurements.workloads import Case, Parity, Sizes, distinct, repeat
 from measurements.workloads.shared import cross_entropy, model_cases
 
 SEED = 0
@@ -32,14 +32,23 @@ TRAIN_BATCHES = {"tiny": (8,), "standard": (32, 128), "full": (32, 128, 512), "g
 INFER_BATCHES = {"tiny": (16,), "standard": (256,), "full": (256, 1024), "gpu": (4096,)}
 
 
-def params_for(side: int, channels: int, widths: tuple[int, ...], batch: int, task: str) -> dict[str, Any]:
+class CnnSizes(Sizes):
+    """A residual network's sizes (this CNN's; ResNet-50's add theirs, ``ResnetSizes``)."""
+
+    side: int  # of the square input images
+    channels: int  # of the input images
+    widths: list[int]  # the output channels of each stage
+    classes: int
+
+
+def params_for(side: int, channels: int, widths: tuple[int, ...], batch: int, task: str) -> CnnSizes:
     return {
         "side": side, "channels": channels, "widths": list(widths), "classes": CLASSES, "batch_size": batch,
         "dtype": "float32", "seed": SEED, "task": task,
     }  # fmt: skip
 
 
-def convolutions(params: dict[str, Any]) -> Iterator[tuple[str, int, int, int, int]]:
+def convolutions(params: CnnSizes) -> Iterator[tuple[str, int, int, int, int]]:
     """(name, kernel, stride, input channels, output channels) of every convolution, in order."""
     previous = params["channels"]
     widths = params["widths"]
@@ -54,7 +63,7 @@ def convolutions(params: dict[str, Any]) -> Iterator[tuple[str, int, int, int, i
         previous = width
 
 
-def forward_flops(params: dict[str, Any], batch: int) -> int:
+def forward_flops(params: CnnSizes, batch: int) -> int:
     """Multiply-adds of the convolutions and the classifier, times two; BatchNorm and the rest left out."""
     side, flops = params["side"], 0
     for name, kernel, stride, c_in, c_out in convolutions(params):
@@ -64,10 +73,10 @@ def forward_flops(params: dict[str, Any], batch: int) -> int:
     return int(batch * (flops + 2 * params["widths"][-1] * params["classes"]))
 
 
-def cases(profile: Profile, task: str) -> list[Case]:
+def cases(profile: Profile, task: str) -> list[Case[CnnSizes]]:
     side, channels, widths = SHAPES[profile.size]
 
-    def params(batch: int) -> dict[str, Any]:
+    def params(batch: int) -> CnnSizes:
         return params_for(side, channels, widths, batch, task)
 
     shape = f"{side}×{side}×{channels}, widths {'-'.join(map(str, widths))}, "
@@ -75,13 +84,13 @@ def cases(profile: Profile, task: str) -> list[Case]:
                        INFER_BATCHES[profile.batch_key], profile.distinct)  # fmt: skip
 
 
-def weights(params: dict[str, Any]) -> dict[str, np.ndarray]:
+def weights(params: CnnSizes) -> dict[str, np.ndarray]:
     """Convolution kernels (HWIO, He-normal) by name, and the classifier's kernel (in, out) and bias."""
     return conv_weights(params, convolutions(params), params["widths"][-1], np.float64)
 
 
 def conv_weights(
-    params: dict[str, Any], convs: Iterable[tuple[str, int, int, int, int]], features: int, draw: type[np.floating[Any]]
+    params: CnnSizes, convs: Iterable[tuple[str, int, int, int, int]], features: int, draw: type[np.floating[Any]]
 ) -> dict[str, np.ndarray]:
     """A residual network's initial weights (this CNN's and ResNet-50's): per convolution its kernel
     (HWIO, He-normal, drawn in the ``draw`` dtype), then the classifier's kernel (``features`` in,
@@ -97,7 +106,7 @@ def conv_weights(
     return found
 
 
-def batch(params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+def batch(params: CnnSizes) -> tuple[np.ndarray, np.ndarray]:
     """One batch of synthetic images (NHWC, standard normal) and integer class labels."""
     rng = np.random.default_rng(params["seed"] + 1)
     side = params["side"]
@@ -107,7 +116,7 @@ def batch(params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def flat_weights(params: dict[str, Any]) -> list[np.ndarray]:
+def flat_weights(params: CnnSizes) -> list[np.ndarray]:
     """The trainable tensors in the parity check's order (see ``conv_flat_weights``)."""
     return conv_flat_weights(weights(params), convolutions(params))
 
@@ -150,7 +159,7 @@ def conv_bn(h: np.ndarray, layer: tuple[np.ndarray, ...], stride: int, training:
     return np.asarray((h - mean) / np.sqrt(variance + BN_EPS) * gamma + beta)
 
 
-def _forward(params: dict[str, Any], x: np.ndarray, flat: list[np.ndarray], training: bool) -> np.ndarray:
+def _forward(params: CnnSizes, x: np.ndarray, flat: list[np.ndarray], training: bool) -> np.ndarray:
     """The logits in NumPy float64 (BatchNorm as ``conv_bn``)."""
     tensors = iter([np.asarray(a, dtype=np.float64) for a in flat])
     layers = {name: (next(tensors), next(tensors), next(tensors)) for name, *_ in convolutions(params)}
@@ -165,20 +174,21 @@ def _forward(params: dict[str, Any], x: np.ndarray, flat: list[np.ndarray], trai
     return np.asarray(h.mean(axis=(1, 2)) @ kernel + bias)
 
 
-Forward = Callable[[dict[str, Any], np.ndarray, list[np.ndarray], bool], np.ndarray]
+C = TypeVar("C", bound=CnnSizes)  # this CNN's sizes or ResNet-50's
 
 
 def references(
-    forward: Forward, flat_weights: Callable[[dict[str, Any]], list[np.ndarray]]
-) -> tuple[Callable[[dict[str, Any], np.ndarray], np.ndarray], Callable[..., float]]:
+    forward: Callable[[C, np.ndarray, list[np.ndarray], bool], np.ndarray],
+    flat_weights: Callable[[C], list[np.ndarray]],
+) -> tuple[Callable[[C, np.ndarray], np.ndarray], Callable[[C, list[np.ndarray], np.ndarray, np.ndarray], float]]:
     """A residual network's references from its float64 ``forward(params, x, flat, training)``
     (this CNN's and ResNet-50's): inference with BatchNorm's initial statistics (mean 0, variance 1),
     and the training loss (BatchNorm on the batch's statistics; mean softmax cross-entropy)."""
 
-    def forward_reference(params: dict[str, Any], x: np.ndarray) -> np.ndarray:
+    def forward_reference(params: C, x: np.ndarray) -> np.ndarray:
         return forward(params, x, flat_weights(params), False)
 
-    def loss_reference(params: dict[str, Any], flat: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
+    def loss_reference(params: C, flat: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
         return cross_entropy(forward(params, x, flat, True), y)
 
     return forward_reference, loss_reference
@@ -187,7 +197,7 @@ def references(
 forward_reference, loss_reference = references(_forward, flat_weights)
 
 
-def parity(params: dict[str, Any]) -> Parity:
+def parity(params: CnnSizes) -> Parity:
     """The timed batch's logits (inference, and the accuracy runs' eager check)."""
     x, _ = batch(params)
     return Parity(inputs=(x,), expected=forward_reference(params, x), rtol=1e-4, atol=1e-4)

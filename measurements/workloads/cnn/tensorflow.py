@@ -27,7 +27,7 @@ def _conv(x: Any, name: str, weights: dict[str, np.ndarray], stride: int) -> Any
     return layers.BatchNormalization(epsilon=spec.BN_EPS, momentum=1 - spec.BN_MOMENTUM, name=f"{name}.bn")(x)
 
 
-def classified(inputs: Any, h: Any, params: dict[str, Any], weights: dict[str, np.ndarray]) -> tf.keras.Model:
+def classified(inputs: Any, h: Any, params: spec.CnnSizes, weights: dict[str, np.ndarray]) -> tf.keras.Model:
     """The model from ``inputs`` to the classifier's logits: global average pooling of the features ``h``,
     then the dense layer loaded from the shared weights."""
     h = layers.GlobalAveragePooling2D()(h)
@@ -37,7 +37,7 @@ def classified(inputs: Any, h: Any, params: dict[str, Any], weights: dict[str, n
     return tf.keras.Model(inputs, logits)
 
 
-def build_model(params: dict[str, Any]) -> tf.keras.Model:
+def build_model(params: spec.CnnSizes) -> tf.keras.Model:
     weights = spec.weights(params)
     inputs = tf.keras.Input(shape=(params["side"], params["side"], params["channels"]))
     h = layers.ReLU()(_conv(inputs, "stem", weights, 1))
@@ -52,7 +52,7 @@ def build_model(params: dict[str, Any]) -> tf.keras.Model:
 
 
 def prepared(
-    model: tf.keras.Model, params: dict[str, Any], mode: str, names: list[str], batch: tuple[np.ndarray, np.ndarray]
+    model: tf.keras.Model, params: spec.CnnSizes, mode: str, names: list[str], batch: tuple[np.ndarray, np.ndarray]
 ) -> Prepared:
     """The steps of a convolutional ``model`` whose convolutions are ``names``, in the spec's
     order: per convolution its kernel, BatchNorm's gamma and beta; then the classifier."""
@@ -68,6 +68,6 @@ def prepared(
     return steps(model, params, mode, batch, layout=lambda arrays: [arrays[i] for i in order])
 
 
-def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+def prepare(params: spec.CnnSizes, mode: str, device: str) -> Prepared:
     names = [name for name, *_ in spec.convolutions(params)]
     return prepared(build_model(params), params, mode, names, spec.batch(params))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import jax
 import jax.numpy as jnp
 from jax import lax
@@ -17,5 +15,5 @@ def convolve(x: jax.Array, w: jax.Array) -> jax.Array:
     return lax.conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"))
 
 
-def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+def prepare(params: spec.Conv2dSizes, mode: str, device: str) -> Prepared:
     return prepare_op(spec.tensors(params), jnp.asarray, convolve, timed=compiled(convolve, mode))

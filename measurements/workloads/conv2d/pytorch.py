@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch
 
@@ -23,7 +21,7 @@ def convolve(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     return torch.nn.functional.conv2d(x, w, padding=spec.KERNEL // 2)
 
 
-def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+def prepare(params: spec.Conv2dSizes, mode: str, device: str) -> Prepared:
     x, w = to_torch(*spec.tensors(params), device)
     op = torch.compile(convolve) if mode == "compile" else convolve
 

@@ -7,12 +7,10 @@ overhead, a larger one the kernel.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from measurements.profiles import Profile
-from measurements.workloads import Case, Parity
+from measurements.workloads import Case, Parity, Sizes
 
 SEED = 0
 KERNEL = 3
@@ -25,12 +23,20 @@ SIZES = {
 }
 
 
-def _params(size: tuple[int, int, int, int]) -> dict[str, Any]:
+class Conv2dSizes(Sizes):
+    """A batch (``batch_size``) of square images convolved with one kernel."""
+
+    side: int
+    c_in: int  # input channels
+    c_out: int  # output channels
+
+
+def _params(size: tuple[int, int, int, int]) -> Conv2dSizes:
     batch, side, c_in, c_out = size
     return {"batch_size": batch, "side": side, "c_in": c_in, "c_out": c_out, "dtype": "float32", "seed": SEED}
 
 
-def cases(profile: Profile, task: str) -> list[Case]:
+def cases(profile: Profile, task: str) -> list[Case[Conv2dSizes]]:
     found = []
     for size in SIZES[profile.batch_key]:
         batch, side, c_in, c_out = size
@@ -40,7 +46,7 @@ def cases(profile: Profile, task: str) -> list[Case]:
     return found
 
 
-def tensors(params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+def tensors(params: Conv2dSizes) -> tuple[np.ndarray, np.ndarray]:
     """Input (NHWC) and kernel (HWIO), standard normal, from the seed."""
     rng = np.random.default_rng(params["seed"])
     side, c_in = params["side"], params["c_in"]
@@ -62,7 +68,7 @@ def reference(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return out
 
 
-def parity(params: dict[str, Any]) -> Parity:
+def parity(params: Conv2dSizes) -> Parity:
     """The timed step's output on the timed tensors (NHWC); atol grows with the terms summed."""
     x, w = tensors(params)
     return Parity(inputs=(x, w), expected=reference(x, w), rtol=1e-4, atol=1e-5 * KERNEL * KERNEL * params["c_in"])

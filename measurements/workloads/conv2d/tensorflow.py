@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import tensorflow as tf
 
 from measurements.frameworks.tensorflow import compiled
@@ -15,5 +13,5 @@ def convolve(x: tf.Tensor, w: tf.Tensor) -> tf.Tensor:
     return tf.nn.conv2d(x, w, strides=1, padding="SAME")
 
 
-def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+def prepare(params: spec.Conv2dSizes, mode: str, device: str) -> Prepared:
     return prepare_op(spec.tensors(params), tf.constant, convolve, timed=compiled(convolve, mode))

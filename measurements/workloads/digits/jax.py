@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
 
 from measurements.workloads import Prepared
+from measurements.workloads.digits import spec
 
 
-def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+def prepare(params: spec.DigitsSizes, mode: str, device: str) -> Prepared:
     module = importlib.import_module(f"measurements.workloads.{params['model']}.jax")
     return module.prepare(params, mode, device)  # type: ignore[no-any-return]

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cache
-from typing import Any
+from typing import Literal
 
 import numpy as np
 
 from measurements.profiles import Profile
-from measurements.workloads import Case, Parity
+from measurements.workloads import Case, Parity, Sizes
 from measurements.workloads.cnn import spec as cnn
 from measurements.workloads.mlp import spec as mlp
 
@@ -29,14 +29,26 @@ MLP_LAYERS = {"tiny": (64, 32, 32, 10), "standard": (64, 512, 512, 10), "full": 
 CNN_SHAPES = {"tiny": (8, 3, (4, 8, 8)), "standard": (32, 3, (16, 32, 64)), "full": (32, 3, (16, 32, 64))}
 
 
-def cases(profile: Profile, task: str) -> list[Case]:
+class DigitsMlpSizes(mlp.MlpSizes):
+    model: Literal["mlp"]
+
+
+class DigitsCnnSizes(cnn.CnnSizes):
+    model: Literal["cnn"]
+
+
+# an accuracy run's: which model, its sizes, and the epochs and target accuracy (``Sizes``)
+DigitsSizes = DigitsMlpSizes | DigitsCnnSizes
+
+
+def cases(profile: Profile, task: str) -> list[Case[DigitsSizes]]:
     epochs = EPOCHS[profile.size]
-    common = {"batch_size": BATCH, "epochs": epochs, "target": TARGET, "dtype": "float32", "seed": SEED,
-              "task": "train"}  # fmt: skip
+    common: Sizes = {"batch_size": BATCH, "epochs": epochs, "target": TARGET, "dtype": "float32", "seed": SEED,
+                     "task": "train"}  # fmt: skip
     layers = MLP_LAYERS[profile.size]
     side, channels, widths = CNN_SHAPES[profile.size]
-    mlp_params = {**common, "model": "mlp", "layers": list(layers)}
-    cnn_params = {**cnn.params_for(side, channels, widths, BATCH, "train"), **common, "model": "cnn"}
+    mlp_params: DigitsMlpSizes = {**common, "model": "mlp", "layers": list(layers)}
+    cnn_params: DigitsCnnSizes = {**cnn.params_for(side, channels, widths, BATCH, "train"), **common, "model": "cnn"}
     return [
         Case(f"MLP {'-'.join(map(str, layers))}", "test_accuracy", mlp_params, work_per_step=1, flops_per_step=0),
         Case(f"CNN {side}×{side}×{channels}, widths {'-'.join(map(str, widths))}", "test_accuracy", cnn_params,
@@ -59,7 +71,7 @@ def images(x: np.ndarray, side: int, channels: int) -> np.ndarray:
     return np.ascontiguousarray(np.repeat(grid[..., None], channels, axis=3))
 
 
-def data(params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def data(params: DigitsSizes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(train inputs, train labels, test inputs, test labels), split with a fixed seed."""
     x, y = _digits()
     if params["model"] == "cnn":
@@ -70,7 +82,7 @@ def data(params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     return x[train], y[train], x[test], y[test]
 
 
-def batches(params: dict[str, Any], n: int, epoch: int) -> Iterator[np.ndarray]:
+def batches(params: DigitsSizes, n: int, epoch: int) -> Iterator[np.ndarray]:
     """Index arrays of one epoch's full batches, shuffled by a seed of their own."""
     order = np.random.default_rng([params["seed"], epoch]).permutation(n)
     size = params["batch_size"]
@@ -78,9 +90,6 @@ def batches(params: dict[str, Any], n: int, epoch: int) -> Iterator[np.ndarray]:
         yield order[start : start + size]
 
 
-def model_spec(params: dict[str, Any]) -> Any:
-    return {"mlp": mlp, "cnn": cnn}[params["model"]]
-
-
-def parity(params: dict[str, Any]) -> Parity:
-    return model_spec(params).parity(params)  # type: ignore[no-any-return]
+def parity(params: DigitsSizes) -> Parity:
+    """The model's own parity check (its eager forward pass on its timed batch)."""
+    return cnn.parity(params) if params["model"] == "cnn" else mlp.parity(params)

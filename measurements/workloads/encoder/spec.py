@@ -15,6 +15,8 @@ from measurements.workloads import Case
 from measurements.workloads.transformer.spec import (  # noqa: F401  (the spec's interface, shared)
     CLASSES,
     SEED,
+    Shape,
+    TransformerSizes,
     batch,
     flat_weights,
     forward_reference,
@@ -25,7 +27,7 @@ from measurements.workloads.transformer.spec import (  # noqa: F401  (the spec's
     weights,
 )
 
-SIZES: dict[str, dict[str, int]] = {
+SIZES: dict[str, Shape] = {
     "tiny": {"vocab": 300, "seq_len": 16, "d_model": 48, "heads": 4, "layers": 3, "d_ff": 96},
     "standard": {"vocab": 30522, "seq_len": 128, "d_model": 768, "heads": 12, "layers": 12, "d_ff": 3072},
     "full": {"vocab": 30522, "seq_len": 128, "d_model": 768, "heads": 12, "layers": 12, "d_ff": 3072},
@@ -36,5 +38,5 @@ TRAIN_BATCHES = {"tiny": (4,), "standard": (4,), "full": (4, 16), "gpu": (32,)}
 INFER_BATCHES = {"tiny": (8,), "standard": (16,), "full": (16, 64), "gpu": (128,)}
 
 
-def cases(profile: Profile, task: str) -> list[Case]:
+def cases(profile: Profile, task: str) -> list[Case[TransformerSizes]]:
     return sized_cases(profile, task, SIZES, TRAIN_BATCHES, INFER_BATCHES, with_count=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import jax.numpy as jnp
 
 from measurements.workloads import Prepared, prepare_op
@@ -11,6 +9,6 @@ from measurements.workloads.matmul import spec as matmul
 from measurements.workloads.shared.jax import compiled
 
 
-def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+def prepare(params: matmul.MatmulSizes, mode: str, device: str) -> Prepared:
     matrices = matmul.matrices(params["n"], params["seed"])
     return prepare_op(matrices, jnp.asarray, jnp.matmul, timed=compiled(jnp.matmul, mode))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 
 from measurements.workloads import Prepared, prepare_op
@@ -14,7 +12,7 @@ def multiply(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return a @ b
 
 
-def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+def prepare(params: matmul.MatmulSizes, mode: str, device: str) -> Prepared:
     matrices = matmul.matrices(params["n"], params["seed"])
     op = torch.compile(multiply) if mode == "compile" else multiply
     return prepare_op(matrices, lambda a: torch.from_numpy(a).to(device), multiply, timed=op)

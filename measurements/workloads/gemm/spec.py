@@ -8,8 +8,6 @@ passed as arguments, never captured as constants that a compiler could fold.
 
 from __future__ import annotations
 
-from typing import Any
-
 from measurements.profiles import Profile
 from measurements.workloads import Case, Parity
 from measurements.workloads.matmul import spec as matmul
@@ -17,14 +15,14 @@ from measurements.workloads.matmul import spec as matmul
 SIZES = {"tiny": [32, 128], "standard": [64, 512], "full": [64, 512, 2048], "gpu": [64, 4096]}
 
 
-def cases(profile: Profile, task: str) -> list[Case]:
+def cases(profile: Profile, task: str) -> list[Case[matmul.MatmulSizes]]:
     return [
-        Case(f"n={n}", "op_rate", {"n": n, "dtype": "float32", "seed": matmul.SEED},
+        Case(f"n={n}", "op_rate", matmul.MatmulSizes(n=n, dtype="float32", seed=matmul.SEED),
              work_per_step=2 * n**3 / 1e9, flops_per_step=2 * n**3)
         for n in SIZES[profile.batch_key]
     ]  # fmt: skip
 
 
-def parity(params: dict[str, Any]) -> Parity:
+def parity(params: matmul.MatmulSizes) -> Parity:
     """The timed step's output: the whole product of the timed matrices."""
     return matmul.product_parity(params)

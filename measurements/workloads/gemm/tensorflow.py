@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import tensorflow as tf
 
 from measurements.frameworks.tensorflow import compiled
@@ -11,6 +9,6 @@ from measurements.workloads import Prepared, prepare_op
 from measurements.workloads.matmul import spec as matmul
 
 
-def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+def prepare(params: matmul.MatmulSizes, mode: str, device: str) -> Prepared:
     matrices = matmul.matrices(params["n"], params["seed"])
     return prepare_op(matrices, tf.constant, tf.matmul, timed=compiled(tf.matmul, mode))

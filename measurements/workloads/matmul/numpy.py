@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from measurements.workloads import Prepared
 from measurements.workloads.matmul import spec
 
 
-def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+def prepare(params: spec.MatmulSizes, mode: str, device: str) -> Prepared:
     a, b = spec.matrices(params["n"], params["seed"])
     return Prepared(step=lambda: (a @ b)[0, 0], forward=lambda a, b: a @ b)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 
 from measurements.workloads import Prepared, prepare_op
 from measurements.workloads.matmul import spec
 
 
-def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+def prepare(params: spec.MatmulSizes, mode: str, device: str) -> Prepared:
     matrices = spec.matrices(params["n"], params["seed"])
     return prepare_op(
         matrices, lambda a: torch.from_numpy(a).to(device), torch.matmul, timed=lambda a, b: (a @ b)[0, 0]

@@ -7,23 +7,27 @@ without copying it.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from measurements.profiles import Profile
-from measurements.workloads import Case, Parity
+from measurements.workloads import Case, Parity, Sizes
 
 SEED = 0
 SIZES = {"tiny": [128, 256], "standard": [1024, 2048], "full": [1024, 2048, 4096], "gpu": [4096, 8192]}
 
 
-def cases(profile: Profile, task: str) -> list[Case]:
+class MatmulSizes(Sizes):
+    """A product of two n×n matrices (this workload's and ``gemm``'s)."""
+
+    n: int
+
+
+def cases(profile: Profile, task: str) -> list[Case[MatmulSizes]]:
     return [
         Case(
             name=f"n={n}",
             metric="matmul_rate",
-            params={"n": n, "dtype": "float32", "seed": SEED},
+            params=MatmulSizes(n=n, dtype="float32", seed=SEED),
             work_per_step=2 * n**3 / 1e9,
             flops_per_step=2 * n**3,
         )
@@ -38,7 +42,7 @@ def matrices(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def parity(params: dict[str, Any]) -> Parity:
+def parity(params: MatmulSizes) -> Parity:
     """The timed step's output: element [0, 0] of the product of the timed matrices (for the
     ``gemm`` workload, which returns the whole product, use ``product_parity``)."""
     n = params["n"]
@@ -47,7 +51,7 @@ def parity(params: dict[str, Any]) -> Parity:
     return Parity(inputs=(a, b), expected=expected, rtol=1e-4, atol=1e-5 * n)
 
 
-def product_parity(params: dict[str, Any]) -> Parity:
+def product_parity(params: MatmulSizes) -> Parity:
     """The whole product of the timed matrices; float32 rounding grows with n, and so does atol."""
     n = params["n"]
     a, b = matrices(n, params["seed"])

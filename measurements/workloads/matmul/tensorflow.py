@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import tensorflow as tf
 
 from measurements.workloads import Prepared, prepare_op
 from measurements.workloads.matmul import spec
 
 
-def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+def prepare(params: spec.MatmulSizes, mode: str, device: str) -> Prepared:
     matrices = spec.matrices(params["n"], params["seed"])
     return prepare_op(matrices, tf.constant, tf.matmul, timed=lambda a, b: tf.matmul(a, b)[0, 0])

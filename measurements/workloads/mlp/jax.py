@@ -22,5 +22,5 @@ def apply(weights: list[jax.Array], state: Any, x: jax.Array, training: bool) ->
     return h, state
 
 
-def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+def prepare(params: spec.MlpSizes, mode: str, device: str) -> Prepared:
     return steps(apply, spec.flat_weights(params), params, mode, spec.batch(params))

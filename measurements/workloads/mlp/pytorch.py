@@ -3,8 +3,6 @@ training step, optimiser included; for inference, the model)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch
 from torch import nn
@@ -14,7 +12,7 @@ from measurements.workloads.mlp import spec
 from measurements.workloads.shared.pytorch import steps
 
 
-def build_model(params: dict[str, Any]) -> nn.Sequential:
+def build_model(params: spec.MlpSizes) -> nn.Sequential:
     layers: list[nn.Module] = []
     for kernel, bias in spec.weights(params):
         linear = nn.Linear(*kernel.shape)
@@ -30,5 +28,5 @@ def layout(arrays: list[np.ndarray]) -> list[np.ndarray]:
     return [a.T if a.ndim == 2 else a for a in arrays]
 
 
-def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+def prepare(params: spec.MlpSizes, mode: str, device: str) -> Prepared:
     return steps(build_model(params).to(device), params, mode, device, spec.batch(params), layout=layout)

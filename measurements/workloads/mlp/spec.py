@@ -7,12 +7,11 @@ both start from the same model. The optimiser's settings are in ``workloads.shar
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import Any
 
 import numpy as np
 
 from measurements.profiles import Profile
-from measurements.workloads import Case, Parity, distinct, repeat
+from measurements.workloads import Case, Parity, Sizes, distinct, repeat
 from measurements.workloads.shared import cross_entropy, model_cases
 
 SEED = 0
@@ -23,15 +22,19 @@ TRAIN_BATCHES = {"tiny": (32,), "standard": (64, 256), "full": (64, 256, 1024), 
 INFER_BATCHES = {"tiny": (64,), "standard": (1024,), "full": (1024, 4096), "gpu": (16384,)}
 
 
-def _forward_flops(params: dict[str, Any], batch: int) -> int:
-    layers: list[int] = params["layers"]
+class MlpSizes(Sizes):
+    layers: list[int]  # the widths of the input, each hidden layer and the output (the classes)
+
+
+def _forward_flops(params: MlpSizes, batch: int) -> int:
+    layers = params["layers"]
     return 2 * batch * sum(a * b for a, b in pairwise(layers))
 
 
-def cases(profile: Profile, task: str) -> list[Case]:
+def cases(profile: Profile, task: str) -> list[Case[MlpSizes]]:
     layers = LAYERS[profile.size]
 
-    def params(batch: int) -> dict[str, Any]:
+    def params(batch: int) -> MlpSizes:
         return {"layers": list(layers), "batch_size": batch, "dtype": "float32", "seed": SEED, "task": task}
 
     return model_cases(
@@ -45,7 +48,7 @@ def cases(profile: Profile, task: str) -> list[Case]:
     )
 
 
-def weights(params: dict[str, Any]) -> list[tuple[np.ndarray, np.ndarray]]:
+def weights(params: MlpSizes) -> list[tuple[np.ndarray, np.ndarray]]:
     """(kernel, bias) per layer; kernels are (inputs, outputs), Glorot-uniform, biases zero."""
     rng = np.random.default_rng(params["seed"])
     layers = params["layers"]
@@ -57,7 +60,7 @@ def weights(params: dict[str, Any]) -> list[tuple[np.ndarray, np.ndarray]]:
     return found
 
 
-def batch(params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+def batch(params: MlpSizes) -> tuple[np.ndarray, np.ndarray]:
     """One batch of synthetic inputs (standard normal) and integer class labels."""
     rng = np.random.default_rng(params["seed"] + 1)
     layers = params["layers"]
@@ -67,7 +70,7 @@ def batch(params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def flat_weights(params: dict[str, Any]) -> list[np.ndarray]:
+def flat_weights(params: MlpSizes) -> list[np.ndarray]:
     """The trainable tensors in the parity check's order: kernel (inputs, outputs), bias, per layer."""
     return [array for pair in weights(params) for array in pair]
 
@@ -77,7 +80,7 @@ def _layers(flat: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
             for i in range(0, len(flat), 2)]  # fmt: skip
 
 
-def forward_reference(params: dict[str, Any], x: np.ndarray, flat: list[np.ndarray] | None = None) -> np.ndarray:
+def forward_reference(params: MlpSizes, x: np.ndarray, flat: list[np.ndarray] | None = None) -> np.ndarray:
     h = x.astype(np.float64)
     layers = _layers(flat if flat is not None else flat_weights(params))
     for i, (kernel, bias) in enumerate(layers):
@@ -87,14 +90,12 @@ def forward_reference(params: dict[str, Any], x: np.ndarray, flat: list[np.ndarr
     return h
 
 
-def loss_reference(params: dict[str, Any], flat: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
+def loss_reference(params: MlpSizes, flat: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
     """The training loss (mean softmax cross-entropy) in float64 at the weights ``flat``."""
     return cross_entropy(forward_reference(params, x, flat), y)
 
 
-def gradient_reference(
-    params: dict[str, Any], flat: list[np.ndarray], x: np.ndarray, y: np.ndarray
-) -> list[np.ndarray]:
+def gradient_reference(params: MlpSizes, flat: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
     """The exact gradient of ``loss_reference`` (backpropagation in float64), in ``flat``'s order."""
     layers = _layers(flat)
     activations = [x.astype(np.float64)]
@@ -114,7 +115,7 @@ def gradient_reference(
     return found
 
 
-def parity(params: dict[str, Any]) -> Parity:
+def parity(params: MlpSizes) -> Parity:
     """The timed batch's logits (inference, and the accuracy runs' eager check)."""
     x, _ = batch(params)
     return Parity(inputs=(x,), expected=forward_reference(params, x), rtol=1e-4, atol=1e-4)

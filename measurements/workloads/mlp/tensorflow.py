@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import tensorflow as tf
 
 from measurements.workloads import Prepared
@@ -11,7 +9,7 @@ from measurements.workloads.mlp import spec
 from measurements.workloads.shared.tensorflow import steps
 
 
-def build_model(params: dict[str, Any]) -> tf.keras.Sequential:
+def build_model(params: spec.MlpSizes) -> tf.keras.Sequential:
     layers = spec.weights(params)
     model = tf.keras.Sequential([tf.keras.Input(shape=(params["layers"][0],))])
     for i, (kernel, _) in enumerate(layers):
@@ -21,5 +19,5 @@ def build_model(params: dict[str, Any]) -> tf.keras.Sequential:
     return model
 
 
-def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+def prepare(params: spec.MlpSizes, mode: str, device: str) -> Prepared:
     return steps(build_model(params), params, mode, spec.batch(params), layout=list)  # kernels, biases as the spec

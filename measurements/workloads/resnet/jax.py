@@ -3,8 +3,6 @@ the small CNN's convolution, BatchNorm and classifier, with ResNet-50's bottlene
 
 from __future__ import annotations
 
-from typing import Any
-
 import jax
 from jax import lax
 
@@ -19,7 +17,7 @@ def max_pool(x: jax.Array) -> jax.Array:
     return lax.reduce_window(x, -jax.numpy.inf, lax.max, (1, 3, 3, 1), (1, 2, 2, 1), ((0, 0), (1, 1), (1, 1), (0, 0)))
 
 
-def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+def prepare(params: spec.ResnetSizes, mode: str, device: str) -> Prepared:
     convolutions = list(spec.convolutions(params))
 
     def body(conv_bn: ConvBN, x: jax.Array) -> jax.Array:

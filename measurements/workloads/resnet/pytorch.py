@@ -4,8 +4,6 @@ not installed beside the pinned torch), from the shared weights."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch
 from torch import nn
@@ -29,7 +27,7 @@ class Bottleneck(nn.Module):  # type: ignore[misc]  # torch is untyped for mypy 
         return torch.relu(out + self.shortcut(x))
 
 
-def build_model(params: dict[str, Any]) -> nn.Sequential:
+def build_model(params: spec.ResnetSizes) -> nn.Sequential:
     weights = spec.weights(params)
     body = [Bottleneck(name, stride, projected, weights) for name, stride, projected in spec.blocks(params)]
     dense = nn.Linear(*weights["dense.kernel"].shape)
@@ -40,7 +38,7 @@ def build_model(params: dict[str, Any]) -> nn.Sequential:
     return nn.Sequential(*stem, *body, nn.AdaptiveAvgPool2d(1), nn.Flatten(), dense)
 
 
-def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+def prepare(params: spec.ResnetSizes, mode: str, device: str) -> Prepared:
     def images(x: np.ndarray) -> torch.Tensor:
         """NHWC NumPy images as an NCHW tensor."""
         return torch.from_numpy(x).permute(0, 3, 1, 2).contiguous().to(device)

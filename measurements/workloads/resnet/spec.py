@@ -17,7 +17,6 @@ stride 2). The max pool follows a ReLU, so zero padding equals PyTorch's −∞ 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import numpy as np
 
@@ -25,6 +24,7 @@ from measurements.profiles import Profile
 from measurements.workloads import Case, Parity
 from measurements.workloads.cnn import spec as cnn_spec
 from measurements.workloads.cnn.spec import (
+    CnnSizes,
     conv_bn,
     conv_flat_weights,
     conv_weights,
@@ -58,7 +58,15 @@ TRAIN_BATCHES = {"tiny": (4,), "standard": (8,), "full": (8, 32), "gpu": (64,)}
 INFER_BATCHES = {"tiny": (4,), "standard": (16,), "full": (16, 64), "gpu": (128,)}
 
 
-def params_for(size: str, batch: int, task: str) -> dict[str, Any]:
+class ResnetSizes(CnnSizes):
+    """The small CNN's sizes (here ``widths`` are each stage's bottleneck widths, its output ``EXPANSION``
+    times wider), with the stem's width and each stage's count of blocks."""
+
+    stem: int  # the stem convolution's output channels
+    blocks: list[int]  # the bottleneck blocks of each stage
+
+
+def params_for(size: str, batch: int, task: str) -> ResnetSizes:
     side, blocks, widths = SHAPES[size]
     return {
         "side": side, "channels": 3, "stem": STEM_WIDTH[size], "blocks": list(blocks), "widths": list(widths),
@@ -67,7 +75,7 @@ def params_for(size: str, batch: int, task: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def convolutions(params: dict[str, Any]) -> Iterator[tuple[str, int, int, int, int]]:
+def convolutions(params: ResnetSizes) -> Iterator[tuple[str, int, int, int, int]]:
     """(name, kernel, stride, input channels, output channels) of every convolution, in order."""
     yield "stem", 7, 2, params["channels"], params["stem"]
     previous = params["stem"]
@@ -83,20 +91,20 @@ def convolutions(params: dict[str, Any]) -> Iterator[tuple[str, int, int, int, i
             previous = width * EXPANSION
 
 
-def blocks(params: dict[str, Any]) -> Iterator[tuple[str, int, bool]]:
+def blocks(params: ResnetSizes) -> Iterator[tuple[str, int, bool]]:
     """(name, stride, has a projection shortcut) of every bottleneck block, in order."""
     for stage, count in enumerate(params["blocks"]):
         for block in range(count):
             yield f"s{stage}b{block}", 2 if stage > 0 and block == 0 else 1, block == 0
 
 
-def parameter_count(params: dict[str, Any]) -> int:
+def parameter_count(params: ResnetSizes) -> int:
     convs = sum(k * k * c_in * c_out + 2 * c_out for _, k, _, c_in, c_out in convolutions(params))
     features = params["widths"][-1] * EXPANSION
     return int(convs + (features + 1) * params["classes"])
 
 
-def forward_flops(params: dict[str, Any], batch: int) -> int:
+def forward_flops(params: ResnetSizes, batch: int) -> int:
     """Multiply-adds of the convolutions and the classifier, times two; BatchNorm, pooling and the rest left out."""
     side = params["side"] // 4  # after the stem's stride and the max pool
     flops = 2 * (params["side"] // 2) ** 2 * 7 * 7 * params["channels"] * params["stem"]
@@ -109,11 +117,11 @@ def forward_flops(params: dict[str, Any], batch: int) -> int:
     return int(batch * (flops + 2 * params["widths"][-1] * EXPANSION * params["classes"]))
 
 
-def cases(profile: Profile, task: str) -> list[Case]:
+def cases(profile: Profile, task: str) -> list[Case[ResnetSizes]]:
     side = SHAPES[profile.size][0]
     millions = parameter_count(params_for(profile.size, 1, task)) / 1e6
 
-    def params(batch: int) -> dict[str, Any]:
+    def params(batch: int) -> ResnetSizes:
         return params_for(profile.size, batch, task)
 
     shape = f"{side}×{side}, {millions:.1f}M parameters, "
@@ -121,7 +129,7 @@ def cases(profile: Profile, task: str) -> list[Case]:
                        INFER_BATCHES[profile.batch_key], profile.distinct)  # fmt: skip
 
 
-def weights(params: dict[str, Any]) -> dict[str, np.ndarray]:
+def weights(params: ResnetSizes) -> dict[str, np.ndarray]:
     """As the small CNN's, the kernels drawn in float32 (the classifier takes the last stage's expanded width)."""
     return conv_weights(params, convolutions(params), params["widths"][-1] * EXPANSION, np.float32)
 
@@ -129,7 +137,7 @@ def weights(params: dict[str, Any]) -> dict[str, np.ndarray]:
 batch = cnn_spec.batch  # one batch of synthetic images (NHWC, standard normal) and labels, as the small CNN's
 
 
-def flat_weights(params: dict[str, Any]) -> list[np.ndarray]:
+def flat_weights(params: ResnetSizes) -> list[np.ndarray]:
     """The trainable tensors in the parity check's order, as the small CNN's (``conv_flat_weights``)."""
     return conv_flat_weights(weights(params), convolutions(params))
 
@@ -145,7 +153,7 @@ def _max_pool(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _forward(params: dict[str, Any], x: np.ndarray, flat: list[np.ndarray], training: bool) -> np.ndarray:
+def _forward(params: ResnetSizes, x: np.ndarray, flat: list[np.ndarray], training: bool) -> np.ndarray:
     """The logits in NumPy float64 (BatchNorm as the small CNN's ``conv_bn``)."""
     tensors = iter([np.asarray(a, dtype=np.float64) for a in flat])
     layers = {name: (next(tensors), next(tensors), next(tensors)) for name, *_ in convolutions(params)}
@@ -167,7 +175,7 @@ def _forward(params: dict[str, Any], x: np.ndarray, flat: list[np.ndarray], trai
 forward_reference, loss_reference = references(_forward, flat_weights)  # as the small CNN's
 
 
-def parity(params: dict[str, Any]) -> Parity:
+def parity(params: ResnetSizes) -> Parity:
     """The timed batch's logits (inference). With BatchNorm's initial running statistics the
     activations grow through the 16 residual additions: at 224×224 the logits reach about 3,300, and
     float32 rounds them to about 5e-7 of that (0.0018, measured). So the absolute tolerance is 1e-5

@@ -5,8 +5,6 @@ PyTorch's) and from the shared weights."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import tensorflow as tf
 
 from measurements.workloads import Prepared
@@ -16,7 +14,7 @@ from measurements.workloads.resnet import spec
 layers = tf.keras.layers
 
 
-def build_model(params: dict[str, Any]) -> tf.keras.Model:
+def build_model(params: spec.ResnetSizes) -> tf.keras.Model:
     weights = spec.weights(params)
     inputs = tf.keras.Input(shape=(params["side"], params["side"], params["channels"]))
     h = layers.ReLU()(_conv(inputs, "stem", weights, 2))
@@ -30,6 +28,6 @@ def build_model(params: dict[str, Any]) -> tf.keras.Model:
     return classified(inputs, h, params, weights)
 
 
-def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+def prepare(params: spec.ResnetSizes, mode: str, device: str) -> Prepared:
     names = [name for name, *_ in spec.convolutions(params)]
     return prepared(build_model(params), params, mode, names, spec.batch(params))

@@ -15,11 +15,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from measurements.workloads import Case
+from measurements.workloads import Case, S
 
 LEARNING_RATE = 1e-3
 ADAM_BETAS = (0.9, 0.999)
@@ -69,12 +68,12 @@ GRADIENT_SEED = 12345
 def model_cases(
     task: str,
     prefix: str,
-    params: Callable[[int], dict[str, Any]],
-    forward_flops: Callable[[dict[str, Any], int], int],
+    params: Callable[[int], S],
+    forward_flops: Callable[[S, int], int],
     train_batches: Iterable[int],
     infer_batches: Iterable[int],
     distinct: int | None = None,
-) -> list[Case]:
+) -> list[Case[S]]:
     """A model's cases at each batch size b, named ``{prefix}batch {b}``, from its ``params(b)`` and
     the FLOPs of its forward pass, ``forward_flops(params(b), b)``: training throughput at each of
     ``train_batches`` (a step counts the forward pass, then twice as many in the backward pass; the
@@ -83,10 +82,10 @@ def model_cases(
     larger than ``distinct`` (a profile's) holds that many distinct examples, repeated to fill it
     (``workloads.repeat``)."""
 
-    def case(b: int, metric: str) -> Case:
-        found = params(b)
+    def case(b: int, metric: str) -> Case[S]:
+        found = params(b)  # a new dictionary at each call
         if distinct and b > distinct and b % distinct == 0:
-            found = {**found, "distinct": distinct}
+            found["distinct"] = distinct
         flops = forward_flops(found, b) * (3 if task == "train" else 1)
         return Case(f"{prefix}batch {b}", metric, found, work_per_step=1 if metric == "infer_latency" else b,
                     flops_per_step=flops)  # fmt: skip

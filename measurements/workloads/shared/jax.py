@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from measurements.workloads import Prepared
+from measurements.workloads import Prepared, Sizes
 from measurements.workloads.shared import ADAM_BETAS, ADAM_EPS, LEARNING_RATE
 
 Apply = Callable[[list[jax.Array], Any, jax.Array, bool], tuple[jax.Array, Any]]
@@ -47,7 +47,7 @@ def in_bfloat16(apply: Apply) -> Apply:
 def steps(
     apply: Apply,
     flat: list[np.ndarray],
-    params: dict[str, Any],
+    params: Sizes,
     mode: str,
     batch: tuple[np.ndarray, np.ndarray],
     state: Any = (),

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from measurements.workloads import Prepared
+from measurements.workloads import Prepared, Sizes
 from measurements.workloads.shared import ADAM_BETAS, ADAM_EPS, LEARNING_RATE
 
 
@@ -28,7 +28,7 @@ def zentorch_compiled(model: nn.Module) -> Any:
 
 def steps(
     model: nn.Module,
-    params: dict[str, Any],
+    params: Sizes,
     mode: str,
     device: str,
     batch: tuple[np.ndarray, np.ndarray],

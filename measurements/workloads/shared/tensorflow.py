@@ -10,13 +10,13 @@ import numpy as np
 import tensorflow as tf
 
 from measurements.frameworks.tensorflow import compiled
-from measurements.workloads import Prepared
+from measurements.workloads import Prepared, Sizes
 from measurements.workloads.shared import ADAM_BETAS, ADAM_EPS, LEARNING_RATE
 
 
 def steps(
     model: tf.keras.Model,
-    params: dict[str, Any],
+    params: Sizes,
     mode: str,
     batch: tuple[np.ndarray, np.ndarray],
     layout: Callable[[list[np.ndarray]], list[np.ndarray]] | None = None,

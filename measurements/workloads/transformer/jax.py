@@ -31,7 +31,7 @@ def attention(x: jax.Array, layer: spec.LayerWeights, heads: int) -> jax.Array:
     return linear(jax.nn.dot_product_attention(q, k, v).reshape(b, s, d), layer.output)
 
 
-def model(params: dict[str, Any]) -> Any:
+def model(params: spec.TransformerSizes) -> Any:
     heads = params["heads"]
 
     def apply(weights: list[jax.Array], state: Any, tokens: jax.Array, training: bool) -> tuple[jax.Array, Any]:
@@ -45,7 +45,7 @@ def model(params: dict[str, Any]) -> Any:
     return apply
 
 
-def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+def prepare(params: spec.TransformerSizes, mode: str, device: str) -> Prepared:
     tokens, labels = spec.batch(params)  # int64 ids: JAX keeps 32-bit integers unless x64 is on
     batch = (tokens.astype(jnp.int32), labels.astype(jnp.int32))
     return steps(model(params), spec.flat_weights(params), params, mode, batch)

@@ -7,8 +7,6 @@ The encoder is PyTorch's own ``nn.TransformerEncoder``; in inference (``eval()``
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch
 from torch import nn
@@ -19,7 +17,7 @@ from measurements.workloads.transformer import spec
 
 
 class TransformerClassifier(nn.Module):  # type: ignore[misc]  # torch is untyped for mypy here
-    def __init__(self, params: dict[str, Any]) -> None:
+    def __init__(self, params: spec.TransformerSizes) -> None:
         super().__init__()
         d = params["d_model"]
         self.embedding = nn.Embedding(params["vocab"], d)
@@ -46,7 +44,7 @@ def _copy_linear(linear: nn.Linear, kernel_bias: tuple[np.ndarray, np.ndarray]) 
     _copy(linear.bias, bias)
 
 
-def build_model(params: dict[str, Any]) -> TransformerClassifier:
+def build_model(params: spec.TransformerSizes) -> TransformerClassifier:
     model = TransformerClassifier(params)
     w = spec.weights(params)
     with torch.no_grad():
@@ -66,7 +64,7 @@ def build_model(params: dict[str, Any]) -> TransformerClassifier:
     return model
 
 
-def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+def prepare(params: spec.TransformerSizes, mode: str, device: str) -> Prepared:
     model = build_model(params).to(device)
     names = [name for name, _ in model.named_parameters()]
 

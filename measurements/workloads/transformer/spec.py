@@ -14,12 +14,12 @@ frameworks are pinned: the layer normalisation epsilon (PyTorch defaults to 1e-5
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 
 from measurements.profiles import Profile
-from measurements.workloads import Case, Parity, distinct, repeat
+from measurements.workloads import Case, Parity, Sizes, distinct, repeat
 from measurements.workloads.shared import cross_entropy, model_cases
 
 SEED = 0
@@ -27,8 +27,26 @@ LAYER_NORM_EPS = 1e-5
 CLASSES = 10
 EMBEDDING_STD = 0.02
 
+
+class Shape(TypedDict):
+    """A Transformer encoder's dimensions."""
+
+    vocab: int  # tokens in the vocabulary
+    seq_len: int  # tokens in a sequence
+    d_model: int
+    heads: int  # of the self-attention
+    layers: int
+    d_ff: int  # the feed-forward block's hidden width
+
+
+class TransformerSizes(Shape, Sizes):
+    """A Transformer encoder classifier's sizes (this one's and the BERT-base-sized encoder's)."""
+
+    classes: int
+
+
 # profile size -> model sizes
-SIZES: dict[str, dict[str, int]] = {
+SIZES: dict[str, Shape] = {
     "tiny": {"vocab": 100, "seq_len": 16, "d_model": 32, "heads": 2, "layers": 2, "d_ff": 64},
     "standard": {"vocab": 1000, "seq_len": 128, "d_model": 256, "heads": 4, "layers": 2, "d_ff": 1024},
     "full": {"vocab": 1000, "seq_len": 128, "d_model": 256, "heads": 4, "layers": 2, "d_ff": 1024},
@@ -38,7 +56,7 @@ TRAIN_BATCHES = {"tiny": (8,), "standard": (16, 64), "full": (16, 64, 128), "gpu
 INFER_BATCHES = {"tiny": (32,), "standard": (64,), "full": (64, 256), "gpu": (256,)}
 
 
-def _forward_flops(params: dict[str, Any], batch: int) -> int:
+def _forward_flops(params: TransformerSizes, batch: int) -> int:
     """Matrix-multiply FLOPs of one forward pass; embedding look-ups are free."""
     s, d, f = params["seq_len"], params["d_model"], params["d_ff"]
     per_layer = (
@@ -50,24 +68,28 @@ def _forward_flops(params: dict[str, Any], batch: int) -> int:
     return int(batch * (params["layers"] * per_layer + 2 * d * params["classes"]))
 
 
-def cases(profile: Profile, task: str) -> list[Case]:
+def cases(profile: Profile, task: str) -> list[Case[TransformerSizes]]:
     return sized_cases(profile, task, SIZES, TRAIN_BATCHES, INFER_BATCHES, with_count=False)
 
 
 def sized_cases(
     profile: Profile,
     task: str,
-    sizes: dict[str, dict[str, int]],
+    sizes: dict[str, Shape],
     train_batches: dict[str, tuple[int, ...]],
     infer_batches: dict[str, tuple[int, ...]],
     with_count: bool,
-) -> list[Case]:
+) -> list[Case[TransformerSizes]]:
     """The cases at the profile's model sizes (shared with the BERT-base-sized encoder, which names
     its parameter count); softmax and normalisation are left out of the FLOPs as well."""
     size = sizes[profile.size]
 
-    def params(batch: int) -> dict[str, Any]:
-        return {**size, "classes": CLASSES, "batch_size": batch, "dtype": "float32", "seed": SEED, "task": task}
+    def params(batch: int) -> TransformerSizes:
+        return {
+            "vocab": size["vocab"], "seq_len": size["seq_len"], "d_model": size["d_model"], "heads": size["heads"],
+            "layers": size["layers"], "d_ff": size["d_ff"], "classes": CLASSES, "batch_size": batch, "dtype": "float32",
+            "seed": SEED, "task": task,
+        }  # fmt: skip
 
     shape = f"{size['layers']} layers, d{size['d_model']}, seq {size['seq_len']}, "
     if with_count:
@@ -76,7 +98,7 @@ def sized_cases(
                        infer_batches[profile.batch_key], profile.distinct)  # fmt: skip
 
 
-def parameter_count(params: dict[str, Any]) -> int:
+def parameter_count(params: TransformerSizes) -> int:
     d, f, layers = params["d_model"], params["d_ff"], params["layers"]
     per_layer = 4 * (d * d + d) + 2 * 2 * d + (d * f + f) + (f * d + d)
     return int((params["vocab"] + params["seq_len"]) * d + layers * per_layer + (d + 1) * params["classes"])
@@ -106,7 +128,7 @@ class Weights:
     classifier: tuple[np.ndarray, np.ndarray]  # (kernel (d_model, classes), bias)
 
 
-def weights(params: dict[str, Any]) -> Weights:
+def weights(params: TransformerSizes) -> Weights:
     """Embeddings normal(0, 0.02); kernels Glorot-uniform; biases zero; norms gamma 1, beta 0."""
     rng = np.random.default_rng(params["seed"])
     d, f = params["d_model"], params["d_ff"]
@@ -134,7 +156,7 @@ def weights(params: dict[str, Any]) -> Weights:
     return Weights(token_embedding, position_embedding, layers, dense(d, params["classes"]))
 
 
-def batch(params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+def batch(params: TransformerSizes) -> tuple[np.ndarray, np.ndarray]:
     """One batch of synthetic token ids (uniform over the vocabulary) and integer class labels."""
     rng = np.random.default_rng(params["seed"] + 1)
     b = distinct(params)
@@ -169,7 +191,7 @@ def unflatten(flat: list[np.ndarray]) -> Weights:
     return Weights(token_embedding, position_embedding, layers, (next(tensors), next(tensors)))
 
 
-def flat_weights(params: dict[str, Any]) -> list[np.ndarray]:
+def flat_weights(params: TransformerSizes) -> list[np.ndarray]:
     return flatten(weights(params))
 
 
@@ -201,7 +223,7 @@ def _attention(x: np.ndarray, layer: LayerWeights, heads: int) -> np.ndarray:
     return _linear(attended, layer.output)
 
 
-def _forward(params: dict[str, Any], tokens: np.ndarray, flat: list[np.ndarray]) -> np.ndarray:
+def _forward(params: TransformerSizes, tokens: np.ndarray, flat: list[np.ndarray]) -> np.ndarray:
     """The logits in NumPy float64 (no dropout: training and inference compute the same)."""
     w = unflatten([np.asarray(a, dtype=np.float64) for a in flat])
     x = w.token_embedding[tokens] + w.position_embedding[: tokens.shape[1]]
@@ -211,16 +233,16 @@ def _forward(params: dict[str, Any], tokens: np.ndarray, flat: list[np.ndarray])
     return _linear(x.mean(axis=1), w.classifier)
 
 
-def forward_reference(params: dict[str, Any], tokens: np.ndarray) -> np.ndarray:
+def forward_reference(params: TransformerSizes, tokens: np.ndarray) -> np.ndarray:
     return _forward(params, tokens, flat_weights(params))
 
 
-def loss_reference(params: dict[str, Any], flat: list[np.ndarray], tokens: np.ndarray, labels: np.ndarray) -> float:
+def loss_reference(params: TransformerSizes, flat: list[np.ndarray], tokens: np.ndarray, labels: np.ndarray) -> float:
     """The training loss (mean softmax cross-entropy) in float64 at the weights ``flat``."""
     return cross_entropy(_forward(params, tokens, flat), labels)
 
 
-def parity(params: dict[str, Any]) -> Parity:
+def parity(params: TransformerSizes) -> Parity:
     """The timed batch's logits (inference)."""
     tokens, _ = batch(params)
     return Parity(inputs=(tokens,), expected=forward_reference(params, tokens), rtol=1e-4, atol=1e-4)

@@ -67,7 +67,7 @@ def _mha_weights(lw: spec.LayerWeights, heads: int) -> list[np.ndarray]:
     return [*found, kernel.reshape(heads, head_dim, d), bias]
 
 
-def build_model(params: dict[str, Any]) -> tf.keras.Model:
+def build_model(params: spec.TransformerSizes) -> tf.keras.Model:
     d, heads = params["d_model"], params["heads"]
     embedding = TokenAndPositionEmbedding(params["vocab"], params["seq_len"], d)
     blocks = [EncoderBlock(d, heads, params["d_ff"]) for _ in range(params["layers"])]
@@ -92,7 +92,7 @@ def build_model(params: dict[str, Any]) -> tf.keras.Model:
     return model
 
 
-def prepare(params: dict[str, Any], mode: str, device: str) -> Prepared:
+def prepare(params: spec.TransformerSizes, mode: str, device: str) -> Prepared:
     model = build_model(params)
     shapes = [a.shape for a in spec.flat_weights(params)]
     # trainable_variables come in the spec's order; attention kernels are per head: reshaped
