@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Iterable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -50,10 +50,12 @@ class Run:
     framework: str
     mode: str
     device: str
+    control: str = ""  # "aa": the A/A control of the run of the same workload, framework, mode and device
 
     @property
     def key(self) -> str:
-        return f"{self.workload}/{self.framework}/{self.mode}/{self.device}"
+        key = f"{self.workload}/{self.framework}/{self.mode}/{self.device}"
+        return f"{key}#{self.control}" if self.control else key
 
 
 def plan(devices: Iterable[str], only: list[str] | None = None, profile: Profile | None = None) -> list[Run]:
@@ -79,6 +81,10 @@ def plan(devices: Iterable[str], only: list[str] | None = None, profile: Profile
     ]
     if profile and profile.on_cpu:  # a dry run: each planned run on the CPU instead
         runs = list(dict.fromkeys(Run(r.workload, r.framework, r.mode, "cpu") for r in runs))
+    if profile and profile.control:  # the A/A control, right after its run
+        runs = [
+            twin for r in runs for twin in ([r, replace(r, control="aa")] if _controlled(r, profile.control) else [r])
+        ]
     if only:
         runs = [r for r in runs if any(fnmatch.fnmatchcase(r.key, pattern) for pattern in only)]
         if not runs:
@@ -96,6 +102,10 @@ def primary(framework: str, modes: tuple[str, ...]) -> str:
     or its plain mode where the workload has no other (an operation measured op by op alone)."""
     default = REGISTRY[framework].default_mode
     return default if default in modes else modes[0]
+
+
+def _controlled(run: Run, control: str) -> bool:
+    return f"{run.workload}/{run.framework}/{run.mode}" == control
 
 
 def devices_here(gpus: list[results.Gpu]) -> list[str]:
@@ -192,13 +202,21 @@ def record(
     the installed ``version``, the one its file is named for.
     """
     framework = reported.get("framework") or {"name": run.framework, "version": version, "build": {}}
+    measured: results.RunRecord = {
+        "workload": run.workload,
+        "framework": run.framework,
+        "mode": run.mode,
+        "device": run.device,
+        "profile": profile.name,
+        "started_at": started_at,
+        "wall_s": wall_s,
+        "rounds_planned": rounds_for(profile, workloads.get(run.workload).task, workloads.get(run.workload).scale),
+        "command": f"python -m measurements run --profile {profile.name} --only '{run.key}' --redo",
+    }
+    if run.control:
+        measured["control"] = run.control
     return results.record(
-        {
-            "workload": run.workload, "framework": run.framework, "mode": run.mode, "device": run.device,
-            "profile": profile.name, "started_at": started_at, "wall_s": wall_s,
-            "rounds_planned": rounds_for(profile, workloads.get(run.workload).task, workloads.get(run.workload).scale),
-            "command": f"python -m measurements run --profile {profile.name} --only '{run.key}' --redo",
-        },
+        measured,
         machine,
         {"python": environment.python_version(), "numpy": np.__version__, "framework": framework},
         {"threads": threads, "env": environment.relevant_env(), "compile_cache": COMPILE_CACHE},
@@ -291,7 +309,7 @@ def run_all(
     versions = {fw: environment.installed_version(fw) for fw in {run.framework for run in runs}}
     paths = {
         run: result_path(results_dir, machine["id"], run.workload, run.framework, versions[run.framework], run.mode,
-                         run.device)
+                         run.device, run.control)
         for run in runs
     }  # fmt: skip
     done_so_far: dict[Run, results.Result] = {}
@@ -327,7 +345,7 @@ def run_all(
                     done_so_far[run] = earlier
                     progress.advance(task)
                     continue
-                label = MODE_LABELS.get((run.framework, run.mode), run.mode)
+                label = MODE_LABELS.get((run.framework, run.mode), run.mode) + (" (A/A control)" if run.control else "")
                 progress.update(
                     task,
                     description=f"round {round_index + 1}/{profile.rounds} {run.workload}: {label} on {run.device}",

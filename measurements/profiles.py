@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+CONTROL = "mlp/pytorch/eager"  # the cheapest run every CPU profile measures in the primary mode it is compared by
 STEADY_BLOCKS = 4
 STEADY_TOLERANCE = 0.05
 ACCURACY_ROUNDS = 3  # training on real data takes tens of seconds a process: at most this many
@@ -42,6 +43,10 @@ class Profile:
     # at most this many distinct examples in a batch, repeated to fill it (None: every example
     # distinct): the NumPy float64 reference that checks parity is computed on them alone
     distinct: int | None = None
+    # the A/A control (``workload/framework/mode``): that run measured a second time, interleaved beside
+    # it as if it were another framework, on each device the run is planned on; the generator reads the
+    # noise floor from the two and never counts the second in a verdict. None: no control
+    control: str | None = CONTROL
 
     @property
     def batch_key(self) -> str:
@@ -93,7 +98,8 @@ PROFILES = {profile.name: profile for profile in (
             warmup_s=1.0, warmup_cap_s=20.0, timeout_s=1800),
     Profile("gpu", "standard", rounds=3, samples=5, sample_s=0.05, latency_samples=30,
             warmup_s=0.1, warmup_cap_s=1.0, timeout_s=240,
-            batches="gpu", plan=GPU_PLAN, devices=("cuda",), distinct=2),
+            batches="gpu", plan=GPU_PLAN, devices=("cuda",), distinct=2,
+            control="resnet50_infer/pytorch/eager"),  # a run it measures on the GPU, in its primary mode
 )}  # fmt: skip
 # the gpu profile's dry run ranks below every other profile: it is the smallest
 PROFILES = {"gpu-dry-run": dry_run(PROFILES["gpu"]), **PROFILES}

@@ -319,18 +319,28 @@ def read_planned() -> Planned:
 
 
 def result_path(
-    results_dir: Path, machine_id: str, workload: str, framework: str, version: str | None, mode: str, device: str
+    results_dir: Path,
+    machine_id: str,
+    workload: str,
+    framework: str,
+    version: str | None,
+    mode: str,
+    device: str,
+    control: str = "",
 ) -> Path:
     """One file per run and framework version, so that releases are kept side by side:
-    ``mlp.tensorflow-2.21.0.xla.cpu.json``; a framework that is not installed has no version."""
-    return results_dir / machine_id / f"{workload}.{release_name(framework, version)}.{mode}.{device}.json"
+    ``mlp.tensorflow-2.21.0.xla.cpu.json``; a framework that is not installed has no version. An
+    A/A control (``RunRecord.control``) is a file of its own beside its run's: ``...cpu.aa.json``."""
+    name = f"{workload}.{release_name(framework, version)}.{mode}.{device}"
+    return results_dir / machine_id / f"{name}.{control}.json" if control else results_dir / machine_id / f"{name}.json"
 
 
 def expected_path(doc: Result, results_dir: Path) -> Path:
     """Where the harness writes this result under ``results_dir``."""
     run = doc["run"]
     return result_path(results_dir, doc["machine"]["id"], run["workload"], run["framework"],
-                       doc["software"]["framework"]["version"], run["mode"], run["device"])  # fmt: skip
+                       doc["software"]["framework"]["version"], run["mode"], run["device"],
+                       run.get("control", ""))  # fmt: skip
 
 
 def release_name(framework: str, version: str | None) -> str:
@@ -344,9 +354,10 @@ def study_path(results_dir: Path, machine_id: str, study: str, framework: str, v
 
 
 def run_label(doc: Result) -> str:
-    """A run as ``--only`` names it: workload/framework/mode/device."""
+    """A run as ``--only`` names it: workload/framework/mode/device, and ``#aa`` for an A/A control."""
     run = doc["run"]
-    return f"{run['workload']}/{run['framework']}/{run['mode']}/{run['device']}"
+    key = f"{run['workload']}/{run['framework']}/{run['mode']}/{run['device']}"
+    return f"{key}#{run['control']}" if run.get("control") else key
 
 
 # ---- writing ---------------------------------------------------------------------------------

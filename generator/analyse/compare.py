@@ -211,16 +211,17 @@ def round_spread(processes: Processes) -> float:
 PRIMARY = {f.id: f.default_mode for f in REGISTRY.values()}  # each framework's primary mode, fixed in advance
 
 
-def against_best_of_others(results: list[ModeResult]) -> CaseModes:
+def against_best_of_others(results: list[ModeResult], floor: float | None = None) -> CaseModes:
     """The pairs of frameworks present in ``results`` by their primary modes (``stats.pairwise``),
     and each mode against the fastest other framework's primary mode: a primary with its pair, the
-    other modes as secondary results (their own interval, uncorrected, never in a verdict)."""
+    other modes as secondary results (their own interval, uncorrected, never in a verdict). ``floor``:
+    the machine's noise floor, inside which no faster or slower is called (``stats.compare``)."""
     unit = results[0].unit if results else "samples/s"
     by_framework: dict[str, dict[str, list[float]]] = {}
     for r in results:
         by_framework.setdefault(r.framework, {})[r.mode] = list(r.speeds)
-    found_pairs = stats.pairwise(by_framework, PRIMARY)
-    headlines = stats.headlines(found_pairs, by_framework) if found_pairs else {}
+    found_pairs = stats.pairwise(by_framework, PRIMARY, floor=floor)
+    headlines = stats.headlines(found_pairs, by_framework, floor=floor) if found_pairs else {}
     found = {(r.framework, r.mode): r for r in results}
     compared = []
     for r in results:
@@ -236,13 +237,16 @@ def against_best_of_others(results: list[ModeResult]) -> CaseModes:
             compared.append(replace(versus, comparison=h.comparison, best=True, margins=dict(h.margins)))
             continue
         compared.append(
-            replace(versus, comparison=stats.compare(r.speeds, by_framework[h.versus_framework][h.versus_mode]))
+            replace(
+                versus, comparison=stats.compare(r.speeds, by_framework[h.versus_framework][h.versus_mode], floor=floor)
+            )
         )
     return CaseModes(unit, compared, headlines, found_pairs)
 
 
-def mode_results(rows: pd.DataFrame) -> CaseModes:
-    """Each mode's figures (rows of one case), compared with the fastest mode of the other frameworks."""
+def mode_results(rows: pd.DataFrame, floor: float | None = None) -> CaseModes:
+    """Each mode's figures (rows of one case), compared with the fastest mode of the other frameworks;
+    ``floor``: the machine's noise floor (``generator.analyse.noise``), where it has one."""
     results = []
     for row in rows.itertuples():
         metric = workloads.METRICS[row.metric]
@@ -267,4 +271,4 @@ def mode_results(rows: pd.DataFrame) -> CaseModes:
         ))  # fmt: skip
     order = list(MODE_LABELS)
     results.sort(key=lambda r: order.index((r.framework, r.mode)) if (r.framework, r.mode) in order else len(order))
-    return against_best_of_others(results)
+    return against_best_of_others(results, floor)

@@ -142,6 +142,10 @@ class Ratio:
     band: float = 0.0  # the upper edge of the band the outcome was judged at (1 + δ)
     family: int = 1  # how many simultaneous comparisons the interval is corrected for
     spread: float | None = None  # the pooled SD of the log process medians of both sides
+    floor: float | None = None  # the machine's noise floor (``generator.analyse.noise``), where it has one
+    # a faster or slower call whose ratio lies inside the noise floor, [1/floor, floor]: not called
+    # (the outcome reads "uncertain", and the words "within the noise floor")
+    within_floor: bool = False
 
     @property
     def enough_processes(self) -> bool:
@@ -151,7 +155,9 @@ class Ratio:
         """The same interval judged at another band (a margin halved or doubled)."""
         if self.low is None or self.high is None:
             return replace(self, band=band)
-        return replace(self, band=band, outcome=_outcome(math.log(self.low), math.log(self.high), math.log(band)))
+        outcome = _outcome(math.log(self.low), math.log(self.high), math.log(band))
+        outcome, within = _inside_floor(outcome, self.ratio, self.floor)
+        return replace(self, band=band, outcome=outcome, within_floor=within)
 
     def flipped(self) -> Ratio:
         """Speed of B ÷ speed of A: the same comparison read from the other side."""
@@ -167,7 +173,7 @@ class Ratio:
         spread and ratio: the fewest for which the t-interval's half-width (equal sides, pooled
         spread) lets the interval exclude 1 or fit inside the band, whichever needs fewer; at most
         ``SETTLE_CAP``."""
-        if self.outcome != "uncertain" or not self.spread or self.ratio <= 0:
+        if self.outcome != "uncertain" or self.within_floor or not self.spread or self.ratio <= 0:
             return None
         distance = abs(math.log(self.ratio))
         target = max(distance, math.log(self.band) - distance)
@@ -191,6 +197,14 @@ def _outcome(low: float, high: float, edge: float) -> Outcome:
     return "uncertain"
 
 
+def _inside_floor(outcome: Outcome, ratio: float, floor: float | None) -> tuple[Outcome, bool]:
+    """A faster or slower call whose ratio lies inside the noise floor [1/floor, floor] is not called:
+    ("uncertain", True); any other outcome as it is."""
+    if floor is not None and outcome in ("faster", "slower") and 1 / floor <= ratio <= floor:
+        return "uncertain", True
+    return outcome, False
+
+
 def _log_speeds(values: Sequence[float] | Array, side: str) -> Array:
     logs = np.log(np.asarray(values, dtype=float)) if len(values) else np.empty(0)
     if len(logs) == 0 or not np.all(np.isfinite(logs)):
@@ -205,13 +219,15 @@ def compare(
     confidence: float = CONFIDENCE,
     band: float | None = None,
     family: int = 1,
+    floor: float | None = None,
 ) -> Ratio:
     """Speed of A ÷ speed of B from the process-level speeds of each side (``process_speeds``).
 
     The interval is a Welch t-interval on mean log A − mean log B, at level
     1 − (1 − confidence)/family, mapped back through exp; the p-values use the same statistic
     and degrees of freedom, so they agree with the interval exactly (see ``Ratio``). The band
-    is 1 + δ (``decision_band()``) unless given."""
+    is 1 + δ (``decision_band()``) unless given. ``floor``: the machine's noise floor (a ratio above 1,
+    from its A/A control); a faster or slower call whose ratio lies inside it is not called."""
     band = band if band is not None else decision_band()
     if not 0 < confidence < 1 or band <= 1 or family < 1:
         raise ValueError("confidence must lie in (0, 1), band above 1, family at least 1")
@@ -219,7 +235,7 @@ def compare(
     diff = float(np.mean(x) - np.mean(y))
     ratio = math.exp(diff)
     if len(x) < MIN_PROCESSES or len(y) < MIN_PROCESSES:
-        return Ratio(ratio, None, None, len(x), len(y), None, None, "uncertain", confidence, band, family)
+        return Ratio(ratio, None, None, len(x), len(y), None, None, "uncertain", confidence, band, family, floor=floor)
     sx, sy = float(np.var(x, ddof=1)), float(np.var(y, ddof=1))  # each side's variance of log process medians
     va, vb = sx / len(x), sy / len(y)
     spread = math.sqrt(((len(x) - 1) * sx + (len(y) - 1) * sy) / (len(x) + len(y) - 2))  # pooled SD
@@ -244,9 +260,10 @@ def compare(
     def adjusted(p: float) -> float:
         return min(1.0, p * family)
 
+    outcome, within = _inside_floor(_outcome(low, high, edge), ratio, floor)
     return Ratio(
         ratio, _exp(low), _exp(high), len(x), len(y), adjusted(p_value), adjusted(p_equivalent),
-        _outcome(low, high, edge), confidence, band, family, spread,
+        outcome, confidence, band, family, spread, floor, within,
     )  # fmt: skip
 
 
@@ -285,8 +302,8 @@ def margin_words(band: float) -> str:
 
 def words(r: Ratio, detail: bool = False, terms: tuple[str, str] = ("faster", "slower")) -> str:
     """The outcome in words, from A's side: "1.52× faster", "1.52× slower" (a ratio below 1
-    reads as 1/ratio × slower), "equivalent within ±20%", "too uncertain to call", or "too few
-    processes to call (1 against 5)".
+    reads as 1/ratio × slower), "equivalent within ±20%", "too uncertain to call", "within the noise
+    floor (±12%), not called", or "too few processes to call (1 against 5)".
 
     With ``detail``, the figures follow in brackets: for faster/slower how much (the interval
     read from the faster side) and the p-value of the difference; for equivalent and uncertain
@@ -306,6 +323,8 @@ def words(r: Ratio, detail: bool = False, terms: tuple[str, str] = ("faster", "s
             return text
         return f"{text}{by_how_much(low, high)} ({level} {low:.2f}–{high:.2f}×, {_p(r.p_value)}{family})"
     text = f"equivalent within {margin_words(r.band)}" if r.outcome == "equivalent" else "too uncertain to call"
+    if r.within_floor and r.floor is not None:
+        text = f"within the noise floor ({margin_words(r.floor)}), not called"
     return f"{text} (ratio {r.ratio:.2f}, {level} {r.low:.2f}–{r.high:.2f}{family})" if detail else text
 
 
@@ -359,6 +378,7 @@ def pairwise(
     *,
     confidence: float = CONFIDENCE,
     band: float | None = None,
+    floor: float | None = None,
 ) -> Pairwise | None:
     """Every pair of frameworks, each by one mode: its ``primary`` where that was measured (fixed
     before the data are seen), else its fastest, the choice paid for.
@@ -368,7 +388,7 @@ def pairwise(
     of the two sides' choices (1 for a primary, the number of modes for a framework whose
     fastest was taken). One Bonferroni correction over that family, applied once, keeps the
     chance that any interval of it misses at most 1 − confidence. None with fewer than two
-    frameworks."""
+    frameworks. ``floor``: the machine's noise floor (``compare``)."""
     measured = {f: {m: list(v) for m, v in modes.items() if len(v)} for f, modes in speeds.items()}
     measured = {f: modes for f, modes in measured.items() if modes}
     if len(measured) < 2:
@@ -382,7 +402,7 @@ def pairwise(
     family = sum(choices[a] * choices[b] for a, b in keys)
     pairs = {
         (a, b): compare(measured[a][chosen[a]], measured[b][chosen[b]], confidence=confidence, band=band,
-                        family=family)
+                        family=family, floor=floor)
         for a, b in keys
     }  # fmt: skip
     return Pairwise(chosen, selected, pairs, family)
@@ -428,6 +448,7 @@ def headlines(
     *,
     confidence: float = CONFIDENCE,
     band: float | None = None,
+    floor: float | None = None,
 ) -> dict[str, Headline]:
     """Each framework's chosen mode against the fastest chosen mode of the others, from the pairs
     ``found`` among ``speeds``.
@@ -443,7 +464,8 @@ def headlines(
         versus = max(others, key=lambda f: geometric_mean(speeds[f][found.chosen[f]]))
         rest = [m for m in modes if m != mode]
         margins = {
-            other: compare(modes[mode], modes[other], confidence=confidence, band=band, family=max(1, len(rest)))
+            other: compare(modes[mode], modes[other], confidence=confidence, band=band, family=max(1, len(rest)),
+                           floor=floor)
             for other in rest
         }  # fmt: skip
         shown[framework] = Headline(framework, mode, versus, found.chosen[versus],

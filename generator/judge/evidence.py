@@ -146,9 +146,11 @@ class Machine:
 
 
 def from_results(frame: pd.DataFrame, by_machine: dict[str, studies.MachineStudies],
-                 docs: dict[str, Result] | None = None) -> dict[str, Machine]:  # fmt: skip
+                 docs: dict[str, Result] | None = None,
+                 floors: dict[str, float | None] | None = None) -> dict[str, Machine]:  # fmt: skip
     """Each machine's timing cases and studies; ``docs`` (results file -> document) are the timing
-    files' documents, kept with the study documents so a verdict can say what it rests on."""
+    files' documents, kept with the study documents so a verdict can say what it rests on; ``floors``,
+    each machine's noise floor where it has one (no faster or slower is called inside it)."""
     ids = sorted(set(frame["machine"]) if not frame.empty else set()) + sorted(by_machine)
     found = {i: Machine(i, studies=by_machine.get(i)) for i in dict.fromkeys(ids)}
     for file, doc in (docs or {}).items():
@@ -169,7 +171,10 @@ def from_results(frame: pd.DataFrame, by_machine: dict[str, studies.MachineStudi
             for name in dict.fromkeys(rows["case"]):  # measured order: smallest first
                 of_case = rows[rows.case == name]
                 metric = workloads.METRICS[of_case["metric"].iloc[0]]
-                found[str(machine)].cases.append(Case(workload, str(name), str(device), metric, mode_results(of_case)))
+                floor = (floors or {}).get(str(machine))
+                found[str(machine)].cases.append(
+                    Case(workload, str(name), str(device), metric, mode_results(of_case, floor))
+                )
     return found
 
 

@@ -255,7 +255,11 @@ def find_ceiling(sections: list[WorkloadSection]) -> Ceiling | None:
     return Ceiling(top.summary.median, top.framework, top.mode, case)
 
 
-def machine_report(machine_id: str, rows: pd.DataFrame, docs: list[results.Result], out: Path) -> MachineReport:
+def machine_report(
+    machine_id: str, rows: pd.DataFrame, docs: list[results.Result], out: Path, floor: float | None = None
+) -> MachineReport:
+    """A machine's Performance guide: each workload's cases, every mode compared (no faster or slower
+    called inside the machine's noise ``floor``, where it has one), with its charts."""
     sections = []
     for workload in workloads.REGISTRY.values():
         own = rows[rows.workload == workload.name]
@@ -277,7 +281,7 @@ def machine_report(machine_id: str, rows: pd.DataFrame, docs: list[results.Resul
         for case_name in dict.fromkeys(ok["case"]):  # measured order
             rows_of_case = ok[ok.case == case_name]
             metric = workloads.METRICS[rows_of_case["metric"].iloc[0]]
-            modes = mode_results(rows_of_case)
+            modes = mode_results(rows_of_case, floor)
             case = CaseSection(case_name, metric, modes.results, modes.headline, modes=modes)
             case.charts = case_charts(machine_id, workload, case, out / "charts")
             cases.append(case)

@@ -128,7 +128,8 @@ def _build(corpus: Corpus, out: Path, reference: str | None) -> list[MachineRepo
     shown = docs_shown(corpus)
     frame = corpus.frame
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # drawing a chart releases the GIL
-        reports = list(pool.map(lambda m: machine_report(m, frame[frame.machine == m], shown[m], out), sorted(shown)))
+        reports = list(pool.map(lambda m: machine_report(m, frame[frame.machine == m], shown[m], out, corpus.floor(m)),
+                                sorted(shown)))  # fmt: skip
     charts.write_bundle(out / "assets")
     first = corpus.reference(reference) if corpus.machines else None
     reports.sort(key=lambda r: r.id != first)  # the reference machine first
@@ -157,6 +158,7 @@ def _build(corpus: Corpus, out: Path, reference: str | None) -> list[MachineRepo
                             for m, em in corpus.machines.items()}  # fmt: skip
     context["measured"] = {m: downloads.measured_on(em.docs) for m, em in corpus.machines.items()}
     context["error_rates"] = simulate.table()  # the decision procedure's own error rates, seeded
+    context["noise"] = [corpus.noise[r.id] for r in reports if r.id in corpus.noise]  # the noise floor, per machine
     pages: dict[str, tuple[str, MachineReport | None]] = {
         "claims.md": ("claims.md.j2", None),
         "decide.md": ("decide.md.j2", None),
@@ -170,6 +172,7 @@ def _build(corpus: Corpus, out: Path, reference: str | None) -> list[MachineRepo
         "partials/headline.md": ("headline.md.j2", reports[0] if reports else None),
         "partials/profiles.md": ("profiles.md.j2", None),
         "partials/error-rates.md": ("error-rates.md.j2", None),
+        "partials/noise-floor.md": ("noise-floor.md.j2", None),
     }
     for r in reports:  # the Performance guide for the reference machine; one more page per other machine
         pages[performance_page(r, reports)] = ("performance.md.j2", r)

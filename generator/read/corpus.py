@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from generator.analyse import noise as analyse_noise
 from generator.judge import evidence
 from generator.read import load, plausible, studies
 from measurements import UserError
@@ -34,6 +35,15 @@ class Corpus:
     study_problems: list[str] = field(default_factory=list)
     machines: dict[str, evidence.Machine] = field(default_factory=dict)
     raw: dict[str, bytes] = field(default_factory=dict)  # each file's bytes as validated, by its name under results_dir
+    # the A/A controls' rows (``RunRecord.control``), kept out of ``everything`` and ``frame``: no guide
+    # shows them as a framework, and each machine's noise floor is read from them (``noise``)
+    controls: pd.DataFrame = field(default_factory=pd.DataFrame)
+    noise: dict[str, analyse_noise.MachineNoise] = field(default_factory=dict)
+
+    def floor(self, machine: str) -> float | None:
+        """The machine's noise floor, where its A/A control gives one (``generator.analyse.noise``)."""
+        found = self.noise.get(machine)
+        return found.floor if found else None
 
     @property
     def problems(self) -> list[str]:
@@ -80,10 +90,24 @@ def load_corpus(results_dir: Path) -> Corpus:
     by_machine = studies.group_studies(found_studies, results_dir, study_problems)
     everything, smaller = load.one_profile(load.to_frame(loaded.results, results_dir))
     frame = load.current(everything) if loaded.results else pd.DataFrame()
+    (everything, _), (frame, controls) = _apart(everything), _apart(frame)
     docs = {load.relative_file(path, results_dir): doc for path, doc in loaded.results}
     raw = {load.relative_file(path, results_dir): data for path, data in loaded.raw.items()}
+    shown: dict[str, dict[str, Result]] = {}  # the documents the guides show and their controls', by machine
+    for file in [*frame.get("file", []), *controls.get("file", [])]:
+        shown.setdefault(docs[file]["machine"]["id"], {})[file] = docs[file]
+    noise = {m: analyse_noise.machine_noise(m, found) for m, found in sorted(shown.items())}
+    floors = {m: n.floor for m, n in noise.items()}
     return Corpus(results_dir, loaded, everything, frame, smaller, by_machine, study_problems,
-                  evidence.from_results(frame, by_machine, docs), raw)  # fmt: skip
+                  evidence.from_results(frame, by_machine, docs, floors), raw, controls, noise)  # fmt: skip
+
+
+def _apart(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the rows of runs, the rows of A/A controls)."""
+    if frame.empty:
+        return frame, frame
+    control = frame["control"] != ""
+    return frame[~control], frame[control]
 
 
 def _one_machine_each(

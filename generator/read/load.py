@@ -74,10 +74,12 @@ def unexpected(exc: Exception) -> str:
 
 
 def run_key(doc: Result) -> tuple[str, ...]:
-    """What a result is the measurement of: machine, workload, framework and its version, mode, device."""
+    """What a result is the measurement of: machine, workload, framework and its version, mode, device,
+    and whether it is the A/A control of that run."""
     run = doc["run"]
     version = doc["software"]["framework"]["version"] or ""
-    return (doc["machine"]["id"], run["workload"], run["framework"], version, run["mode"], run["device"])
+    return (doc["machine"]["id"], run["workload"], run["framework"], version, run["mode"], run["device"],
+            run.get("control", ""))  # fmt: skip
 
 
 def measured(doc: Result) -> tuple[Outcome, list[tuple[str, str, list[list[float]]]]]:
@@ -235,7 +237,7 @@ def to_frame(results: list[Claim], results_dir: Path) -> pd.DataFrame:
         "machine", "workload", "framework", "mode", "device", "profile", "status", "error", "file",
         "peak_rss_bytes", "after_import_rss_bytes", "import_s", "rounds", "framework_version",
         "metric", "unit", "case", "samples", "first_call_s", "flops_per_unit", "parity_passed", "parity_max_abs_diff",
-        "device_peak_bytes", "curve", "time_to_target_s", "target", "prepare_s", "params", "per_process",
+        "device_peak_bytes", "curve", "time_to_target_s", "target", "prepare_s", "params", "per_process", "control",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
 
@@ -265,6 +267,7 @@ def frame_rows(path: Path, doc: Result, results_dir: Path) -> list[dict[str, obj
         "rounds": len(rounds),
         "framework_version": doc["software"]["framework"]["version"],
         "per_process": process,
+        "control": run.get("control", ""),  # "aa": an A/A control, kept apart from the guides (``corpus``)
     }
     rows = [] if doc["measurements"] else [base]
     for i, m in enumerate(doc["measurements"]):
