@@ -409,23 +409,28 @@ class Efficiency(TypedDict):
     vs_linear: float | None
 
 
-class RankReport(TypedDict):
+class RankMeasured(TypedDict, total=False):
+    """What one rank of a distributed run measured (``studies.distributed.worker``)."""
+
+    details: Free  # what the set-up chose (backend, addresses, threads...)
+    first_step_at: float
+    samples: list[float]
+    steps_per_sample: int
+    warmup_steps: int
+    parity_losses: list[float]
+    cpu_busy: float  # CPU seconds per wall second while timing
+    process_threads: int | None
+    setup_s: float
+    setup: dict[str, float]  # where the set-up time went
+
+
+class RankReport(RankMeasured):
     """What one rank of a distributed run reports (``studies.distributed.worker``)."""
 
     rank: int
     processes: int
     status: str
     error: str | None
-    details: NotRequired[Free]  # what the set-up chose (backend, addresses, threads...)
-    first_step_at: NotRequired[float]
-    samples: NotRequired[list[float]]
-    steps_per_sample: NotRequired[int]
-    warmup_steps: NotRequired[int]
-    parity_losses: NotRequired[list[float]]
-    cpu_busy: NotRequired[float]  # CPU seconds per wall second while timing
-    process_threads: NotRequired[int | None]
-    setup_s: NotRequired[float]
-    setup: NotRequired[dict[str, float]]  # where the set-up time went
 
 
 class DistributedFinding(Finding, Merged, total=False):

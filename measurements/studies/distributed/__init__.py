@@ -22,10 +22,11 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 import numpy as np
 
+from measurements.findings import DistributedFinding, DistributedParity, RankMeasured, RankReport
 from measurements.launch import child_env, launch_group
 from measurements.results import scaling_efficiency
 from measurements.studies import Study
@@ -189,7 +190,7 @@ def commands(framework: str, config: Configuration, settings: Settings, out: Pat
 class Launch:
     status: str  # "ok", "timeout", "crashed" or "failed"
     error: str | None
-    reports: dict[int, dict[str, Any]]  # by rank
+    reports: dict[int, RankReport]  # by rank
     wall_s: float
 
 
@@ -206,7 +207,7 @@ def launch(planned: list[tuple[list[str], dict[str, str]]], out: Path, timeout_s
     outcome from what each rank reported (one report per rank) and how each process ended."""
     done = launch_group(planned, cwd=out, timeout_s=timeout_s, grace_s=GRACE_S, schema=REPORT_SCHEMA, poll_s=POLL_S,
                         tail_chars=LOG_TAIL_CHARS)  # fmt: skip
-    reports, wall_s = done.reports, done.elapsed_s
+    reports, wall_s = cast(dict[int, RankReport], done.reports), done.elapsed_s  # checked against REPORT_SCHEMA
     if done.killed_for == "timeout":
         what = f"all {len(planned)} processes" if len(planned) > 1 else "the process"
         return Launch("timeout", f"no result after {timeout_s:.0f} s; killed {what} and their children.\n{done.tail}",
@@ -234,11 +235,11 @@ def load_weights(path: Path) -> list[np.ndarray] | None:
         return [saved[f"arr_{i}"] for i in range(len(saved.files))]
 
 
-def parity(out: Path, config_id: str, references: list[str], steps: int) -> dict[str, Any]:
+def parity(out: Path, config_id: str, references: list[str], steps: int) -> DistributedParity:
     """Rank 0's weights after ``steps`` steps against the first single-process run that has them."""
     mine = load_weights(out / config_id / "rank0.npz")
-    found: dict[str, Any] = {"reference": None, "steps": steps, "tolerance": PARITY_TOLERANCE, "max_abs_diff": None,
-                             "ranks_max_abs_diff": None, "passed": None}  # fmt: skip
+    found: DistributedParity = {"reference": None, "steps": steps, "tolerance": PARITY_TOLERANCE,
+                                "max_abs_diff": None, "ranks_max_abs_diff": None, "passed": None}  # fmt: skip
     if mine is None:
         return found
     other_rank = load_weights(out / config_id / "rank1.npz")
@@ -248,14 +249,14 @@ def parity(out: Path, config_id: str, references: list[str], steps: int) -> dict
         theirs = load_weights(out / reference / "rank0.npz")
         if theirs is not None:
             diff = max_abs_diff(mine, theirs)
-            found.update(reference=reference, max_abs_diff=diff, passed=diff <= PARITY_TOLERANCE)
+            found.update({"reference": reference, "max_abs_diff": diff, "passed": diff <= PARITY_TOLERANCE})
             break
     return found
 
 
-def finding(config: Configuration, settings: Settings, result: Launch, load_before: float) -> dict[str, Any]:
+def finding(config: Configuration, settings: Settings, result: Launch, load_before: float) -> DistributedFinding:
     """One configuration's finding: its outcome, set-up time, throughput samples and what each process did."""
-    rank0 = result.reports.get(0, {}) if result.status == "ok" else {}
+    rank0: RankMeasured = result.reports.get(0, {}) if result.status == "ok" else {}
     samples = [float(s) for s in rank0.get("samples", [])]
     ranks = [result.reports[r] for r in sorted(result.reports) if result.reports[r]["status"] == "ok"]
     return {
@@ -282,7 +283,7 @@ def finding(config: Configuration, settings: Settings, result: Launch, load_befo
 
 
 def findings(framework: str, settings: Settings | None = None,
-             configurations: tuple[Configuration, ...] = CONFIGURATIONS) -> list[dict[str, Any]]:  # fmt: skip
+             configurations: tuple[Configuration, ...] = CONFIGURATIONS) -> list[DistributedFinding]:  # fmt: skip
     """Every configuration in turn (a failed one does not stop the next), then the scaling finding."""
     settings = settings or Settings()
     found = []
@@ -307,6 +308,6 @@ def findings(framework: str, settings: Settings | None = None,
     return found
 
 
-def run(framework: str) -> list[dict[str, Any]]:
+def run(framework: str) -> list[DistributedFinding]:
     chosen = layout()
     return findings(framework, chosen.settings, chosen.configurations)

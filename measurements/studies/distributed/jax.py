@@ -54,7 +54,7 @@ def trainer(params: MlpSizes, rank: int, processes: int, threads: int) -> worker
 
     jax.config.update("jax_platforms", "cpu")
     cpus = sorted(os.sched_getaffinity(0))
-    details: dict[str, Any] = {"threads": len(cpus), "cpus": cpus}
+    details: dict[str, object] = {"threads": len(cpus), "cpus": cpus}
     if processes == 1:
         prepared = mlp.prepare(params, "jit", "cpu")
         broadcast: Callable[[float], float] = lambda value: value  # noqa: E731

@@ -44,7 +44,10 @@ def trainer(params: MlpSizes, rank: int, processes: int, threads: int) -> worker
     model = pytorch.build_model(params)
     x, y = spec.batch(params)
     local = (worker.shard(x, rank, processes), worker.shard(y, rank, processes))
-    details: dict[str, Any] = {"threads": torch.get_num_threads(), "interop_threads": torch.get_num_interop_threads()}
+    details: dict[str, object] = {
+        "threads": torch.get_num_threads(),
+        "interop_threads": torch.get_num_interop_threads(),
+    }
     if processes == 1:
         trained: torch.nn.Module = model
 

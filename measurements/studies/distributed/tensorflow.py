@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 
@@ -17,7 +17,23 @@ if TYPE_CHECKING:
     from measurements.workloads.mlp.spec import MlpSizes
 
 
-def tf_config(ports: list[int], index: int) -> dict[str, Any]:
+class Cluster(TypedDict):
+    worker: list[str]  # host:port of each worker
+
+
+class Task(TypedDict):
+    type: str
+    index: int
+
+
+class TfConfig(TypedDict):
+    """``TF_CONFIG``: the cluster and this process's task in it."""
+
+    cluster: Cluster
+    task: Task
+
+
+def tf_config(ports: list[int], index: int) -> TfConfig:
     """``TF_CONFIG`` of worker ``index`` in a cluster of one worker per port on 127.0.0.1."""
     if not 0 <= index < len(ports):
         raise ValueError(f"worker index {index} is outside a cluster of {len(ports)} workers")
@@ -52,7 +68,7 @@ def trainer(params: MlpSizes, rank: int, processes: int, threads: int) -> worker
     tf.config.threading.set_intra_op_parallelism_threads(threads)  # before anything starts TF's runtime
     tf.config.threading.set_inter_op_parallelism_threads(threads)
     x, y = spec.batch(params)
-    details: dict[str, Any] = {"threads": threads, "interop_threads": threads}
+    details: dict[str, object] = {"threads": threads, "interop_threads": threads}
     if processes == 1:
         model = mlp.build_model(params)
         prepared = steps(model, params, "function", (x, y))

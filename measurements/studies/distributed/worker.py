@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from measurements.findings import RankMeasured, RankReport
 from measurements.frameworks import COMPARED, REGISTRY
 from measurements.launch import die_with_parent
 from measurements.launch import report as write_report
@@ -51,7 +52,7 @@ class Trainer:
     wait: Callable[[Any], float]  # waits for a step's result (and so for the step)
     broadcast: Callable[[float], float]  # rank 0's value, on every rank (a barrier too)
     weights: Callable[[], list[np.ndarray]]  # (kernel (in, out), bias) per layer, flattened
-    details: dict[str, Any]  # what the set-up chose (backend, addresses, threads...)
+    details: dict[str, object]  # what the set-up chose (backend, addresses, threads...)
 
 
 def steps(framework: str) -> ModuleType:
@@ -96,7 +97,7 @@ def thread_count() -> int | None:
         return None
 
 
-def measure(trainer: Trainer, args: argparse.Namespace, rank: int, out: Path) -> dict[str, Any]:
+def measure(trainer: Trainer, args: argparse.Namespace, rank: int, out: Path) -> RankMeasured:
     """Parity steps (the first one ends the set-up), then warm-up and timed samples, all ranks in step."""
     losses = [trainer.wait(trainer.step())]
     first_step_at = time.time()
@@ -158,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     rank = rank_from_env(args.framework, args.processes)
     if os.environ.get(HANG_ENV) == "1" and rank == 1:
         threading.Event().wait()  # never joins: the launcher's time limit must end the run
-    report: dict[str, Any] = {"rank": rank, "processes": args.processes, "status": "ok", "error": None}
+    report: RankReport = {"rank": rank, "processes": args.processes, "status": "ok", "error": None}
     try:
         importlib.import_module(REGISTRY[args.framework].modules[0])
         imported_at = time.time()
@@ -166,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                                                 args.threads)  # fmt: skip
         ready_at = time.time()
         report["details"] = trainer.details
-        report.update(measure(trainer, args, rank, args.output_dir))
+        report = {**report, **measure(trainer, args, rank, args.output_dir)}
         report["setup_s"] = report["first_step_at"] - launched_at
         report["setup"] = {  # where the set-up time went
             "launch_s": main_at - launched_at,  # the launcher (torchrun's agent) and Python's start
@@ -175,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
             "first_step_s": report["first_step_at"] - ready_at,  # tracing included (tf.function)
         }
     except Exception:
-        report.update(status="failed", error=traceback.format_exc()[-4000:])
+        report.update({"status": "failed", "error": traceback.format_exc()[-4000:]})
     write_report(report, rank=rank)
     return 0 if report["status"] == "ok" else 1
 
