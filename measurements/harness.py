@@ -20,7 +20,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Protocol, cast
 
 import numpy as np
 from rich.console import Console
@@ -142,7 +142,7 @@ def child_env(tmp: Path, framework: str) -> dict[str, str]:
     return launch_env({"TMPDIR": str(tmp), "FG_KEEP_OUT": ",".join(dict.fromkeys([*keeps_out, *asked]))})
 
 
-def report_schema() -> dict[str, Any]:
+def report_schema() -> dict[str, object]:
     """What a worker reports (``measurements.worker``): its status and error as the results schema
     has them, and its measurements as a list."""
     outcome = json.loads(SCHEMA_PATH.read_text())["properties"]["outcome"]["properties"]

@@ -114,7 +114,7 @@ class Outcome:
     tail: str
     elapsed_s: float
     pids: tuple[int, ...]
-    reports: dict[int, dict[str, Any]] = field(default_factory=dict)  # by rank
+    reports: dict[int, dict[str, object]] = field(default_factory=dict)  # by rank
     peak_rss_bytes: int | None = None  # the largest process's peak resident memory, from the kernel's accounting
     peak_pss_bytes: int | None = None  # the whole tree's peak PSS, sampled (``track_pss=True``)
     peak_processes: int = 0  # the most processes in the tree when it was sampled (``track_pss=True``)
@@ -125,7 +125,7 @@ class Outcome:
         return self.returncodes[0] if self.returncodes else None
 
     @property
-    def report(self) -> dict[str, Any] | None:
+    def report(self) -> dict[str, object] | None:
         """Rank 0's report: a single child's."""
         return self.reports.get(0)
 
@@ -145,7 +145,7 @@ def child_env(
     return {**env, **(extra or {})}
 
 
-def report(data: Mapping[str, Any], rank: int = 0) -> None:
+def report(data: Mapping[str, object], rank: int = 0) -> None:
     """Inside a child: write its report where the launcher asked (``FG_REPORT_DIR``), atomically
     (``results.write_json_atomic``). Run by hand, without a launcher, the report is printed instead.
     Either way a value JSON has no type for (a path, a NumPy integer) is written as its text."""
@@ -255,11 +255,11 @@ def _killed_from_outside(pid: int, since: float, oom_kills_before: int | None) -
     )
 
 
-def _read_reports(folder: Path, schema: Mapping[str, Any] | None) -> tuple[dict[int, dict[str, Any]], str | None]:
+def _read_reports(folder: Path, schema: Mapping[str, object] | None) -> tuple[dict[int, dict[str, object]], str | None]:
     """The reports in ``folder`` by rank, each checked against ``schema``; and the first problem."""
     import jsonschema
 
-    found: dict[int, dict[str, Any]] = {}
+    found: dict[int, dict[str, object]] = {}
     for path in sorted(folder.glob("*.json"), key=lambda p: p.name):
         if not path.stem.isdigit():
             continue
@@ -292,7 +292,7 @@ class Options(TypedDict, total=False):
     cwd: Path | str | None
     memory_limit: int | None
     cgroup: Any  # an environment.MemoryLimit
-    schema: Mapping[str, Any] | None
+    schema: Mapping[str, object] | None
     capture: Literal["merged", "separate"]
     track_pss: bool
     poll_s: float

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import cast
 
 import jsonschema
 import numpy as np
@@ -14,6 +15,7 @@ import pytest
 from measurements import workloads
 from measurements.frameworks import REGISTRY
 from measurements.launch import launch
+from measurements.results import Reported
 from measurements.workloads import shared
 from measurements.workloads.mlp import spec as mlp
 from tests.conftest import ROOT
@@ -87,8 +89,8 @@ def test_the_worker_checks_one_training_step_of_every_mlp_mode(tmp_path: Path, f
          "--profile", "quick", "--threads", "1"],
         cwd=tmp_path, timeout_s=300,
     )  # fmt: skip
-    found = done.report
-    assert found is not None, done.tail
+    assert done.report is not None, done.tail
+    found = cast(Reported, done.report)  # what a worker reports
     assert found["status"] == "ok", found["error"]
     for m in found["measurements"]:
         checks = {c["what"].split(" (")[0]: c for c in m["parity"]["checks"]}
