@@ -124,3 +124,18 @@ def test_steal_and_canary_records_are_read_per_machine(tmp_path: Path) -> None:
     assert found.steal == pytest.approx([0, 0.01, 0.02, 0.03, 0.04])
     assert len(found.adjusted) == 1 and found.canary_share == [0.02] * 5
     assert all(math.isfinite(v) for v in found.adjusted)
+
+
+def test_a_guides_call_inside_the_machines_noise_floor_is_not_made(tmp_path: Path) -> None:
+    base = measured("mlp", "pytorch", "eager", 2000)
+    other = measured("mlp", "tensorflow", "function", 1500)  # 1.33× slower, a narrow interval: a call
+    folder = write_results(tmp_path / "results", [base, other])
+    assert corpus.load_corpus(folder).machines[MACHINE].cases[0].modes.pairwise.ratio(  # type: ignore[union-attr]
+        "pytorch", "tensorflow").outcome == "faster"  # fmt: skip
+    write_control(folder, control_of(base, (1000.0, 3000.0, 1500.0, 2500.0, 2000.0)))  # a machine this noisy
+    found = corpus.load_corpus(folder)
+    floor = found.floor(MACHINE)
+    assert floor is not None and floor > 1.34
+    pair = found.machines[MACHINE].cases[0].modes.pairwise.ratio("pytorch", "tensorflow")  # type: ignore[union-attr]
+    assert (pair.outcome, pair.within_floor, pair.floor) == ("uncertain", True, floor)
+    assert stats.words(pair).startswith("within the noise floor")
