@@ -39,7 +39,7 @@ import numpy as np
 
 from generator.analyse import noise, stats
 from generator.analyse.compare import speed_unit
-from measurements import environment, harness, workloads
+from measurements import catalog, environment, harness
 from measurements.profiles import PROFILES
 
 TARGET = 1.10  # the difference the processes-a-side column sizes for
@@ -88,7 +88,7 @@ def within_correlation(processes: list[dict[str, Any]], unit: str) -> float | No
 
 def report(processes: list[dict[str, Any]]) -> dict[str, Any]:
     """The figures this script prints, from the processes' readings."""
-    unit = speed_unit(workloads.METRICS[processes[0]["metric"]])
+    unit = speed_unit(catalog.METRICS[processes[0]["metric"]])
     speeds = [float(np.median(stats.to_speed(p["samples"], unit))) for p in processes]
     canaries = [float(np.median(p["canary"])) if p["canary"] else None for p in processes]
     logs = np.log(speeds)

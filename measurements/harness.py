@@ -26,7 +26,7 @@ import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from measurements import UserError, environment, results, workloads
+from measurements import UserError, catalog, environment, results
 from measurements.frameworks import MODE_LABELS, REGISTRY
 from measurements.launch import child_env as launch_env
 from measurements.launch import launch, scratch
@@ -70,7 +70,7 @@ def plan(devices: Iterable[str], only: list[str] | None = None, profile: Profile
     devices = profile.devices if profile and profile.devices else devices
     runs = [
         Run(w.name, framework, mode, device)
-        for w in workloads.REGISTRY.values()
+        for w in catalog.WORKLOADS.values()
         if chosen is None or w.name in chosen
         for framework, modes in w.modes.items()
         for mode in (modes if every_mode is None or w.name in every_mode else modes[:1])
@@ -88,7 +88,7 @@ def plan(devices: Iterable[str], only: list[str] | None = None, profile: Profile
     if only:
         runs = [r for r in runs if any(fnmatch.fnmatchcase(r.key, pattern) for pattern in only)]
         if not runs:
-            known = ", ".join(w.name for w in workloads.REGISTRY.values())
+            known = ", ".join(w.name for w in catalog.WORKLOADS.values())
             raise UserError(
                 f"--only {' '.join(only)} matches no run; runs are named workload/framework/mode/device "
                 f"(workloads: {known}), e.g. --only 'mlp/*', and studies study/<name>/<framework>, e.g. "
@@ -202,6 +202,7 @@ def record(
     the installed ``version``, the one its file is named for.
     """
     framework = reported.get("framework") or {"name": run.framework, "version": version, "build": {}}
+    workload = catalog.workload(run.workload)
     measured: results.RunRecord = {
         "workload": run.workload,
         "framework": run.framework,
@@ -210,7 +211,7 @@ def record(
         "profile": profile.name,
         "started_at": started_at,
         "wall_s": wall_s,
-        "rounds_planned": rounds_for(profile, workloads.get(run.workload).task, workloads.get(run.workload).scale),
+        "rounds_planned": rounds_for(profile, workload.task, workload.scale),
         "command": f"python -m measurements run --profile {profile.name} --only '{run.key}' --redo",
     }
     if run.control:
@@ -331,7 +332,7 @@ def run_all(
         for round_index in range(profile.rounds):
             for run in runs if round_index % 2 == 0 else runs[::-1]:
                 path = paths[run]
-                workload = workloads.get(run.workload)
+                workload = catalog.workload(run.workload)
                 if round_index >= rounds_for(profile, workload.task, workload.scale):
                     progress.advance(task)  # training on real data, large models: fewer processes (see rounds_for)
                     continue

@@ -16,7 +16,7 @@ import json
 import sys
 from types import ModuleType
 
-from measurements import workloads
+from measurements import catalog, workloads
 from measurements.profiles import PROFILES
 from measurements.results import PLANNED_PATH, Planned, PlannedWorkload, size_key, write_json_atomic
 
@@ -29,7 +29,7 @@ def _count(spec: ModuleType, params: workloads.Sizes) -> int:
     return int(sum(w.size for w in spec.flat_weights(params)))
 
 
-def planned_workload(workload: workloads.Workload) -> PlannedWorkload:
+def planned_workload(workload: catalog.Workload) -> PlannedWorkload:
     """The parameter count of every model size the workload's spec plans in any profile (models
     only: not one operation, not the accuracy runs), and the operations per unit of each case."""
     spec = importlib.import_module(f"{workload.module}.spec")
@@ -49,7 +49,7 @@ def planned_workload(workload: workloads.Workload) -> PlannedWorkload:
 
 def planned() -> Planned:
     """Every registered workload's plan, as ``data/planned.json`` holds it."""
-    return {name: planned_workload(workload) for name, workload in sorted(workloads.REGISTRY.items())}
+    return {name: planned_workload(workload) for name, workload in sorted(catalog.WORKLOADS.items())}
 
 
 def main() -> int:

@@ -27,13 +27,14 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, cast, final
 
-from measurements import workloads
+from measurements import catalog
 from measurements.frameworks import REGISTRY
 
 if TYPE_CHECKING:
     import jsonschema
 
     from measurements.findings import Efficiency
+    from measurements.workloads import Sizes  # for the type only: reading results imports no workload code
 
 SCHEMA_VERSION = 3
 SCHEMA_PATH = Path(__file__).with_name("result.schema.json")
@@ -142,7 +143,7 @@ class Measurement(TypedDict):
     metric: str
     unit: str
     case: str
-    params: workloads.Sizes  # the case's sizes, as its workload's spec writes them (its own extension of Sizes)
+    params: Sizes  # the case's sizes, as its workload's spec writes them (its own extension of Sizes)
     flops_per_unit: float
     parity: Parity
 
@@ -747,15 +748,15 @@ def _meaning_problems(doc: Result) -> list[str]:
     if reserved is not None:
         return [reserved]
     try:
-        workload = workloads.get(run["workload"])
-    except workloads.UnknownName as exc:
+        workload = catalog.workload(run["workload"])
+    except catalog.UnknownName as exc:
         return [f"run.workload: {exc.args[0]}; {REMEASURE}"]
     if run["mode"] not in workload.modes.get(run["framework"], ()):
         return [f"run.mode: {run['workload']} has no {run['framework']} mode {run['mode']!r}; {REMEASURE}"]
     problems = []
     for i, m in enumerate(doc["measurements"]):
-        if m["metric"] not in workloads.METRICS:
-            known = ", ".join(sorted(workloads.METRICS))
+        if m["metric"] not in catalog.METRICS:
+            known = ", ".join(sorted(catalog.METRICS))
             problems.append(f"measurements[{i}].metric: unknown metric {m['metric']!r} (known: {known}); {REMEASURE}")
     for i, one in enumerate(doc["rounds"]):
         if len(one["measurements"]) != len(doc["measurements"]):

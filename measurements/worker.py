@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from measurements import environment, workloads
+from measurements import catalog, environment, workloads
 from measurements.canary import Watch
 from measurements.frameworks import REGISTRY, Unavailable, with_why
 from measurements.launch import report
@@ -271,7 +271,7 @@ def measure_case(
     start = time.perf_counter()
     prepared = module.prepare(case.params, mode, device)  # torch.compile imports its compiler here
     prepare_s = time.perf_counter() - start
-    timed = workloads.METRICS[case.metric].timing != "curve"
+    timed = catalog.METRICS[case.metric].timing != "curve"
     first: Any = None
     if timed:  # the first call, timed apart; it is also the parity step (from the shared initial weights)
         start = time.perf_counter()
@@ -284,13 +284,13 @@ def measure_case(
     reset_peak()  # the parity check's float64 copies are gone: the peak memory counts from here
     common: Measurement = {
         "metric": case.metric,
-        "unit": workloads.METRICS[case.metric].unit,
+        "unit": catalog.METRICS[case.metric].unit,
         "case": case.name,
         "params": case.params,
         "flops_per_unit": case.flops_per_step / case.work_per_step,
         "parity": parity,
     }
-    if workloads.METRICS[case.metric].timing == "curve":
+    if catalog.METRICS[case.metric].timing == "curve":
         found = measure_accuracy(fw, spec, prepared, case)
         found["prepare_s"], found["device_peak_bytes"] = prepare_s, fw.device_peak_bytes(device)
         return {**common, **found}
@@ -300,7 +300,7 @@ def measure_case(
     steps_per_sample = max(1, math.ceil(profile.sample_s / warm.step_s))
 
     samples, canaries, per_canary = [], [], 1
-    if workloads.METRICS[case.metric].timing == "latency":  # each call on its own, in milliseconds
+    if catalog.METRICS[case.metric].timing == "latency":  # each call on its own, in milliseconds
         steps_per_sample = 1
         per_canary = max(1, math.ceil(profile.sample_s / warm.step_s))  # a canary per sample's worth of calls
         for i in range(profile.latency_samples):
@@ -395,7 +395,7 @@ def measure(
     """Every case of one workload in one framework and mode, in this process; ``watch`` (started
     when the process started) records what the machine did meanwhile (``measurements.canary``)."""
     watch = watch or Watch()
-    workload = workloads.get(workload_name)
+    workload = catalog.workload(workload_name)
     if mode not in workload.modes.get(framework, ()):
         raise ValueError(f"{workload_name} has no mode {mode!r} for {framework}")
     start = time.perf_counter()

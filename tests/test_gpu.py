@@ -17,7 +17,7 @@ import pytest
 
 from generator.judge import decide, questionnaire, ruling, usecases
 from generator.read import corpus
-from measurements import harness, worker, workloads
+from measurements import catalog, harness, worker, workloads
 from measurements.frameworks import REGISTRY, WHY_ENV, why_here, with_why
 from measurements.profiles import GPU_PLAN, PROFILES
 from measurements.results import result_path
@@ -119,7 +119,7 @@ def test_the_whole_dry_run_passes(tmp_path: Path) -> None:
 
 def test_every_planned_workload_has_gpu_sizes() -> None:
     for name in GPU_PLAN:
-        w = workloads.get(name)
+        w = catalog.workload(name)
         spec = __import__(f"{w.module}.spec", fromlist=["cases"])
         assert spec.cases(GPU, w.task), name
 

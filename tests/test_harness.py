@@ -17,7 +17,7 @@ from typing import cast
 import pytest
 
 from generator.read import load
-from measurements import UserError, environment, harness, results, workloads
+from measurements import UserError, catalog, environment, harness, results
 from measurements.__main__ import main as measurements_main
 from measurements.frameworks import COMPARED, REGISTRY
 from measurements.lock import exclusive
@@ -31,7 +31,7 @@ def test_plan_covers_every_registered_mode() -> None:
     keys = [r.key for r in harness.plan(["cpu"])]
     expected = [
         f"{w.name}/{framework}/{mode}/cpu"
-        for w in workloads.REGISTRY.values()
+        for w in catalog.WORKLOADS.values()
         for framework, modes in w.modes.items()
         for mode in modes
         if "cpu" in REGISTRY[framework].devices_of(mode)  # bf16: on a GPU only
@@ -49,7 +49,7 @@ def test_quick_profile_compiles_the_mlp_only() -> None:
     assert "cnn/pytorch/compile/cpu" not in quick
     assert "transformer/tensorflow/eager/cpu" in quick
     assert "digits/tensorflow/function/cpu" in quick  # the plain mode is each framework's first
-    assert {r.workload for r in harness.plan(["cpu"], profile=PROFILES["quick"])} == set(workloads.REGISTRY)
+    assert {r.workload for r in harness.plan(["cpu"], profile=PROFILES["quick"])} == set(catalog.WORKLOADS)
     # runs named explicitly are measured whatever the profile
     assert [r.key for r in harness.plan(["cpu"], ["cnn/pytorch/c*"], PROFILES["quick"])] == [
         "cnn/pytorch/compile/cpu", "cnn/pytorch/channels_last/cpu",
@@ -58,9 +58,9 @@ def test_quick_profile_compiles_the_mlp_only() -> None:
 
 def test_the_standard_profile_measures_what_verdicts_compare_each_framework_in_its_primary_mode() -> None:
     standard = harness.plan(["cpu"], profile=PROFILES["standard"])
-    assert {r.workload for r in standard} == set(workloads.REGISTRY)
+    assert {r.workload for r in standard} == set(catalog.WORKLOADS)
     for r in standard:  # the registry's default fast path, or the plain mode where a workload has no other
-        modes = workloads.REGISTRY[r.workload].modes[r.framework]
+        modes = catalog.WORKLOADS[r.workload].modes[r.framework]
         assert r.mode == (REGISTRY[r.framework].default_mode if REGISTRY[r.framework].default_mode in modes
                           else modes[0]), r.key  # fmt: skip
     # one mode each, and the A/A control a second run of one of them
@@ -73,7 +73,7 @@ def test_the_standard_profile_measures_what_verdicts_compare_each_framework_in_i
         "mlp/pytorch/compile/cpu"
     ]
     # five processes a side at least, the large models' too (rule 8)
-    assert all(rounds_for(PROFILES["standard"], w.task, w.scale) >= 5 for w in workloads.REGISTRY.values()
+    assert all(rounds_for(PROFILES["standard"], w.task, w.scale) >= 5 for w in catalog.WORKLOADS.values()
                if w.task != "accuracy")  # fmt: skip
 
 
@@ -99,12 +99,12 @@ def test_a_glob_matching_nothing_is_a_clear_error(capsys: pytest.CaptureFixture[
 
 def test_registry_refuses_duplicates_and_names_known_workloads() -> None:
     with pytest.raises(ValueError, match="registered twice"):
-        workloads.register(workloads.REGISTRY["mlp"])
+        catalog.register(catalog.WORKLOADS["mlp"])
     with pytest.raises(
-        workloads.UnknownName,
+        catalog.UnknownName,
         match="known workloads: cnn, cnn_infer, conv2d, digits, encoder, encoder_infer, gemm, matmul, mlp, mlp_infer",
     ):
-        workloads.get("resnet")
+        catalog.workload("resnet")
 
 
 @pytest.mark.slow
@@ -114,7 +114,7 @@ def test_quick_profile_measures_every_framework(quick_results: Path) -> None:
     for doc in docs:
         (one,) = doc["rounds"]
         for m, reading in zip(doc["measurements"], one["measurements"], strict=True):
-            timing = workloads.METRICS[m["metric"]].timing
+            timing = catalog.METRICS[m["metric"]].timing
             expected = {"latency": PROFILES["quick"].latency_samples, "curve": 1}.get(timing, PROFILES["quick"].samples)
             assert len(reading["samples"]) == expected
     accuracy = {

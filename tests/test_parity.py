@@ -12,7 +12,7 @@ import jsonschema
 import numpy as np
 import pytest
 
-from measurements import workloads
+from measurements import catalog, workloads
 from measurements.frameworks import REGISTRY
 from measurements.launch import launch
 from measurements.results import Reported
@@ -75,7 +75,7 @@ def test_a_parity_record_with_checks_validates() -> None:
 # parity there is the gpu profile's, tests/test_gpu.py's dry run runs it on the CPU at tiny sizes)
 MLP_MODES = [
     (framework, mode)
-    for framework, modes in workloads.get("mlp").modes.items()
+    for framework, modes in catalog.workload("mlp").modes.items()
     for mode in modes
     if "cpu" in REGISTRY[framework].devices_of(mode)
 ]

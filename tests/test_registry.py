@@ -10,6 +10,7 @@ Docstrings and comments may give examples.
 from __future__ import annotations
 
 import ast
+import importlib
 import io
 import re
 import tokenize
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from measurements import workloads
+from measurements import catalog, studies
 from measurements.frameworks import COMPARED, REGISTRY, modes_for
 from measurements.results import ROOT
 
@@ -92,17 +93,27 @@ def test_every_framework_of_the_registry_is_whole() -> None:
 
 
 def test_a_workload_runs_each_framework_with_a_module_in_the_modes_its_entry_gives() -> None:
-    for w in workloads.REGISTRY.values():
+    for w in catalog.WORKLOADS.values():
         folder = ROOT / "measurements" / "workloads" / (w.package or w.name)
         assert list(w.modes) == [f for f in REGISTRY if (folder / f"{f}.py").is_file()], w.name
         assert all(modes and set(modes) <= set(REGISTRY[fw].modes) for fw, modes in w.modes.items())
-    assert workloads.get("mlp").modes["tensorflow"] == ("eager", "function", "xla")  # every mode but the optional
+    assert catalog.workload("mlp").modes["tensorflow"] == ("eager", "function", "xla")  # every mode but the optional
     # its optional layout, and bf16 (a lower precision, which the models run on a GPU)
-    assert workloads.get("cnn").modes["pytorch"] == ("eager", "compile", "channels_last", "bf16")
-    assert "bf16" not in workloads.get("gemm").modes["pytorch"]  # an operation has no bf16 mode
-    assert workloads.get("resnet50").modes["tensorflow"] == ("function", "xla")  # no op-by-op mode when large
-    assert workloads.get("resnet50_infer").modes["pytorch"] == ("eager", "compile", "zentorch", "bf16")  # a plug-in
-    assert workloads.get("digits").modes == {fw: (REGISTRY[fw].default_mode,) for fw in COMPARED}
-    assert set(workloads.get("matmul").modes.values()) == {("eager",), ("default",)}  # each one's plain mode
+    assert catalog.workload("cnn").modes["pytorch"] == ("eager", "compile", "channels_last", "bf16")
+    assert "bf16" not in catalog.workload("gemm").modes["pytorch"]  # an operation has no bf16 mode
+    assert catalog.workload("resnet50").modes["tensorflow"] == ("function", "xla")  # no op-by-op mode when large
+    assert catalog.workload("resnet50_infer").modes["pytorch"] == ("eager", "compile", "zentorch", "bf16")  # a plug-in
+    assert catalog.workload("digits").modes == {fw: (REGISTRY[fw].default_mode,) for fw in COMPARED}
+    assert set(catalog.workload("matmul").modes.values()) == {("eager",), ("default",)}  # each one's plain mode
     with pytest.raises(ValueError, match="unknown mode choice 'fast'; known: every, default, plain"):
         modes_for(REGISTRY["jax"], "fast", "small")
+
+
+def test_every_study_in_the_catalog_has_its_module_and_every_module_its_entry() -> None:
+    """A study's entry (``measurements.catalog.STUDIES``) is what its module runs under: the registry
+    the runner reads finds the same studies, in the same order, each module's ``STUDY`` its own entry."""
+    assert studies.registry() == catalog.STUDIES and list(studies.registry()) == list(catalog.STUDIES)
+    for name, study in catalog.STUDIES.items():
+        module = importlib.import_module(f"measurements.studies.{name}")
+        assert module.STUDY is study and callable(module.run), name
+        assert study.group in catalog.GROUPS and study.frameworks, name

@@ -15,7 +15,7 @@ from generator.analyse import study_memory
 from generator.judge import evidence, evidence_kinds
 from generator.pages import render
 from generator.read import corpus
-from measurements import environment, workloads
+from measurements import catalog, environment
 from measurements.findings import LimitedFinding, LimitedLaunch
 from measurements.profiles import PROFILES
 from measurements.studies import libraries, pipeline, pipeline_limit, runner
@@ -35,9 +35,9 @@ def test_the_large_models_have_the_sizes_practitioners_use(name: str, millions: 
 
 
 def test_the_large_workloads_are_labelled_large_and_the_small_ones_small() -> None:
-    large = {w.name for w in workloads.REGISTRY.values() if w.scale == "large"}
+    large = {w.name for w in catalog.WORKLOADS.values() if w.scale == "large"}
     assert large == {"resnet50", "resnet50_infer", "encoder", "encoder_infer"}
-    for w in workloads.REGISTRY.values():
+    for w in catalog.WORKLOADS.values():
         if w.task in ("train", "infer"):
             assert f"({w.scale})" in w.title
 

@@ -27,7 +27,7 @@ from scipy import special
 
 from generator.analyse import stats
 from generator.analyse.stats import Ratio
-from measurements import workloads
+from measurements import catalog
 from measurements.frameworks import MODE_LABELS, REGISTRY
 
 CONFIDENCE = stats.CONFIDENCE
@@ -89,9 +89,9 @@ def summarise(processes: Processes) -> Summary:
     return Summary(len(values), len(medians), median, math.exp(centre - half), math.exp(centre + half), cv)
 
 
-def speed_unit(metric: workloads.Metric) -> str:
-    """How ``stats`` reads a registered metric's samples: as a rate, or as a time per thing (a
-    latency, turned into speed). Taken from the registry, never from the unit a results file
+def speed_unit(metric: catalog.Metric) -> str:
+    """How ``stats`` reads a metric's samples: as a rate, or as a time per thing (a
+    latency, turned into speed). Taken from the catalog, never from the unit a results file
     states (free text there)."""
     return "samples/s" if metric.higher_is_better else "s"
 
@@ -249,7 +249,7 @@ def mode_results(rows: pd.DataFrame, floor: float | None = None) -> CaseModes:
     ``floor``: the machine's noise floor (``generator.analyse.noise``), where it has one."""
     results = []
     for row in rows.itertuples():
-        metric = workloads.METRICS[row.metric]
+        metric = catalog.METRICS[row.metric]
         summary = summarise(row.samples)
         if metric.timing == "latency":  # milliseconds per call
             gflops = row.flops_per_unit / (summary.median / 1000) / 1e9

@@ -27,7 +27,7 @@ import numpy as np
 
 from generator.analyse import stats
 from generator.analyse.compare import speed_unit
-from measurements import workloads
+from measurements import catalog
 from measurements.results import Result, samples_of
 
 SIMULATIONS = 2000
@@ -85,7 +85,7 @@ def series_of(doc: Result, file: str = "") -> list[Series]:
         return []
     found = []
     for i, m in enumerate(doc["measurements"]):
-        metric = workloads.METRICS.get(m["metric"])
+        metric = catalog.METRICS.get(m["metric"])
         if metric is None or metric.timing == "curve":
             continue
         unit = speed_unit(metric)

@@ -35,7 +35,7 @@ from generator.analyse.compare import (
 from generator.pages import charts
 from generator.pages.escape import file_name
 from generator.read.load import version_key
-from measurements import workloads
+from measurements import catalog
 from measurements.frameworks import FRAMEWORK_LABELS, MODE_LABELS
 
 KINDS = ("improvement", "regression", "no change", "too uncertain to call", "too few processes to call")
@@ -47,7 +47,7 @@ RELEASE_BAND = 1.05  # release over release: a measurement-level band, not the d
 class Change:
     """One figure (workload, case, mode) from one release to the next."""
 
-    workload: workloads.Workload
+    workload: catalog.Workload
     case: str
     framework: str
     mode: str
@@ -93,7 +93,7 @@ class Step:
 class VerdictChange:
     """A headline verdict in the previous result set and in the current one."""
 
-    workload: workloads.Workload
+    workload: catalog.Workload
     case: str
     before: ModeResult
     after: ModeResult
@@ -139,7 +139,7 @@ def _direction(r: ModeResult) -> str:
 
 def _timed(rows: pd.DataFrame) -> pd.DataFrame:
     """Successful timing measurements of headline workloads (not the accuracy runs)."""
-    headline = {w.name for w in workloads.REGISTRY.values() if w.headline and w.task != "accuracy"}
+    headline = {w.name for w in catalog.WORKLOADS.values() if w.headline and w.task != "accuracy"}
     return rows[(rows.status == "ok") & rows.workload.isin(headline) & rows.samples.notna()]
 
 
@@ -158,9 +158,9 @@ def step(rows: pd.DataFrame, framework: str, old: str, new: str) -> Step:
         if key not in before.index:
             continue
         was = before.loc[key]
-        metric = workloads.METRICS[row.metric]
+        metric = catalog.METRICS[row.metric]
         changes.append(Change(
-            workload=workloads.get(row.workload), case=row.case, framework=framework, mode=row.mode,
+            workload=catalog.workload(row.workload), case=row.case, framework=framework, mode=row.mode,
             unit=row.unit, higher_is_better=metric.higher_is_better,
             old=summarise(was.samples), new=summarise(row.samples),
             comparison=compare(row.samples, was.samples, unit=speed_unit(metric), band=RELEASE_BAND),
@@ -215,7 +215,7 @@ def machine_versions(machine: str, rows: pd.DataFrame, out: Path) -> MachineVers
             for c in s.changes
             if (c.workload.name, c.case) == key and (c.framework, c.mode) in fastest
         ]
-        found.verdicts.append(VerdictChange(workloads.get(key[0]), key[1], was, after, why))
+        found.verdicts.append(VerdictChange(catalog.workload(key[0]), key[1], was, after, why))
     found.verdicts.sort(key=lambda v: not v.changed)  # the verdicts that changed first
     return found
 

@@ -29,7 +29,7 @@ import pandas as pd
 from generator.analyse import stats
 from generator.analyse.compare import CaseModes, ModeResult, mode_results
 from generator.read import provenance, studies
-from measurements import workloads
+from measurements import catalog
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS, why_here
 from measurements.results import AnyResult, Result
 
@@ -81,10 +81,10 @@ class Item:
 class Case:
     """One case of a timing workload on one machine: every mode measured, ranked."""
 
-    workload: workloads.Workload
+    workload: catalog.Workload
     case: str
     device: str
-    metric: workloads.Metric
+    metric: catalog.Metric
     modes: CaseModes
 
     @property
@@ -163,14 +163,14 @@ def from_results(frame: pd.DataFrame, by_machine: dict[str, studies.MachineStudi
     if frame.empty:
         return found
     ok = frame[frame.status == "ok"]
-    for workload in workloads.REGISTRY.values():
+    for workload in catalog.WORKLOADS.values():
         if workload.task not in ("train", "infer", "op"):
             continue
         own = ok[ok.workload == workload.name]
         for (machine, device), rows in own.groupby(["machine", "device"], sort=True):
             for name in dict.fromkeys(rows["case"]):  # measured order: smallest first
                 of_case = rows[rows.case == name]
-                metric = workloads.METRICS[of_case["metric"].iloc[0]]
+                metric = catalog.METRICS[of_case["metric"].iloc[0]]
                 floor = (floors or {}).get(str(machine))
                 found[str(machine)].cases.append(
                     Case(workload, str(name), str(device), metric, mode_results(of_case, floor))

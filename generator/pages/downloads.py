@@ -22,10 +22,10 @@ import pandas as pd
 
 from generator.read import provenance
 from generator.read.studies import MachineStudies, StudyResult
-from measurements import workloads
+from measurements import catalog
 from measurements.results import AnyResult, finding_rounds
 
-# what a case is, as columns of their own (from the registry and the measurement's ``params``)
+# what a case is, as columns of their own (from the catalog and the measurement's ``params``)
 CASE = ("machine", "workload", "model", "task", "batch_size", "dtype", "case", "framework", "framework_version",
         "mode", "device", "profile", "metric", "unit")  # fmt: skip
 # each fresh process's own readings, from the run's per-round lists
@@ -87,18 +87,18 @@ def model_of(workload: str, params: Mapping[str, object]) -> str:
     an operation names itself); the accuracy runs name theirs in ``params``."""
     if isinstance(params.get("model"), str):
         return str(params["model"])
-    found = workloads.REGISTRY.get(workload)
+    found = catalog.WORKLOADS.get(workload)
     if found is None:
         return workload
     package = found.package or found.name
-    trained = [w.name for w in workloads.REGISTRY.values() if (w.package or w.name) == package and w.task == "train"]
+    trained = [w.name for w in catalog.WORKLOADS.values() if (w.package or w.name) == package and w.task == "train"]
     return trained[0] if trained else found.name
 
 
 def case_cells(run: Any) -> list[object]:
     """The ``CASE`` columns of a run's row of the frame."""
     params = run.params if isinstance(run.params, dict) else {}
-    found = workloads.REGISTRY.get(run.workload)
+    found = catalog.WORKLOADS.get(run.workload)
     described = {"model": model_of(run.workload, params), "task": found.task if found else params.get("task"),
                  "batch_size": number(params.get("batch_size")), "dtype": params.get("dtype")}  # fmt: skip
     return [cell(described[c] if c in described else getattr(run, c, None)) for c in CASE]

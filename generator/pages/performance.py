@@ -24,7 +24,7 @@ from generator.analyse.compare import (
 from generator.pages import charts
 from generator.pages.formatting import label, mib, seconds, text
 from generator.read import studies
-from measurements import results, workloads
+from measurements import catalog, results
 from measurements.environment import slug
 from measurements.frameworks import FRAMEWORK_LABELS, REGISTRY, why_here
 from measurements.profiles import PROFILES, rounds_for
@@ -38,7 +38,7 @@ def planned_rounds(run: results.RunRecord) -> int:
     models in 3 processes)."""
     if "rounds_planned" in run:
         return run["rounds_planned"]
-    workload = workloads.get(run["workload"])
+    workload = catalog.workload(run["workload"])
     planned = rounds_for(PROFILES[run["profile"]], workload.task, workload.scale)
     return min(planned, 3) if workload.scale == "large" and run["profile"] == "standard" else planned
 
@@ -46,7 +46,7 @@ def planned_rounds(run: results.RunRecord) -> int:
 @dataclass
 class CaseSection:
     case: str
-    metric: workloads.Metric
+    metric: catalog.Metric
     results: list[ModeResult]
     headline: ModeResult | None  # the fastest framework's primary mode, against the fastest other framework's
     modes: CaseModes | None = None  # every mode, and every pair of frameworks by their primary modes
@@ -117,7 +117,7 @@ class RunProblem(TypedDict):
 
 @dataclass
 class WorkloadSection:
-    workload: workloads.Workload
+    workload: catalog.Workload
     cases: list[CaseSection]
     problems: list[RunProblem]  # runs without a result
     memory_chart: str | None = None
@@ -159,7 +159,7 @@ class ImportTimes:
 def import_times(docs: list[results.Result]) -> ImportTimes:
     """Each compared framework's import times, of one span only (``IMPORT_SPANS``)."""
     # the frameworks the guides compare: those with a headline workload (not a baseline such as NumPy)
-    compared = {d["run"]["framework"] for d in docs if workloads.get(d["run"]["workload"]).headline}
+    compared = {d["run"]["framework"] for d in docs if catalog.workload(d["run"]["workload"]).headline}
     spans: dict[str | None, dict[str, list[float]]] = {}
     for doc in docs:
         for r in doc["rounds"]:
@@ -261,7 +261,7 @@ def machine_report(
     """A machine's Performance guide: each workload's cases, every mode compared (no faster or slower
     called inside the machine's noise ``floor``, where it has one), with its charts."""
     sections = []
-    for workload in workloads.REGISTRY.values():
+    for workload in catalog.WORKLOADS.values():
         own = rows[rows.workload == workload.name]
         if own.empty:
             continue
@@ -280,7 +280,7 @@ def machine_report(
         cases = []
         for case_name in dict.fromkeys(ok["case"]):  # measured order
             rows_of_case = ok[ok.case == case_name]
-            metric = workloads.METRICS[rows_of_case["metric"].iloc[0]]
+            metric = catalog.METRICS[rows_of_case["metric"].iloc[0]]
             modes = mode_results(rows_of_case, floor)
             case = CaseSection(case_name, metric, modes.results, modes.headline, modes=modes)
             case.charts = case_charts(machine_id, workload, case, out / "charts")
@@ -328,7 +328,7 @@ def spread_words(frame: pd.DataFrame, unit: str) -> tuple[str, str | None, str |
     return f"{unit}, one process each (no interval)", None, None
 
 
-def case_charts(machine_id: str, workload: workloads.Workload, section: CaseSection, out: Path) -> dict[str, str]:
+def case_charts(machine_id: str, workload: catalog.Workload, section: CaseSection, out: Path) -> dict[str, str]:
     frame = chart_frame(section)
     stem = f"{machine_id}-{workload.name}-{slug(section.case)}"
     unit = section.metric.unit
@@ -350,13 +350,13 @@ def case_charts(machine_id: str, workload: workloads.Workload, section: CaseSect
     return made
 
 
-def memory_chart(machine_id: str, workload: workloads.Workload, section: CaseSection, out: Path) -> str:
+def memory_chart(machine_id: str, workload: catalog.Workload, section: CaseSection, out: Path) -> str:
     """Peak memory is one per process, which measures every case of a workload: one chart."""
     chart = charts.bar_chart(chart_frame(section), "peak_mib", f"{workload.title}: peak memory of the process", "MiB")
     return charts.save(chart, out, f"{machine_id}-{workload.name}-memory")
 
 
-def accuracy_case(machine_id: str, workload: workloads.Workload, rows: pd.DataFrame, out: Path) -> AccuracyCase:
+def accuracy_case(machine_id: str, workload: catalog.Workload, rows: pd.DataFrame, out: Path) -> AccuracyCase:
     runs = [
         AccuracyRun(framework=row.framework, mode=row.mode, finals=[s for own in row.samples for s in own],
                     curves=list(row.curve),

@@ -53,11 +53,11 @@ from generator.pages.publish import guidance
 from generator.read import load, provenance, studies
 from generator.read.corpus import Corpus, docs_shown
 from measurements import UserError
+from measurements.catalog import STUDIES
 from measurements.frameworks import COMPARED, FRAMEWORK_LABELS, REGISTRY
 from measurements.lock import exclusive
 from measurements.profiles import PROFILES
 from measurements.results import ROOT
-from measurements.studies import registry
 
 TEMPLATES = ROOT / "templates"
 
@@ -257,7 +257,7 @@ def use_case_charts(recommendations: list[decide.Recommendation], out: Path) -> 
 
 def study_description(name: str) -> str:
     """A study's description for its page, with how many fresh processes it ran in, where several."""
-    study = registry().get(name)
+    study = STUDIES.get(name)
     if study is None:
         return ""
     if study.processes < 2:

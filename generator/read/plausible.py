@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from measurements import workloads
+from measurements import catalog
 from measurements.frameworks import REGISTRY
 from measurements.results import AnyResult, Result, every_sample, read_planned
 
@@ -93,7 +93,7 @@ def gflops(doc: Result, index: int) -> float | None:
     every round) stands for, in GFLOP/s, with the operations per unit the spec plans for its case
     (the file's own where it plans none)."""
     m = doc["measurements"][index]
-    metric = workloads.METRICS.get(m["metric"])
+    metric = catalog.METRICS.get(m["metric"])
     samples = [s for s in every_sample(doc, index) if isinstance(s, (int, float))]
     if metric is None or not samples:
         return None

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from measurements import workloads
+from measurements import catalog
 from measurements.frameworks import FRAMEWORK_LABELS
 from measurements.results import AnyResult, read_planned, size_key
 
@@ -121,7 +121,7 @@ def _models(docs: list[AnyResult]) -> list[str]:
                 sizes.setdefault(f"the {doc['study']} study's models", set()).update(counted)
             continue
         name = doc["run"]["workload"]
-        workload = workloads.REGISTRY.get(name)
+        workload = catalog.WORKLOADS.get(name)
         if workload is None or workload.task not in ("train", "infer"):
             continue
         title = workload.title.split(",")[0]

@@ -15,7 +15,7 @@ from typing import TypedDict, TypeVar, cast
 
 import jsonschema
 
-from measurements import UserError, workloads
+from measurements import UserError, catalog
 from measurements.frameworks import COMPARED, REGISTRY
 from measurements.results import ROOT
 
@@ -26,7 +26,7 @@ Document = dict[str, object]  # a TOML file's top-level tables, as read and not 
 FRAMEWORK = {"enum": list(COMPARED)}  # a framework a verdict can be about (the registry's compared ones)
 RATIO = {"type": "number", "exclusiveMinimum": 1}
 RULE = {"type": ["object", "array"]}  # one rule, or a list of rules whose items count together
-TIMED = sorted(w.name for w in workloads.REGISTRY.values() if w.task in ("train", "infer", "op"))
+TIMED = sorted(w.name for w in catalog.WORKLOADS.values() if w.task in ("train", "infer", "op"))
 
 
 class Rule(TypedDict, total=False):

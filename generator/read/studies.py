@@ -18,17 +18,17 @@ from typing import TypeVar
 
 from generator.read.load import SAFE_NAME, folder_problem, relative_file, version_key
 from measurements import results
+from measurements.catalog import STUDIES, Study
 from measurements.frameworks import REGISTRY, label
 from measurements.results import AnyResult, StudyFile, study_path
-from measurements.studies import Study, registry
 
 T = TypeVar("T")
 StudyClaim = tuple[Path, StudyFile]  # a study file and what it holds
 
 
 def check_study(path: Path, keep: dict[Path, bytes] | None = None) -> tuple[StudyFile | None, list[str]]:
-    """Read and validate one study file, of a registered study (``results.check_study``)."""
-    return results.check_study(path, registry(), keep)
+    """Read and validate one study file, of a study in the catalog (``results.check_study``)."""
+    return results.check_study(path, STUDIES, keep)
 
 
 def expected_path(doc: StudyFile, results_dir: Path) -> Path:
@@ -168,7 +168,7 @@ def group_studies(found: list[StudyClaim], results_dir: Path, problems: list[str
             continue
         path, doc = kept
         machine = machines.setdefault(doc["machine"]["id"], MachineStudies(doc["machine"]["id"]))
-        result = StudyResult(registry()[doc["study"]], doc["framework"], doc["software"]["framework"]["version"], doc,
+        result = StudyResult(STUDIES[doc["study"]], doc["framework"], doc["software"]["framework"]["version"], doc,
                              relative_file(path, results_dir))  # fmt: skip
         by_framework = machine.results.setdefault(doc["study"], {})
         earlier = by_framework.get(doc["framework"])
@@ -209,9 +209,9 @@ PIPELINE_OPTIONAL: dict[str, None] = dict.fromkeys(
 
 
 def cores_needed(study: str) -> int:
-    """The cores a machine needs for a verdict on ``study``: its registry entry's ``cores_needed``
+    """The cores a machine needs for a verdict on ``study``: its catalog entry's ``cores_needed``
     (1 where any machine will do)."""
-    return registry()[study].cores_needed or 1
+    return STUDIES[study].cores_needed or 1
 
 
 def machine_cores(doc: AnyResult) -> int:

@@ -30,7 +30,7 @@ class Framework:
     distributions: tuple[str, ...]  # the packages that install it (the first one installed gives its version)
     # mode id -> how pages write it, the plain mode first. A workload runs every mode but the
     # optional ones (on the large models, every mode but the small-only ones), or only the
-    # default or the plain mode where it says so (``workloads.Workload.mode_choice``)
+    # default or the plain mode where it says so (``catalog.Workload.mode_choice``)
     modes: dict[str, str]
     colour: str  # its colour in every chart
     default_mode: str  # its default fast path, the one the memory study runs

@@ -17,24 +17,13 @@ import io
 import tokenize
 from pathlib import Path
 
+from measurements.catalog import STUDIES
 from measurements.findings import CodeFile, CodeSizeFinding
 from measurements.results import ROOT
-from measurements.studies import Study
 
-WORKLOADS = ("mlp", "cnn", "transformer", "gemm", "conv2d", "matmul")  # the inference workloads reuse these modules
-STUDY = Study(
-    name="codesize",
-    group="usability",
-    title="Code size",
-    description=(
-        "The lines of code and tokens of each workload's implementation in this project, the same job written "
-        "idiomatically in each framework, counted with Python's tokenizer (comments, docstrings and blank lines "
-        "left out). The shared training step counts for every workload that uses it. JAX's workloads are plain JAX "
-        "with Optax's Adam (no neural-network library), the same models as the others' built-in layers give."
-    ),
-    timeout_s=120,
-    code=tuple(f"workloads/{workload}/{{framework}}.py" for workload in WORKLOADS),  # every workload, to compare
-)
+STUDY = STUDIES["codesize"]
+# the workload packages it counts, as its catalog entry names them (the inference workloads reuse these modules)
+WORKLOADS = tuple(Path(pattern).parent.name for pattern in STUDY.code)
 SKIPPED = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING,
            tokenize.ENDMARKER}  # fmt: skip
 WORKLOADS_DIR = ROOT / "measurements" / "workloads"

@@ -19,23 +19,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from measurements.catalog import STUDIES
 from measurements.findings import ErrorFinding
 from measurements.launch import child_env, launch
-from measurements.studies import Study
 
-STUDY = Study(
-    name="errors",
-    group="usability",
-    title="Error messages",
-    description=(
-        "Common mistakes, each written idiomatically in every framework and run in its own process: the exception "
-        "raised (or none: a silent mistake, with what the script observed instead), its message, whether the "
-        "traceback ends in the user's own file, and whether the message names the offending shapes or dtypes."
-    ),
-    timeout_s=900,
-    quick=False,
-    code=("studies/mistakes/*.{framework}.py",),
-)
+STUDY = STUDIES["errors"]
 MISTAKES_DIR = Path(__file__).resolve().parent / "mistakes"
 SNIPPET_TIMEOUT_S = 240
 MESSAGE_LIMIT = 2000

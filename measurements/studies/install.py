@@ -19,31 +19,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from measurements.catalog import STUDIES
 from measurements.findings import InstallFinding, PipSources
 from measurements.frameworks import DISTRIBUTIONS, REGISTRY, Unavailable
 from measurements.launch import REPORT_ENV, Outcome, child_env
 from measurements.launch import run_tool as tool
-from measurements.studies import Study
 from measurements.studies.export import distribution_version, tree_bytes, trim
 
-STUDY = Study(
-    name="install",
-    group="ecosystem",
-    title="Install footprint",
-    description=(
-        "Each framework's pinned release installed with `pip install --no-compile` into a fresh virtual "
-        "environment (pip's cache and this machine's local wheels allowed, so the time is mostly unpacking, not "
-        "downloading): the install time, the bytes it adds to site-packages beyond an empty environment, the "
-        "distributions it pulls in, and the time of `import` in a new process, first right after the install "
-        "(cold: no bytecode yet, because of --no-compile, so this import compiles and writes it) and then the "
-        "median of five later imports (warm). What is installed is what a user installs to train as this project "
-        "does: PyTorch and TensorFlow bring their optimizers; JAX has none of its own, so JAX's install is jax and "
-        "jaxlib with Optax (the Adam its workloads train with), each at the release pinned here; its import is "
-        "`import jax`, as the others' is of the framework alone."
-    ),
-    timeout_s=2400,
-    quick=False,
-)
+STUDY = STUDIES["install"]
 # what a user installs beside the framework to train as the workloads do: JAX has no optimizers, Optax gives Adam
 ALSO_INSTALLED = {"jax": ("jaxlib", "optax")}
 WARM_IMPORTS = 5

@@ -17,26 +17,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from measurements import workloads
+from measurements import catalog
+from measurements.catalog import STUDIES
 from measurements.findings import LogLine, Noise, NoiseFinding, PythonWarning
 from measurements.launch import child_env, launch
-from measurements.studies import Study
 
-STUDY = Study(
-    name="noise",
-    group="usability",
-    title="Warnings and log noise",
-    description=(
-        "Every workload of the Performance guide (training and inference, every mode) run once more at tiny sizes "
-        "in a fresh process, with Python's warnings shown once per place (deprecations included) and each "
-        "framework's logging at its defaults. What reaches stderr is sorted into Python warnings and framework log "
-        "lines; a line repeated in one workflow counts once. JAX runs its two modes, op by op and jax.jit; its "
-        "Python warnings and absl log lines are sorted as the others' are."
-    ),
-    timeout_s=1800,
-    quick=False,
-    code=tuple(f"workloads/{package}/{{framework}}.py" for package in ("mlp", "cnn", "transformer")),  # WORKLOADS'
-)
+STUDY = STUDIES["noise"]
 WORKLOADS = ("mlp", "mlp_infer", "cnn", "cnn_infer", "transformer", "transformer_infer")
 WORKFLOW_TIMEOUT_S = 300
 PYTHON_WARNING = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?P<category>\w*Warning): (?P<message>.*)$")
@@ -96,6 +82,5 @@ def workflow(workload: str, framework: str, mode: str) -> NoiseFinding:
 
 
 def run(framework: str) -> list[NoiseFinding]:
-    return [
-        workflow(name, framework, mode) for name in WORKLOADS for mode in workloads.get(name).modes.get(framework, ())
-    ]
+    modes = {name: catalog.workload(name).modes.get(framework, ()) for name in WORKLOADS}
+    return [workflow(name, framework, mode) for name in WORKLOADS for mode in modes[name]]

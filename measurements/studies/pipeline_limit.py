@@ -23,36 +23,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from measurements import environment
+from measurements.catalog import STUDIES
 from measurements.findings import LimitedFinding, LimitedLaunch
-from measurements.studies import Study, pipeline
+from measurements.studies import pipeline
 
 IMAGES, LIMIT_MIB = 100_000, 1024
 EPOCHS = 2  # the first (workers start, the cache fills), then one steady epoch
 LAUNCHES = 3  # fresh processes per configuration, interleaved across configurations
 IMAGES_ENV, LIMIT_ENV = "FG_LIMIT_IMAGES", "FG_LIMIT_MIB"
 
-STUDY = Study(
-    name="pipeline_limit",
-    group="performance",
-    title="Data pipelines under a memory limit",
-    description=(
-        "The data-pipeline study's images and configurations at one size whose decoded images are larger than "
-        "the memory the pipeline may use: 100,000 JPEG images (1.23 GB decoded) under a limit of 1 GiB on the "
-        "whole process tree, set by the kernel (a memory cgroup of its own, holding the process, its DataLoader "
-        "workers and the page cache they fill; the kernel reclaims that cache before it kills, and its "
-        "out-of-memory killer ends a tree that needs more). Each configuration is launched three times, each a "
-        "fresh process, the configurations interleaved; each launch runs two epochs, the first (it starts the "
-        "workers and fills tf.data's cache) and a steady one, or ends out of memory. TensorFlow's conversion to "
-        "TFRecord runs under the same limit. Recorded per launch: completed or out of memory, the time of each "
-        "epoch, and the peak memory the kernel charged to the tree. The kernel charges a tree for the memory it "
-        "allocates and the file pages it reads first; shared libraries already in the file cache stay charged to "
-        "whoever read them first, so a framework's import counts for less than its resident size."
-    ),
-    timeout_s=5400,
-    quick=False,
-    # JAX's Grain pipelines are not measured under the limit (yet): the study has run these two since before JAX
-    frameworks=("pytorch", "tensorflow"),
-)
+STUDY = STUDIES["pipeline_limit"]
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,10 @@ from typing import Any, TypedDict, cast
 import numpy as np
 
 from measurements import environment
+from measurements.catalog import STUDIES
 from measurements.findings import ServingFinding
 from measurements.launch import child_env, launch, report
-from measurements.studies import Study, export
+from measurements.studies import export
 
 MODEL = "cnn"
 SERVER_BATCH = 64
@@ -41,34 +42,7 @@ CLIENT_S = 2.0
 CLIENT_KEYS = ("requests_per_s", "p50_ms", "p99_ms")  # per client count, as clients<n>_<key>
 CONVERT_TIMEOUT_S, SERVE_TIMEOUT_S = 900, 600
 
-STUDY = Study(
-    name="serving",
-    group="performance",
-    title="Serving from a saved model",
-    description=(
-        "The project's CNN (standard size, 32×32 images) saved through each deploy path a server can load, with the "
-        "export study's converters and loaders: PyTorch as an AOTInductor package, as ONNX run by ONNX Runtime, "
-        "and through torch.export (ExportedProgram.module()); TensorFlow as a SavedModel, as a SavedModel whose "
-        "serving function is compiled by XLA (jit_compile=True), and as ONNX (tf2onnx) run by ONNX Runtime; JAX "
-        "through jax.export (the jitted model serialized as StableHLO, deserialized in the serving process and "
-        "called under jax.jit) and through jax2tf as a SavedModel that TensorFlow serves without JAX (JAX has no "
-        "ONNX exporter of its own; the export study tries jax2tf's SavedModel through tf2onnx). Each "
-        "path is saved at batch 1 and at a server batch of 64, then a fresh process loads both, checks the batch-1 "
-        "outputs against the NumPy float64 reference and measures: the latency of one request at a time (200 calls "
-        "after 20 of warm-up: median and 99th percentile), the throughput at batch 64, and the throughput and "
-        "latency with 1, 4 and 16 client threads sending batch-1 requests to the one loaded model for 2 s each. "
-        "Every runtime uses as many threads as the machine has CPUs, as it does by default, also in the client "
-        "threads: PyTorch called from a thread other than the main one pays for its 2-thread OpenMP team on every "
-        "call (measured here on torch.export: 1.0 ms a call on the main thread, 3.0 ms from a client thread, 1.06 ms "
-        "from a client thread set to 1 intra-op thread), so its concurrent figures are what a thread-pool server "
-        "gets without that setting. Each framework's fastest "
-        "path is compared with the fastest of the others."
-    ),
-    timeout_s=3600,
-    quick=False,
-    processes=3,
-    code=("studies/export/{framework}.py",),  # its converters and loaders are the export study's
-)
+STUDY = STUDIES["serving"]
 
 
 @dataclass(frozen=True)

@@ -22,24 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from measurements.catalog import STUDIES
 from measurements.findings import DebuggingFinding, OwnBreakpoint
 from measurements.launch import child_env, launch
-from measurements.studies import Study
 from measurements.studies.errors import parse_traceback
 
-STUDY = Study(
-    name="debugging",
-    group="usability",
-    title="Debugging",
-    description=(
-        "Each debugging aid tried in a fresh process in every framework: print() inside a compiled function, a pdb "
-        "breakpoint inside the model's forward pass (eager and compiled), anomaly detection on an op that makes a "
-        "NaN, and the switch that runs compiled code eagerly. Each finding says whether it worked and what happened."
-    ),
-    timeout_s=900,
-    quick=False,
-    code=("studies/debugging/{framework}.py",),
-)
+STUDY = STUDIES["debugging"]
 SCRIPT_TIMEOUT_S = 300
 ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"}
 

@@ -26,49 +26,13 @@ from typing import cast
 
 import numpy as np
 
+from measurements.catalog import STUDIES
 from measurements.findings import DistributedFinding, DistributedParity, RankMeasured, RankReport
 from measurements.launch import child_env, launch_group
 from measurements.results import scaling_efficiency
-from measurements.studies import Study
 from measurements.studies.distributed.worker import JAX_COORDINATOR_ENV, JAX_PROCESS_ENV, steps
 
-STUDY = Study(
-    name="distributed",
-    group="performance",
-    title="Data-parallel training on one machine",
-    description=(
-        "The MLP (784-512-512-10, Adam, cross-entropy, synthetic data, the same initial weights in every framework) "
-        "trained with a global batch of 256 in three configurations, each launched fresh: one process with 2 threads, "
-        "one process with 1 thread, and two data-parallel processes with 1 thread and 128 examples each (PyTorch: "
-        "DistributedDataParallel over gloo, started by torchrun --standalone; TensorFlow: "
-        "MultiWorkerMirroredStrategy, two workers on 127.0.0.1, the step in strategy.run inside a tf.function; JAX: "
-        "jax.distributed with its coordinator on 127.0.0.1 and gloo collectives, the MLP's jitted Optax step run over "
-        "a global batch sharded across one CPU device per process, weights replicated, so XLA all-reduces the "
-        "gradients). JAX has no thread-count setting, so each JAX process is pinned to as many CPUs as it has "
-        "threads, the two workers to different CPUs. Each process trains on its half of one fixed synthetic batch, "
-        "with no input pipeline in any framework. Set-up is the time from launch to the first finished step "
-        "(start-up, rendezvous, first step). Each sample times enough steps to last 0.2 s, after a warm-up of 0.3 s, "
-        "on rank 0 with both ranks in step. Parity: after 5 steps from the same weights on the same data, rank 0's "
-        "weights must match the single process's within 1e-4. Scaling efficiency is the median two-process throughput "
-        "over the median of one process with 2 threads (above 1: two processes beat the best single process on the "
-        "same cores), and over twice the median of one process with 1 thread (1: perfect linear scaling from one core "
-        "to two). A run that hangs is killed and recorded as a timeout. The study is launched five times per "
-        "framework, each a fresh set of processes, to count failures and see each launch's throughput. A comparison "
-        "of distributed training needs a machine where each worker has cores of its own beside the best single "
-        "process's: at least 4 cores (two workers of 2 threads, the single process's count); on fewer, two workers "
-        "only split the single process's cores, and the claim reads not testable. On a machine of 16 cores or "
-        "more (FG_DISTRIBUTED_LAYOUT=16-cores, as on the GPU machine), four data-parallel processes of 4 threads "
-        "are measured against one process of 16 threads instead, with a global batch of 1,024 (256 examples a "
-        "worker) and five samples a launch."
-    ),
-    timeout_s=1500,
-    quick=False,
-    processes=5,
-    # the cores a verdict on distributed training needs: two workers, each with as many cores as the
-    # best single process uses (2 threads); below it, the workers share the single process's cores
-    cores_needed=4,
-    code=("studies/distributed/{framework}.py",),
-)
+STUDY = STUDIES["distributed"]
 WORKER = "measurements.studies.distributed.worker"
 PARITY_TOLERANCE = 1e-4
 LOG_TAIL_CHARS = 2000

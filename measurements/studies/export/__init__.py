@@ -37,36 +37,15 @@ from typing import Any, cast
 import numpy as np
 
 from measurements import environment
+from measurements.catalog import STUDIES
 from measurements.findings import ExportFinding, ExportNotes, OutputParity, Served, StepReport
 from measurements.frameworks import DISTRIBUTIONS, Unavailable, label
 from measurements.launch import child_env, report
 from measurements.launch import launch as run_child
 from measurements.profiles import PROFILES
-from measurements.studies import Study
 from measurements.workloads import Parity
 
-STUDY = Study(
-    name="export",
-    group="ecosystem",
-    title="Export and deployment",
-    description=(
-        "Each framework's ways out of Python, tried on this project's MLP and CNN (the standard sizes, batch 1): "
-        "TensorFlow SavedModel, TensorFlow Lite (converted from the Keras model, run in LiteRT where it is "
-        "installed) and ONNX via tf2onnx; "
-        "PyTorch's ONNX export (its default exporter), torch.export and AOTInductor; "
-        "JAX's jax.export (the jitted model serialized as StableHLO, deserialized and called from JAX in the "
-        "serving process), and jax2tf (the JAX function wrapped as a TensorFlow function, saved as a SavedModel "
-        "and loaded by TensorFlow without JAX), from which TensorFlow Lite and ONNX (tf2onnx) conversions are "
-        "tried (JAX has no ONNX exporter of its own); ONNX models run in ONNX Runtime. Each artifact is made "
-        "in one fresh process and loaded in another, its outputs compared with "
-        "the workload's NumPy float64 reference at the workload's tolerances (row by row, at batch 1), then "
-        "timed: the median of 100 single-sample calls after warm-up, with the same thread count everywhere. "
-        "A path that fails says at which stage (install, convert, load, run, parity) and with which error."
-    ),
-    timeout_s=3600,
-    quick=False,
-    code=("studies/export/{framework}.py",),
-)
+STUDY = STUDIES["export"]
 
 MODELS = ("mlp", "cnn")
 STAGES = ("install", "convert", "load", "run", "parity")

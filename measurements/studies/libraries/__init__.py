@@ -21,28 +21,11 @@ from pathlib import Path
 from typing import cast
 
 from measurements import environment
+from measurements.catalog import STUDIES
 from measurements.findings import Kernel, LibrariesFinding, PeakFinding, Probed, XlaOps
 from measurements.launch import child_env, launch
-from measurements.studies import Study
 
-STUDY = Study(
-    name="libraries",
-    group="performance",
-    title="Math libraries and the CPU's peak",
-    description=(
-        "Which library and kernel each framework's matrix multiply and convolution ran on this CPU: a fresh process "
-        "per framework runs one 1024×1024 float32 matrix multiply and one 3×3 convolution with oneDNN's verbose "
-        "log on, which names the implementation each oneDNN primitive ran; the build's own report says which BLAS "
-        "it links (PyTorch: torch.__config__.show()); threadpoolctl lists the BLAS and OpenMP libraries loaded in "
-        "the process. The CPU's peak single-precision rate is its cores × FMA units × vector lanes × 2 × the clock "
-        "the kernel reports (/proc/cpuinfo), which can be below the boost clock the cores reach under load."
-        " JAX: the same two operations under jax.jit; XLA compiles them itself, and what it compiled them into "
-        "(its optimized HLO: library calls, custom fusions and operations) is recorded beside oneDNN's log; the "
-        "library named is the one a custom call or fusion there hands the work to (XLA:CPU's own Eigen where none)."
-    ),
-    timeout_s=300,
-    code=("studies/libraries/{framework}.py",),
-)
+STUDY = STUDIES["libraries"]
 
 # FMA units a core issues per cycle, and their width in bits, by (vendor, family, first model, last model):
 # only microarchitectures whose figures are published; any other CPU gets no peak

@@ -34,44 +34,14 @@ from typing import Any, cast
 import numpy as np
 
 from measurements import environment
+from measurements.catalog import STUDIES
 from measurements.findings import MemoryFinding, MemoryReport
 from measurements.frameworks import REGISTRY
 from measurements.launch import child_env, launch, report
-from measurements.studies import Study, export
+from measurements.studies import export
 from measurements.workloads.mlp import spec
 
-STUDY = Study(
-    name="memory",
-    group="performance",
-    title="Memory at scale",
-    description=(
-        "The MLP (784-w-w-10, Adam) trained and run for inference in each framework's default fast path (PyTorch "
-        "eager, TensorFlow tf.function, JAX jax.jit with Optax's Adam) at widths from 256 to 8,192 (0.5 to 295 MB "
-        "of float32 parameters) at batch 256, and at batches from 32 to 8,192 at width 2,048. Each size runs in a "
-        "fresh process: import, build the model from the shared NumPy weights, five steps, then the process's peak "
-        "resident memory (VmHWM). The "
-        "figure compared is that whole peak, the framework's own runtime included, because a user's machine pays "
-        "for the whole process; beside it are the memory right after import and the rest (the model, its data and "
-        "the framework's working memory). The peak includes building the model: NumPy's copy of the initial weights "
-        "(the same in all) and whatever each framework allocates while its layers are built and the weights "
-        "loaded into them. Inference is also run "
-        "from a saved model, at the same widths, at batch 256 and at batch 1: one process builds the model the "
-        "same way and saves it (TensorFlow: tf.saved_model.save of a tf.Module with a tf.function signature, "
-        "loaded with tf.saved_model.load and called through its serving_default signature; PyTorch: "
-        "torch.export.export and torch.export.save to a .pt2, loaded with torch.export.load(...).module(); JAX: "
-        "jax.export.export of the jitted inference with the weights closed over as constants, serialized to "
-        "bytes, loaded with jax.export.deserialize and called with .call), and "
-        "a second, fresh process imports the framework, loads the model, runs the same five steps and reads the "
-        "same peak: there, the figure includes loading the artifact instead of building the model, and no NumPy "
-        "copy of the weights. Saving is not measured. After the five steps, both kinds of inference time "
-        "30 calls one by one on the same batch (each output copied to a NumPy array): the latency is their "
-        "median, with a 95% interval; the saved model's outputs are compared with the in-process model's."
-    ),
-    timeout_s=1800,
-    quick=False,
-    processes=3,
-    code=("studies/memory/{framework}.py", "studies/export/{framework}.py"),
-)
+STUDY = STUDIES["memory"]
 MODES = {fw: REGISTRY[fw].default_mode for fw in STUDY.frameworks}  # each one's default fast path
 TASKS = ("train", "infer", "saved")  # saved: inference from a saved model, loaded in a fresh process
 # the export study's paths; JAX's, jax.export, is saved and loaded here (save_jax, load_saved)

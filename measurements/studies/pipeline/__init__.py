@@ -51,49 +51,11 @@ import numpy as np
 
 from measurements import environment
 from measurements import launch as launcher
+from measurements.catalog import STUDIES
 from measurements.findings import PipelineFinding, PipelineMeasured, PipelineReport
 from measurements.launch import child_env
-from measurements.studies import Study
 
-STUDY = Study(
-    name="pipeline",
-    group="performance",
-    title="Data pipelines",
-    description=(
-        "A seeded synthetic image data set (RGB 64×64 JPEG images at quality 90, smooth low-frequency colour fields "
-        "with a few shapes and a little noise, about 2 KB each, 10 classes) written with NumPy and Pillow as one "
-        "file per image in a folder per class; a SHA-256 over every label and image's bytes shows every framework "
-        "reads the same content. Each pipeline reads, decodes, crops a random 56×56 window, flips at random, "
-        "normalises per channel to float32, shuffles every epoch and batches by 128; the consumer does nothing with "
-        "the batches. PyTorch: a Dataset over the file list (Pillow decodes, torch ops augment) in a DataLoader "
-        "with 0, 1 or 2 worker processes (persistent, no pinned memory). TensorFlow: the same JPEG bytes are first "
-        "converted into TFRecord shards of about 1,000 images (timed apart, as preparation), then list_files "
-        "(shuffled) → interleave(TFRecordDataset) → parse and decode_jpeg → cache in memory or not → shuffle (a "
-        "buffer of up to 10,000 images) → augment → batch → prefetch, every parallel step AUTOTUNE. JAX: Grain "
-        "(grain's Dataset API), MapDataset.source over the same file list → shuffle → random_map (Pillow decodes, "
-        "NumPy crops, flips and normalises, channels last as JAX models take them) → batch → repeat over the "
-        "epochs (each epoch shuffled and augmented afresh, and no batch spans two epochs) → to_iter_dataset, "
-        "with 0, 1 or 2 worker processes (mp_prefetch, one pipeline for all the epochs, so the workers start "
-        "once); its reading threads (ReadOptions.num_threads) are set to the machine's CPUs, in the process and "
-        "in each worker, and the batches stay NumPy arrays. Each "
-        "configuration and size runs in a fresh process, the framework set to as many threads as the machine has "
-        "CPUs, as everywhere on this site (DataLoader workers run 1 thread each, PyTorch's default). A first epoch "
-        "(it starts the workers and fills TensorFlow's cache) is followed by 10 steady epochs up to 2,000 images "
-        "and 5 above, each one reading of samples/s; each process's steady figure is their median, and the page's "
-        "interval is over the study's processes. The readings are whole epochs because TensorFlow's shuffle buffer "
-        "fills again at the start of every epoch: with a buffer as large as the data set, all of an epoch's "
-        "decoding happens before its first batch, which chunks of batches inside the epoch would miss. CPU time is "
-        "that of the process and its worker processes over the steady epochs; memory is the peak proportional set "
-        "size (PSS, so pages the workers share with their parent count once) of the process and everything it "
-        "started, polled from outside every 0.2 s. The files sit in the operating system's file cache (they were "
-        "just written), so this measures the pipelines, not the disk. The first images decoded by each pipeline are "
-        "compared with Pillow's decoding of the same bytes."
-    ),
-    timeout_s=1500,
-    quick=False,
-    processes=3,
-    code=("studies/pipeline/{framework}.py",),
-)
+STUDY = STUDIES["pipeline"]
 
 IMAGE_SIDE, CROP_SIDE, CHANNELS = 64, 56, 3
 CLASSES = 10
