@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, cast
+from typing import cast
 
 from generator.analyse import stats, study_memory, study_systems, study_usability
 from generator.analyse.compare import PRIMARY, ModeResult, bound, summarise
@@ -112,12 +112,13 @@ def speed(rule: rules.Rule, machine: Machine) -> list[Item]:
                     continue
                 by = {(r.framework, r.mode): r for r in chosen}
 
-                def figure(fw: str, found: stats.Pairwise = found, by: dict[Any, ModeResult] = by,
+                def figure(fw: str, found: stats.Pairwise = found, by: dict[tuple[str, str], ModeResult] = by,
                            unit: str = case.metric.unit) -> str:  # fmt: skip
                     r = by[(fw, found.chosen[fw])]
                     return f"{_label(r)} {_figure(r.summary.median)} {unit}"
 
-                def files(fw: str, found: stats.Pairwise = found, by: dict[Any, ModeResult] = by) -> tuple[str, ...]:
+                def files(fw: str, found: stats.Pairwise = found,
+                          by: dict[tuple[str, str], ModeResult] = by) -> tuple[str, ...]:  # fmt: skip
                     return (by[(fw, found.chosen[fw])].file,)
 
                 what = f"{case.workload.title}, {case.case} ({device})"
@@ -158,10 +159,10 @@ def memory(rule: rules.Rule, machine: Machine) -> list[Item]:
             f"batch {size.batch:,}: {'latency' if latency else 'peak memory'}"
         )
 
-        def figure(fw: str, size: Any = size) -> str:
+        def figure(fw: str, size: study_memory.MemorySize | study_memory.LatencyRow = size) -> str:
             return f"{_name(fw)} {_figure(size.summaries[fw].median)} {unit}"
 
-        def files(fw: str, size: Any = size) -> tuple[str, ...]:
+        def files(fw: str, size: study_memory.MemorySize | study_memory.LatencyRow = size) -> tuple[str, ...]:
             return (size.rows[fw]["file"],)
 
         items += _pairs(what, size.pairs, figure, files, note, terms)
@@ -213,7 +214,7 @@ def distributed(rule: rules.Rule, machine: Machine) -> list[Item]:
             said = {fw: f"{_name(fw)} {'completed' if ok else outcomes[fw]}" for fw, ok in done.items()}
             items += _completes(f"{row.title}: completes", done, said.__getitem__, files)
 
-        def figure(fw: str, row: Any = row) -> str:
+        def figure(fw: str, row: study_systems.DistributedRow = row) -> str:
             return f"{_name(fw)} {_figure(row.summaries[fw].median)} samples/s"
 
         items += _pairs(f"{row.title}: throughput", row.pairs, figure, _always(files), MEANS)
@@ -334,6 +335,9 @@ def _completion(size: study_systems.PipelineSize, rows: dict[str, list[LimitedFi
     return _completes(what, {fw: bool(titles) for fw, titles in done.items()}, of, files)
 
 
+ByConfig = dict[str, dict[str, PipelineFinding]]  # framework -> configuration -> its finding
+
+
 def pipeline(rule: rules.Rule, machine: Machine) -> list[Item]:
     """The data-pipeline study (``study = "pipeline_limit"``: under a memory limit): per data-set size,
     every pair of frameworks, each by its best configuration among those the rule names (throughput,
@@ -367,7 +371,7 @@ def pipeline(rule: rules.Rule, machine: Machine) -> list[Item]:
         configs = rule.get("configs", {})
         ok = {fw: [r for r in found if _usable(r, configs.get(fw))] for fw, found in rows.items()}
         ok = {fw: found for fw, found in ok.items() if found}
-        by_config = {fw: {r["config"]: r for r in found} for fw, found in ok.items()}
+        by_config: ByConfig = {fw: {r["config"]: r for r in found} for fw, found in ok.items()}
         if rule["measure"] == "memory":
             peaks = {
                 fw: {
@@ -376,10 +380,14 @@ def pipeline(rule: rules.Rule, machine: Machine) -> list[Item]:
                 for fw, per in by_config.items()
             }
             found = stats.pairwise({fw: study_memory.lower_is_better(per) for fw, per in peaks.items()})
+            if found is None:
+                continue
 
-            def peak(fw: str, found: Any = found, by_config: Any = by_config) -> str:
+            def peak(fw: str, found: stats.Pairwise = found, by_config: ByConfig = by_config) -> str:
                 r = by_config[fw][found.chosen[fw]]
-                return f"{_name(fw)} ({r['title']}) {r['peak_pss_bytes'] / 2**20:,.0f} MiB"
+                peak_bytes = r.get("peak_pss_bytes")
+                assert peak_bytes, "chosen among the configurations with a peak (peaks)"
+                return f"{_name(fw)} ({r['title']}) {peak_bytes / 2**20:,.0f} MiB"
 
             items += _pairs(f"{size.images:,} images: peak memory", found, peak, _always(files),
                             ", the lowest peak memory of the process tree of each",
@@ -387,8 +395,10 @@ def pipeline(rule: rules.Rule, machine: Machine) -> list[Item]:
             continue
         found = stats.pairwise({fw: {c: study_systems.speeds_of(r, "samples/s") for c, r in per.items()}
                                 for fw, per in by_config.items()})  # fmt: skip
+        if found is None:
+            continue
 
-        def rate(fw: str, found: Any = found, by_config: Any = by_config) -> str:
+        def rate(fw: str, found: stats.Pairwise = found, by_config: ByConfig = by_config) -> str:
             r = by_config[fw][found.chosen[fw]]
             return f"{_name(fw)} ({r['title']}) {_figure(summarise(study_systems.rounds_of(r)).median)} samples/s"
 

@@ -30,7 +30,6 @@ import statistics
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from generator.analyse import stats
 from generator.judge import evidence
@@ -123,7 +122,10 @@ def rings() -> list[str]:
     return [f"prefer {label(fw)}" for fw in COMPARED] + sets + [EQUIVALENT, UNCERTAIN, NOT_MEASURED, NOT_MEASURED_HERE]
 
 
-def item_key(item: evidence.Item) -> tuple[str, tuple[str, ...], str, frozenset[str]]:
+ItemKey = tuple[str, tuple[str, ...], str, frozenset[str]]  # see ``item_key``
+
+
+def item_key(item: evidence.Item) -> ItemKey:
     """One independent comparison: the same comparison cited by two signals or use cases counts once."""
     return item.what, item.files, item.figures or item.detail, item.pair
 
@@ -214,7 +216,7 @@ def pair_outcomes(votes: Votes) -> dict[frozenset[str], Pair]:
         for w, v, _ in cast:
             weight[str(v)] += w  # type: ignore[assignment]  # Counter's values are weights here, not counts
         outcome = _weighted(weight, [a, b])
-        heaviest: dict[Any, tuple[float, evidence.Item]] = {}
+        heaviest: dict[ItemKey, tuple[float, evidence.Item]] = {}
         for w, _, found_items in cast:  # an item cited by several votes counts at its heaviest
             for i in found_items:
                 if item_key(i) not in heaviest or heaviest[item_key(i)][0] < w:

@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import jinja2
 import markupsafe
 
-from generator.judge import ruling, usecases
+from generator.judge import decide, ruling, usecases
 from generator.pages import escape
 from generator.read.provenance import Provenance
 from measurements.results import ROOT
@@ -84,8 +83,8 @@ def badge_markup(base: str, use_case: str, title: str, ring: str) -> tuple[str, 
     return in_markdown, str(in_html)
 
 
-def write(recommendations: Sequence[Any], base: str, machine_id: str | None, measured_on: Provenance | None,
-          markdown_env: jinja2.Environment, out: Path) -> dict[str, str]:  # fmt: skip
+def write(recommendations: Sequence[decide.Recommendation], base: str, machine_id: str | None,
+          measured_on: Provenance | None, markdown_env: jinja2.Environment, out: Path) -> dict[str, str]:  # fmt: skip
     """Every form of every use case under ``out/embed``; returns the Markdown snippets by use case."""
     folder = out / "embed"
     folder.mkdir(parents=True, exist_ok=True)

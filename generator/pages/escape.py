@@ -25,7 +25,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from typing import Any
 from urllib.parse import quote, urlsplit
 
 # Markdown's escapable characters, and "|" (tables); "<", ">", "&" and quotes become HTML entities
@@ -191,7 +190,7 @@ def link(value: object, label: object = None) -> str:
     return f"[{site_name(found) if label is None else text(label)}]({found})"
 
 
-def json_html(value: Any) -> str:
+def json_html(value: object) -> str:
     """JSON that can stand inside a ``<script>`` element or a single-quoted HTML attribute: the
     characters HTML reads there (``<``, ``>``, ``&``, ``'``) and JavaScript's line separators as
     \\u escapes, which JSON reads back as the same characters."""

@@ -11,11 +11,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from measurements import catalog
 from measurements.frameworks import FRAMEWORK_LABELS
-from measurements.results import AnyResult, read_planned, size_key
+from measurements.results import AnyResult, Gpu, Machine, read_planned, size_key
 
 
 def parameter_count(workload: str, params: Mapping[str, object]) -> int | None:
@@ -34,7 +34,7 @@ def count_words(n: float) -> str:
     return f"{n / 1e3:.3g}k" if n >= 1e3 else f"{n:.0f}"
 
 
-def machine_name(machine: Mapping[str, Any]) -> str:
+def machine_name(machine: Machine) -> str:
     """A machine as a reader names it, from the results' record of it (CPU model, CPUs, GPUs), never
     from its id: "Intel Xeon, 16 cores, NVIDIA H100 80 GB", "AMD EPYC, 2 cores"."""
     cpu = re.sub(r"\((?:R|TM|C)\)|\bProcessor\b|\bCPU\s*@.*$", " ", str(machine.get("cpu_model") or ""), flags=re.I)
@@ -47,9 +47,9 @@ def machine_name(machine: Mapping[str, Any]) -> str:
     return ", ".join(said)
 
 
-def gpu_name(gpu: Any) -> str:
+def gpu_name(gpu: Gpu) -> str:
     """A GPU's name with its memory as a reader writes it: "NVIDIA H100 80GB HBM3" reads "NVIDIA H100 80 GB"."""
-    name = str(gpu.get("name") or "a GPU") if isinstance(gpu, Mapping) else "a GPU"
+    name = gpu["name"] or "a GPU"
     return plain(re.sub(r"(\d+)\s*GB\b.*$", r"\1 GB", name)) or "a GPU"
 
 
@@ -59,7 +59,7 @@ def plain(name: str) -> str:
     return " ".join(re.sub(r"[^\w .,+/()@-]", " ", name).split())[:100]
 
 
-def machine_names(records: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+def machine_names(records: Mapping[str, Machine]) -> dict[str, str]:
     """Each machine id's name (``machine_name`` of its record); where two machines share a name, each
     keeps its id beside it, so that no two read the same."""
     names = {mid: machine_name(record) for mid, record in records.items()}
