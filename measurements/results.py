@@ -286,7 +286,7 @@ class StudyFile(TypedDict):
     machine: Machine
     software: StudySoftware
     outcome: Outcome
-    findings: list[dict[str, Any]]  # each a Finding, with the study's own fields
+    findings: list[dict[str, object]]  # each a Finding, with the study's own fields
 
 
 AnyResult = Result | StudyFile  # a timing or a study results file

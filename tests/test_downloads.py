@@ -14,7 +14,7 @@ import pytest
 
 from generator.pages import downloads, render
 from generator.read import corpus, load, studies
-from measurements.findings import MemoryFinding, ServingFinding
+from measurements.findings import LimitedFinding, MemoryFinding, PipelineFinding, ServingFinding
 from measurements.results import RESULTS_DIR, ROOT, Result, StudyFile
 from measurements.studies import registry as study_registry
 from tests.conftest import MACHINE, make_result, write_results
@@ -150,12 +150,12 @@ def test_the_pipeline_studies_give_each_process_its_throughput(
     ms, rows = committed
     for study in ("pipeline", "pipeline_limit"):
         result = ms.get(study)["pytorch"]
-        finding = result.doc["findings"][0]
+        finding = cast(PipelineFinding, result.doc["findings"][0])
         own = finding["samples_per_process"]
         speeds = figures(rows, study, "pytorch", finding["id"], "median_samples_per_s")
         assert speeds == [str(statistics.median(p)) for p in own], study
         assert len(speeds) == 3
-    limited = ms.get("pipeline_limit")["pytorch"].doc["findings"][0]
+    limited = cast(LimitedFinding, ms.get("pipeline_limit")["pytorch"].doc["findings"][0])
     charged = figures(rows, "pipeline_limit", "pytorch", limited["id"], "peak_charged_bytes")
     assert charged == [str(launch["peak_charged_bytes"]) for launch in limited["launches"]]
     assert {r["study"] for r in rows} == {"memory", "serving", "pipeline", "pipeline_limit", "distributed"}

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from generator.__main__ import main as generator_main
 from generator.read import load
 from measurements import results as results_model
+from measurements.findings import ServingFinding
 from tests.conftest import ROOT, make_result, write_results
 
 INVALID = ROOT / "tests" / "invalid"
@@ -253,7 +255,7 @@ def test_a_study_file_of_version_1_keeps_each_process_samples(tmp_path: Path) ->
     old = json.loads(path.read_text())["findings"][0]
     doc, problems = results_model.check_study(path, ["serving"])
     assert problems == [] and doc is not None and doc["schema_version"] == 2
-    found = doc["findings"][0]
+    found = cast(ServingFinding, doc["findings"][0])
     assert "latency_samples" not in found and "latency_samples_per_round" not in found
     assert [len(p) for p in found["latency_samples_per_process"]] == old["latency_samples_per_round"]
     assert [s for p in found["latency_samples_per_process"] for s in p] == old["latency_samples"]

@@ -116,7 +116,7 @@ def _models(docs: list[AnyResult]) -> list[str]:
     sizes: dict[str, set[int]] = {}
     for doc in docs:
         if "study" in doc:
-            counted = {int(f["parameters"]) for f in doc.get("findings") or [] if isinstance(f.get("parameters"), int)}
+            counted = {n for f in doc.get("findings") or [] if isinstance(n := f.get("parameters"), int)}
             if counted:
                 sizes.setdefault(f"the {doc['study']} study's models", set()).update(counted)
             continue

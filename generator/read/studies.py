@@ -84,7 +84,7 @@ class StudyResult:
 
     @property
     def findings(self) -> dict[str, Mapping[str, object]]:
-        return {f["id"]: f for f in self.doc["findings"]}
+        return {str(f["id"]): f for f in self.doc["findings"]}  # a string, as the study schema has it
 
     @property
     def label(self) -> str:
