@@ -139,3 +139,14 @@ def test_a_guides_call_inside_the_machines_noise_floor_is_not_made(tmp_path: Pat
     pair = found.machines[MACHINE].cases[0].modes.pairwise.ratio("pytorch", "tensorflow")  # type: ignore[union-attr]
     assert (pair.outcome, pair.within_floor, pair.floor) == ("uncertain", True, floor)
     assert stats.words(pair).startswith("within the noise floor")
+
+
+def test_counts_of_comparisons_name_the_calls_inside_the_noise_floor_apart() -> None:
+    from generator.judge import evidence, ruling
+
+    a, b = [110, 110.5, 109.5, 110.2, 109.8], [100, 100.5, 99.5, 100.2, 99.8]
+    floored = stats.compare(a, b, band=1.05, floor=1.15)
+    wide = stats.compare([100, 150, 70], [100, 140, 80], band=1.05)
+    items = [evidence.Item("x", None, "", call=evidence.call_of(floored), ratio=floored),
+             evidence.Item("y", None, "", call=evidence.call_of(wide), ratio=wide)]  # fmt: skip
+    assert ruling.count_words(items) == "2 comparisons: 1 too uncertain to call, 1 within the noise floor"

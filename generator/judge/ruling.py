@@ -143,11 +143,13 @@ def count_words(items: list[evidence.Item]) -> str:
     n = len(items)
     if not n:
         return "no comparisons"
-    votes = Counter(i.vote for i in items)
+    # a call inside the machine's noise floor votes as uncertain, and is counted apart: its interval excludes 1
+    votes = Counter("floor" if i.ratio is not None and i.ratio.within_floor else i.vote for i in items)
     won = sorted((fw for fw in COMPARED if votes[fw]), key=lambda fw: -votes[fw])  # the most first
     parts = [f"{votes[fw]} favour{'s' if votes[fw] == 1 else ''} {label(fw)}" for fw in won]
     parts += [f"{votes[v]} {words}" for v, words in (("equivalent", "equivalent"),
-              ("uncertain", "too uncertain to call"), ("single", "single readings")) if votes[v]]  # fmt: skip
+              ("uncertain", "too uncertain to call"), ("floor", "within the noise floor"),
+              ("single", "single readings")) if votes[v]]  # fmt: skip
     comparisons = f"comparison{'s' if n != 1 else ''}"
     if len(parts) == 1 and not any(votes[fw] for fw in COMPARED):
         return (
