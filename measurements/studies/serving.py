@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypedDict, cast
+from typing import TYPE_CHECKING, Final, TypedDict, cast
 
 import numpy as np
 
@@ -33,7 +33,10 @@ from measurements.findings import ServingFinding
 from measurements.launch import child_env, launch, report
 from measurements.studies import export
 
-MODEL = "cnn"
+if TYPE_CHECKING:
+    from measurements.workloads.cnn.spec import CnnSizes
+
+MODEL: Final = "cnn"
 SERVER_BATCH = 64
 LATENCY_CALLS, WARMUP_CALLS = 200, 20
 THROUGHPUT_SAMPLES, SAMPLE_S = 10, 0.2
@@ -69,7 +72,7 @@ def paths_of(framework: str) -> list[ServingPath]:
     return [p for p in PATHS if p.framework == framework]
 
 
-def params(batch: int) -> dict[str, Any]:
+def params(batch: int) -> CnnSizes:
     return {**export.case_params(MODEL), "batch_size": batch}
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from types import ModuleType
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 import numpy as np
 
@@ -44,6 +44,12 @@ from measurements.launch import child_env, report
 from measurements.launch import launch as run_child
 from measurements.profiles import PROFILES
 from measurements.workloads import Parity
+
+if TYPE_CHECKING:
+    from measurements.workloads.cnn.spec import CnnSizes
+    from measurements.workloads.mlp.spec import MlpSizes
+
+    ModelSizes = MlpSizes | CnnSizes  # the sizes of a model the study exports (``MODELS``)
 
 STUDY = STUDIES["export"]
 
@@ -207,11 +213,17 @@ def conclude(found: ExportFinding, served: Served, rtol: float, atol: float) -> 
 # ---- the study: one convert and one serve process per (path, model) -------------------------------
 
 
-def case_params(model: str) -> dict[str, Any]:
+@overload
+def case_params(model: Literal["mlp"]) -> MlpSizes: ...
+@overload
+def case_params(model: Literal["cnn"]) -> CnnSizes: ...
+@overload
+def case_params(model: str) -> ModelSizes: ...
+def case_params(model: str) -> ModelSizes:
     """The parameters of the workload's standard-size inference latency case (batch 1)."""
     spec = importlib.import_module(f"measurements.workloads.{model}.spec")
     case = next(c for c in spec.cases(PROFILES["standard"], "infer") if c.metric == "infer_latency")
-    params: dict[str, Any] = case.params
+    params: ModelSizes = case.params
     return params
 
 
@@ -291,12 +303,12 @@ def workload_module(framework: str, model: str) -> ModuleType:
     return importlib.import_module(f"measurements.workloads.{model}.{framework}")
 
 
-def input_shape(framework: str, params: dict[str, Any]) -> tuple[int, ...]:
+def input_shape(framework: str, params: ModelSizes) -> tuple[int, ...]:
     """The input of a model at the params' batch (this study's: 1) in the framework's layout (PyTorch's CNN:
     NCHW; otherwise NHWC). The memory study saves models at other batches with the same helpers."""
     n = params.get("batch_size", 1)
-    if "layers" in params:
-        return (n, params["layers"][0])
+    if "layers" in params:  # an MLP's (a CNN's sizes could hold the key too, as far as a type checker knows)
+        return (n, cast("MlpSizes", params)["layers"][0])
     side, channels = params["side"], params["channels"]
     return (n, channels, side, side) if steps(framework).CHANNELS_FIRST else (n, side, side, channels)
 
@@ -341,7 +353,7 @@ class Loaded:
     keep: object = None  # what must stay alive while the calls run (a loaded SavedModel)
 
 
-Converter = Callable[[Any, dict[str, Any], Path], ExportNotes]  # (model, params, artifact) -> notes
+Converter = Callable[[Any, "ModelSizes", Path], ExportNotes]  # (model, params, artifact) -> notes
 Loader = Callable[[Path, int], Loaded]  # (artifact, threads) -> the loaded artifact
 
 

@@ -34,12 +34,12 @@ def before_timing(key: str) -> None:
         importlib.import_module("jax.experimental.jax2tf")
 
 
-def build(model: str, params: dict[str, Any]) -> Callable[[Any], Any]:
+def build(model: str, params: study.ModelSizes) -> Callable[[Any], Any]:
     """The model, as the converters take it (the framework's ``setup`` has run): see ``jax_model``."""
     return jax_model(model, params)
 
 
-def jax_model(model: str, params: dict[str, Any]) -> Callable[[Any], Any]:
+def jax_model(model: str, params: study.ModelSizes) -> Callable[[Any], Any]:
     """The JAX workload's model in inference mode as a function of its input alone: the inference function
     of the workload's own ``prepare``, its weights (and the CNN's BatchNorm running statistics) held as
     constants, as an exported model holds them."""
@@ -47,7 +47,7 @@ def jax_model(model: str, params: dict[str, Any]) -> Callable[[Any], Any]:
     return forward
 
 
-def convert_jax_export(forward: Any, params: dict[str, Any], artifact: Path) -> ExportNotes:
+def convert_jax_export(forward: Any, params: study.ModelSizes, artifact: Path) -> ExportNotes:
     import jax
     import jax.numpy as jnp
 
@@ -63,7 +63,7 @@ def convert_jax_export(forward: Any, params: dict[str, Any], artifact: Path) -> 
     }  # fmt: skip
 
 
-def _jax2tf_serving(forward: Any, params: dict[str, Any]) -> tuple[Any, Any, Any, ExportNotes]:
+def _jax2tf_serving(forward: Any, params: study.ModelSizes) -> tuple[Any, Any, Any, ExportNotes]:
     """The JAX function converted by jax2tf as a tf.function (the params' batch, float32), traced once: the
     function, its input spec, its concrete function, and what the converted graph holds."""
     import tensorflow as tf
@@ -82,7 +82,7 @@ def _jax2tf_serving(forward: Any, params: dict[str, Any]) -> tuple[Any, Any, Any
     return function, spec, concrete, notes
 
 
-def _save_jax2tf(forward: Any, params: dict[str, Any], target: Path) -> ExportNotes:
+def _save_jax2tf(forward: Any, params: study.ModelSizes, target: Path) -> ExportNotes:
     """The jax2tf function saved as a SavedModel's serving_default signature, in a tf.Module that holds nothing
     else. Saved so, the SavedModel holds the serialized module once; with the tf.function also kept as an
     attribute of the module (traced once more for that), it held two copies, weights and all (MLP: 5.4 MB)."""
@@ -93,12 +93,12 @@ def _save_jax2tf(forward: Any, params: dict[str, Any], target: Path) -> ExportNo
     return notes
 
 
-def convert_jax_savedmodel(forward: Any, params: dict[str, Any], artifact: Path) -> ExportNotes:
+def convert_jax_savedmodel(forward: Any, params: study.ModelSizes, artifact: Path) -> ExportNotes:
     notes = _save_jax2tf(forward, params, artifact)
     return {"api": "jax2tf.convert + tf.saved_model.save (serving_default signature)", **notes}
 
 
-def convert_jax_tflite(forward: Any, params: dict[str, Any], artifact: Path) -> ExportNotes:
+def convert_jax_tflite(forward: Any, params: study.ModelSizes, artifact: Path) -> ExportNotes:
     import tensorflow as tf
 
     saved = artifact.parent / "jax2tf-savedmodel"
@@ -123,7 +123,7 @@ class _Said(logging.Handler):
             self.lines.append(line[0])
 
 
-def convert_jax_tf2onnx(forward: Any, params: dict[str, Any], artifact: Path) -> ExportNotes:
+def convert_jax_tf2onnx(forward: Any, params: study.ModelSizes, artifact: Path) -> ExportNotes:
     import tf2onnx
 
     function, spec, _, notes = _jax2tf_serving(forward, params)

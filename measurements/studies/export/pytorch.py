@@ -23,14 +23,14 @@ PATHS = (
 CHANNELS_FIRST = True  # images are NCHW
 
 
-def build(model: str, params: dict[str, Any]) -> Any:
+def build(model: str, params: study.ModelSizes) -> Any:
     """The workload's module in inference mode, as the converters take it (the framework's ``setup`` has run)."""
     built = study.workload_module("pytorch", model).build_model(params)
     built.eval()  # BatchNorm with its running statistics, as the inference workloads run
     return built
 
 
-def convert_torch_onnx(model: Any, params: dict[str, Any], artifact: Path) -> ExportNotes:
+def convert_torch_onnx(model: Any, params: study.ModelSizes, artifact: Path) -> ExportNotes:
     import torch
 
     dynamo = inspect.signature(torch.onnx.export).parameters["dynamo"].default
@@ -41,7 +41,7 @@ def convert_torch_onnx(model: Any, params: dict[str, Any], artifact: Path) -> Ex
     return {"api": "torch.onnx.export", "exporter": exporter, "opset": study.onnx_opset(artifact / "model.onnx")}
 
 
-def convert_torch_export(model: Any, params: dict[str, Any], artifact: Path) -> ExportNotes:
+def convert_torch_export(model: Any, params: study.ModelSizes, artifact: Path) -> ExportNotes:
     import torch
 
     program = torch.export.export(model, (torch.zeros(study.input_shape("pytorch", params)),))
@@ -50,7 +50,7 @@ def convert_torch_export(model: Any, params: dict[str, Any], artifact: Path) -> 
     return {"api": "torch.export.export + torch.export.save"}
 
 
-def convert_aoti(model: Any, params: dict[str, Any], artifact: Path) -> ExportNotes:
+def convert_aoti(model: Any, params: study.ModelSizes, artifact: Path) -> ExportNotes:
     import torch
 
     program = torch.export.export(model, (torch.zeros(study.input_shape("pytorch", params)),))

@@ -24,12 +24,12 @@ PATHS = (
 CHANNELS_FIRST = False  # images are NHWC
 
 
-def build(model: str, params: dict[str, Any]) -> Any:
+def build(model: str, params: study.ModelSizes) -> Any:
     """The workload's Keras model, as the converters take it (the framework's ``setup`` has run)."""
     return study.workload_module("tensorflow", model).build_model(params)
 
 
-def serving_module(model: Any, params: dict[str, Any]) -> tuple[Any, Any]:
+def serving_module(model: Any, params: study.ModelSizes) -> tuple[Any, Any]:
     """A tf.Module holding the Keras model and its serving function (the params' batch, float32)."""
     import tensorflow as tf
 
@@ -40,7 +40,7 @@ def serving_module(model: Any, params: dict[str, Any]) -> tuple[Any, Any]:
     return module, spec
 
 
-def convert_savedmodel(model: Any, params: dict[str, Any], artifact: Path) -> ExportNotes:
+def convert_savedmodel(model: Any, params: study.ModelSizes, artifact: Path) -> ExportNotes:
     import tensorflow as tf
 
     module, _ = serving_module(model, params)
@@ -48,7 +48,7 @@ def convert_savedmodel(model: Any, params: dict[str, Any], artifact: Path) -> Ex
     return {"api": "tf.saved_model.save (tf.Module, serving_default signature)"}
 
 
-def convert_savedmodel_xla(model: Any, params: dict[str, Any], artifact: Path) -> ExportNotes:
+def convert_savedmodel_xla(model: Any, params: study.ModelSizes, artifact: Path) -> ExportNotes:
     """A SavedModel whose serving function XLA compiles (a path of the serving study, not of this one)."""
     import tensorflow as tf
 
@@ -58,7 +58,7 @@ def convert_savedmodel_xla(model: Any, params: dict[str, Any], artifact: Path) -
     return {"api": "tf.saved_model.save (tf.function(jit_compile=True), serving_default signature)"}
 
 
-def convert_tflite(model: Any, params: dict[str, Any], artifact: Path) -> ExportNotes:
+def convert_tflite(model: Any, params: study.ModelSizes, artifact: Path) -> ExportNotes:
     import tensorflow as tf
 
     converter = tf.lite.TFLiteConverter.from_keras_model(model)  # the converter's entry point for a Keras model
@@ -67,7 +67,7 @@ def convert_tflite(model: Any, params: dict[str, Any], artifact: Path) -> Export
     return {"api": "tf.lite.TFLiteConverter.from_keras_model", "optimizations": "none (float32)"}
 
 
-def tflite_from_concrete_function(model: Any, params: dict[str, Any], reference: Parity) -> ExportNotes:
+def tflite_from_concrete_function(model: Any, params: study.ModelSizes, reference: Parity) -> ExportNotes:
     """The lower-level route: the serving function of a tf.Module that holds the Keras model, converted with
     ``from_concrete_functions`` and run in TensorFlow's own interpreter (what that interpreter warns of itself)."""
     import tensorflow as tf
@@ -89,7 +89,7 @@ def tflite_from_concrete_function(model: Any, params: dict[str, Any], reference:
             "tf.lite.Interpreter": study.trim(said, 400)}  # fmt: skip
 
 
-def convert_tf2onnx(model: Any, params: dict[str, Any], artifact: Path) -> ExportNotes:
+def convert_tf2onnx(model: Any, params: study.ModelSizes, artifact: Path) -> ExportNotes:
     import tf2onnx
 
     module, spec = serving_module(model, params)
@@ -98,7 +98,7 @@ def convert_tf2onnx(model: Any, params: dict[str, Any], artifact: Path) -> Expor
     return {"api": "tf2onnx.convert.from_function (default opset)", "opset": study.onnx_opset(artifact / "model.onnx")}
 
 
-def untimed_notes(key: str, built: Any, params: dict[str, Any], model: str) -> ExportNotes:
+def untimed_notes(key: str, built: Any, params: study.ModelSizes, model: str) -> ExportNotes:
     """A pitfall beside the TensorFlow Lite path, tried after its conversion is timed."""
     if key != "tflite":
         return {}
