@@ -11,8 +11,9 @@ A study measured in several fresh processes (``Study.processes``) has its findin
 sample lists are kept one per process under ``<key>_per_process`` instead of ``<key>``.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: Python 3.11 tells a NotRequired field from a required
+# one (``__required_keys__``) only in evaluated annotations, and tests/test_findings.py compares each
+# finding's required fields with study.schema.json's.
 from typing import NotRequired, TypedDict
 
 from measurements.results import Finding
