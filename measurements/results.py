@@ -316,6 +316,14 @@ def read_planned() -> Planned:
     return found
 
 
+def flops_per_unit(workload: str, measurement: Measurement) -> float:
+    """A measurement's floating-point operations per unit, as the spec plans them for its case
+    (``data/planned.json``), never the file's own where the spec plans the case: a results file can
+    state any count, and one measured before a spec corrected its count states the old one."""
+    planned = read_planned().get(workload, {"parameters": {}, "flops_per_unit": {}})["flops_per_unit"]
+    return planned.get(measurement["metric"], {}).get(measurement["case"], measurement["flops_per_unit"])
+
+
 # ---- where they are written ------------------------------------------------------------------
 
 

@@ -34,7 +34,7 @@ def test_performance_page_states_the_known_answer(golden: Path, tmp_path: Path) 
         "primary mode: equivalent within ±20% against torch.compile; tf.function, TensorFlow's primary mode: 2.00× "
         "faster than TF eager, equivalent within ±20% against tf.function + XLA."
     ) in page
-    assert "This machine's ceiling is **100 GFLOP/s**" in page
+    assert "This machine's measured ceiling is **100 GFLOP/s**" in page and "not a limit" in page
     training = page[
         page.index("# MLP classifier (small), training step\n") : page.index("# MLP classifier (small), inference\n")
     ]
@@ -115,7 +115,7 @@ def test_machine_page_shows_the_fingerprint(golden: Path, tmp_path: Path) -> Non
     page = build(golden, tmp_path / "out")["machines/test-cpu-4cpu.md"]
     assert "| CPU | Test CPU (x86\\_64) |" in page
     assert "| Memory | 8,192 MiB |" in page
-    assert "| Ceiling | 100 GFLOP/s (PyTorch eager, n=1024) |" in page
+    assert "| Measured ceiling | 100 GFLOP/s (PyTorch eager, n=1024) |" in page
 
 
 def test_failed_runs_and_parity_failures_are_shown(tmp_path: Path) -> None:

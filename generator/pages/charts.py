@@ -110,7 +110,7 @@ def share_chart(data: pd.DataFrame, title: str) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y("label:N", sort=order, title=None),
-            x=alt.X("share:Q", title="Share of the ceiling (%)"),
+            x=alt.X("share:Q", title="Share of the measured ceiling (%)"),
             color=_colour(data),
             row=alt.Row(
                 "case:N",

@@ -455,7 +455,7 @@ def ceiling_chart(machine_id: str, section: WorkloadSection, ceiling: Ceiling, o
          "share": 100 * r.gflops / ceiling.gflops}
         for c in section.cases for r in c.results
     ]))  # fmt: skip
-    title = f"{section.workload.title}: share of the machine's ceiling ({ceiling.gflops:,.0f} GFLOP/s)"
+    title = f"{section.workload.title}: share of the machine's measured ceiling ({ceiling.gflops:,.0f} GFLOP/s)"
     return charts.save(charts.share_chart(frame, title), out, f"{machine_id}-{section.workload.name}-ceiling")
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from measurements import catalog
 from measurements.frameworks import REGISTRY
-from measurements.results import AnyResult, Result, every_sample, read_planned
+from measurements.results import AnyResult, Result, every_sample, flops_per_unit
 
 MEMORY_TOLERANCE = 0.05  # the memory a kernel reports moves by a few kB between boots of one machine
 # A figure this many times the machine's measured matmul ceiling is not a measurement. Real runs stay
@@ -97,10 +97,7 @@ def gflops(doc: Result, index: int) -> float | None:
     samples = [s for s in every_sample(doc, index) if isinstance(s, (int, float))]
     if metric is None or not samples:
         return None
-    planned = read_planned().get(doc["run"]["workload"], {"parameters": {}, "flops_per_unit": {}})
-    # the operations per unit the spec plans for the case (``data/planned.json``), never the file's own where
-    # the spec plans the case: a results file can state any count
-    per_unit = planned["flops_per_unit"].get(m["metric"], {}).get(m["case"], m["flops_per_unit"])
+    per_unit = flops_per_unit(doc["run"]["workload"], m)
     median = statistics.median(samples)
     if not per_unit or median <= 0:
         return None

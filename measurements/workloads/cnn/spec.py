@@ -20,7 +20,7 @@ import numpy as np
 
 from measurements.profiles import Profile
 from measurements.workloads import Case, Parity, Sizes, distinct, repeat
-from measurements.workloads.shared import cross_entropy, model_cases
+from measurements.workloads.shared import cross_entropy, model_cases, network_conv_flops
 
 SEED = 0
 BN_EPS = 1e-5
@@ -64,12 +64,9 @@ def convolutions(params: CnnSizes) -> Iterator[tuple[str, int, int, int, int]]:
 
 
 def forward_flops(params: CnnSizes, batch: int) -> int:
-    """Multiply-adds of the convolutions and the classifier, times two; BatchNorm and the rest left out."""
-    side, flops = params["side"], 0
-    for name, kernel, stride, c_in, c_out in convolutions(params):
-        if stride == 2 and not name.endswith("shortcut"):
-            side //= 2
-        flops += 2 * side * side * kernel * kernel * c_in * c_out
+    """Multiply-adds of the convolutions (the padded zeros' taps left out) and the classifier, times
+    two; BatchNorm and the rest left out."""
+    flops = network_conv_flops(convolutions(params), params["side"])
     return int(batch * (flops + 2 * params["widths"][-1] * params["classes"]))
 
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from measurements.profiles import Profile
 from measurements.workloads import Case, Parity, Sizes
+from measurements.workloads.shared import conv_flops
 
 SEED = 0
 KERNEL = 3
@@ -40,7 +41,7 @@ def cases(profile: Profile, task: str) -> list[Case[Conv2dSizes]]:
     found = []
     for size in SIZES[profile.batch_key]:
         batch, side, c_in, c_out = size
-        flops = 2 * batch * side * side * c_in * c_out * KERNEL * KERNEL
+        flops = batch * conv_flops(side, KERNEL, 1, c_in, c_out)[0]  # the padded zeros' taps left out
         found.append(Case(f"{batch}×{side}×{side}×{c_in}→{c_out}", "op_rate", _params(size),
                           work_per_step=flops / 1e9, flops_per_step=flops))  # fmt: skip
     return found

@@ -30,7 +30,7 @@ from measurements.workloads.cnn.spec import (
     conv_weights,
     references,
 )  # the small CNN's conventions
-from measurements.workloads.shared import model_cases
+from measurements.workloads.shared import model_cases, network_conv_flops
 
 SEED = 0
 CLASSES = 1000
@@ -105,15 +105,9 @@ def parameter_count(params: ResnetSizes) -> int:
 
 
 def forward_flops(params: ResnetSizes, batch: int) -> int:
-    """Multiply-adds of the convolutions and the classifier, times two; BatchNorm, pooling and the rest left out."""
-    side = params["side"] // 4  # after the stem's stride and the max pool
-    flops = 2 * (params["side"] // 2) ** 2 * 7 * 7 * params["channels"] * params["stem"]
-    for name, kernel, stride, c_in, c_out in convolutions(params):
-        if name == "stem":
-            continue
-        if stride == 2 and name.endswith("conv2"):
-            side //= 2
-        flops += 2 * side * side * kernel * kernel * c_in * c_out
+    """Multiply-adds of the convolutions (the padded zeros' taps left out) and the classifier, times
+    two; BatchNorm, pooling and the rest left out. The stem is followed by a 3×3 max pool of stride 2."""
+    flops = network_conv_flops(convolutions(params), params["side"], after_stem=lambda side: (side - 1) // 2 + 1)
     return int(batch * (flops + 2 * params["widths"][-1] * EXPANSION * params["classes"]))
 
 
