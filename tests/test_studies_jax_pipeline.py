@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from measurements.studies import pipeline, registry
+from tests.test_studies_pipeline import measured_at_tiny_size
 
 IMAGES = 150  # two batches an epoch: one full, one of 22
 
@@ -103,15 +104,7 @@ def test_one_tiny_size_is_measured_with_grain_workers_in_fresh_processes(
     settings = pipeline.Settings(sizes=(300,), timeout_s=120, prepare_timeout_s=120, configurations=(chosen,))
     monkeypatch.setenv(pipeline.DIR_ENV, str(tmp_path))
     (found,) = pipeline.findings("jax", settings)
-    assert found["outcome"] == "ok", found["error"]
-    assert (found["id"], found["images"], found["epochs"]) == ("grain-workers2-n300", 300, 11)
-    samples, check, peak, base = found["samples"], found["decode_check"], found["peak_pss_bytes"], found[
-        "after_import_pss_bytes"]  # fmt: skip
-    assert samples is not None and check is not None and peak is not None and base is not None
-    assert len(samples) == 10 and all(s > 0 for s in samples)
-    assert (found["first_epoch_samples_per_s"] or 0) > 0 and (found["cpu_ms_per_sample"] or 0) > 0
-    assert peak > base > 50 * 2**20
-    assert found["same_content"] is True and check["labels_match"] is True
+    check = measured_at_tiny_size(found, "grain-workers2")
     assert check["max_abs_diff"] == 0  # Pillow decodes, as in PyTorch's pipeline
     # the process, its two workers and multiprocessing's resource tracker (spawn's shared memory)
     assert found["peak_processes"] == 4 and found["workers"] == 2 and found["left_over_batches"] == 0
