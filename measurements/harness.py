@@ -11,6 +11,7 @@ import fnmatch
 import json
 import os
 import re
+import secrets
 import signal
 import sys
 import tempfile
@@ -18,7 +19,7 @@ import time
 from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol, cast
 
@@ -31,8 +32,8 @@ from measurements.frameworks import MODE_LABELS, REGISTRY
 from measurements.launch import child_env as launch_env
 from measurements.launch import launch, scratch
 from measurements.lock import exclusive
-from measurements.profiles import PROFILES, Profile, rounds_for
-from measurements.results import SCHEMA_PATH, result_path, write_json_atomic
+from measurements.profiles import PROFILES, Profile, looks_for, rounds_for
+from measurements.results import RESULTS_DIR, SCHEMA_PATH, result_path, write_json_atomic
 from measurements.worker import REFERENCES_ENV
 
 # each profile measures more than the one before it: a result is never replaced by a smaller one unasked
@@ -195,8 +196,11 @@ def record(
     started_at: str,
     wall_s: float,
     version: str | None = None,
+    round_id: str | None = None,
+    looks: tuple[int, ...] = (),
 ) -> results.Result:
-    """The result of one round (see ``results.record``).
+    """The result of one round (see ``results.record``), named ``round_id``, of a run looked at
+    after ``looks`` processes.
 
     A child that did not report its framework (it failed, crashed or was killed) is recorded with
     the installed ``version``, the one its file is named for.
@@ -216,6 +220,8 @@ def record(
     }
     if run.control:
         measured["control"] = run.control
+    if looks:
+        measured["looks"] = list(looks)
     return results.record(
         measured,
         machine,
@@ -223,6 +229,7 @@ def record(
         {"threads": threads, "env": environment.relevant_env(), "compile_cache": COMPILE_CACHE},
         reported,
         exit_code,
+        round_id,
     )  # fmt: skip
 
 
@@ -284,6 +291,139 @@ def refuse_to_replace(paths: Iterable[Path], profile: Profile, folder: Path) -> 
         )
 
 
+@dataclass(frozen=True)
+class Group:
+    """The runs of one workload on one device: each round measures them back to back, so that
+    their comparisons rest on rounds they ran in together."""
+
+    runs: tuple[Run, ...]
+    looks: tuple[int, ...]  # the process counts at which it is looked at (``profiles.looks_for``)
+
+    @property
+    def key(self) -> str:
+        return f"{self.runs[0].workload} on {self.runs[0].device}"
+
+
+def groups_of(runs: list[Run], profile: Profile) -> list[Group]:
+    """The runs by workload and device, in the order planned."""
+    found: dict[tuple[str, str], list[Run]] = {}
+    for run in runs:
+        found.setdefault((run.workload, run.device), []).append(run)
+    return [
+        Group(tuple(members), looks_for(profile, catalog.workload(name).task, catalog.workload(name).scale))
+        for (name, _), members in found.items()
+    ]
+
+
+def measurement_id() -> str:
+    """This invocation's name, which its rounds' ids begin with: when it started, and a few random
+    characters that keep two started in the same second apart."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def active(group: Group, state: dict[Run, results.Result | None]) -> list[Run]:
+    """The group's runs still measured: those not yet measured or ok so far (a failed run stays failed)."""
+    return [run for run in group.runs if (doc := state[run]) is None or doc["outcome"]["status"] == "ok"]
+
+
+def rounds_done(group: Group, state: dict[Run, results.Result | None]) -> int:
+    """The rounds every run still measured holds (``resume`` leaves them the same number)."""
+    docs = [state[run] for run in active(group, state)]
+    return min((len(doc["rounds"]) if doc else 0 for doc in docs), default=0)
+
+
+def resume(group: Group, state: dict[Run, results.Result | None]) -> list[str]:
+    """Keep the group's earlier results by whole rounds: only the rounds that every run still
+    measured ran in together (a round interrupted half way is measured again whole, for every run);
+    results written before rounds had ids are kept whole where each holds the first look's
+    rounds (they stay measured apart). Changes ``state``; returns a line per run whose rounds went."""
+    runs = active(group, state)
+    docs = [state[run] for run in runs]
+    if all(doc and len(doc["rounds"]) >= group.looks[0] and all("id" not in one for one in doc["rounds"])
+           for doc in docs):  # fmt: skip
+        return []
+    named = [[one["id"] for one in doc["rounds"] if "id" in one] if doc else [] for doc in docs]
+    shared = [i for i in named[0] if all(i in ids for ids in named)] if named else []
+    lines = []
+    for run, doc in zip(runs, docs, strict=True):
+        state[run] = None if doc is None else results.only_rounds(doc, shared)
+        if doc is not None and len(doc["rounds"]) > len(shared):
+            lines.append(
+                f"{run.key}: {len(doc['rounds']) - len(shared)} of its {len(doc['rounds'])} rounds were not "
+                "measured with every run of its case: measured again"
+            )
+    return lines
+
+
+def wants_round(group: Group, state: dict[Run, results.Result | None], folder: Path) -> bool:
+    """Whether the group needs another round: below its first look, between looks, or at a look
+    where some comparison is not yet decided (``generator.analyse.compare.undecided``); never past
+    its last look, the cap."""
+    runs = active(group, state)
+    done = rounds_done(group, state)
+    if not runs or done >= group.looks[-1]:
+        return False
+    if done < group.looks[0] or done not in group.looks:
+        return True
+    return bool(undecided(group, state, folder))
+
+
+def undecided(group: Group, state: dict[Run, results.Result | None], folder: Path) -> list[str]:
+    """The group's cases whose comparisons are not decided on the rounds measured, judged by the
+    generator's own code."""
+    from generator.analyse import compare  # here: only a look needs the statistics
+    from generator.read import load
+
+    docs = [
+        (folder / run.key, doc) for run in active(group, state) if (doc := state[run]) is not None and not run.control
+    ]
+    frame = load.to_frame(docs, folder)
+    return compare.undecided(frame) if not frame.empty and "case" in frame and frame["case"].notna().any() else []
+
+
+def process_s(run: Run, state: dict[Run, results.Result | None], earlier_s: dict[Run, float]) -> float | None:
+    """How long one process of ``run`` is expected to take: the mean of its processes measured so
+    far, else of an earlier result's (``earlier_s``); None where neither is known."""
+    doc = state[run]
+    walls = [one["wall_s"] for one in doc["rounds"] if "wall_s" in one] if doc else []
+    return sum(walls) / len(walls) if walls else earlier_s.get(run)
+
+
+def planned(groups: list[Group], state: dict[Run, results.Result | None]) -> list[Run]:
+    """The processes still planned: each group's runs up to its next look (its first, or the one
+    after the rounds it has; more only where its comparisons stay undecided there)."""
+    found: list[Run] = []
+    for group in groups:
+        done = rounds_done(group, state)
+        target = next((n for n in group.looks if n > done), done) if done >= group.looks[0] else group.looks[0]
+        for run in active(group, state):  # a run measured in the round under way has one process more
+            found += [run] * max(0, target - (len(doc["rounds"]) if (doc := state[run]) else 0))
+    return found
+
+
+def time_left(groups: list[Group], state: dict[Run, results.Result | None], earlier_s: dict[Run, float]) -> str:
+    """The time the processes still ``planned`` take, from each run's processes so far or its
+    earlier result; a run with neither counts as the mean of the others."""
+    runs = planned(groups, state)
+    known = [s for run in runs if (s := process_s(run, state, earlier_s)) is not None]
+    if not runs:
+        return "done"
+    if not known:
+        return "time left: estimating"
+    mean = sum(known) / len(known)
+    left = sum(s if (s := process_s(run, state, earlier_s)) is not None else mean for run in runs)
+    return f"about {timedelta(seconds=round(left))} left to the next look"
+
+
+def earlier_wall_s(run: Run, path: Path) -> float | None:
+    """A process's wall time in the result at ``path`` (any profile), if it holds one."""
+    try:
+        doc = json.loads(path.read_text())
+        return float(doc["run"]["wall_s"]) / max(1, len(doc["rounds"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def run_all(
     runs: list[Run],
     profile: Profile,
@@ -295,11 +435,15 @@ def run_all(
     redo: bool = False,
     console: Console | None = None,
 ) -> list[results.Result]:
-    """Measure each run in ``profile.rounds`` interleaved rounds (every run once per round,
-    alternating the order), each round a record of its own; the result is rewritten after each round.
+    """Measure the runs in rounds, all together: rounds outer, each workload's runs on a device (a
+    ``Group``) inner, measured back to back in an order rotated each round, each process a round
+    record named for its round (``measurement_id`` and the round's number), shared by the group's
+    runs. A group is measured up to its first look, then at each look (``Profile.looks``) given one
+    more round until every comparison of its cases is decided or its last look is reached. Each
+    result is rewritten after each of its processes.
 
-    Rounds that a result already holds are kept unless ``redo`` is given, so the same command
-    resumes an interrupted measurement where it stopped. A result of a larger profile (or more
+    Whole rounds that a result already holds are kept unless ``redo`` is given (``resume``), so
+    the same command resumes an interrupted measurement. A result of a larger profile (or more
     rounds) is never replaced unless ``redo`` is given: the run is refused before it measures.
     """
     console = console or Console(stderr=True, soft_wrap=True)
@@ -313,66 +457,75 @@ def run_all(
                          run.device, run.control)
         for run in runs
     }  # fmt: skip
-    done_so_far: dict[Run, results.Result] = {}
-    kept = set()
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    groups = groups_of(runs, profile)
+    measurement = measurement_id()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.fields[left]}"))  # fmt: skip
     with ExitStack() as stack:
         stack.enter_context(exclusive(folder))
         if not redo:
             refuse_to_replace(paths.values(), profile, folder)
+        state = {run: None if redo else finished(paths[run], profile) for run in runs}
+        earlier_s = {run: s for run in runs if (s := earlier_wall_s(run, paths[run]) or earlier_wall_s(
+            run, result_path(RESULTS_DIR, machine["id"], run.workload, run.framework, versions[run.framework],
+                             run.mode, run.device))) is not None}  # fmt: skip
         progress = stack.enter_context(Progress(*columns, console=console, transient=True))
         progress.console.print(
-            f"Measuring {len(runs)} runs in {profile.rounds} rounds on [bold]{machine['id']}[/bold] with the "
-            f"{profile.name} profile, {threads} threads; results go to {folder}"
+            f"Measuring {len(runs)} runs in rounds of every run of a workload (at least {profile.rounds}, "
+            f"at most {max(g.looks[-1] for g in groups)}) on [bold]{machine['id']}[/bold] with the {profile.name} "
+            f"profile, {threads} threads, measurement {measurement}; results go to {folder}"
         )
         progress.console.print(
             "Versions: " + ", ".join(f"{fw} {version or 'not installed'}" for fw, version in sorted(versions.items()))
         )
-        task = progress.add_task("starting", total=len(runs) * profile.rounds)
-        for round_index in range(profile.rounds):
-            for run in runs if round_index % 2 == 0 else runs[::-1]:
-                path = paths[run]
-                workload = catalog.workload(run.workload)
-                if round_index >= rounds_for(profile, workload.task, workload.scale):
-                    progress.advance(task)  # training on real data, large models: fewer processes (see rounds_for)
-                    continue
-                earlier = None if redo and round_index == 0 else finished(path, profile)
-                if earlier is not None and (
-                    len(earlier["rounds"]) > round_index or earlier["outcome"]["status"] != "ok"
-                ):
-                    if run not in done_so_far:
-                        kept.add(run)
-                        progress.console.print(f"{run.key}: kept from an earlier run (--redo measures it again)")
-                    done_so_far[run] = earlier
-                    progress.advance(task)
-                    continue
-                label = MODE_LABELS.get((run.framework, run.mode), run.mode) + (" (A/A control)" if run.control else "")
-                progress.update(
-                    task,
-                    description=f"round {round_index + 1}/{profile.rounds} {run.workload}: {label} on {run.device}",
-                )
-                started_at = datetime.now(UTC).isoformat(timespec="seconds")
-                start = time.perf_counter()
-                reported, code = run_child(run, profile, threads, timeout_s, memory_limit)
-                latest = record(
-                    run, profile, threads, machine, reported, code, started_at, time.perf_counter() - start,
-                    version=versions[run.framework],
-                )  # fmt: skip
-                done_so_far[run] = results.add_round(earlier, latest)
-                write_json_atomic(path, done_so_far[run])
-                progress.console.print(
-                    f"{run.key} round {round_index + 1}/{profile.rounds} ({latest['run']['wall_s']:.0f} s): "
-                    f"{summary(latest)}"
-                )
-                progress.advance(task)
-    done = [done_so_far[run] for run in runs]
+        kept = set()
+        for group in groups:
+            for line in resume(group, state):
+                progress.console.print(line)
+            more = wants_round(group, state, folder)
+            for run in group.runs:
+                if state[run] is not None and (run not in active(group, state) or not more):
+                    kept.add(run)
+                    progress.console.print(f"{run.key}: kept from an earlier run (--redo measures it again)")
+        task = progress.add_task(
+            "starting", total=len(planned(groups, state)), left=time_left(groups, state, earlier_s)
+        )
+        finished_processes = 0
+        while going := [group for group in groups if wants_round(group, state, folder)]:
+            for group in going:
+                members = active(group, state)
+                count = rounds_done(group, state)
+                round_id = f"{measurement}:{count + 1}"
+                turn = count % len(members)
+                for run in members[turn:] + members[:turn]:  # rotated: each run in turn first
+                    label = MODE_LABELS.get((run.framework, run.mode), run.mode) + (
+                        " (A/A control)" if run.control else ""
+                    )
+                    total = finished_processes + len(planned(groups, state))
+                    progress.update(
+                        task, description=f"round {count + 1} of {group.key}: {label}", total=total,
+                        left=time_left(groups, state, earlier_s),
+                    )  # fmt: skip
+                    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+                    start = time.perf_counter()
+                    reported, code = run_child(run, profile, threads, timeout_s, memory_limit)
+                    latest = record(
+                        run, profile, threads, machine, reported, code, started_at, time.perf_counter() - start,
+                        version=versions[run.framework], round_id=round_id, looks=group.looks,
+                    )  # fmt: skip
+                    state[run] = results.add_round(state[run], latest)
+                    write_json_atomic(paths[run], state[run])
+                    progress.console.print(
+                        f"{run.key} round {count + 1} ({latest['run']['wall_s']:.0f} s): {summary(latest)}"
+                    )
+                    finished_processes += 1
+                    progress.update(task, completed=finished_processes)
+    done = [doc for run in runs if (doc := state[run]) is not None]
     failed = [r for r in done if r["outcome"]["status"] != "ok"]
     console.print(
         f"Done: {len(done) - len(failed)} of {len(done)} runs ok"
         + (f" ({len(kept)} kept from an earlier run)." if kept else ".")
     )
     for r in failed:
-        run_info = r["run"]
-        key = "/".join(run_info[k] for k in ("workload", "framework", "mode", "device"))
-        console.print(f"  {r['outcome']['status']}: {key}")
+        console.print(f"  {r['outcome']['status']}: {results.run_label(r)}")
     return done

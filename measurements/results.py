@@ -115,6 +115,7 @@ class RunRecord(TypedDict):
     # "aa": an A/A control, the same workload, framework and mode measured again beside the run of its
     # own, interleaved as if it were another framework: the noise floor, never in a verdict
     control: NotRequired[str]
+    looks: NotRequired[list[int]]  # the process counts at which the harness decides whether to add rounds
 
 
 class ParityCheck(TypedDict):
@@ -193,8 +194,13 @@ ImportUntil = Literal["first operation"]
 
 
 class Round(TypedDict):
-    """One fresh process: its own readings, one per measurement of the run, in its order."""
+    """One fresh process: its own readings, one per measurement of the run, in its order. Its ``id``
+    names the round of the measurement it ran in, shared by every run of its case measured in that
+    round (results written before rounds had ids have none: measured apart)."""
 
+    id: NotRequired[str]  # "<measurement>:<round>", e.g. "20261208T001500Z-3fa2c1:2"
+    started_at: NotRequired[str]  # this process's start
+    wall_s: NotRequired[float]  # this process's, start to end
     import_s: float | None
     import_until: NotRequired[ImportUntil]  # absent in results that timed ``import`` alone
     peak_rss_bytes: int | None
@@ -375,9 +381,16 @@ DESCRIBES = ("metric", "unit", "case", "params", "flops_per_unit", "parity")  # 
 
 
 def record(
-    run: RunRecord, machine: Machine, software: Software, settings: Settings, reported: Reported, exit_code: int | None
+    run: RunRecord,
+    machine: Machine,
+    software: Software,
+    settings: Settings,
+    reported: Reported,
+    exit_code: int | None,
+    round_id: str | None = None,
 ) -> Result:
-    """The result of one round, from what its child reported: a run of one round."""
+    """The result of one round, from what its child reported: a run of one round, named ``round_id``
+    where given (with the process's start and wall time)."""
     memory = reported.get("memory")
     cases = reported.get("measurements", [])
     describes: list[Measurement] = [
@@ -398,6 +411,8 @@ def record(
         one["import_until"] = reported["import_until"]
     if memory and "peak_rss_from" in memory:
         one["peak_rss_from"] = memory["peak_rss_from"]
+    if round_id:
+        one = {"id": round_id, "started_at": run["started_at"], "wall_s": run["wall_s"], **one}
     return {
         "schema_version": SCHEMA_VERSION,
         "run": run,
@@ -420,6 +435,20 @@ def add_round(earlier: Result | None, latest: Result) -> Result:
     for kept, new in zip(merged["measurements"], latest["measurements"], strict=True):
         kept["parity"] = both_passed(kept["parity"], new["parity"])
     return merged
+
+
+def only_rounds(doc: Result, ids: Iterable[str]) -> Result | None:
+    """``doc`` with only its rounds named in ``ids`` (their wall time only); None where none is left.
+    Its parity stays that of every round it had (passed only where all passed)."""
+    keep = set(ids)
+    rounds = [one for one in doc["rounds"] if one.get("id") in keep]
+    if not rounds:
+        return None
+    kept = copy.deepcopy(doc)
+    kept["rounds"] = rounds
+    kept["run"]["wall_s"] = sum(one.get("wall_s", 0.0) for one in rounds)
+    kept["run"]["started_at"] = rounds[0].get("started_at", doc["run"]["started_at"])
+    return kept
 
 
 def both_passed(kept: Parity, new: Parity) -> Parity:

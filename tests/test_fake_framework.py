@@ -85,6 +85,7 @@ from generator.judge import simulate
 from tests.conftest import measured, write_results
 
 simulate.table = functools.partial(simulate.table, cases=20)  # the Methodology page's simulation, cut short
+simulate.stopping_table = functools.partial(simulate.stopping_table, cases=20)
 out = Path(sys.argv[1])
 docs = [measured("mlp", "pytorch", "eager", 1000), measured("mlp", "fake", "fast", 2000)]
 results = write_results(out / "results", docs)

@@ -12,6 +12,8 @@ of ``stats.pairwise``: each framework by its primary mode (the registry's ``defa
 fixed before the data are seen), every pair of frameworks, one Bonferroni correction over the
 pairs. Each primary mode shows its pair against the fastest other framework; every other mode is
 a secondary result, compared with the same opponent at its own level, and never in a verdict.
+Each comparison uses the rounds both sides ran in, where the results name their rounds; results
+that share none are compared whole and marked as measured apart (see ``stats``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -123,12 +126,25 @@ def figures(comparison: Ratio) -> str:
     assert comparison.low is not None and comparison.high is not None and comparison.p_value is not None
     level = f"{comparison.confidence:.0%} interval"
     text = f"ratio {comparison.ratio:.2f}, {level} {bound(comparison.low)}–{bound(comparison.high)}"
-    if comparison.family > 1:
-        text += f", Bonferroni over {comparison.family} comparisons"
+    if comparison.detectable is not None:  # the minimum detectable effect, at 80% power
+        text += f", detects {bound(comparison.detectable)}×"
+    over = [f"{n} {what}" for n, what in ((comparison.family, "comparisons"), (comparison.looks, "looks")) if n > 1]
+    if over:
+        text += f", Bonferroni over {' and '.join(over)}"
     if comparison.outcome in ("faster", "slower"):
         p = comparison.p_value
         text += ", p < 0.001" if p < 0.001 else f", p = {p:.3f}"
-    return text
+    return text + together(comparison)
+
+
+def together(comparison: Ratio) -> str:
+    """How the two sides were measured, where the results say: "; 5 rounds together" (paired by
+    round), "; measured apart, not interleaved" (no round shared); nothing where unknown."""
+    if comparison.interleaved is None:
+        return ""
+    if comparison.interleaved:
+        return f"; {comparison.n_a} round{'s' if comparison.n_a != 1 else ''} together"
+    return "; measured apart, not interleaved"
 
 
 @dataclass(frozen=True)
@@ -159,6 +175,19 @@ class ModeResult:
     comparison: Ratio | None = None  # this mode's speed ÷ the versus mode's
     best: bool = False  # the mode that stands for its framework (its primary): ``comparison`` is a headline pair
     margins: dict[str, Ratio] = field(default_factory=dict)  # best only: its speed ÷ each other mode's (secondary)
+    rounds: tuple[str | None, ...] = ()  # each process's round id (None where its result names none), as ``speeds``
+    looks: int = 1  # the planned looks of a result replicated until decided (``stats``)
+
+    @property
+    def round_ids(self) -> tuple[str | None, ...]:
+        """Each process's round id, as ``speeds`` (None where the result names none)."""
+        return self.rounds or (None,) * len(self.speeds)
+
+    def against(self, other: ModeResult, floor: float | None = None) -> Ratio:
+        """This mode's speed ÷ ``other``'s on the rounds both ran in (``stats.compare``), at its own level;
+        ``floor``: the machine's noise floor, where it has one."""
+        return stats.compare(self.speeds, other.speeds, rounds=(self.round_ids, other.round_ids),
+                             looks=max(self.looks, other.looks), floor=floor)  # fmt: skip
 
     @property
     def rounds_disagree(self) -> bool:
@@ -218,10 +247,15 @@ def against_best_of_others(results: list[ModeResult], floor: float | None = None
     the machine's noise floor, inside which no faster or slower is called (``stats.compare``)."""
     unit = results[0].unit if results else "samples/s"
     by_framework: dict[str, dict[str, list[float]]] = {}
+    rounds: dict[str, dict[str, tuple[str | None, ...]]] = {}
     for r in results:
         by_framework.setdefault(r.framework, {})[r.mode] = list(r.speeds)
-    found_pairs = stats.pairwise(by_framework, PRIMARY, floor=floor)
-    headlines = stats.headlines(found_pairs, by_framework, floor=floor) if found_pairs else {}
+        rounds.setdefault(r.framework, {})[r.mode] = r.round_ids
+    looks = max((r.looks for r in results), default=1)
+    found_pairs = stats.pairwise(by_framework, PRIMARY, floor=floor, rounds=rounds, looks=looks)
+    headlines = (
+        stats.headlines(found_pairs, by_framework, floor=floor, rounds=rounds, looks=looks) if found_pairs else {}
+    )
     found = {(r.framework, r.mode): r for r in results}
     compared = []
     for r in results:
@@ -236,12 +270,15 @@ def against_best_of_others(results: list[ModeResult], floor: float | None = None
         if r.mode == h.mode:
             compared.append(replace(versus, comparison=h.comparison, best=True, margins=dict(h.margins)))
             continue
-        compared.append(
-            replace(
-                versus, comparison=stats.compare(r.speeds, by_framework[h.versus_framework][h.versus_mode], floor=floor)
-            )
-        )
+        compared.append(replace(versus, comparison=r.against(other, floor)))
     return CaseModes(unit, compared, headlines, found_pairs)
+
+
+def round_ids(row: Any) -> tuple[str | None, ...]:
+    """Each process's round id of a row of ``load.to_frame`` (a round without samples left out, as
+    ``stats.process_speeds`` leaves it out); none where the frame has no ids."""
+    ids = getattr(row, "round_ids", None) or [None] * len(row.samples)
+    return tuple(rid for rid, own in zip(ids, row.samples, strict=True) if len(own))
 
 
 def mode_results(rows: pd.DataFrame, floor: float | None = None) -> CaseModes:
@@ -264,6 +301,7 @@ def mode_results(rows: pd.DataFrame, floor: float | None = None) -> CaseModes:
             parity_max_abs_diff=None if pd.isna(row.parity_max_abs_diff) else float(row.parity_max_abs_diff),
             file=row.file, gflops=gflops, unit=row.unit,
             speeds=tuple(stats.process_speeds(row.samples, speed_unit(metric))),
+            rounds=round_ids(row), looks=int(getattr(row, "looks", 1)),
             higher_is_better=metric.higher_is_better, p90=float(p90), p99=float(p99),
             device_peak_bytes=None if pd.isna(row.device_peak_bytes) else int(row.device_peak_bytes),
             round_spread=round_spread(row.samples),
@@ -272,3 +310,16 @@ def mode_results(rows: pd.DataFrame, floor: float | None = None) -> CaseModes:
     order = list(MODE_LABELS)
     results.sort(key=lambda r: order.index((r.framework, r.mode)) if (r.framework, r.mode) in order else len(order))
     return against_best_of_others(results, floor)
+
+
+def undecided(rows: pd.DataFrame) -> list[str]:
+    """The cases among ``rows`` (the ok results of one workload on one device) whose pairs of
+    frameworks by their primary modes are not all decided (faster, slower or equivalent at δ): what
+    the harness adds rounds to, judged as the pages judge them (the machine's noise floor aside, which
+    more rounds do not move)."""
+    found = []
+    for name in dict.fromkeys(rows["case"]):
+        pairs = mode_results(rows[rows.case == name]).pairwise
+        if pairs is not None and any(r.outcome == "uncertain" for r in pairs.pairs.values()):
+            found.append(str(name))
+    return found

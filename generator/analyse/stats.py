@@ -35,6 +35,24 @@ the same interval as the other outcomes: two one-sided tests (TOST) at its level
 The maths (``compare``) and the words (``words``) are apart. The words never put a p-value
 beside an equivalent or an uncertain call.
 
+Measured together. Where each process carries the id of the round it ran in (the harness measures
+every framework and mode of a case back to back in each round), a comparison uses only the rounds
+both sides ran in (``rounds``), so that a drift of the machine between rounds falls on both sides
+alike; results that share no round (measured apart, such as results written before rounds had
+ids) are compared whole and marked so (``Ratio.interleaved`` False), never silently paired. The
+interval stays Welch's over the shared rounds' processes; ``paired`` offers the paired analysis
+instead, a t-interval on the log speed differences within each shared round (valid whatever the
+rounds' drift, on n − 1 degrees of freedom: at 5 rounds it is wider than Welch's unless the drift
+between rounds is larger than the spread between processes).
+
+Replicated until decided. The harness adds rounds to a case whose pairs are not decided after its
+first look, up to a cap, looking at the planned process counts (``Profile.looks``). Every
+interval of a result measured so is at level 1 − (1 − confidence)/(family × looks): Bonferroni
+over the planned looks as well as over the pairs, which keeps the chance that any interval of any
+look misses its true ratio at most 1 − confidence, whichever look the harness stopped at.
+``Ratio.detectable`` is the minimum detectable effect: the smallest true ratio (read from the
+faster side) that its interval would call a difference with 80% power at the measured spread.
+
 Pairwise comparisons (``pairwise``): every pair of frameworks is compared, each framework by
 its primary mode, fixed before the data are seen (the registry's ``default_mode``); where a
 framework's primary was not measured, its fastest mode is taken and the choice paid for. One
@@ -65,12 +83,14 @@ MARGIN_PATH = Path(__file__).resolve().parents[2] / "data" / "decide.toml"
 MARGIN_SCHEMA = {"type": "number", "minimum": 0.01, "maximum": 1.0}  # from ±1% to a factor of 2
 MIN_PROCESSES = 2  # per side, below which no interval is computed
 SETTLE_CAP = 1000  # processes a side: "would settle it" stops counting here
+POWER = 0.8  # of the minimum detectable effect
 
 # Units of time: a series in one of these (or per something, "s/epoch") is a latency.
 TIME_UNITS = frozenset({"ns", "us", "µs", "μs", "ms", "s", "sec", "min", "h"})
 
 Outcome = Literal["faster", "slower", "equivalent", "uncertain"]
 Array = npt.NDArray[np.float64]
+RoundIds = Mapping[str, Mapping[str, Sequence[str | None]]]  # framework -> mode -> each process's round id
 
 
 @functools.cache
@@ -146,6 +166,10 @@ class Ratio:
     # a faster or slower call whose ratio lies inside the noise floor, [1/floor, floor]: not called
     # (the outcome reads "uncertain", and the words "within the noise floor")
     within_floor: bool = False
+    looks: int = 1  # the planned looks the interval is corrected for (replicated until decided)
+    interleaved: bool | None = None  # paired by round: True on shared rounds, False measured apart; None unknown
+    paired: bool = False  # a paired interval over the log differences within rounds, rather than Welch's
+    detectable: float | None = None  # the minimum detectable effect, as a ratio above 1 (see the module)
 
     @property
     def enough_processes(self) -> bool:
@@ -177,9 +201,10 @@ class Ratio:
             return None
         distance = abs(math.log(self.ratio))
         target = max(distance, math.log(self.band) - distance)
-        level = 1 - (1 - self.confidence) / (2 * self.family)
+        level = 1 - (1 - self.confidence) / (2 * self.family * self.looks)
         for n in range(MIN_PROCESSES, SETTLE_CAP + 1):  # the t-interval's half-width with n a side
-            if float(special.stdtrit(2 * n - 2, level)) * self.spread * math.sqrt(2 / n) < target:
+            df = n - 1 if self.paired else 2 * n - 2
+            if float(special.stdtrit(df, level)) * self.spread * math.sqrt(2 / n) < target:
                 return n
         return SETTLE_CAP
 
@@ -212,6 +237,20 @@ def _log_speeds(values: Sequence[float] | Array, side: str) -> Array:
     return logs
 
 
+def shared_rounds(
+    a: Sequence[float] | Array, b: Sequence[float] | Array, rounds: tuple[Sequence[str | None], Sequence[str | None]]
+) -> tuple[list[float], list[float]] | None:
+    """Each side's speeds in the rounds both ran in, in A's round order (``rounds`` gives each
+    process's round id, parallel to ``a`` and ``b``; None where a process has none); None where
+    they share no round."""
+    ids_a, ids_b = rounds
+    if len(ids_a) != len(a) or len(ids_b) != len(b):
+        raise ValueError("each process needs its round id (None where it has none)")
+    of_b = {rid: float(speed) for rid, speed in zip(ids_b, b, strict=True) if rid is not None}
+    shared = [(float(speed), of_b[rid]) for rid, speed in zip(ids_a, a, strict=True) if rid in of_b]
+    return ([x for x, _ in shared], [y for _, y in shared]) if shared else None
+
+
 def compare(
     a: Sequence[float] | Array,
     b: Sequence[float] | Array,
@@ -220,34 +259,51 @@ def compare(
     band: float | None = None,
     family: int = 1,
     floor: float | None = None,
+    looks: int = 1,
+    rounds: tuple[Sequence[str | None], Sequence[str | None]] | None = None,
+    paired: bool = False,
 ) -> Ratio:
     """Speed of A ÷ speed of B from the process-level speeds of each side (``process_speeds``).
 
-    The interval is a Welch t-interval on mean log A − mean log B, at level
-    1 − (1 − confidence)/family, mapped back through exp; the p-values use the same statistic
-    and degrees of freedom, so they agree with the interval exactly (see ``Ratio``). The band
-    is 1 + δ (``decision_band()``) unless given. ``floor``: the machine's noise floor (a ratio above 1,
-    from its A/A control); a faster or slower call whose ratio lies inside it is not called."""
+    With ``rounds`` (each process's round id), only the rounds both sides ran in are compared
+    (``shared_rounds``); where they share none, both sides whole, marked as measured apart. The
+    interval is a Welch t-interval on mean log A − mean log B (with ``paired``, on rounds shared,
+    the one-sample t-interval of the log differences within rounds), at level
+    1 − (1 − confidence)/(family × looks), mapped back through exp; the p-values use the same
+    statistic and degrees of freedom, so they agree with the interval exactly (see ``Ratio``).
+    The band is 1 + δ (``decision_band()``) unless given. ``floor``: the machine's noise floor (a ratio
+    above 1, from its A/A control); a faster or slower call whose ratio lies inside it is not called."""
     band = band if band is not None else decision_band()
-    if not 0 < confidence < 1 or band <= 1 or family < 1:
-        raise ValueError("confidence must lie in (0, 1), band above 1, family at least 1")
+    if not 0 < confidence < 1 or band <= 1 or family < 1 or looks < 1:
+        raise ValueError("confidence must lie in (0, 1), band above 1, family and looks at least 1")
+    interleaved = None
+    if rounds is not None:
+        shared = shared_rounds(a, b, rounds)
+        interleaved = shared is not None
+        a, b = shared or (a, b)
     x, y = _log_speeds(a, "A"), _log_speeds(b, "B")
+    paired = paired and bool(interleaved)
     diff = float(np.mean(x) - np.mean(y))
     ratio = math.exp(diff)
     if len(x) < MIN_PROCESSES or len(y) < MIN_PROCESSES:
-        return Ratio(ratio, None, None, len(x), len(y), None, None, "uncertain", confidence, band, family, floor=floor)
-    sx, sy = float(np.var(x, ddof=1)), float(np.var(y, ddof=1))  # each side's variance of log process medians
-    va, vb = sx / len(x), sy / len(y)
-    spread = math.sqrt(((len(x) - 1) * sx + (len(y) - 1) * sy) / (len(x) + len(y) - 2))  # pooled SD
-    se = math.sqrt(va + vb)
+        return Ratio(ratio, None, None, len(x), len(y), None, None, "uncertain", confidence, band, family,
+                     floor=floor, looks=looks, interleaved=interleaved, paired=paired)  # fmt: skip
+    if paired:  # the log differences within rounds: one sample of n
+        sd = float(np.std(x - y, ddof=1))
+        se, df, spread = sd / math.sqrt(len(x)), float(len(x) - 1), sd / math.sqrt(2)
+    else:
+        sx, sy = float(np.var(x, ddof=1)), float(np.var(y, ddof=1))  # each side's variance of log process medians
+        va, vb = sx / len(x), sy / len(y)
+        spread = math.sqrt(((len(x) - 1) * sx + (len(y) - 1) * sy) / (len(x) + len(y) - 2))  # pooled SD
+        se = math.sqrt(va + vb)
+        df = (va + vb) ** 2 / (va**2 / (len(x) - 1) + vb**2 / (len(y) - 1)) if se else 1.0  # Welch–Satterthwaite
     edge = math.log(band)
-    alpha = (1 - confidence) / family  # both tails together, per interval
+    alpha = (1 - confidence) / (family * looks)  # both tails together, per interval
     if se == 0:  # both sides constant: the interval is the point, the tests are certain
         low = high = diff
         p_value = float(diff == 0)
         p_equivalent = float(abs(diff) >= edge)
     else:
-        df = (va + vb) ** 2 / (va**2 / (len(x) - 1) + vb**2 / (len(y) - 1))  # Welch–Satterthwaite
 
         def upper_tail(t: float) -> float:  # P(T > t), Student's t with df degrees of freedom
             return float(special.stdtr(df, -t))
@@ -256,14 +312,15 @@ def compare(
         low, high = diff - half, diff + half
         p_value = 2 * upper_tail(abs(diff) / se)
         p_equivalent = max(upper_tail((diff + edge) / se), upper_tail((edge - diff) / se))
+    detectable = _exp((float(special.stdtrit(df, 1 - alpha / 2)) + float(special.stdtrit(df, POWER))) * se)
 
     def adjusted(p: float) -> float:
-        return min(1.0, p * family)
+        return min(1.0, p * family * looks)
 
     outcome, within = _inside_floor(_outcome(low, high, edge), ratio, floor)
     return Ratio(
         ratio, _exp(low), _exp(high), len(x), len(y), adjusted(p_value), adjusted(p_equivalent),
-        outcome, confidence, band, family, spread, floor, within,
+        outcome, confidence, band, family, spread, floor, within, looks, interleaved, paired, detectable,
     )  # fmt: skip
 
 
@@ -379,11 +436,16 @@ def pairwise(
     confidence: float = CONFIDENCE,
     band: float | None = None,
     floor: float | None = None,
+    rounds: RoundIds | None = None,
+    looks: int = 1,
 ) -> Pairwise | None:
     """Every pair of frameworks, each by one mode: its ``primary`` where that was measured (fixed
     before the data are seen), else its fastest, the choice paid for.
 
     ``speeds`` maps framework → mode → process speeds; modes without processes are left out.
+    ``rounds``, where given, holds each process's round id the same way: each pair then compares
+    the rounds both sides ran in (``compare``); ``looks`` the planned looks of a result replicated
+    until decided.
     The family is every comparison the procedure could have made: for each pair, the product
     of the two sides' choices (1 for a primary, the number of modes for a framework whose
     fastest was taken). One Bonferroni correction over that family, applied once, keeps the
@@ -402,10 +464,18 @@ def pairwise(
     family = sum(choices[a] * choices[b] for a, b in keys)
     pairs = {
         (a, b): compare(measured[a][chosen[a]], measured[b][chosen[b]], confidence=confidence, band=band,
-                        family=family, floor=floor)
+                        family=family, floor=floor, looks=looks,
+                        rounds=round_ids(rounds, (a, chosen[a]), (b, chosen[b])))
         for a, b in keys
     }  # fmt: skip
     return Pairwise(chosen, selected, pairs, family)
+
+
+def round_ids(
+    rounds: RoundIds | None, a: tuple[str, str], b: tuple[str, str]
+) -> tuple[Sequence[str | None], Sequence[str | None]] | None:
+    """The round ids of two (framework, mode) sides, for ``compare``; None where not given."""
+    return None if rounds is None else (rounds[a[0]][a[1]], rounds[b[0]][b[1]])
 
 
 @dataclass(frozen=True)
@@ -449,6 +519,8 @@ def headlines(
     confidence: float = CONFIDENCE,
     band: float | None = None,
     floor: float | None = None,
+    rounds: RoundIds | None = None,
+    looks: int = 1,
 ) -> dict[str, Headline]:
     """Each framework's chosen mode against the fastest chosen mode of the others, from the pairs
     ``found`` among ``speeds``.
@@ -465,7 +537,7 @@ def headlines(
         rest = [m for m in modes if m != mode]
         margins = {
             other: compare(modes[mode], modes[other], confidence=confidence, band=band, family=max(1, len(rest)),
-                           floor=floor)
+                           floor=floor, looks=looks, rounds=round_ids(rounds, (framework, mode), (framework, other)))
             for other in rest
         }  # fmt: skip
         shown[framework] = Headline(framework, mode, versus, found.chosen[versus],

@@ -168,6 +168,9 @@ class ComparisonJson(TypedDict):
     corrected_for: int
     p: float | None
     margin: float
+    looks: int  # the planned looks of a result replicated until decided, corrected for too
+    minimum_detectable_ratio: float | None  # the smallest ratio its interval calls with 80% power
+    rounds: str | None  # "together" (paired by round), "measured apart" (no round shared); None: not recorded
 
 
 class ItemJson(TypedDict):
@@ -255,5 +258,7 @@ def item_json(item: evidence.Item) -> ItemJson:
             "a": item.sides[0], "b": item.sides[1], "ratio": r.ratio, "low": _finite(r.low), "high": _finite(r.high),
             "processes": [r.n_a, r.n_b], "outcome": r.outcome, "corrected_for": r.family,
             "p": r.p_value if item.call == "favours" else None, "margin": round(r.band - 1, 6),
+            "looks": r.looks, "minimum_detectable_ratio": _finite(r.detectable),
+            "rounds": None if r.interleaved is None else "together" if r.interleaved else "measured apart",
         }  # fmt: skip
     return found

@@ -103,11 +103,14 @@ def speed(rule: rules.Rule, machine: Machine) -> list[Item]:
                 found = case.modes.pairwise
                 if modes:
                     speeds: dict[str, dict[str, list[float]]] = {}
+                    rounds: dict[str, dict[str, tuple[str | None, ...]]] = {}
                     for r in chosen:
                         speeds.setdefault(r.framework, {})[r.mode] = list(r.speeds)
+                        rounds.setdefault(r.framework, {})[r.mode] = r.round_ids
                     primary = {fw: next((m for m in listed if m in speeds.get(fw, {})), "") for fw, listed in
                                modes.items()}  # fmt: skip
-                    found = stats.pairwise(speeds, {**PRIMARY, **primary})
+                    looks = max((r.looks for r in chosen), default=1)
+                    found = stats.pairwise(speeds, {**PRIMARY, **primary}, rounds=rounds, looks=looks)
                 if found is None:
                     continue
                 by = {(r.framework, r.mode): r for r in chosen}

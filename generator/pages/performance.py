@@ -445,7 +445,7 @@ def _variant_sentence(section: WorkloadSection, framework: str, variant: str, ba
     for case in section.cases:
         one, other = (case.modes.get(framework, m) if case.modes else None for m in (variant, base))
         if one is not None and other is not None:
-            found.append(f"{describe(stats.compare(one.speeds, other.speeds))} at {text(case.case)}")
+            found.append(f"{describe(one.against(other))} at {text(case.case)}")
     return [f"{label(framework, variant)} against {label(framework, base)}: {'; '.join(found)}."] if found else []
 
 

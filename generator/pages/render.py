@@ -159,6 +159,7 @@ def _build(corpus: Corpus, out: Path, reference: str | None) -> list[MachineRepo
     context["measured"] = {m: downloads.measured_on(em.docs) for m, em in corpus.machines.items()}
     context["error_rates"] = simulate.table()  # the decision procedure's own error rates, seeded
     context["noise"] = [corpus.noise[r.id] for r in reports if r.id in corpus.noise]  # the noise floor, per machine
+    context["stopping_rates"] = simulate.stopping_table()  # and theirs when rounds are added until decided
     pages: dict[str, tuple[str, MachineReport | None]] = {
         "claims.md": ("claims.md.j2", None),
         "decide.md": ("decide.md.j2", None),

@@ -239,6 +239,7 @@ def to_frame(results: list[Claim], results_dir: Path) -> pd.DataFrame:
         "peak_rss_bytes", "after_import_rss_bytes", "import_s", "rounds", "framework_version",
         "metric", "unit", "case", "samples", "first_call_s", "flops_per_unit", "parity_passed", "parity_max_abs_diff",
         "device_peak_bytes", "curve", "time_to_target_s", "target", "prepare_s", "params", "per_process", "control",
+        "round_ids", "looks",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
 
@@ -269,6 +270,8 @@ def frame_rows(path: Path, doc: Result, results_dir: Path) -> list[dict[str, obj
         "framework_version": doc["software"]["framework"]["version"],
         "per_process": process,
         "control": run.get("control", ""),  # "aa": an A/A control, kept apart from the guides (``corpus``)
+        "round_ids": [r.get("id") for r in rounds],  # None where the result predates round ids: measured apart
+        "looks": len(run.get("looks", [])) or 1,  # the planned looks of a run replicated until decided
     }
     rows = [] if doc["measurements"] else [base]
     for i, m in enumerate(doc["measurements"]):
