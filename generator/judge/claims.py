@@ -50,8 +50,8 @@ CLAIM_SCHEMA = {
 }
 
 
-class ClaimTable(TypedDict):
-    """One ``[[claim]]`` of data/claims.toml, as CLAIM_SCHEMA checks it."""
+class ClaimFields(TypedDict):
+    """What a claim says, in data/claims.toml and in claims.json alike."""
 
     id: str
     claim: str
@@ -59,8 +59,13 @@ class ClaimTable(TypedDict):
     against: list[str]
     test: str
     made_in: list[str]
-    note: NotRequired[str]
     rule: rules.Rules
+
+
+class ClaimTable(ClaimFields):
+    """One ``[[claim]]`` of data/claims.toml, as CLAIM_SCHEMA checks it."""
+
+    note: NotRequired[str]
 
 
 @dataclass(frozen=True)
@@ -201,15 +206,8 @@ class MachineVerdictJson(TypedDict):
     context: NotRequired[ContextJson]
 
 
-class ClaimJson(TypedDict):
-    id: str
-    claim: str
-    expects: str
-    against: list[str]
-    test: str
-    made_in: list[str]
+class ClaimJson(ClaimFields):
     note: str
-    rule: rules.Rules
     machines: dict[str, MachineVerdictJson]  # machine id -> the claim's verdict there
 
 
