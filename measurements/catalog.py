@@ -1,6 +1,7 @@
 """The catalog: what the project measures, as data. The metrics, the workloads and the studies,
 each with its title, its description and the facts the pages need about it (a workload's task,
-scale and modes, a study's group, processes and the cores a verdict on it needs).
+scale and modes, a study's group, processes and the cores a verdict on it needs, the distributed
+study's layouts of processes and threads).
 
 It is the one place these are declared. The measurement code reads it to know what to run
 (``measurements.workloads`` adds the cases, the parity check and the framework modules; each
@@ -609,4 +610,63 @@ STUDIES: dict[str, Study] = {
             code=("studies/export/{framework}.py",),  # its converters and loaders are the export study's
         ),
     )
+}
+
+
+# ---- the distributed study's layouts -----------------------------------------------------------
+# which configurations a run of the distributed study launches, at which sizes: the study runs them
+# (``FG_DISTRIBUTED_LAYOUT`` picks one), and the pages name them (``results.scaling_efficiency``)
+
+
+@dataclass(frozen=True)
+class Configuration:
+    id: str
+    title: str
+    processes: int
+    threads_per_process: int
+
+
+CONFIGURATIONS = (
+    Configuration("single-2-threads", "One process, 2 threads", 1, 2),
+    Configuration("single-1-thread", "One process, 1 thread", 1, 1),
+    Configuration("two-processes", "Two data-parallel processes, 1 thread each", 2, 1),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Sizes and times of one study run (the tests shrink them)."""
+
+    layers: tuple[int, ...] = (784, 512, 512, 10)
+    global_batch: int = 256
+    samples: int = 10
+    sample_s: float = 0.2
+    warmup_s: float = 0.3
+    parity_steps: int = 5
+    timeout_s: float = 240  # per configuration: past it, the whole process tree is killed
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which configurations a run of the study launches, at which sizes. ``FG_DISTRIBUTED_LAYOUT``
+    picks one by name; the default is the first."""
+
+    configurations: tuple[Configuration, ...]
+    settings: Settings
+    # how the scaling sentence names them: (the data-parallel run, the best single process, one worker)
+    efficiency: tuple[str, str, str | None]
+
+
+SIXTEEN_CORES = (
+    Configuration("single-16-threads", "One process, 16 threads", 1, 16),
+    Configuration("four-processes", "Four data-parallel processes, 4 threads each", 4, 4),
+)
+LAYOUTS = {
+    # two cores: two workers of 1 thread against the best single process (2 threads) and one of 1 thread
+    "2-cores": Layout(CONFIGURATIONS, Settings(), ("two-processes", "single-2-threads", "single-1-thread")),
+    # sixteen cores (the GPU machine's CPUs): four workers of 4 threads against one process of 16, each
+    # worker with as many examples (256) as the 2-core layout's single process; five samples a launch
+    "16-cores": Layout(
+        SIXTEEN_CORES, Settings(global_batch=1024, samples=5), ("four-processes", "single-16-threads", None)
+    ),
 }

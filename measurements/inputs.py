@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from measurements import NEEDED_MODULES, UserError, environment
+from measurements.catalog import LAYOUTS
 from measurements.environment import shown
 from measurements.frameworks import REGISTRY
 
@@ -125,9 +126,7 @@ def unavailable_why(value: str) -> None:
 
 
 def distributed_layout(value: str) -> None:
-    """``FG_DISTRIBUTED_LAYOUT``: a layout the distributed study knows."""
-    from measurements.studies.distributed import LAYOUTS
-
+    """``FG_DISTRIBUTED_LAYOUT``: a layout the distributed study knows (``catalog.LAYOUTS``)."""
     if value not in LAYOUTS:
         raise UserError(f"FG_DISTRIBUTED_LAYOUT is {shown(value)}; use one of {', '.join(LAYOUTS)}")
 

@@ -852,15 +852,14 @@ def every_sample(doc: Result, index: int) -> list[float]:
 
 def scaling_efficiency(medians: dict[str, float | None]) -> Efficiency:
     """The distributed study's scaling efficiency, from the median throughput of each configuration,
-    in the layout whose configurations were measured (``distributed.LAYOUTS``): the data-parallel
+    in the layout whose configurations were measured (``catalog.LAYOUTS``): the data-parallel
     run's median over the best single process's, and over the workers' count times one worker's
     process alone (linear scaling); None where a run did not complete. Names each configuration by
     its title, for the sentence that shows them."""
-    from measurements.studies.distributed import LAYOUTS
-
-    configurations = {c.id: c for lay in LAYOUTS.values() for c in lay.configurations}
+    layouts = catalog.LAYOUTS
+    configurations = {c.id: c for lay in layouts.values() for c in lay.configurations}
     titles = {i: c.title[:1].lower() + c.title[1:] for i, c in configurations.items()}
-    found = next((lay for lay in LAYOUTS.values() if lay.efficiency[0] in medians), next(iter(LAYOUTS.values())))
+    found = next((lay for lay in layouts.values() if lay.efficiency[0] in medians), next(iter(layouts.values())))
     parallel, single, one = found.efficiency
     workers = configurations[parallel].processes
     many, best, alone = medians.get(parallel), medians.get(single), medians.get(one) if one else None

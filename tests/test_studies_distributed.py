@@ -13,11 +13,12 @@ import numpy as np
 import psutil
 import pytest
 
+from measurements.catalog import CONFIGURATIONS, SIXTEEN_CORES, Settings
 from measurements.findings import RankReport
 from measurements.launch import child_env
 from measurements.results import scaling_efficiency
 from measurements.studies import distributed, registry
-from measurements.studies.distributed import CONFIGURATIONS, Launch, Settings
+from measurements.studies.distributed import Launch
 from measurements.studies.distributed import worker as distributed_worker
 
 TWO = CONFIGURATIONS[2]
@@ -111,7 +112,7 @@ def test_the_sixteen_core_layout_runs_here_in_small(tmp_path: Path) -> None:
     machine's cores (a dry run of what it launches there): both frameworks, parity passed."""
     for framework in ("pytorch", "jax"):
         settings = dataclasses.replace(TINY, timeout_s=240)  # 16 threads and 4 processes on this machine's cores
-        found = {f["id"]: f for f in distributed.findings(framework, settings, distributed.SIXTEEN_CORES)}
+        found = {f["id"]: f for f in distributed.findings(framework, settings, SIXTEEN_CORES)}
         four = found["four-processes"]
         assert found["single-16-threads"]["outcome"] == "ok" and four["outcome"] == "ok", (framework, four["error"])
         parity = four["parity"]

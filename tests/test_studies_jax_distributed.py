@@ -10,8 +10,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from measurements.catalog import CONFIGURATIONS, Settings
 from measurements.studies import distributed, registry
-from measurements.studies.distributed import CONFIGURATIONS, Settings
 from measurements.studies.distributed import worker as distributed_worker
 
 SINGLE_1, TWO = CONFIGURATIONS[1], CONFIGURATIONS[2]

@@ -26,7 +26,7 @@ from typing import cast
 
 import numpy as np
 
-from measurements.catalog import STUDIES
+from measurements.catalog import CONFIGURATIONS, LAYOUTS, STUDIES, Configuration, Layout, Settings
 from measurements.findings import DistributedFinding, DistributedParity, RankMeasured, RankReport
 from measurements.launch import child_env, launch_group
 from measurements.results import scaling_efficiency
@@ -38,61 +38,7 @@ PARITY_TOLERANCE = 1e-4
 LOG_TAIL_CHARS = 2000
 POLL_S = 0.1
 GRACE_S = 2.0  # after one process of a run fails, how long the others get to write their report
-
-
-@dataclass(frozen=True)
-class Configuration:
-    id: str
-    title: str
-    processes: int
-    threads_per_process: int
-
-
-CONFIGURATIONS = (
-    Configuration("single-2-threads", "One process, 2 threads", 1, 2),
-    Configuration("single-1-thread", "One process, 1 thread", 1, 1),
-    Configuration("two-processes", "Two data-parallel processes, 1 thread each", 2, 1),
-)
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Sizes and times of one study run (the tests shrink them)."""
-
-    layers: tuple[int, ...] = (784, 512, 512, 10)
-    global_batch: int = 256
-    samples: int = 10
-    sample_s: float = 0.2
-    warmup_s: float = 0.3
-    parity_steps: int = 5
-    timeout_s: float = 240  # per configuration: past it, the whole process tree is killed
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Which configurations a run of the study launches, at which sizes. ``FG_DISTRIBUTED_LAYOUT``
-    picks one by name; the default is the first."""
-
-    configurations: tuple[Configuration, ...]
-    settings: Settings
-    # how the scaling sentence names them: (the data-parallel run, the best single process, one worker)
-    efficiency: tuple[str, str, str | None]
-
-
 LAYOUT_ENV = "FG_DISTRIBUTED_LAYOUT"
-SIXTEEN_CORES = (
-    Configuration("single-16-threads", "One process, 16 threads", 1, 16),
-    Configuration("four-processes", "Four data-parallel processes, 4 threads each", 4, 4),
-)
-LAYOUTS = {
-    # two cores: two workers of 1 thread against the best single process (2 threads) and one of 1 thread
-    "2-cores": Layout(CONFIGURATIONS, Settings(), ("two-processes", "single-2-threads", "single-1-thread")),
-    # sixteen cores (the GPU machine's CPUs): four workers of 4 threads against one process of 16, each
-    # worker with as many examples (256) as the 2-core layout's single process; five samples a launch
-    "16-cores": Layout(
-        SIXTEEN_CORES, Settings(global_batch=1024, samples=5), ("four-processes", "single-16-threads", None)
-    ),
-}
 
 
 def layout() -> Layout:
