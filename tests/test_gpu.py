@@ -46,9 +46,11 @@ def test_the_gpu_profile_plans_pytorch_and_jax_on_the_gpu_in_three_processes() -
 
 
 def test_its_dry_run_plans_the_same_runs_on_the_cpu() -> None:
-    gpu = [r.key.removesuffix("/cuda") for r in harness.plan(["cpu", "cuda"], profile=GPU)]
-    dry = [r.key.removesuffix("/cpu") for r in harness.plan(["cpu", "cuda"], profile=DRY)]
-    assert gpu == dry
+    gpu = [(r.workload, r.framework, r.mode, r.control) for r in harness.plan(["cpu", "cuda"], profile=GPU)]
+    dry = [(r.workload, r.framework, r.mode, r.control) for r in harness.plan(["cpu", "cuda"], profile=DRY)]
+    assert gpu == dry  # the A/A control too
+    assert {r.device for r in harness.plan(["cpu", "cuda"], profile=GPU)} == {"cuda"}
+    assert {r.device for r in harness.plan(["cpu", "cuda"], profile=DRY)} == {"cpu"}
     assert DRY.size == "tiny" and DRY.rounds == 1
 
 
