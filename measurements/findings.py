@@ -485,6 +485,7 @@ class ServingFinding(Finding, Merged):
     clients16_requests_per_s: float | None
     clients16_p50_ms: float | None
     clients16_p99_ms: float | None
+    one_client_from: NotRequired[str]  # serving.ONE_CLIENT_FROM; absent: one client sent from a client thread
 
 
 class Kernel(TypedDict):
