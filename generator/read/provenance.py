@@ -73,6 +73,7 @@ class ProvenanceJson(TypedDict):
     versions: list[str]
     first: str
     last: str
+    interleaved: bool  # false where some timing result's rounds were measured apart (before round ids)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class Provenance:
     versions: tuple[str, ...]  # "PyTorch 2.13.0+cpu", ...
     first: str  # the earliest date measured, YYYY-MM-DD
     last: str
+    apart: bool = False  # some timing result has rounds measured before round ids: frameworks not interleaved
 
     @property
     def dates(self) -> str:
@@ -103,11 +105,12 @@ class Provenance:
     def text(self) -> str:
         """One sentence: "Measured on M with V, from D; models: ..."."""
         said = f"Measured on {'; '.join(self.machines)}, with {', '.join(self.versions)}, {self.dates}"
+        said += "; the frameworks measured apart, not interleaved in rounds" if self.apart else ""
         return said + (f"; models: {'; '.join(self.models)}." if self.models else ".")
 
     def to_json(self) -> ProvenanceJson:
         return {"machines": list(self.machines), "models": list(self.models), "versions": list(self.versions),
-                "first": self.first, "last": self.last}  # fmt: skip
+                "first": self.first, "last": self.last, "interleaved": not self.apart}  # fmt: skip
 
 
 def _models(docs: list[AnyResult]) -> list[str]:
@@ -149,5 +152,6 @@ def of_files(files: Iterable[str], docs: Mapping[str, AnyResult]) -> Provenance 
         if (fw := d["software"]["framework"]).get("version")
     }
     dates = sorted(str(d["run"]["started_at"])[:10] for d in found)
+    apart = any("id" not in one for d in found if "rounds" in d for one in d["rounds"])
     return Provenance(tuple(machines[m] for m in sorted(machines)), tuple(_models(found)), tuple(sorted(versions)),
-                      dates[0], dates[-1])  # fmt: skip
+                      dates[0], dates[-1], apart)  # fmt: skip
