@@ -31,3 +31,16 @@ def test_the_correction_is_what_holds_the_error_when_looking_often() -> None:
     corrected = simulate.stopping(equal, every_round, corrected=True, cases=300)
     assert naive.false_difference is not None and corrected.false_difference is not None
     assert corrected.false_difference <= 0.05 and naive.false_difference > 3 * corrected.false_difference
+
+
+def test_the_paired_interval_covers_and_pays_off_only_where_rounds_drift() -> None:
+    """Both intervals over shared rounds hold their level, with or without a drift between rounds;
+    the paired one is the narrower only where the drift is large beside the spread within rounds,
+    which is why the pages keep Welch's (Methodology)."""
+    still = simulate.pairing(0.0, 5, family=6)
+    drifting = simulate.pairing(0.065, 10, family=6)
+    measured = simulate.pairing(simulate.DRIFT, 5, family=6)  # the headline family over two looks, as measured
+    for found in (still, drifting, measured):
+        assert found.welch_covers >= 0.95 and found.paired_covers >= 0.95
+    assert still.welch_width < still.paired_width and drifting.paired_width < drifting.welch_width
+    assert measured.welch_width <= measured.paired_width * 1.01  # at the drift measured, no gain from pairing

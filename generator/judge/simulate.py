@@ -171,3 +171,41 @@ def stopping_table(cases: int = SEQUENTIAL_CASES) -> tuple[Stopping, ...]:
     """Every sequential scenario, corrected for the looks as measured, and uncorrected (each look at
     the full level) to show what the correction is for."""
     return tuple(stopping(s, LOOKS, corrected, cases) for s in SEQUENTIAL_SCENARIOS for corrected in (True, False))
+
+
+# ---- paired or not -----------------------------------------------------------------------------
+
+DRIFT = 0.047  # the SD of the rounds' shifts in the reference machine's last measurement (issue 27)
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """One pair of frameworks measured in the same rounds, whose rounds shift both alike by a drift
+    of SD ``drift`` (the rest of σ within each process): how often each interval covers the true
+    ratio, and its mean width (high ÷ low), Welch's over the shared rounds and the paired one."""
+
+    drift: float
+    rounds: int
+    family: int  # the comparisons each interval is corrected for (pairs × looks)
+    welch_covers: float
+    paired_covers: float
+    welch_width: float
+    paired_width: float
+
+
+def pairing(drift: float, rounds: int, family: int = 1, cases: int = SEQUENTIAL_CASES) -> Pairing:
+    """``Pairing`` over ``cases`` seeded cases, with the total spread of a process kept at σ."""
+    rng = np.random.default_rng(SEED)
+    own = float(np.sqrt(SIGMA**2 - drift**2))
+    ids = [f"m:{i + 1}" for i in range(rounds)]
+    covers = {False: 0, True: 0}
+    width = {False: 0.0, True: 0.0}
+    for _ in range(cases):
+        shift = rng.normal(0.0, drift, rounds)
+        a, b = np.exp(shift + rng.normal(0.0, own, rounds)), np.exp(shift + rng.normal(0.0, own, rounds))
+        for paired in (False, True):
+            r = stats.compare(a, b, rounds=(ids, ids), paired=paired, family=family)
+            assert r.low is not None and r.high is not None
+            covers[paired] += r.low <= 1 <= r.high
+            width[paired] += r.high / r.low / cases
+    return Pairing(drift, rounds, family, covers[False] / cases, covers[True] / cases, width[False], width[True])
