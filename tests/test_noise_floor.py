@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -15,7 +15,7 @@ from generator.pages import render
 from generator.read import corpus
 from measurements import harness
 from measurements.profiles import PROFILES
-from measurements.results import expected_path
+from measurements.results import Result, expected_path
 from tests.conftest import MACHINE, make_result, measured, write_results
 
 CONTROL_SPEEDS = (2000.0, 2010.0, 1990.0, 2005.0, 1995.0)
@@ -150,3 +150,17 @@ def test_counts_of_comparisons_name_the_calls_inside_the_noise_floor_apart() -> 
     items = [evidence.Item("x", None, "", call=evidence.call_of(floored), ratio=floored),
              evidence.Item("y", None, "", call=evidence.call_of(wide), ratio=wide)]  # fmt: skip
     assert ruling.count_words(items) == "2 comparisons: 1 too uncertain to call, 1 within the noise floor"
+
+
+def test_the_a_a_control_is_compared_on_the_rounds_it_shares_with_its_run() -> None:
+    run = measured("mlp", "pytorch", "eager", 1000)
+    twin = control_of(run)
+    for doc in (run, twin):  # measured together: round i of both has the same id
+        for i, one in enumerate(doc["rounds"]):
+            one["id"] = f"m:{i + 1}"
+    twin["rounds"][-1]["id"] = "n:1"  # its last process ran in a round of its own
+    found = noise.machine_noise(MACHINE, cast(dict[str, Result], {"run.json": run, "control.json": twin}))
+    assert found.pairs and all(r.interleaved and r.n_a == r.n_b == 4 for _, r in found.pairs)
+    apart = {"run.json": measured("mlp", "pytorch", "eager", 1000), "control.json": control_of(run)}
+    legacy = noise.machine_noise(MACHINE, cast(dict[str, Result], apart))
+    assert legacy.pairs and all(r.interleaved is False and r.n_b == 5 for _, r in legacy.pairs)  # marked apart

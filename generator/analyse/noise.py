@@ -44,6 +44,7 @@ class Series:
     case: str
     speeds: list[float]
     canaries: list[float | None]
+    rounds: tuple[str | None, ...] = ()  # each process's round id (None where its result names none)
 
 
 @dataclass(frozen=True)
@@ -92,9 +93,10 @@ def series_of(doc: Result, file: str = "") -> list[Series]:
         processes = samples_of(doc, i)
         readings = [r["measurements"][i] for r in doc["rounds"]]
         canaries = [float(np.median(r["canary"])) if r.get("canary") else None for r in readings]
-        kept = [(own, c) for own, c in zip(processes, canaries, strict=True) if own]
-        speeds = stats.process_speeds([own for own, _ in kept], unit)
-        found.append(Series(file, m["case"], speeds, [c for _, c in kept]))
+        ids = [r.get("id") for r in doc["rounds"]]
+        kept = [(own, c, i) for own, c, i in zip(processes, canaries, ids, strict=True) if own]
+        speeds = stats.process_speeds([own for own, _, _ in kept], unit)
+        found.append(Series(file, m["case"], speeds, [c for _, c, _ in kept], tuple(i for _, _, i in kept)))
     return found
 
 
@@ -154,7 +156,9 @@ def machine_noise(machine: str, docs: dict[str, Result]) -> MachineNoise:
         base = {s.case: s for s in series_of(runs[key][1])}
         for twin in series_of(doc, file):
             if twin.case in base and base[twin.case].speeds and twin.speeds:
-                pairs.append((twin.case, stats.compare(base[twin.case].speeds, twin.speeds)))
+                one = base[twin.case]  # on the rounds both ran in, as every comparison
+                ids = (one.rounds, twin.rounds) if one.rounds and twin.rounds else None
+                pairs.append((twin.case, stats.compare(one.speeds, twin.speeds, rounds=ids)))
     spreads_of = [r.spread for _, r in pairs if r.spread is not None]
     simulated = None
     if spreads_of:
