@@ -44,6 +44,7 @@ REQUIRED = 0.75  # the share of at-a-glance comparisons decided that issue 27 as
 KINDS = ("at a glance", "claims", "use cases")
 FLOOR = "within the noise floor"
 DECIDED = "equivalent"  # with a framework ahead: every other call is undecided
+SAYS = ("ahead", DECIDED, "uncertain", FLOOR, "single", "untestable")  # the order counts are printed in
 
 Key = tuple[str, str, str, tuple[str, str]]  # (kind, machine, what, pair in sorted order)
 
@@ -158,8 +159,9 @@ def comparisons(folder: Path) -> Found:
 def share(calls: list[Call]) -> str:
     decided = sum(c.decided for c in calls)
     counts = Counter("ahead" if c.says in c.pair else c.says for c in calls)
+    order = [*SAYS, *sorted(set(counts) - set(SAYS))]  # the decided first, then any other outcome of a pair
     return f"{decided} of {len(calls)} decided ({decided / len(calls):.0%}): " + ", ".join(
-        f"{n} {what}" for what, n in counts.most_common()
+        f"{counts[what]} {what}" for what in order if counts[what]
     )
 
 

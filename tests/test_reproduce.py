@@ -10,6 +10,7 @@ import pytest
 from benchmarks import reproduce
 from measurements import lock
 from tests.conftest import MACHINE, make_result, measured, write_results
+from tests.test_noise_floor import control_of, write_control
 
 # latencies (ms) of five processes a side whose ratio is about 1 with a wide interval: too uncertain to call
 WIDE = ([0.5, 1.0, 0.7, 1.4, 0.6], [0.6, 1.2, 0.5, 1.0, 0.9])
@@ -36,7 +37,7 @@ def test_the_share_decided_is_counted_exactly(tmp_path: Path, capsys: pytest.Cap
     code, out = run(capsys, folder, "--each")
     assert code == 0  # no --require-decided: a share under 75% is reported, not refused
     # training: PyTorch 2× ahead; inference: too uncertain; import time: equivalent (every reading 1.0 s)
-    assert "at a glance: 2 of 3 decided (67%): 1 ahead, 1 uncertain, 1 equivalent" in out
+    assert "at a glance: 2 of 3 decided (67%): 1 ahead, 1 equivalent, 1 uncertain" in out
     assert "mlp 784-512-512-10 batch 256, pytorch and tensorflow: pytorch ahead (ratio 2.00" in out
     assert "mlp_infer 784-512-512-10 batch 1, pytorch and tensorflow: uncertain" in out
     assert "claim tensorflow-trains-faster" in out  # the claims' items and the use cases' pairs are counted too
@@ -87,6 +88,19 @@ def test_a_comparison_in_one_folder_only_is_named(tmp_path: Path, capsys: pytest
     code, out = run(capsys, first, second)
     assert code == 0  # PyTorch still ahead of TensorFlow: nothing contradicted
     assert f"missing from {first}: at a glance, {MACHINE}, mlp 784-512-512-10 batch 256, jax and pytorch" in out
+
+
+def test_a_call_inside_the_noise_floor_is_undecided(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    docs = corpus(mlp=(2000, 1500))  # 1.33× with a narrow interval: a call, but not on a machine this noisy
+    noisy = write_results(tmp_path / "noisy", docs)
+    write_control(noisy, control_of(docs[0], (1000.0, 3000.0, 1500.0, 2500.0, 2000.0)))
+    quiet = write_results(tmp_path / "quiet", docs)
+    code, out = run(capsys, noisy, quiet, "--each")
+    assert "mlp 784-512-512-10 batch 256, pytorch and tensorflow: within the noise floor (ratio 1.33" in out
+    assert "at a glance: 1 of 3 decided (33%): 1 equivalent, 1 uncertain, 1 within the noise floor" in out
+    changed = [line for line in out.splitlines() if line.startswith("undecided → decided") and "at a glance" in line]
+    assert len(changed) == 1 and "pytorch ahead (ratio 1.33" in changed[0]
+    assert code == 0
 
 
 def test_a_folder_being_measured_is_refused(tmp_path: Path) -> None:
