@@ -28,8 +28,11 @@ def test_the_large_models_have_the_sizes_practitioners_use(name: str, millions: 
     spec = __import__(f"measurements.workloads.{name}.spec", fromlist=["spec"])
     case = spec.cases(PROFILES["standard"], "train")[0]
     assert spec.parameter_count(case.params) / 1e6 == pytest.approx(millions, rel=1e-3)
-    if name == "resnet":  # 4.1 billion multiply-adds an image at 224×224, as published for ResNet-50
-        assert spec.forward_flops(case.params, 1) == pytest.approx(8.18e9, rel=1e-2)
+    if name == "resnet":  # 4.1 billion multiply-adds an image at 224×224, as published for ResNet-50, which
+        # counts every tap of each kernel; the count here leaves out the taps that fall on padding: 3.5% fewer
+        flops = spec.forward_flops(case.params, 1)
+        assert flops == pytest.approx(7.90e9, rel=1e-2)
+        assert 0.95 * 8.18e9 < flops < 8.18e9
     else:  # BERT-base's encoder: 12 layers, d_model 768, sequences of 128
         assert (case.params["layers"], case.params["d_model"], case.params["seq_len"]) == (12, 768, 128)
 
