@@ -14,7 +14,7 @@ import pytest
 from generator.analyse import study_usability
 from generator.pages import render
 from generator.read import corpus, studies
-from measurements.findings import Found
+from measurements.findings import Found, MemoryFinding
 from measurements.profiles import PROFILES
 from measurements.results import ROOT
 from measurements.studies import codesize, noise, registry, runner
@@ -537,6 +537,20 @@ def test_memory_of_one_size_is_read_in_a_fresh_process(tmp_path: Path) -> None:
     assert peak >= after_import > 50 * 2**20  # torch itself is resident
 
 
+def check_saved_model(found: MemoryFinding) -> None:
+    """A memory-study finding of a model saved in one process and loaded and timed in another: its
+    memory, latency and outputs, and an artifact that holds the weights (4 bytes each at least)."""
+    from measurements.studies import memory
+
+    assert found["outcome"] == "ok", found["error"]
+    peak, base, artifact = found["peak_rss_bytes"], found["after_import_rss_bytes"], found["artifact_bytes"]
+    assert peak is not None and base is not None and artifact is not None
+    assert peak >= base > 50 * 2**20
+    assert len(found["latency_samples"] or []) == memory.LATENCY_CALLS and (found["latency_ms"] or 0) > 0
+    assert found["max_abs_diff"] is not None and found["max_abs_diff"] < 1e-5  # the same model, the same outputs
+    assert artifact > 4 * memory.parameters(64)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("framework", ["pytorch", "tensorflow"])
 def test_a_saved_model_is_loaded_and_timed_in_a_fresh_process(framework: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -544,10 +558,5 @@ def test_a_saved_model_is_loaded_and_timed_in_a_fresh_process(framework: str, mo
 
     monkeypatch.setattr(memory, "sizes", lambda: [("saved", 64, 2)])  # saved in one process, loaded in another
     (found,) = memory.run(framework)
-    assert found["outcome"] == "ok", found["error"]
-    peak, base, artifact = found["peak_rss_bytes"], found["after_import_rss_bytes"], found["artifact_bytes"]
-    assert peak is not None and base is not None and artifact is not None
-    assert peak >= base > 50 * 2**20
-    assert len(found["latency_samples"] or []) == memory.LATENCY_CALLS and (found["latency_ms"] or 0) > 0
-    assert found["max_abs_diff"] is not None and found["max_abs_diff"] < 1e-5  # the same model, the same outputs
-    assert artifact > 4 * memory.parameters(64) and found["path"] == memory.steps(framework).SAVED_PATH
+    check_saved_model(found)
+    assert found["path"] == memory.steps(framework).SAVED_PATH

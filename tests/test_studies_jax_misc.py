@@ -11,6 +11,7 @@ import pytest
 from measurements.findings import LibrariesFinding, XlaOps
 from measurements.frameworks import REGISTRY, Unavailable
 from measurements.studies import codesize, install, libraries, memory, noise, registry, runner
+from tests.test_studies import check_saved_model
 
 STUDIES = ("codesize", "install", "memory", "noise", "libraries")
 
@@ -174,13 +175,7 @@ def test_what_xla_compiled_is_read_off_its_hlo() -> None:
 def test_jax_s_saved_model_is_loaded_and_timed_in_a_fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(memory, "sizes", lambda: [("saved", 64, 2), ("train", 64, 32)])
     saved, train = memory.run("jax")
-    assert saved["outcome"] == "ok", saved["error"]
-    peak, base, artifact = saved["peak_rss_bytes"], saved["after_import_rss_bytes"], saved["artifact_bytes"]
-    assert peak is not None and base is not None and artifact is not None
-    assert peak >= base > 50 * 2**20
-    assert len(saved["latency_samples"] or []) == memory.LATENCY_CALLS and (saved["latency_ms"] or 0) > 0
-    assert saved["max_abs_diff"] is not None and saved["max_abs_diff"] < 1e-5  # the same model, the same outputs
-    assert artifact > 4 * memory.parameters(64)  # the weights travel inside the artifact
+    check_saved_model(saved)  # the weights travel inside the artifact
     assert str(saved["runtime"]).startswith("jax ") and saved["path"] == "jax-export"
     assert train["outcome"] == "ok", train["error"]
     peak, base = train["peak_rss_bytes"], train["after_import_rss_bytes"]
