@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import tempfile
 import threading
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
-from measurements import UserError, environment, harness, inputs
+from measurements import UserError, environment, estimate, harness, inputs
 from measurements.profiles import PROFILES, Profile
-from measurements.results import RESULTS_DIR
+from measurements.results import RESULTS_DIR, Gpu
 from measurements.studies import runner
+
+PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
 
 
 class Stopped(KeyboardInterrupt):
@@ -60,6 +64,15 @@ def main(argv: list[str] | None = None) -> int:
         )
         sub.add_argument("--profile", choices=sorted(PROFILES), default="standard")
     run.add_argument("--results", type=Path, default=RESULTS_DIR, help="results folder (default: %(default)s)")
+    listing.add_argument(
+        "--estimate",
+        action="store_true",
+        help="each run's and study's estimated minutes, and the total, from a machine's earlier results",
+    )
+    listing.add_argument("--results", type=Path, default=RESULTS_DIR, help="with --estimate: the results folder "
+                         "(default: %(default)s)")  # fmt: skip
+    listing.add_argument("--machine", help="with --estimate: whose results (default: this machine's where it has "
+                         "any, else the reference machine's)")  # fmt: skip
     run.add_argument("--threads", type=int, help="threads for both frameworks (default: the CPUs available)")
     run.add_argument("--timeout", type=float, help="seconds per run before it is killed (default: per profile)")
     run.add_argument(
@@ -117,7 +130,11 @@ def measure(args: argparse.Namespace) -> int:
             raise
         runs = []  # --only named studies alone
     if args.command == "list":
-        print("\n".join([r.key for r in runs] + [s.key for s in studies]))
+        if args.estimate:
+            folder = args.results / (args.machine or estimate_machine(args.results, gpus))
+            print(estimate.table(estimate.estimate(runs, studies, profile, folder), profile, folder))
+        else:
+            print("\n".join([r.key for r in runs] + [s.key for s in studies]))
         return 0
     inputs.environment_variables({r.framework for r in runs} | {s.framework for s in studies})
     inputs.results_folder(args.results, environment.machine_id(environment.available_cpus(), gpus))
@@ -128,8 +145,24 @@ def measure(args: argparse.Namespace) -> int:
             redo=args.redo,
         )]  # fmt: skip
     if studies:
-        outcomes += [r["outcome"] for r in runner.run_all(studies, args.results, redo=args.redo, timeout_s=timeout_s)]
+        outcomes += [
+            r["outcome"]
+            for r in runner.run_all(studies, args.results, redo=args.redo, timeout_s=timeout_s, profile=profile)
+        ]
     return 0 if all(o["status"] in ("ok", "unavailable") for o in outcomes) else 1
+
+
+def estimate_machine(results: Path, gpus: list[Gpu]) -> str:
+    """This machine's id where ``results`` holds results of it, else the reference machine's
+    (``reference-machine`` in pyproject.toml), else this machine's."""
+    here = environment.machine_id(environment.available_cpus(), gpus)
+    if any((results / here).glob("*.json")):
+        return here
+    with contextlib.suppress(OSError, tomllib.TOMLDecodeError):
+        config = tomllib.loads(PYPROJECT.read_text()).get("tool", {}).get("framework-guide", {})
+        if isinstance(config.get("reference-machine"), str):
+            return str(config["reference-machine"])
+    return here
 
 
 def dry_run_of(profile: Profile) -> Profile:

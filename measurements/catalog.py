@@ -542,7 +542,9 @@ STUDIES: dict[str, Study] = {
                 "batches stay NumPy arrays. Each configuration and size runs in a fresh process, the framework set to "
                 "as many threads as the machine has CPUs, as everywhere on this site (DataLoader workers run 1 thread "
                 "each, PyTorch's default). A first epoch (it starts the workers and fills TensorFlow's cache) is "
-                "followed by 10 steady epochs up to 2,000 images and 5 above, each one reading of samples/s; each "
+                "followed by 10 steady epochs up to 2,000 images and 5 above, each one reading of samples/s (the "
+                "standard profile measures the largest size alone, with one steady epoch, and TensorFlow without its "
+                "cache, what the verdicts compare; the full profile every size and configuration); each "
                 "process's steady figure is their median, and the page's interval is over the study's processes. The "
                 "readings are whole epochs because TensorFlow's shuffle buffer fills again at the start of every "
                 "epoch: with a buffer as large as the data set, all of an epoch's decoding happens before its first "
@@ -606,7 +608,9 @@ STUDIES: dict[str, Study] = {
                 "(AOTInductor and torch.export; measured here on torch.export: 1.0 ms a call on the main thread, "
                 "3.0 ms from a client thread, 1.06 ms from a client thread set to 1 intra-op thread), so its 4- and "
                 "16-client figures are what a thread-pool server gets without that setting. Each framework's fastest "
-                "path is compared with the fastest of the others."
+                "path is compared with the fastest of the others. The standard profile measures the paths on each "
+                "framework's own runtime alone, the ones compared; the full profile the shared runtimes too (ONNX "
+                "Runtime, and TensorFlow serving JAX's jax2tf model)."
             ),
             timeout_s=3600,
             quick=False,

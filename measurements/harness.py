@@ -61,18 +61,19 @@ class Run:
 
 def plan(devices: Iterable[str], only: list[str] | None = None, profile: Profile | None = None) -> list[Run]:
     """Every registered (workload, framework, mode) on each device, filtered by ``only`` globs;
-    without globs, by the profile's choice of modes (the quick profile measures most workloads
-    in their plain modes only).
+    without globs, by the profile's choice of workloads and modes (the quick profile measures most
+    workloads in their plain modes only, the standard profile those some verdict reads).
 
     A glob matches the key ``workload/framework/mode/device``, e.g. ``mlp/*`` or ``*/pytorch/*``.
     """
     every_mode = profile.every_mode if profile and not only else None
     chosen = profile.plan if profile and not only else None
+    workloads = profile.workloads if profile and not only else None
     devices = profile.devices if profile and profile.devices else devices
     runs = [
         Run(w.name, framework, mode, device)
         for w in catalog.WORKLOADS.values()
-        if chosen is None or w.name in chosen
+        if (chosen is None or w.name in chosen) and (workloads is None or w.name in workloads)
         for framework, modes in w.modes.items()
         for mode in (modes if every_mode is None or w.name in every_mode else modes[:1])
         if chosen is None or mode in chosen[w.name].get(framework, ())

@@ -30,6 +30,8 @@ INTERNAL = {
     "FG_JAX_COORDINATOR": "the distributed study sets it for its own workers",
     "FG_JAX_PROCESS_ID": "the distributed study sets it for its own workers",
     "FG_REFERENCES": "the harness sets it for its own children",
+    "FG_STUDY_PROFILE": "the study runner sets it for its own children",
+    "FG_PIPELINE_CACHE": "the study runner sets it for its own children",
 }
 # read by the site's build and its tests, not by the harness
 ELSEWHERE = ("FG_CACHE_DIR", "FG_SITE_DIR", "FG_ARTIFACTS_DIR", "FG_CHROMIUM")

@@ -5,12 +5,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+PROFILE_ENV = "FG_STUDY_PROFILE"  # the profile a study's child runs under: the study runner sets it
 CONTROL = "mlp/pytorch/eager"  # the cheapest run every CPU profile measures in the primary mode it is compared by
 STEADY_BLOCKS = 4
 STEADY_TOLERANCE = 0.05
 ACCURACY_ROUNDS = 3  # training on real data takes tens of seconds a process: at most this many
 # ResNet-50 and the BERT-base-sized encoder: the gpu profile measures them in this many processes
 LARGE_ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class PipelinePlan:
+    """What a profile's data-pipeline study measures: which data-set sizes, how many steady epochs
+    after the first at each, and which configurations of each framework (a framework not named:
+    every configuration)."""
+
+    sizes: tuple[int, ...]
+    steady_epochs: int
+    configurations: dict[str, tuple[str, ...]]
+
+
+# what the verdicts read (data/claims.toml, data/decide.toml): the timing workloads of the speed rules,
+# the studies of the other rules (usability: the debugging and errors studies), and of the pipeline study
+# its largest size, where TensorFlow counts without its in-memory cache. tests/test_budget.py checks these
+VERDICT_WORKLOADS = ("mlp", "mlp_infer", "cnn", "cnn_infer", "transformer", "transformer_infer", "resnet50",
+                     "resnet50_infer", "encoder", "encoder_infer")  # fmt: skip
+VERDICT_STUDIES = ("codesize", "debugging", "distributed", "errors", "memory", "pipeline", "pipeline_limit", "serving")
+# the largest size alone, one steady epoch after the first (an epoch's rate varies by about 2% within a
+# process, far less than between processes, which the interval is over); the full profile measures 5
+VERDICT_PIPELINE = PipelinePlan(sizes=(100_000,), steady_epochs=1, configurations={"tensorflow": ("no-cache",)})
 
 
 @dataclass(frozen=True)
@@ -51,6 +74,19 @@ class Profile:
     # comparisons are decided and, where not, adds rounds up to the next; the last is the cap. Empty:
     # one look at ``rounds``. Every interval is corrected for the number of looks (``generator.analyse.stats``)
     looks: tuple[int, ...] = ()
+    # the large models' looks, where they differ from ``looks`` (None: the same). The standard profile
+    # gives them none beyond the first: a round of them costs about 10 minutes on 2 cores
+    large_looks: tuple[int, ...] | None = None
+    # the workloads and studies it measures (None: every one; the quick profile's studies are those
+    # marked quick). The standard profile measures what some verdict reads (data/claims.toml and
+    # data/decide.toml; tests/test_budget.py checks it), the full profile everything
+    workloads: tuple[str, ...] | None = None
+    studies: tuple[str, ...] | None = None
+    # what the data-pipeline study measures (None: every size and configuration, in its usual epochs)
+    pipeline: PipelinePlan | None = None
+    # whether the serving study measures the deploy paths on a shared runtime (ONNX Runtime), which no
+    # verdict compares (``serving.ServingPath.shared``)
+    serving_shared: bool = True
 
     @property
     def batch_key(self) -> str:
@@ -89,17 +125,26 @@ def dry_run(profile: Profile) -> Profile:
 
 # listed from the smallest to the largest: the harness and the generator rank profiles by this order
 PROFILES = {profile.name: profile for profile in (
+    # a first look within 3 minutes on 2 cores: the standard profile's workloads at tiny sizes, in one
+    # process each, and the accuracy runs; the other modes (a cold torch.compile alone takes 10-30 s a
+    # run) and the operations are the larger profiles'
     Profile("quick", "tiny", rounds=1, samples=5, sample_s=0.02, latency_samples=20,
-            warmup_s=0.1, warmup_cap_s=1.0, timeout_s=300,
-            every_mode=("mlp", "mlp_infer")),  # a cold torch.compile alone takes 10-30 s per run
+            warmup_s=0.1, warmup_cap_s=1.0, timeout_s=300, primary_only=True,
+            workloads=(*VERDICT_WORKLOADS, "digits")),
     # five processes per run, the large models' too: the fewest a verdict rests on (rule 8). Each
     # framework in its primary mode alone, the one verdicts compare: the other modes (torch.compile,
     # XLA, op by op, layouts, plugins) took 69 of the 122 minutes of the reference machine's last
     # standard timing runs, and are the full profile's (see README, "How long it takes"). A workload
-    # whose comparisons are undecided after five gets up to ten (the error rates at that stopping:
-    # generator/judge/simulate.py, shown on the Methodology page)
+    # whose comparisons are undecided after five gets up to seven (the error rates at that stopping:
+    # generator/judge/simulate.py, shown on the Methodology page); the large models none: seven would
+    # take the profile past its budget of 150 minutes on 2 cores in the worst case (README, "How long
+    # it takes"; ``python -m measurements list --estimate``). It measures the workloads and studies the
+    # verdicts read, and of the pipeline and serving studies what the verdicts compare; the rest is the
+    # full profile's
     Profile("standard", "standard", rounds=5, samples=5, sample_s=0.1, latency_samples=40,
-            warmup_s=0.2, warmup_cap_s=3.0, timeout_s=900, primary_only=True, looks=(5, 10)),
+            warmup_s=0.2, warmup_cap_s=3.0, timeout_s=900, primary_only=True, looks=(5, 7), large_looks=(),
+            workloads=VERDICT_WORKLOADS, studies=VERDICT_STUDIES, pipeline=VERDICT_PIPELINE,
+            serving_shared=False),
     Profile("full", "full", rounds=10, samples=20, sample_s=0.5, latency_samples=300,
             warmup_s=1.0, warmup_cap_s=20.0, timeout_s=1800, looks=(10, 20)),
     Profile("gpu", "standard", rounds=3, samples=5, sample_s=0.05, latency_samples=30,
@@ -122,9 +167,11 @@ def rounds_for(profile: Profile, task: str, scale: str = "small") -> int:
 
 
 def looks_for(profile: Profile, task: str, scale: str = "small") -> tuple[int, ...]:
-    """The process counts at which a run of this task is looked at (``Profile.looks``), the first
-    ``rounds_for``'s: the runs measured in fewer processes than the profile's are not replicated."""
+    """The process counts at which a run of this task is looked at (``Profile.looks``, or for the large
+    models ``Profile.large_looks`` where set), the first ``rounds_for``'s: the runs measured in fewer
+    processes than the profile's are not replicated."""
     first = rounds_for(profile, task, scale)
     if first < profile.rounds:
         return (first,)
-    return tuple(sorted({first, *(n for n in profile.looks if n > first)}))
+    looks = profile.large_looks if scale == "large" and profile.large_looks is not None else profile.looks
+    return tuple(sorted({first, *(n for n in looks if n > first)}))

@@ -15,11 +15,13 @@ def test_replicating_until_decided_keeps_both_errors_at_5_percent(scenario: simu
     found = simulate.stopping(scenario)
     print(f"{scenario.name}: false difference {found.false_difference}, false equivalence {found.false_equivalence}, "
           f"decided {found.decided:.0%}, {found.processes:.1f} processes a side")  # fmt: skip
-    assert found.looks == simulate.LOOKS == (5, 10)
+    assert found.looks == simulate.LOOKS == (5, 7)  # the standard profile's, within its budget
     assert (found.false_difference or 0.0) <= 0.05 and (found.false_equivalence or 0.0) <= 0.05
     assert simulate.LOOKS[0] <= found.processes <= simulate.LOOKS[-1]
     if scenario.speeds in ((1.0, 1.0, 1.0), (1.3, 1.0, 1.0)):
-        assert found.decided >= 0.9  # and the added rounds decide almost every case
+        # a cap of ten decides almost every case; the standard profile's seven, within its budget of 150
+        # minutes, about half the equal ones (the Methodology page shows its rates)
+        assert simulate.stopping(scenario, (5, 10)).decided >= 0.9
 
 
 def test_the_correction_is_what_holds_the_error_when_looking_often() -> None:

@@ -116,7 +116,7 @@ def findings(framework: str, settings: Settings | None = None) -> list[LimitedFi
     with tempfile.TemporaryDirectory(prefix="fg-limit-", dir=root) as tmp:
         data_dir = Path(tmp) / "data"
         data_dir.mkdir()
-        manifest = pipeline.generate_dataset(data_dir, settings.images)
+        manifest = pipeline.dataset(data_dir, settings.images)
         found = {c.id: base_finding(c, settings, manifest) for c in configs}
         preparation = getattr(pipeline.steps(framework), "PREPARATION", None)
         if preparation:

@@ -29,7 +29,7 @@ from measurements import environment, harness
 from measurements.findings import Found, StudyReport
 from measurements.launch import launch, scratch
 from measurements.lock import exclusive
-from measurements.profiles import Profile
+from measurements.profiles import PROFILE_ENV, Profile
 from measurements.results import (
     SAMPLE_LISTS,
     STUDY_SCHEMA_PATH,
@@ -55,15 +55,16 @@ class StudyRun:
 
 def plan(only: list[str] | None = None, profile: Profile | None = None) -> list[StudyRun]:
     """Every study for each of its frameworks, filtered by ``only`` globs (``study/errors/*``);
-    without globs, the quick profile leaves out the studies that take minutes, and a profile with a
-    plan of its own (gpu) plans none."""
+    without globs, the quick profile leaves out the studies that take minutes, a profile that names
+    its studies (standard) runs those, and a profile with a plan of its own (gpu) plans none."""
     quick = profile is not None and profile.name == "quick" and not only
     if profile is not None and profile.plan is not None and not only:
         return []  # a profile with a plan of its own (gpu) plans its timing runs alone
+    named = profile.studies if profile is not None and not only else None
     runs = [
         StudyRun(study.name, framework)
         for study in registry().values()
-        if study.quick or not quick
+        if (study.quick or not quick) and (named is None or study.name in named)
         for framework in study.frameworks
     ]
     if only:
@@ -83,8 +84,11 @@ def report_schema() -> dict[str, object]:
     }
 
 
-def run_child(run: StudyRun, timeout_s: float) -> tuple[StudyReport, int | None]:
-    """Run one study in a fresh process; returns (what the child reported, exit code).
+def run_child(run: StudyRun, timeout_s: float, profile: Profile | None = None,
+              cache: Path | None = None) -> tuple[StudyReport, int | None]:  # fmt: skip
+    """Run one study in a fresh process under ``profile`` (what it measures: ``FG_STUDY_PROFILE``);
+    returns (what the child reported, exit code). ``cache``: where the pipeline studies keep the data
+    sets they generate, for the other children of this invocation (``FG_PIPELINE_CACHE``).
 
     What the child writes goes into folders this process makes and removes once the child and
     everything it started are gone, however it ended: its temporary folder and, where
@@ -92,6 +96,10 @@ def run_child(run: StudyRun, timeout_s: float) -> tuple[StudyReport, int | None]
     with contextlib.ExitStack() as stack:
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="fg-study-", dir=scratch()))
         env = harness.child_env(Path(tmp), run.framework)
+        if profile is not None:
+            env[PROFILE_ENV] = profile.name
+        if cache is not None:
+            env[pipeline.CACHE_ENV] = str(cache)
         if os.environ.get(pipeline.DIR_ENV):
             data = Path(os.environ[pipeline.DIR_ENV])
             data.mkdir(parents=True, exist_ok=True)
@@ -112,7 +120,8 @@ def run_child(run: StudyRun, timeout_s: float) -> tuple[StudyReport, int | None]
 
 
 def record(run: StudyRun, machine: Machine, version: str | None, reported: StudyReport, code: int | None,
-           started_at: str, wall_s: float) -> StudyFile:  # fmt: skip
+           started_at: str, wall_s: float, profile: Profile | None = None) -> StudyFile:  # fmt: skip
+    under = f"--profile {profile.name} " if profile is not None else ""
     return {
         "schema_version": STUDY_SCHEMA_VERSION,
         "study": run.study,
@@ -120,7 +129,7 @@ def record(run: StudyRun, machine: Machine, version: str | None, reported: Study
         "run": {
             "started_at": started_at,
             "wall_s": wall_s,
-            "command": f"python -m measurements run --only '{run.key}' --redo",
+            "command": f"python -m measurements run {under}--only '{run.key}' --redo",
         },
         "machine": machine,
         "software": {"python": environment.python_version(), "framework": {"name": run.framework, "version": version}},
@@ -136,16 +145,19 @@ def run_all(
     redo: bool = False,
     timeout_s: float | None = None,
     console: Console | None = None,
+    profile: Profile | None = None,
 ) -> list[StudyFile]:
     """Run each study for each of its frameworks, in ``Study.processes`` fresh processes each
-    (interleaved across frameworks); a result already there for this version is kept.
-    ``timeout_s`` overrides each study's own time limit (per process)."""
+    (interleaved across frameworks), under ``profile`` (what the studies measure); a result already
+    there for this version is kept. ``timeout_s`` overrides each study's own time limit (per process).
+    The pipeline studies' data sets are generated once for all of them (``run_child``'s ``cache``)."""
     console = console or Console(stderr=True, soft_wrap=True)
     machine = environment.machine()
     done: list[StudyFile] = []
-    with exclusive(results_dir / machine["id"]):
+    with exclusive(results_dir / machine["id"]), tempfile.TemporaryDirectory(prefix="fg-data-", dir=scratch()) as cache:
         for name in dict.fromkeys(r.study for r in runs):
-            done += _study(name, [r for r in runs if r.study == name], machine, results_dir, redo, timeout_s, console)
+            done += _study(name, [r for r in runs if r.study == name], machine, results_dir, redo, timeout_s, console,
+                           profile, Path(cache))  # fmt: skip
     return done
 
 
@@ -155,7 +167,8 @@ def rounds(todo: list[StudyRun], processes: int) -> list[StudyRun]:
 
 
 def _study(name: str, runs: list[StudyRun], machine: Machine, results_dir: Path, redo: bool,
-           timeout_s: float | None, console: Console) -> list[StudyFile]:  # fmt: skip
+           timeout_s: float | None, console: Console, profile: Profile | None = None,
+           cache: Path | None = None) -> list[StudyFile]:  # fmt: skip
     """One study for its frameworks: each kept if already measured at this version, else run in
     the study's number of fresh processes, merged and written."""
     study = registry()[name]
@@ -176,18 +189,18 @@ def _study(name: str, runs: list[StudyRun], machine: Machine, results_dir: Path,
         console.print(f"study {study.title}, process {index}/{len(order)}: {release_name(run.framework, version)} ...")
         started.setdefault(run, datetime.now(UTC).isoformat(timespec="seconds"))
         start = time.perf_counter()
-        reported, code = run_child(run, timeout_s or study.timeout_s)
+        reported, code = run_child(run, timeout_s or study.timeout_s, profile, cache)
         children[run].append((reported, code, time.perf_counter() - start))
         if len(children[run]) == study.processes:  # written as soon as its last process ends
-            done.append(_write(run, machine, version, children[run], started[run], paths[run], console))
+            done.append(_write(run, machine, version, children[run], started[run], paths[run], console, profile))
     return done
 
 
 def _write(run: StudyRun, machine: Machine, version: str | None,
            children: list[tuple[StudyReport, int | None, float]], started_at: str, path: Path,
-           console: Console) -> StudyFile:  # fmt: skip
+           console: Console, profile: Profile | None = None) -> StudyFile:  # fmt: skip
     reported, code = merge_reports([(r, c) for r, c, _ in children])
-    result = record(run, machine, version, reported, code, started_at, sum(w for _, _, w in children))
+    result = record(run, machine, version, reported, code, started_at, sum(w for _, _, w in children), profile)
     write_json_atomic(path, result)
     status = result["outcome"]["status"]
     found = f"{len(result['findings'])} findings" if status == "ok" else f"[red]{status}[/red]"

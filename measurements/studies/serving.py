@@ -15,6 +15,7 @@ study runs in three fresh processes per framework. LiteRT, the edge runtime, is 
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import tempfile
@@ -31,6 +32,7 @@ from measurements import environment
 from measurements.catalog import STUDIES
 from measurements.findings import ServingFinding
 from measurements.launch import child_env, launch, report
+from measurements.profiles import PROFILE_ENV, PROFILES, Profile
 from measurements.studies import export
 
 if TYPE_CHECKING:
@@ -56,22 +58,27 @@ class ServingPath:
     framework: str
     title: str
     export_key: str  # the export study's converter and loader
+    # served by a runtime other than its framework's own (ONNX Runtime, TensorFlow for JAX): shown on
+    # the page, compared by no verdict, so measured only by the profiles that measure everything
+    shared: bool = False
 
 
 PATHS = (
     ServingPath("aoti", "pytorch", "AOTInductor package", "aoti"),
-    ServingPath("onnx", "pytorch", "ONNX Runtime (torch.onnx.export)", "onnx"),
+    ServingPath("onnx", "pytorch", "ONNX Runtime (torch.onnx.export)", "onnx", shared=True),
     ServingPath("torch-export", "pytorch", "torch.export (ExportedProgram)", "torch-export"),
     ServingPath("savedmodel", "tensorflow", "SavedModel", "savedmodel"),
     ServingPath("savedmodel-xla", "tensorflow", "SavedModel, XLA-compiled", "savedmodel-xla"),
-    ServingPath("onnx", "tensorflow", "ONNX Runtime (tf2onnx)", "onnx"),
+    ServingPath("onnx", "tensorflow", "ONNX Runtime (tf2onnx)", "onnx", shared=True),
     ServingPath("jax-export", "jax", "jax.export (StableHLO, called from JAX)", "jax-export"),
-    ServingPath("savedmodel", "jax", "SavedModel (jax2tf), served by TensorFlow", "savedmodel"),
+    ServingPath("savedmodel", "jax", "SavedModel (jax2tf), served by TensorFlow", "savedmodel", shared=True),
 )
 
 
-def paths_of(framework: str) -> list[ServingPath]:
-    return [p for p in PATHS if p.framework == framework]
+def paths_of(framework: str, profile: Profile | None = None) -> list[ServingPath]:
+    """A framework's deploy paths, less the shared runtimes' where ``profile`` leaves them out."""
+    native_only = profile is not None and not profile.serving_shared
+    return [p for p in PATHS if p.framework == framework and not (native_only and p.shared)]
 
 
 def params(batch: int) -> CnnSizes:
@@ -125,7 +132,7 @@ def study_one(path: ServingPath, directory: Path) -> ServingFinding:
 
 def run(framework: str) -> list[ServingFinding]:
     findings = []
-    for path in paths_of(framework):
+    for path in paths_of(framework, PROFILES.get(os.environ.get(PROFILE_ENV, ""))):
         with tempfile.TemporaryDirectory(prefix=f"fg-serving-{path.key}-") as tmp:
             found = study_one(path, Path(tmp))
         print(f"{found['id']}: {found['outcome']}", flush=True)

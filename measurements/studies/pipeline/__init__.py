@@ -21,8 +21,12 @@ module (``python -m measurements.studies.pipeline measure ...``), while this pro
 the proportional set size (PSS) of the child and all its descendants every 0.2 s. A
 configuration that fails, hangs or is killed (by the out-of-memory killer, say) is recorded
 with that outcome and the others go on. Sizes: ``FG_PIPELINE_IMAGES`` (comma-separated
-image counts); data goes to a temporary folder under ``FG_PIPELINE_DIR`` (default: the
-system's), removed afterwards.
+image counts), else the profile's (``Profile.pipeline``: the standard profile measures the largest
+size alone, in fewer epochs, in the configurations the verdicts compare; the others every size
+and configuration); data goes to a temporary folder under ``FG_PIPELINE_DIR`` (default: the
+system's), removed afterwards. Where the study runner names a cache (``FG_PIPELINE_CACHE``, one
+per invocation), each size's data set is generated once there and linked into each child's folder,
+its content hash checked before each use (``dataset``).
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ from measurements import launch as launcher
 from measurements.catalog import STUDIES
 from measurements.findings import PipelineFinding, PipelineMeasured, PipelineReport
 from measurements.launch import child_env
+from measurements.profiles import PROFILE_ENV, PROFILES, PipelinePlan
 
 STUDY = STUDIES["pipeline"]
 
@@ -70,7 +75,7 @@ CHECK_IMAGES = 8  # decoded by each pipeline and compared with Pillow's decoding
 CHUNK_BATCHES = 10  # within-epoch readings: one per chunk of this many batches (fewer on small sets)
 MIN_CHUNKS_PER_EPOCH = 8
 GENERATE_CHUNK = 1000
-SIZES_ENV, DIR_ENV = "FG_PIPELINE_IMAGES", "FG_PIPELINE_DIR"
+SIZES_ENV, DIR_ENV, CACHE_ENV = "FG_PIPELINE_IMAGES", "FG_PIPELINE_DIR", "FG_PIPELINE_CACHE"
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 LOG_TAIL_CHARS = 2000
 
@@ -93,6 +98,26 @@ class Settings:
     prepare_timeout_s: float = 300  # the TFRecord conversion of one size
     poll_s: float = 0.2
     configurations: tuple[Configuration, ...] = field(default_factory=lambda: CONFIGURATIONS)
+    steady_epochs: int | None = None  # after the first epoch (None: ``epochs_for``'s)
+
+    def epochs(self, images: int) -> int:
+        return 1 + self.steady_epochs if self.steady_epochs is not None else epochs_for(images)
+
+
+def planned() -> PipelinePlan | None:
+    """What the profile this study runs under (``FG_STUDY_PROFILE``, set by the study runner) plans
+    for it; None: every size and configuration, in the usual epochs."""
+    profile = PROFILES.get(os.environ.get(PROFILE_ENV, ""))
+    return profile.pipeline if profile is not None else None
+
+
+def settings_for(plan: PipelinePlan | None) -> Settings:
+    """The settings a plan asks for: its sizes (unless ``FG_PIPELINE_IMAGES`` names others), its
+    steady epochs, and of each framework it names, those configurations alone."""
+    if plan is None:
+        return Settings(sizes=sizes_from_env())
+    chosen = tuple(c for c in CONFIGURATIONS if c.id in plan.configurations.get(c.framework, (c.id,)))
+    return Settings(sizes=sizes_from_env(plan.sizes), configurations=chosen, steady_epochs=plan.steady_epochs)
 
 
 def sizes_from_env(default: tuple[int, ...] = DEFAULT_SIZES) -> tuple[int, ...]:
@@ -228,6 +253,39 @@ def generate_dataset(directory: Path, images: int, seed: int = SEED) -> Manifest
         "check_labels": [int(v) for v in labels[:CHECK_IMAGES]], "generate_s": time.perf_counter() - start,
     }  # fmt: skip
     (directory / "manifest.json").write_text(json.dumps(manifest))
+    return manifest
+
+
+def _link_or_copy(source: str, destination: str) -> None:
+    try:
+        os.link(source, destination)
+    except OSError:  # another file system: a copy
+        shutil.copy2(source, destination)
+
+
+def dataset(directory: Path, images: int) -> Manifest:
+    """The data set of ``images`` images in ``directory``, as ``generate_dataset`` writes it. Where
+    ``FG_PIPELINE_CACHE`` names a folder (the study runner's, shared by the children of one invocation),
+    it is generated there once and its files linked into ``directory``; a kept copy is used only while
+    its files still hash to its manifest's ``sha256``, else it is generated again."""
+    cache = os.environ.get(CACHE_ENV)
+    if not cache:
+        return generate_dataset(directory, images)
+    kept = Path(cache) / f"n{images}-seed{SEED}"
+    manifest: Manifest | None = None
+    with contextlib.suppress(OSError, ValueError, KeyError):
+        found: Manifest = json.loads((kept / "manifest.json").read_text())
+        items = list_images(kept / "images")
+        if content_hash((label, Path(path).read_bytes()) for path, label in items) == found["sha256"]:
+            manifest = found
+    if manifest is None:
+        shutil.rmtree(kept, ignore_errors=True)
+        making = Path(tempfile.mkdtemp(prefix=f"{kept.name}-", dir=cache))
+        generate_dataset(making, images)
+        making.rename(kept)
+        manifest = json.loads((kept / "manifest.json").read_text())
+    shutil.copytree(kept, directory, copy_function=_link_or_copy, dirs_exist_ok=True)
+    assert manifest is not None
     return manifest
 
 
@@ -463,10 +521,10 @@ def child_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "measurements.studies.pipeline", *args]
 
 
-def base_finding(config: Configuration, images: int, manifest: Manifest) -> PipelineFinding:
+def base_finding(config: Configuration, images: int, manifest: Manifest, epochs: int) -> PipelineFinding:
     return {
         "id": f"{config.id}-n{images}", "config": config.id, "title": config.title, "images": images,
-        "epochs": epochs_for(images), "batch_size": BATCH, "outcome": "ok", "error": None,
+        "epochs": epochs, "batch_size": BATCH, "outcome": "ok", "error": None,
         "dataset_bytes": manifest["bytes"], "decoded_bytes": decoded_bytes(images),
         "dataset_sha256": manifest["sha256"], "generate_s": manifest["generate_s"], "prepare_s": None,
         "first_epoch_samples_per_s": None, "second_epoch_samples_per_s": None, "samples": [],
@@ -479,7 +537,7 @@ def measure_size(framework: str, images: int, base: Path, settings: Settings) ->
     data_dir = base / f"n{images}"
     data_dir.mkdir()
     try:
-        manifest = generate_dataset(data_dir, images)
+        manifest = dataset(data_dir, images)
         prepared: PipelineReport = {}
         prepare_error: tuple[str, str] | None = None
         preparation = getattr(steps(framework), "PREPARATION", None)
@@ -494,7 +552,7 @@ def measure_size(framework: str, images: int, base: Path, settings: Settings) ->
                 prepare_error = (done.status, f"{preparation}: {done.error}")
         found = []
         for config in (c for c in settings.configurations if c.framework == framework):
-            finding: PipelineFinding = {**base_finding(config, images, manifest), **prepared}
+            finding: PipelineFinding = {**base_finding(config, images, manifest, settings.epochs(images)), **prepared}
             if prepare_error:
                 finding.update({"outcome": prepare_error[0], "error": prepare_error[1]})
                 found.append(finding)
@@ -502,7 +560,7 @@ def measure_size(framework: str, images: int, base: Path, settings: Settings) ->
             work = data_dir / config.id
             work.mkdir()
             command = child_command("measure", "--framework", framework, "--config", config.id, "--data",
-                                    str(data_dir), "--epochs", str(epochs_for(images)), "--chunk",
+                                    str(data_dir), "--epochs", str(settings.epochs(images)), "--chunk",
                                     str(chunk_batches(images)))  # fmt: skip
             load_before = os.getloadavg()[0]  # other work on the machine would slow the pipelines and share pages
             done = launch(command, work, settings.timeout_s, settings.poll_s)
@@ -523,7 +581,7 @@ def measure_size(framework: str, images: int, base: Path, settings: Settings) ->
 
 def findings(framework: str, settings: Settings | None = None) -> list[PipelineFinding]:
     """Every size in turn (smallest first), each configuration of ``framework`` at each."""
-    settings = settings or Settings(sizes=sizes_from_env())
+    settings = settings or settings_for(planned())
     root = os.environ.get(DIR_ENV) or None
     if root:
         Path(root).mkdir(parents=True, exist_ok=True)
