@@ -76,20 +76,13 @@ def run_part(run: Run, profile: Profile, folder: Path) -> Part:
     return Part(run.key, group, each * looks[0], each * looks[-1])
 
 
-def _walls(finding: dict[str, Any]) -> list[float]:
-    per = finding.get("per_process", {}).get("wall_s")
+def _per_process(finding: dict[str, Any], key: str) -> list[float]:
+    """A finding's ``key`` in each of its processes: kept under ``per_process`` where they differed."""
+    per = finding.get("per_process", {}).get(key)
     if isinstance(per, list):
-        return [float(w) for w in per]
-    wall = finding.get("wall_s")
-    return [float(wall)] * int(finding.get("fresh_processes", 1)) if isinstance(wall, int | float) else []
-
-
-def _generated(finding: dict[str, Any]) -> list[float]:
-    per = finding.get("per_process", {}).get("generate_s")
-    if isinstance(per, list):
-        return [float(g) for g in per]
-    made = finding.get("generate_s")
-    return [float(made)] * int(finding.get("fresh_processes", 1)) if isinstance(made, int | float) else []
+        return [float(v) for v in per]
+    value = finding.get(key)
+    return [float(value)] * int(finding.get("fresh_processes", 1)) if isinstance(value, int | float) else []
 
 
 def pipeline_s(doc: dict[str, Any], plan: PipelinePlan, framework: str) -> tuple[float, dict[int, float]]:
@@ -102,8 +95,8 @@ def pipeline_s(doc: dict[str, Any], plan: PipelinePlan, framework: str) -> tuple
     sizes = {f["images"] for f in findings}
     per_size: dict[int, list[float]] = {}
     for f in findings:
-        per_size.setdefault(f["images"], _generated(f))  # a size's configurations share its data set
-    measured = sum(sum(_walls(f)) for f in findings) + sum(sum(g) for g in per_size.values())
+        per_size.setdefault(f["images"], _per_process(f, "generate_s"))  # a size's configurations share its data set
+    measured = sum(sum(_per_process(f, "wall_s")) for f in findings) + sum(sum(g) for g in per_size.values())
     rest = max(0.0, float(doc["run"]["wall_s"]) - measured)
     kept = 0.0
     allowed = plan.configurations.get(framework)
@@ -112,7 +105,7 @@ def pipeline_s(doc: dict[str, Any], plan: PipelinePlan, framework: str) -> tuple
             continue
         epoch_s = statistics.fmean(f["epoch_s"]) if f.get("epoch_s") else 0.0
         fewer = max(0, int(f.get("epochs", 0)) - (1 + plan.steady_epochs))
-        kept += sum(max(0.0, w - fewer * epoch_s) for w in _walls(f))
+        kept += sum(max(0.0, w - fewer * epoch_s) for w in _per_process(f, "wall_s"))
     share = len(sizes & set(plan.sizes)) / len(sizes) if sizes else 1.0
     generated = {n: statistics.fmean(g) for n, g in per_size.items() if n in plan.sizes and g}
     return kept + rest * share, generated
