@@ -137,7 +137,7 @@ class Ceiling:
 
 # what an import time covers, by the round's ``import_until`` (absent: ``import`` alone)
 IMPORT_SPANS = {"first operation": "from `import` until a first tiny operation has finished",
-                None: "`import` alone (measured before import time ran to a first operation)"}  # fmt: skip
+                None: "`import` alone (measured before import time included a first operation)"}  # fmt: skip
 
 
 @dataclass
