@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from measurements import catalog
+from measurements import catalog, results
 from measurements.harness import Run
 from measurements.profiles import PROFILES, PipelinePlan, Profile, looks_for
 from measurements.studies import serving
@@ -51,24 +51,11 @@ def _same_sizes(doc: dict[str, Any], profile: Profile) -> bool:
     return theirs is not None and (theirs.size, theirs.batch_key) == (profile.size, profile.batch_key)
 
 
-def process_s(doc: dict[str, Any]) -> float | None:
-    """The mean wall time of one process of a result: its round records' where they have one, else
-    the run's over its rounds (a count before version 3)."""
-    rounds = doc.get("rounds")
-    walls = [one["wall_s"] for one in rounds if isinstance(one, dict) and "wall_s" in one] if isinstance(
-        rounds, list) else []  # fmt: skip
-    if walls:
-        return float(statistics.fmean(walls))
-    count = len(rounds) if isinstance(rounds, list) else rounds
-    wall = doc["run"].get("wall_s")
-    return float(wall) / count if isinstance(count, int) and count > 0 and isinstance(wall, int | float) else None
-
-
 def run_part(run: Run, profile: Profile, folder: Path) -> Part:
     workload = catalog.workload(run.workload)
     looks = looks_for(profile, workload.task, workload.scale)
     doc = _newest(sorted(folder.glob(f"{run.workload}.{run.framework}-*.{run.mode}.{run.device}.json")))
-    each = process_s(doc) if doc is not None and _same_sizes(doc, profile) else None
+    each = results.process_wall_s(doc) if doc is not None and _same_sizes(doc, profile) else None
     group = "timing: " + {"large": "large models"}.get(workload.scale, f"{workload.task}" if workload.task in (
         "op", "accuracy") else "small models")  # fmt: skip
     if each is None:

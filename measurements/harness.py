@@ -420,9 +420,9 @@ def earlier_wall_s(run: Run, path: Path) -> float | None:
     """A process's wall time in the result at ``path`` (any profile), if it holds one."""
     try:
         doc = json.loads(path.read_text())
-        return float(doc["run"]["wall_s"]) / max(1, len(doc["rounds"]))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError):
         return None
+    return results.process_wall_s(doc) if isinstance(doc, dict) else None
 
 
 def run_all(

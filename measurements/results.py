@@ -21,6 +21,7 @@ import math
 import os
 import re
 import stat
+import statistics
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
@@ -664,6 +665,22 @@ def machine_id_problem(machine_id: str) -> str | None:
 # ---- migrations ------------------------------------------------------------------------------
 
 Document = dict[str, Any]  # a parsed document of an older version, untrusted until checked
+
+
+def process_wall_s(doc: Mapping[str, object]) -> float | None:
+    """The mean wall time of one process of a result file of any version, unchecked: its round
+    records' where they have one, else the run's over its rounds (a count before version 3); None
+    where it holds neither."""
+    rounds, run = doc.get("rounds"), doc.get("run")
+    listed = rounds if isinstance(rounds, list) else []
+    walls = [one["wall_s"] for one in listed if isinstance(one, dict) and isinstance(one.get("wall_s"), int | float)]
+    if walls:
+        return float(statistics.fmean(walls))
+    count = len(rounds) if isinstance(rounds, list) else rounds
+    wall = run.get("wall_s") if isinstance(run, dict) else None
+    if not isinstance(count, int) or count <= 0 or not isinstance(wall, int | float):
+        return None
+    return float(wall) / count
 
 
 def _v1_to_v2(doc: Document) -> Document:
